@@ -1,0 +1,57 @@
+/* sl_db.h — a PostgreSQL connection that reconnects, in Asia/Shanghai.
+ *
+ * Wraps one libpq connection (blocking calls; daemons that must not block use
+ * a connection per worker). Every session runs with timezone=Asia/Shanghai.
+ * SQL never decides by now(): callers pass the time in as parameters. */
+#ifndef SL_DB_H
+#define SL_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+typedef struct sl_db sl_db_t;
+
+/* Does not connect yet. CONNINFO is a libpq keyword string or URI. */
+sl_db_t *sl_db_new(const char *conninfo);
+void sl_db_destroy(sl_db_t **p);
+
+/* Connects if not connected. 0, or SL_AGAIN (logged) if the server is down. */
+int sl_db_connect(sl_db_t *db);
+bool sl_db_connected(const sl_db_t *db);
+/* Counts reconnects after the first connection (for metrics). */
+long sl_db_reconnects(const sl_db_t *db);
+/* The live connection, or NULL if not connected. Borrowed. */
+PGconn *sl_db_conn(sl_db_t *db);
+
+/* Runs SQL with text parameters (NULL entries are SQL NULL). Returns 0 and sets
+ * *res (if RES is non-NULL; the caller PQclears it) when the statement
+ * succeeded; -1 on an SQL error (sl_db_error/sl_db_sqlstate tell which); SL_AGAIN
+ * if the connection was lost (it is reset and reconnected on the next call). */
+int sl_db_exec(sl_db_t *db, PGresult **res, const char *sql, int nparams,
+               const char *const *params);
+/* Same with binary-capable parameters (lengths and formats as for PQexecParams). */
+int sl_db_execb(sl_db_t *db, PGresult **res, const char *sql, int nparams,
+                const char *const *values, const int *lengths, const int *formats);
+/* Shorthands for BEGIN / COMMIT / ROLLBACK; same returns as sl_db_exec. */
+int sl_db_begin(sl_db_t *db);
+int sl_db_commit(sl_db_t *db);
+int sl_db_rollback(sl_db_t *db);
+
+/* Text of the last error, and its SQLSTATE ("" if none). Borrowed. */
+const char *sl_db_error(const sl_db_t *db);
+const char *sl_db_sqlstate(const sl_db_t *db);
+
+/* The schema: migrations compiled into the binary from schema/*.sql. */
+/* Highest migration this build knows. */
+int sl_schema_latest(void);
+/* Applies every missing migration in order, each in its own transaction,
+ * printing one line per applied migration to stdout if VERBOSE. Idempotent.
+ * Returns 0 or -1 (the error is logged, the failing migration rolled back). */
+int sl_schema_migrate(sl_db_t *db, bool verbose);
+/* The database's schema version (0 if none yet), or -1 on error. */
+int sl_schema_version(sl_db_t *db);
+/* For daemons at start: 0 if the database is at sl_schema_latest(); otherwise
+ * logs what to run (`slctl -c CONFIG migrate`, or upgrade safeloop) and returns -1. */
+int sl_schema_check(sl_db_t *db, const char *config_path);
+
+#endif

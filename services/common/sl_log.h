@@ -1,0 +1,23 @@
+/* sl_log.h — one log call, logfmt lines on stderr.
+ *
+ * Each line: ts=… level=… daemon=… node=… [fields…] msg="…". Leading words of the
+ * formatted text that look like key=value (a lowercase key, a value without
+ * spaces) become fields, so `sl_log(SL_LOG_WARN, "msg_id=%s code=%s envelope
+ * rejected", id, code)` gives `msg_id=… code=… msg="envelope rejected"`.
+ * Messages follow postgres style: lowercase, no final period. */
+#ifndef SL_LOG_H
+#define SL_LOG_H
+
+enum { SL_LOG_DEBUG = 0, SL_LOG_INFO = 1, SL_LOG_WARN = 2, SL_LOG_ERROR = 3 };
+
+/* Sets the program name (daemon=) and node code (node=) written on every line. */
+void sl_log_init(const char *daemon, const char *node);
+void sl_log_set_node(const char *node);
+void sl_log_set_level(int level);
+int sl_log_level(void);
+/* Parses "debug", "info", "warn"/"warning", "error"; returns -1 if unknown. */
+int sl_log_level_parse(const char *s);
+
+void sl_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

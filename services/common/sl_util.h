@@ -1,0 +1,52 @@
+/* sl_util.h — allocation that aborts on out-of-memory, result codes, small helpers.
+ *
+ * Every module includes this. sl_malloc and friends never return NULL (Redis
+ * zmalloc): an out-of-memory daemon cannot do anything useful, so it aborts. */
+#ifndef SL_UTIL_H
+#define SL_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Result codes beside 0 (done) and -1 (failed): try later vs never (nginx). */
+#define SL_AGAIN (-2)    /* transient: database down, peer busy; retry */
+#define SL_DECLINED (-3) /* bad input: reject and dead-letter, never retry */
+
+#define SL_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Never return NULL; abort with a message on out-of-memory. */
+void *sl_malloc(size_t n);
+void *sl_calloc(size_t count, size_t n);
+void *sl_realloc(void *p, size_t n);
+char *sl_strdup(const char *s);
+char *sl_strndup(const char *s, size_t n);
+/* printf into a new string; the caller frees it. */
+char *sl_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable byte/string buffer; always NUL-terminated. */
+typedef struct {
+    char *data;  /* the bytes, NUL-terminated; owned */
+    size_t len;  /* bytes used, without the NUL */
+    size_t cap;  /* bytes allocated */
+} sl_buf_t;
+void sl_buf_init(sl_buf_t *b);
+void sl_buf_free(sl_buf_t *b);
+void sl_buf_reset(sl_buf_t *b);
+void sl_buf_append(sl_buf_t *b, const void *data, size_t n);
+void sl_buf_puts(sl_buf_t *b, const char *s);
+void sl_buf_printf(sl_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Takes the string out of the buffer (the caller frees it); the buffer is reset. */
+char *sl_buf_steal(sl_buf_t *b);
+
+/* Reads a whole file into a new NUL-terminated buffer; *len gets its size.
+ * Returns NULL and sets errno on failure. */
+char *sl_read_file(const char *path, size_t *len);
+
+/* True if s[0..n) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
+bool sl_utf8_valid(const char *s, size_t n);
+
+/* Trims ASCII white space at both ends in place; returns s. */
+char *sl_trim(char *s);
+
+#endif

@@ -1,0 +1,44 @@
+/* slctl.h — shared state of the slctl subcommands.
+ *
+ * slctl is the operators' and administrators' tool: administration works on the
+ * database directly; whatever changes a case travels as an envelope through
+ * sl-intake. Each subcommand lives in its own file, cmd_<name>.c. */
+#ifndef SLCTL_H
+#define SLCTL_H
+
+#include "sl_config.h"
+#include "sl_db.h"
+
+/* Exit codes shared by every subcommand (documented in --help). */
+enum {
+    SL_EXIT_OK = 0,       /* done; for envelopes: accepted or duplicate */
+    SL_EXIT_FAIL = 1,     /* failed, or (audit verify) a break was found */
+    SL_EXIT_USAGE = 2,    /* bad arguments or config */
+    SL_EXIT_REJECTED = 3, /* the node rejected the envelope */
+    SL_EXIT_NO_ANSWER = 4 /* no ack from the node in time */
+};
+
+typedef struct {
+    const char *config_path; /* -c NODE.ini, or NULL */
+    int instance;            /* --instance N */
+    sl_config_t *config;     /* loaded on first use */
+    sl_db_t *db;             /* connected on first use */
+} sl_ctl_t;
+
+/* The node's config; prints the error and exits 2 if it cannot be loaded. */
+sl_config_t *sl_ctl_config(sl_ctl_t *ctl);
+/* A connected database; prints the error and exits 1 if unreachable. Does not
+ * check the schema version (sl_ctl_db_current does). */
+sl_db_t *sl_ctl_db(sl_ctl_t *ctl);
+/* As sl_ctl_db, and exits 1 telling what to run if the schema is not current. */
+sl_db_t *sl_ctl_db_current(sl_ctl_t *ctl);
+/* Prints "slctl: <message>" to stderr and exits with CODE. */
+void sl_ctl_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+/* Subcommands: argv[0] is the subcommand's name; each returns an exit code. */
+int sl_ctl_migrate(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_keys(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_calendar(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_audit(sl_ctl_t *ctl, int argc, char **argv);
+
+#endif
