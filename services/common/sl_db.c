@@ -1,0 +1,169 @@
+/* sl_db.c — one PostgreSQL connection that reconnects, sessions in Asia/Shanghai.
+ *
+ * Blocking libpq calls. A lost connection makes the call return SL_AGAIN and
+ * the next call reconnects; callers retry whole transactions, never halves. */
+#include "sl_db.h"
+
+#include "sl_log.h"
+#include "sl_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct sl_db {
+    char *conninfo;   /* as configured */
+    PGconn *conn;     /* NULL while disconnected */
+    long connects;    /* successful connections so far */
+    char error[1024]; /* last error text */
+    char sqlstate[6]; /* last SQLSTATE */
+};
+
+sl_db_t *
+sl_db_new(const char *conninfo)
+{
+    sl_db_t *db = sl_calloc(1, sizeof *db);
+    db->conninfo = sl_strdup(conninfo ? conninfo : "");
+    return db;
+}
+
+void
+sl_db_destroy(sl_db_t **p)
+{
+    if (!p || !*p)
+        return;
+    sl_db_t *db = *p;
+    if (db->conn)
+        PQfinish(db->conn);
+    free(db->conninfo);
+    free(db);
+    *p = NULL;
+}
+
+static void
+s_set_error(sl_db_t *db, const char *text, const char *state)
+{
+    snprintf(db->error, sizeof db->error, "%s", text ? text : "");
+    size_t n = strlen(db->error);
+    while (n && (db->error[n - 1] == '\n' || db->error[n - 1] == ' '))
+        db->error[--n] = '\0';
+    snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
+}
+
+int
+sl_db_connect(sl_db_t *db)
+{
+    if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
+        return 0;
+    if (db->conn) {
+        PQfinish(db->conn);
+        db->conn = NULL;
+    }
+    /* The conninfo may be a URI or keywords; options are added separately so
+     * every session runs in Asia/Shanghai whatever the server's default. */
+    const char *keys[] = {"dbname", "options", "application_name", "fallback_application_name", NULL};
+    const char *vals[] = {db->conninfo, "-c timezone=Asia/Shanghai", NULL, "safeloop", NULL};
+    db->conn = PQconnectdbParams(keys, vals, 1);
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        s_set_error(db, PQerrorMessage(db->conn), "08006");
+        sl_log(SL_LOG_WARN, "could not connect to database: %s", db->error);
+        PQfinish(db->conn);
+        db->conn = NULL;
+        return SL_AGAIN;
+    }
+    db->connects++;
+    if (db->connects > 1)
+        sl_log(SL_LOG_INFO, "reconnected to database");
+    return 0;
+}
+
+bool
+sl_db_connected(const sl_db_t *db)
+{
+    return db->conn && PQstatus(db->conn) == CONNECTION_OK;
+}
+
+long
+sl_db_reconnects(const sl_db_t *db)
+{
+    return db->connects > 1 ? db->connects - 1 : 0;
+}
+
+PGconn *
+sl_db_conn(sl_db_t *db)
+{
+    return sl_db_connected(db) ? db->conn : NULL;
+}
+
+int
+sl_db_execb(sl_db_t *db, PGresult **res, const char *sql, int nparams,
+            const char *const *values, const int *lengths, const int *formats)
+{
+    if (res)
+        *res = NULL;
+    if (sl_db_connect(db) != 0)
+        return SL_AGAIN;
+    PGresult *r = PQexecParams(db->conn, sql, nparams, NULL, values, lengths, formats, 0);
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+        s_set_error(db, "", "");
+        if (res)
+            *res = r;
+        else
+            PQclear(r);
+        return 0;
+    }
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    s_set_error(db, r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn), state);
+    if (r)
+        PQclear(r);
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        sl_log(SL_LOG_WARN, "lost database connection: %s", db->error);
+        PQfinish(db->conn);
+        db->conn = NULL;
+        return SL_AGAIN;
+    }
+    /* Errors that another attempt may not meet: serialization, deadlock,
+     * admin shutdown are transient. */
+    if (strncmp(db->sqlstate, "40", 2) == 0 || strncmp(db->sqlstate, "57P", 3) == 0 ||
+        strncmp(db->sqlstate, "08", 2) == 0)
+        return SL_AGAIN;
+    return -1;
+}
+
+int
+sl_db_exec(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char *const *params)
+{
+    return sl_db_execb(db, res, sql, nparams, params, NULL, NULL);
+}
+
+int
+sl_db_begin(sl_db_t *db)
+{
+    return sl_db_exec(db, NULL, "BEGIN", 0, NULL);
+}
+
+int
+sl_db_commit(sl_db_t *db)
+{
+    return sl_db_exec(db, NULL, "COMMIT", 0, NULL);
+}
+
+int
+sl_db_rollback(sl_db_t *db)
+{
+    if (!sl_db_connected(db))
+        return 0;
+    return sl_db_exec(db, NULL, "ROLLBACK", 0, NULL);
+}
+
+const char *
+sl_db_error(const sl_db_t *db)
+{
+    return db->error;
+}
+
+const char *
+sl_db_sqlstate(const sl_db_t *db)
+{
+    return db->sqlstate;
+}

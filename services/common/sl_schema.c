@@ -1,0 +1,224 @@
+/* sl_schema.c — numbered migrations compiled into the binary, and the check
+ * every daemon runs at start.
+ *
+ * schema/NNN_name.sql are applied in order, each in one transaction that also
+ * records it in schema_migrations. A line `-- @copy TABLE(cols) FROM data/F.csv`
+ * inside a migration loads that embedded CSV file (with header) by COPY at that
+ * point. A concurrent second `migrate` waits on an advisory lock. */
+#include "sl_db.h"
+
+#include "sl_log.h"
+#include "sl_schema_files.h"
+#include "sl_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SL_MIGRATE_LOCK "7261736" /* advisory lock key for migrations */
+
+static const sl_schema_file_t *
+s_file(const char *name)
+{
+    for (const sl_schema_file_t *f = sl_schema_files; f->name; f++)
+        if (strcmp(f->name, name) == 0)
+            return f;
+    return NULL;
+}
+
+/* Version number of a migration file name "NNN_x.sql", or 0 if not one. */
+static int
+s_version(const char *name)
+{
+    if (strchr(name, '/') || strlen(name) < 8 || strcmp(name + strlen(name) - 4, ".sql") != 0)
+        return 0;
+    int v = 0;
+    for (int i = 0; i < 3; i++) {
+        if (name[i] < '0' || name[i] > '9')
+            return 0;
+        v = v * 10 + (name[i] - '0');
+    }
+    return name[3] == '_' ? v : 0;
+}
+
+int
+sl_schema_latest(void)
+{
+    int latest = 0;
+    for (const sl_schema_file_t *f = sl_schema_files; f->name; f++) {
+        int v = s_version(f->name);
+        if (v > latest)
+            latest = v;
+    }
+    return latest;
+}
+
+static const sl_schema_file_t *
+s_migration(int version)
+{
+    for (const sl_schema_file_t *f = sl_schema_files; f->name; f++)
+        if (s_version(f->name) == version)
+            return f;
+    return NULL;
+}
+
+/* COPY the embedded CSV FILE into TARGET ("table(cols)"). */
+static int
+s_copy_in(sl_db_t *db, const char *target, const char *file)
+{
+    const sl_schema_file_t *f = s_file(file);
+    if (!f) {
+        sl_log(SL_LOG_ERROR, "migration refers to %s, which is not in schema/", file);
+        return -1;
+    }
+    PGconn *conn = sl_db_conn(db);
+    if (!conn)
+        return SL_AGAIN;
+    char *sql = sl_asprintf("COPY %s FROM STDIN WITH (FORMAT csv, HEADER true)", target);
+    PGresult *r = PQexec(conn, sql);
+    free(sql);
+    int ok = PQresultStatus(r) == PGRES_COPY_IN;
+    if (!ok)
+        sl_log(SL_LOG_ERROR, "could not copy %s into %s: %s", file, target, PQresultErrorMessage(r));
+    PQclear(r);
+    if (!ok)
+        return -1;
+    if (PQputCopyData(conn, f->data, (int)f->len) != 1 || PQputCopyEnd(conn, NULL) != 1) {
+        sl_log(SL_LOG_ERROR, "could not copy %s: %s", file, PQerrorMessage(conn));
+        return -1;
+    }
+    int rc = 0;
+    while ((r = PQgetResult(conn)) != NULL) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            sl_log(SL_LOG_ERROR, "could not copy %s into %s: %s", file, target,
+                   PQresultErrorMessage(r));
+            rc = -1;
+        }
+        PQclear(r);
+    }
+    return rc;
+}
+
+/* Runs one migration's text: SQL chunks and @copy directives, in order. */
+static int
+s_apply(sl_db_t *db, const sl_schema_file_t *m)
+{
+    sl_buf_t chunk;
+    sl_buf_init(&chunk);
+    int rc = 0;
+    const char *p = m->data, *end = m->data + m->len;
+    while (p < end && rc == 0) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (n > 9 && strncmp(p, "-- @copy ", 9) == 0) {
+            char *line = sl_strndup(p + 9, n - 9);
+            char *from = strstr(line, " FROM ");
+            if (!from) {
+                sl_log(SL_LOG_ERROR, "%s: malformed @copy line: %s", m->name, line);
+                rc = -1;
+            } else {
+                *from = '\0';
+                if (chunk.len && (rc = sl_db_exec(db, NULL, chunk.data, 0, NULL)) != 0)
+                    sl_log(SL_LOG_ERROR, "migration %s failed: %s", m->name, sl_db_error(db));
+                sl_buf_reset(&chunk);
+                if (rc == 0)
+                    rc = s_copy_in(db, sl_trim(line), sl_trim(from + 6));
+            }
+            free(line);
+        } else {
+            sl_buf_append(&chunk, p, n);
+            sl_buf_puts(&chunk, "\n");
+        }
+        p += n + 1;
+    }
+    if (rc == 0 && chunk.len && (rc = sl_db_exec(db, NULL, chunk.data, 0, NULL)) != 0)
+        sl_log(SL_LOG_ERROR, "migration %s failed: %s", m->name, sl_db_error(db));
+    sl_buf_free(&chunk);
+    return rc;
+}
+
+int
+sl_schema_version(sl_db_t *db)
+{
+    PGresult *r;
+    if (sl_db_exec(db, &r, "SELECT to_regclass('schema_migrations') IS NOT NULL", 0, NULL) != 0)
+        return -1;
+    bool exists = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    if (!exists)
+        return 0;
+    if (sl_db_exec(db, &r, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL) != 0)
+        return -1;
+    int v = atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return v;
+}
+
+int
+sl_schema_migrate(sl_db_t *db, bool verbose)
+{
+    if (sl_db_exec(db, NULL, "SELECT pg_advisory_lock(" SL_MIGRATE_LOCK ")", 0, NULL) != 0) {
+        sl_log(SL_LOG_ERROR, "could not lock for migration: %s", sl_db_error(db));
+        return -1;
+    }
+    int rc = sl_db_exec(db, NULL,
+                        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                        " version int PRIMARY KEY, name text NOT NULL,"
+                        " applied_at timestamptz NOT NULL DEFAULT clock_timestamp())",
+                        0, NULL);
+    int current = rc == 0 ? sl_schema_version(db) : -1;
+    int latest = sl_schema_latest();
+    if (current < 0) {
+        sl_log(SL_LOG_ERROR, "could not read the schema version: %s", sl_db_error(db));
+        rc = -1;
+    } else if (current > latest) {
+        sl_log(SL_LOG_ERROR, "database schema version %d is newer than this build knows (%d): "
+                             "upgrade safeloop", current, latest);
+        rc = -1;
+    }
+    for (int v = current + 1; rc == 0 && current >= 0 && v <= latest; v++) {
+        const sl_schema_file_t *m = s_migration(v);
+        if (!m) {
+            sl_log(SL_LOG_ERROR, "migration %03d is missing from schema/", v);
+            rc = -1;
+            break;
+        }
+        char vs[16];
+        snprintf(vs, sizeof vs, "%d", v);
+        const char *params[] = {vs, m->name};
+        if ((rc = sl_db_begin(db)) == 0 && (rc = s_apply(db, m)) == 0 &&
+            (rc = sl_db_exec(db, NULL, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                             2, params)) == 0 &&
+            (rc = sl_db_commit(db)) == 0) {
+            if (verbose)
+                printf("applied\t%s\n", m->name);
+        } else {
+            sl_log(SL_LOG_ERROR, "migration %s rolled back: %s", m->name, sl_db_error(db));
+            sl_db_rollback(db);
+            rc = -1;
+        }
+    }
+    sl_db_exec(db, NULL, "SELECT pg_advisory_unlock(" SL_MIGRATE_LOCK ")", 0, NULL);
+    return rc == 0 ? 0 : -1;
+}
+
+int
+sl_schema_check(sl_db_t *db, const char *config_path)
+{
+    int v = sl_schema_version(db);
+    int latest = sl_schema_latest();
+    if (v < 0) {
+        sl_log(SL_LOG_ERROR, "could not read the schema version: %s", sl_db_error(db));
+        return -1;
+    }
+    if (v < latest) {
+        sl_log(SL_LOG_ERROR, "database schema is at version %d, this build needs %d: "
+                             "run `slctl -c %s migrate`", v, latest, config_path ? config_path : "NODE.ini");
+        return -1;
+    }
+    if (v > latest) {
+        sl_log(SL_LOG_ERROR, "database schema version %d is newer than this build knows (%d): "
+                             "upgrade safeloop", v, latest);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,26 @@
+/* sl_unit.h — the node itself and its units (DESIGN.md "Receivers that run no node").
+ *
+ * A node's units are its lead departments (by sector), its police, its
+ * discipline commission and its children's governments. They are derived from
+ * the node's division (its level decides 局/厅 and the fire service's 大队/支队/
+ * 总队) and its config ([child.CODE] marks children that run a node), and
+ * written by `slctl migrate`. Unit codes: "<node>.<dept_key>", "<node>.police",
+ * "<node>.discipline", "<node>.gov.<child code>". */
+#ifndef SL_UNIT_H
+#define SL_UNIT_H
+
+#include "sl_config.h"
+#include "sl_db.h"
+
+/* Writes the node row and its units for the config's node code, in one
+ * transaction; existing units are updated, none is deleted (cases refer to
+ * them). Returns 0, -1 (unknown division: logged) or SL_AGAIN. */
+int sl_unit_sync(sl_db_t *db, const sl_config_t *cfg);
+
+/* The display name of a department DEPT_KEY (base name as in sectors.csv, e.g.
+ * "应急管理局") at LEVEL ("province", "city", "county"): 局 → 厅 at province
+ * level; the fire service is 总队/支队/大队. Returns a new string. Pure. */
+char *sl_unit_dept_name(const char *division_name, const char *level, const char *dept_key,
+                        const char *base_name);
+
+#endif

@@ -1,0 +1,170 @@
+/* main.c — slctl, the operators' and administrators' tool.
+ *
+ * Parses the global options, then hands over to one subcommand (cmd_*.c).
+ * Administration works on the node's database directly; everything that
+ * changes a case travels as an envelope through sl-intake. */
+#include "slctl.h"
+
+#include "sl_clock.h"
+#include "sl_log.h"
+#include "sl_util.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const char *name;                          /* subcommand */
+    int (*run)(sl_ctl_t *, int, char **);      /* its entry point */
+    const char *usage;                         /* one line per form */
+} s_command_t;
+
+static const s_command_t s_commands[] = {
+    {"migrate", sl_ctl_migrate,
+     "migrate                          apply missing schema migrations; write the node's units"},
+    {"keys", sl_ctl_keys,
+     "keys gen [--dir DIR] [--curve-only] [--force]\n"
+     "                                 make the node's CURVE key pair and its sealing key pair"},
+    {"calendar", sl_ctl_calendar,
+     "calendar import FILE.csv --year Y   replace the State Council notice for year Y\n"
+     "  calendar add-workdays DATE N        print the date N working days after DATE\n"
+     "  calendar is-workday DATE            print yes or no\n"
+     "  calendar list [--year Y]            the special days, one a line"},
+    {"audit", sl_ctl_audit,
+     "audit verify                     check every case's audit chain; exit 1 naming each break"},
+};
+
+static void
+s_usage(FILE *f)
+{
+    fprintf(f, "usage: slctl [-c NODE.ini] [--instance N] [--log-level L] COMMAND [ARGS]\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < SL_ARRAY_LEN(s_commands); i++)
+        fprintf(f, "  %s\n", s_commands[i].usage);
+    fprintf(f, "\nexit codes: 0 done (an envelope accepted or duplicate), 1 failed,\n"
+               "  2 bad arguments or config, 3 envelope rejected (code and text on stderr),\n"
+               "  4 no answer from the node.\n"
+               "Output is UTF-8; output meant for scripts is one record a line, tab-separated.\n"
+               "SL_NOW=2022-01-28T09:00:00+08:00 pins the clock (drills, tests).\n");
+}
+
+void
+sl_ctl_die(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("slctl: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(code);
+}
+
+sl_config_t *
+sl_ctl_config(sl_ctl_t *ctl)
+{
+    if (ctl->config)
+        return ctl->config;
+    if (!ctl->config_path)
+        sl_ctl_die(SL_EXIT_USAGE, "this command needs the node's config: -c NODE.ini");
+    char *err = NULL;
+    ctl->config = sl_config_load(ctl->config_path, ctl->instance, &err);
+    if (!ctl->config) {
+        fprintf(stderr, "slctl: %s\n", err ? err : "could not load config");
+        free(err);
+        exit(SL_EXIT_USAGE);
+    }
+    sl_log_set_node(sl_config_node(ctl->config));
+    return ctl->config;
+}
+
+sl_db_t *
+sl_ctl_db(sl_ctl_t *ctl)
+{
+    if (ctl->db)
+        return ctl->db;
+    sl_config_t *cfg = sl_ctl_config(ctl);
+    ctl->db = sl_db_new(sl_config_str(cfg, "database", "conninfo"));
+    if (sl_db_connect(ctl->db) != 0)
+        sl_ctl_die(SL_EXIT_FAIL, "could not connect to the node's database: %s",
+                   sl_db_error(ctl->db));
+    return ctl->db;
+}
+
+sl_db_t *
+sl_ctl_db_current(sl_ctl_t *ctl)
+{
+    sl_db_t *db = sl_ctl_db(ctl);
+    if (sl_schema_check(db, ctl->config_path) != 0)
+        exit(SL_EXIT_FAIL);
+    return db;
+}
+
+int
+main(int argc, char **argv)
+{
+    sl_ctl_t ctl = {.instance = 1};
+    sl_log_init("slctl", NULL);
+    sl_log_set_level(SL_LOG_WARN);
+    if (sl_clock_init() != 0)
+        return SL_EXIT_USAGE;
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"instance", required_argument, NULL, 'i'},
+        {"log-level", required_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    /* "+" stops at the first non-option: the subcommand parses the rest. */
+    while ((opt = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            ctl.config_path = optarg;
+            break;
+        case 'i':
+            ctl.instance = atoi(optarg);
+            if (ctl.instance < 1)
+                sl_ctl_die(SL_EXIT_USAGE, "--instance takes a number from 1");
+            break;
+        case 'l': {
+            int level = sl_log_level_parse(optarg);
+            if (level < 0)
+                sl_ctl_die(SL_EXIT_USAGE, "--log-level takes debug, info, warn or error");
+            sl_log_set_level(level);
+            break;
+        }
+        case 'h':
+            s_usage(stdout);
+            return 0;
+        case 'V':
+            printf("slctl %s (schema %d)\n", SL_VERSION, sl_schema_latest());
+            return 0;
+        default:
+            s_usage(stderr);
+            return SL_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        s_usage(stderr);
+        return SL_EXIT_USAGE;
+    }
+    const char *name = argv[optind];
+    for (size_t i = 0; i < SL_ARRAY_LEN(s_commands); i++) {
+        if (strcmp(s_commands[i].name, name) == 0) {
+            int sub_argc = argc - optind;
+            char **sub_argv = argv + optind;
+            optind = 0; /* glibc: reinitialise getopt for the subcommand's argv */
+            int rc = s_commands[i].run(&ctl, sub_argc, sub_argv);
+            sl_db_destroy(&ctl.db);
+            sl_config_destroy(&ctl.config);
+            return rc;
+        }
+    }
+    fprintf(stderr, "slctl: unknown command \"%s\"\n\n", name);
+    s_usage(stderr);
+    return SL_EXIT_USAGE;
+}
