@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# run.sh — install what is missing, build, run every test through ctest; then
+# build with AddressSanitizer + UndefinedBehaviorSanitizer and run them again.
+# Exits non-zero if anything failed. Benchmarks run only from tests/bench/run.sh.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+jobs=$(nproc 2>/dev/null || echo 2)
+
+bash deploy/install-deps.sh || { echo "run.sh: installing dependencies failed" >&2; exit 1; }
+
+status=0
+run_suite() { # BUILD_DIR EXTRA_CMAKE_ARGS...
+  local dir=$1
+  shift
+  echo "== build $dir"
+  cmake -S "$top" -B "$top/$dir" -DSL_WERROR=ON "$@" >/dev/null || return 1
+  cmake --build "$top/$dir" -j"$jobs" >"$top/$dir.build.log" 2>&1 || {
+    tail -n 60 "$top/$dir.build.log"; return 1; }
+  echo "== test $dir"
+  (cd "$top/$dir" && ctest -j2 -LE bench --output-on-failure --timeout 600)
+}
+
+run_suite build || status=1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions=$top/tests/lsan.supp
+run_suite build-asan -DSL_SANITIZE=ON || status=1
+
+if [ $status -eq 0 ]; then echo "run.sh: all suites passed"; else echo "run.sh: FAILED" >&2; fi
+exit $status
