@@ -49,6 +49,20 @@ s_set_error(sl_db_t *db, const char *text, const char *state)
     snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
 }
 
+/* Server notices (e.g. "relation already exists, skipping") go to the debug log
+ * instead of libpq's default of stderr. */
+static void
+s_notice(void *arg, const char *message)
+{
+    (void)arg;
+    char text[512];
+    snprintf(text, sizeof text, "%s", message);
+    size_t n = strlen(text);
+    while (n && text[n - 1] == '\n')
+        text[--n] = '\0';
+    sl_log(SL_LOG_DEBUG, "database notice: %s", text);
+}
+
 int
 sl_db_connect(sl_db_t *db)
 {
@@ -70,6 +84,7 @@ sl_db_connect(sl_db_t *db)
         db->conn = NULL;
         return SL_AGAIN;
     }
+    PQsetNoticeProcessor(db->conn, s_notice, NULL);
     db->connects++;
     if (db->connects > 1)
         sl_log(SL_LOG_INFO, "reconnected to database");
@@ -94,15 +109,18 @@ sl_db_conn(sl_db_t *db)
     return sl_db_connected(db) ? db->conn : NULL;
 }
 
-int
-sl_db_execb(sl_db_t *db, PGresult **res, const char *sql, int nparams,
-            const char *const *values, const int *lengths, const int *formats)
+/* Runs SQL with parameters (NPARAMS >= 0) or as a script (NPARAMS < 0). */
+static int
+s_exec(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char *const *values,
+       const int *lengths, const int *formats)
 {
     if (res)
         *res = NULL;
     if (sl_db_connect(db) != 0)
         return SL_AGAIN;
-    PGresult *r = PQexecParams(db->conn, sql, nparams, NULL, values, lengths, formats, 0);
+    PGresult *r = nparams < 0 ? PQexec(db->conn, sql)
+                              : PQexecParams(db->conn, sql, nparams, NULL, values, lengths,
+                                             formats, 0);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
         s_set_error(db, "", "");
@@ -131,9 +149,22 @@ sl_db_execb(sl_db_t *db, PGresult **res, const char *sql, int nparams,
 }
 
 int
+sl_db_execb(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char *const *values,
+            const int *lengths, const int *formats)
+{
+    return s_exec(db, res, sql, nparams < 0 ? 0 : nparams, values, lengths, formats);
+}
+
+int
 sl_db_exec(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char *const *params)
 {
-    return sl_db_execb(db, res, sql, nparams, params, NULL, NULL);
+    return s_exec(db, res, sql, nparams < 0 ? 0 : nparams, params, NULL, NULL);
+}
+
+int
+sl_db_exec_script(sl_db_t *db, const char *sql)
+{
+    return s_exec(db, NULL, sql, -1, NULL, NULL, NULL);
 }
 
 int

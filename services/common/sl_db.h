@@ -32,6 +32,9 @@ int sl_db_exec(sl_db_t *db, PGresult **res, const char *sql, int nparams,
 /* Same with binary-capable parameters (lengths and formats as for PQexecParams). */
 int sl_db_execb(sl_db_t *db, PGresult **res, const char *sql, int nparams,
                 const char *const *values, const int *lengths, const int *formats);
+/* Runs SQL that may hold several statements (simple query protocol, no
+ * parameters), e.g. a migration. Same returns as sl_db_exec. */
+int sl_db_exec_script(sl_db_t *db, const char *sql);
 /* Shorthands for BEGIN / COMMIT / ROLLBACK; same returns as sl_db_exec. */
 int sl_db_begin(sl_db_t *db);
 int sl_db_commit(sl_db_t *db);
