@@ -46,6 +46,9 @@ char *sl_read_file(const char *path, size_t *len);
 /* True if s[0..n) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool sl_utf8_valid(const char *s, size_t n);
 
+/* Writes a random (version 4) UUID, 36 characters and a NUL, into OUT. */
+void sl_uuid(char out[37]);
+
 /* Trims ASCII white space at both ends in place; returns s. */
 char *sl_trim(char *s);
 
