@@ -117,7 +117,13 @@ sl_date_format(int32_t day, char *buf)
 {
     int y, m, d;
     sl_date_ymd(day, &y, &m, &d);
-    snprintf(buf, 11, "%04d-%02d-%02d", y % 10000, m, d);
+    y = ((y % 10000) + 10000) % 10000;
+    const int v[] = {y / 1000, y / 100 % 10, y / 10 % 10, y % 10, m / 10, m % 10, d / 10, d % 10};
+    static const int pos[] = {0, 1, 2, 3, 5, 6, 8, 9};
+    for (int i = 0; i < 8; i++)
+        buf[pos[i]] = (char)('0' + v[i]);
+    buf[4] = buf[7] = '-';
+    buf[10] = '\0';
 }
 
 int

@@ -41,7 +41,7 @@ int sl_db_rollback(sl_db_t *db);
 const char *sl_db_error(const sl_db_t *db);
 const char *sl_db_sqlstate(const sl_db_t *db);
 
-/* The schema: migrations compiled into the binary from schema/*.sql. */
+/* The schema: migrations compiled into the binary from schema/NNN_name.sql. */
 /* Highest migration this build knows. */
 int sl_schema_latest(void);
 /* Applies every missing migration in order, each in its own transaction,

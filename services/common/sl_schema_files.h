@@ -1,6 +1,7 @@
 /* sl_schema_files.h — the schema directory compiled into the binary.
  *
- * cmake/embed.cmake generates the table from schema/*.sql and schema/data/*.csv
+ * cmake/embed.cmake generates the table from the .sql files of schema/ and the
+ * .csv files of schema/data/
  * at build time; the list ends with a NULL name. */
 #ifndef SL_SCHEMA_FILES_H
 #define SL_SCHEMA_FILES_H

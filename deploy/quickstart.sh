@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# quickstart.sh — install what is missing, build, and run the demo on a
+# PostgreSQL cluster of its own.
+#
+#   deploy/quickstart.sh            run in the foreground; Ctrl-C stops everything
+#   deploy/quickstart.sh --detach   return once every node is ready
+#   deploy/quickstart.sh --stop     stop all that a detached run started
+#
+# Writes var/endpoints.env (one NAME=value a line) for scripts and other
+# systems; see docs/DESIGN.md "The demo and var/endpoints.env". Never touches a
+# system cluster: the demo's cluster listens only on a unix socket of its own.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+var=$top/var
+source "$top/deploy/pg-lib.sh"
+
+# The demo nodes: code, name, parent ("" for the top). Ports are 7000 + 100*index + offset.
+NODES=(140728)
+declare -A NODE_NAME=([140000]=山西省 [140700]=晋中市 [140728]=平遥县 [140781]=介休市)
+declare -A NODE_INDEX=([140000]=1 [140700]=2 [140728]=3 [140781]=4)
+DAEMONS=(intake dispatch deadline publish appraise)
+
+mode=foreground
+case "${1:-}" in
+  "") ;;
+  --detach) mode=detach ;;
+  --stop) mode=stop ;;
+  -h|--help)
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    exit 0 ;;
+  *) echo "quickstart: unknown option $1 (try --help)" >&2; exit 2 ;;
+esac
+
+say() { echo "quickstart: $*"; }
+
+# Where the cluster lives: var/pg, or (as root) a postgres-owned directory
+# outside the clone, linked from var/pg.
+pg_dir() {
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "/var/tmp/safeloop-demo-$(printf '%s' "$top" | md5sum | cut -c1-10)"
+  else
+    echo "$var/pg-data"
+  fi
+}
+
+stop_all() {
+  local pidf pid
+  shopt -s nullglob
+  for pidf in "$var"/run/*/*.pid; do
+    pid=$(cat "$pidf" 2>/dev/null || true)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$pidf"
+  done
+  shopt -u nullglob
+  local dir
+  dir=$(pg_dir)
+  if [ -f "$dir/data/postmaster.pid" ]; then
+    sl_pg_stop "$dir" && say "stopped the demo cluster"
+  fi
+}
+
+if [ "$mode" = stop ]; then
+  stop_all
+  say "stopped"
+  exit 0
+fi
+
+# 1. Dependencies and build.
+bash "$top/deploy/install-deps.sh"
+cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$top/build" -j"$(nproc 2>/dev/null || echo 2)" >"$top/build/quickstart-build.log" 2>&1 || {
+  tail -n 40 "$top/build/quickstart-build.log" >&2; echo "quickstart: build failed" >&2; exit 1; }
+bin=$top/build/bin
+
+# 2. The cluster.
+mkdir -p "$var/nodes" "$var/keys" "$var/run" "$var/log"
+dir=$(pg_dir)
+if [ ! -d "$dir/data" ]; then
+  say "creating the demo cluster in $dir"
+  sl_pg_init "$dir"
+fi
+[ "$dir" = "$var/pg-data" ] || ln -sfn "$dir" "$var/pg"
+if ! sl_pg_as_owner "$(sl_pg_bindir)/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+  sl_pg_start "$dir"
+fi
+sock=$dir/sock
+
+port() { echo $((7000 + 100 * NODE_INDEX[$1] + $2)); }
+
+# 3. Each node: config, keys, database, schema.
+env_out=$var/endpoints.env.tmp
+: >"$env_out"
+for code in "${NODES[@]}"; do
+  ini=$var/nodes/$code.ini
+  keys=$var/keys/$code
+  run=$var/run/$code
+  mkdir -p "$run"
+  chmod 700 "$run"
+  cat >"$ini" <<EOT
+; demo node $code ${NODE_NAME[$code]} — written by deploy/quickstart.sh; every key
+; is documented in deploy/example-node.ini.
+[node]
+code = $code
+name = ${NODE_NAME[$code]}
+run_dir = $run
+var_dir = $var
+
+[database]
+conninfo = host=$sock port=5432 dbname=sl_$code user=postgres
+
+[keys]
+curve_public = $keys/curve.pub
+curve_secret = $keys/curve.key
+seal_public = $keys/seal.pub
+seal_secret = $keys/seal.key
+
+[log]
+level = info
+
+[intake]
+endpoint = tcp://127.0.0.1:$(port "$code" 0)
+ipc = ipc://$run/intake.sock
+events = tcp://127.0.0.1:$(port "$code" 1)
+http = 127.0.0.1:$(port "$code" 2)
+
+[dispatch]
+interval_days = 0
+events = tcp://127.0.0.1:$(port "$code" 11)
+http = 127.0.0.1:$(port "$code" 12)
+
+[deadline]
+events = tcp://127.0.0.1:$(port "$code" 21)
+http = 127.0.0.1:$(port "$code" 22)
+EOT
+  [ -f "$keys/curve.key" ] || "$bin/slctl" keys gen --dir "$keys" >/dev/null
+  if ! sl_pg_psql "$sock" postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'sl_$code'" | grep -q 1; then
+    sl_pg_psql "$sock" postgres -c "CREATE DATABASE sl_$code" >/dev/null
+  fi
+  "$bin/slctl" -c "$ini" migrate >/dev/null
+  {
+    echo "SL_${code}_CONFIG=$ini"
+    echo "SL_${code}_PUBLIC=$keys/curve.pub"
+  } >>"$env_out"
+done
+
+# 4. The daemons that this build has.
+started=()
+for code in "${NODES[@]}"; do
+  for d in "${DAEMONS[@]}"; do
+    exe=$bin/sl-$d
+    [ -x "$exe" ] || continue
+    pidf=$var/run/$code/sl-$d.pid
+    if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then continue; fi
+    "$exe" -c "$var/nodes/$code.ini" >>"$var/log/$code-$d.log" 2>&1 &
+    echo $! >"$pidf"
+    started+=("$code/sl-$d")
+  done
+done
+mv "$env_out" "$var/endpoints.env"
+
+# 5. Ready: every started daemon still running after its start-up.
+sleep 1
+for code in "${NODES[@]}"; do
+  for pidf in "$var/run/$code"/*.pid; do
+    [ -f "$pidf" ] || continue
+    if ! kill -0 "$(cat "$pidf")" 2>/dev/null; then
+      echo "quickstart: $(basename "$pidf" .pid) of node $code did not start; its log:" >&2
+      tail -n 20 "$var/log/$code-$(basename "$pidf" .pid | sed 's/^sl-//').log" >&2 || true
+      stop_all
+      exit 1
+    fi
+  done
+done
+say "ready: ${#NODES[@]} node(s) (${NODES[*]}), daemons: ${started[*]:-none}"
+say "endpoints: $var/endpoints.env"
+
+if [ "$mode" = detach ]; then
+  say "running in the background; stop with deploy/quickstart.sh --stop"
+  exit 0
+fi
+trap 'echo; stop_all; say "stopped"; exit 0' INT TERM
+say "press Ctrl-C to stop"
+while true; do sleep 1; done

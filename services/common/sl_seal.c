@@ -1,0 +1,124 @@
+/* sl_seal.c — batch-keyed sealing with libsodium.
+ *
+ * The sealer keeps the batch key in locked memory and wipes it on rekey and
+ * destroy; nothing here touches the database or logs plaintext. */
+#include "sl_seal.h"
+
+#include "sl_util.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+struct sl_sealer {
+    unsigned char pk[SL_SEAL_KEY_BYTES];                  /* the node's sealing public key */
+    unsigned char key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES]; /* batch key */
+    unsigned char sealed[SL_SEAL_SEALED_KEY_BYTES];       /* batch key sealed for pk */
+};
+
+int
+sl_seal_key_load(const char *path, unsigned char key[SL_SEAL_KEY_BYTES], char **err)
+{
+    size_t len;
+    char *text = sl_read_file(path, &len);
+    if (!text) {
+        *err = sl_asprintf("%s: cannot read key file: %s", path, strerror(errno));
+        return -1;
+    }
+    sl_trim(text);
+    int rc = 0;
+    if (strlen(text) != 40 || !zmq_z85_decode(key, text)) {
+        *err = sl_asprintf("%s: not a key file (want 40 characters of Z85 text)", path);
+        rc = -1;
+    }
+    sodium_memzero(text, len);
+    free(text);
+    return rc;
+}
+
+sl_sealer_t *
+sl_sealer_new(const unsigned char pk[SL_SEAL_KEY_BYTES])
+{
+    if (sodium_init() < 0)
+        return NULL;
+    sl_sealer_t *s = sl_calloc(1, sizeof *s);
+    sodium_mlock(s, sizeof *s);
+    memcpy(s->pk, pk, SL_SEAL_KEY_BYTES);
+    sl_sealer_rekey(s);
+    return s;
+}
+
+void
+sl_sealer_destroy(sl_sealer_t **p)
+{
+    if (!p || !*p)
+        return;
+    sodium_munlock(*p, sizeof **p); /* also wipes */
+    free(*p);
+    *p = NULL;
+}
+
+void
+sl_sealer_rekey(sl_sealer_t *s)
+{
+    crypto_aead_xchacha20poly1305_ietf_keygen(s->key);
+    crypto_box_seal(s->sealed, s->key, sizeof s->key, s->pk);
+}
+
+const unsigned char *
+sl_sealer_sealed_key(const sl_sealer_t *s)
+{
+    return s->sealed;
+}
+
+unsigned char *
+sl_sealer_seal(sl_sealer_t *s, const void *plain, size_t n, const char *ad,
+               unsigned char nonce[SL_SEAL_NONCE_BYTES], size_t *ctlen)
+{
+    randombytes_buf(nonce, SL_SEAL_NONCE_BYTES);
+    unsigned char *ct = sl_malloc(n + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+    unsigned long long clen = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(ct, &clen, plain, n, (const unsigned char *)ad,
+                                               ad ? strlen(ad) : 0, NULL, nonce, s->key);
+    *ctlen = (size_t)clen;
+    return ct;
+}
+
+unsigned char *
+sl_seal_open(const unsigned char pk[SL_SEAL_KEY_BYTES], const unsigned char sk[SL_SEAL_KEY_BYTES],
+             const unsigned char *sealed_key, size_t sealed_key_len, const unsigned char *nonce,
+             size_t nonce_len, const unsigned char *ct, size_t ctlen, const char *ad, size_t *plen)
+{
+    if (sodium_init() < 0 || sealed_key_len != SL_SEAL_SEALED_KEY_BYTES ||
+        nonce_len != SL_SEAL_NONCE_BYTES || ctlen < crypto_aead_xchacha20poly1305_ietf_ABYTES)
+        return NULL;
+    unsigned char key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
+    if (crypto_box_seal_open(key, sealed_key, sealed_key_len, pk, sk) != 0)
+        return NULL;
+    unsigned char *plain = sl_malloc(ctlen);
+    unsigned long long n = 0;
+    int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &n, NULL, ct, ctlen,
+                                                        (const unsigned char *)ad,
+                                                        ad ? strlen(ad) : 0, nonce, key);
+    sodium_memzero(key, sizeof key);
+    if (rc != 0) {
+        free(plain);
+        return NULL;
+    }
+    *plen = (size_t)n;
+    return plain;
+}
+
+unsigned char *
+sl_seal_blob(const unsigned char pk[SL_SEAL_KEY_BYTES], const void *data, size_t n, size_t *outlen)
+{
+    if (sodium_init() < 0)
+        return NULL;
+    unsigned char *out = sl_malloc(n + crypto_box_SEALBYTES);
+    crypto_box_seal(out, data, n, pk);
+    *outlen = n + crypto_box_SEALBYTES;
+    return out;
+}

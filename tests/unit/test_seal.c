@@ -1,0 +1,75 @@
+/* test_seal.c — sealing reporter data: only the key pair opens it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "sl_seal.h"
+
+#include <sodium.h>
+#include <string.h>
+
+static void
+test_seal_roundtrip(void **state)
+{
+    (void)state;
+    assert_true(sodium_init() >= 0);
+    unsigned char pk[32], sk[32], pk2[32], sk2[32];
+    crypto_box_keypair(pk, sk);
+    crypto_box_keypair(pk2, sk2);
+    sl_sealer_t *s = sl_sealer_new(pk);
+    const char *plain = "张三 13800000000";
+    unsigned char nonce[SL_SEAL_NONCE_BYTES];
+    size_t ctlen;
+    unsigned char *ct = sl_sealer_seal(s, plain, strlen(plain), "msg-1", nonce, &ctlen);
+    assert_null(memmem(ct, ctlen, "13800000000", 11));
+    size_t n;
+    unsigned char *out = sl_seal_open(pk, sk, sl_sealer_sealed_key(s), SL_SEAL_SEALED_KEY_BYTES,
+                                      nonce, sizeof nonce, ct, ctlen, "msg-1", &n);
+    assert_non_null(out);
+    assert_int_equal(n, strlen(plain));
+    assert_memory_equal(out, plain, n);
+    free(out);
+    /* another key pair, another msg_id, a flipped byte: nothing opens */
+    assert_null(sl_seal_open(pk2, sk2, sl_sealer_sealed_key(s), SL_SEAL_SEALED_KEY_BYTES, nonce,
+                             sizeof nonce, ct, ctlen, "msg-1", &n));
+    assert_null(sl_seal_open(pk, sk, sl_sealer_sealed_key(s), SL_SEAL_SEALED_KEY_BYTES, nonce,
+                             sizeof nonce, ct, ctlen, "msg-2", &n));
+    ct[0] ^= 1;
+    assert_null(sl_seal_open(pk, sk, sl_sealer_sealed_key(s), SL_SEAL_SEALED_KEY_BYTES, nonce,
+                             sizeof nonce, ct, ctlen, "msg-1", &n));
+    free(ct);
+    /* a new batch key opens its own records only */
+    unsigned char old[SL_SEAL_SEALED_KEY_BYTES];
+    memcpy(old, sl_sealer_sealed_key(s), sizeof old);
+    sl_sealer_rekey(s);
+    assert_memory_not_equal(old, sl_sealer_sealed_key(s), sizeof old);
+    sl_sealer_destroy(&s);
+    assert_null(s);
+}
+
+static void
+test_seal_blob(void **state)
+{
+    (void)state;
+    unsigned char pk[32], sk[32];
+    crypto_box_keypair(pk, sk);
+    size_t n;
+    unsigned char *b = sl_seal_blob(pk, "garbage 13800000000", 19, &n);
+    assert_int_equal(n, 19 + crypto_box_SEALBYTES);
+    unsigned char out[19];
+    assert_int_equal(crypto_box_seal_open(out, b, n, pk, sk), 0);
+    assert_memory_equal(out, "garbage 13800000000", 19);
+    free(b);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_seal_roundtrip),
+        cmocka_unit_test(test_seal_blob),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
