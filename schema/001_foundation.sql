@@ -72,7 +72,7 @@ CREATE TABLE node (
 -- The node's units: its lead departments, police, discipline commission and
 -- its children's governments (DESIGN.md "Receivers that run no node").
 CREATE TABLE unit (
-    code      text PRIMARY KEY,                    -- 140728.emergency, 140700.gov.140728
+    code      text PRIMARY KEY,                    -- 140728:emergency, 140728:police; a child: 140781
     kind      text NOT NULL CHECK (kind IN ('department', 'police', 'discipline', 'child')),
     name      text NOT NULL,                       -- 平遥县应急管理局
     dept_key  text,                                -- for departments and police

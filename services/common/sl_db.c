@@ -7,6 +7,8 @@
 #include "sl_log.h"
 #include "sl_util.h"
 
+#include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +51,20 @@ s_set_error(sl_db_t *db, const char *text, const char *state)
     snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
 }
 
+/* Server notices (e.g. "relation already exists, skipping") go to the debug log
+ * instead of libpq's default of stderr. */
+static void
+s_notice(void *arg, const char *message)
+{
+    (void)arg;
+    char text[512];
+    snprintf(text, sizeof text, "%s", message);
+    size_t n = strlen(text);
+    while (n && text[n - 1] == '\n')
+        text[--n] = '\0';
+    sl_log(SL_LOG_DEBUG, "database notice: %s", text);
+}
+
 int
 sl_db_connect(sl_db_t *db)
 {
@@ -70,6 +86,7 @@ sl_db_connect(sl_db_t *db)
         db->conn = NULL;
         return SL_AGAIN;
     }
+    PQsetNoticeProcessor(db->conn, s_notice, NULL);
     db->connects++;
     if (db->connects > 1)
         sl_log(SL_LOG_INFO, "reconnected to database");
@@ -94,15 +111,18 @@ sl_db_conn(sl_db_t *db)
     return sl_db_connected(db) ? db->conn : NULL;
 }
 
-int
-sl_db_execb(sl_db_t *db, PGresult **res, const char *sql, int nparams,
-            const char *const *values, const int *lengths, const int *formats)
+/* Runs SQL with parameters (NPARAMS >= 0) or as a script (NPARAMS < 0). */
+static int
+s_exec(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char *const *values,
+       const int *lengths, const int *formats)
 {
     if (res)
         *res = NULL;
     if (sl_db_connect(db) != 0)
         return SL_AGAIN;
-    PGresult *r = PQexecParams(db->conn, sql, nparams, NULL, values, lengths, formats, 0);
+    PGresult *r = nparams < 0 ? PQexec(db->conn, sql)
+                              : PQexecParams(db->conn, sql, nparams, NULL, values, lengths,
+                                             formats, 0);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
         s_set_error(db, "", "");
@@ -131,9 +151,22 @@ sl_db_execb(sl_db_t *db, PGresult **res, const char *sql, int nparams,
 }
 
 int
+sl_db_execb(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char *const *values,
+            const int *lengths, const int *formats)
+{
+    return s_exec(db, res, sql, nparams < 0 ? 0 : nparams, values, lengths, formats);
+}
+
+int
 sl_db_exec(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char *const *params)
 {
-    return sl_db_execb(db, res, sql, nparams, params, NULL, NULL);
+    return s_exec(db, res, sql, nparams < 0 ? 0 : nparams, params, NULL, NULL);
+}
+
+int
+sl_db_exec_script(sl_db_t *db, const char *sql)
+{
+    return s_exec(db, NULL, sql, -1, NULL, NULL, NULL);
 }
 
 int
@@ -166,4 +199,120 @@ const char *
 sl_db_sqlstate(const sl_db_t *db)
 {
     return db->sqlstate;
+}
+
+void
+sl_db_array_begin(sl_buf_t *b)
+{
+    sl_buf_reset(b);
+    sl_buf_puts(b, "{");
+}
+
+static void
+s_array_sep(sl_buf_t *b)
+{
+    if (b->len > 1)
+        sl_buf_puts(b, ",");
+}
+
+void
+sl_db_array_addn(sl_buf_t *b, const char *s, size_t n)
+{
+    s_array_sep(b);
+    if (!s) {
+        sl_buf_puts(b, "NULL");
+        return;
+    }
+    sl_buf_puts(b, "\"");
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"' || s[i] == '\\') {
+            sl_buf_append(b, s + start, i - start);
+            sl_buf_append(b, "\\", 1);
+            start = i;
+        }
+    }
+    sl_buf_append(b, s + start, n - start);
+    sl_buf_puts(b, "\"");
+}
+
+void
+sl_db_array_add(sl_buf_t *b, const char *s)
+{
+    sl_db_array_addn(b, s, s ? strlen(s) : 0);
+}
+
+void
+sl_db_array_add_int(sl_buf_t *b, long long v)
+{
+    s_array_sep(b);
+    sl_buf_printf(b, "%lld", v);
+}
+
+void
+sl_db_array_add_bool(sl_buf_t *b, bool v)
+{
+    s_array_sep(b);
+    sl_buf_puts(b, v ? "t" : "f");
+}
+
+void
+sl_db_array_add_bytea(sl_buf_t *b, const void *data, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    s_array_sep(b);
+    if (!data) {
+        sl_buf_puts(b, "NULL");
+        return;
+    }
+    /* inside a quoted array element a backslash is escaped: \\x → \x */
+    sl_buf_puts(b, "\"\\\\x");
+    char chunk[512];
+    size_t k = 0;
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++) {
+        chunk[k++] = hex[p[i] >> 4];
+        chunk[k++] = hex[p[i] & 15];
+        if (k == sizeof chunk) {
+            sl_buf_append(b, chunk, k);
+            k = 0;
+        }
+    }
+    sl_buf_append(b, chunk, k);
+    sl_buf_puts(b, "\"");
+}
+
+void
+sl_db_array_end(sl_buf_t *b)
+{
+    sl_buf_puts(b, "}");
+}
+
+void
+sl_db_cols_init(sl_db_cols_t *c, int n)
+{
+    assert(n > 0 && n <= SL_DB_MAX_COLS);
+    c->n = n;
+    for (int i = 0; i < n; i++) {
+        sl_buf_init(&c->col[i]);
+        sl_db_array_begin(&c->col[i]);
+    }
+}
+
+const char *const *
+sl_db_cols_params(sl_db_cols_t *c)
+{
+    for (int i = 0; i < c->n; i++) {
+        sl_db_array_end(&c->col[i]);
+        c->param[i] = c->col[i].data;
+    }
+    return c->param;
+}
+
+void
+sl_db_cols_free(sl_db_cols_t *c)
+{
+    for (int i = 0; i < c->n; i++)
+        sl_buf_free(&c->col[i]);
+    c->n = 0;
 }

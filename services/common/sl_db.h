@@ -6,6 +6,8 @@
 #ifndef SL_DB_H
 #define SL_DB_H
 
+#include "sl_util.h"
+
 #include <libpq-fe.h>
 #include <stdbool.h>
 
@@ -32,10 +34,40 @@ int sl_db_exec(sl_db_t *db, PGresult **res, const char *sql, int nparams,
 /* Same with binary-capable parameters (lengths and formats as for PQexecParams). */
 int sl_db_execb(sl_db_t *db, PGresult **res, const char *sql, int nparams,
                 const char *const *values, const int *lengths, const int *formats);
+/* Runs SQL that may hold several statements (simple query protocol, no
+ * parameters), e.g. a migration. Same returns as sl_db_exec. */
+int sl_db_exec_script(sl_db_t *db, const char *sql);
 /* Shorthands for BEGIN / COMMIT / ROLLBACK; same returns as sl_db_exec. */
 int sl_db_begin(sl_db_t *db);
 int sl_db_commit(sl_db_t *db);
 int sl_db_rollback(sl_db_t *db);
+
+/* Array literals for set-based statements (`… FROM unnest($1::text[], …)`):
+ * one round trip for a whole batch. Start with sl_db_array_begin, add
+ * elements, close with sl_db_array_end; B then holds e.g. {"a","b",NULL}. */
+void sl_db_array_begin(sl_buf_t *b);
+/* Adds a text element (quoted and escaped); NULL adds SQL NULL. */
+void sl_db_array_add(sl_buf_t *b, const char *s);
+void sl_db_array_addn(sl_buf_t *b, const char *s, size_t n);
+void sl_db_array_add_int(sl_buf_t *b, long long v);
+void sl_db_array_add_bool(sl_buf_t *b, bool v);
+/* Adds a bytea element in hex form ("\\x…"); DATA NULL adds SQL NULL. */
+void sl_db_array_add_bytea(sl_buf_t *b, const void *data, size_t n);
+void sl_db_array_end(sl_buf_t *b);
+
+/* A set of column arrays for one set-based statement: init with N columns,
+ * add elements to cols->col[i] with the sl_db_array_add* calls, then pass
+ * sl_db_cols_params() as the statement's parameters; free after. */
+#define SL_DB_MAX_COLS 40
+typedef struct {
+    sl_buf_t col[SL_DB_MAX_COLS];          /* one array literal per column */
+    const char *param[SL_DB_MAX_COLS];     /* their texts, once closed */
+    int n;                                 /* columns in use */
+} sl_db_cols_t;
+void sl_db_cols_init(sl_db_cols_t *c, int n);
+/* Closes every array and returns the parameter vector (borrowed). */
+const char *const *sl_db_cols_params(sl_db_cols_t *c);
+void sl_db_cols_free(sl_db_cols_t *c);
 
 /* Text of the last error, and its SQLSTATE ("" if none). Borrowed. */
 const char *sl_db_error(const sl_db_t *db);

@@ -117,7 +117,7 @@ s_apply(sl_db_t *db, const sl_schema_file_t *m)
                 rc = -1;
             } else {
                 *from = '\0';
-                if (chunk.len && (rc = sl_db_exec(db, NULL, chunk.data, 0, NULL)) != 0)
+                if (chunk.len && (rc = sl_db_exec_script(db, chunk.data)) != 0)
                     sl_log(SL_LOG_ERROR, "migration %s failed: %s", m->name, sl_db_error(db));
                 sl_buf_reset(&chunk);
                 if (rc == 0)
@@ -130,7 +130,7 @@ s_apply(sl_db_t *db, const sl_schema_file_t *m)
         }
         p += n + 1;
     }
-    if (rc == 0 && chunk.len && (rc = sl_db_exec(db, NULL, chunk.data, 0, NULL)) != 0)
+    if (rc == 0 && chunk.len && (rc = sl_db_exec_script(db, chunk.data)) != 0)
         sl_log(SL_LOG_ERROR, "migration %s failed: %s", m->name, sl_db_error(db));
     sl_buf_free(&chunk);
     return rc;

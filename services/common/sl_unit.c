@@ -89,7 +89,7 @@ sl_unit_sync(sl_db_t *db, const sl_config_t *cfg)
         goto fail;
     for (int i = 0; i < PQntuples(d) && rc == 0; i++) {
         const char *key = PQgetvalue(d, i, 0);
-        char *code = sl_asprintf("%s.%s", node, key);
+        char *code = sl_asprintf("%s:%s", node, key);
         char *name = sl_unit_dept_name(dname, level, key, PQgetvalue(d, i, 1));
         const char *kind = strcmp(key, "police") == 0       ? "police"
                            : strcmp(key, "discipline") == 0 ? "discipline"
@@ -106,7 +106,7 @@ sl_unit_sync(sl_db_t *db, const sl_config_t *cfg)
         goto fail;
     for (int i = 0; i < PQntuples(c) && rc == 0; i++) {
         const char *cc = PQgetvalue(c, i, 0);
-        char *code = sl_asprintf("%s.gov.%s", node, cc);
+        char *code = sl_strdup(cc);
         char *name = sl_asprintf("%s人民政府", PQgetvalue(c, i, 1));
         rc = s_upsert(db, code, "child", name, NULL, cc, s_child_has_node(cfg, cc));
         free(code);

@@ -4,8 +4,10 @@
  * discipline commission and its children's governments. They are derived from
  * the node's division (its level decides 局/厅 and the fire service's 大队/支队/
  * 总队) and its config ([child.CODE] marks children that run a node), and
- * written by `slctl migrate`. Unit codes: "<node>.<dept_key>", "<node>.police",
- * "<node>.discipline", "<node>.gov.<child code>". */
+ * written by `slctl migrate`. Unit codes are the keys that answers name in
+ * `from_unit`: "<node>:<dept_key>" for departments ("140700:emergency"),
+ * "<node>:police", "<node>:discipline", and a child's own division code
+ * ("140728") for its government. */
 #ifndef SL_UNIT_H
 #define SL_UNIT_H
 

@@ -1,0 +1,101 @@
+/* sl_inbox.c — set-based SQL for the inbox and the dead letters.
+ *
+ * Arrays travel as text literals (sl_db_array_*), one statement per batch. */
+#include "sl_inbox.h"
+
+#include "sl_clock.h"
+#include "sl_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int
+sl_inbox_find(sl_db_t *db, const char *const *msg_ids, size_t n, sl_inbox_found_cb *found,
+              void *arg)
+{
+    if (n == 0)
+        return 0;
+    sl_buf_t ids;
+    sl_buf_init(&ids);
+    sl_db_array_begin(&ids);
+    for (size_t i = 0; i < n; i++)
+        sl_db_array_add(&ids, msg_ids[i]);
+    sl_db_array_end(&ids);
+    const char *p[] = {ids.data};
+    PGresult *r;
+    int rc = sl_db_exec(db, &r,
+                        "SELECT msg_id, case_no, ref FROM inbox WHERE msg_id = ANY($1::text[])", 1,
+                        p);
+    sl_buf_free(&ids);
+    if (rc != 0)
+        return rc;
+    for (int i = 0; i < PQntuples(r); i++)
+        found(arg, PQgetvalue(r, i, 0), PQgetisnull(r, i, 1) ? NULL : PQgetvalue(r, i, 1),
+              PQgetisnull(r, i, 2) ? NULL : PQgetvalue(r, i, 2));
+    PQclear(r);
+    return 0;
+}
+
+int
+sl_inbox_insert(sl_db_t *db, const sl_inbox_row_t *rows, size_t n)
+{
+    if (n == 0)
+        return 0;
+    enum { ID, PRODUCER, SENDER, KIND, AT, RAW, CASE_NO, REF, NCOLS };
+    sl_db_cols_t cols;
+    sl_db_cols_init(&cols, NCOLS);
+    sl_buf_t *a = cols.col;
+    for (size_t i = 0; i < n; i++) {
+        char ts[40];
+        sl_time_format_iso(rows[i].received_ms, ts, sizeof ts);
+        sl_db_array_add(&a[ID], rows[i].msg_id);
+        sl_db_array_add(&a[PRODUCER], rows[i].producer ? rows[i].producer : "");
+        sl_db_array_add(&a[SENDER], rows[i].sender ? rows[i].sender : "");
+        sl_db_array_add(&a[KIND], rows[i].body_kind);
+        sl_db_array_add(&a[AT], ts);
+        sl_db_array_add_bytea(&a[RAW], rows[i].raw, rows[i].raw_len);
+        sl_db_array_add(&a[CASE_NO], rows[i].case_no);
+        sl_db_array_add(&a[REF], rows[i].ref);
+    }
+    const char *const *p = sl_db_cols_params(&cols);
+    int rc = sl_db_exec(db, NULL,
+                        "INSERT INTO inbox (msg_id, producer, sender, body_kind, received_at, raw,"
+                        " case_no, ref)"
+                        " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+                        " $5::timestamptz[], $6::bytea[], $7::text[], $8::text[])",
+                        NCOLS, p);
+    sl_db_cols_free(&cols);
+    return rc;
+}
+
+int
+sl_inbox_dead_letters(sl_db_t *db, const sl_dead_letter_t *rows, size_t n)
+{
+    if (n == 0)
+        return 0;
+    enum { ID, PRODUCER, SENDER, AT, CODE, TEXT, RAW, SEALED, NCOLS };
+    sl_db_cols_t cols;
+    sl_db_cols_init(&cols, NCOLS);
+    sl_buf_t *a = cols.col;
+    for (size_t i = 0; i < n; i++) {
+        char ts[40];
+        sl_time_format_iso(rows[i].received_ms, ts, sizeof ts);
+        sl_db_array_add(&a[ID], rows[i].msg_id);
+        sl_db_array_add(&a[PRODUCER], rows[i].producer);
+        sl_db_array_add(&a[SENDER], rows[i].sender ? rows[i].sender : "");
+        sl_db_array_add(&a[AT], ts);
+        sl_db_array_add(&a[CODE], rows[i].code);
+        sl_db_array_add(&a[TEXT], rows[i].text ? rows[i].text : "");
+        sl_db_array_add_bytea(&a[RAW], rows[i].raw, rows[i].raw_len);
+        sl_db_array_add_bool(&a[SEALED], rows[i].raw_sealed);
+    }
+    const char *const *p = sl_db_cols_params(&cols);
+    int rc = sl_db_exec(db, NULL,
+                        "INSERT INTO dead_letter (msg_id, producer, sender, received_at,"
+                        " error_code, error_text, raw, raw_sealed)"
+                        " SELECT * FROM unnest($1::text[], $2::text[], $3::text[],"
+                        " $4::timestamptz[], $5::text[], $6::text[], $7::bytea[], $8::bool[])",
+                        NCOLS, p);
+    sl_db_cols_free(&cols);
+    return rc;
+}

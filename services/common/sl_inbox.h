@@ -1,0 +1,54 @@
+/* sl_inbox.h — the inbox (every accepted envelope, msg_id unique forever) and
+ * the dead letters (every rejection, with its reason).
+ *
+ * All SQL on inbox and dead_letter lives here. Every function runs inside the
+ * caller's transaction and works on a whole batch in one statement. */
+#ifndef SL_INBOX_H
+#define SL_INBOX_H
+
+#include "sl_db.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One accepted envelope, as stored (reporter data already sealed). */
+typedef struct {
+    const char *msg_id;    /* unique forever */
+    const char *producer;  /* the envelope's label */
+    const char *sender;    /* CURVE key, "ipc" or the peer address */
+    const char *body_kind; /* "clue", "receipt", … */
+    int64_t received_ms;   /* when intake received it */
+    const void *raw;       /* the envelope re-encoded with the reporter sealed */
+    size_t raw_len;
+    const char *case_no;   /* the result the ack carried (NULL: none) */
+    const char *ref;       /* likewise */
+} sl_inbox_row_t;
+
+/* One rejection. */
+typedef struct {
+    const char *msg_id;   /* NULL if it could not be read */
+    const char *producer; /* likewise */
+    const char *sender;
+    int64_t received_ms;
+    const char *code;     /* the stable error code */
+    const char *text;     /* the ack's error text */
+    const void *raw;      /* re-encoded with the reporter sealed, or sealed whole; NULL: not kept */
+    size_t raw_len;
+    bool raw_sealed;      /* raw is one sealed box (undecodable input) */
+} sl_dead_letter_t;
+
+/* Called for each msg_id already stored: its original result. */
+typedef void(sl_inbox_found_cb)(void *arg, const char *msg_id, const char *case_no,
+                                const char *ref);
+
+/* Looks up N msg_ids; calls FOUND for each one stored. 0, -1 or SL_AGAIN. */
+int sl_inbox_find(sl_db_t *db, const char *const *msg_ids, size_t n, sl_inbox_found_cb *found,
+                  void *arg);
+/* Stores N accepted envelopes. A msg_id stored meanwhile by another instance
+ * makes it fail with SQLSTATE 23505 (the caller retries: it is a duplicate now). */
+int sl_inbox_insert(sl_db_t *db, const sl_inbox_row_t *rows, size_t n);
+/* Stores N dead letters. */
+int sl_inbox_dead_letters(sl_db_t *db, const sl_dead_letter_t *rows, size_t n);
+
+#endif

@@ -1,0 +1,18 @@
+/* sl_validate.h — what makes a body acceptable, before anything is stored.
+ *
+ * Pure: takes a decoded body and the node's reference data, returns 0 or
+ * SL_DECLINED with the stable error code and a Chinese text in ERR (the codes
+ * of envelope.proto's table). The codec has already checked msg_id, UTF-8 and
+ * that a body is present. */
+#ifndef SL_VALIDATE_H
+#define SL_VALIDATE_H
+
+#include "sl_codec.h"
+#include "sl_route.h"
+
+/* A clue: channel, received_at, subject.name, place.division (known to ROUTES),
+ * sector (one of the 16), violations (1..12). */
+int sl_validate_clue(const sl_pb_clue_t *clue, const sl_route_map_t *routes,
+                     sl_codec_error_t *err);
+
+#endif
