@@ -1,0 +1,432 @@
+/* sl_audit.c — the per-case audit chain: hashing, appending, verifying, listing.
+ *
+ * The only module with SQL on case_event and on cases.audit_seq/audit_head
+ * (DESIGN.md rule 4). The encoding that is hashed is documented in sl_audit.h;
+ * changing it breaks every stored chain, so it carries a version tag. */
+#include "sl_audit.h"
+
+#include "sl_clock.h"
+#include "sl_log.h"
+#include "sl_util.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_TAG "safeloop:audit:v1"
+#define S_GENESIS_PREFIX "safeloop:case:"
+#define S_FETCH_ROWS "2000" /* rows per FETCH while verifying */
+
+/* Pure part ------------------------------------------------------------------ */
+
+static void
+s_hex(const unsigned char digest[crypto_hash_sha256_BYTES], char out_hex[SL_AUDIT_HEX_LEN + 1])
+{
+    sodium_bin2hex(out_hex, SL_AUDIT_HEX_LEN + 1, digest, crypto_hash_sha256_BYTES);
+}
+
+static void
+s_be64(unsigned char out[8], uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        out[i] = (unsigned char)(v & 0xff);
+        v >>= 8;
+    }
+}
+
+/* F(x): 8-byte big-endian length, then the bytes. */
+static void
+s_field(crypto_hash_sha256_state *st, const void *data, size_t n)
+{
+    unsigned char len[8];
+    s_be64(len, (uint64_t)n);
+    crypto_hash_sha256_update(st, len, sizeof len);
+    if (n)
+        crypto_hash_sha256_update(st, data, n);
+}
+
+static void
+s_field_str(crypto_hash_sha256_state *st, const char *s)
+{
+    s = s ? s : "";
+    s_field(st, s, strlen(s));
+}
+
+static void
+s_field_int(crypto_hash_sha256_state *st, int64_t v)
+{
+    unsigned char b[8];
+    s_be64(b, (uint64_t)v);
+    s_field(st, b, sizeof b);
+}
+
+static const char *
+s_detail(const sl_audit_event_t *ev)
+{
+    return ev->detail ? ev->detail : "{}";
+}
+
+static const char *
+s_str(const char *s)
+{
+    return s ? s : "";
+}
+
+void
+sl_audit_genesis(const char *case_no, char out_hex[SL_AUDIT_HEX_LEN + 1])
+{
+    crypto_hash_sha256_state st;
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, (const unsigned char *)S_GENESIS_PREFIX,
+                              strlen(S_GENESIS_PREFIX));
+    crypto_hash_sha256_update(&st, (const unsigned char *)s_str(case_no), strlen(s_str(case_no)));
+    crypto_hash_sha256_final(&st, digest);
+    s_hex(digest, out_hex);
+}
+
+void
+sl_audit_hash(const char *prev_hex, const sl_audit_event_t *ev, char out_hex[SL_AUDIT_HEX_LEN + 1])
+{
+    crypto_hash_sha256_state st;
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_init(&st);
+    s_field_str(&st, S_TAG);
+    s_field_str(&st, prev_hex);
+    s_field_int(&st, ev->seq);
+    s_field_int(&st, ev->at_ms);
+    s_field_str(&st, ev->kind);
+    s_field_str(&st, ev->actor_key);
+    s_field_str(&st, ev->actor_unit);
+    s_field_str(&st, ev->operator);
+    s_field_str(&st, ev->msg_id);
+    s_field_str(&st, s_detail(ev));
+    crypto_hash_sha256_final(&st, digest);
+    s_hex(digest, out_hex);
+}
+
+/* Appending ------------------------------------------------------------------ */
+
+int
+sl_audit_append_known(sl_db_t *db, int64_t case_id, const char *case_no, int32_t prev_seq,
+                      const char *prev_head, const sl_audit_event_t *ev, char *new_head)
+{
+    assert(ev && case_no && prev_seq >= 0);
+    sl_audit_event_t e = *ev;
+    e.seq = prev_seq + 1;
+    char prev[SL_AUDIT_HEX_LEN + 1], hash[SL_AUDIT_HEX_LEN + 1];
+    if (prev_seq == 0)
+        sl_audit_genesis(case_no, prev);
+    else
+        snprintf(prev, sizeof prev, "%s", s_str(prev_head));
+    sl_audit_hash(prev, &e, hash);
+
+    char id[24], seq[16], at[48];
+    snprintf(id, sizeof id, "%" PRId64, case_id);
+    snprintf(seq, sizeof seq, "%" PRId32, e.seq);
+    /* Timestamp text, not a float: the stored instant is exactly at_ms. */
+    sl_time_format_iso(e.at_ms, at, sizeof at);
+    const char *head_now = prev_seq == 0 ? "" : prev;
+    const char *p[] = {id,
+                       seq,
+                       at,
+                       s_str(e.kind),
+                       s_str(e.actor_key),
+                       s_str(e.actor_unit),
+                       s_str(e.operator),
+                       s_str(e.msg_id),
+                       s_detail(&e),
+                       prev,
+                       hash,
+                       head_now};
+    PGresult *r = NULL;
+    /* Moves the head only if it is where the caller says, and inserts only if
+     * it moved: one round trip, and a wrong PREV_SEQ appends nothing. */
+    int rc = sl_db_exec(db, &r,
+                        "WITH moved AS ("
+                        "  UPDATE cases SET audit_seq = $2::int, audit_head = $11::text"
+                        "   WHERE id = $1::bigint AND audit_seq = $2::int - 1"
+                        "     AND audit_head = $12::text RETURNING id)"
+                        " INSERT INTO case_event (case_id, seq, at, kind, actor_key, actor_unit,"
+                        "   operator, msg_id, detail, prev_hash, hash)"
+                        " SELECT id, $2::int, $3::timestamptz, $4, $5, $6, $7, $8, $9, $10, $11"
+                        "   FROM moved",
+                        (int)SL_ARRAY_LEN(p), p);
+    if (rc != 0) {
+        sl_log(SL_LOG_ERROR, "case_no=%s could not append audit event %s: %s", case_no, seq,
+               sl_db_error(db));
+        return rc;
+    }
+    long n = strtol(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    if (n != 1) {
+        sl_log(SL_LOG_ERROR,
+               "case_no=%s could not append audit event %s: the case's chain is not at seq %d",
+               case_no, seq, (int)prev_seq);
+        return -1;
+    }
+    if (new_head)
+        memcpy(new_head, hash, sizeof hash);
+    return 0;
+}
+
+int
+sl_audit_append(sl_db_t *db, int64_t case_id, const sl_audit_event_t *ev)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%" PRId64, case_id);
+    const char *p[] = {id};
+    PGresult *r = NULL;
+    int rc = sl_db_exec(
+        db, &r, "SELECT case_no, audit_seq, audit_head FROM cases WHERE id = $1 FOR UPDATE", 1, p);
+    if (rc != 0) {
+        sl_log(SL_LOG_ERROR, "case_id=%s could not lock case for its audit chain: %s", id,
+               sl_db_error(db));
+        return rc;
+    }
+    if (PQntuples(r) != 1) {
+        sl_log(SL_LOG_ERROR, "case_id=%s could not append audit event: no such case", id);
+        rc = -1;
+        goto fail;
+    }
+    rc = sl_audit_append_known(db, case_id, PQgetvalue(r, 0, 0),
+                               (int32_t)strtol(PQgetvalue(r, 0, 1), NULL, 10), PQgetvalue(r, 0, 2),
+                               ev, NULL);
+fail:
+    PQclear(r);
+    return rc;
+}
+
+/* Reading -------------------------------------------------------------------- */
+
+/* Columns of an event as both verify and list select them, from column FIRST. */
+#define S_EVENT_COLS                                                                               \
+    "e.seq, (extract(epoch FROM e.at) * 1000)::bigint, e.kind, e.actor_key, e.actor_unit,"         \
+    " e.operator, e.msg_id, e.detail, e.prev_hash, e.hash"
+
+static void
+s_event_from_row(const PGresult *r, int row, int first, sl_audit_event_t *ev, const char **prev,
+                 const char **hash)
+{
+    ev->seq = (int32_t)strtol(PQgetvalue(r, row, first), NULL, 10);
+    ev->at_ms = strtoll(PQgetvalue(r, row, first + 1), NULL, 10);
+    ev->kind = PQgetvalue(r, row, first + 2);
+    ev->actor_key = PQgetvalue(r, row, first + 3);
+    ev->actor_unit = PQgetvalue(r, row, first + 4);
+    ev->operator= PQgetvalue(r, row, first + 5);
+    ev->msg_id = PQgetvalue(r, row, first + 6);
+    ev->detail = PQgetvalue(r, row, first + 7);
+    *prev = PQgetvalue(r, row, first + 8);
+    *hash = PQgetvalue(r, row, first + 9);
+}
+
+int
+sl_audit_list(sl_db_t *db, int64_t case_id, sl_audit_event_cb cb, void *arg)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%" PRId64, case_id);
+    const char *p[] = {id};
+    PGresult *r = NULL;
+    int rc = sl_db_exec(db, &r,
+                        "SELECT " S_EVENT_COLS " FROM case_event e WHERE e.case_id = $1"
+                        " ORDER BY e.seq",
+                        1, p);
+    if (rc != 0) {
+        sl_log(SL_LOG_ERROR, "case_id=%s could not read audit events: %s", id, sl_db_error(db));
+        return rc;
+    }
+    int n = PQntuples(r);
+    for (int i = 0; i < n; i++) {
+        sl_audit_event_t ev;
+        const char *prev, *hash;
+        s_event_from_row(r, i, 0, &ev, &prev, &hash);
+        if (cb)
+            cb(arg, &ev, prev, hash);
+    }
+    PQclear(r);
+    return n;
+}
+
+/* Verifying ------------------------------------------------------------------ */
+
+/* The case being walked. */
+typedef struct {
+    int64_t id;        /* cases.id; 0 before the first row */
+    char *case_no;     /* cases.case_no; owned */
+    int32_t audit_seq; /* cases.audit_seq */
+    char *audit_head;  /* cases.audit_head; owned */
+    int32_t next;      /* the seq the next event should have */
+    int32_t last_seq;  /* seq of the last event seen, 0 if none */
+    long events;       /* events seen */
+    char *prev;        /* stored hash of the last event seen (genesis at first); owned */
+    bool linked;       /* the last event seen is the previous seq, so the link is checkable */
+} s_walk_t;
+
+typedef struct {
+    sl_audit_break_cb cb; /* where breaks go */
+    void *arg;            /* its argument */
+    int breaks;           /* found so far */
+} s_report_t;
+
+static void s_break(s_report_t *rep, const s_walk_t *w, int32_t seq, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+s_break(s_report_t *rep, const s_walk_t *w, int32_t seq, const char *fmt, ...)
+{
+    char reason[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    rep->breaks++;
+    if (rep->cb)
+        rep->cb(rep->arg, w->case_no, seq, reason);
+}
+
+static void
+s_walk_clear(s_walk_t *w)
+{
+    free(w->case_no);
+    free(w->audit_head);
+    free(w->prev);
+    memset(w, 0, sizeof *w);
+}
+
+static void
+s_walk_start(s_walk_t *w, const PGresult *r, int row)
+{
+    s_walk_clear(w);
+    w->id = strtoll(PQgetvalue(r, row, 0), NULL, 10);
+    w->case_no = sl_strdup(PQgetvalue(r, row, 1));
+    w->audit_seq = (int32_t)strtol(PQgetvalue(r, row, 2), NULL, 10);
+    w->audit_head = sl_strdup(PQgetvalue(r, row, 3));
+    w->next = 1;
+    w->linked = true;
+    char genesis[SL_AUDIT_HEX_LEN + 1];
+    sl_audit_genesis(w->case_no, genesis);
+    w->prev = sl_strdup(genesis);
+}
+
+static void
+s_walk_event(s_walk_t *w, s_report_t *rep, const PGresult *r, int row)
+{
+    sl_audit_event_t ev;
+    const char *prev, *hash;
+    s_event_from_row(r, row, 4, &ev, &prev, &hash);
+    bool linked = w->linked;
+    if (ev.seq < w->next) {
+        /* The key (case_id, seq) makes this a seq below 1. */
+        s_break(rep, w, ev.seq, "event %d: seq out of order", (int)ev.seq);
+        linked = false;
+    } else if (ev.seq > w->next) {
+        if (ev.seq == w->next + 1)
+            s_break(rep, w, w->next, "event %d missing", (int)w->next);
+        else
+            s_break(rep, w, w->next, "events %d to %d missing", (int)w->next, (int)ev.seq - 1);
+        linked = false;
+    }
+    char want[SL_AUDIT_HEX_LEN + 1];
+    sl_audit_hash(prev, &ev, want);
+    if (strcmp(want, hash) != 0)
+        s_break(rep, w, ev.seq, "event %d: hash does not match its contents", (int)ev.seq);
+    if (linked && strcmp(prev, w->prev) != 0) {
+        if (ev.seq == 1)
+            s_break(rep, w, ev.seq, "event 1: prev_hash does not match the case number's genesis");
+        else
+            s_break(rep, w, ev.seq, "event %d: prev_hash does not match event %d", (int)ev.seq,
+                    (int)ev.seq - 1);
+    }
+    free(w->prev);
+    w->prev = sl_strdup(hash);
+    w->next = ev.seq >= w->next ? ev.seq + 1 : w->next;
+    w->last_seq = ev.seq;
+    w->linked = true;
+    w->events++;
+}
+
+static void
+s_walk_finish(s_walk_t *w, s_report_t *rep)
+{
+    if (w->id == 0)
+        return;
+    if (w->events == 0 && w->audit_seq == 0)
+        s_break(rep, w, 0, "no audit events: the case's registration was not audited");
+    else if (w->last_seq != w->audit_seq) {
+        if (w->events == w->last_seq)
+            s_break(rep, w, w->audit_seq, "audit_seq says %d but the chain has %ld events",
+                    (int)w->audit_seq, w->events);
+        else
+            s_break(rep, w, w->audit_seq, "audit_seq says %d but the chain ends at event %d",
+                    (int)w->audit_seq, (int)w->last_seq);
+    } else if (strcmp(w->prev, w->audit_head) != 0)
+        s_break(rep, w, w->audit_seq, "chain head does not match cases.audit_head");
+}
+
+int
+sl_audit_verify(sl_db_t *db, sl_audit_break_cb cb, void *arg, long *cases_checked,
+                long *events_checked)
+{
+    s_report_t rep = {.cb = cb, .arg = arg};
+    s_walk_t w = {0};
+    long ncases = 0, nevents = 0;
+    PGresult *r = NULL;
+    int rc;
+    /* One snapshot for the whole walk: an append committed meanwhile is either
+     * wholly seen (event and head) or not at all. */
+    if ((rc = sl_db_exec(db, NULL, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL)) !=
+        0)
+        goto fail;
+    if ((rc = sl_db_exec(db, NULL,
+                         "DECLARE sl_audit_walk NO SCROLL CURSOR FOR"
+                         " SELECT c.id, c.case_no, c.audit_seq, c.audit_head, " S_EVENT_COLS
+                         " FROM cases c LEFT JOIN case_event e ON e.case_id = c.id"
+                         " ORDER BY c.id, e.seq",
+                         0, NULL)) != 0)
+        goto fail;
+    for (;;) {
+        if ((rc = sl_db_exec(db, &r, "FETCH " S_FETCH_ROWS " FROM sl_audit_walk", 0, NULL)) != 0)
+            goto fail;
+        int n = PQntuples(r);
+        for (int i = 0; i < n; i++) {
+            int64_t id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+            if (id != w.id) {
+                s_walk_finish(&w, &rep);
+                s_walk_start(&w, r, i);
+                ncases++;
+            }
+            if (!PQgetisnull(r, i, 4)) {
+                s_walk_event(&w, &rep, r, i);
+                nevents++;
+            }
+        }
+        PQclear(r);
+        r = NULL;
+        if (n == 0)
+            break;
+    }
+    s_walk_finish(&w, &rep);
+    if ((rc = sl_db_exec(db, NULL, "COMMIT", 0, NULL)) != 0)
+        goto fail;
+    s_walk_clear(&w);
+    if (cases_checked)
+        *cases_checked = ncases;
+    if (events_checked)
+        *events_checked = nevents;
+    return rep.breaks;
+fail:
+    sl_log(SL_LOG_ERROR, "could not verify the audit chains: %s", sl_db_error(db));
+    PQclear(r);
+    s_walk_clear(&w);
+    sl_db_rollback(db);
+    if (cases_checked)
+        *cases_checked = ncases;
+    if (events_checked)
+        *events_checked = nevents;
+    return rc;
+}

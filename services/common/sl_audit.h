@@ -1,0 +1,102 @@
+/* sl_audit.h — the audit chain of each case (一追溯), hash-chained per case.
+ *
+ * Every state change of a case is one row of case_event (DESIGN.md rule 8):
+ * who (key, unit, operator), what (kind, detail), when, from which message.
+ * Each event carries the hash of the event before it, so history cannot be
+ * rewritten in part without `slctl audit verify` naming the break. This module
+ * is the only home of the SQL on case_event and on cases.audit_seq/audit_head
+ * (DESIGN.md rule 4); appends run inside the caller's transaction so a state
+ * change and its audit row commit together.
+ *
+ * The hash (version 1). All hashes are SHA-256, written as 64 lowercase hex
+ * digits.
+ *   genesis(case_no) = SHA-256("safeloop:case:" || case_no)
+ *     is the prev_hash of event 1, so a chain is bound to its case number.
+ *   hash(prev, ev)   = SHA-256(F("safeloop:audit:v1") || F(prev) || F(seq) ||
+ *                      F(at_ms) || F(kind) || F(actor_key) || F(actor_unit) ||
+ *                      F(operator) || F(msg_id) || F(detail))
+ *     where F(x) = len(x) as 8 bytes big-endian || the bytes of x. Text fields
+ *     are their UTF-8 bytes exactly as stored (no NUL; NULL counts as "", and a
+ *     NULL detail as "{}", the column's default); prev is its 64 hex characters;
+ *     seq and at_ms are 8-byte big-endian two's complement integers (at_ms:
+ *     milliseconds since the Unix epoch). Every field is length-prefixed, so no
+ *     two different events encode to the same bytes.
+ * Times are stored exactly to the millisecond (written as timestamp text, read
+ * back as extract(epoch)*1000, which is numeric and exact in PostgreSQL >= 14). */
+#ifndef SL_AUDIT_H
+#define SL_AUDIT_H
+
+#include "sl_db.h"
+
+#include <stdint.h>
+
+#define SL_AUDIT_HEX_LEN 64 /* a hash as hex, without the NUL */
+
+/* One event as hashed. Strings are borrowed; NULL counts as "" ("{}" for detail). */
+typedef struct {
+    int32_t seq;            /* 1, 2, … within the case; set by the append functions */
+    int64_t at_ms;          /* when it happened, ms since the Unix epoch */
+    const char *kind;       /* registered, repeated, transferred, … */
+    const char *actor_key;  /* CURVE key (Z85) or "ipc" */
+    const char *actor_unit; /* the unit or node acting */
+    const char *operator;   /* the person, when an operator typed it */
+    const char *msg_id;     /* the envelope it came from */
+    const char *detail;     /* JSON text, hashed as stored */
+} sl_audit_event_t;
+
+/* Pure part ----------------------------------------------------------------- */
+
+/* Writes genesis(CASE_NO) as 64 hex digits plus NUL into OUT_HEX. */
+void sl_audit_genesis(const char *case_no, char out_hex[SL_AUDIT_HEX_LEN + 1]);
+/* Writes hash(PREV_HEX, EV) as 64 hex digits plus NUL into OUT_HEX. PREV_HEX is
+ * hashed as given (NULL counts as ""), so a damaged prev_hash read back from the
+ * database still hashes deterministically. */
+void sl_audit_hash(const char *prev_hex, const sl_audit_event_t *ev,
+                   char out_hex[SL_AUDIT_HEX_LEN + 1]);
+
+/* Database part ------------------------------------------------------------- */
+
+/* Appends EV (its seq is ignored) to the chain of case CASE_ID, inside the
+ * caller's open transaction: locks the case row, takes seq = audit_seq + 1 and
+ * prev = audit_head (genesis for seq 1), inserts the event and moves the head.
+ * Returns 0; -1 on an SQL error or an unknown case (logged; the caller rolls
+ * back); SL_AGAIN if the connection was lost (retry the whole transaction). */
+int sl_audit_append(sl_db_t *db, int64_t case_id, const sl_audit_event_t *ev);
+
+/* As sl_audit_append for a caller that already knows the chain's state, e.g.
+ * for a case inserted earlier in the same transaction (PREV_SEQ 0, PREV_HEAD
+ * ignored) or after an earlier append whose NEW_HEAD it kept: saves the locking
+ * read. If the case's audit_seq/audit_head are not PREV_SEQ/PREV_HEAD (the
+ * caller was wrong or raced), nothing is appended and -1 is returned (logged;
+ * the caller rolls back). NEW_HEAD, when not NULL, gets the new event's hash.
+ * Returns as sl_audit_append. */
+int sl_audit_append_known(sl_db_t *db, int64_t case_id, const char *case_no, int32_t prev_seq,
+                          const char *prev_head, const sl_audit_event_t *ev,
+                          char *new_head /* NULL or SL_AUDIT_HEX_LEN + 1 bytes */);
+
+/* Called once per break found: the case's number, the seq concerned (the
+ * event's, or cases.audit_seq for a break of the head) and what is wrong, e.g.
+ * "event 3: hash does not match its contents". Strings are borrowed for the
+ * duration of the call. */
+typedef void (*sl_audit_break_cb)(void *arg, const char *case_no, int32_t seq, const char *reason);
+
+/* Checks every case's chain in one read-only snapshot (REPEATABLE READ, so
+ * concurrent appends cannot look like breaks), streaming the events through a
+ * cursor. Runs its own transaction: the caller must not be in one. Reports each
+ * break through CB; *CASES_CHECKED and *EVENTS_CHECKED (either may be NULL) get
+ * the counts. Returns the number of breaks (>= 0), -1 on a database error
+ * (logged), SL_AGAIN if the connection was lost. */
+int sl_audit_verify(sl_db_t *db, sl_audit_break_cb cb, void *arg, long *cases_checked,
+                    long *events_checked);
+
+/* Called for each event of a case, in seq order. EV's strings, PREV_HASH and
+ * HASH are borrowed for the duration of the call. */
+typedef void (*sl_audit_event_cb)(void *arg, const sl_audit_event_t *ev, const char *prev_hash,
+                                  const char *hash);
+
+/* Walks the events of case CASE_ID in seq order. Returns the number of events
+ * (0 for an unknown case), -1 on an SQL error, SL_AGAIN if the connection was
+ * lost. */
+int sl_audit_list(sl_db_t *db, int64_t case_id, sl_audit_event_cb cb, void *arg);
+
+#endif
