@@ -202,6 +202,62 @@ fail:
     return rc;
 }
 
+int
+sl_audit_insert_rows(sl_db_t *db, const sl_audit_row_t *rows, size_t n)
+{
+    if (n == 0)
+        return 0;
+    enum { ID, SEQ, AT, KIND, KEY, UNIT, OPERATOR, MSG, DETAIL, PREV, HASH, NCOLS };
+    sl_db_cols_t cols;
+    sl_db_cols_init(&cols, NCOLS);
+    sl_buf_t *a = cols.col;
+    for (size_t i = 0; i < n; i++) {
+        const sl_audit_row_t *r = &rows[i];
+        char at[48];
+        sl_time_format_iso(r->ev.at_ms, at, sizeof at);
+        sl_db_array_add_int(&a[ID], r->case_id);
+        sl_db_array_add_int(&a[SEQ], r->ev.seq);
+        sl_db_array_add(&a[AT], at);
+        sl_db_array_add(&a[KIND], s_str(r->ev.kind));
+        sl_db_array_add(&a[KEY], s_str(r->ev.actor_key));
+        sl_db_array_add(&a[UNIT], s_str(r->ev.actor_unit));
+        sl_db_array_add(&a[OPERATOR], s_str(r->ev.operator));
+        sl_db_array_add(&a[MSG], s_str(r->ev.msg_id));
+        sl_db_array_add(&a[DETAIL], s_detail(&r->ev));
+        sl_db_array_add(&a[PREV], r->prev_hash);
+        sl_db_array_add(&a[HASH], r->hash);
+    }
+    int rc = sl_db_exec(db, NULL,
+                        "INSERT INTO case_event (case_id, seq, at, kind, actor_key, actor_unit,"
+                        " operator, msg_id, detail, prev_hash, hash)"
+                        " SELECT * FROM unnest($1::bigint[], $2::int[], $3::timestamptz[],"
+                        " $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],"
+                        " $10::text[], $11::text[])",
+                        NCOLS, sl_db_cols_params(&cols));
+    sl_db_cols_free(&cols);
+    if (rc != 0)
+        return rc;
+    /* Each case's head is its last row in the batch. */
+    sl_db_cols_init(&cols, 3);
+    for (size_t i = 0; i < n; i++) {
+        bool last = true;
+        for (size_t k = i + 1; k < n && last; k++)
+            last = rows[k].case_id != rows[i].case_id;
+        if (!last)
+            continue;
+        sl_db_array_add_int(&cols.col[0], rows[i].case_id);
+        sl_db_array_add_int(&cols.col[1], rows[i].ev.seq);
+        sl_db_array_add(&cols.col[2], rows[i].hash);
+    }
+    rc = sl_db_exec(db, NULL,
+                    "UPDATE cases c SET audit_seq = u.seq, audit_head = u.head"
+                    " FROM unnest($1::bigint[], $2::int[], $3::text[]) AS u(id, seq, head)"
+                    " WHERE c.id = u.id",
+                    3, sl_db_cols_params(&cols));
+    sl_db_cols_free(&cols);
+    return rc;
+}
+
 /* Reading -------------------------------------------------------------------- */
 
 /* Columns of an event as both verify and list select them, from column FIRST. */

@@ -74,6 +74,22 @@ int sl_audit_append_known(sl_db_t *db, int64_t case_id, const char *case_no, int
                           const char *prev_head, const sl_audit_event_t *ev,
                           char *new_head /* NULL or SL_AUDIT_HEX_LEN + 1 bytes */);
 
+/* One event of a batch that the caller chained itself with sl_audit_genesis
+ * and sl_audit_hash (intake registers thousands of cases a second). */
+typedef struct {
+    int64_t case_id;                      /* the case */
+    sl_audit_event_t ev;                  /* with its seq */
+    char prev_hash[SL_AUDIT_HEX_LEN + 1]; /* the previous event's hash, or the genesis */
+    char hash[SL_AUDIT_HEX_LEN + 1];      /* this event's hash */
+} sl_audit_row_t;
+
+/* Inserts N chained events in one statement and moves each touched case's
+ * head (cases.audit_seq/audit_head) to its last event in ROWS, in a second.
+ * The caller holds the cases' row locks (or inserted them in this transaction)
+ * and chained the events from their current heads. Inside the caller's
+ * transaction; 0, -1 or SL_AGAIN. */
+int sl_audit_insert_rows(sl_db_t *db, const sl_audit_row_t *rows, size_t n);
+
 /* Called once per break found: the case's number, the seq concerned (the
  * event's, or cases.audit_seq for a break of the head) and what is wrong, e.g.
  * "event 3: hash does not match its contents". Strings are borrowed for the

@@ -69,6 +69,12 @@ sl_sealer_rekey(sl_sealer_t *s)
 }
 
 const unsigned char *
+sl_sealer_pk(const sl_sealer_t *s)
+{
+    return s->pk;
+}
+
+const unsigned char *
 sl_sealer_sealed_key(const sl_sealer_t *s)
 {
     return s->sealed;

@@ -22,6 +22,8 @@ int sl_seal_key_load(const char *path, unsigned char key[SL_SEAL_KEY_BYTES], cha
 /* A sealer for the node's sealing public key PK, with a first batch key. */
 sl_sealer_t *sl_sealer_new(const unsigned char pk[SL_SEAL_KEY_BYTES]);
 void sl_sealer_destroy(sl_sealer_t **p);
+/* The sealing public key the sealer seals for. Borrowed. */
+const unsigned char *sl_sealer_pk(const sl_sealer_t *s);
 /* Starts a new batch: a fresh random key, sealed once for PK. */
 void sl_sealer_rekey(sl_sealer_t *s);
 /* The current batch key sealed for PK (SL_SEAL_SEALED_KEY_BYTES). Borrowed. */

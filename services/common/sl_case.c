@@ -1,0 +1,511 @@
+/* sl_case.c — registering clues as cases, in batches, with repeat linking.
+ *
+ * A batch costs five statements: look up open cases about the same subjects
+ * (locked), take the numbers from the counters (locked rows: two intake
+ * instances cannot take the same number, and a rollback gives numbers back),
+ * insert the cases, insert their audit events, update the touched cases'
+ * chain heads and repeat counts. */
+#include "sl_case.h"
+
+#include "sl_audit.h"
+#include "sl_clock.h"
+#include "sl_log.h"
+#include "sl_sector.h"
+#include "sl_subject.h"
+#include "sl_util.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+sl_case_number(char *buf, size_t size, const char *node, int year, const char *sector_short,
+               long long seq)
+{
+    snprintf(buf, size, "%s-%d-%s-%06lld", node, year, sector_short, seq);
+}
+
+/* A case whose chain this batch extends: an open case found by the look-up,
+ * or one registered in this batch. */
+typedef struct {
+    int64_t id;              /* 0 until inserted, for new cases */
+    char case_no[64];
+    char division[8];
+    int sector;
+    char *key;               /* subject key */
+    char *credit;            /* normalised credit code, "" if none */
+    int32_t seq;             /* chain: last seq */
+    char head[SL_AUDIT_HEX_LEN + 1]; /* chain: last hash */
+    int repeats;             /* repeat_count after the batch */
+    bool is_new;             /* registered in this batch */
+    bool touched;            /* chain or count changed */
+} s_chain_t;
+
+typedef struct {
+    s_chain_t *v;
+    size_t n, cap;
+} s_chains_t;
+
+static s_chain_t *
+s_chain_add(s_chains_t *c)
+{
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 32;
+        c->v = sl_realloc(c->v, c->cap * sizeof *c->v);
+    }
+    s_chain_t *x = &c->v[c->n++];
+    memset(x, 0, sizeof *x);
+    return x;
+}
+
+static const char *
+s_channel_name(int channel)
+{
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
+        &safeloop__v1__clue_report__channel__descriptor, channel);
+    return v ? v->name : "OTHER";
+}
+
+/* The audit detail of a registration or a repeat: a new JSON text. */
+static char *
+s_detail(const sl_case_reg_t *r, bool repeat, int repeat_count)
+{
+    const sl_pb_clue_t *c = r->clue;
+    const sl_sector_t *sec = sl_sector_by_value((int)c->sector);
+    json_t *o = json_object();
+    json_object_set_new(o, "channel", json_string(s_channel_name((int)c->channel)));
+    json_object_set_new(o, "received_at", json_integer(c->received_at));
+    if (repeat) {
+        json_object_set_new(o, "repeat_count", json_integer(repeat_count));
+        json_object_set_new(o, "subject", json_string(c->subject->name));
+    } else {
+        json_object_set_new(o, "sector", json_string(sec ? sec->name : ""));
+        json_object_set_new(o, "division", json_string(c->place->division));
+        json_object_set_new(o, "route", json_string(r->route));
+        json_object_set_new(o, "unit", json_string(r->unit_code ? r->unit_code : ""));
+    }
+    if (c->source_ref && *c->source_ref)
+        json_object_set_new(o, "source_ref", json_string(c->source_ref));
+    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+    json_decref(o);
+    return text;
+}
+
+/* Step 1: open cases about the same subjects, locked; appended to CHAINS. */
+static int
+s_lookup(sl_db_t *db, sl_case_reg_t *regs, char **keys, char **credits, size_t n,
+         s_chains_t *chains)
+{
+    sl_db_cols_t cols;
+    sl_db_cols_init(&cols, 4);
+    for (size_t i = 0; i < n; i++) {
+        sl_db_array_add(&cols.col[0], regs[i].clue->place->division);
+        sl_db_array_add_int(&cols.col[1], regs[i].clue->sector);
+        sl_db_array_add(&cols.col[2], keys[i]);
+        sl_db_array_add(&cols.col[3], credits[i]);
+    }
+    PGresult *r;
+    int rc = sl_db_exec(
+        db, &r,
+        "SELECT DISTINCT c.id, c.case_no, c.division, c.sector, c.subject_key,"
+        " coalesce(c.credit_code, ''), c.audit_seq, c.audit_head, c.repeat_count"
+        " FROM cases c JOIN unnest($1::text[], $2::int[], $3::text[], $4::text[])"
+        "   AS k(division, sector, skey, credit)"
+        "   ON c.division = k.division AND c.sector = k.sector"
+        "  AND (c.subject_key = k.skey OR (k.credit <> '' AND c.credit_code = k.credit))"
+        " WHERE c.status <> 'closed' ORDER BY c.id",
+        4, sl_db_cols_params(&cols));
+    sl_db_cols_free(&cols);
+    if (rc != 0)
+        return rc;
+    sl_buf_t ids;
+    sl_buf_init(&ids);
+    sl_db_array_begin(&ids);
+    for (int i = 0; i < PQntuples(r); i++) {
+        s_chain_t *c = s_chain_add(chains);
+        c->id = atoll(PQgetvalue(r, i, 0));
+        snprintf(c->case_no, sizeof c->case_no, "%s", PQgetvalue(r, i, 1));
+        snprintf(c->division, sizeof c->division, "%s", PQgetvalue(r, i, 2));
+        c->sector = atoi(PQgetvalue(r, i, 3));
+        c->key = sl_strdup(PQgetvalue(r, i, 4));
+        c->credit = sl_strdup(PQgetvalue(r, i, 5));
+        c->seq = atoi(PQgetvalue(r, i, 6));
+        snprintf(c->head, sizeof c->head, "%s", PQgetvalue(r, i, 7));
+        c->repeats = atoi(PQgetvalue(r, i, 8));
+        sl_db_array_add_int(&ids, c->id);
+    }
+    sl_db_array_end(&ids);
+    PQclear(r);
+    /* Lock what a repeat will change, in id order (no deadlock between
+     * instances), and read the chain heads again under the lock. */
+    if (chains->n > 0) {
+        const char *p[] = {ids.data};
+        rc = sl_db_exec(db, &r,
+                        "SELECT id, audit_seq, audit_head, repeat_count FROM cases"
+                        " WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
+                        1, p);
+        for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+            int64_t id = atoll(PQgetvalue(r, i, 0));
+            for (size_t k = 0; k < chains->n; k++) {
+                s_chain_t *c = &chains->v[k];
+                if (c->id != id)
+                    continue;
+                c->seq = atoi(PQgetvalue(r, i, 1));
+                snprintf(c->head, sizeof c->head, "%s", PQgetvalue(r, i, 2));
+                c->repeats = atoi(PQgetvalue(r, i, 3));
+            }
+        }
+        if (rc == 0)
+            PQclear(r);
+    }
+    sl_buf_free(&ids);
+    return rc;
+}
+
+/* Step 2: numbers. COUNT[s] new cases of sector s → FIRST[s], the first number. */
+static int
+s_number(sl_db_t *db, int year, const int *count, long long *first)
+{
+    sl_db_cols_t cols;
+    sl_db_cols_init(&cols, 2);
+    for (int s = 1; s <= SL_SECTOR_COUNT; s++) {
+        if (count[s] == 0)
+            continue;
+        sl_db_array_add(&cols.col[0], sl_sector_by_value(s)->short_zh);
+        sl_db_array_add_int(&cols.col[1], count[s]);
+    }
+    char y[16];
+    snprintf(y, sizeof y, "%d", year);
+    const char *const *cp = sl_db_cols_params(&cols);
+    const char *p[] = {y, cp[0], cp[1]};
+    PGresult *r;
+    /* Rows are locked in key order, so concurrent batches cannot deadlock. */
+    int rc = sl_db_exec(db, &r,
+                        "INSERT INTO counter (scope, year, key, value)"
+                        " SELECT 'case', $1::int, k, n FROM unnest($2::text[], $3::bigint[])"
+                        "   AS u(k, n) ORDER BY k"
+                        " ON CONFLICT (scope, year, key)"
+                        " DO UPDATE SET value = counter.value + excluded.value"
+                        " RETURNING key, value",
+                        3, p);
+    sl_db_cols_free(&cols);
+    if (rc != 0)
+        return rc;
+    for (int i = 0; i < PQntuples(r); i++) {
+        const sl_sector_t *sec = sl_sector_by_short(PQgetvalue(r, i, 0));
+        if (sec)
+            first[sec->value] = atoll(PQgetvalue(r, i, 1)) - count[sec->value] + 1;
+    }
+    PQclear(r);
+    return 0;
+}
+
+static const char *
+s_violations(const sl_pb_clue_t *c, char *buf, size_t size)
+{
+    size_t at = 0;
+    at += (size_t)snprintf(buf, size, "{");
+    for (size_t i = 0; i < c->n_violations && at + 8 < size; i++)
+        at += (size_t)snprintf(buf + at, size - at, "%s%d", i ? "," : "", (int)c->violations[i]);
+    snprintf(buf + at, size - at, "}");
+    return buf;
+}
+
+/* Step 3: the new cases' rows; their chains' ids become -(row id). */
+static int
+s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
+{
+    enum { NO, YEAR, SECTOR, SEQ, AT, CHANNEL, RECEIVED, NAME, KEY, CREDIT, DIVISION, TOWNSHIP,
+           ADDRESS, VIOLATIONS, VTEXT, DESC, MAJOR, CRIME, DERELICT, REPORTER, ROUTE, UNIT, MSG,
+           UPPER_CASE, UPPER_NOTICE, NCOLS };
+    sl_db_cols_t cols;
+    sl_db_cols_init(&cols, NCOLS);
+    sl_buf_t *a = cols.col;
+    char now[40];
+    sl_time_format_iso(now_ms, now, sizeof now);
+    size_t rows = 0;
+    for (size_t k = 0; k < chains->n; k++) {
+        s_chain_t *ch = &chains->v[k];
+        if (!ch->is_new)
+            continue;
+        sl_case_reg_t *r = &regs[ch->id - 1]; /* while new, id holds reg index + 1 */
+        const sl_pb_clue_t *c = r->clue;
+        char recv[40], viol[128];
+        sl_time_format_iso(c->received_at, recv, sizeof recv);
+        int year, seqno;
+        const char *dash = strrchr(ch->case_no, '-');
+        seqno = atoi(dash + 1);
+        year = atoi(strchr(ch->case_no, '-') + 1);
+        sl_db_array_add(&a[NO], ch->case_no);
+        sl_db_array_add_int(&a[YEAR], year);
+        sl_db_array_add_int(&a[SECTOR], c->sector);
+        sl_db_array_add_int(&a[SEQ], seqno);
+        sl_db_array_add(&a[AT], now);
+        sl_db_array_add(&a[CHANNEL], s_channel_name((int)c->channel));
+        sl_db_array_add(&a[RECEIVED], recv);
+        sl_db_array_add(&a[NAME], c->subject->name);
+        sl_db_array_add(&a[KEY], ch->key);
+        sl_db_array_add(&a[CREDIT], *ch->credit ? ch->credit : NULL);
+        sl_db_array_add(&a[DIVISION], c->place->division);
+        sl_db_array_add(&a[TOWNSHIP], c->place->township ? c->place->township : "");
+        sl_db_array_add(&a[ADDRESS], c->place->address ? c->place->address : "");
+        sl_db_array_add(&a[VIOLATIONS], s_violations(c, viol, sizeof viol));
+        sl_db_array_add(&a[VTEXT], c->violation_text ? c->violation_text : "");
+        sl_db_array_add(&a[DESC], c->description ? c->description : "");
+        sl_db_array_add_bool(&a[MAJOR], c->major_hazard);
+        sl_db_array_add_bool(&a[CRIME], c->suspected_crime);
+        sl_db_array_add_bool(&a[DERELICT], c->suspected_dereliction);
+        sl_db_array_add_bytea(&a[REPORTER], r->reporter_sealed, r->reporter_sealed_len);
+        sl_db_array_add(&a[ROUTE], r->route);
+        sl_db_array_add(&a[UNIT], r->unit_code);
+        sl_db_array_add(&a[MSG], r->msg_id);
+        sl_db_array_add(&a[UPPER_CASE], c->upper_case_no && *c->upper_case_no ? c->upper_case_no : NULL);
+        sl_db_array_add(&a[UPPER_NOTICE],
+                        c->upper_notice_no && *c->upper_notice_no ? c->upper_notice_no : NULL);
+        rows++;
+    }
+    if (rows == 0) {
+        sl_db_cols_free(&cols);
+        return 0;
+    }
+    PGresult *r;
+    int rc = sl_db_exec(
+        db, &r,
+        "INSERT INTO cases (case_no, year, sector, seq, status, registered_at, channel,"
+        " received_at, subject_name, subject_key, credit_code, division, township, address,"
+        " violations, violation_text, description, major_hazard, suspected_crime,"
+        " suspected_dereliction, reporter_sealed, route, unit_code, source_msg_id,"
+        " upper_case_no, upper_notice_no)"
+        " SELECT no, y, s, q, 'registered', at, ch, rc, nm, k, cr, dv, tw, ad, v::smallint[], vt,"
+        "        ds, mh, sc, sd, rp, ro, un, mi, uc, un2"
+        " FROM unnest($1::text[], $2::int[], $3::smallint[], $4::int[], $5::timestamptz[],"
+        "  $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[],"
+        "  $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::bool[],"
+        "  $18::bool[], $19::bool[], $20::bytea[], $21::text[], $22::text[], $23::text[],"
+        "  $24::text[], $25::text[])"
+        " AS u(no, y, s, q, at, ch, rc, nm, k, cr, dv, tw, ad, v, vt, ds, mh, sc, sd, rp, ro,"
+        "      un, mi, uc, un2)"
+        " RETURNING case_no, id",
+        NCOLS, sl_db_cols_params(&cols));
+    sl_db_cols_free(&cols);
+    if (rc != 0)
+        return rc;
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *no = PQgetvalue(r, i, 0);
+        for (size_t k = 0; k < chains->n; k++) {
+            if (chains->v[k].is_new && strcmp(chains->v[k].case_no, no) == 0) {
+                chains->v[k].id = -atoll(PQgetvalue(r, i, 1)); /* negative: inserted */
+                break;
+            }
+        }
+    }
+    PQclear(r);
+    return 0;
+}
+
+/* Step 4: the audit events of the batch, then the repeat counts. */
+static int
+s_audit(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, size_t n, s_chains_t *chains,
+        const size_t *chain_of)
+{
+    sl_audit_row_t *rows = sl_calloc(n, sizeof *rows);
+    char **details = sl_calloc(n, sizeof *details);
+    for (size_t i = 0; i < n; i++) {
+        s_chain_t *ch = &chains->v[chain_of[i]];
+        sl_case_reg_t *r = &regs[i];
+        bool repeat = r->repeated;
+        if (repeat)
+            ch->repeats++;
+        details[i] = s_detail(r, repeat, ch->repeats);
+        sl_audit_row_t *row = &rows[i];
+        row->case_id = ch->id;
+        row->ev.seq = ch->seq + 1;
+        row->ev.at_ms = now_ms;
+        row->ev.kind = repeat ? "repeated" : "registered";
+        row->ev.actor_key = r->actor_key;
+        row->ev.actor_unit = r->actor_unit;
+        row->ev.operator = r->operator_name;
+        row->ev.msg_id = r->msg_id;
+        row->ev.detail = details[i];
+        if (ch->seq == 0)
+            sl_audit_genesis(ch->case_no, row->prev_hash);
+        else
+            snprintf(row->prev_hash, sizeof row->prev_hash, "%s", ch->head);
+        sl_audit_hash(row->prev_hash, &row->ev, row->hash);
+        ch->seq++;
+        memcpy(ch->head, row->hash, sizeof ch->head);
+        ch->touched = true;
+        r->case_id = ch->id;
+        r->repeat_count = ch->repeats;
+        snprintf(r->case_no, sizeof r->case_no, "%s", ch->case_no);
+    }
+    int rc = sl_audit_insert_rows(db, rows, n);
+    for (size_t i = 0; i < n; i++)
+        free(details[i]);
+    free(details);
+    free(rows);
+    if (rc != 0)
+        return rc;
+    /* Repeat counts of the cases that took repeat reports. */
+    sl_db_cols_t cols;
+    sl_db_cols_init(&cols, 2);
+    size_t nrep = 0;
+    for (size_t k = 0; k < chains->n; k++) {
+        s_chain_t *ch = &chains->v[k];
+        if (!ch->touched || ch->repeats == 0)
+            continue;
+        sl_db_array_add_int(&cols.col[0], ch->id);
+        sl_db_array_add_int(&cols.col[1], ch->repeats);
+        nrep++;
+    }
+    if (nrep > 0)
+        rc = sl_db_exec(db, NULL,
+                        "UPDATE cases c SET repeat_count = u.repeats"
+                        " FROM unnest($1::bigint[], $2::int[]) AS u(id, repeats) WHERE c.id = u.id",
+                        2, sl_db_cols_params(&cols));
+    sl_db_cols_free(&cols);
+    return rc;
+}
+
+int
+sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *regs, size_t n)
+{
+    if (n == 0)
+        return 0;
+    char **keys = sl_calloc(n, sizeof *keys), **credits = sl_calloc(n, sizeof *credits);
+    size_t *chain_of = sl_calloc(n, sizeof *chain_of);
+    s_chains_t chains = {0};
+    int rc;
+    for (size_t i = 0; i < n; i++) {
+        keys[i] = sl_subject_key(regs[i].clue->subject->name);
+        credits[i] = sl_subject_credit(regs[i].clue->subject->credit_code);
+        regs[i].repeated = false;
+        regs[i].case_no[0] = '\0';
+    }
+    if ((rc = s_lookup(db, regs, keys, credits, n, &chains)) != 0)
+        goto done;
+    size_t existing = chains.n;
+
+    /* Each clue joins the oldest open case about its subject, or starts one. */
+    int count[SL_SECTOR_COUNT + 1] = {0};
+    for (size_t i = 0; i < n; i++) {
+        const sl_pb_clue_t *c = regs[i].clue;
+        size_t found = SIZE_MAX;
+        for (size_t k = 0; k < chains.n && found == SIZE_MAX; k++) {
+            s_chain_t *ch = &chains.v[k];
+            if (ch->sector == (int)c->sector && strcmp(ch->division, c->place->division) == 0 &&
+                sl_subject_same(ch->key, ch->credit, keys[i], credits[i]))
+                found = k;
+        }
+        if (found != SIZE_MAX) {
+            regs[i].repeated = true;
+            chain_of[i] = found;
+            continue;
+        }
+        s_chain_t *ch = s_chain_add(&chains);
+        ch->is_new = true;
+        ch->id = (int64_t)i + 1; /* the reg's index until inserted */
+        snprintf(ch->division, sizeof ch->division, "%s", c->place->division);
+        ch->sector = (int)c->sector;
+        ch->key = sl_strdup(keys[i]);
+        ch->credit = sl_strdup(credits[i]);
+        chain_of[i] = chains.n - 1;
+        count[c->sector]++;
+    }
+    if (chains.n > existing) {
+        int y, m, d;
+        sl_date_ymd(sl_ms_to_day(now_ms), &y, &m, &d);
+        long long first[SL_SECTOR_COUNT + 1] = {0};
+        if ((rc = s_number(db, y, count, first)) != 0)
+            goto done;
+        for (size_t k = existing; k < chains.n; k++) {
+            s_chain_t *ch = &chains.v[k];
+            sl_case_number(ch->case_no, sizeof ch->case_no, node, y,
+                           sl_sector_by_value(ch->sector)->short_zh, first[ch->sector]++);
+        }
+        if ((rc = s_insert(db, now_ms, regs, &chains)) != 0)
+            goto done;
+        for (size_t k = existing; k < chains.n; k++) {
+            if (chains.v[k].id >= 0) { /* not returned: cannot happen */
+                sl_log(SL_LOG_ERROR, "case=%s registration returned no id", chains.v[k].case_no);
+                rc = -1;
+                goto done;
+            }
+            chains.v[k].id = -chains.v[k].id;
+        }
+    }
+    rc = s_audit(db, now_ms, regs, n, &chains, chain_of);
+done:
+    for (size_t i = 0; i < n; i++) {
+        free(keys[i]);
+        free(credits[i]);
+    }
+    for (size_t k = 0; k < chains.n; k++) {
+        free(chains.v[k].key);
+        free(chains.v[k].credit);
+    }
+    free(chains.v);
+    free(keys);
+    free(credits);
+    free(chain_of);
+    return rc;
+}
+
+int
+sl_case_list(sl_db_t *db, long limit, sl_case_row_cb *cb, void *arg)
+{
+    char lim[32];
+    snprintf(lim, sizeof lim, "%ld", limit > 0 ? limit : 0);
+    const char *p[] = {limit > 0 ? lim : NULL};
+    PGresult *r;
+    int rc = sl_db_exec(db, &r,
+                        "SELECT c.case_no, c.status, s.enum_name, c.division || ' ' || d.name,"
+                        " c.subject_name, coalesce(c.unit_code, ''), c.repeat_count"
+                        " FROM cases c JOIN sector s ON s.code = c.sector"
+                        " JOIN division d ON d.code = c.division"
+                        " ORDER BY c.id DESC LIMIT $1::bigint",
+                        1, p);
+    if (rc != 0)
+        return rc;
+    for (int i = 0; i < PQntuples(r); i++)
+        cb(arg, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+           PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), PQgetvalue(r, i, 5),
+           atoi(PQgetvalue(r, i, 6)));
+    PQclear(r);
+    return 0;
+}
+
+int
+sl_case_id(sl_db_t *db, const char *case_no, int64_t *id)
+{
+    const char *p[] = {case_no};
+    PGresult *r;
+    int rc = sl_db_exec(db, &r, "SELECT id FROM cases WHERE case_no = $1", 1, p);
+    if (rc != 0)
+        return rc;
+    rc = PQntuples(r) ? 0 : 1;
+    if (rc == 0)
+        *id = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return rc;
+}
+
+int
+sl_case_fetch(sl_db_t *db, const char *case_no, PGresult **res)
+{
+    const char *p[] = {case_no};
+    return sl_db_exec(
+        db, res,
+        "SELECT c.case_no, c.status, s.enum_name AS sector, s.name AS sector_zh, c.division,"
+        " d.name AS division_name, c.township, c.address, c.subject_name,"
+        " coalesce(c.credit_code, '') AS credit_code, c.channel, c.received_at, c.registered_at,"
+        " c.route, coalesce(c.unit_code, '') AS unit_code, coalesce(u.name, '') AS unit_name,"
+        " c.repeat_count, array_to_string(c.violations, ',') AS violations, c.violation_text,"
+        " c.description, c.major_hazard, c.suspected_crime, c.suspected_dereliction,"
+        " coalesce(c.upper_case_no, '') AS upper_case_no,"
+        " coalesce(c.upper_notice_no, '') AS upper_notice_no, c.reporter_sealed, c.id"
+        " FROM cases c JOIN sector s ON s.code = c.sector"
+        " JOIN division d ON d.code = c.division LEFT JOIN unit u ON u.code = c.unit_code"
+        " WHERE c.case_no = $1",
+        1, p);
+}

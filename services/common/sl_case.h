@@ -1,0 +1,68 @@
+/* sl_case.h — the ledger of cases (台账): registration, repeat linking, reading.
+ *
+ * All SQL on the cases table lives here. Registration works on a whole batch
+ * of clues inside the caller's transaction, with a fixed number of statements
+ * whatever the batch size: the repeat look-up, the gap-free counters, the case
+ * rows, their audit events. */
+#ifndef SL_CASE_H
+#define SL_CASE_H
+
+#include "sl_codec.h"
+#include "sl_db.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One clue to register. The caller fills the inputs; sl_case_register the outputs. */
+typedef struct {
+    /* in */
+    const sl_pb_clue_t *clue;      /* validated; reporter already replaced by sealed_reporter */
+    const char *msg_id;            /* the envelope's */
+    const char *actor_key;         /* who sent it: CURVE key, "ipc", … */
+    const char *actor_unit;        /* the unit or node it speaks for, "" if none */
+    const char *operator_name;     /* the person, when an operator typed it */
+    const char *route;             /* "department" or "child" */
+    const char *unit_code;         /* the responsible unit */
+    const void *reporter_sealed;   /* the SealedReporter encoding, or NULL */
+    size_t reporter_sealed_len;
+    /* out */
+    char case_no[64];              /* the new case's, or the case it repeats */
+    int64_t case_id;
+    bool repeated;                 /* linked to an open case as a repeat report (反复举报) */
+    int repeat_count;              /* that case's repeat count after this one */
+} sl_case_reg_t;
+
+/* Registers N clues at node NODE at time NOW_MS: each either becomes a new case
+ * with the next gap-free number of its node, year and sector
+ * (`140728-2026-煤-000017`), or, when an open case about the same subject in
+ * the same county and sector exists (or is registered earlier in the batch),
+ * is linked to it as a repeat and counted. Appends the audit events. Inside
+ * the caller's transaction; 0, -1 or SL_AGAIN (then roll back). */
+int sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *regs,
+                     size_t n);
+
+/* The case number format, pure: NODE-YEAR-SHORT-SEQ (6 digits). BUF >= 64. */
+void sl_case_number(char *buf, size_t size, const char *node, int year, const char *sector_short,
+                    long long seq);
+
+/* One case as `slctl case list` shows it. */
+typedef void(sl_case_row_cb)(void *arg, const char *case_no, const char *status,
+                             const char *sector, const char *division, const char *subject,
+                             const char *unit, int repeat_count);
+/* Calls CB for each case, newest first, at most LIMIT (0: all). 0 or -1. */
+int sl_case_list(sl_db_t *db, long limit, sl_case_row_cb *cb, void *arg);
+
+/* A case's id by number: 0 and *id set, 1 if unknown, -1 or SL_AGAIN. */
+int sl_case_id(sl_db_t *db, const char *case_no, int64_t *id);
+
+/* One case's ledger row for display: columns case_no, status, sector (enum
+ * name), sector_zh, division, division_name, township, address, subject_name,
+ * credit_code, channel, received_at, registered_at, route, unit_code,
+ * unit_name, repeat_count, violations, violation_text, description,
+ * major_hazard, suspected_crime, suspected_dereliction, upper_case_no,
+ * upper_notice_no, reporter_sealed (bytea, text format), id. *RES has 0 rows if
+ * unknown. 0, -1 or SL_AGAIN; the caller PQclears. */
+int sl_case_fetch(sl_db_t *db, const char *case_no, PGresult **res);
+
+#endif
