@@ -117,7 +117,9 @@ sl_date_format(int32_t day, char *buf)
 {
     int y, m, d;
     sl_date_ymd(day, &y, &m, &d);
-    snprintf(buf, 11, "%04d-%02d-%02d", y % 10000, m, d);
+    /* unsigned and bounded, so the compiler can see the text fits in 11 bytes */
+    snprintf(buf, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+             (unsigned)d % 100u);
 }
 
 int
