@@ -34,29 +34,28 @@ struct sl_bus {
 };
 
 struct sl_sock {
-    sl_bus_t *bus;           /* the context this socket was made in; borrowed */
-    uv_loop_t *loop;         /* the loop it runs on; borrowed */
-    void *zsock;             /* the zmq socket; NULL once closed */
-    int type;                /* ZMQ_ROUTER, … */
-    uv_poll_t poll;          /* readable on ZMQ_FD */
-    uv_prepare_t prepare;    /* reads ZMQ_EVENTS before the loop blocks */
-    uv_check_t check;        /* handles ready messages after the poll phase */
-    uv_idle_t idle;          /* keeps the loop spinning while work is pending */
-    int handles;             /* uv handles initialised and not yet closed */
-    bool poll_on;            /* poll handle started */
-    bool paused;             /* sl_sock_pause in effect */
-    bool want_out;           /* a send returned SL_AGAIN; tell on POLLOUT */
-    bool ready;              /* prepare or poll saw work for check */
-    bool closing;            /* sl_sock_destroy called */
-    sl_sock_msg_cb *on_msg;  /* on-message callback, NULL: not reading */
-    void *msg_arg;           /* its argument */
-    sl_sock_writable_cb *on_writable; /* writable-again callback */
-    void *writable_arg;      /* its argument */
+    sl_bus_t *bus;                      /* the context this socket was made in; borrowed */
+    uv_loop_t *loop;                    /* the loop it runs on; borrowed */
+    void *zsock;                        /* the zmq socket; NULL once closed */
+    int type;                           /* ZMQ_ROUTER, … */
+    uv_poll_t poll;                     /* readable on ZMQ_FD */
+    uv_prepare_t prepare;               /* reads ZMQ_EVENTS before the loop blocks */
+    uv_check_t check;                   /* handles ready messages after the poll phase */
+    uv_idle_t idle;                     /* keeps the loop spinning while work is pending */
+    int handles;                        /* uv handles initialised and not yet closed */
+    bool poll_on;                       /* poll handle started */
+    bool paused;                        /* sl_sock_pause in effect */
+    bool want_out;                      /* a send returned SL_AGAIN; tell on POLLOUT */
+    bool ready;                         /* prepare or poll saw work for check */
+    bool closing;                       /* sl_sock_destroy called */
+    sl_sock_msg_cb *on_msg;             /* on-message callback, NULL: not reading */
+    void *msg_arg;                      /* its argument */
+    sl_sock_writable_cb *on_writable;   /* writable-again callback */
+    void *writable_arg;                 /* its argument */
     zmq_msg_t frame[SL_BUS_MAX_FRAMES]; /* the message being handled */
-    uint64_t dropped;        /* messages dropped for too many frames */
-    sl_sock_t *monitor;      /* PAIR reading this socket's monitor, or NULL */
-    int *peers_out;          /* for a monitor PAIR: the counter it updates */
-    int peers;               /* connected peers, if monitored */
+    uint64_t dropped;                   /* messages dropped for too many frames */
+    sl_sock_t *monitor;                 /* PAIR reading this socket's monitor, or NULL */
+    int peers;                          /* connected peers, if monitored */
 };
 
 /* --- context --------------------------------------------------------------- */
@@ -390,8 +389,7 @@ int
 sl_sock_connect(sl_sock_t *sock, const char *endpoint)
 {
     if (zmq_connect(sock->zsock, endpoint) != 0) {
-        sl_log(SL_LOG_ERROR, "could not connect to \"%s\": %s", endpoint,
-               zmq_strerror(errno));
+        sl_log(SL_LOG_ERROR, "could not connect to \"%s\": %s", endpoint, zmq_strerror(errno));
         return -1;
     }
     return 0;
@@ -684,14 +682,9 @@ s_on_zap(sl_sock_t *sock, const sl_frames_t *m, void *arg)
                key[0] ? key : "-", address, domain);
     const char *status = ok ? "200" : "400", *text = ok ? "OK" : "not allowed";
     sl_part_t reply[] = {
-        {sl_frames_data(m, 0), sl_frames_size(m, 0)},
-        {NULL, 0},
-        {"1.0", 3},
-        {sl_frames_data(m, 3), sl_frames_size(m, 3)},
-        {status, 3},
-        {text, strlen(text)},
-        {ok ? key : "", ok ? strlen(key) : 0},
-        {NULL, 0},
+        {sl_frames_data(m, 0), sl_frames_size(m, 0)}, {NULL, 0},   {"1.0", 3},
+        {sl_frames_data(m, 3), sl_frames_size(m, 3)}, {status, 3}, {text, strlen(text)},
+        {ok ? key : "", ok ? strlen(key) : 0},        {NULL, 0},
     };
     if (sl_sock_send(sock, reply, SL_ARRAY_LEN(reply)) != 0)
         sl_log(SL_LOG_ERROR, "could not answer zap request");

@@ -157,15 +157,15 @@ int sl_curve_key_load(const char *path, char key[SL_CURVE_KEY_LEN + 1]);
 int sl_sock_curve_server(sl_sock_t *sock, const char *secret_file, const char *domain);
 /* Makes SOCK a CURVE client of the server whose public key is in
  * SERVER_PUBLIC_FILE, with its own key pair. Call before connect. 0 or -1. */
-int sl_sock_curve_client(sl_sock_t *sock, const char *server_public_file,
-                         const char *public_file, const char *secret_file);
+int sl_sock_curve_client(sl_sock_t *sock, const char *server_public_file, const char *public_file,
+                         const char *secret_file);
 
 /* The process's ZAP handler (RFC 27) on inproc://zeromq.zap.01: asked for
  * each CURVE client; answers 200 with the client's Z85 public key as the
  * User-Id when ALLOW returns true, 400 otherwise. Make it before any CURVE
  * server binds; one per bus. ALLOW (NULL: allow every key) runs on the loop. */
-typedef bool(sl_zap_allow_cb)(const char *domain, const char *address,
-                              const char *client_key, void *arg);
+typedef bool(sl_zap_allow_cb)(const char *domain, const char *address, const char *client_key,
+                              void *arg);
 sl_zap_t *sl_zap_new(sl_bus_t *bus, uv_loop_t *loop, sl_zap_allow_cb *allow, void *arg);
 void sl_zap_destroy(sl_zap_t **p);
 

@@ -30,11 +30,11 @@
 #define ROUNDS 10000
 
 typedef struct {
-    char dir[64];      /* temp dir for ipc endpoints */
-    char ep[128];      /* ipc://DIR/s */
-    uv_loop_t loop;    /* the loop under test */
-    uv_timer_t tick;   /* keeps UV_RUN_ONCE from blocking long */
-    sl_bus_t *bus;     /* the context */
+    char dir[64];         /* temp dir for ipc endpoints */
+    char ep[128];         /* ipc://DIR/s */
+    uv_loop_t loop;       /* the loop under test */
+    uv_timer_t tick;      /* keeps UV_RUN_ONCE from blocking long */
+    sl_bus_t *bus;        /* the context */
     sl_sock_t *socks[16]; /* sockets made by the test, destroyed at teardown */
     int nsocks;           /* entries of socks used */
     sl_events_t *ev;      /* events socket, if any */
@@ -130,7 +130,7 @@ s_run_for(fix_t *f, int ms)
 /* --- an echo server: [id][empty][body] back as it came -------------------- */
 
 typedef struct {
-    uint64_t received; /* messages seen */
+    uint64_t received;  /* messages seen */
     char last_user[64]; /* User-Id of the last message */
 } echo_t;
 
@@ -403,9 +403,9 @@ test_too_many_frames(void **state)
 /* --- 6. events on PUB ------------------------------------------------------- */
 
 typedef struct {
-    int matched;     /* case.registered events seen */
-    int other;       /* events of other topics seen */
-    bool got;        /* at least one matched */
+    int matched; /* case.registered events seen */
+    int other;   /* events of other topics seen */
+    bool got;    /* at least one matched */
 } sub_t;
 
 static void
@@ -414,7 +414,8 @@ s_on_event(sl_sock_t *sock, const sl_frames_t *msg, void *arg)
     (void)sock;
     sub_t *s = arg;
     assert_int_equal(msg->count, 2);
-    if (sl_frames_size(msg, 0) == 15 && memcmp(sl_frames_data(msg, 0), "case.registered", 15) == 0) {
+    if (sl_frames_size(msg, 0) == 15 &&
+        memcmp(sl_frames_data(msg, 0), "case.registered", 15) == 0) {
         assert_int_equal(sl_frames_size(msg, 1), 7);
         assert_memory_equal(sl_frames_data(msg, 1), "payload", 7);
         s->matched++;
@@ -514,7 +515,7 @@ s_write_key(const char *dir, const char *name, const char *key, char *path, size
 
 typedef struct {
     char allowed[SL_CURVE_KEY_LEN + 1]; /* the one client key let in */
-    int asked;                           /* ZAP requests seen */
+    int asked;                          /* ZAP requests seen */
 } zap_policy_t;
 
 static bool
