@@ -11,6 +11,7 @@
 #include <assert.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,19 @@ s_on_request(void *cls, struct MHD_Connection *conn, const char *url, const char
     return s_reply(conn, status, type, &body);
 }
 
+/* MHD's own error messages, as logfmt lines. */
+static void
+s_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char text[512];
+    vsnprintf(text, sizeof text, fmt, ap);
+    size_t n = strlen(text);
+    while (n && text[n - 1] == '\n')
+        text[--n] = '\0';
+    sl_log(SL_LOG_WARN, "http: %s", text);
+}
+
 int
 sl_http_start(sl_http_t *h)
 {
@@ -185,10 +199,10 @@ sl_http_start(sl_http_t *h)
     if (h->ipv6)
         flags |= MHD_USE_IPv6;
     uint16_t port = (uint16_t)h->port;
-    h->mhd =
-        MHD_start_daemon(flags, port, NULL, NULL, s_on_request, h, MHD_OPTION_SOCK_ADDR,
-                         (struct sockaddr *)&h->addr, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_END);
+    h->mhd = MHD_start_daemon(flags, port, NULL, NULL, s_on_request, h, MHD_OPTION_SOCK_ADDR,
+                              (struct sockaddr *)&h->addr, MHD_OPTION_CONNECTION_TIMEOUT,
+                              (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+                              MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL, MHD_OPTION_END);
     if (!h->mhd) {
         sl_log(SL_LOG_ERROR, "could not start http server on %s port %d", h->address, h->port);
         return -1;
