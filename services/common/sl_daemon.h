@@ -1,0 +1,46 @@
+/* sl_daemon.h — what every daemon's main loop shares: signals, systemd, teardown.
+ *
+ * SIGTERM and SIGINT are handled on the loop (uv_signal): the first one marks
+ * the daemon stopping, tells systemd STOPPING=1 and calls the daemon's stop
+ * callback, which finishes in-flight work and then calls sl_daemon_exit (a
+ * second signal exits at once). sd_notify carries READY=1 and STATUS=; when
+ * systemd's watchdog is on, a timer at half its interval sends WATCHDOG=1 for
+ * as long as the loop turns. SIGPIPE is ignored. */
+#ifndef SL_DAEMON_H
+#define SL_DAEMON_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+typedef struct sl_daemon sl_daemon_t;
+
+/* Called on the loop once, at the first SIGTERM/SIGINT (SIGNUM). The daemon
+ * stops taking new work, finishes what is in flight and calls sl_daemon_exit
+ * (at once or later). NULL: sl_daemon_exit is called directly. */
+typedef void(sl_daemon_stop_cb)(sl_daemon_t *d, int signum, void *arg);
+
+/* Installs the signal handlers and the watchdog timer on LOOP and ignores
+ * SIGPIPE. NULL on failure (logged). */
+sl_daemon_t *sl_daemon_new(uv_loop_t *loop, sl_daemon_stop_cb *on_stop, void *arg);
+/* Closes its handles (asynchronously: run the loop afterwards, e.g. with
+ * sl_loop_close). Accepts *p == NULL; sets *p to NULL. */
+void sl_daemon_destroy(sl_daemon_t **p);
+
+/* Tells systemd READY=1 with STATUS (may be NULL). */
+void sl_daemon_ready(sl_daemon_t *d, const char *status);
+/* Tells systemd STATUS=TEXT (shown by systemctl status). */
+void sl_daemon_status(sl_daemon_t *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* True once a stop signal arrived (or sl_daemon_exit was called). */
+bool sl_daemon_stopping(const sl_daemon_t *d);
+/* Makes the loop return (uv_stop): the daemon's work is done. Tells systemd
+ * STOPPING=1 if not yet told. */
+void sl_daemon_exit(sl_daemon_t *d);
+/* The watchdog interval in microseconds systemd asked for, 0 if none. */
+unsigned long long sl_daemon_watchdog_usec(const sl_daemon_t *d);
+
+/* Closes LOOP after every handle on it was closed: runs the loop until the
+ * pending close callbacks are done. Handles still open are logged and closed.
+ * Returns 0, or -1 if the loop would not close. */
+int sl_loop_close(uv_loop_t *loop);
+
+#endif
