@@ -128,3 +128,22 @@ fail:
     PQclear(c);
     return rc;
 }
+
+int
+sl_unit_node(sl_db_t *db, const char *node_code, char *parent, size_t size)
+{
+    PGresult *r;
+    int rc = sl_db_exec(db, &r, "SELECT code, coalesce(parent, '') FROM node", 0, NULL);
+    if (rc != 0)
+        return rc;
+    if (PQntuples(r) == 0 || strcmp(PQgetvalue(r, 0, 0), node_code) != 0) {
+        sl_log(SL_LOG_ERROR, "the database belongs to node %s, not %s: check [database] conninfo, "
+                             "or run `slctl migrate` for this node's config",
+               PQntuples(r) ? PQgetvalue(r, 0, 0) : "(none)", node_code);
+        PQclear(r);
+        return -1;
+    }
+    snprintf(parent, size, "%s", PQgetvalue(r, 0, 1));
+    PQclear(r);
+    return 0;
+}

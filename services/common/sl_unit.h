@@ -19,6 +19,11 @@
  * them). Returns 0, -1 (unknown division: logged) or SL_AGAIN. */
 int sl_unit_sync(sl_db_t *db, const sl_config_t *cfg);
 
+/* Reads the node row that migrate wrote: checks it is NODE_CODE's database and
+ * copies its parent's code (or "") into PARENT (>= 8 bytes). 0; -1 (logged:
+ * not migrated, or another node's database); SL_AGAIN. */
+int sl_unit_node(sl_db_t *db, const char *node_code, char *parent, size_t size);
+
 /* The display name of a department DEPT_KEY (base name as in sectors.csv, e.g.
  * "应急管理局") at LEVEL ("province", "city", "county"): 局 → 厅 at province
  * level; the fire service is 总队/支队/大队. Returns a new string. Pure. */

@@ -32,6 +32,13 @@ static const s_command_t s_commands[] = {
      "  calendar add-workdays DATE N        print the date N working days after DATE\n"
      "  calendar is-workday DATE            print yes or no\n"
      "  calendar list [--year Y]            the special days, one a line"},
+    {"submit", sl_ctl_submit,
+     "submit [--json FILE] [--subject …] [--division …] [--sector …] …\n"
+     "                                 send a clue through the node's intake (submit --help)"},
+    {"case", sl_ctl_case,
+     "case show NO [--reveal --key SEAL_SECRET_FILE]   a case and its history\n"
+     "  case list [--limit N]           one case a line: number, status, sector, place,\n"
+     "                                  subject, unit, repeat reports"},
     {"audit", sl_ctl_audit,
      "audit verify                     check every case's audit chain; exit 1 naming each break"},
 };

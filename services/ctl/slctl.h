@@ -40,5 +40,13 @@ int sl_ctl_migrate(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_keys(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_calendar(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_audit(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_submit(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_case(sl_ctl_t *ctl, int argc, char **argv);
+
+/* Sends an encoded envelope to ENDPOINT (NULL: the config's [intake] ipc, else
+ * [intake] endpoint), resending until an Ack or TIMEOUT seconds; prints the
+ * result line and returns the exit code (0 accepted/duplicate, 3, 4). */
+int sl_ctl_send(sl_ctl_t *ctl, const char *endpoint, const void *env, size_t len,
+                const char *msg_id, double timeout);
 
 #endif

@@ -1,0 +1,846 @@
+/* intake.c — sl-intake's server: sockets, validation, group commit, acks.
+ *
+ * Messages are taken off the ROUTER sockets into a queue. Whenever the queue
+ * holds work, one batch (up to [intake] batch_max envelopes) is validated,
+ * sealed, then stored and applied in one transaction; only after COMMIT
+ * returns are its acks sent and its events published. While a batch commits,
+ * new envelopes wait in ZeroMQ's queues and form the next batch: that is the
+ * group commit. A batch that fails with an SQL error is retried envelope by
+ * envelope, so one bad apple rejects only itself; a lost database connection
+ * keeps the batch queued and retries it with backoff, answering nothing until
+ * it is stored. */
+#include "intake.h"
+
+#include "sl_bus.h"
+#include "sl_case.h"
+#include "sl_clock.h"
+#include "sl_codec.h"
+#include "sl_db.h"
+#include "sl_http.h"
+#include "sl_inbox.h"
+#include "sl_log.h"
+#include "sl_metrics.h"
+#include "sl_outbox.h"
+#include "sl_route.h"
+#include "sl_seal.h"
+#include "sl_sector.h"
+#include "sl_unit.h"
+#include "sl_util.h"
+#include "sl_validate.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What became of one envelope. */
+typedef enum {
+    S_NEW = 0,  /* not yet looked at */
+    S_VALID,    /* decoded and valid: to store and apply */
+    S_REJECT,   /* to answer REJECTED and keep as a dead letter */
+    S_DUP,      /* stored before: answer DUPLICATE with the stored result */
+    S_ACCEPTED  /* stored and applied now */
+} s_state_t;
+
+typedef struct {
+    sl_sock_t *sock;            /* the socket to answer on */
+    zmq_msg_t rid;              /* the peer's routing id (moved out of the message) */
+    zmq_msg_t body;             /* the envelope frame (moved), if the shape was right */
+    bool has_body;              /* body holds the envelope frame */
+    char sender[64];            /* CURVE key, "ipc" or "tcp:<address>" */
+    int64_t received_ms;        /* when it was taken off the socket */
+    sl_arena_t *arena;          /* everything decoded for this envelope */
+    sl_pb_envelope_t *env;      /* decoded envelope (arena), or NULL */
+    sl_codec_error_t err;       /* S_REJECT: why */
+    s_state_t state;
+    uint8_t *stored;            /* the envelope re-encoded with the reporter sealed */
+    size_t stored_len;
+    uint8_t *sealed_rep;        /* the SealedReporter encoding, or NULL */
+    size_t sealed_rep_len;
+    bool raw_sealed;            /* stored is one sealed box (undecodable input) */
+    sl_route_t route;           /* clues: where it goes */
+    char unit[48];              /* clues: the responsible unit */
+    char case_no[64];           /* the result */
+    char ref[96];
+    bool repeated;              /* linked to an open case */
+    int repeat_count;
+} s_item_t;
+
+struct sl_intake {
+    const sl_config_t *cfg;     /* borrowed */
+    uv_loop_t *loop;            /* borrowed */
+    char node[8];               /* the node's division code */
+    char parent[8];             /* the parent node's code, "" at the top */
+    sl_db_t *db;
+    sl_route_map_t *routes;
+    sl_sealer_t *sealer;
+    char seal_key_id[48];       /* "<node>:<fingerprint>" */
+    sl_bus_t *bus;
+    sl_sock_t *tcp;             /* ROUTER on TCP */
+    sl_sock_t *ipc;             /* ROUTER on the node's ipc endpoint */
+    sl_events_t *events;        /* PUB, or NULL */
+    sl_metrics_t *metrics;
+    sl_http_t *http;
+    size_t batch_max;           /* envelopes per transaction */
+    size_t max_envelope;        /* bytes */
+    s_item_t **queue;           /* taken, not yet answered */
+    size_t qlen, qcap;
+    uv_idle_t work;             /* runs batches while the queue holds some */
+    uv_timer_t retry;           /* database down: try the batch again later */
+    int retry_ms;               /* current backoff */
+    bool waiting_db;            /* a batch waits for the database */
+    bool draining;              /* stop taking messages */
+    void (*drained)(void *);    /* called once the queue is empty while draining */
+    void *drained_arg;
+    atomic_bool db_up;          /* for /healthz (read on the HTTP thread) */
+    /* metrics */
+    sl_counter_t *m_accepted, *m_duplicate, *m_rejected_total;
+    sl_histogram_t *m_batch, *m_commit;
+    sl_gauge_t *m_queue, *m_db_up, *m_peers, *m_reconnects;
+    sl_counter_t *m_registered, *m_repeated, *m_forwarded;
+};
+
+static void s_work(uv_idle_t *h);
+
+/* --- items -------------------------------------------------------------- */
+
+static s_item_t *
+s_item_new(void)
+{
+    s_item_t *it = sl_calloc(1, sizeof *it);
+    zmq_msg_init(&it->rid);
+    zmq_msg_init(&it->body);
+    return it;
+}
+
+static void
+s_item_free(s_item_t *it)
+{
+    zmq_msg_close(&it->rid);
+    zmq_msg_close(&it->body);
+    sl_arena_destroy(&it->arena);
+    free(it->stored);
+    free(it->sealed_rep);
+    free(it);
+}
+
+static const char *
+s_msg_id(const s_item_t *it)
+{
+    return it->env && it->env->msg_id ? it->env->msg_id : "";
+}
+
+static void
+s_reject(s_item_t *it, const char *code, const char *detail, const char *text)
+{
+    sl_codec_error_set(&it->err, code, detail, "%s", text);
+    it->state = S_REJECT;
+}
+
+/* --- receiving ---------------------------------------------------------- */
+
+static void
+s_on_message(sl_sock_t *sock, const sl_frames_t *msg, void *arg)
+{
+    sl_intake_t *in = arg;
+    s_item_t *it = s_item_new();
+    it->sock = sock;
+    it->received_ms = sl_now_ms();
+    const char *uid = sl_frames_user_id(msg);
+    if (uid && *uid)
+        snprintf(it->sender, sizeof it->sender, "%s", uid);
+    else if (sock == in->ipc)
+        snprintf(it->sender, sizeof it->sender, "ipc");
+    else {
+        const char *addr = sl_frames_gets(msg, "Peer-Address");
+        snprintf(it->sender, sizeof it->sender, "tcp:%s", addr ? addr : "?");
+    }
+    zmq_msg_move(&it->rid, &msg->frame[0]);
+    /* REQ-compatible: [rid][empty][Envelope]. */
+    if (msg->count == 3 && sl_frames_size(msg, 1) == 0) {
+        zmq_msg_move(&it->body, &msg->frame[2]);
+        it->has_body = true;
+    } else {
+        s_reject(it, SL_ERR_BAD_FRAMES, NULL,
+                 "消息须为 [空帧][Envelope] 两帧（REQ 兼容）");
+    }
+    if (in->qlen == in->qcap) {
+        in->qcap = in->qcap ? in->qcap * 2 : 1024;
+        in->queue = sl_realloc(in->queue, in->qcap * sizeof *in->queue);
+    }
+    in->queue[in->qlen++] = it;
+    sl_gauge_set(in->m_queue, (double)in->qlen);
+    /* Back-pressure: past a few batches, let ZeroMQ hold the rest. */
+    if (in->qlen >= 4 * in->batch_max) {
+        sl_sock_pause(in->tcp);
+        if (in->ipc)
+            sl_sock_pause(in->ipc);
+    }
+    if (!uv_is_active((uv_handle_t *)&in->work) && !in->waiting_db)
+        uv_idle_start(&in->work, s_work);
+}
+
+/* --- one batch: validate and seal (pure, no I/O) --------------------------- */
+
+/* Replaces the clue's reporter by its sealed form; keeps the encoding. */
+static void
+s_seal_clue(sl_intake_t *in, s_item_t *it, sl_pb_clue_t *clue)
+{
+    if (!clue || !clue->reporter)
+        return;
+    size_t plen;
+    uint8_t *plain = sl_codec_pack((const ProtobufCMessage *)clue->reporter, &plen);
+    sl_pb_sealed_reporter_t *sr = sl_arena_calloc(it->arena, sizeof *sr);
+    safeloop__v1__sealed_reporter__init(sr);
+    sr->key_id = in->seal_key_id;
+    sr->sealed_key.data = (uint8_t *)sl_sealer_sealed_key(in->sealer);
+    sr->sealed_key.len = SL_SEAL_SEALED_KEY_BYTES;
+    uint8_t *nonce = sl_arena_alloc(it->arena, SL_SEAL_NONCE_BYTES);
+    size_t ctlen;
+    uint8_t *ct = sl_sealer_seal(in->sealer, plain, plen, NULL, nonce, &ctlen);
+    sodium_memzero(plain, plen);
+    free(plain);
+    uint8_t *ct_arena = sl_arena_alloc(it->arena, ctlen);
+    memcpy(ct_arena, ct, ctlen);
+    free(ct);
+    sr->nonce.data = nonce;
+    sr->nonce.len = SL_SEAL_NONCE_BYTES;
+    sr->ciphertext.data = ct_arena;
+    sr->ciphertext.len = ctlen;
+    /* the clear reporter stays only in this item's arena, freed after the batch */
+    sodium_memzero(clue->reporter->name ? clue->reporter->name : (char *)"", 0);
+    clue->reporter = NULL;
+    clue->sealed_reporter = sr;
+    it->sealed_rep = sl_codec_pack((const ProtobufCMessage *)sr, &it->sealed_rep_len);
+}
+
+static void
+s_prepare(sl_intake_t *in, s_item_t **items, size_t n)
+{
+    bool rekeyed = false;
+    for (size_t i = 0; i < n; i++) {
+        s_item_t *it = items[i];
+        if (!it->arena)
+            it->arena = sl_arena_new(0);
+        if (it->state == S_NEW) {
+            const void *data = zmq_msg_data(&it->body);
+            size_t len = zmq_msg_size(&it->body);
+            if (sl_codec_decode_envelope(it->arena, data, len, in->max_envelope, &it->env,
+                                         &it->err) != 0) {
+                it->state = S_REJECT;
+            } else if (sl_codec_body(it->env) == SL_BODY_CLUE) {
+                sl_pb_clue_t *clue = it->env->clue;
+                if (sl_validate_clue(clue, in->routes, &it->err) != 0) {
+                    it->state = S_REJECT;
+                } else {
+                    it->state = S_VALID;
+                    it->route = sl_route_clue(in->routes, clue->place->division,
+                                              (int)clue->sector);
+                    if (it->route.kind == SL_ROUTE_CHILD)
+                        snprintf(it->unit, sizeof it->unit, "%s", it->route.child);
+                    else if (it->route.kind == SL_ROUTE_DEPARTMENT)
+                        snprintf(it->unit, sizeof it->unit, "%s:%s", in->node,
+                                 sl_sector_by_value((int)clue->sector)->dept_key);
+                    else if (!in->parent[0])
+                        s_reject(it, SL_ERR_UNKNOWN_DIVISION, NULL,
+                                 "地点不在本节点辖区内，且本节点没有上级节点");
+                }
+            } else {
+                sl_codec_error_set(&it->err, SL_ERR_UNKNOWN_BODY, NULL,
+                                   "本节点尚不受理 %s 类正文", sl_codec_body_kind(it->env));
+                it->state = S_REJECT;
+            }
+        }
+        /* Seal before anything is stored, rejected envelopes included. */
+        if (it->stored)
+            continue;
+        if (it->env) {
+            if (sl_codec_body(it->env) == SL_BODY_CLUE && it->env->clue->reporter) {
+                if (!rekeyed) {
+                    sl_sealer_rekey(in->sealer);
+                    rekeyed = true;
+                }
+                s_seal_clue(in, it, it->env->clue);
+            }
+            it->stored = sl_codec_encode_envelope(it->env, &it->stored_len);
+        } else if (it->has_body && zmq_msg_size(&it->body) > 0 &&
+                   strcmp(it->err.code, SL_ERR_TOO_LARGE) != 0) {
+            /* Undecodable bytes may hold personal data: keep them sealed whole. */
+            it->stored = sl_seal_blob(sl_sealer_pk(in->sealer), zmq_msg_data(&it->body),
+                                      zmq_msg_size(&it->body), &it->stored_len);
+            it->raw_sealed = true;
+        }
+    }
+}
+
+/* --- one batch: the transaction ------------------------------------------ */
+
+typedef struct {
+    s_item_t **items;
+    size_t n;
+} s_batch_t;
+
+static void
+s_found(void *arg, const char *msg_id, const char *case_no, const char *ref)
+{
+    s_batch_t *b = arg;
+    for (size_t i = 0; i < b->n; i++) {
+        s_item_t *it = b->items[i];
+        if (it->state == S_VALID && strcmp(s_msg_id(it), msg_id) == 0) {
+            it->state = S_DUP;
+            snprintf(it->case_no, sizeof it->case_no, "%s", case_no ? case_no : "");
+            snprintf(it->ref, sizeof it->ref, "%s", ref ? ref : "");
+        }
+    }
+}
+
+/* Forwards a clue outside the territory to the parent through the outbox. */
+static int
+s_forward(sl_intake_t *in, s_item_t *it, int64_t now)
+{
+    sl_pb_envelope_t fwd = SL_PB_ENVELOPE_INIT;
+    char id[37];
+    sl_uuid(id);
+    fwd.msg_id = id;
+    fwd.producer = in->node;
+    fwd.sent_at = now;
+    fwd.body_case = SAFELOOP__V1__ENVELOPE__BODY_CLUE;
+    sl_pb_clue_t clue = *it->env->clue;
+    clue.channel = SAFELOOP__V1__CLUE_REPORT__CHANNEL__LOWER_NODE;
+    clue.origin_node = in->node;
+    fwd.clue = &clue;
+    size_t len;
+    uint8_t *payload = sl_codec_encode_envelope(&fwd, &len);
+    int rc = sl_outbox_add(in->db, in->parent, id, "clue", payload, len, NULL, now);
+    free(payload);
+    snprintf(it->ref, sizeof it->ref, "forwarded:%s", in->parent);
+    return rc;
+}
+
+/* Stores and applies ITEMS in one transaction. 0, -1 (SQL error: rolled
+ * back, states restored) or SL_AGAIN (connection lost). */
+static int
+s_apply(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
+{
+    int rc;
+    s_batch_t b = {items, n};
+    const char **ids = sl_calloc(n, sizeof *ids);
+    sl_case_reg_t *regs = sl_calloc(n, sizeof *regs);
+    size_t *reg_item = sl_calloc(n, sizeof *reg_item);
+    sl_inbox_row_t *rows = sl_calloc(n, sizeof *rows);
+    sl_dead_letter_t *dead = sl_calloc(n, sizeof *dead);
+    size_t nids = 0, nregs = 0, nrows = 0, ndead = 0;
+
+    /* A msg_id twice in one batch: the second is a duplicate of the first. */
+    for (size_t i = 0; i < n; i++) {
+        if (items[i]->state != S_VALID)
+            continue;
+        bool seen = false;
+        for (size_t k = 0; k < nids && !seen; k++)
+            seen = strcmp(ids[k], s_msg_id(items[i])) == 0;
+        if (!seen)
+            ids[nids++] = s_msg_id(items[i]);
+    }
+    if ((rc = sl_db_begin(in->db)) != 0)
+        goto done;
+    if ((rc = sl_inbox_find(in->db, ids, nids, s_found, &b)) != 0)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        s_item_t *it = items[i];
+        if (it->state != S_VALID)
+            continue;
+        for (size_t k = 0; k < i; k++) {
+            if ((items[k]->state == S_VALID || items[k]->state == S_ACCEPTED) &&
+                strcmp(s_msg_id(items[k]), s_msg_id(it)) == 0) {
+                it->state = S_DUP; /* result filled in after registration */
+                break;
+            }
+        }
+        if (it->state != S_VALID)
+            continue;
+        if (it->route.kind == SL_ROUTE_PARENT) {
+            if ((rc = s_forward(in, it, now)) != 0)
+                goto fail;
+            it->state = S_ACCEPTED;
+            continue;
+        }
+        sl_case_reg_t *r = &regs[nregs];
+        r->clue = it->env->clue;
+        r->msg_id = s_msg_id(it);
+        r->actor_key = it->sender;
+        r->actor_unit = "";
+        r->operator_name = "";
+        r->route = it->route.kind == SL_ROUTE_CHILD ? "child" : "department";
+        r->unit_code = it->unit;
+        r->reporter_sealed = it->sealed_rep;
+        r->reporter_sealed_len = it->sealed_rep_len;
+        reg_item[nregs++] = i;
+    }
+    if ((rc = sl_case_register(in->db, in->node, now, regs, nregs)) != 0)
+        goto fail;
+    for (size_t k = 0; k < nregs; k++) {
+        s_item_t *it = items[reg_item[k]];
+        it->state = S_ACCEPTED;
+        snprintf(it->case_no, sizeof it->case_no, "%s", regs[k].case_no);
+        it->repeated = regs[k].repeated;
+        it->repeat_count = regs[k].repeat_count;
+        if (it->repeated)
+            snprintf(it->ref, sizeof it->ref, "repeat:%d", it->repeat_count);
+    }
+    for (size_t i = 0; i < n; i++) {
+        s_item_t *it = items[i];
+        if (it->state == S_DUP && !it->case_no[0] && !it->ref[0]) {
+            for (size_t k = 0; k < i; k++) {
+                if (items[k]->state == S_ACCEPTED && strcmp(s_msg_id(items[k]), s_msg_id(it)) == 0) {
+                    memcpy(it->case_no, items[k]->case_no, sizeof it->case_no);
+                    memcpy(it->ref, items[k]->ref, sizeof it->ref);
+                    break;
+                }
+            }
+        }
+        if (it->state == S_ACCEPTED) {
+            sl_inbox_row_t *row = &rows[nrows++];
+            row->msg_id = s_msg_id(it);
+            row->producer = it->env->producer;
+            row->sender = it->sender;
+            row->body_kind = sl_codec_body_kind(it->env);
+            row->received_ms = it->received_ms;
+            row->raw = it->stored;
+            row->raw_len = it->stored_len;
+            row->case_no = it->case_no[0] ? it->case_no : NULL;
+            row->ref = it->ref[0] ? it->ref : NULL;
+        } else if (it->state == S_REJECT) {
+            sl_dead_letter_t *d = &dead[ndead++];
+            d->msg_id = it->env && it->env->msg_id && *it->env->msg_id ? it->env->msg_id : NULL;
+            d->producer = it->env ? it->env->producer : NULL;
+            d->sender = it->sender;
+            d->received_ms = it->received_ms;
+            d->code = it->err.code;
+            d->text = it->err.text;
+            d->raw = it->stored;
+            d->raw_len = it->stored_len;
+            d->raw_sealed = it->raw_sealed;
+        }
+    }
+    if ((rc = sl_inbox_insert(in->db, rows, nrows)) != 0 ||
+        (rc = sl_inbox_dead_letters(in->db, dead, ndead)) != 0)
+        goto fail;
+    double t0 = (double)uv_hrtime();
+    rc = sl_db_commit(in->db);
+    sl_histogram_observe(in->m_commit, ((double)uv_hrtime() - t0) / 1e9);
+    if (rc == 0)
+        goto done;
+fail:
+    if (rc == -1)
+        sl_log(SL_LOG_WARN, "batch of %zu rolled back: %s", n, sl_db_error(in->db));
+    sl_db_rollback(in->db);
+    /* Undo what this attempt decided, so a retry starts afresh. */
+    for (size_t i = 0; i < n; i++) {
+        s_item_t *it = items[i];
+        if (it->state == S_DUP || it->state == S_ACCEPTED) {
+            it->state = S_VALID;
+            it->case_no[0] = it->ref[0] = '\0';
+            it->repeated = false;
+        }
+    }
+done:
+    free(ids);
+    free(regs);
+    free(reg_item);
+    free(rows);
+    free(dead);
+    return rc;
+}
+
+/* --- answering ------------------------------------------------------------- */
+
+static void
+s_publish(sl_intake_t *in, const char *topic, const char *case_no, const char *msg_id, json_t *o)
+{
+    if (!in->events) {
+        json_decref(o);
+        return;
+    }
+    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    sl_pb_event_t ev = SL_PB_EVENT_INIT;
+    ev.topic = (char *)topic;
+    ev.at = sl_now_ms();
+    ev.node = in->node;
+    ev.case_no = (char *)(case_no ? case_no : "");
+    ev.msg_id = (char *)(msg_id ? msg_id : "");
+    ev.json = text;
+    size_t len;
+    uint8_t *bytes = sl_codec_encode_event(&ev, &len);
+    sl_events_publish(in->events, topic, bytes, len);
+    free(bytes);
+    free(text);
+}
+
+static void
+s_answer(sl_intake_t *in, s_item_t *it)
+{
+    sl_pb_ack_t ack = SL_PB_ACK_INIT;
+    const char *id = s_msg_id(it);
+    switch (it->state) {
+    case S_ACCEPTED:
+        sl_codec_ack_accepted(&ack, id, it->case_no, it->ref);
+        sl_counter_inc(in->m_accepted);
+        if (it->ref[0] && strncmp(it->ref, "forwarded:", 10) == 0) {
+            sl_counter_inc(in->m_forwarded);
+            sl_log(SL_LOG_INFO, "msg_id=%s clue forwarded to the parent node %s", id, in->parent);
+        } else if (it->repeated) {
+            sl_counter_inc(in->m_repeated);
+            json_t *o = json_pack("{s:s, s:i}", "case_no", it->case_no, "repeat_count",
+                                  it->repeat_count);
+            s_publish(in, "case.repeated", it->case_no, id, o);
+            sl_log(SL_LOG_INFO, "msg_id=%s case=%s repeat report %d", id, it->case_no,
+                   it->repeat_count);
+        } else {
+            sl_counter_inc(in->m_registered);
+            const sl_pb_clue_t *c = it->env->clue;
+            json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "case_no", it->case_no, "sector",
+                                  sl_sector_by_value((int)c->sector)->name, "division",
+                                  c->place->division, "unit", it->unit, "route",
+                                  it->route.kind == SL_ROUTE_CHILD ? "child" : "department");
+            s_publish(in, "case.registered", it->case_no, id, o);
+            sl_log(SL_LOG_INFO, "msg_id=%s case=%s registered", id, it->case_no);
+        }
+        break;
+    case S_DUP:
+        sl_codec_ack_duplicate(&ack, id, it->case_no, it->ref);
+        sl_counter_inc(in->m_duplicate);
+        sl_log(SL_LOG_DEBUG, "msg_id=%s duplicate", id);
+        break;
+    default: {
+        sl_codec_ack_rejected(&ack, id, it->err.code, it->err.text);
+        sl_counter_inc(in->m_rejected_total);
+        char labels[160];
+        snprintf(labels, sizeof labels, "code=%s", it->err.code);
+        sl_counter_inc(sl_metrics_counter(in->metrics, "sl_intake_rejected_total",
+                                          "Envelopes rejected, by error code", labels));
+        json_t *o = json_pack("{s:s, s:s, s:s}", "code", it->err.code, "text", it->err.text,
+                              "sender", it->sender);
+        s_publish(in, "envelope.rejected", NULL, id, o);
+        sl_log(SL_LOG_WARN, "msg_id=%s code=%s sender=%s envelope rejected: %s", *id ? id : "-",
+               it->err.code, it->sender, it->err.text);
+        break;
+    }
+    }
+    size_t len;
+    uint8_t *bytes = sl_codec_encode_ack(&ack, &len);
+    zmq_msg_t frames[3];
+    zmq_msg_init(&frames[0]);
+    zmq_msg_move(&frames[0], &it->rid);
+    zmq_msg_init_size(&frames[1], 0);
+    zmq_msg_init_size(&frames[2], len);
+    memcpy(zmq_msg_data(&frames[2]), bytes, len);
+    free(bytes);
+    int rc = sl_sock_send_msgs(it->sock, frames, 3);
+    if (rc != 0)
+        sl_log(SL_LOG_WARN, "msg_id=%s could not send the ack (peer gone or full): it will resend",
+               *id ? id : "-");
+    for (int i = 0; i < 3; i++)
+        zmq_msg_close(&frames[i]);
+}
+
+/* Runs one batch of the queue's head; returns the number answered, or -1 if
+ * the database is down (the batch stays queued). */
+static long
+s_batch(sl_intake_t *in)
+{
+    size_t n = in->qlen < in->batch_max ? in->qlen : in->batch_max;
+    s_item_t **items = in->queue;
+    s_prepare(in, items, n);
+    int64_t now = sl_now_ms();
+    int rc = s_apply(in, items, n, now);
+    if (rc == -1 && strcmp(sl_db_sqlstate(in->db), "23505") == 0)
+        rc = s_apply(in, items, n, now); /* a msg_id stored meanwhile: now a duplicate */
+    if (rc == -1) {
+        /* One bad apple: apply each envelope on its own. */
+        for (size_t i = 0; i < n; i++) {
+            int r1 = s_apply(in, &items[i], 1, now);
+            if (r1 == -1 && strcmp(sl_db_sqlstate(in->db), "23505") == 0)
+                r1 = s_apply(in, &items[i], 1, now);
+            if (r1 == -1) {
+                sl_log(SL_LOG_ERROR, "msg_id=%s could not be applied: %s", s_msg_id(items[i]),
+                       sl_db_error(in->db));
+                char text[384];
+                snprintf(text, sizeof text, "节点无法处理此信封：%.300s", sl_db_error(in->db));
+                s_reject(items[i], SL_ERR_INTERNAL, NULL, text);
+                r1 = s_apply(in, &items[i], 1, now);
+            }
+            if (r1 == SL_AGAIN) {
+                rc = SL_AGAIN;
+                n = i; /* answer what is stored; the rest waits */
+                break;
+            }
+        }
+        if (rc != SL_AGAIN)
+            rc = 0;
+    }
+    atomic_store(&in->db_up, rc != SL_AGAIN);
+    sl_gauge_set(in->m_db_up, rc != SL_AGAIN ? 1 : 0);
+    sl_gauge_set(in->m_reconnects, (double)sl_db_reconnects(in->db));
+    if (n > 0)
+        sl_histogram_observe(in->m_batch, (double)n);
+    for (size_t i = 0; i < n; i++) {
+        if (items[i]->state == S_VALID) /* cannot stay valid after a committed apply */
+            s_reject(items[i], SL_ERR_INTERNAL, NULL, "内部错误，请重发");
+        s_answer(in, items[i]);
+        s_item_free(items[i]);
+    }
+    memmove(in->queue, in->queue + n, (in->qlen - n) * sizeof *in->queue);
+    in->qlen -= n;
+    sl_gauge_set(in->m_queue, (double)in->qlen);
+    return rc == SL_AGAIN ? -1 : (long)n;
+}
+
+static void
+s_retry(uv_timer_t *t)
+{
+    sl_intake_t *in = t->data;
+    in->waiting_db = false;
+    uv_idle_start(&in->work, s_work);
+}
+
+static void
+s_work(uv_idle_t *h)
+{
+    sl_intake_t *in = h->data;
+    if (in->qlen == 0) {
+        uv_idle_stop(&in->work);
+        if (in->draining && in->drained) {
+            void (*done)(void *) = in->drained;
+            in->drained = NULL;
+            done(in->drained_arg);
+        }
+        return;
+    }
+    if (s_batch(in) < 0) {
+        /* Database down: wait, then try the same batch again. */
+        uv_idle_stop(&in->work);
+        in->waiting_db = true;
+        in->retry_ms = in->retry_ms ? (in->retry_ms * 2 > 5000 ? 5000 : in->retry_ms * 2) : 100;
+        sl_log(SL_LOG_WARN, "database unavailable; %zu envelopes wait, retrying in %d ms",
+               in->qlen, in->retry_ms);
+        uv_timer_start(&in->retry, s_retry, (uint64_t)in->retry_ms, 0);
+        return;
+    }
+    in->retry_ms = 0;
+    if (!in->draining && in->qlen < 2 * in->batch_max) {
+        sl_sock_resume(in->tcp);
+        if (in->ipc)
+            sl_sock_resume(in->ipc);
+    }
+}
+
+/* --- HTTP ------------------------------------------------------------------ */
+
+static bool
+s_health(sl_buf_t *reason, void *arg)
+{
+    sl_intake_t *in = arg;
+    if (!atomic_load(&in->db_up)) {
+        sl_buf_puts(reason, "database unreachable");
+        return false;
+    }
+    return true;
+}
+
+/* --- set-up ---------------------------------------------------------------- */
+
+static sl_sock_t *
+s_router(sl_intake_t *in, const char *endpoint)
+{
+    sl_sock_t *s = sl_sock_new(in->bus, in->loop, ZMQ_ROUTER);
+    if (!s)
+        return NULL;
+    sl_sock_set_hwm(s, 100000, 100000);
+    sl_sock_monitor(s);
+    if (sl_sock_bind(s, endpoint) != 0) {
+        sl_sock_destroy(&s);
+        return NULL;
+    }
+    sl_sock_on_message(s, s_on_message, in);
+    return s;
+}
+
+static int
+s_connect_db(sl_intake_t *in)
+{
+    /* The database may start after us (boot order, failover): wait a minute. */
+    for (int attempt = 0; attempt < 60; attempt++) {
+        if (sl_db_connect(in->db) == 0)
+            return sl_schema_check(in->db, sl_config_path(in->cfg));
+        uv_sleep(1000);
+    }
+    sl_log(SL_LOG_ERROR, "could not connect to the database for a minute: %s",
+           sl_db_error(in->db));
+    return -1;
+}
+
+static int
+s_http(sl_intake_t *in)
+{
+    long long port = sl_config_int(in->cfg, "intake", "http");
+    if (port <= 0)
+        return 0;
+    const char *hp = sl_config_str(in->cfg, "intake", "http");
+    char host[64];
+    const char *colon = strrchr(hp, ':');
+    snprintf(host, sizeof host, "%.*s", (int)(colon ? colon - hp : 0), hp);
+    in->http = sl_http_new(host[0] ? host : NULL, (int)port, in->metrics, s_health, in);
+    return in->http && sl_http_start(in->http) == 0 ? 0 : -1;
+}
+
+static void
+s_metrics(sl_intake_t *in)
+{
+    sl_metrics_t *m = in->metrics = sl_metrics_new();
+    in->m_accepted = sl_metrics_counter(m, "sl_intake_envelopes_total",
+                                        "Envelopes answered, by status", "status=accepted");
+    in->m_duplicate = sl_metrics_counter(m, "sl_intake_envelopes_total",
+                                         "Envelopes answered, by status", "status=duplicate");
+    in->m_rejected_total = sl_metrics_counter(m, "sl_intake_envelopes_total",
+                                              "Envelopes answered, by status", "status=rejected");
+    in->m_registered = sl_metrics_counter(m, "sl_intake_cases_registered_total",
+                                          "Clues registered as new cases", NULL);
+    in->m_repeated = sl_metrics_counter(m, "sl_intake_repeat_reports_total",
+                                        "Clues linked to an open case as repeat reports", NULL);
+    in->m_forwarded = sl_metrics_counter(m, "sl_intake_forwarded_total",
+                                         "Clues outside the territory forwarded to the parent",
+                                         NULL);
+    static const double sizes[] = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000};
+    in->m_batch = sl_metrics_histogram(m, "sl_intake_batch_size", "Envelopes per transaction",
+                                       NULL, sizes, SL_ARRAY_LEN(sizes));
+    static const double secs[] = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1};
+    in->m_commit = sl_metrics_histogram(m, "sl_intake_commit_seconds",
+                                        "Time of each batch's COMMIT", NULL, secs,
+                                        SL_ARRAY_LEN(secs));
+    in->m_queue = sl_metrics_gauge(m, "sl_intake_queue_depth",
+                                   "Envelopes taken off the sockets, not yet answered", NULL);
+    in->m_db_up = sl_metrics_gauge(m, "sl_db_up", "1 if the database answered the last batch",
+                                   NULL);
+    in->m_reconnects = sl_metrics_gauge(m, "sl_db_reconnects", "Database reconnects since start",
+                                        NULL);
+    in->m_peers = sl_metrics_gauge(m, "sl_zmq_peers", "Connected ZeroMQ peers", NULL);
+    sl_gauge_set(in->m_db_up, 1);
+}
+
+static int
+s_keys(sl_intake_t *in)
+{
+    unsigned char pk[SL_SEAL_KEY_BYTES];
+    char *err = NULL;
+    const char *path = sl_config_str(in->cfg, "keys", "seal_public");
+    if (sl_seal_key_load(path, pk, &err) != 0) {
+        sl_log(SL_LOG_ERROR, "%s (make the node's keys with `slctl keys gen`)", err);
+        free(err);
+        return -1;
+    }
+    in->sealer = sl_sealer_new(pk);
+    unsigned char fp[4];
+    crypto_generichash(fp, sizeof fp, pk, sizeof pk, NULL, 0);
+    snprintf(in->seal_key_id, sizeof in->seal_key_id, "%s:%02x%02x%02x%02x", in->node, fp[0],
+             fp[1], fp[2], fp[3]);
+    return 0;
+}
+
+sl_intake_t *
+sl_intake_new(const sl_config_t *cfg, uv_loop_t *loop)
+{
+    sl_intake_t *in = sl_calloc(1, sizeof *in);
+    in->cfg = cfg;
+    in->loop = loop;
+    snprintf(in->node, sizeof in->node, "%s", sl_config_node(cfg));
+    in->batch_max = (size_t)sl_config_int(cfg, "intake", "batch_max");
+    in->max_envelope = (size_t)sl_config_int(cfg, "intake", "max_envelope");
+    atomic_init(&in->db_up, true);
+    uv_idle_init(loop, &in->work);
+    in->work.data = in;
+    uv_timer_init(loop, &in->retry);
+    in->retry.data = in;
+    s_metrics(in);
+    in->db = sl_db_new(sl_config_str(cfg, "database", "conninfo"));
+    if (s_connect_db(in) != 0 || s_keys(in) != 0 ||
+        sl_unit_node(in->db, in->node, in->parent, sizeof in->parent) != 0)
+        goto fail;
+    if (!(in->routes = sl_route_map_load(in->db, in->node)))
+        goto fail;
+    const char *const *keep;
+    size_t nkeep = sl_config_list(cfg, "node", "keep_sectors", &keep);
+    for (size_t i = 0; i < nkeep; i++)
+        sl_route_map_keep(in->routes, sl_sector_by_name(keep[i])->value);
+    if (!(in->bus = sl_bus_new()))
+        goto fail;
+    if (!(in->tcp = s_router(in, sl_config_str(cfg, "intake", "endpoint"))))
+        goto fail;
+    const char *ipc = sl_config_str(cfg, "intake", "ipc");
+    if (ipc && !(in->ipc = s_router(in, ipc)))
+        goto fail;
+    const char *events = sl_config_str(cfg, "intake", "events");
+    if (events && !(in->events = sl_events_new(in->bus, loop, events)))
+        goto fail;
+    if (s_http(in) != 0)
+        goto fail;
+    sl_log(SL_LOG_INFO, "sl-intake serving %s%s%s", sl_config_str(cfg, "intake", "endpoint"),
+           ipc ? " and " : "", ipc ? ipc : "");
+    return in;
+fail:
+    sl_intake_destroy(&in);
+    return NULL;
+}
+
+void
+sl_intake_drain(sl_intake_t *in, void (*done)(void *), void *arg)
+{
+    in->draining = true;
+    in->drained = done;
+    in->drained_arg = arg;
+    if (in->tcp)
+        sl_sock_pause(in->tcp);
+    if (in->ipc)
+        sl_sock_pause(in->ipc);
+    if (in->qlen == 0 || in->waiting_db) {
+        /* nothing in flight, or nothing that can be stored now: unanswered
+         * envelopes are resent by their producers */
+        in->drained = NULL;
+        done(arg);
+    } else if (!uv_is_active((uv_handle_t *)&in->work)) {
+        uv_idle_start(&in->work, s_work);
+    }
+}
+
+static void
+s_free_on_close(uv_handle_t *h)
+{
+    (void)h;
+}
+
+void
+sl_intake_destroy(sl_intake_t **p)
+{
+    if (!p || !*p)
+        return;
+    sl_intake_t *in = *p;
+    sl_http_destroy(&in->http);
+    sl_sock_destroy(&in->tcp);
+    sl_sock_destroy(&in->ipc);
+    sl_events_destroy(&in->events);
+    for (size_t i = 0; i < in->qlen; i++)
+        s_item_free(in->queue[i]);
+    free(in->queue);
+    uv_close((uv_handle_t *)&in->work, s_free_on_close);
+    uv_close((uv_handle_t *)&in->retry, s_free_on_close);
+    /* the handles are embedded: run the loop once so their close completes */
+    uv_run(in->loop, UV_RUN_NOWAIT);
+    sl_bus_destroy(&in->bus);
+    sl_route_map_destroy(&in->routes);
+    sl_sealer_destroy(&in->sealer);
+    sl_db_destroy(&in->db);
+    sl_metrics_destroy(&in->metrics);
+    free(in);
+    *p = NULL;
+}
