@@ -15,8 +15,8 @@ run_suite() { # BUILD_DIR EXTRA_CMAKE_ARGS...
   shift
   echo "== build $dir"
   cmake -S "$top" -B "$top/$dir" -DSL_WERROR=ON "$@" >/dev/null || return 1
-  cmake --build "$top/$dir" -j"$jobs" >"$top/$dir.build.log" 2>&1 || {
-    tail -n 60 "$top/$dir.build.log"; return 1; }
+  cmake --build "$top/$dir" -j"$jobs" >"$top/$dir/build.log" 2>&1 || {
+    tail -n 60 "$top/$dir/build.log"; return 1; }
   echo "== test $dir"
   (cd "$top/$dir" && ctest -j2 -LE bench --output-on-failure --timeout 600)
 }
