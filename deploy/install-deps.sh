@@ -6,7 +6,7 @@
 set -euo pipefail
 
 PKGS=(
-  build-essential cmake pkg-config git
+  build-essential cmake pkg-config git curl
   libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libuv1-dev
   libpq-dev postgresql postgresql-contrib
   libmicrohttpd-dev libinih-dev libjansson-dev libsodium-dev

@@ -90,6 +90,9 @@ fi
 sock=$dir/sock
 
 port() { echo $((7000 + 100 * NODE_INDEX[$1] + $2)); }
+# Per daemon: the offsets of its events and HTTP ports.
+declare -A EV_OFF=([intake]=1 [dispatch]=11 [deadline]=21 [publish]=31 [appraise]=41)
+declare -A HTTP_OFF=([intake]=2 [dispatch]=12 [deadline]=22 [publish]=32 [appraise]=42)
 
 # 3. Each node: config, keys, database, schema.
 env_out=$var/endpoints.env.tmp
@@ -144,6 +147,14 @@ EOT
   {
     echo "SL_${code}_CONFIG=$ini"
     echo "SL_${code}_PUBLIC=$keys/curve.pub"
+    echo "SL_${code}_INTAKE=tcp://127.0.0.1:$(port "$code" 0)"
+    echo "SL_${code}_IPC=ipc://$run/intake.sock"
+    for d in "${DAEMONS[@]}"; do
+      [ -x "$bin/sl-$d" ] || continue
+      D=${d^^}
+      echo "SL_${code}_${D}_EVENTS=tcp://127.0.0.1:$(port "$code" "${EV_OFF[$d]}")"
+      echo "SL_${code}_${D}_METRICS=http://127.0.0.1:$(port "$code" "${HTTP_OFF[$d]}")/metrics"
+    done
   } >>"$env_out"
 done
 
@@ -162,17 +173,23 @@ for code in "${NODES[@]}"; do
 done
 mv "$env_out" "$var/endpoints.env"
 
-# 5. Ready: every started daemon still running after its start-up.
-sleep 1
+# 5. Ready: every daemon answers /healthz (or has died: then show its log).
 for code in "${NODES[@]}"; do
-  for pidf in "$var/run/$code"/*.pid; do
+  for d in "${DAEMONS[@]}"; do
+    pidf=$var/run/$code/sl-$d.pid
     [ -f "$pidf" ] || continue
-    if ! kill -0 "$(cat "$pidf")" 2>/dev/null; then
-      echo "quickstart: $(basename "$pidf" .pid) of node $code did not start; its log:" >&2
-      tail -n 20 "$var/log/$code-$(basename "$pidf" .pid | sed 's/^sl-//').log" >&2 || true
-      stop_all
-      exit 1
-    fi
+    url=http://127.0.0.1:$(port "$code" "${HTTP_OFF[$d]}")/healthz
+    for i in $(seq 1 600); do
+      if ! kill -0 "$(cat "$pidf")" 2>/dev/null; then
+        echo "quickstart: sl-$d of node $code did not start; its log:" >&2
+        tail -n 20 "$var/log/$code-$d.log" >&2 || true
+        stop_all
+        exit 1
+      fi
+      curl -fs -o /dev/null "$url" && break
+      [ "$i" -eq 600 ] && { echo "quickstart: sl-$d of node $code is not healthy after 60 s ($url)" >&2; stop_all; exit 1; }
+      sleep 0.1
+    done
   done
 done
 say "ready: ${#NODES[@]} node(s) (${NODES[*]}), daemons: ${started[*]:-none}"
