@@ -94,9 +94,15 @@ port() { echo $((7000 + 100 * NODE_INDEX[$1] + $2)); }
 declare -A EV_OFF=([intake]=1 [dispatch]=11 [deadline]=21 [publish]=31 [appraise]=41)
 declare -A HTTP_OFF=([intake]=2 [dispatch]=12 [deadline]=22 [publish]=32 [appraise]=42)
 
-# 3. Each node: config, keys, database, schema.
+# 3. Each node: config, keys, database, schema. One demo producer key pair
+# that every demo node accepts clues from.
+demo=$var/keys/demo-producer
+[ -f "$demo/curve.key" ] || "$bin/slctl" keys gen --curve-only --dir "$demo" >/dev/null
 env_out=$var/endpoints.env.tmp
-: >"$env_out"
+{
+  echo "SL_DEMO_PRODUCER_PUBLIC=$demo/curve.pub"
+  echo "SL_DEMO_PRODUCER_SECRET=$demo/curve.key"
+} >"$env_out"
 for code in "${NODES[@]}"; do
   ini=$var/nodes/$code.ini
   keys=$var/keys/$code
@@ -138,6 +144,11 @@ http = 127.0.0.1:$(port "$code" 12)
 [deadline]
 events = tcp://127.0.0.1:$(port "$code" 21)
 http = 127.0.0.1:$(port "$code" 22)
+
+; the demo producer (var/keys/demo-producer): may submit clues
+[producer.demo]
+public_key = $demo/curve.pub
+may_send = clue
 EOT
   [ -f "$keys/curve.key" ] || "$bin/slctl" keys gen --dir "$keys" >/dev/null
   if ! sl_pg_psql "$sock" postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'sl_$code'" | grep -q 1; then

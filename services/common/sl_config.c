@@ -157,8 +157,9 @@ static const s_key_t s_keys[] = {
      "most envelopes committed in one transaction"},
     {"intake", "max_envelope", S_BYTES, "1M", 1 * S_K, 64 * S_M, 0, NULL,
      "larger envelopes are answered too_large"},
-    {"intake", "curve", S_BOOL, "false", 0, 0, 0, NULL,
-     "require CURVE on the tcp endpoint (keys from [keys])"},
+    {"intake", "curve", S_BOOL, "true", 0, 0, 0, NULL,
+     "require CURVE on the tcp endpoint: only keys this file names may connect "
+     "(false is for development only: every tcp client is then trusted like ipc)"},
 
     {"dispatch", "start_date", S_DATE, NULL, 0, 0, 0, NULL,
      "first dispatch day (YYYY-MM-DD); unset: the day the daemon starts"},
@@ -199,7 +200,7 @@ static const s_key_t s_keys[] = {
     {"producer", "public_key", S_PATH, NULL, 0, 0, S_IN_SECTION, NULL,
      "file with the producer's CURVE public key"},
     {"producer", "unit", S_STRING, NULL, 0, 0, 0, NULL,
-     "the unit this producer answers for; unset: none"},
+     "the unit code this producer answers for, e.g. 140100:emergency; unset: it only reports clues"},
     {"producer", "may_send", S_LIST, NULL, 0, 0, S_IN_SECTION, s_bodies,
      "bodies the producer may send"},
 };

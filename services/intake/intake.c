@@ -21,6 +21,7 @@
 #include "sl_log.h"
 #include "sl_metrics.h"
 #include "sl_outbox.h"
+#include "sl_principal.h"
 #include "sl_route.h"
 #include "sl_seal.h"
 #include "sl_sector.h"
@@ -49,6 +50,7 @@ typedef struct {
     zmq_msg_t body;             /* the envelope frame (moved), if the shape was right */
     bool has_body;              /* body holds the envelope frame */
     char sender[64];            /* CURVE key, "ipc" or "tcp:<address>" */
+    const sl_principal_t *principal; /* who sent it (borrowed from the node's list) */
     int64_t received_ms;        /* when it was taken off the socket */
     sl_arena_t *arena;          /* everything decoded for this envelope */
     sl_pb_envelope_t *env;      /* decoded envelope (arena), or NULL */
@@ -77,6 +79,9 @@ struct sl_intake {
     sl_sealer_t *sealer;
     char seal_key_id[48];       /* "<node>:<fingerprint>" */
     sl_bus_t *bus;
+    sl_principals_t *principals; /* the keys the config names */
+    sl_zap_t *zap;              /* admits only those keys (CURVE on) */
+    bool curve;                 /* [intake] curve */
     sl_sock_t *tcp;             /* ROUTER on TCP */
     sl_sock_t *ipc;             /* ROUTER on the node's ipc endpoint */
     sl_events_t *events;        /* PUB, or NULL */
@@ -148,13 +153,17 @@ s_on_message(sl_sock_t *sock, const sl_frames_t *msg, void *arg)
     it->sock = sock;
     it->received_ms = sl_now_ms();
     const char *uid = sl_frames_user_id(msg);
-    if (uid && *uid)
-        snprintf(it->sender, sizeof it->sender, "%s", uid);
-    else if (sock == in->ipc)
+    if (sock == in->ipc) {
         snprintf(it->sender, sizeof it->sender, "ipc");
-    else {
+        it->principal = sl_principal_local();
+    } else if (uid && *uid) {
+        snprintf(it->sender, sizeof it->sender, "%s", uid);
+        it->principal = sl_principals_find(in->principals, uid);
+    } else {
+        /* CURVE off (development only): a TCP client is trusted as local. */
         const char *addr = sl_frames_gets(msg, "Peer-Address");
         snprintf(it->sender, sizeof it->sender, "tcp:%s", addr ? addr : "?");
+        it->principal = in->curve ? NULL : sl_principal_local();
     }
     zmq_msg_move(&it->rid, &msg->frame[0]);
     /* REQ-compatible: [rid][empty][Envelope]. */
@@ -229,6 +238,13 @@ s_prepare(sl_intake_t *in, s_item_t **items, size_t n)
             if (sl_codec_decode_envelope(it->arena, data, len, in->max_envelope, &it->env,
                                          &it->err) != 0) {
                 it->state = S_REJECT;
+            } else if (sl_permit(it->principal, it->env, in->node, &it->err) != 0) {
+                it->state = S_REJECT;
+                char labels[128];
+                snprintf(labels, sizeof labels, "key=%s,code=%s", it->sender, it->err.code);
+                sl_counter_inc(sl_metrics_counter(in->metrics, "sl_intake_refused_total",
+                                                  "Envelopes refused for their sender, by key",
+                                                  labels));
             } else if (sl_codec_body(it->env) == SL_BODY_CLUE) {
                 sl_pb_clue_t *clue = it->env->clue;
                 if (sl_validate_clue(clue, in->routes, &it->err) != 0) {
@@ -369,7 +385,9 @@ s_apply(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
         r->clue = it->env->clue;
         r->msg_id = s_msg_id(it);
         r->actor_key = it->sender;
-        r->actor_unit = "";
+        r->actor_unit = it->principal && it->principal->kind != SL_PRINCIPAL_LOCAL
+                            ? (it->principal->unit[0] ? it->principal->unit : it->principal->name)
+                            : "";
         r->operator_name = "";
         r->route = it->route.kind == SL_ROUTE_CHILD ? "child" : "department";
         r->unit_code = it->unit;
@@ -651,14 +669,36 @@ s_health(sl_buf_t *reason, void *arg)
 
 /* --- set-up ---------------------------------------------------------------- */
 
+static bool
+s_zap_allow(const char *domain, const char *address, const char *client_key, void *arg)
+{
+    sl_intake_t *in = arg;
+    const sl_principal_t *p = sl_principals_find(in->principals, client_key);
+    if (!p) {
+        sl_log(SL_LOG_WARN, "key=%s address=%s domain=%s refused a client whose key the config "
+                            "does not name", client_key, address, domain);
+        char labels[96];
+        snprintf(labels, sizeof labels, "key=%s", client_key);
+        sl_counter_inc(sl_metrics_counter(in->metrics, "sl_intake_unknown_keys_total",
+                                          "CURVE handshakes refused: key not in the config",
+                                          labels));
+    }
+    return p != NULL;
+}
+
 static sl_sock_t *
-s_router(sl_intake_t *in, const char *endpoint)
+s_router(sl_intake_t *in, const char *endpoint, bool curve)
 {
     sl_sock_t *s = sl_sock_new(in->bus, in->loop, ZMQ_ROUTER);
     if (!s)
         return NULL;
     sl_sock_set_hwm(s, 100000, 100000);
     sl_sock_monitor(s);
+    if (curve &&
+        sl_sock_curve_server(s, sl_config_str(in->cfg, "keys", "curve_secret"), "safeloop") != 0) {
+        sl_sock_destroy(&s);
+        return NULL;
+    }
     if (sl_sock_bind(s, endpoint) != 0) {
         sl_sock_destroy(&s);
         return NULL;
@@ -775,18 +815,28 @@ sl_intake_new(const sl_config_t *cfg, uv_loop_t *loop)
         sl_route_map_keep(in->routes, sl_sector_by_name(keep[i])->value);
     if (!(in->bus = sl_bus_new()))
         goto fail;
-    if (!(in->tcp = s_router(in, sl_config_str(cfg, "intake", "endpoint"))))
+    char *perr = NULL;
+    if (!(in->principals = sl_principals_load(cfg, &perr))) {
+        sl_log(SL_LOG_ERROR, "%s", perr);
+        free(perr);
+        goto fail;
+    }
+    in->curve = sl_config_bool(cfg, "intake", "curve");
+    if (in->curve && !(in->zap = sl_zap_new(in->bus, loop, s_zap_allow, in)))
+        goto fail;
+    if (!(in->tcp = s_router(in, sl_config_str(cfg, "intake", "endpoint"), in->curve)))
         goto fail;
     const char *ipc = sl_config_str(cfg, "intake", "ipc");
-    if (ipc && !(in->ipc = s_router(in, ipc)))
+    if (ipc && !(in->ipc = s_router(in, ipc, false)))
         goto fail;
     const char *events = sl_config_str(cfg, "intake", "events");
     if (events && !(in->events = sl_events_new(in->bus, loop, events)))
         goto fail;
     if (s_http(in) != 0)
         goto fail;
-    sl_log(SL_LOG_INFO, "sl-intake serving %s%s%s", sl_config_str(cfg, "intake", "endpoint"),
-           ipc ? " and " : "", ipc ? ipc : "");
+    sl_log(SL_LOG_INFO, "sl-intake serving %s (%s, %zu keys) %s%s",
+           sl_config_str(cfg, "intake", "endpoint"), in->curve ? "CURVE" : "no CURVE",
+           sl_principals_count(in->principals), ipc ? "and " : "", ipc ? ipc : "");
     return in;
 fail:
     sl_intake_destroy(&in);
@@ -829,6 +879,7 @@ sl_intake_destroy(sl_intake_t **p)
     sl_sock_destroy(&in->tcp);
     sl_sock_destroy(&in->ipc);
     sl_events_destroy(&in->events);
+    sl_zap_destroy(&in->zap);
     for (size_t i = 0; i < in->qlen; i++)
         s_item_free(in->queue[i]);
     free(in->queue);
@@ -838,6 +889,7 @@ sl_intake_destroy(sl_intake_t **p)
     uv_run(in->loop, UV_RUN_NOWAIT);
     sl_bus_destroy(&in->bus);
     sl_route_map_destroy(&in->routes);
+    sl_principals_destroy(&in->principals);
     sl_sealer_destroy(&in->sealer);
     sl_db_destroy(&in->db);
     sl_metrics_destroy(&in->metrics);

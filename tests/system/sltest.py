@@ -87,6 +87,14 @@ class Node:
         self.events = "tcp://127.0.0.1:%d" % self.events_port
         os.makedirs(os.path.join(self.dir, "run"), mode=0o700)
         self.ini = os.path.join(self.dir, "%s.ini" % code)
+        # A producer key pair the node accepts clues from (like the demo's).
+        self.producer_dir = os.path.join(self.dir, "producer")
+        subprocess.run([os.path.join(SL_BIN, "slctl"), "keys", "gen", "--curve-only", "--dir",
+                        self.producer_dir], check=True, capture_output=True)
+        extra_ini = """[producer.demo]
+public_key = %s/curve.pub
+may_send = clue
+""" % self.producer_dir + extra_ini
         with open(self.ini, "w") as f:
             f.write("""[node]
 code = %(code)s
@@ -198,19 +206,39 @@ def envelope(body=None, msg_id=None, producer="sltest"):
     return e
 
 
-class Client:
-    """A REQ client, the simplest producer there is."""
+def read_key(path):
+    with open(path, "rb") as f:
+        return f.read().strip()
 
-    def __init__(self, endpoint, timeout_ms=10000):
+
+def curve(sock, node, keydir=None):
+    """Makes SOCK a CURVE client of NODE with the key pair in KEYDIR (default:
+    the node's demo producer)."""
+    keydir = keydir or node.producer_dir
+    sock.curve_serverkey = read_key(os.path.join(node.dir, "keys/curve.pub"))
+    sock.curve_publickey = read_key(os.path.join(keydir, "curve.pub"))
+    sock.curve_secretkey = read_key(os.path.join(keydir, "curve.key"))
+    return sock
+
+
+class Client:
+    """A REQ client, the simplest producer there is: over TCP with CURVE (the
+    node's demo producer key, or the key pair in KEYDIR), or over ipc."""
+
+    def __init__(self, endpoint, timeout_ms=10000, node=None, keydir=None):
         self.ctx = zmq.Context.instance()
         self.endpoint = endpoint
         self.timeout_ms = timeout_ms
+        self.node = node
+        self.keydir = keydir
         self._open()
 
     def _open(self):
         self.sock = self.ctx.socket(zmq.REQ)
         self.sock.setsockopt(zmq.LINGER, 0)
         self.sock.setsockopt(zmq.RCVTIMEO, self.timeout_ms)
+        if self.node is not None and self.endpoint.startswith("tcp://"):
+            curve(self.sock, self.node, self.keydir)
         self.sock.connect(self.endpoint)
 
     def send_raw(self, data):

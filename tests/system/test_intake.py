@@ -22,7 +22,7 @@ def main():
     node = sltest.Node("intake")
     try:
         node.start()
-        c = sltest.Client(node.intake)
+        c = sltest.Client(node.intake, node=node)
 
         # 1. A Python producer over REQ: ACCEPTED with a case number, then DUPLICATE.
         env = envelope(clue(reporter=("张三丰", "13912345678")))
@@ -62,7 +62,7 @@ def main():
             check("rejected: " + name, a.status == ACK.REJECTED and a.error_code == code,
                   "got %s %s" % (ACK.Status.Name(a.status), a.error_code))
         # frame shapes: a DEALER without the empty delimiter, and extra frames
-        d = sltest.zmq.Context.instance().socket(zmq.DEALER)
+        d = sltest.curve(sltest.zmq.Context.instance().socket(zmq.DEALER), node)
         d.setsockopt(zmq.RCVTIMEO, 10000)
         d.connect(node.intake)
         d.send(good)
@@ -115,7 +115,7 @@ def main():
         check("exit 0 on SIGTERM", node.stop() == 0)
         node.start()
         c.close()
-        c = sltest.Client(node.intake)
+        c = sltest.Client(node.intake, node=node)
         a5 = c.send(env4)
         check("duplicate across a restart", a5.status == ACK.DUPLICATE and
               a5.case_no == a4.case_no, str(a5))
