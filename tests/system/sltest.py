@@ -39,11 +39,19 @@ def pg_env():
 PG = pg_env()
 
 
+_given_ports = set()
+
+
 def free_port():
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A TCP port on 127.0.0.1 that was free a moment ago, and not handed out
+    before by this process (the kernel may offer a just-closed port again)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _given_ports:
+            _given_ports.add(port)
+            return port
 
 
 def psql(dbname, sql, check=True):
@@ -85,6 +93,8 @@ class Node:
         self.intake = "tcp://127.0.0.1:%d" % self.intake_port
         self.ipc = "ipc://%s/run/intake.sock" % self.dir
         self.events = "tcp://127.0.0.1:%d" % self.events_port
+        self.intake2_port = free_port()  # [intake.2]: a second instance
+        self.intake2 = "tcp://127.0.0.1:%d" % self.intake2_port
         os.makedirs(os.path.join(self.dir, "run"), mode=0o700)
         self.ini = os.path.join(self.dir, "%s.ini" % code)
         with open(self.ini, "w") as f:
@@ -107,11 +117,13 @@ http = 127.0.0.1:%(http)d
 [intake.2]
 endpoint = tcp://127.0.0.1:%(intake2)d
 ipc = ipc://%(dir)s/run/intake2.sock
+events = tcp://127.0.0.1:%(events2)d
 http = 127.0.0.1:%(http2)d
 %(extra)s
 """ % dict(code=code, dir=self.dir, host=PG["SL_PG_HOST"], port=PG["SL_PG_PORT"],
                 db=self.dbname, intake=self.intake, ipc=self.ipc, events=self.events,
-                http=self.http_port, intake2=free_port(), http2=free_port(), extra=extra_ini))
+                http=self.http_port, intake2=self.intake2_port, http2=free_port(), events2=free_port(),
+                extra=extra_ini))
         self.slctl("keys", "gen")
         self.slctl("migrate")
 
