@@ -91,7 +91,11 @@ s_detail(const sl_case_reg_t *r, bool repeat, int repeat_count)
     return text;
 }
 
-/* Step 1: open cases about the same subjects, locked; appended to CHAINS. */
+/* Step 1: open cases about the same subjects, locked; appended to CHAINS.
+ * Two index lookups (cases_repeat by name key, cases_credit by credit code)
+ * joined by UNION: one join with "name OR credit" can only use the index's
+ * (division, sector) prefix and filters every open case of the sector, per
+ * clue — 245 ms per 250-clue batch at 32,000 cases, against 1.3 ms. */
 static int
 s_lookup(sl_db_t *db, sl_case_reg_t *regs, char **keys, char **credits, size_t n,
          s_chains_t *chains)
@@ -107,13 +111,21 @@ s_lookup(sl_db_t *db, sl_case_reg_t *regs, char **keys, char **credits, size_t n
     PGresult *r;
     int rc = sl_db_exec(
         db, &r,
-        "SELECT DISTINCT c.id, c.case_no, c.division, c.sector, c.subject_key,"
+        "SELECT c.id, c.case_no, c.division, c.sector, c.subject_key,"
         " coalesce(c.credit_code, ''), c.audit_seq, c.audit_head, c.repeat_count"
-        " FROM cases c JOIN unnest($1::text[], $2::int[], $3::text[], $4::text[])"
-        "   AS k(division, sector, skey, credit)"
-        "   ON c.division = k.division AND c.sector = k.sector"
-        "  AND (c.subject_key = k.skey OR (k.credit <> '' AND c.credit_code = k.credit))"
-        " WHERE c.status <> 'closed' ORDER BY c.id",
+        " FROM cases c WHERE c.id IN ("
+        "  SELECT c1.id FROM unnest($1::text[], $2::int[], $3::text[], $4::text[])"
+        "    AS k(division, sector, skey, credit)"
+        "  JOIN cases c1 ON c1.division = k.division AND c1.sector = k.sector"
+        "   AND c1.subject_key = k.skey"
+        "  WHERE c1.status <> 'closed'"
+        "  UNION"
+        "  SELECT c2.id FROM unnest($1::text[], $2::int[], $3::text[], $4::text[])"
+        "    AS k(division, sector, skey, credit)"
+        "  JOIN cases c2 ON c2.division = k.division AND c2.sector = k.sector"
+        "   AND c2.credit_code = k.credit"
+        "  WHERE k.credit <> '' AND c2.status <> 'closed' AND c2.credit_code IS NOT NULL)"
+        " ORDER BY c.id",
         4, sl_db_cols_params(&cols));
     sl_db_cols_free(&cols);
     if (rc != 0)

@@ -3,7 +3,9 @@
  * One static table in DOMAIN.md's order; value i+1 sits at index i, which
  * sl_sector_by_value relies on. Province names follow DOMAIN.md's rule (厅
  * instead of 局, 总队 for the fire service); correct them here, as data, if a
- * province names a department otherwise. */
+ * province names a department otherwise. Each dept_key must equal the one in
+ * schema/data/sectors.csv: units are made from the database's copy
+ * (sl_unit_sync), routes from this table (test_codec checks they agree). */
 #include "sl_sector.h"
 
 #include <string.h>
@@ -24,7 +26,7 @@ static const sl_sector_t s_sectors[SL_SECTOR_COUNT] = {
     {7, "TEMPORARY_BUILDINGS", "工地临时建筑", "临建", "住房和城乡建设局", "housing",
      "住房和城乡建设厅", "住房和城乡建设局", "住房和城乡建设局"},
     {8, "CIVIL_EXPLOSIVES", "民爆物品", "民爆", "公安局", "police", "公安厅", "公安局", "公安局"},
-    {9, "CULTURE_TOURISM", "文化旅游", "文旅", "文化和旅游局", "culture_tourism", "文化和旅游厅",
+    {9, "CULTURE_TOURISM", "文化旅游", "文旅", "文化和旅游局", "culture", "文化和旅游厅",
      "文化和旅游局", "文化和旅游局"},
     {10, "INDUSTRIAL_PARKS", "工业园区等功能区", "园区", "工业和信息化局", "industry",
      "工业和信息化厅", "工业和信息化局", "工业和信息化局"},
@@ -36,9 +38,9 @@ static const sl_sector_t s_sectors[SL_SECTOR_COUNT] = {
      "应急管理局"},
     {14, "FIRE_SAFETY", "消防安全", "消防", "消防救援大队/支队", "fire", "消防救援总队",
      "消防救援支队", "消防救援大队"},
-    {15, "FOREST_FIRE", "森林防火", "森防", "规划和自然资源局", "natural_resources",
+    {15, "FOREST_FIRE", "森林防火", "森防", "规划和自然资源局", "resources",
      "规划和自然资源厅", "规划和自然资源局", "规划和自然资源局"},
-    {16, "MINERAL_EXPLOITATION", "开采矿产资源", "矿产", "规划和自然资源局", "natural_resources",
+    {16, "MINERAL_EXPLOITATION", "开采矿产资源", "矿产", "规划和自然资源局", "resources",
      "规划和自然资源厅", "规划和自然资源局", "规划和自然资源局"},
 };
 

@@ -99,6 +99,8 @@ struct sl_intake {
     void (*drained)(void *);    /* called once the queue is empty while draining */
     void *drained_arg;
     atomic_bool db_up;          /* for /healthz (read on the HTTP thread) */
+    char sqlstate[6];           /* of the last batch that failed (ROLLBACK clears the db's) */
+    char sqlerror[512];         /* its error text */
     /* metrics */
     sl_counter_t *m_accepted, *m_duplicate, *m_rejected_total;
     sl_histogram_t *m_batch, *m_commit;
@@ -452,6 +454,8 @@ s_apply(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
 fail:
     if (rc == -1)
         sl_log(SL_LOG_WARN, "batch of %zu rolled back: %s", n, sl_db_error(in->db));
+    snprintf(in->sqlstate, sizeof in->sqlstate, "%s", sl_db_sqlstate(in->db));
+    snprintf(in->sqlerror, sizeof in->sqlerror, "%s", sl_db_error(in->db));
     sl_db_rollback(in->db);
     /* Undo what this attempt decided, so a retry starts afresh. */
     for (size_t i = 0; i < n; i++) {
@@ -573,19 +577,19 @@ s_batch(sl_intake_t *in)
     s_prepare(in, items, n);
     int64_t now = sl_now_ms();
     int rc = s_apply(in, items, n, now);
-    if (rc == -1 && strcmp(sl_db_sqlstate(in->db), "23505") == 0)
+    if (rc == -1 && strcmp(in->sqlstate, "23505") == 0)
         rc = s_apply(in, items, n, now); /* a msg_id stored meanwhile: now a duplicate */
     if (rc == -1) {
         /* One bad apple: apply each envelope on its own. */
         for (size_t i = 0; i < n; i++) {
             int r1 = s_apply(in, &items[i], 1, now);
-            if (r1 == -1 && strcmp(sl_db_sqlstate(in->db), "23505") == 0)
+            if (r1 == -1 && strcmp(in->sqlstate, "23505") == 0)
                 r1 = s_apply(in, &items[i], 1, now);
             if (r1 == -1) {
                 sl_log(SL_LOG_ERROR, "msg_id=%s could not be applied: %s", s_msg_id(items[i]),
-                       sl_db_error(in->db));
+                       in->sqlerror);
                 char text[384];
-                snprintf(text, sizeof text, "节点无法处理此信封：%.300s", sl_db_error(in->db));
+                snprintf(text, sizeof text, "节点无法处理此信封：%.300s", in->sqlerror);
                 s_reject(items[i], SL_ERR_INTERNAL, NULL, text);
                 r1 = s_apply(in, &items[i], 1, now);
             }

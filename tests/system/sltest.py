@@ -39,11 +39,19 @@ def pg_env():
 PG = pg_env()
 
 
+_given_ports = set()
+
+
 def free_port():
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A TCP port on 127.0.0.1 that was free a moment ago, and not handed out
+    before by this process (the kernel may offer a just-closed port again)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _given_ports:
+            _given_ports.add(port)
+            return port
 
 
 def psql(dbname, sql, check=True):
@@ -85,6 +93,8 @@ class Node:
         self.intake = "tcp://127.0.0.1:%d" % self.intake_port
         self.ipc = "ipc://%s/run/intake.sock" % self.dir
         self.events = "tcp://127.0.0.1:%d" % self.events_port
+        self.intake2_port = free_port()  # [intake.2]: a second instance
+        self.intake2 = "tcp://127.0.0.1:%d" % self.intake2_port
         os.makedirs(os.path.join(self.dir, "run"), mode=0o700)
         self.ini = os.path.join(self.dir, "%s.ini" % code)
         # A producer key pair the node accepts clues from (like the demo's).
@@ -115,11 +125,13 @@ http = 127.0.0.1:%(http)d
 [intake.2]
 endpoint = tcp://127.0.0.1:%(intake2)d
 ipc = ipc://%(dir)s/run/intake2.sock
+events = tcp://127.0.0.1:%(events2)d
 http = 127.0.0.1:%(http2)d
 %(extra)s
 """ % dict(code=code, dir=self.dir, host=PG["SL_PG_HOST"], port=PG["SL_PG_PORT"],
                 db=self.dbname, intake=self.intake, ipc=self.ipc, events=self.events,
-                http=self.http_port, intake2=free_port(), http2=free_port(), extra=extra_ini))
+                http=self.http_port, intake2=self.intake2_port, http2=free_port(), events2=free_port(),
+                extra=extra_ini))
         self.slctl("keys", "gen")
         self.slctl("migrate")
 
@@ -157,6 +169,19 @@ http = 127.0.0.1:%(http2)d
             raise AssertionError("sl-%s exited %s; log:\n%s" % (key[0], p.returncode,
                                                                  self.log(*key)))
         return os.path.exists(endpoint[len("ipc://"):])
+
+    def kill(self, daemon="intake", instance=1):
+        """SIGKILLs a daemon (no cleanup runs) and removes the ipc socket file it
+        leaves behind, so that start() waits for the new process's own."""
+        p = self.procs.pop((daemon, instance))
+        p.kill()
+        p.wait(30)
+        if daemon == "intake":
+            sock = self.ipc if instance == 1 else "ipc://%s/run/intake2.sock" % self.dir
+            try:
+                os.unlink(sock[len("ipc://"):])
+            except FileNotFoundError:
+                pass
 
     def log(self, daemon="intake", instance=1):
         with open(self.logs[(daemon, instance)], errors="replace") as f:
@@ -258,6 +283,139 @@ class Client:
 
     def close(self):
         self.sock.close()
+
+
+class Producer:
+    """A producer as a real one behaves: a DEALER per endpoint, a window of
+    outstanding envelopes, and a resend with the same msg_id (the same bytes)
+    of whatever has no ack after RESEND seconds. Each envelope goes to every
+    endpoint in ENDPOINTS (two endpoints: the same msg_id races two instances).
+
+    run() returns when every envelope holds an ack from every endpoint, or
+    fails after DEADLINE seconds. Afterwards acks[msg_id] lists every Ack
+    received (resends may earn several) as (endpoint index, Ack), and
+    latencies holds, per first ack, seconds from first send to that ack."""
+
+    def __init__(self, endpoints, envelopes, window=32, resend=2.0, deadline=60.0):
+        self.endpoints = list(endpoints)
+        self.envelopes = [(e.msg_id, e.SerializeToString()) for e in envelopes]
+        self.window = window
+        self.resend = resend
+        self.deadline = deadline
+        self.acks = {}
+        self.latencies = []
+        self.resends = 0
+        self.error = None
+
+    def run(self):
+        ctx = zmq.Context()
+        socks = []
+        try:
+            for ep in self.endpoints:
+                s = ctx.socket(zmq.DEALER)
+                s.setsockopt(zmq.LINGER, 0)
+                s.connect(ep)
+                socks.append(s)
+            self._run(socks)
+        except Exception as e:  # reported by the caller, who joins the thread
+            self.error = e
+        finally:
+            for s in socks:
+                s.close()
+            ctx.term()
+
+    def _run(self, socks):
+        poller = zmq.Poller()
+        for s in socks:
+            poller.register(s, zmq.POLLIN)
+        todo = [(mid, data, k) for mid, data in self.envelopes for k in range(len(socks))]
+        todo.reverse()
+        out = {}  # (msg_id, k) -> [data, first_sent, last_sent]
+        end = time.time() + self.deadline
+        while todo or out:
+            now = time.time()
+            if now > end:
+                raise AssertionError("producer: %d envelopes unacked after %.0fs"
+                                     % (len(out) + len(todo), self.deadline))
+            while todo and len(out) < self.window:
+                mid, data, k = todo.pop()
+                socks[k].send_multipart([b"", data])
+                out[(mid, k)] = [data, now, now]
+            for key, o in out.items():
+                if now - o[2] > self.resend:
+                    socks[key[1]].send_multipart([b"", o[0]])
+                    o[2] = now
+                    self.resends += 1
+            for s, _ in poller.poll(100):
+                k = socks.index(s)
+                while True:
+                    try:
+                        frames = s.recv_multipart(zmq.NOBLOCK)
+                    except zmq.Again:
+                        break
+                    ack = envelope_pb2.Ack()
+                    ack.ParseFromString(frames[-1])
+                    self.acks.setdefault(ack.msg_id, []).append((k, ack))
+                    o = out.pop((ack.msg_id, k), None)
+                    if o is not None:
+                        self.latencies.append(time.time() - o[1])
+
+
+def distinct_clues(n, tag, seed=0):
+    """N envelopes of clues about N distinct subjects (no repeat linking), in
+    sectors spread over all 16, so every sector's numbering is exercised."""
+    rnd = random.Random(seed)
+    return [envelope(clue(subject="%s测试企业%06d有限公司" % (tag, i),
+                          sector=rnd.randint(1, 16)), producer=tag) for i in range(n)]
+
+
+def check_exactly_once(node, producers, n):
+    """The registry after a stream of N distinct clues from PRODUCERS: each
+    clue one case, each msg_id one inbox row, numbers gap-free per (year,
+    sector), and every ack the producers hold matches what is stored."""
+    for p in producers:
+        check("producer finished", p.error is None, repr(p.error))
+    acks = {}
+    for p in producers:
+        for mid, lst in p.acks.items():
+            acks.setdefault(mid, []).extend(a for _, a in lst)
+    sent = {mid for p in producers for mid, _ in p.envelopes}
+    check("every envelope acked", len(sent) == n and sent <= set(acks),
+          "%d sent, %d acked" % (len(sent), len(sent & set(acks))))
+    bad = [a for lst in acks.values() for a in lst
+           if a.status not in (envelope_pb2.Ack.ACCEPTED, envelope_pb2.Ack.DUPLICATE)]
+    check("no envelope rejected", not bad, str(bad[:3]))
+    check("cases: one row per clue, one per msg_id", node.sql(
+        "SELECT count(*), count(DISTINCT source_msg_id) FROM cases") == "%d|%d" % (n, n),
+        node.sql("SELECT count(*), count(DISTINCT source_msg_id) FROM cases"))
+    check("inbox: each msg_id once", node.sql(
+        "SELECT count(*), count(DISTINCT msg_id) FROM inbox") == "%d|%d" % (n, n))
+    stored = dict(l.split("|") for l in node.sql(
+        "SELECT i.msg_id, i.case_no FROM inbox i JOIN cases c"
+        " ON c.source_msg_id = i.msg_id AND c.case_no = i.case_no").splitlines())
+    check("inbox and cases agree", len(stored) == n, "%d of %d" % (len(stored), n))
+    wrong = [(mid, a.case_no, stored.get(mid)) for mid, lst in acks.items() for a in lst
+             if stored.get(mid) != a.case_no]
+    check("every ack carries the stored case number (nothing acked then lost)", not wrong,
+          str(wrong[:5]))
+    accepted = {mid: sum(a.status == envelope_pb2.Ack.ACCEPTED for a in lst)
+                for mid, lst in acks.items()}
+    check("no msg_id accepted twice", max(accepted.values()) <= 1,
+          str([m for m, c in accepted.items() if c > 1][:5]))
+    gaps = node.sql(
+        "SELECT year, sector, count(*), count(DISTINCT seq), min(seq), max(seq) FROM cases"
+        " GROUP BY 1, 2 HAVING min(seq) <> 1 OR max(seq) <> count(*)"
+        " OR count(DISTINCT seq) <> count(*)")
+    check("case numbers gap-free 1..N per (year, sector)", gaps == "", gaps)
+    counters = node.sql(
+        "SELECT k.key, k.value, count(c.id) FROM counter k JOIN sector s ON s.short_name = k.key"
+        " LEFT JOIN cases c ON c.sector = s.code AND c.year = k.year"
+        " WHERE k.scope = 'case' GROUP BY 1, 2 HAVING k.value <> count(c.id)")
+    check("counters equal the numbers used (rollbacks gave theirs back)", counters == "",
+          counters)
+    r = node.slctl("audit", "verify", check=False)
+    check("audit chains intact", r.returncode == 0, r.stdout + r.stderr)
+    return acks
 
 
 def check(name, cond, detail=""):

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -457,6 +458,26 @@ test_sectors(void **state)
     assert_string_equal(s->dept_county, "消防救援大队");
     assert_int_equal(sl_sector_by_short("矿产")->value, SAFELOOP__V1__SECTOR__MINERAL_EXPLOITATION);
     assert_string_equal(sl_sector_by_value(8)->dept_key, "police");
+    /* The table agrees with the reference data the units are made from. */
+    const char *src = getenv("SL_SOURCE");
+    assert_non_null(src);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/schema/data/sectors.csv", src);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[512];
+    int rows = 0;
+    while (fgets(line, sizeof line, f)) {
+        char *field[6] = {0}, *save = NULL, *t = strtok_r(line, ",\n", &save);
+        for (int i = 0; t && i < 6; i++, t = strtok_r(NULL, ",\n", &save))
+            field[i] = t;
+        if (!field[5] || strcmp(field[0], "code") == 0)
+            continue;
+        assert_string_equal(sl_sector_by_value(atoi(field[0]))->dept_key, field[5]);
+        rows++;
+    }
+    fclose(f);
+    assert_int_equal(rows, SL_SECTOR_COUNT);
     assert_string_equal(sl_sector_by_name("HAZARDOUS_WASTE")->name_zh, "危废处置");
 
     assert_null(sl_sector_by_value(0));

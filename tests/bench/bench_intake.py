@@ -1,0 +1,180 @@
+"""bench_intake.py — sl-intake's throughput and ack latency, beside the database's own limit.
+
+N producer processes × M envelopes each (distinct clues with reporter data, so
+sealing is paid as in production), each producer a DEALER with a window of
+outstanding envelopes; prints envelopes/s and the ack latency p50/p99 (first
+send to ack). Then, on the same cluster, the database's limit for rows shaped
+like the inbox (msg_id text unique, raw bytea ~300 bytes, a time) written by
+pgbench in 100-row INSERTs over 4 connections with synchronous_commit=on, and
+the ratio intake/db. Also sl-intake's resident memory idle and after the load.
+
+Figures are reported, never asserted (CONVENTIONS.md); the run fails only if
+the registry is wrong afterwards or a tool is missing.
+
+    --producers N (SL_BENCH_PRODUCERS, 8)   --envelopes M (SL_BENCH_ENVELOPES, 5000)
+    --window W (SL_BENCH_WINDOW, 64)        --db-seconds S (SL_BENCH_DB_SECONDS, 10)
+    --batch-max B (SL_BENCH_BATCH_MAX: [intake] batch_max; default: the daemon's)
+"""
+import argparse
+import multiprocessing
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "system"))
+import sltest  # noqa: E402
+from sltest import check  # noqa: E402
+
+Ack = sltest.envelope_pb2.Ack
+
+
+def producer_main(endpoint, index, count, window, ready, start, out):
+    envs = []
+    for i in range(count):
+        c = sltest.clue(subject="压测企业%02d-%07d有限公司" % (index, i), sector=1 + i % 16,
+                        reporter=("王%d" % i, "139%08d" % i),
+                        description="夜间违规作业，未按规定进行瓦斯检测，现场有人员作业。")
+        envs.append(sltest.envelope(c, producer="bench-%d" % index))
+    p = sltest.Producer([endpoint], envs, window=window, resend=30.0, deadline=900)
+    ready.put(index)
+    start.wait()
+    t0 = time.time()
+    p.run()
+    t1 = time.time()
+    status = {}
+    for lst in p.acks.values():
+        for _, a in lst:
+            status[Ack.Status.Name(a.status)] = status.get(Ack.Status.Name(a.status), 0) + 1
+    out.put((index, t0, t1, p.latencies, status, repr(p.error) if p.error else None))
+
+
+def vm_rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS for pid %d" % pid)
+
+
+def pct(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def db_limit(node, seconds, workdir):
+    """Rows/s of inbox-shaped 100-row INSERTs over 4 connections (pgbench)."""
+    pgbench = shutil.which("pgbench")
+    check("pgbench is installed (postgresql-client)", pgbench is not None)
+    node.sql("CREATE TABLE bench_inbox (id bigserial PRIMARY KEY, msg_id text NOT NULL UNIQUE,"
+             " raw bytea NOT NULL, received_at timestamptz NOT NULL)")
+    script = os.path.join(workdir, "inbox100.sql")
+    with open(script, "w") as f:
+        f.write("INSERT INTO bench_inbox (msg_id, raw, received_at)"
+                " SELECT gen_random_uuid()::text, decode(repeat(md5(random()::text), 19), 'hex'),"
+                " now() FROM generate_series(1, 100);\n")
+    check("synchronous_commit is on", node.sql("SHOW synchronous_commit") == "on")
+    r = subprocess.run([pgbench, "-n", "-c", "4", "-j", "4", "-T", str(seconds), "-f", script,
+                        "-h", sltest.PG["SL_PG_HOST"], "-p", sltest.PG["SL_PG_PORT"],
+                        "-U", "postgres", node.dbname],
+                       capture_output=True, text=True, timeout=seconds + 120)
+    check("pgbench ran", r.returncode == 0, r.stdout + r.stderr)
+    m = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", r.stdout)
+    check("pgbench reported tps", m is not None, r.stdout)
+    rows = int(node.sql("SELECT count(*) FROM bench_inbox"))
+    raw = float(node.sql("SELECT avg(length(raw)) FROM bench_inbox"))
+    return float(m.group(1)) * 100, rows, raw
+
+
+def main():
+    env = os.environ.get
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--producers", type=int, default=int(env("SL_BENCH_PRODUCERS", "8")))
+    ap.add_argument("--envelopes", type=int, default=int(env("SL_BENCH_ENVELOPES", "5000")))
+    ap.add_argument("--window", type=int, default=int(env("SL_BENCH_WINDOW", "64")))
+    ap.add_argument("--db-seconds", type=int, default=int(env("SL_BENCH_DB_SECONDS", "10")))
+    ap.add_argument("--batch-max", type=int, default=int(env("SL_BENCH_BATCH_MAX", "0")))
+    a = ap.parse_args()
+    total = a.producers * a.envelopes
+    extra = "batch_max = %d\n" % a.batch_max if a.batch_max else ""
+    node = sltest.Node("bench")
+    try:
+        if extra:  # into the node's own [intake] section
+            with open(node.ini) as f:
+                text = f.read()
+            with open(node.ini, "w") as f:
+                f.write(text.replace("[intake]\n", "[intake]\n" + extra, 1))
+        proc = node.start()  # returns once it listens; default log level, as deployed
+        rss_idle = vm_rss_kib(proc.pid)
+        ctx = multiprocessing.get_context("spawn")
+        ready, start, out = ctx.Queue(), ctx.Event(), ctx.Queue()
+        procs = [ctx.Process(target=producer_main,
+                             args=(node.intake, i, a.envelopes, a.window, ready, start, out))
+                 for i in range(a.producers)]
+        for p in procs:
+            p.start()
+        # Envelopes are built before the clock starts.
+        for _ in procs:
+            ready.get(timeout=300)
+        t0 = time.time()
+        start.set()
+        results = [out.get(timeout=900) for _ in procs]
+        t1 = max(r[2] for r in results)
+        for p in procs:
+            p.join(60)
+        errors = [r[5] for r in results if r[5]]
+        check("every producer finished", not errors, str(errors))
+        status = {}
+        lat = []
+        for r in results:
+            lat.extend(r[3])
+            for k, v in r[4].items():
+                status[k] = status.get(k, 0) + v
+        elapsed = t1 - t0
+        rate = total / elapsed
+        rss_load = vm_rss_kib(proc.pid)
+        check("every envelope accepted once", status.get("ACCEPTED") == total, str(status))
+        check("one case per envelope", node.sql("SELECT count(*) FROM cases") == str(total))
+        gaps = node.sql("SELECT sector FROM cases GROUP BY year, sector"
+                        " HAVING max(seq) <> count(*)")
+        check("numbers gap-free", gaps == "", gaps)
+        metrics = ""
+        try:
+            import urllib.request
+            metrics = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % node.http_port,
+                                             timeout=10).read().decode()
+        except OSError:
+            pass
+        m_sum = re.search(r"^sl_intake_batch_size_sum (\S+)", metrics, re.M)
+        m_cnt = re.search(r"^sl_intake_batch_size_count (\S+)", metrics, re.M)
+        avg_batch = float(m_sum.group(1)) / float(m_cnt.group(1)) if m_sum and m_cnt else 0
+        raw_avg = float(node.sql("SELECT avg(length(raw)) FROM inbox"))
+
+        db_rate, db_rows, db_raw = db_limit(node, a.db_seconds, node.dir)
+        print("bench_intake: %d producers x %d envelopes, window %d%s" % (
+            a.producers, a.envelopes, a.window,
+            ", batch_max %d" % a.batch_max if a.batch_max else ""))
+        print("  intake:   %d envelopes in %.2f s = %.0f envelopes/s (avg batch %.0f,"
+              " inbox raw avg %.0f B)" % (total, elapsed, rate, avg_batch, raw_avg))
+        print("  ack latency: p50 %.1f ms, p99 %.1f ms, max %.1f ms" % (
+            pct(lat, 0.50) * 1e3, pct(lat, 0.99) * 1e3, max(lat) * 1e3))
+        print("  database: %.0f rows/s (pgbench, 4 connections, 100-row INSERTs,"
+              " synchronous_commit=on, %d rows of raw %.0f B in %d s)" % (
+                  db_rate, db_rows, db_raw, a.db_seconds))
+        print("  ratio intake/db: %.2f" % (rate / db_rate))
+        print("  sl-intake VmRSS: idle %.1f MiB, after load %.1f MiB" % (
+            rss_idle / 1024, rss_load / 1024))
+        check("exit 0 on SIGTERM", node.stop() == 0)
+    except Exception:
+        for key in list(node.logs):
+            print("--- log of sl-%s.%d (tail) ---\n%s" % (key[0], key[1], node.log(*key)[-3000:]))
+        raise
+    finally:
+        node.close()
+    print("1 passed, 0 failed")
+
+
+if __name__ == "__main__":
+    main()
