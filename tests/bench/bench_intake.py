@@ -31,14 +31,14 @@ from sltest import check  # noqa: E402
 Ack = sltest.envelope_pb2.Ack
 
 
-def producer_main(endpoint, index, count, window, ready, start, out):
+def producer_main(endpoint, keys, index, count, window, ready, start, out):
     envs = []
     for i in range(count):
         c = sltest.clue(subject="压测企业%02d-%07d有限公司" % (index, i), sector=1 + i % 16,
                         reporter=("王%d" % i, "139%08d" % i),
                         description="夜间违规作业，未按规定进行瓦斯检测，现场有人员作业。")
         envs.append(sltest.envelope(c, producer="bench-%d" % index))
-    p = sltest.Producer([endpoint], envs, window=window, resend=30.0, deadline=900)
+    p = sltest.Producer([endpoint], envs, window=window, resend=30.0, deadline=900, node=keys)
     ready.put(index)
     start.wait()
     t0 = time.time()
@@ -111,7 +111,7 @@ def main():
         ctx = multiprocessing.get_context("spawn")
         ready, start, out = ctx.Queue(), ctx.Event(), ctx.Queue()
         procs = [ctx.Process(target=producer_main,
-                             args=(node.intake, i, a.envelopes, a.window, ready, start, out))
+                             args=(node.intake, (node.dir, node.producer_dir), i, a.envelopes, a.window, ready, start, out))
                  for i in range(a.producers)]
         for p in procs:
             p.start()

@@ -237,10 +237,12 @@ def read_key(path):
 
 
 def curve(sock, node, keydir=None):
-    """Makes SOCK a CURVE client of NODE with the key pair in KEYDIR (default:
-    the node's demo producer)."""
-    keydir = keydir or node.producer_dir
-    sock.curve_serverkey = read_key(os.path.join(node.dir, "keys/curve.pub"))
+    """Makes SOCK a CURVE client of NODE (a Node, or its (dir, producer_dir)
+    for another process) with the key pair in KEYDIR (default: the node's demo
+    producer)."""
+    node_dir, producer_dir = (node.dir, node.producer_dir) if hasattr(node, "dir") else node
+    keydir = keydir or producer_dir
+    sock.curve_serverkey = read_key(os.path.join(node_dir, "keys/curve.pub"))
     sock.curve_publickey = read_key(os.path.join(keydir, "curve.pub"))
     sock.curve_secretkey = read_key(os.path.join(keydir, "curve.key"))
     return sock
@@ -296,7 +298,8 @@ class Producer:
     received (resends may earn several) as (endpoint index, Ack), and
     latencies holds, per first ack, seconds from first send to that ack."""
 
-    def __init__(self, endpoints, envelopes, window=32, resend=2.0, deadline=60.0):
+    def __init__(self, endpoints, envelopes, window=32, resend=2.0, deadline=60.0, node=None):
+        self.node = node  # TCP endpoints use CURVE with NODE's demo producer key
         self.endpoints = list(endpoints)
         self.envelopes = [(e.msg_id, e.SerializeToString()) for e in envelopes]
         self.window = window
@@ -314,6 +317,8 @@ class Producer:
             for ep in self.endpoints:
                 s = ctx.socket(zmq.DEALER)
                 s.setsockopt(zmq.LINGER, 0)
+                if self.node is not None and ep.startswith("tcp://"):
+                    curve(s, self.node)
                 s.connect(ep)
                 socks.append(s)
             self._run(socks)

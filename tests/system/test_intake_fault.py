@@ -42,7 +42,7 @@ def main():
         node.start()
         envs = sltest.distinct_clues(N, "故障", seed)
         producers = [sltest.Producer([node.intake], envs[i::PRODUCERS], window=16, resend=1.0,
-                                     deadline=HARD_TIMEOUT - 10) for i in range(PRODUCERS)]
+                                     deadline=HARD_TIMEOUT - 10, node=node) for i in range(PRODUCERS)]
         threads = [threading.Thread(target=p.run) for p in producers]
         t0 = time.time()
         for t in threads:

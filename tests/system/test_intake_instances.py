@@ -43,7 +43,7 @@ def main():
                 ("race", [node.intake2, node.intake])]
         envs = sltest.distinct_clues(PER * len(plan), "双实例", seed=7)
         producers = [sltest.Producer(eps, envs[i::len(plan)], window=24, resend=3.0,
-                                     deadline=HARD_TIMEOUT - 10)
+                                     deadline=HARD_TIMEOUT - 10, node=node)
                      for i, (_, eps) in enumerate(plan)]
         threads = [threading.Thread(target=p.run) for p in producers]
         t0 = time.time()
