@@ -124,7 +124,7 @@ CREATE TABLE cases (
     id                    bigserial PRIMARY KEY,
     case_no               text NOT NULL UNIQUE,   -- 140728-2026-煤-000017
     year                  int NOT NULL,
-    sector                smallint NOT NULL REFERENCES sector(code),
+    sector                smallint NOT NULL,      -- checked by intake against sl_sector (no FK: hot path)
     seq                   int NOT NULL,
     status                text NOT NULL,
     registered_at         timestamptz NOT NULL,
@@ -133,7 +133,7 @@ CREATE TABLE cases (
     subject_name          text NOT NULL,
     subject_key           text NOT NULL,          -- normalised name (DOMAIN.md "the same subject")
     credit_code           text,
-    division              text NOT NULL REFERENCES division(code),
+    division              text NOT NULL,          -- checked by intake against the divisions
     township              text NOT NULL DEFAULT '',
     address               text NOT NULL DEFAULT '',
     violations            smallint[] NOT NULL DEFAULT '{}',
@@ -151,14 +151,14 @@ CREATE TABLE cases (
     upper_notice_no       text,
     audit_seq             int NOT NULL DEFAULT 0, -- last event's seq
     audit_head            text NOT NULL DEFAULT '', -- last event's hash
-    UNIQUE (year, sector, seq)
+    CHECK (seq > 0)                        -- case_no (unique) encodes year, sector, seq
 );
 CREATE INDEX cases_repeat ON cases(division, sector, subject_key) WHERE status <> 'closed';
 CREATE INDEX cases_credit ON cases(division, sector, credit_code) WHERE status <> 'closed' AND credit_code IS NOT NULL;
 
 -- The audit chain (一追溯): every state change of a case, hash-chained per case.
 CREATE TABLE case_event (
-    case_id    bigint NOT NULL REFERENCES cases(id),
+    case_id    bigint NOT NULL,                   -- cases.id, written with its case (no FK: hot path)
     seq        int NOT NULL,
     at         timestamptz NOT NULL,
     kind       text NOT NULL,                     -- registered, repeated, transferred, …

@@ -237,23 +237,27 @@ sl_audit_insert_rows(sl_db_t *db, const sl_audit_row_t *rows, size_t n)
     sl_db_cols_free(&cols);
     if (rc != 0)
         return rc;
-    /* Each case's head is its last row in the batch. */
+    return rc;
+}
+
+int
+sl_audit_set_heads(sl_db_t *db, const int64_t *case_ids, const int32_t *seqs,
+                   const char *const *heads, size_t n)
+{
+    if (n == 0)
+        return 0;
+    sl_db_cols_t cols;
     sl_db_cols_init(&cols, 3);
     for (size_t i = 0; i < n; i++) {
-        bool last = true;
-        for (size_t k = i + 1; k < n && last; k++)
-            last = rows[k].case_id != rows[i].case_id;
-        if (!last)
-            continue;
-        sl_db_array_add_int(&cols.col[0], rows[i].case_id);
-        sl_db_array_add_int(&cols.col[1], rows[i].ev.seq);
-        sl_db_array_add(&cols.col[2], rows[i].hash);
+        sl_db_array_add_int(&cols.col[0], case_ids[i]);
+        sl_db_array_add_int(&cols.col[1], seqs[i]);
+        sl_db_array_add(&cols.col[2], heads[i]);
     }
-    rc = sl_db_exec(db, NULL,
-                    "UPDATE cases c SET audit_seq = u.seq, audit_head = u.head"
-                    " FROM unnest($1::bigint[], $2::int[], $3::text[]) AS u(id, seq, head)"
-                    " WHERE c.id = u.id",
-                    3, sl_db_cols_params(&cols));
+    int rc = sl_db_exec(db, NULL,
+                        "UPDATE cases c SET audit_seq = u.seq, audit_head = u.head"
+                        " FROM unnest($1::bigint[], $2::int[], $3::text[]) AS u(id, seq, head)"
+                        " WHERE c.id = u.id",
+                        3, sl_db_cols_params(&cols));
     sl_db_cols_free(&cols);
     return rc;
 }

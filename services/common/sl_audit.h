@@ -83,12 +83,16 @@ typedef struct {
     char hash[SL_AUDIT_HEX_LEN + 1];      /* this event's hash */
 } sl_audit_row_t;
 
-/* Inserts N chained events in one statement and moves each touched case's
- * head (cases.audit_seq/audit_head) to its last event in ROWS, in a second.
- * The caller holds the cases' row locks (or inserted them in this transaction)
- * and chained the events from their current heads. Inside the caller's
+/* Inserts N chained events in one statement. The caller holds the cases' row
+ * locks (or inserted them in this transaction with their final heads),
+ * chained the events from their current heads, and moves the heads of cases
+ * that existed before with sl_audit_set_heads. Inside the caller's
  * transaction; 0, -1 or SL_AGAIN. */
 int sl_audit_insert_rows(sl_db_t *db, const sl_audit_row_t *rows, size_t n);
+/* Moves the chain heads (cases.audit_seq/audit_head) of N cases, in one
+ * statement. Same contract as sl_audit_insert_rows. */
+int sl_audit_set_heads(sl_db_t *db, const int64_t *case_ids, const int32_t *seqs,
+                       const char *const *heads, size_t n);
 
 /* Called once per break found: the case's number, the seq concerned (the
  * event's, or cases.audit_seq for a break of the head) and what is wrong, e.g.

@@ -38,6 +38,7 @@ typedef struct {
     char head[SL_AUDIT_HEX_LEN + 1]; /* chain: last hash */
     int repeats;             /* repeat_count after the batch */
     bool is_new;             /* registered in this batch */
+    size_t reg;              /* new cases: the reg that registers it */
     bool touched;            /* chain or count changed */
 } s_chain_t;
 
@@ -223,13 +224,13 @@ s_violations(const sl_pb_clue_t *c, char *buf, size_t size)
     return buf;
 }
 
-/* Step 3: the new cases' rows; their chains' ids become -(row id). */
+/* Step 3: the new cases' rows, with their chains' final heads; sets their ids. */
 static int
 s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
 {
     enum { NO, YEAR, SECTOR, SEQ, AT, CHANNEL, RECEIVED, NAME, KEY, CREDIT, DIVISION, TOWNSHIP,
            ADDRESS, VIOLATIONS, VTEXT, DESC, MAJOR, CRIME, DERELICT, REPORTER, ROUTE, UNIT, MSG,
-           UPPER_CASE, UPPER_NOTICE, NCOLS };
+           UPPER_CASE, UPPER_NOTICE, AUDIT_SEQ, AUDIT_HEAD, REPEATS, NCOLS };
     sl_db_cols_t cols;
     sl_db_cols_init(&cols, NCOLS);
     sl_buf_t *a = cols.col;
@@ -240,7 +241,7 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
         s_chain_t *ch = &chains->v[k];
         if (!ch->is_new)
             continue;
-        sl_case_reg_t *r = &regs[ch->id - 1]; /* while new, id holds reg index + 1 */
+        sl_case_reg_t *r = &regs[ch->reg];
         const sl_pb_clue_t *c = r->clue;
         char recv[40], viol[128];
         sl_time_format_iso(c->received_at, recv, sizeof recv);
@@ -274,6 +275,9 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
         sl_db_array_add(&a[UPPER_CASE], c->upper_case_no && *c->upper_case_no ? c->upper_case_no : NULL);
         sl_db_array_add(&a[UPPER_NOTICE],
                         c->upper_notice_no && *c->upper_notice_no ? c->upper_notice_no : NULL);
+        sl_db_array_add_int(&a[AUDIT_SEQ], ch->seq);
+        sl_db_array_add(&a[AUDIT_HEAD], ch->head);
+        sl_db_array_add_int(&a[REPEATS], ch->repeats);
         rows++;
     }
     if (rows == 0) {
@@ -287,16 +291,16 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
         " received_at, subject_name, subject_key, credit_code, division, township, address,"
         " violations, violation_text, description, major_hazard, suspected_crime,"
         " suspected_dereliction, reporter_sealed, route, unit_code, source_msg_id,"
-        " upper_case_no, upper_notice_no)"
+        " upper_case_no, upper_notice_no, audit_seq, audit_head, repeat_count)"
         " SELECT no, y, s, q, 'registered', at, ch, rc, nm, k, cr, dv, tw, ad, v::smallint[], vt,"
-        "        ds, mh, sc, sd, rp, ro, un, mi, uc, un2"
+        "        ds, mh, sc, sd, rp, ro, un, mi, uc, un2, aseq, ahead, reps"
         " FROM unnest($1::text[], $2::int[], $3::smallint[], $4::int[], $5::timestamptz[],"
         "  $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[],"
         "  $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::bool[],"
         "  $18::bool[], $19::bool[], $20::bytea[], $21::text[], $22::text[], $23::text[],"
-        "  $24::text[], $25::text[])"
+        "  $24::text[], $25::text[], $26::int[], $27::text[], $28::int[])"
         " AS u(no, y, s, q, at, ch, rc, nm, k, cr, dv, tw, ad, v, vt, ds, mh, sc, sd, rp, ro,"
-        "      un, mi, uc, un2)"
+        "      un, mi, uc, un2, aseq, ahead, reps)"
         " RETURNING case_no, id",
         NCOLS, sl_db_cols_params(&cols));
     sl_db_cols_free(&cols);
@@ -306,7 +310,7 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
         const char *no = PQgetvalue(r, i, 0);
         for (size_t k = 0; k < chains->n; k++) {
             if (chains->v[k].is_new && strcmp(chains->v[k].case_no, no) == 0) {
-                chains->v[k].id = -atoll(PQgetvalue(r, i, 1)); /* negative: inserted */
+                chains->v[k].id = atoll(PQgetvalue(r, i, 1));
                 break;
             }
         }
@@ -315,13 +319,13 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
     return 0;
 }
 
-/* Step 4: the audit events of the batch, then the repeat counts. */
-static int
-s_audit(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, size_t n, s_chains_t *chains,
-        const size_t *chain_of)
+/* Step 2b: chains the batch's audit events in C (pure): each clue adds
+ * "registered" to its new case or "repeated" to the case it joins. Fills ROWS
+ * (case ids are set once the new cases are inserted) and the chains' heads. */
+static void
+s_events(int64_t now_ms, sl_case_reg_t *regs, size_t n, s_chains_t *chains,
+         const size_t *chain_of, sl_audit_row_t *rows, char **details)
 {
-    sl_audit_row_t *rows = sl_calloc(n, sizeof *rows);
-    char **details = sl_calloc(n, sizeof *details);
     for (size_t i = 0; i < n; i++) {
         s_chain_t *ch = &chains->v[chain_of[i]];
         sl_case_reg_t *r = &regs[i];
@@ -330,7 +334,6 @@ s_audit(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, size_t n, s_chains_t *
             ch->repeats++;
         details[i] = s_detail(r, repeat, ch->repeats);
         sl_audit_row_t *row = &rows[i];
-        row->case_id = ch->id;
         row->ev.seq = ch->seq + 1;
         row->ev.at_ms = now_ms;
         row->ev.kind = repeat ? "repeated" : "registered";
@@ -347,35 +350,49 @@ s_audit(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, size_t n, s_chains_t *
         ch->seq++;
         memcpy(ch->head, row->hash, sizeof ch->head);
         ch->touched = true;
-        r->case_id = ch->id;
         r->repeat_count = ch->repeats;
         snprintf(r->case_no, sizeof r->case_no, "%s", ch->case_no);
     }
+}
+
+/* Step 4: the events, and the heads and repeat counts of the open cases that
+ * took repeat reports (new cases were inserted with theirs). */
+static int
+s_store_events(sl_db_t *db, sl_case_reg_t *regs, size_t n, s_chains_t *chains,
+               const size_t *chain_of, sl_audit_row_t *rows)
+{
+    for (size_t i = 0; i < n; i++) {
+        rows[i].case_id = chains->v[chain_of[i]].id;
+        regs[i].case_id = rows[i].case_id;
+    }
     int rc = sl_audit_insert_rows(db, rows, n);
-    for (size_t i = 0; i < n; i++)
-        free(details[i]);
-    free(details);
-    free(rows);
     if (rc != 0)
         return rc;
-    /* Repeat counts of the cases that took repeat reports. */
+    int64_t *ids = sl_calloc(chains->n, sizeof *ids);
+    int32_t *seqs = sl_calloc(chains->n, sizeof *seqs);
+    const char **heads = sl_calloc(chains->n, sizeof *heads);
     sl_db_cols_t cols;
     sl_db_cols_init(&cols, 2);
     size_t nrep = 0;
     for (size_t k = 0; k < chains->n; k++) {
         s_chain_t *ch = &chains->v[k];
-        if (!ch->touched || ch->repeats == 0)
+        if (ch->is_new || !ch->touched)
             continue;
+        ids[nrep] = ch->id, seqs[nrep] = ch->seq, heads[nrep] = ch->head;
         sl_db_array_add_int(&cols.col[0], ch->id);
         sl_db_array_add_int(&cols.col[1], ch->repeats);
         nrep++;
     }
-    if (nrep > 0)
+    rc = sl_audit_set_heads(db, ids, seqs, heads, nrep);
+    if (nrep > 0 && rc == 0)
         rc = sl_db_exec(db, NULL,
                         "UPDATE cases c SET repeat_count = u.repeats"
                         " FROM unnest($1::bigint[], $2::int[]) AS u(id, repeats) WHERE c.id = u.id",
                         2, sl_db_cols_params(&cols));
     sl_db_cols_free(&cols);
+    free(ids);
+    free(seqs);
+    free(heads);
     return rc;
 }
 
@@ -386,6 +403,8 @@ sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *r
         return 0;
     char **keys = sl_calloc(n, sizeof *keys), **credits = sl_calloc(n, sizeof *credits);
     size_t *chain_of = sl_calloc(n, sizeof *chain_of);
+    sl_audit_row_t *rows = sl_calloc(n, sizeof *rows);
+    char **details = sl_calloc(n, sizeof *details);
     s_chains_t chains = {0};
     int rc;
     for (size_t i = 0; i < n; i++) {
@@ -416,7 +435,7 @@ sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *r
         }
         s_chain_t *ch = s_chain_add(&chains);
         ch->is_new = true;
-        ch->id = (int64_t)i + 1; /* the reg's index until inserted */
+        ch->reg = i;
         snprintf(ch->division, sizeof ch->division, "%s", c->place->division);
         ch->sector = (int)c->sector;
         ch->key = sl_strdup(keys[i]);
@@ -435,23 +454,26 @@ sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *r
             sl_case_number(ch->case_no, sizeof ch->case_no, node, y,
                            sl_sector_by_value(ch->sector)->short_zh, first[ch->sector]++);
         }
-        if ((rc = s_insert(db, now_ms, regs, &chains)) != 0)
+    }
+    s_events(now_ms, regs, n, &chains, chain_of, rows, details);
+    if (chains.n > existing && (rc = s_insert(db, now_ms, regs, &chains)) != 0)
+        goto done;
+    for (size_t k = existing; k < chains.n; k++) {
+        if (chains.v[k].id <= 0) { /* not returned: cannot happen */
+            sl_log(SL_LOG_ERROR, "case=%s registration returned no id", chains.v[k].case_no);
+            rc = -1;
             goto done;
-        for (size_t k = existing; k < chains.n; k++) {
-            if (chains.v[k].id >= 0) { /* not returned: cannot happen */
-                sl_log(SL_LOG_ERROR, "case=%s registration returned no id", chains.v[k].case_no);
-                rc = -1;
-                goto done;
-            }
-            chains.v[k].id = -chains.v[k].id;
         }
     }
-    rc = s_audit(db, now_ms, regs, n, &chains, chain_of);
+    rc = s_store_events(db, regs, n, &chains, chain_of, rows);
 done:
     for (size_t i = 0; i < n; i++) {
         free(keys[i]);
         free(credits[i]);
+        free(details[i]);
     }
+    free(details);
+    free(rows);
     for (size_t k = 0; k < chains.n; k++) {
         free(chains.v[k].key);
         free(chains.v[k].credit);

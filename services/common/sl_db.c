@@ -246,7 +246,19 @@ void
 sl_db_array_add_int(sl_buf_t *b, long long v)
 {
     s_array_sep(b);
-    sl_buf_printf(b, "%lld", v);
+    char digits[24];
+    int n = 0;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        digits[n++] = '-';
+    char out[24];
+    for (int i = 0; i < n; i++)
+        out[i] = digits[n - 1 - i];
+    sl_buf_append(b, out, (size_t)n);
 }
 
 void

@@ -219,8 +219,11 @@ s_seal_clue(sl_intake_t *in, s_item_t *it, sl_pb_clue_t *clue)
     sr->nonce.len = SL_SEAL_NONCE_BYTES;
     sr->ciphertext.data = ct_arena;
     sr->ciphertext.len = ctlen;
-    /* the clear reporter stays only in this item's arena, freed after the batch */
-    sodium_memzero(clue->reporter->name ? clue->reporter->name : (char *)"", 0);
+    /* wipe the clear text in the arena; only the sealed form remains */
+    if (clue->reporter->name)
+        sodium_memzero(clue->reporter->name, strlen(clue->reporter->name));
+    if (clue->reporter->phone)
+        sodium_memzero(clue->reporter->phone, strlen(clue->reporter->phone));
     clue->reporter = NULL;
     clue->sealed_reporter = sr;
     it->sealed_rep = sl_codec_pack((const ProtobufCMessage *)sr, &it->sealed_rep_len);
@@ -511,13 +514,13 @@ s_answer(sl_intake_t *in, s_item_t *it)
         sl_counter_inc(in->m_accepted);
         if (it->ref[0] && strncmp(it->ref, "forwarded:", 10) == 0) {
             sl_counter_inc(in->m_forwarded);
-            sl_log(SL_LOG_INFO, "msg_id=%s clue forwarded to the parent node %s", id, in->parent);
+            sl_log(SL_LOG_DEBUG, "msg_id=%s clue forwarded to the parent node %s", id, in->parent);
         } else if (it->repeated) {
             sl_counter_inc(in->m_repeated);
             json_t *o = json_pack("{s:s, s:i}", "case_no", it->case_no, "repeat_count",
                                   it->repeat_count);
             s_publish(in, "case.repeated", it->case_no, id, o);
-            sl_log(SL_LOG_INFO, "msg_id=%s case=%s repeat report %d", id, it->case_no,
+            sl_log(SL_LOG_DEBUG, "msg_id=%s case=%s repeat report %d", id, it->case_no,
                    it->repeat_count);
         } else {
             sl_counter_inc(in->m_registered);
@@ -527,7 +530,7 @@ s_answer(sl_intake_t *in, s_item_t *it)
                                   c->place->division, "unit", it->unit, "route",
                                   it->route.kind == SL_ROUTE_CHILD ? "child" : "department");
             s_publish(in, "case.registered", it->case_no, id, o);
-            sl_log(SL_LOG_INFO, "msg_id=%s case=%s registered", id, it->case_no);
+            sl_log(SL_LOG_DEBUG, "msg_id=%s case=%s registered", id, it->case_no);
         }
         break;
     case S_DUP:
@@ -579,6 +582,8 @@ s_batch(sl_intake_t *in)
     int rc = s_apply(in, items, n, now);
     if (rc == -1 && strcmp(in->sqlstate, "23505") == 0)
         rc = s_apply(in, items, n, now); /* a msg_id stored meanwhile: now a duplicate */
+    if (rc == SL_AGAIN)
+        n = 0; /* nothing is stored: answer nothing, retry the whole batch */
     if (rc == -1) {
         /* One bad apple: apply each envelope on its own. */
         for (size_t i = 0; i < n; i++) {
@@ -627,10 +632,30 @@ s_retry(uv_timer_t *t)
     uv_idle_start(&in->work, s_work);
 }
 
+/* True if a socket holds more envelopes than the bus took this loop turn. */
+static bool
+s_more_pending(sl_intake_t *in)
+{
+    sl_sock_t *socks[] = {in->tcp, in->ipc};
+    for (size_t i = 0; i < SL_ARRAY_LEN(socks); i++) {
+        int ev = 0;
+        size_t len = sizeof ev;
+        if (socks[i] && !sl_sock_paused(socks[i]) &&
+            zmq_getsockopt(sl_sock_zmq(socks[i]), ZMQ_EVENTS, &ev, &len) == 0 &&
+            (ev & ZMQ_POLLIN))
+            return true;
+    }
+    return false;
+}
+
 static void
 s_work(uv_idle_t *h)
 {
     sl_intake_t *in = h->data;
+    /* Group commit: while more envelopes wait in the sockets, let the bus take
+     * them (it takes a bounded number per turn) so they join this batch. */
+    if (in->qlen > 0 && in->qlen < in->batch_max && !in->draining && s_more_pending(in))
+        return;
     if (in->qlen == 0) {
         uv_idle_stop(&in->work);
         if (in->draining && in->drained) {

@@ -14,6 +14,9 @@ the registry is wrong afterwards or a tool is missing.
     --producers N (SL_BENCH_PRODUCERS, 8)   --envelopes M (SL_BENCH_ENVELOPES, 5000)
     --window W (SL_BENCH_WINDOW, 64)        --db-seconds S (SL_BENCH_DB_SECONDS, 10)
     --batch-max B (SL_BENCH_BATCH_MAX: [intake] batch_max; default: the daemon's)
+    --client c|python (SL_BENCH_CLIENT, c): the load generator; the C one
+      (tests/bench/sl_bench_producer.c) costs less CPU than sl-intake itself,
+      the Python one (sltest.Producer) more, on a 2-core machine
 """
 import argparse
 import multiprocessing
@@ -29,6 +32,59 @@ import sltest  # noqa: E402
 from sltest import check  # noqa: E402
 
 Ack = sltest.envelope_pb2.Ack
+
+
+def run_c_producers(node, a):
+    """N sl-bench-producer processes (the load generator in C)."""
+    exe = os.path.join(sltest.SL_BIN, "sl-bench-producer")
+    check("the C load generator is built", os.access(exe, os.X_OK), exe)
+    outs = [os.path.join(node.dir, "lat-%d.txt" % i) for i in range(a.producers)]
+    t0 = time.time()
+    procs = [subprocess.Popen(
+        [exe, "--endpoint", node.intake, "--server-key", os.path.join(node.dir, "keys/curve.pub"),
+         "--public", os.path.join(node.producer_dir, "curve.pub"),
+         "--secret", os.path.join(node.producer_dir, "curve.key"),
+         "--count", str(a.envelopes), "--window", str(a.window), "--tag", str(i),
+         "--out", outs[i]], stdout=subprocess.PIPE, text=True) for i in range(a.producers)]
+    results = [p.communicate(timeout=900)[0] for p in procs]
+    t1 = time.time()
+    check("every producer finished", all(p.returncode == 0 for p in procs), str(results))
+    lat = []
+    for o in outs:
+        with open(o) as f:
+            lat.extend(int(x) / 1e6 for x in f)
+    acked = sum(int(r.split()[3]) for r in results)
+    return t0, t1, lat, {"ACCEPTED": acked}
+
+
+def run_py_producers(node, a):
+    """N Python producer processes (sltest.Producer)."""
+    ctx = multiprocessing.get_context("spawn")
+    ready, start, out = ctx.Queue(), ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=producer_main,
+                         args=(node.intake, (node.dir, node.producer_dir), i, a.envelopes,
+                               a.window, ready, start, out))
+             for i in range(a.producers)]
+    for p in procs:
+        p.start()
+    # Envelopes are built before the clock starts.
+    for _ in procs:
+        ready.get(timeout=300)
+    t0 = time.time()
+    start.set()
+    results = [out.get(timeout=900) for _ in procs]
+    t1 = max(r[2] for r in results)
+    for p in procs:
+        p.join(60)
+    errors = [r[5] for r in results if r[5]]
+    check("every producer finished", not errors, str(errors))
+    status = {}
+    lat = []
+    for r in results:
+        lat.extend(r[3])
+        for k, v in r[4].items():
+            status[k] = status.get(k, 0) + v
+    return t0, t1, lat, status
 
 
 def producer_main(endpoint, keys, index, count, window, ready, start, out):
@@ -96,6 +152,7 @@ def main():
     ap.add_argument("--window", type=int, default=int(env("SL_BENCH_WINDOW", "64")))
     ap.add_argument("--db-seconds", type=int, default=int(env("SL_BENCH_DB_SECONDS", "10")))
     ap.add_argument("--batch-max", type=int, default=int(env("SL_BENCH_BATCH_MAX", "0")))
+    ap.add_argument("--client", choices=["c", "python"], default=env("SL_BENCH_CLIENT", "c"))
     a = ap.parse_args()
     total = a.producers * a.envelopes
     extra = "batch_max = %d\n" % a.batch_max if a.batch_max else ""
@@ -108,30 +165,10 @@ def main():
                 f.write(text.replace("[intake]\n", "[intake]\n" + extra, 1))
         proc = node.start()  # returns once it listens; default log level, as deployed
         rss_idle = vm_rss_kib(proc.pid)
-        ctx = multiprocessing.get_context("spawn")
-        ready, start, out = ctx.Queue(), ctx.Event(), ctx.Queue()
-        procs = [ctx.Process(target=producer_main,
-                             args=(node.intake, (node.dir, node.producer_dir), i, a.envelopes, a.window, ready, start, out))
-                 for i in range(a.producers)]
-        for p in procs:
-            p.start()
-        # Envelopes are built before the clock starts.
-        for _ in procs:
-            ready.get(timeout=300)
-        t0 = time.time()
-        start.set()
-        results = [out.get(timeout=900) for _ in procs]
-        t1 = max(r[2] for r in results)
-        for p in procs:
-            p.join(60)
-        errors = [r[5] for r in results if r[5]]
-        check("every producer finished", not errors, str(errors))
-        status = {}
-        lat = []
-        for r in results:
-            lat.extend(r[3])
-            for k, v in r[4].items():
-                status[k] = status.get(k, 0) + v
+        if a.client == "c":
+            t0, t1, lat, status = run_c_producers(node, a)
+        else:
+            t0, t1, lat, status = run_py_producers(node, a)
         elapsed = t1 - t0
         rate = total / elapsed
         rss_load = vm_rss_kib(proc.pid)
@@ -153,8 +190,8 @@ def main():
         raw_avg = float(node.sql("SELECT avg(length(raw)) FROM inbox"))
 
         db_rate, db_rows, db_raw = db_limit(node, a.db_seconds, node.dir)
-        print("bench_intake: %d producers x %d envelopes, window %d%s" % (
-            a.producers, a.envelopes, a.window,
+        print("bench_intake: %d %s producers x %d envelopes, window %d%s" % (
+            a.producers, a.client, a.envelopes, a.window,
             ", batch_max %d" % a.batch_max if a.batch_max else ""))
         print("  intake:   %d envelopes in %.2f s = %.0f envelopes/s (avg batch %.0f,"
               " inbox raw avg %.0f B)" % (total, elapsed, rate, avg_batch, raw_avg))
