@@ -19,4 +19,46 @@ int sl_outbox_add(sl_db_t *db, const char *peer, const char *msg_id, const char 
 /* Undelivered, unparked rows for PEER (NULL: all peers), or -1 on error. */
 long sl_outbox_depth(sl_db_t *db, const char *peer);
 
+/* One row taken for sending. */
+typedef struct {
+    int64_t id;        /* outbox.id: sending order */
+    char msg_id[72];   /* the envelope's */
+    uint8_t *payload;  /* the encoded envelope, owned */
+    size_t len;
+    int attempts;      /* sends before this one */
+} sl_outbox_row_t;
+
+/* Up to LIMIT undelivered, unparked rows for PEER with id > AFTER_ID, oldest
+ * first. *ROWS is a new array (free with sl_outbox_rows_free). 0, -1, SL_AGAIN. */
+int sl_outbox_next(sl_db_t *db, const char *peer, int64_t after_id, int limit,
+                   sl_outbox_row_t **rows, size_t *n);
+void sl_outbox_rows_free(sl_outbox_row_t *rows, size_t n);
+/* Marks N rows delivered at NOW_MS with the peer's ack status (ACCEPTED or
+ * DUPLICATE). 0, -1, SL_AGAIN. */
+int sl_outbox_delivered(sl_db_t *db, const int64_t *ids, const char *const *status, size_t n,
+                        int64_t now_ms);
+/* Parks a row the peer rejected for good, with REASON; never sent again
+ * unless an operator releases it. */
+int sl_outbox_park(sl_db_t *db, int64_t id, const char *reason, int64_t now_ms);
+/* Counts N more attempts on the rows. */
+int sl_outbox_attempted(sl_db_t *db, const int64_t *ids, size_t n);
+
+/* Per-peer figures for operators. */
+typedef struct {
+    char peer[8];       /* the peer's division code */
+    long depth;         /* undelivered, unparked rows */
+    double oldest_s;    /* age in seconds of the oldest of them (0 if none) */
+    long parked;        /* rows parked with a reason */
+    long delivered;     /* rows delivered */
+} sl_outbox_stats_t;
+
+/* Figures for every peer that has rows (and for PEERS[0..NPEERS) even with
+ * none), at NOW_MS. *STATS is a new array the caller frees. 0, -1, SL_AGAIN. */
+int sl_outbox_stats(sl_db_t *db, const char *const *peers, size_t npeers, int64_t now_ms,
+                    sl_outbox_stats_t **stats, size_t *n);
+/* Parked rows (id, peer, msg_id, kind, reason) for `slctl link parked`. */
+typedef void(sl_outbox_parked_cb)(void *arg, int64_t id, const char *peer, const char *msg_id,
+                                  const char *kind, const char *reason);
+int sl_outbox_parked(sl_db_t *db, sl_outbox_parked_cb *cb, void *arg);
+
 #endif

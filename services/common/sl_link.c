@@ -1,0 +1,410 @@
+/* sl_link.c — one peer's link: window, acks, backoff, parking, leader lock.
+ *
+ * Everything runs on the daemon's loop: a timer tick (and kicks) takes rows
+ * from the outbox into the window and sends them; acks arrive as messages on
+ * the DEALER and are flushed to the outbox as delivered on the next tick, in
+ * one statement. A crash between the peer's ack and that flush only makes the
+ * rows go again: the peer answers DUPLICATE, and they are marked then. */
+#include "sl_link.h"
+
+#include "sl_clock.h"
+#include "sl_codec.h"
+#include "sl_log.h"
+#include "sl_outbox.h"
+#include "sl_util.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_TICK_MS 100         /* the link looks at its window this often */
+#define S_STATS_MS 5000       /* and at the outbox's figures this often */
+#define S_LOCK_RETRY_MS 2000  /* a standby instance tries the lock this often */
+
+typedef struct {
+    int64_t id;         /* outbox.id */
+    char msg_id[72];
+    uint8_t *payload;   /* owned */
+    size_t len;
+    uint64_t sent_ms;   /* monotonic ms of the last send */
+} s_flight_t;
+
+struct sl_link {
+    char peer[8];
+    char *endpoint;           /* as configured (for logs) */
+    int window, retry_min_ms, retry_max_ms, ack_timeout_ms;
+    uv_loop_t *loop;
+    sl_db_t *db;              /* borrowed */
+    sl_sock_t *sock;          /* DEALER to the peer's intake */
+    uv_timer_t tick;
+    s_flight_t *fl;           /* the window, oldest first */
+    int nfl;
+    int64_t last_id;          /* highest outbox id taken into the window */
+    bool leader;              /* holds the peer's advisory lock */
+    long lock_conn;           /* sl_db_reconnects() when the lock was taken */
+    uint64_t lock_retry_ms;   /* standby: next attempt */
+    int attempt;              /* consecutive failures, for the backoff */
+    uint64_t backoff_until;   /* monotonic ms; nothing new is sent before */
+    int backoff_ms;
+    int64_t *done_id;         /* acked, not yet marked delivered */
+    char (*done_status)[12];
+    size_t ndone, done_cap;
+    uint64_t stats_ms;        /* next figures update */
+    uint64_t sent, acked, retried, parked;
+    sl_counter_t *m_sent, *m_acked, *m_retried, *m_parked;
+    sl_gauge_t *m_connected, *m_inflight, *m_depth, *m_oldest, *m_parked_rows, *m_leader;
+};
+
+static void s_tick(uv_timer_t *t);
+
+static uint64_t
+s_mono(void)
+{
+    return uv_hrtime() / 1000000;
+}
+
+static void
+s_backoff(sl_link_t *l, const char *why)
+{
+    l->attempt++;
+    int shift = l->attempt - 1 < 20 ? l->attempt - 1 : 20;
+    long long delay = (long long)l->retry_min_ms << shift;
+    if (delay > l->retry_max_ms)
+        delay = l->retry_max_ms;
+    /* jitter: 50–100 % of the delay, so links do not retry in step */
+    delay = delay / 2 + (long long)randombytes_uniform((uint32_t)(delay / 2 + 1));
+    l->backoff_ms = (int)delay;
+    l->backoff_until = s_mono() + (uint64_t)delay;
+    sl_log(l->attempt == 1 ? SL_LOG_INFO : SL_LOG_DEBUG,
+           "peer=%s %s; %d envelopes unacked, next attempt in %lld ms", l->peer, why, l->nfl,
+           delay);
+}
+
+static int
+s_send(sl_link_t *l, const s_flight_t *f)
+{
+    sl_part_t parts[2] = {{"", 0}, {f->payload, f->len}};
+    return sl_sock_send(l->sock, parts, 2);
+}
+
+static void
+s_flight_remove(sl_link_t *l, int i)
+{
+    free(l->fl[i].payload);
+    memmove(&l->fl[i], &l->fl[i + 1], (size_t)(l->nfl - i - 1) * sizeof *l->fl);
+    l->nfl--;
+    sl_gauge_set(l->m_inflight, l->nfl);
+}
+
+static void
+s_forget_window(sl_link_t *l)
+{
+    while (l->nfl > 0)
+        s_flight_remove(l, l->nfl - 1);
+    l->last_id = 0;
+}
+
+/* An Ack from the peer. */
+static void
+s_on_message(sl_sock_t *sock, const sl_frames_t *msg, void *arg)
+{
+    (void)sock;
+    sl_link_t *l = arg;
+    if (msg->count != 2 || sl_frames_size(msg, 0) != 0) {
+        sl_log(SL_LOG_WARN, "peer=%s sent a message of %zu frames, not an ack; ignored", l->peer,
+               msg->count);
+        return;
+    }
+    sl_arena_t *arena = sl_arena_new(4096);
+    sl_pb_ack_t *ack = sl_codec_decode_ack(arena, sl_frames_data(msg, 1), sl_frames_size(msg, 1));
+    int i = 0;
+    while (ack && i < l->nfl && strcmp(l->fl[i].msg_id, ack->msg_id) != 0)
+        i++;
+    if (!ack || i == l->nfl) {
+        /* a late ack of something already flushed, or garbage */
+        sl_arena_destroy(&arena);
+        return;
+    }
+    if (ack->status == SL_ACK_ACCEPTED || ack->status == SL_ACK_DUPLICATE) {
+        if (l->ndone == l->done_cap) {
+            l->done_cap = l->done_cap ? l->done_cap * 2 : 256;
+            l->done_id = sl_realloc(l->done_id, l->done_cap * sizeof *l->done_id);
+            l->done_status = sl_realloc(l->done_status, l->done_cap * sizeof *l->done_status);
+        }
+        l->done_id[l->ndone] = l->fl[i].id;
+        snprintf(l->done_status[l->ndone], sizeof l->done_status[0], "%s",
+                 ack->status == SL_ACK_ACCEPTED ? "ACCEPTED" : "DUPLICATE");
+        l->ndone++;
+        s_flight_remove(l, i);
+        l->attempt = 0;
+        l->backoff_ms = 0;
+        l->backoff_until = 0;
+    } else if (ack->error_code && strcmp(ack->error_code, SL_ERR_INTERNAL) == 0) {
+        sl_log(SL_LOG_WARN, "peer=%s msg_id=%s answered internal (%s); will resend", l->peer,
+               ack->msg_id, ack->error_text);
+    } else {
+        char reason[512];
+        snprintf(reason, sizeof reason, "%s: %s", ack->error_code ? ack->error_code : "",
+                 ack->error_text ? ack->error_text : "");
+        int rc = sl_outbox_park(l->db, l->fl[i].id, reason, sl_now_ms());
+        sl_log(SL_LOG_ERROR, "peer=%s msg_id=%s code=%s rejected by the peer: parked%s", l->peer,
+               ack->msg_id, ack->error_code, rc == 0 ? "" : " (not yet recorded: database)");
+        if (rc == 0) {
+            l->parked++;
+            sl_counter_inc(l->m_parked);
+            s_flight_remove(l, i);
+        }
+    }
+    sl_arena_destroy(&arena);
+    sl_link_kick(l);
+}
+
+/* Leader lock: one sender per peer across instances. */
+static bool
+s_lead(sl_link_t *l)
+{
+    if (l->leader && sl_db_reconnects(l->db) != l->lock_conn) {
+        /* the connection that held the lock is gone, and the lock with it */
+        l->leader = false;
+        s_forget_window(l);
+    }
+    if (l->leader)
+        return true;
+    uint64_t now = s_mono();
+    if (now < l->lock_retry_ms)
+        return false;
+    l->lock_retry_ms = now + S_LOCK_RETRY_MS;
+    char key[32];
+    snprintf(key, sizeof key, "sl-link:%s", l->peer);
+    const char *p[] = {key};
+    PGresult *r;
+    if (sl_db_exec(l->db, &r, "SELECT pg_try_advisory_lock(hashtext($1))", 1, p) != 0)
+        return false;
+    l->leader = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    if (l->leader) {
+        l->lock_conn = sl_db_reconnects(l->db);
+        sl_log(SL_LOG_INFO, "peer=%s this instance sends to the peer", l->peer);
+    }
+    sl_gauge_set(l->m_leader, l->leader);
+    return l->leader;
+}
+
+static void
+s_flush(sl_link_t *l)
+{
+    if (l->ndone == 0)
+        return;
+    const char **st = sl_calloc(l->ndone, sizeof *st);
+    for (size_t i = 0; i < l->ndone; i++)
+        st[i] = l->done_status[i];
+    int rc = sl_outbox_delivered(l->db, l->done_id, st, l->ndone, sl_now_ms());
+    free(st);
+    if (rc == 0) {
+        l->acked += l->ndone;
+        sl_counter_add(l->m_acked, l->ndone);
+        l->ndone = 0;
+    }
+}
+
+static void
+s_figures(sl_link_t *l)
+{
+    uint64_t now = s_mono();
+    sl_gauge_set(l->m_connected, sl_sock_peers(l->sock) > 0);
+    if (now < l->stats_ms)
+        return;
+    l->stats_ms = now + S_STATS_MS;
+    const char *peers[] = {l->peer};
+    sl_outbox_stats_t *st;
+    size_t n;
+    if (sl_outbox_stats(l->db, peers, 1, sl_now_ms(), &st, &n) != 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(st[i].peer, l->peer) != 0)
+            continue;
+        sl_gauge_set(l->m_depth, (double)st[i].depth);
+        sl_gauge_set(l->m_oldest, st[i].oldest_s);
+        sl_gauge_set(l->m_parked_rows, (double)st[i].parked);
+    }
+    free(st);
+}
+
+static void
+s_tick(uv_timer_t *t)
+{
+    sl_link_t *l = t->data;
+    s_figures(l);
+    if (!s_lead(l))
+        return;
+    s_flush(l);
+    uint64_t now = s_mono();
+    if (now < l->backoff_until)
+        return;
+    /* Late acks: resend the same bytes, then back off. */
+    int late = 0;
+    for (int i = 0; i < l->nfl; i++) {
+        if (now - l->fl[i].sent_ms < (uint64_t)l->ack_timeout_ms)
+            continue;
+        if (s_send(l, &l->fl[i]) != 0)
+            break;
+        l->fl[i].sent_ms = now;
+        l->sent++, l->retried++;
+        sl_counter_inc(l->m_sent);
+        sl_counter_inc(l->m_retried);
+        late++;
+    }
+    if (late > 0) {
+        s_backoff(l, "acks are late");
+        return;
+    }
+    /* Fill the window, oldest first. */
+    if (l->nfl >= l->window)
+        return;
+    sl_outbox_row_t *rows;
+    size_t n;
+    if (sl_outbox_next(l->db, l->peer, l->last_id, l->window - l->nfl, &rows, &n) != 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        s_flight_t f = {.id = rows[i].id, .payload = rows[i].payload, .len = rows[i].len,
+                        .sent_ms = now};
+        snprintf(f.msg_id, sizeof f.msg_id, "%s", rows[i].msg_id);
+        int rc = s_send(l, &f);
+        if (rc != 0) {
+            /* no peer connected (ZMQ_IMMEDIATE) or full: keep the rest in the outbox */
+            s_backoff(l, rc == SL_AGAIN ? "peer not connected" : "send failed");
+            for (size_t k = i; k < n; k++)
+                free(rows[k].payload);
+            break;
+        }
+        rows[i].payload = NULL;
+        l->fl = sl_realloc(l->fl, (size_t)(l->nfl + 1) * sizeof *l->fl);
+        l->fl[l->nfl++] = f;
+        l->last_id = f.id;
+        l->sent++;
+        sl_counter_inc(l->m_sent);
+    }
+    sl_gauge_set(l->m_inflight, l->nfl);
+    free(rows);
+}
+
+void
+sl_link_kick(sl_link_t *l)
+{
+    if (!uv_is_closing((uv_handle_t *)&l->tick))
+        uv_timer_start(&l->tick, s_tick, 0, S_TICK_MS);
+}
+
+sl_link_t *
+sl_link_new(sl_bus_t *bus, uv_loop_t *loop, sl_db_t *db, sl_metrics_t *metrics,
+            const sl_link_opts_t *o)
+{
+    sl_link_t *l = sl_calloc(1, sizeof *l);
+    snprintf(l->peer, sizeof l->peer, "%s", o->peer);
+    l->endpoint = sl_strdup(o->endpoint);
+    l->window = o->window > 0 ? o->window : 1000;
+    l->retry_min_ms = o->retry_min_ms > 0 ? o->retry_min_ms : 200;
+    l->retry_max_ms = o->retry_max_ms >= l->retry_min_ms ? o->retry_max_ms : 60000;
+    l->ack_timeout_ms = o->ack_timeout_ms > 0 ? o->ack_timeout_ms : 10000;
+    l->loop = loop;
+    l->db = db;
+    char labels[32];
+    snprintf(labels, sizeof labels, "peer=%s", l->peer);
+    l->m_sent = sl_metrics_counter(metrics, "sl_link_sent_total",
+                                   "Envelopes sent to the peer, resends included", labels);
+    l->m_acked = sl_metrics_counter(metrics, "sl_link_acked_total",
+                                    "Outbox rows the peer acked (delivered)", labels);
+    l->m_retried = sl_metrics_counter(metrics, "sl_link_retried_total",
+                                      "Envelopes resent for a late ack", labels);
+    l->m_parked = sl_metrics_counter(metrics, "sl_link_parked_total",
+                                     "Outbox rows parked: the peer rejected them", labels);
+    l->m_connected = sl_metrics_gauge(metrics, "sl_link_connected",
+                                      "1 if the peer's intake is connected", labels);
+    l->m_inflight = sl_metrics_gauge(metrics, "sl_link_inflight", "Envelopes sent, not yet acked",
+                                     labels);
+    l->m_depth = sl_metrics_gauge(metrics, "sl_outbox_depth",
+                                  "Undelivered outbox rows for the peer", labels);
+    l->m_oldest = sl_metrics_gauge(metrics, "sl_outbox_oldest_seconds",
+                                   "Age of the oldest undelivered outbox row", labels);
+    l->m_parked_rows = sl_metrics_gauge(metrics, "sl_outbox_parked",
+                                        "Outbox rows parked with a reason", labels);
+    l->m_leader = sl_metrics_gauge(metrics, "sl_link_leader",
+                                   "1 if this instance sends to the peer", labels);
+    if (!(l->sock = sl_sock_new(bus, loop, ZMQ_DEALER)))
+        goto fail;
+    sl_sock_set_int(l->sock, ZMQ_IMMEDIATE, 1);
+    sl_sock_set_hwm(l->sock, l->window * 2, l->window * 2);
+    sl_sock_set_heartbeat(l->sock, 1000, 3000, 6000);
+    sl_sock_set_int(l->sock, ZMQ_RECONNECT_IVL, 200);
+    sl_sock_set_int(l->sock, ZMQ_RECONNECT_IVL_MAX, 5000);
+    sl_sock_monitor(l->sock);
+    if (o->peer_public &&
+        sl_sock_curve_client(l->sock, o->peer_public, o->our_public, o->our_secret) != 0)
+        goto fail;
+    /* several endpoints (two intake instances): one DEALER to all */
+    char *eps = sl_strdup(o->endpoint), *save = NULL;
+    for (char *ep = strtok_r(eps, ",", &save); ep; ep = strtok_r(NULL, ",", &save)) {
+        if (sl_sock_connect(l->sock, sl_trim(ep)) != 0) {
+            free(eps);
+            goto fail;
+        }
+    }
+    free(eps);
+    sl_sock_on_message(l->sock, s_on_message, l);
+    uv_timer_init(loop, &l->tick);
+    l->tick.data = l;
+    uv_timer_start(&l->tick, s_tick, 0, S_TICK_MS);
+    sl_log(SL_LOG_INFO, "peer=%s link to %s%s", l->peer, l->endpoint,
+           o->peer_public ? " (CURVE)" : "");
+    return l;
+fail:
+    sl_sock_destroy(&l->sock);
+    free(l->endpoint);
+    free(l);
+    return NULL;
+}
+
+static void
+s_free(uv_handle_t *h)
+{
+    sl_link_t *l = h->data;
+    free(l->endpoint);
+    free(l->done_id);
+    free(l->done_status);
+    free(l);
+}
+
+void
+sl_link_destroy(sl_link_t **p)
+{
+    if (!p || !*p)
+        return;
+    sl_link_t *l = *p;
+    s_flush(l); /* what the peer acked is marked now, not resent later */
+    s_forget_window(l);
+    free(l->fl);
+    l->fl = NULL;
+    sl_sock_destroy(&l->sock);
+    uv_timer_stop(&l->tick);
+    uv_close((uv_handle_t *)&l->tick, s_free);
+    *p = NULL;
+}
+
+void
+sl_link_stats(const sl_link_t *l, sl_link_stats_t *st)
+{
+    st->leader = l->leader;
+    st->connected = sl_sock_peers(l->sock) > 0;
+    st->inflight = l->nfl;
+    st->sent = l->sent;
+    st->acked = l->acked;
+    st->retried = l->retried;
+    st->parked = l->parked;
+    st->backoff_ms = l->backoff_until > s_mono() ? l->backoff_ms : 0;
+}
+
+const char *
+sl_link_peer(const sl_link_t *l)
+{
+    return l->peer;
+}

@@ -1,0 +1,59 @@
+/* sl_link.h — store-and-forward to one peer node (DESIGN.md rules 2–3).
+ *
+ * A link sends the outbox rows for one peer to that peer's sl-intake over a
+ * CURVE DEALER: oldest first, at most `window` unacked at a time, resending
+ * the same bytes when an ack is late, backing off exponentially (with jitter,
+ * capped) while the peer does not answer. A row is marked delivered only on
+ * the peer's Ack (ACCEPTED or DUPLICATE); a REJECTED row is parked with its
+ * reason and never retried blindly (`internal` is transient: retried).
+ * ZeroMQ heartbeats detect a dead peer. Only one sl-dispatch instance sends to
+ * a peer at a time (a session advisory lock per peer); the others stand by. */
+#ifndef SL_LINK_H
+#define SL_LINK_H
+
+#include "sl_bus.h"
+#include "sl_db.h"
+#include "sl_metrics.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+typedef struct sl_link sl_link_t;
+
+typedef struct {
+    const char *peer;          /* the peer's division code */
+    const char *endpoint;      /* its intake, tcp://… (several: comma-separated) */
+    const char *peer_public;   /* CURVE: file with the peer's public key (NULL: no CURVE) */
+    const char *our_public;    /* CURVE: this node's key pair files */
+    const char *our_secret;
+    int window;                /* most unacked envelopes */
+    int retry_min_ms;          /* backoff: first delay */
+    int retry_max_ms;          /* backoff: cap */
+    int ack_timeout_ms;        /* resend an envelope unacked this long */
+} sl_link_opts_t;
+
+/* A link on LOOP using DB (the daemon's connection, borrowed) and METRICS
+ * (series labelled peer=CODE). Starts at once. NULL on failure (logged). */
+sl_link_t *sl_link_new(sl_bus_t *bus, uv_loop_t *loop, sl_db_t *db, sl_metrics_t *metrics,
+                       const sl_link_opts_t *opts);
+/* Stops sending (unacked rows stay in the outbox and are sent again later). */
+void sl_link_destroy(sl_link_t **p);
+/* New rows may be waiting: send soon rather than at the next tick. */
+void sl_link_kick(sl_link_t *link);
+
+/* Figures for operators. */
+typedef struct {
+    bool leader;        /* this instance sends for the peer */
+    bool connected;     /* the peer's intake is connected (heartbeats alive) */
+    int inflight;       /* sent, not yet acked */
+    uint64_t sent;      /* envelopes sent (resends included) */
+    uint64_t acked;     /* rows marked delivered */
+    uint64_t retried;   /* resends */
+    uint64_t parked;    /* rows parked */
+    int backoff_ms;     /* current backoff, 0 if none */
+} sl_link_stats_t;
+void sl_link_stats(const sl_link_t *link, sl_link_stats_t *st);
+const char *sl_link_peer(const sl_link_t *link);
+
+#endif
