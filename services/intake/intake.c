@@ -326,14 +326,10 @@ s_forward(sl_intake_t *in, s_item_t *it, int64_t now)
  * batch's transaction. A refusal rejects only this envelope (nothing was
  * written for it). 0, or -1 / SL_AGAIN for the whole attempt. */
 static int
-s_apply_answer(sl_intake_t *in, s_item_t *it, int64_t now)
+s_apply_answer(sl_intake_t *in, s_item_t *it, const sl_calendar_t *cal, int64_t now)
 {
-    const sl_calendar_t *cal;
-    int rc = sl_calendar_cache_get(in->cal, in->db, &cal, NULL);
-    if (rc != 0)
-        return rc;
     sl_transfer_result_t res;
-    rc = sl_transfer_apply(in->db, cal, in->node, now, it->env, it->sender, &res);
+    int rc = sl_transfer_apply(in->db, cal, in->node, now, it->env, it->sender, &res);
     snprintf(it->case_no, sizeof it->case_no, "%s", res.case_no);
     snprintf(it->ref, sizeof it->ref, "%s", res.ref);
     if (rc == SL_DECLINED) {
@@ -420,9 +416,13 @@ s_apply(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
             snprintf(it->ref, sizeof it->ref, "repeat:%d", it->repeat_count);
     }
     /* Answers and decisions, one by one in arrival order (sl_transfer.h). */
+    const sl_calendar_t *cal = NULL;
     for (size_t i = 0; i < n; i++) {
-        if (items[i]->state == S_VALID && sl_codec_body(items[i]->env) != SL_BODY_CLUE &&
-            (rc = s_apply_answer(in, items[i], now)) != 0)
+        if (items[i]->state != S_VALID || sl_codec_body(items[i]->env) == SL_BODY_CLUE)
+            continue;
+        if (!cal && (rc = sl_calendar_cache_get(in->cal, in->db, &cal, NULL)) != 0)
+            goto fail;
+        if ((rc = s_apply_answer(in, items[i], cal, now)) != 0)
             goto fail;
     }
     for (size_t i = 0; i < n; i++) {
@@ -432,6 +432,12 @@ s_apply(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
                 if (items[k]->state == S_ACCEPTED && strcmp(s_msg_id(items[k]), s_msg_id(it)) == 0) {
                     memcpy(it->case_no, items[k]->case_no, sizeof it->case_no);
                     memcpy(it->ref, items[k]->ref, sizeof it->ref);
+                    break;
+                }
+                if (items[k]->refused && strcmp(s_msg_id(items[k]), s_msg_id(it)) == 0) {
+                    it->err = items[k]->err; /* the first was refused: so is its copy */
+                    it->state = S_REJECT;
+                    it->refused = true;
                     break;
                 }
             }
@@ -478,6 +484,7 @@ fail:
         if (it->state == S_DUP || it->state == S_ACCEPTED || it->refused) {
             it->state = S_VALID;
             it->refused = false;
+            it->topic = NULL;
             it->case_no[0] = it->ref[0] = '\0';
             it->repeated = false;
         }
