@@ -62,11 +62,10 @@ sl_notice_channel_zh(const char *channel)
     static const struct {
         const char *name, *zh;
     } map[] = {
-        {"HOTLINE", "群众举报（热线）"}, {"LETTER", "群众来信举报"},
-        {"EMAIL", "群众电子邮件举报"},  {"VISIT", "群众来访举报"},
-        {"INSPECTION", "督查检查"},     {"MEDIA", "媒体曝光"},
-        {"SYSTEM", "监测预警系统"},     {"LOWER_NODE", "下级报送"},
-        {"UPPER_TRANSFER", "上级交办"}, {"OTHER", "其他渠道"},
+        {"HOTLINE", "群众举报（热线）"}, {"LETTER", "群众来信举报"}, {"EMAIL", "群众电子邮件举报"},
+        {"VISIT", "群众来访举报"},       {"INSPECTION", "督查检查"}, {"MEDIA", "媒体曝光"},
+        {"SYSTEM", "监测预警系统"},      {"LOWER_NODE", "下级报送"}, {"UPPER_TRANSFER", "上级交办"},
+        {"OTHER", "其他渠道"},
     };
     for (size_t i = 0; channel && i < SL_ARRAY_LEN(map); i++)
         if (strcmp(map[i].name, channel) == 0)
@@ -82,24 +81,23 @@ sl_notice_html(const sl_notice_t *n)
     sl_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
                     "<title>事项交办（移送）书 ");
     s_esc(&b, n->notice_no);
-    sl_buf_puts(
-        &b,
-        "</title>\n<style>\n"
-        "body{font-family:\"FangSong\",\"仿宋\",\"STFangsong\",\"Noto Serif CJK SC\",serif;"
-        "font-size:16pt;line-height:1.8;max-width:44em;margin:2em auto;color:#000}\n"
-        "h1{font-family:\"SimHei\",\"黑体\",\"Noto Sans CJK SC\",sans-serif;font-size:20pt;"
-        "text-align:center;font-weight:normal;margin:0 0 .5em}\n"
-        ".no{text-align:center;margin:0 0 1.5em}\n"
-        ".to{margin:0}\np{text-indent:2em;margin:.3em 0}\n"
-        ".facts{border-collapse:collapse;width:100%;font-size:13pt;margin:1em 0}\n"
-        ".facts th,.facts td{border:1px solid #000;padding:.2em .5em;text-align:left;"
-        "vertical-align:top}\n.facts th{width:8em;white-space:nowrap}\n"
-        ".warn{border:1px solid #000;padding:.3em .6em;font-size:12pt}\n"
-        ".sign{text-align:right;margin-top:3em}\n"
-        "@media print{@page{size:A4;margin:3.7cm 2.6cm 3.5cm 2.8cm}"
-        "body{margin:0;max-width:none}.warn{display:none}}\n"
-        "</style>\n</head>\n<body>\n<h1>督查检查、群众举报等事项交办（移送）书</h1>\n"
-        "<div class=\"no\">");
+    sl_buf_puts(&b,
+                "</title>\n<style>\n"
+                "body{font-family:\"FangSong\",\"仿宋\",\"STFangsong\",\"Noto Serif CJK SC\",serif;"
+                "font-size:16pt;line-height:1.8;max-width:44em;margin:2em auto;color:#000}\n"
+                "h1{font-family:\"SimHei\",\"黑体\",\"Noto Sans CJK SC\",sans-serif;font-size:20pt;"
+                "text-align:center;font-weight:normal;margin:0 0 .5em}\n"
+                ".no{text-align:center;margin:0 0 1.5em}\n"
+                ".to{margin:0}\np{text-indent:2em;margin:.3em 0}\n"
+                ".facts{border-collapse:collapse;width:100%;font-size:13pt;margin:1em 0}\n"
+                ".facts th,.facts td{border:1px solid #000;padding:.2em .5em;text-align:left;"
+                "vertical-align:top}\n.facts th{width:8em;white-space:nowrap}\n"
+                ".warn{border:1px solid #000;padding:.3em .6em;font-size:12pt}\n"
+                ".sign{text-align:right;margin-top:3em}\n"
+                "@media print{@page{size:A4;margin:3.7cm 2.6cm 3.5cm 2.8cm}"
+                "body{margin:0;max-width:none}.warn{display:none}}\n"
+                "</style>\n</head>\n<body>\n<h1>督查检查、群众举报等事项交办（移送）书</h1>\n"
+                "<div class=\"no\">");
     s_esc(&b, n->notice_no);
     sl_buf_puts(&b, "</div>\n<p class=\"to\">");
     s_esc(&b, n->receiver);
@@ -144,9 +142,16 @@ sl_notice_html(const sl_notice_t *n)
                                          "地点",     "共性问题", "领域问题", "问题描述",
                                          "交办日期", "异议期限", "反馈期限"};
     const char *values[] = {s_set(n->list_no) ? n->list_no : "（改派，不列入清单）",
-                            n->case_no, n->sector, n->subject, n->place, n->violations,
-                            n->violation_text, n->description, n->transfer_date,
-                            n->objection_deadline, n->feedback_deadline};
+                            n->case_no,
+                            n->sector,
+                            n->subject,
+                            n->place,
+                            n->violations,
+                            n->violation_text,
+                            n->description,
+                            n->transfer_date,
+                            n->objection_deadline,
+                            n->feedback_deadline};
     for (size_t i = 0; i < SL_ARRAY_LEN(labels); i++) {
         if (!s_set(values[i]))
             continue;

@@ -10,9 +10,9 @@
 
 /* The facts a notice prints. Strings are borrowed; NULL prints as empty. */
 typedef struct {
-    const char *notice_no;          /* （煤）移〔2026〕17号 */
-    const char *list_no;            /* 交办清单〔2026〕第3期, or "" for a re-transfer */
-    const char *office;             /* the issuing office, e.g. 平遥县“百日攻坚”集中行动领导组办公室 */
+    const char *notice_no; /* （煤）移〔2026〕17号 */
+    const char *list_no;   /* 交办清单〔2026〕第3期, or "" for a re-transfer */
+    const char *office; /* the issuing office, e.g. 平遥县“百日攻坚”集中行动领导组办公室 */
     const char *receiver;           /* the receiving unit's name: 平遥县应急管理局 */
     const char *case_no;            /* 140728-2026-煤-000017 */
     const char *received_date;      /* YYYY-MM-DD the clue came in */

@@ -45,7 +45,7 @@ s_audit(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *kind,
                            .kind = kind,
                            .actor_key = s_or(actor->key, ""),
                            .actor_unit = s_or(actor->unit, ""),
-                           .operator = s_or(actor->operator_name, ""),
+                           .operator= s_or(actor->operator_name, ""),
                            .msg_id = s_or(actor->msg_id, ""),
                            .detail = text};
     int rc = sl_audit_append(db, case_id, &ev);
@@ -176,8 +176,7 @@ s_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
     int rc = sl_unit_get(db, unit_code, uname, sizeof uname, &has_node);
     if (rc != 0) {
         if (rc == 1)
-            sl_log(SL_LOG_ERROR, "case=%s unit %s is not in the unit registry", case_no,
-                   unit_code);
+            sl_log(SL_LOG_ERROR, "case=%s unit %s is not in the unit registry", case_no, unit_code);
         return rc == 1 ? -1 : rc;
     }
     const sl_sector_t *sec = sl_sector_by_value(sector);
@@ -206,9 +205,13 @@ s_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
     snprintf(cid, sizeof cid, "%lld", (long long)case_id);
     snprintf(lid, sizeof lid, "%lld", (long long)list_id);
     snprintf(rid, sizeof rid, "%lld", (long long)replaces);
-    const char *p[] = {notice_no, sy, ss, sq, cid, list_id ? lid : NULL, unit_code,
-                       has_node ? "outbox" : "event", tdate, at, odate, fdate, warn,
-                       replaces ? rid : NULL};
+    const char *p[] = {notice_no, sy,
+                       ss,        sq,
+                       cid,       list_id ? lid : NULL,
+                       unit_code, has_node ? "outbox" : "event",
+                       tdate,     at,
+                       odate,     fdate,
+                       warn,      replaces ? rid : NULL};
     PGresult *r;
     rc = sl_db_exec(db, &r,
                     "INSERT INTO transfer (notice_no, year, sector, seq, case_id, list_id,"
@@ -225,10 +228,10 @@ s_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
     if ((rc = sl_case_set_status(db, case_id, sl_transfer_case_status(SL_TS_ISSUED), unit_code)) !=
         0)
         return rc;
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "notice_no", notice_no, "unit",
-                          unit_code, "unit_name", uname, "transfer_date", tdate,
-                          "objection_deadline", odate, "feedback_deadline", fdate, "delivery",
-                          has_node ? "outbox" : "event");
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "notice_no", notice_no, "unit", unit_code,
+                  "unit_name", uname, "transfer_date", tdate, "objection_deadline", odate,
+                  "feedback_deadline", fdate, "delivery", has_node ? "outbox" : "event");
     if (list_no && *list_no)
         json_object_set_new(o, "list_no", json_string(list_no));
     if (replaces_no && *replaces_no)
@@ -241,8 +244,9 @@ s_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
         rc = s_outbox_transfer(db, node, now_ms, case_no, notice_no, list_no ? list_no : "",
                                unit_code, tdate, odate, fdate);
     if (rc == 0)
-        sl_log(SL_LOG_INFO, "case=%s notice=%s unit=%s transfer issued, objection by %s, "
-                            "feedback by %s%s",
+        sl_log(SL_LOG_INFO,
+               "case=%s notice=%s unit=%s transfer issued, objection by %s, "
+               "feedback by %s%s",
                case_no, notice_no, unit_code, odate, fdate, *warn ? " (calendar warning)" : "");
     return rc;
 }
@@ -357,12 +361,12 @@ static int
 s_answer_of(const sl_pb_envelope_t *env, s_answer_t *a)
 {
     switch (sl_codec_body(env)) {
-#define S_COMMON(b, m)                                                                            \
-    a->msg = m;                                                                                   \
-    a->notice_no = env->b->notice_no;                                                             \
-    a->from_unit = env->b->from_unit;                                                             \
-    a->operator_name = env->b->operator_;                                                         \
-    a->at = env->b->at;                                                                           \
+#define S_COMMON(b, m)                                                                             \
+    a->msg = m;                                                                                    \
+    a->notice_no = env->b->notice_no;                                                              \
+    a->from_unit = env->b->from_unit;                                                              \
+    a->operator_name = env->b->operator_;                                                          \
+    a->at = env->b->at;                                                                            \
     return 0
     case SL_BODY_RECEIPT:
         S_COMMON(receipt, SL_TM_RECEIPT);
@@ -527,8 +531,8 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
             return rc;
         if (rc == 1 || strcmp(target, unit) == 0) {
             char text[256];
-            snprintf(text, sizeof text, "%s %.40s", rc == 1 ? "本节点没有单位" : "改派单位与原承办单位相同：",
-                     target);
+            snprintf(text, sizeof text, "%s %.40s",
+                     rc == 1 ? "本节点没有单位" : "改派单位与原承办单位相同：", target);
             s_refuse(res, SL_ERR_BAD_FIELD, "to_unit", text);
             return SL_DECLINED;
         }
@@ -544,7 +548,7 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
     sl_time_format_iso(at, at_s, sizeof at_s);
     sl_time_format_iso(now_ms, now_s, sizeof now_s);
     const char *next = sl_transfer_state_name(out.next);
-    json_t *detail = json_pack("{s:s, s:s, s:s}", "notice_no", res->ref, "from", 
+    json_t *detail = json_pack("{s:s, s:s, s:s}", "notice_no", res->ref, "from",
                                sl_transfer_state_name((sl_transfer_state_t)state), "to", next);
     switch (a.msg) {
     case SL_TM_RECEIPT: {
@@ -608,8 +612,11 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
     default: { /* decisions */
         const sl_pb_decision_t *dc = env->decision;
         bool closes = out.next == SL_TS_CLOSED;
-        const char *p[] = {sid, next, sl_transfer_msg_name(a.msg),
-                           dc->reason && *dc->reason ? dc->reason : NULL, now_s,
+        const char *p[] = {sid,
+                           next,
+                           sl_transfer_msg_name(a.msg),
+                           dc->reason && *dc->reason ? dc->reason : NULL,
+                           now_s,
                            closes ? now_s : NULL};
         rc = sl_db_exec(db, NULL,
                         "UPDATE transfer SET state = $2, decision = $3, decision_reason = $4,"
@@ -639,10 +646,8 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
         char old[96], notice[64];
         int64_t new_id;
         snprintf(old, sizeof old, "%s", res->ref);
-        sl_transfer_actor_t issuer = {.key = sender,
-                                      .unit = node,
-                                      .operator_name = a.operator_name,
-                                      .msg_id = env->msg_id};
+        sl_transfer_actor_t issuer = {
+            .key = sender, .unit = node, .operator_name = a.operator_name, .msg_id = env->msg_id};
         if ((rc = s_issue(db, cal, node, now_ms, case_id, res->case_no, sector, target, 0, NULL,
                           tid, old, &issuer, notice, &new_id)) != 0)
             return rc;
@@ -821,17 +826,18 @@ sl_transfer_recompute(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms,
                              " WHERE id = $1::bigint",
                              4, p)) != 0)
             goto fail;
-        json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:s}", "notice_no", PQgetvalue(r, i, 2),
-                              "objection_deadline", od, "feedback_deadline", fd,
-                              "was_objection_deadline", PQgetvalue(r, i, 5),
-                              "was_feedback_deadline", PQgetvalue(r, i, 6));
+        json_t *d =
+            json_pack("{s:s, s:s, s:s, s:s, s:s}", "notice_no", PQgetvalue(r, i, 2),
+                      "objection_deadline", od, "feedback_deadline", fd, "was_objection_deadline",
+                      PQgetvalue(r, i, 5), "was_feedback_deadline", PQgetvalue(r, i, 6));
         if (*warn)
             json_object_set_new(d, "calendar_warning", json_string(warn));
         if ((rc = s_audit(db, atoll(PQgetvalue(r, i, 1)), now_ms, "deadlines_recomputed", actor,
                           d)) != 0)
             goto fail;
-        sl_log(SL_LOG_INFO, "notice=%s deadlines recomputed on the new calendar: objection by "
-                            "%s, feedback by %s",
+        sl_log(SL_LOG_INFO,
+               "notice=%s deadlines recomputed on the new calendar: objection by "
+               "%s, feedback by %s",
                PQgetvalue(r, i, 2), od, fd);
         changed++;
     }

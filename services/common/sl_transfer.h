@@ -44,16 +44,16 @@ typedef struct {
  * list on demand. WAIT: block on the formation lock (slctl) rather than give
  * up (daemons). A list is formed only when there is at least one case. Returns
  * 0 with OUT filled, -1 or SL_AGAIN (rolled back, logged). */
-int sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node,
-                          int64_t now_ms, int32_t round_date, bool wait,
-                          const sl_transfer_actor_t *actor, sl_transfer_formed_t *out);
+int sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
+                          int32_t round_date, bool wait, const sl_transfer_actor_t *actor,
+                          sl_transfer_formed_t *out);
 
 /* The result of applying one answer or decision. */
 typedef struct {
-    char case_no[64];    /* the case concerned ("" if unknown) */
-    char ref[96];        /* the notice number; after an accepted objection the new one */
-    char state[16];      /* the transfer's state afterwards */
-    const char *topic;   /* the event to publish after commit, e.g. "transfer.received"; static */
+    char case_no[64];     /* the case concerned ("" if unknown) */
+    char ref[96];         /* the notice number; after an accepted objection the new one */
+    char state[16];       /* the transfer's state afterwards */
+    const char *topic;    /* the event to publish after commit, e.g. "transfer.received"; static */
     sl_codec_error_t err; /* refused: code and text for the Ack */
 } sl_transfer_result_t;
 

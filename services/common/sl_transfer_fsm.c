@@ -13,22 +13,27 @@
 
 #define S_NO (-1) /* refused: wrong_state:<state> */
 
+// clang-format off
+#define S_RCV SL_TS_RECEIVED
+#define S_OBJ SL_TS_OBJECTED
+#define S_PRG SL_TS_IN_PROGRESS
+#define S_FED SL_TS_FED_BACK
+#define S_CLO SL_TS_CLOSED
 static const int s_table[SL_TS_COUNT][SL_TM_COUNT] = {
-    /*                 receipt          objection       progress           feedback
-                       objection_accept objection_reject verify_pass       verify_fail */
-    [SL_TS_ISSUED] = {SL_TS_RECEIVED, SL_TS_OBJECTED, S_NO, S_NO,
-                      S_NO, S_NO, S_NO, S_NO},
-    [SL_TS_RECEIVED] = {S_NO, SL_TS_OBJECTED, SL_TS_IN_PROGRESS, SL_TS_FED_BACK,
-                        S_NO, S_NO, S_NO, S_NO},
-    [SL_TS_OBJECTED] = {S_NO, S_NO, S_NO, S_NO,
-                        SL_TS_CLOSED, SL_TS_RECEIVED, S_NO, S_NO},
-    [SL_TS_IN_PROGRESS] = {S_NO, SL_TS_OBJECTED, SL_TS_IN_PROGRESS, SL_TS_FED_BACK,
-                           S_NO, S_NO, S_NO, S_NO},
-    [SL_TS_FED_BACK] = {S_NO, S_NO, S_NO, S_NO,
-                        S_NO, S_NO, SL_TS_CLOSED, SL_TS_RECEIVED},
-    [SL_TS_CLOSED] = {S_NO, S_NO, S_NO, S_NO,
-                      S_NO, S_NO, S_NO, S_NO},
+    /*                   receipt objection progress feedback obj.accept obj.reject verify_pass verify_fail */
+    [SL_TS_ISSUED]      = {S_RCV, S_OBJ,   S_NO,    S_NO,    S_NO,      S_NO,      S_NO,       S_NO},
+    [SL_TS_RECEIVED]    = {S_NO,  S_OBJ,   S_PRG,   S_FED,   S_NO,      S_NO,      S_NO,       S_NO},
+    [SL_TS_OBJECTED]    = {S_NO,  S_NO,    S_NO,    S_NO,    S_CLO,     S_RCV,     S_NO,       S_NO},
+    [SL_TS_IN_PROGRESS] = {S_NO,  S_OBJ,   S_PRG,   S_FED,   S_NO,      S_NO,      S_NO,       S_NO},
+    [SL_TS_FED_BACK]    = {S_NO,  S_NO,    S_NO,    S_NO,    S_NO,      S_NO,      S_CLO,      S_RCV},
+    [SL_TS_CLOSED]      = {S_NO,  S_NO,    S_NO,    S_NO,    S_NO,      S_NO,      S_NO,       S_NO},
 };
+#undef S_RCV
+#undef S_OBJ
+#undef S_PRG
+#undef S_FED
+#undef S_CLO
+// clang-format on
 
 static const char *const s_state_names[SL_TS_COUNT] = {
     "issued", "received", "objected", "in_progress", "fed_back", "closed",
@@ -49,17 +54,13 @@ static const char *const s_msg_zh[SL_TM_COUNT] = {
 
 /* Why a state refuses messages, for the Ack's text. */
 static const char *const s_state_why[SL_TS_COUNT] = {
-    "交办书尚未签收",
-    "交办书已签收",
-    "异议正等待交办机关决定",
-    "交办事项正在办理",
-    "办理结果已反馈，等待核查",
-    "交办书已关闭",
+    "交办书尚未签收",           "交办书已签收", "异议正等待交办机关决定", "交办事项正在办理",
+    "办理结果已反馈，等待核查", "交办书已关闭",
 };
 
 void
-sl_transfer_step(sl_transfer_state_t state, sl_transfer_msg_t msg,
-                 const sl_transfer_guard_t *guard, sl_transfer_outcome_t *out)
+sl_transfer_step(sl_transfer_state_t state, sl_transfer_msg_t msg, const sl_transfer_guard_t *guard,
+                 sl_transfer_outcome_t *out)
 {
     memset(out, 0, sizeof *out);
     if ((int)state < 0 || state >= SL_TS_COUNT || (int)msg < 0 || msg >= SL_TM_COUNT) {
@@ -70,8 +71,7 @@ sl_transfer_step(sl_transfer_state_t state, sl_transfer_msg_t msg,
     int next = s_table[state][msg];
     if (next == S_NO) {
         snprintf(out->code, sizeof out->code, "wrong_state:%s", s_state_names[state]);
-        snprintf(out->text, sizeof out->text, "%s，不能受理%s", s_state_why[state],
-                 s_msg_zh[msg]);
+        snprintf(out->text, sizeof out->text, "%s，不能受理%s", s_state_why[state], s_msg_zh[msg]);
         return;
     }
     if (msg == SL_TM_OBJECTION && guard && guard->today > guard->objection_deadline) {
@@ -138,14 +138,14 @@ sl_transfer_calendar_warning(int unknown_year, char *buf, size_t size)
             buf[0] = '\0';
         return;
     }
-    snprintf(buf, size, "%d年节假日安排未导入，期限暂按周末计算；请导入：slctl calendar import "
-                        "FILE.csv --year %d",
+    snprintf(buf, size,
+             "%d年节假日安排未导入，期限暂按周末计算；请导入：slctl calendar import "
+             "FILE.csv --year %d",
              unknown_year, unknown_year);
 }
 
 void
-sl_transfer_notice_number(char *buf, size_t size, const char *sector_short, int year,
-                          long long seq)
+sl_transfer_notice_number(char *buf, size_t size, const char *sector_short, int year, long long seq)
 {
     snprintf(buf, size, "（%s）移〔%d〕%lld号", sector_short, year, seq);
 }

@@ -18,25 +18,25 @@
 
 /* States of one transfer (one notice number). */
 typedef enum {
-    SL_TS_ISSUED = 0, /* 已交办: issued, no receipt yet */
-    SL_TS_RECEIVED,   /* 已签收 */
-    SL_TS_OBJECTED,   /* 有异议: an objection waits for the issuing node's decision */
-    SL_TS_IN_PROGRESS,/* 办理中: progress reported */
-    SL_TS_FED_BACK,   /* 已反馈: the signed-off result is in, to be verified */
-    SL_TS_CLOSED,     /* 已关闭: replaced after an accepted objection, or verified */
+    SL_TS_ISSUED = 0,  /* 已交办: issued, no receipt yet */
+    SL_TS_RECEIVED,    /* 已签收 */
+    SL_TS_OBJECTED,    /* 有异议: an objection waits for the issuing node's decision */
+    SL_TS_IN_PROGRESS, /* 办理中: progress reported */
+    SL_TS_FED_BACK,    /* 已反馈: the signed-off result is in, to be verified */
+    SL_TS_CLOSED,      /* 已关闭: replaced after an accepted objection, or verified */
     SL_TS_COUNT
 } sl_transfer_state_t;
 
 /* Messages that act on a transfer. */
 typedef enum {
-    SL_TM_RECEIPT = 0,     /* 签收 */
-    SL_TM_OBJECTION,       /* 异议 */
-    SL_TM_PROGRESS,        /* 进展 */
-    SL_TM_FEEDBACK,        /* 办理结果 */
-    SL_TM_OBJECTION_ACCEPT,/* 异议成立: the transfer closes, the case is re-routed */
-    SL_TM_OBJECTION_REJECT,/* 异议不成立: the transfer continues, deadlines stand */
-    SL_TM_VERIFY_PASS,     /* 核查通过: closes */
-    SL_TM_VERIFY_FAIL,     /* 核查不通过: reopened, to be handled again */
+    SL_TM_RECEIPT = 0,      /* 签收 */
+    SL_TM_OBJECTION,        /* 异议 */
+    SL_TM_PROGRESS,         /* 进展 */
+    SL_TM_FEEDBACK,         /* 办理结果 */
+    SL_TM_OBJECTION_ACCEPT, /* 异议成立: the transfer closes, the case is re-routed */
+    SL_TM_OBJECTION_REJECT, /* 异议不成立: the transfer continues, deadlines stand */
+    SL_TM_VERIFY_PASS,      /* 核查通过: closes */
+    SL_TM_VERIFY_FAIL,      /* 核查不通过: reopened, to be handled again */
     SL_TM_COUNT
 } sl_transfer_msg_t;
 
@@ -48,10 +48,10 @@ typedef struct {
 
 /* What a message does. */
 typedef struct {
-    bool applied;                   /* true: NEXT is the new state */
-    sl_transfer_state_t next;       /* applied: the state after the message */
-    char code[48];                  /* refused: the error code, e.g. "wrong_state:closed" */
-    char text[192];                 /* refused: why, in Chinese */
+    bool applied;             /* true: NEXT is the new state */
+    sl_transfer_state_t next; /* applied: the state after the message */
+    char code[48];            /* refused: the error code, e.g. "wrong_state:closed" */
+    char text[192];           /* refused: why, in Chinese */
 } sl_transfer_outcome_t;
 
 /* Applies MSG to a transfer in STATE under GUARD (NULL: no time guard) and

@@ -43,8 +43,8 @@ sl_ctl_dispatch(sl_ctl_t *ctl, int argc, char **argv)
     sl_calendar_t *cal = NULL;
     if (sl_calendar_load(db, &cal) != 0)
         sl_ctl_die(SL_EXIT_FAIL, "could not load the calendar: %s", sl_db_error(db));
-    sl_transfer_actor_t actor = {.key = "slctl", .unit = node, .operator_name = operator_name,
-                                 .msg_id = ""};
+    sl_transfer_actor_t actor = {
+        .key = "slctl", .unit = node, .operator_name = operator_name, .msg_id = ""};
     sl_transfer_formed_t f;
     int rc = sl_transfer_form_list(db, cal, node, sl_now_ms(), -1, true, &actor, &f);
     sl_calendar_destroy(&cal);

@@ -49,29 +49,25 @@ s_row(void *arg, const char *const *c)
     printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
 }
 
+/* Prints the events of the case that concern notice ARG: its registration,
+ * and every event whose detail names the notice (or the notice it replaced). */
 static void
 s_event(void *arg, const sl_audit_event_t *ev, const char *prev_hash, const char *hash)
 {
     (void)prev_hash;
     (void)hash;
     const char *notice = arg;
-    /* this transfer's events: those that name its notice number */
-    if (!strstr(ev->detail, "\"notice_no\"") && strcmp(ev->kind, "registered") != 0)
-        return;
-    char *json_notice = NULL;
-    {
-        /* the detail is ASCII-escaped JSON: compare on the decoded text */
-        json_error_t e;
-        json_t *o = json_loads(ev->detail, 0, &e);
+    bool mine = strcmp(ev->kind, "registered") == 0;
+    if (!mine) {
+        /* details are ASCII-escaped JSON: compare the decoded strings */
+        json_t *o = json_loads(ev->detail, 0, NULL);
         const char *n = o ? json_string_value(json_object_get(o, "notice_no")) : NULL;
         const char *r = o ? json_string_value(json_object_get(o, "replaces")) : NULL;
-        if (n && (strcmp(n, notice) == 0 || (r && strcmp(r, notice) == 0)))
-            json_notice = sl_strdup(n);
+        mine = (n && strcmp(n, notice) == 0) || (r && strcmp(r, notice) == 0);
         json_decref(o);
     }
-    if (!json_notice && strcmp(ev->kind, "registered") != 0)
+    if (!mine)
         return;
-    free(json_notice);
     char at[40];
     sl_time_format_iso(ev->at_ms, at, sizeof at);
     printf("  %d\t%s\t%s\tkey=%s\tunit=%s\toperator=%s\tmsg_id=%s\t%s\n", ev->seq, at, ev->kind,
@@ -121,18 +117,30 @@ s_show(sl_ctl_t *ctl, int argc, char **argv)
     static const struct {
         const char *label, *col;
     } fields[] = {
-        {"交办书编号", "notice_no"},     {"交办清单", "list_no"},
-        {"案件编号", "case_no"},         {"状态", "state"},
-        {"承办单位", "unit_name"},       {"承办单位编码", "unit_code"},
-        {"送达方式", "delivery"},        {"交办日期", "transfer_date"},
-        {"异议期限", "objection_deadline"}, {"反馈期限", "feedback_deadline"},
-        {"日历提示", "calendar_warning"}, {"签收日期", "receipt_date"},
-        {"签收人", "receiver_name"},     {"异议理由", "objection_reason"},
-        {"建议承办单位", "suggested_unit"}, {"决定", "decision"},
-        {"决定理由", "decision_reason"}, {"进展次数", "progress_count"},
-        {"反馈时间", "fed_back_at"},     {"办理结果", "feedback"},
-        {"关闭时间", "closed_at"},       {"原交办书", "replaces_no"},
-        {"改派后交办书", "replaced_by_no"}, {"通知次数", "announce_count"},
+        {"交办书编号", "notice_no"},
+        {"交办清单", "list_no"},
+        {"案件编号", "case_no"},
+        {"状态", "state"},
+        {"承办单位", "unit_name"},
+        {"承办单位编码", "unit_code"},
+        {"送达方式", "delivery"},
+        {"交办日期", "transfer_date"},
+        {"异议期限", "objection_deadline"},
+        {"反馈期限", "feedback_deadline"},
+        {"日历提示", "calendar_warning"},
+        {"签收日期", "receipt_date"},
+        {"签收人", "receiver_name"},
+        {"异议理由", "objection_reason"},
+        {"建议承办单位", "suggested_unit"},
+        {"决定", "decision"},
+        {"决定理由", "decision_reason"},
+        {"进展次数", "progress_count"},
+        {"反馈时间", "fed_back_at"},
+        {"办理结果", "feedback"},
+        {"关闭时间", "closed_at"},
+        {"原交办书", "replaces_no"},
+        {"改派后交办书", "replaced_by_no"},
+        {"通知次数", "announce_count"},
     };
     for (size_t i = 0; i < SL_ARRAY_LEN(fields); i++) {
         const char *v = PQgetvalue(r, 0, PQfnumber(r, fields[i].col));
@@ -155,11 +163,38 @@ s_show(sl_ctl_t *ctl, int argc, char **argv)
 /* --- answers --------------------------------------------------------------------- */
 
 enum {
-    O_FROM = 256, O_OPERATOR, O_AT, O_MSG_ID, O_ENDPOINT, O_TIMEOUT, O_RECEIVER, O_REASON,
-    O_SUGGEST, O_TEXT, O_NATURE, O_LEADER, O_LEADER_TITLE, O_SIGNED_AT, O_SUSPENDED,
-    O_CLOSED_DOWN, O_PENALIZED, O_PENALTY_FEN, O_LICENSE, O_HAZARD, O_ESCALATED, O_CREDIT,
-    O_DISCIPLINED, O_CRIMINAL, O_INTERVIEWS, O_MEASURES, O_RESULT, O_RECTIFIED, O_RECTIFY_BY,
-    O_ACCEPT, O_REJECT, O_TO
+    O_FROM = 256,
+    O_OPERATOR,
+    O_AT,
+    O_MSG_ID,
+    O_ENDPOINT,
+    O_TIMEOUT,
+    O_RECEIVER,
+    O_REASON,
+    O_SUGGEST,
+    O_TEXT,
+    O_NATURE,
+    O_LEADER,
+    O_LEADER_TITLE,
+    O_SIGNED_AT,
+    O_SUSPENDED,
+    O_CLOSED_DOWN,
+    O_PENALIZED,
+    O_PENALTY_FEN,
+    O_LICENSE,
+    O_HAZARD,
+    O_ESCALATED,
+    O_CREDIT,
+    O_DISCIPLINED,
+    O_CRIMINAL,
+    O_INTERVIEWS,
+    O_MEASURES,
+    O_RESULT,
+    O_RECTIFIED,
+    O_RECTIFY_BY,
+    O_ACCEPT,
+    O_REJECT,
+    O_TO
 };
 
 static int64_t
@@ -236,6 +271,7 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
     bool has_leader = false;
     int opt;
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        // clang-format off
         switch (opt) {
         case O_FROM: from = optarg; break;
         case O_OPERATOR: operator_name = optarg; break;
@@ -273,6 +309,7 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
             fputs(s_usage, stderr);
             return SL_EXIT_USAGE;
         }
+        // clang-format on
     }
     if (optind + 1 != argc) {
         fputs(s_usage, stderr);
@@ -316,12 +353,12 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
     sl_pb_objection_t ob = SAFELOOP__V1__OBJECTION__INIT;
     sl_pb_progress_t pr = SAFELOOP__V1__PROGRESS__INIT;
     sl_pb_decision_t dc = SAFELOOP__V1__DECISION__INIT;
-#define S_FILL(m)                                                                                 \
-    do {                                                                                          \
-        (m).notice_no = notice;                                                                   \
-        (m).from_unit = unit;                                                                     \
-        (m).operator_ = (char *)operator_name;                                                    \
-        (m).at = at;                                                                              \
+#define S_FILL(m)                                                                                  \
+    do {                                                                                           \
+        (m).notice_no = notice;                                                                    \
+        (m).from_unit = unit;                                                                      \
+        (m).operator_ = (char *)operator_name;                                                     \
+        (m).at = at;                                                                               \
     } while (0)
     if (strcmp(kind, "receipt") == 0) {
         S_FILL(rc_);
@@ -390,8 +427,7 @@ sl_ctl_transfer(sl_ctl_t *ctl, int argc, char **argv)
     }
     if (strcmp(sub, "show") == 0)
         return s_show(ctl, argc - 1, argv + 1);
-    static const char *const answers[] = {"receipt", "objection", "progress", "feedback",
-                                          "decide"};
+    static const char *const answers[] = {"receipt", "objection", "progress", "feedback", "decide"};
     for (size_t i = 0; i < SL_ARRAY_LEN(answers); i++)
         if (strcmp(sub, answers[i]) == 0)
             return s_answer(ctl, sub, argc - 1, argv + 1);

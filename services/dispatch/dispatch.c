@@ -27,16 +27,16 @@
 #include <string.h>
 
 struct sl_dispatch {
-    const sl_config_t *cfg;       /* borrowed */
-    uv_loop_t *loop;              /* borrowed */
-    char node[8];                 /* the node's division code */
-    char parent[8];               /* its parent's, "" at the top */
-    char name[32];                /* sl-dispatch or sl-dispatch.N, for the audit */
+    const sl_config_t *cfg; /* borrowed */
+    uv_loop_t *loop;        /* borrowed */
+    char node[8];           /* the node's division code */
+    char parent[8];         /* its parent's, "" at the top */
+    char name[32];          /* sl-dispatch or sl-dispatch.N, for the audit */
     sl_db_t *db;
     sl_calendar_cache_t *cal;
-    bool cal_seen;                /* a calendar was loaded by this process */
+    bool cal_seen; /* a calendar was loaded by this process */
     sl_bus_t *bus;
-    sl_events_t *events;          /* PUB, or NULL */
+    sl_events_t *events; /* PUB, or NULL */
     sl_metrics_t *metrics;
     sl_http_t *http;
     uv_timer_t scan;              /* every scan_seconds */
@@ -105,8 +105,8 @@ s_scan_once(sl_dispatch_t *d)
     if (rc != 0 || !cal)
         goto down;
     int64_t now = sl_now_ms();
-    sl_transfer_actor_t actor = {.key = d->name, .unit = d->node, .operator_name = "",
-                                 .msg_id = ""};
+    sl_transfer_actor_t actor = {
+        .key = d->name, .unit = d->node, .operator_name = "", .msg_id = ""};
     if (reloaded || !d->cal_seen) {
         long n = sl_transfer_recompute(d->db, cal, now, &actor);
         if (n < 0) {
@@ -190,16 +190,15 @@ s_metrics(sl_dispatch_t *d)
     d->m_lists = sl_metrics_counter(m, "sl_dispatch_lists_total", "Transfer lists formed", NULL);
     d->m_issued = sl_metrics_counter(m, "sl_dispatch_transfers_issued_total",
                                      "Transfers issued in lists this process formed", NULL);
-    d->m_announced = sl_metrics_counter(m, "sl_dispatch_announcements_total",
-                                        "transfer.issued events for transfers not yet received",
-                                        NULL);
-    d->m_recomputed = sl_metrics_counter(m, "sl_dispatch_deadlines_recomputed_total",
-                                         "Transfers whose deadlines a calendar import changed",
-                                         NULL);
+    d->m_announced =
+        sl_metrics_counter(m, "sl_dispatch_announcements_total",
+                           "transfer.issued events for transfers not yet received", NULL);
+    d->m_recomputed =
+        sl_metrics_counter(m, "sl_dispatch_deadlines_recomputed_total",
+                           "Transfers whose deadlines a calendar import changed", NULL);
     d->m_errors = sl_metrics_counter(m, "sl_dispatch_scan_errors_total",
                                      "Scans that stopped on a database error", NULL);
-    d->m_db_up = sl_metrics_gauge(m, "sl_db_up", "1 if the database answered the last scan",
-                                  NULL);
+    d->m_db_up = sl_metrics_gauge(m, "sl_db_up", "1 if the database answered the last scan", NULL);
     sl_gauge_set(d->m_db_up, 1);
 }
 
@@ -211,8 +210,7 @@ s_connect_db(sl_dispatch_t *d)
             return sl_schema_check(d->db, sl_config_path(d->cfg));
         uv_sleep(1000);
     }
-    sl_log(SL_LOG_ERROR, "could not connect to the database for a minute: %s",
-           sl_db_error(d->db));
+    sl_log(SL_LOG_ERROR, "could not connect to the database for a minute: %s", sl_db_error(d->db));
     return -1;
 }
 

@@ -305,6 +305,8 @@ def main():
         calendars(node2)
         r = node2.slctl("audit", "verify", check=False)
         check("audit chains intact (2)", r.returncode == 0, r.stdout + r.stderr)
+        check("daemons exit 0 on SIGTERM (2)", node2.stop("dispatch") == 0 and
+              node2.stop("intake") == 0)
     except Exception:
         for n in (node, node2):
             for key in list(n.logs):

@@ -79,6 +79,7 @@ s_teardown(void **state)
 }
 
 /* The expected machine: next state name, or the refusal code. */
+// clang-format off
 static const char *const s_expect[SL_TS_COUNT][SL_TM_COUNT] = {
     /*               receipt                 objection               progress
                      feedback                accept                  reject
@@ -102,6 +103,7 @@ static const char *const s_expect[SL_TS_COUNT][SL_TM_COUNT] = {
                       "wrong_state:closed", "wrong_state:closed", "wrong_state:closed",
                       "wrong_state:closed", "wrong_state:closed"},
 };
+// clang-format on
 
 static void
 test_every_pair(void **state)
@@ -282,7 +284,8 @@ test_notice_html(void **state)
     assert_non_null(strstr(html, "<!DOCTYPE html>"));
     assert_non_null(strstr(html, "（煤）移〔2022〕1号"));
     assert_non_null(strstr(html, "平遥县应急管理局："));
-    assert_non_null(strstr(html, "2022年1月27日，平遥县“百日攻坚”集中行动领导组办公室接到群众举报"));
+    assert_non_null(
+        strstr(html, "2022年1月27日，平遥县“百日攻坚”集中行动领导组办公室接到群众举报"));
     assert_non_null(strstr(html, "2022年1月30日前"));
     assert_non_null(strstr(html, "2022年2月11日前"));
     assert_non_null(strstr(html, "移交公安机关"));
@@ -394,10 +397,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_pair),       cmocka_unit_test(test_objection_window),
-        cmocka_unit_test(test_names),            cmocka_unit_test(test_deadlines),
-        cmocka_unit_test(test_rounds),           cmocka_unit_test(test_numbers),
-        cmocka_unit_test(test_notice_html),      cmocka_unit_test(test_validate_answers),
+        cmocka_unit_test(test_every_pair),  cmocka_unit_test(test_objection_window),
+        cmocka_unit_test(test_names),       cmocka_unit_test(test_deadlines),
+        cmocka_unit_test(test_rounds),      cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_notice_html), cmocka_unit_test(test_validate_answers),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
