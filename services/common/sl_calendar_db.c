@@ -166,3 +166,57 @@ sl_calendar_db_version(sl_db_t *db)
     PQclear(r);
     return v;
 }
+
+struct sl_calendar_cache {
+    sl_calendar_t *cal; /* the calendar loaded last, or NULL */
+    char *version;      /* its version text */
+};
+
+sl_calendar_cache_t *
+sl_calendar_cache_new(void)
+{
+    return sl_calloc(1, sizeof(sl_calendar_cache_t));
+}
+
+void
+sl_calendar_cache_destroy(sl_calendar_cache_t **p)
+{
+    if (!p || !*p)
+        return;
+    sl_calendar_destroy(&(*p)->cal);
+    free((*p)->version);
+    free(*p);
+    *p = NULL;
+}
+
+int
+sl_calendar_cache_get(sl_calendar_cache_t *c, sl_db_t *db, const sl_calendar_t **cal,
+                      bool *reloaded)
+{
+    if (reloaded)
+        *reloaded = false;
+    *cal = c->cal;
+    char *v = sl_calendar_db_version(db);
+    if (!v)
+        return sl_db_connected(db) ? -1 : SL_AGAIN;
+    if (c->cal && c->version && strcmp(v, c->version) == 0) {
+        free(v);
+        return 0;
+    }
+    sl_calendar_t *fresh = NULL;
+    int rc = sl_calendar_load(db, &fresh);
+    if (rc != 0) {
+        free(v);
+        return rc;
+    }
+    if (reloaded)
+        *reloaded = c->cal != NULL;
+    if (c->cal)
+        sl_log(SL_LOG_INFO, "calendar reloaded: %zu special days", sl_calendar_size(fresh));
+    sl_calendar_destroy(&c->cal);
+    free(c->version);
+    c->cal = fresh;
+    c->version = v;
+    *cal = c->cal;
+    return 0;
+}

@@ -11,6 +11,7 @@
 #include "sl_calendar.h"
 #include "sl_db.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Builds a calendar from every special day and every imported notice year, in
@@ -40,5 +41,21 @@ int sl_calendar_list(sl_db_t *db, int year, sl_calendar_day_t **days, size_t *n)
  * calendar when it differs from the last one seen. Returns a new string, or
  * NULL on error (logged). */
 char *sl_calendar_db_version(sl_db_t *db);
+
+/* A calendar kept current for a long-running process: each get reads the
+ * version (one cheap query) and reloads when an import changed it, so a year
+ * imported while a daemon runs is used without a restart. */
+typedef struct sl_calendar_cache sl_calendar_cache_t;
+/* An empty cache (loads on the first get). Never NULL. */
+sl_calendar_cache_t *sl_calendar_cache_new(void);
+/* Frees *P (NULL allowed) and the calendar it holds; sets *P to NULL. */
+void sl_calendar_cache_destroy(sl_calendar_cache_t **p);
+/* Sets *CAL to the current calendar (borrowed from the cache, valid until the
+ * next get or destroy). *RELOADED (may be NULL) is true when this call loaded
+ * a calendar that differs from the one held before (not on the first load).
+ * Returns 0, or -1 / SL_AGAIN (logged; *CAL is the last calendar held, NULL if
+ * none). May run inside the caller's transaction. */
+int sl_calendar_cache_get(sl_calendar_cache_t *c, sl_db_t *db, const sl_calendar_t **cal,
+                          bool *reloaded);
 
 #endif

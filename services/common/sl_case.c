@@ -543,3 +543,43 @@ sl_case_fetch(sl_db_t *db, const char *case_no, PGresult **res)
         " WHERE c.case_no = $1",
         1, p);
 }
+
+long
+sl_case_claim_registered(sl_db_t *db, long limit, sl_case_claim_t **out)
+{
+    char lim[32];
+    snprintf(lim, sizeof lim, "%ld", limit > 0 ? limit : 1000000);
+    const char *p[] = {lim};
+    PGresult *r;
+    *out = NULL;
+    int rc = sl_db_exec(db, &r,
+                        "SELECT id, case_no, sector, unit_code FROM cases"
+                        " WHERE status = 'registered' AND unit_code IS NOT NULL"
+                        " ORDER BY id LIMIT $1::bigint FOR UPDATE SKIP LOCKED",
+                        1, p);
+    if (rc != 0)
+        return rc;
+    long n = PQntuples(r);
+    *out = sl_calloc(n > 0 ? (size_t)n : 1, sizeof **out);
+    for (long i = 0; i < n; i++) {
+        sl_case_claim_t *c = &(*out)[i];
+        c->id = atoll(PQgetvalue(r, (int)i, 0));
+        snprintf(c->case_no, sizeof c->case_no, "%s", PQgetvalue(r, (int)i, 1));
+        c->sector = atoi(PQgetvalue(r, (int)i, 2));
+        snprintf(c->unit_code, sizeof c->unit_code, "%s", PQgetvalue(r, (int)i, 3));
+    }
+    PQclear(r);
+    return n;
+}
+
+int
+sl_case_set_status(sl_db_t *db, int64_t case_id, const char *status, const char *unit_code)
+{
+    char id[32];
+    snprintf(id, sizeof id, "%lld", (long long)case_id);
+    const char *p[] = {id, status, unit_code};
+    return sl_db_exec(db, NULL,
+                      "UPDATE cases SET status = $2, unit_code = coalesce($3, unit_code)"
+                      " WHERE id = $1::bigint",
+                      3, p);
+}

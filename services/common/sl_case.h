@@ -65,4 +65,25 @@ int sl_case_id(sl_db_t *db, const char *case_no, int64_t *id);
  * unknown. 0, -1 or SL_AGAIN; the caller PQclears. */
 int sl_case_fetch(sl_db_t *db, const char *case_no, PGresult **res);
 
+/* A registered case waiting for its transfer, as sl_case_claim_registered
+ * returns it. */
+typedef struct {
+    int64_t id;          /* cases.id */
+    char case_no[64];    /* its number */
+    int sector;          /* wire enum value */
+    char unit_code[48];  /* the unit routing chose */
+} sl_case_claim_t;
+
+/* Locks up to LIMIT registered cases that have a responsible unit, oldest
+ * first, skipping rows another transaction holds (FOR UPDATE SKIP LOCKED), so
+ * two dispatchers never take the same case. Inside the caller's transaction.
+ * Returns the number claimed (>= 0) with *OUT a new array the caller frees,
+ * or -1 / SL_AGAIN. */
+long sl_case_claim_registered(sl_db_t *db, long limit, sl_case_claim_t **out);
+
+/* Sets the case's status (transferred, received, …) and, if UNIT_CODE is not
+ * NULL, its responsible unit. Inside the caller's transaction; 0, -1 or
+ * SL_AGAIN. */
+int sl_case_set_status(sl_db_t *db, int64_t case_id, const char *status, const char *unit_code);
+
 #endif

@@ -177,6 +177,10 @@ static const s_key_t s_keys[] = {
      "first resend delay on a link, doubling up to retry_max_ms"},
     {"dispatch", "retry_max_ms", S_INT, "60000", 1, 86400000, 0, NULL,
      "longest resend delay on a link"},
+    {"dispatch", "office", S_STRING, NULL, 0, 0, 0, NULL,
+     "the issuing office printed on transfer notices; unset: <node name>“百日攻坚”集中行动领导组办公室"},
+    {"dispatch", "contact", S_STRING, NULL, 0, 0, 0, NULL,
+     "承办人及联系方式 printed on transfer notices; unset: a blank line to fill in"},
 
     {"deadline", "events", S_ENDPOINT, NULL, 0, 0, 0, NULL, "PUB endpoint for events; unset: none"},
     {"deadline", "http", S_HOSTPORT, "127.0.0.1:0", 0, 0, 0, NULL,

@@ -147,3 +147,21 @@ sl_unit_node(sl_db_t *db, const char *node_code, char *parent, size_t size)
     PQclear(r);
     return 0;
 }
+
+int
+sl_unit_get(sl_db_t *db, const char *code, char *name, size_t size, bool *has_node)
+{
+    const char *p[] = {code};
+    PGresult *r;
+    int rc = sl_db_exec(db, &r, "SELECT name, has_node FROM unit WHERE code = $1", 1, p);
+    if (rc != 0)
+        return rc;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return 1;
+    }
+    snprintf(name, size, "%s", PQgetvalue(r, 0, 0));
+    *has_node = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+    PQclear(r);
+    return 0;
+}

@@ -14,6 +14,9 @@
 #include "sl_config.h"
 #include "sl_db.h"
 
+#include <stdbool.h>
+#include <stddef.h>
+
 /* Writes the node row and its units for the config's node code, in one
  * transaction; existing units are updated, none is deleted (cases refer to
  * them). Returns 0, -1 (unknown division: logged) or SL_AGAIN. */
@@ -23,6 +26,11 @@ int sl_unit_sync(sl_db_t *db, const sl_config_t *cfg);
  * copies its parent's code (or "") into PARENT (>= 8 bytes). 0; -1 (logged:
  * not migrated, or another node's database); SL_AGAIN. */
 int sl_unit_node(sl_db_t *db, const char *node_code, char *parent, size_t size);
+
+/* Looks up unit CODE: copies its name into NAME (SIZE bytes) and sets
+ * *HAS_NODE (a child that runs its own node). 0; 1 if there is no such unit;
+ * -1 or SL_AGAIN. */
+int sl_unit_get(sl_db_t *db, const char *code, char *name, size_t size, bool *has_node);
 
 /* The display name of a department DEPT_KEY (base name as in sectors.csv, e.g.
  * "应急管理局") at LEVEL ("province", "city", "county"): 局 → 厅 at province

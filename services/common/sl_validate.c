@@ -4,6 +4,7 @@
  * missing, not present. */
 #include "sl_validate.h"
 
+#include "sl_clock.h"
 #include "sl_sector.h"
 #include "sl_util.h"
 
@@ -81,4 +82,143 @@ sl_validate_clue(const sl_pb_clue_t *clue, const sl_route_map_t *routes, sl_code
         return SL_DECLINED;
     }
     return 0;
+}
+
+/* The fields every answer shares (handling.proto's 1..5). */
+static int
+s_common(const char *notice_no, const char *from_unit, int64_t at, sl_codec_error_t *err)
+{
+    if (s_blank(notice_no)) {
+        sl_codec_error_set(err, SL_ERR_MISSING_FIELD, "notice_no", "缺少交办书编号 notice_no");
+        return SL_DECLINED;
+    }
+    if (strlen(notice_no) > 80) {
+        sl_codec_error_set(err, SL_ERR_BAD_FIELD, "notice_no", "交办书编号过长");
+        return SL_DECLINED;
+    }
+    if (s_blank(from_unit)) {
+        sl_codec_error_set(err, SL_ERR_MISSING_FIELD, "from_unit", "缺少发送单位 from_unit");
+        return SL_DECLINED;
+    }
+    if (strlen(from_unit) > 40) {
+        sl_codec_error_set(err, SL_ERR_BAD_FIELD, "from_unit", "发送单位编码过长");
+        return SL_DECLINED;
+    }
+    if (at < 0) {
+        sl_codec_error_set(err, SL_ERR_BAD_FIELD, "at", "时间 at 不能为负数");
+        return SL_DECLINED;
+    }
+    return 0;
+}
+
+static int
+s_text(const char *s, const char *path, const char *what, size_t max, sl_codec_error_t *err)
+{
+    if (s_blank(s)) {
+        sl_codec_error_set(err, SL_ERR_MISSING_FIELD, path, "缺少%s %s", what, path);
+        return SL_DECLINED;
+    }
+    if (strlen(s) > max) {
+        sl_codec_error_set(err, SL_ERR_BAD_FIELD, path, "%s超过 %zu 字节", what, max);
+        return SL_DECLINED;
+    }
+    return 0;
+}
+
+static int
+s_feedback(const sl_pb_feedback_t *f, sl_codec_error_t *err)
+{
+    if (s_text(f->violation_nature, "violation_nature", "违法性质", 2000, err) != 0)
+        return SL_DECLINED;
+    if (f->penalty_fen < 0) {
+        sl_codec_error_set(err, SL_ERR_BAD_FIELD, "penalty_fen", "罚款金额不能为负数");
+        return SL_DECLINED;
+    }
+    if (f->disciplined_count < 0 || f->criminal_count < 0 || f->interviews < 0) {
+        sl_codec_error_set(err, SL_ERR_BAD_FIELD,
+                           f->disciplined_count < 0 ? "disciplined_count"
+                           : f->criminal_count < 0  ? "criminal_count"
+                                                    : "interviews",
+                           "人数不能为负数");
+        return SL_DECLINED;
+    }
+    int32_t day;
+    if (!s_blank(f->rectify_by) && sl_date_parse(f->rectify_by, &day) != 0) {
+        sl_codec_error_set(err, SL_ERR_BAD_FIELD, "rectify_by", "整改期限须为 YYYY-MM-DD");
+        return SL_DECLINED;
+    }
+    const sl_pb_sign_off_t *s = f->sign_off;
+    if (!s || s_blank(s->leader_name) || s_blank(s->leader_title) || s->signed_at <= 0) {
+        sl_codec_error_set(err, SL_ERR_MISSING_SIGNOFF, NULL,
+                           "办理结果须经党委政府主要负责同志审核签字确认：缺少%s",
+                           !s || s_blank(s->leader_name) ? "签字领导姓名"
+                           : s_blank(s->leader_title)    ? "签字领导职务"
+                                                         : "签字时间");
+        return SL_DECLINED;
+    }
+    return 0;
+}
+
+int
+sl_validate_answer(const sl_pb_envelope_t *env, sl_codec_error_t *err)
+{
+    switch (sl_codec_body(env)) {
+    case SL_BODY_RECEIPT: {
+        const sl_pb_receipt_t *r = env->receipt;
+        if (s_common(r->notice_no, r->from_unit, r->at, err) != 0)
+            return SL_DECLINED;
+        if (r->at == 0) {
+            sl_codec_error_set(err, SL_ERR_MISSING_FIELD, "at", "缺少签收时间 at");
+            return SL_DECLINED;
+        }
+        return 0;
+    }
+    case SL_BODY_OBJECTION: {
+        const sl_pb_objection_t *o = env->objection;
+        if (s_common(o->notice_no, o->from_unit, o->at, err) != 0 ||
+            s_text(o->reason, "reason", "异议理由", 4000, err) != 0)
+            return SL_DECLINED;
+        return 0;
+    }
+    case SL_BODY_PROGRESS: {
+        const sl_pb_progress_t *p = env->progress;
+        if (s_common(p->notice_no, p->from_unit, p->at, err) != 0 ||
+            s_text(p->text, "text", "进展情况", 8000, err) != 0)
+            return SL_DECLINED;
+        return 0;
+    }
+    case SL_BODY_FEEDBACK: {
+        const sl_pb_feedback_t *f = env->feedback;
+        if (s_common(f->notice_no, f->from_unit, f->at, err) != 0 || s_feedback(f, err) != 0)
+            return SL_DECLINED;
+        return 0;
+    }
+    case SL_BODY_DECISION: {
+        const sl_pb_decision_t *d = env->decision;
+        if (s_common(d->notice_no, d->from_unit, d->at, err) != 0)
+            return SL_DECLINED;
+        switch (d->kind) {
+        case SAFELOOP__V1__DECISION__KIND__OBJECTION_ACCEPT:
+        case SAFELOOP__V1__DECISION__KIND__VERIFY_PASS:
+            break;
+        case SAFELOOP__V1__DECISION__KIND__OBJECTION_REJECT:
+        case SAFELOOP__V1__DECISION__KIND__VERIFY_FAIL:
+            if (s_text(d->reason, "reason", "决定理由", 4000, err) != 0)
+                return SL_DECLINED;
+            break;
+        case SAFELOOP__V1__DECISION__KIND__KIND_UNSPECIFIED:
+            sl_codec_error_set(err, SL_ERR_MISSING_FIELD, "kind", "缺少决定类型 kind");
+            return SL_DECLINED;
+        default:
+            sl_codec_error_set(err, SL_ERR_BAD_FIELD, "kind", "本节点不受理此类决定（%d）",
+                               (int)d->kind);
+            return SL_DECLINED;
+        }
+        return 0;
+    }
+    default:
+        sl_codec_error_set(err, SL_ERR_UNKNOWN_BODY, NULL, "本节点尚不受理 %s 类正文",
+                           sl_codec_body_kind(env));
+        return SL_DECLINED;
+    }
 }

@@ -15,4 +15,13 @@
 int sl_validate_clue(const sl_pb_clue_t *clue, const sl_route_map_t *routes,
                      sl_codec_error_t *err);
 
+/* An answer to a transfer (receipt, objection, progress, feedback) or a
+ * decision on one, by the envelope's body: notice_no and from_unit always;
+ * receipt: at; objection: reason; progress: text; feedback: violation_nature,
+ * amounts and counts not negative, rectify_by a date if set, and the sign-off
+ * with the leader's name, title and time (missing_signoff); decision: kind
+ * (objection accept/reject, verify pass/fail) and a reason where the kind
+ * needs one. Any other body is unknown_body. */
+int sl_validate_answer(const sl_pb_envelope_t *env, sl_codec_error_t *err);
+
 #endif

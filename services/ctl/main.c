@@ -39,6 +39,14 @@ static const s_command_t s_commands[] = {
      "case show NO [--reveal --key SEAL_SECRET_FILE]   a case and its history\n"
      "  case list [--limit N]           one case a line: number, status, sector, place,\n"
      "                                  subject, unit, repeat reports"},
+    {"transfer", sl_ctl_transfer,
+     "transfer list [--case NO]         one transfer a line: notice, case, unit, state, dates\n"
+     "  transfer show NOTICE_NO [--html] the transfer and its history, or its notice (annex 3)\n"
+     "  transfer receipt|objection|progress|feedback NOTICE_NO …   answer for the unit\n"
+     "  transfer decide NOTICE_NO --accept [--to UNIT]|--reject --reason T   decide an objection\n"
+     "                                 (slctl transfer help: every flag)"},
+    {"dispatch", sl_ctl_dispatch,
+     "dispatch now [--operator NAME]   form a transfer list of the registered cases at once"},
     {"audit", sl_ctl_audit,
      "audit verify                     check every case's audit chain; exit 1 naming each break"},
 };

@@ -12,6 +12,7 @@
 #include "intake.h"
 
 #include "sl_bus.h"
+#include "sl_calendar_db.h"
 #include "sl_case.h"
 #include "sl_clock.h"
 #include "sl_codec.h"
@@ -24,6 +25,7 @@
 #include "sl_principal.h"
 #include "sl_route.h"
 #include "sl_seal.h"
+#include "sl_transfer.h"
 #include "sl_sector.h"
 #include "sl_unit.h"
 #include "sl_util.h"
@@ -67,6 +69,8 @@ typedef struct {
     char ref[96];
     bool repeated;              /* linked to an open case */
     int repeat_count;
+    bool refused;               /* answers: refused by the transfer module in this attempt */
+    const char *topic;          /* answers: the event to publish once committed (static) */
 } s_item_t;
 
 struct sl_intake {
@@ -77,6 +81,7 @@ struct sl_intake {
     sl_db_t *db;
     sl_route_map_t *routes;
     sl_sealer_t *sealer;
+    sl_calendar_cache_t *cal;   /* working days for transfer deadlines */
     char seal_key_id[48];       /* "<node>:<fingerprint>" */
     sl_bus_t *bus;
     sl_principals_t *principals; /* the keys the config names */
@@ -268,9 +273,8 @@ s_prepare(sl_intake_t *in, s_item_t **items, size_t n)
                                  "地点不在本节点辖区内，且本节点没有上级节点");
                 }
             } else {
-                sl_codec_error_set(&it->err, SL_ERR_UNKNOWN_BODY, NULL,
-                                   "本节点尚不受理 %s 类正文", sl_codec_body_kind(it->env));
-                it->state = S_REJECT;
+                /* answers and decisions: unknown_body for anything else */
+                it->state = sl_validate_answer(it->env, &it->err) == 0 ? S_VALID : S_REJECT;
             }
         }
         /* Seal before anything is stored, rejected envelopes included. */
@@ -339,6 +343,29 @@ s_forward(sl_intake_t *in, s_item_t *it, int64_t now)
     return rc;
 }
 
+/* Applies an answer or decision through the transfer module, inside the
+ * batch's transaction. A refusal rejects only this envelope (nothing was
+ * written for it). 0, or -1 / SL_AGAIN for the whole attempt. */
+static int
+s_apply_answer(sl_intake_t *in, s_item_t *it, const sl_calendar_t *cal, int64_t now)
+{
+    sl_transfer_result_t res;
+    int rc = sl_transfer_apply(in->db, cal, in->node, now, it->env, it->sender, &res);
+    snprintf(it->case_no, sizeof it->case_no, "%s", res.case_no);
+    snprintf(it->ref, sizeof it->ref, "%s", res.ref);
+    if (rc == SL_DECLINED) {
+        it->err = res.err;
+        it->state = S_REJECT;
+        it->refused = true;
+        return 0;
+    }
+    if (rc == 0) {
+        it->state = S_ACCEPTED;
+        it->topic = res.topic;
+    }
+    return rc;
+}
+
 /* Stores and applies ITEMS in one transaction. 0, -1 (SQL error: rolled
  * back, states restored) or SL_AGAIN (connection lost). */
 static int
@@ -378,7 +405,7 @@ s_apply(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
                 break;
             }
         }
-        if (it->state != S_VALID)
+        if (it->state != S_VALID || sl_codec_body(it->env) != SL_BODY_CLUE)
             continue;
         if (it->route.kind == SL_ROUTE_PARENT) {
             if ((rc = s_forward(in, it, now)) != 0)
@@ -411,6 +438,16 @@ s_apply(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
         if (it->repeated)
             snprintf(it->ref, sizeof it->ref, "repeat:%d", it->repeat_count);
     }
+    /* Answers and decisions, one by one in arrival order (sl_transfer.h). */
+    const sl_calendar_t *cal = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (items[i]->state != S_VALID || sl_codec_body(items[i]->env) == SL_BODY_CLUE)
+            continue;
+        if (!cal && (rc = sl_calendar_cache_get(in->cal, in->db, &cal, NULL)) != 0)
+            goto fail;
+        if ((rc = s_apply_answer(in, items[i], cal, now)) != 0)
+            goto fail;
+    }
     for (size_t i = 0; i < n; i++) {
         s_item_t *it = items[i];
         if (it->state == S_DUP && !it->case_no[0] && !it->ref[0]) {
@@ -418,6 +455,12 @@ s_apply(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
                 if (items[k]->state == S_ACCEPTED && strcmp(s_msg_id(items[k]), s_msg_id(it)) == 0) {
                     memcpy(it->case_no, items[k]->case_no, sizeof it->case_no);
                     memcpy(it->ref, items[k]->ref, sizeof it->ref);
+                    break;
+                }
+                if (items[k]->refused && strcmp(s_msg_id(items[k]), s_msg_id(it)) == 0) {
+                    it->err = items[k]->err; /* the first was refused: so is its copy */
+                    it->state = S_REJECT;
+                    it->refused = true;
                     break;
                 }
             }
@@ -463,8 +506,10 @@ fail:
     /* Undo what this attempt decided, so a retry starts afresh. */
     for (size_t i = 0; i < n; i++) {
         s_item_t *it = items[i];
-        if (it->state == S_DUP || it->state == S_ACCEPTED) {
+        if (it->state == S_DUP || it->state == S_ACCEPTED || it->refused) {
             it->state = S_VALID;
+            it->refused = false;
+            it->topic = NULL;
             it->case_no[0] = it->ref[0] = '\0';
             it->repeated = false;
         }
@@ -512,7 +557,13 @@ s_answer(sl_intake_t *in, s_item_t *it)
     case S_ACCEPTED:
         sl_codec_ack_accepted(&ack, id, it->case_no, it->ref);
         sl_counter_inc(in->m_accepted);
-        if (it->ref[0] && strncmp(it->ref, "forwarded:", 10) == 0) {
+        if (it->topic) {
+            json_t *o = json_pack("{s:s, s:s, s:s}", "case_no", it->case_no, "notice_no",
+                                  it->ref, "body", sl_codec_body_kind(it->env));
+            s_publish(in, it->topic, it->case_no, id, o);
+            sl_log(SL_LOG_INFO, "msg_id=%s case=%s notice=%s %s applied", id, it->case_no,
+                   it->ref, sl_codec_body_kind(it->env));
+        } else if (it->ref[0] && strncmp(it->ref, "forwarded:", 10) == 0) {
             sl_counter_inc(in->m_forwarded);
             sl_log(SL_LOG_DEBUG, "msg_id=%s clue forwarded to the parent node %s", id, in->parent);
         } else if (it->repeated) {
@@ -833,6 +884,7 @@ sl_intake_new(const sl_config_t *cfg, uv_loop_t *loop)
     in->retry.data = in;
     s_metrics(in);
     in->db = sl_db_new(sl_config_str(cfg, "database", "conninfo"));
+    in->cal = sl_calendar_cache_new();
     if (s_connect_db(in) != 0 || s_keys(in) != 0 ||
         sl_unit_node(in->db, in->node, in->parent, sizeof in->parent) != 0)
         goto fail;
@@ -920,6 +972,7 @@ sl_intake_destroy(sl_intake_t **p)
     sl_route_map_destroy(&in->routes);
     sl_principals_destroy(&in->principals);
     sl_sealer_destroy(&in->sealer);
+    sl_calendar_cache_destroy(&in->cal);
     sl_db_destroy(&in->db);
     sl_metrics_destroy(&in->metrics);
     free(in);

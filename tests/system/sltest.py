@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 
 SL_BIN = os.environ["SL_BIN"]
@@ -79,7 +80,7 @@ def wait_for(what, cond, timeout=30.0, interval=0.05):
 class Node:
     """One node under test: database, config, keys, daemons."""
 
-    def __init__(self, name, code="140728", extra_ini=""):
+    def __init__(self, name, code="140728", extra_ini="", dispatch_ini="interval_days = 0\n"):
         self.code = code
         self.dbname = "t_%s_%d_%d" % (name, os.getpid(), random.randint(0, 1 << 30))
         self.dir = tempfile.mkdtemp(prefix="sl-%s-" % name)
@@ -95,6 +96,10 @@ class Node:
         self.events = "tcp://127.0.0.1:%d" % self.events_port
         self.intake2_port = free_port()  # [intake.2]: a second instance
         self.intake2 = "tcp://127.0.0.1:%d" % self.intake2_port
+        self.dispatch_http_port = free_port()
+        self.dispatch_events = "tcp://127.0.0.1:%d" % free_port()
+        self.dispatch2_http_port = free_port()
+        self.dispatch2_events = "tcp://127.0.0.1:%d" % free_port()
         os.makedirs(os.path.join(self.dir, "run"), mode=0o700)
         self.ini = os.path.join(self.dir, "%s.ini" % code)
         # A producer key pair the node accepts clues from (like the demo's).
@@ -127,8 +132,18 @@ endpoint = tcp://127.0.0.1:%(intake2)d
 ipc = ipc://%(dir)s/run/intake2.sock
 events = tcp://127.0.0.1:%(events2)d
 http = 127.0.0.1:%(http2)d
+[dispatch]
+events = %(devents)s
+http = 127.0.0.1:%(dhttp)d
+scan_seconds = 1
+%(dispatch)s
+[dispatch.2]
+events = %(devents2)s
+http = 127.0.0.1:%(dhttp2)d
 %(extra)s
-""" % dict(code=code, dir=self.dir, host=PG["SL_PG_HOST"], port=PG["SL_PG_PORT"],
+""" % dict(devents=self.dispatch_events, dhttp=self.dispatch_http_port,
+                devents2=self.dispatch2_events, dhttp2=self.dispatch2_http_port,
+                dispatch=dispatch_ini,code=code, dir=self.dir, host=PG["SL_PG_HOST"], port=PG["SL_PG_PORT"],
                 db=self.dbname, intake=self.intake, ipc=self.ipc, events=self.events,
                 http=self.http_port, intake2=self.intake2_port, http2=free_port(), events2=free_port(),
                 extra=extra_ini))
@@ -161,7 +176,29 @@ http = 127.0.0.1:%(http2)d
         if wait and daemon == "intake":
             sock = self.ipc if instance == 1 else "ipc://%s/run/intake2.sock" % self.dir
             wait_for("sl-intake to listen", lambda: self._serving(key, sock), timeout=60)
+        if wait and daemon == "dispatch":
+            port = self.dispatch_http_port if instance == 1 else self.dispatch2_http_port
+            wait_for("sl-dispatch to serve", lambda: self._healthy(key, port), timeout=60)
         return self.procs[key]
+
+    def _healthy(self, key, port):
+        p = self.procs[key]
+        if p.poll() is not None:
+            raise AssertionError("sl-%s exited %s; log:\n%s" % (key[0], p.returncode,
+                                                                 self.log(*key)))
+        try:
+            with urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port, timeout=2) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    def metric(self, port, name):
+        """The value of metric NAME (no labels) on the daemon's /metrics, or 0."""
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as r:
+            for line in r.read().decode().splitlines():
+                if line.startswith(name + " "):
+                    return float(line.split()[1])
+        return 0.0
 
     def _serving(self, key, endpoint):
         p = self.procs[key]
@@ -223,11 +260,17 @@ def clue(subject="平遥县某某煤业有限公司", division="140728", sector=
     return c
 
 
+BODY_FIELDS = {"ClueReport": "clue", "Receipt": "receipt", "Objection": "objection",
+               "Progress": "progress", "Feedback": "feedback", "Decision": "decision",
+               "Transfer": "transfer", "Escalation": "escalation"}
+
+
 def envelope(body=None, msg_id=None, producer="sltest"):
+    """An Envelope carrying BODY in the oneof field its message type names."""
     e = envelope_pb2.Envelope(msg_id=msg_id or str(uuid.uuid4()), producer=producer,
                               sent_at=int(time.time() * 1000))
     if body is not None:
-        e.clue.CopyFrom(body)
+        getattr(e, BODY_FIELDS[body.DESCRIPTOR.name]).CopyFrom(body)
     return e
 
 

@@ -1,0 +1,112 @@
+/* sl_transfer.h — transfers (交办) and transfer lists (交办清单) in the database.
+ *
+ * The home of all SQL on transfer and transfer_list (DESIGN.md rule 4).
+ * Forming a list claims the registered cases (FOR UPDATE SKIP LOCKED, under a
+ * transaction-scoped advisory lock so two dispatchers never form lists at
+ * once), numbers the list and each transfer's notice gap-free (counter rows
+ * locked until commit: a rollback gives the numbers back), computes the
+ * deadlines on the working-day calendar, moves each case to "transferred",
+ * appends the audit events and, for a child that runs its own node, writes
+ * the Transfer envelope to the outbox — all in one transaction. Answers
+ * (receipt, objection, progress, feedback) and decisions go through
+ * sl_transfer_apply inside sl-intake's batch transaction, decided by the
+ * state table of sl_transfer_fsm.h. */
+#ifndef SL_TRANSFER_H
+#define SL_TRANSFER_H
+
+#include "sl_calendar.h"
+#include "sl_codec.h"
+#include "sl_db.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Who acts, for the audit chain. Strings are borrowed; NULL counts as "". */
+typedef struct {
+    const char *key;           /* CURVE key, "ipc", "sl-dispatch", "slctl" */
+    const char *unit;          /* the unit or node acting */
+    const char *operator_name; /* the person, when an operator acted */
+    const char *msg_id;        /* the envelope it came from, if any */
+} sl_transfer_actor_t;
+
+/* What sl_transfer_form_list did. */
+typedef struct {
+    char list_no[64]; /* the new list's number, "" if none was formed */
+    int64_t list_id;  /* its id, 0 if none */
+    long items;       /* transfers issued */
+    bool busy;        /* another dispatcher holds the lock: nothing done */
+    bool already;     /* the round's list exists already: nothing done */
+} sl_transfer_formed_t;
+
+/* Forms one transfer list at node NODE at NOW_MS, in its own transaction: every
+ * registered case (up to 10000) becomes a transfer to its unit. ROUND_DATE is
+ * the scheduled round the list belongs to (one list per round), or -1 for a
+ * list on demand. WAIT: block on the formation lock (slctl) rather than give
+ * up (daemons). A list is formed only when there is at least one case. Returns
+ * 0 with OUT filled, -1 or SL_AGAIN (rolled back, logged). */
+int sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
+                          int32_t round_date, bool wait, const sl_transfer_actor_t *actor,
+                          sl_transfer_formed_t *out);
+
+/* The result of applying one answer or decision. */
+typedef struct {
+    char case_no[64];     /* the case concerned ("" if unknown) */
+    char ref[96];         /* the notice number; after an accepted objection the new one */
+    char state[16];       /* the transfer's state afterwards */
+    const char *topic;    /* the event to publish after commit, e.g. "transfer.received"; static */
+    sl_codec_error_t err; /* refused: code and text for the Ack */
+} sl_transfer_result_t;
+
+/* Applies ENV's receipt, objection, progress, feedback or decision (validated
+ * by sl_validate_answer) to the transfer it names, inside the caller's open
+ * transaction, at NOW_MS; SENDER is the envelope's sender for the audit.
+ * Answers must come from the transfer's unit, decisions from NODE
+ * (wrong_origin). Returns 0 (applied: the state, the case's status, the audit
+ * event, a new transfer after an accepted objection); SL_DECLINED with
+ * RES->err set (unknown_transfer, wrong_state:<state>, objection_window_closed,
+ * wrong_origin, missing_field/bad_field:to_unit, bad_field:at) when nothing
+ * was written; -1 or SL_AGAIN (roll back). */
+int sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
+                      const sl_pb_envelope_t *env, const char *sender, sl_transfer_result_t *res);
+
+/* One transfer as `slctl transfer list` prints it: notice_no, case_no,
+ * unit_code, state, transfer_date, objection_deadline, feedback_deadline,
+ * calendar_warning (8 strings, borrowed for the call). */
+typedef void(sl_transfer_row_cb)(void *arg, const char *const *cols);
+/* Calls CB for every transfer (of case CASE_NO if not NULL) in issue order.
+ * 0, -1 or SL_AGAIN. */
+int sl_transfer_list(sl_db_t *db, const char *case_no, sl_transfer_row_cb *cb, void *arg);
+
+/* One transfer with its case's facts, for display and the notice: columns
+ * notice_no, state, unit_code, unit_name, delivery, transfer_date,
+ * objection_deadline, feedback_deadline, calendar_warning, issued_at,
+ * receipt_date, received_at, receiver_name, objection_reason, suggested_unit,
+ * objected_at, decision, decision_reason, decided_at, progress_count,
+ * last_progress_at, fed_back_at, feedback, closed_at, list_no, replaces_no,
+ * replaced_by_no, announce_count, case_no, case_received_date, channel,
+ * subject_name, division_name, township, address, sector_zh, violations,
+ * violation_text, description, major_hazard, suspected_crime,
+ * suspected_dereliction, node_name, case_id. *RES has 0 rows if unknown.
+ * 0, -1 or SL_AGAIN; the caller PQclears. */
+int sl_transfer_fetch(sl_db_t *db, const char *notice_no, PGresult **res);
+
+/* The annex-3 notice of row 0 of an sl_transfer_fetch result, as HTML.
+ * OFFICE (NULL: "<node name>“百日攻坚”集中行动领导组办公室") and CONTACT
+ * (NULL: blank line to fill in) come from [dispatch]. New string. */
+char *sl_transfer_notice_html(const PGresult *r, const char *office, const char *contact);
+
+/* Transfers delivered by event and not yet received: stamps each as announced
+ * now (announced_at, announce_count) and calls CB with its notice number, in
+ * issue order. Its own statement (autocommit). Returns the count, or -1 /
+ * SL_AGAIN. */
+typedef void(sl_transfer_announce_cb)(void *arg, const char *notice_no);
+long sl_transfer_announce(sl_db_t *db, int64_t now_ms, sl_transfer_announce_cb *cb, void *arg);
+
+/* Recomputes the deadlines of open transfers that carry a calendar warning,
+ * on CAL (after a calendar import), in its own transaction; each change is
+ * audited ("deadlines_recomputed"). Returns the number changed, or -1 /
+ * SL_AGAIN. */
+long sl_transfer_recompute(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms,
+                           const sl_transfer_actor_t *actor);
+
+#endif

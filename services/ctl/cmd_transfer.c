@@ -1,0 +1,440 @@
+/* cmd_transfer.c — `slctl transfer …`: transfers as operators read and answer them.
+ *
+ * list and show read the database. The answers — receipt, objection,
+ * progress, feedback — and the issuing node's decision on an objection are
+ * envelopes sent through the node's intake, like a unit's own system would
+ * send them, so they are validated, applied, audited and acked the same way;
+ * the operator answers on the unit's behalf (from_unit defaults to the
+ * transfer's unit) and is named on the audit chain. */
+#include "slctl.h"
+
+#include "sl_audit.h"
+#include "sl_clock.h"
+#include "sl_codec.h"
+#include "sl_transfer.h"
+#include "sl_transfer_fsm.h"
+#include "sl_util.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char s_usage[] =
+    "usage: slctl transfer list [--case NO]\n"
+    "       slctl transfer show NOTICE_NO [--html]\n"
+    "       slctl transfer receipt NOTICE_NO [--receiver NAME] [--at ISO]\n"
+    "       slctl transfer objection NOTICE_NO --reason TEXT [--suggest UNIT]\n"
+    "       slctl transfer progress NOTICE_NO --text TEXT\n"
+    "       slctl transfer feedback NOTICE_NO --nature TEXT --leader NAME --leader-title TITLE\n"
+    "           [--signed-at ISO] [--suspended] [--closed-down] [--penalized] [--penalty-fen N]\n"
+    "           [--license-revoked] [--hazard-rectified] [--escalated] [--credit-punished]\n"
+    "           [--disciplined N] [--criminal N] [--interviews N] [--measures TEXT]\n"
+    "           [--result TEXT] [--rectified] [--rectify-by YYYY-MM-DD]\n"
+    "       slctl transfer decide NOTICE_NO (--accept [--to UNIT] | --reject) --reason TEXT\n"
+    "  answers and decisions also take: [--from UNIT] [--operator NAME] [--at ISO]\n"
+    "  [--msg-id ID] [--endpoint EP] [--timeout SECONDS]; from_unit defaults to the\n"
+    "  transfer's unit (decide: this node). They print status<TAB>case number<TAB>notice\n"
+    "  number<TAB>msg_id; exit 0 accepted or duplicate, 3 rejected (code on stderr), 4 no answer.\n"
+    "list prints: notice no, case no, unit, state, transfer date, objection deadline,\n"
+    "  feedback deadline, calendar warning (tab-separated, one transfer a line).\n";
+
+static void
+s_row(void *arg, const char *const *c)
+{
+    (void)arg;
+    printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
+}
+
+/* Prints the events of the case that concern notice ARG: its registration,
+ * and every event whose detail names the notice (or the notice it replaced). */
+static void
+s_event(void *arg, const sl_audit_event_t *ev, const char *prev_hash, const char *hash)
+{
+    (void)prev_hash;
+    (void)hash;
+    const char *notice = arg;
+    bool mine = strcmp(ev->kind, "registered") == 0;
+    if (!mine) {
+        /* details are ASCII-escaped JSON: compare the decoded strings */
+        json_t *o = json_loads(ev->detail, 0, NULL);
+        const char *n = o ? json_string_value(json_object_get(o, "notice_no")) : NULL;
+        const char *r = o ? json_string_value(json_object_get(o, "replaces")) : NULL;
+        mine = (n && strcmp(n, notice) == 0) || (r && strcmp(r, notice) == 0);
+        json_decref(o);
+    }
+    if (!mine)
+        return;
+    char at[40];
+    sl_time_format_iso(ev->at_ms, at, sizeof at);
+    printf("  %d\t%s\t%s\tkey=%s\tunit=%s\toperator=%s\tmsg_id=%s\t%s\n", ev->seq, at, ev->kind,
+           *ev->actor_key ? ev->actor_key : "-", *ev->actor_unit ? ev->actor_unit : "-",
+           *ev->operator ? ev->operator : "-", *ev->msg_id ? ev->msg_id : "-", ev->detail);
+}
+
+static PGresult *
+s_fetch(sl_ctl_t *ctl, const char *notice_no)
+{
+    sl_db_t *db = sl_ctl_db_current(ctl);
+    PGresult *r;
+    if (sl_transfer_fetch(db, notice_no, &r) != 0)
+        sl_ctl_die(SL_EXIT_FAIL, "could not read transfer %s: %s", notice_no, sl_db_error(db));
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        sl_ctl_die(SL_EXIT_FAIL, "no transfer %s", notice_no);
+    }
+    return r;
+}
+
+static int
+s_show(sl_ctl_t *ctl, int argc, char **argv)
+{
+    bool html = false;
+    static const struct option opts[] = {{"html", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (opt == 'h')
+            html = true;
+        else
+            return SL_EXIT_USAGE;
+    }
+    if (optind + 1 != argc)
+        sl_ctl_die(SL_EXIT_USAGE, "usage: slctl transfer show NOTICE_NO [--html]");
+    const char *no = argv[optind];
+    PGresult *r = s_fetch(ctl, no);
+    sl_config_t *cfg = sl_ctl_config(ctl);
+    if (html) {
+        char *text = sl_transfer_notice_html(r, sl_config_str(cfg, "dispatch", "office"),
+                                             sl_config_str(cfg, "dispatch", "contact"));
+        fputs(text, stdout);
+        free(text);
+        PQclear(r);
+        return SL_EXIT_OK;
+    }
+    static const struct {
+        const char *label, *col;
+    } fields[] = {
+        {"交办书编号", "notice_no"},
+        {"交办清单", "list_no"},
+        {"案件编号", "case_no"},
+        {"状态", "state"},
+        {"承办单位", "unit_name"},
+        {"承办单位编码", "unit_code"},
+        {"送达方式", "delivery"},
+        {"交办日期", "transfer_date"},
+        {"异议期限", "objection_deadline"},
+        {"反馈期限", "feedback_deadline"},
+        {"日历提示", "calendar_warning"},
+        {"签收日期", "receipt_date"},
+        {"签收人", "receiver_name"},
+        {"异议理由", "objection_reason"},
+        {"建议承办单位", "suggested_unit"},
+        {"决定", "decision"},
+        {"决定理由", "decision_reason"},
+        {"进展次数", "progress_count"},
+        {"反馈时间", "fed_back_at"},
+        {"办理结果", "feedback"},
+        {"关闭时间", "closed_at"},
+        {"原交办书", "replaces_no"},
+        {"改派后交办书", "replaced_by_no"},
+        {"通知次数", "announce_count"},
+    };
+    for (size_t i = 0; i < SL_ARRAY_LEN(fields); i++) {
+        const char *v = PQgetvalue(r, 0, PQfnumber(r, fields[i].col));
+        if (strcmp(fields[i].col, "state") == 0) {
+            int s = sl_transfer_state_parse(v);
+            printf("%s\t%s（%s）\n", fields[i].label, v,
+                   sl_transfer_state_zh((sl_transfer_state_t)(s < 0 ? SL_TS_COUNT : s)));
+            continue;
+        }
+        printf("%s\t%s\n", fields[i].label, v);
+    }
+    int64_t case_id = atoll(PQgetvalue(r, 0, PQfnumber(r, "case_id")));
+    PQclear(r);
+    printf("历史\n");
+    if (sl_audit_list(sl_ctl_db(ctl), case_id, s_event, (void *)no) < 0)
+        sl_ctl_die(SL_EXIT_FAIL, "could not read the history: %s", sl_db_error(sl_ctl_db(ctl)));
+    return SL_EXIT_OK;
+}
+
+/* --- answers --------------------------------------------------------------------- */
+
+enum {
+    O_FROM = 256,
+    O_OPERATOR,
+    O_AT,
+    O_MSG_ID,
+    O_ENDPOINT,
+    O_TIMEOUT,
+    O_RECEIVER,
+    O_REASON,
+    O_SUGGEST,
+    O_TEXT,
+    O_NATURE,
+    O_LEADER,
+    O_LEADER_TITLE,
+    O_SIGNED_AT,
+    O_SUSPENDED,
+    O_CLOSED_DOWN,
+    O_PENALIZED,
+    O_PENALTY_FEN,
+    O_LICENSE,
+    O_HAZARD,
+    O_ESCALATED,
+    O_CREDIT,
+    O_DISCIPLINED,
+    O_CRIMINAL,
+    O_INTERVIEWS,
+    O_MEASURES,
+    O_RESULT,
+    O_RECTIFIED,
+    O_RECTIFY_BY,
+    O_ACCEPT,
+    O_REJECT,
+    O_TO
+};
+
+static int64_t
+s_time(const char *s, const char *flag)
+{
+    int64_t ms;
+    if (sl_time_parse_iso(s, &ms) != 0)
+        sl_ctl_die(SL_EXIT_USAGE, "%s takes an ISO 8601 time, e.g. 2022-01-28T10:00:00+08:00",
+                   flag);
+    return ms;
+}
+
+static long long
+s_number(const char *s, const char *flag, long long max)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (*end || end == s || v < 0 || v > max)
+        sl_ctl_die(SL_EXIT_USAGE, "%s takes a number from 0 to %lld", flag, max);
+    return v;
+}
+
+static int32_t
+s_count(const char *s, const char *flag)
+{
+    return (int32_t)s_number(s, flag, 1000000);
+}
+
+static int
+s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"from", required_argument, NULL, O_FROM},
+        {"operator", required_argument, NULL, O_OPERATOR},
+        {"at", required_argument, NULL, O_AT},
+        {"msg-id", required_argument, NULL, O_MSG_ID},
+        {"endpoint", required_argument, NULL, O_ENDPOINT},
+        {"timeout", required_argument, NULL, O_TIMEOUT},
+        {"receiver", required_argument, NULL, O_RECEIVER},
+        {"reason", required_argument, NULL, O_REASON},
+        {"suggest", required_argument, NULL, O_SUGGEST},
+        {"text", required_argument, NULL, O_TEXT},
+        {"nature", required_argument, NULL, O_NATURE},
+        {"leader", required_argument, NULL, O_LEADER},
+        {"leader-title", required_argument, NULL, O_LEADER_TITLE},
+        {"signed-at", required_argument, NULL, O_SIGNED_AT},
+        {"suspended", no_argument, NULL, O_SUSPENDED},
+        {"closed-down", no_argument, NULL, O_CLOSED_DOWN},
+        {"penalized", no_argument, NULL, O_PENALIZED},
+        {"penalty-fen", required_argument, NULL, O_PENALTY_FEN},
+        {"license-revoked", no_argument, NULL, O_LICENSE},
+        {"hazard-rectified", no_argument, NULL, O_HAZARD},
+        {"escalated", no_argument, NULL, O_ESCALATED},
+        {"credit-punished", no_argument, NULL, O_CREDIT},
+        {"disciplined", required_argument, NULL, O_DISCIPLINED},
+        {"criminal", required_argument, NULL, O_CRIMINAL},
+        {"interviews", required_argument, NULL, O_INTERVIEWS},
+        {"measures", required_argument, NULL, O_MEASURES},
+        {"result", required_argument, NULL, O_RESULT},
+        {"rectified", no_argument, NULL, O_RECTIFIED},
+        {"rectify-by", required_argument, NULL, O_RECTIFY_BY},
+        {"accept", no_argument, NULL, O_ACCEPT},
+        {"reject", no_argument, NULL, O_REJECT},
+        {"to", required_argument, NULL, O_TO},
+        {NULL, 0, NULL, 0},
+    };
+    const char *from = NULL, *operator_name = NULL, *msg_id = NULL, *endpoint = NULL;
+    const char *receiver = NULL, *reason = NULL, *suggest = NULL, *text = NULL, *to = NULL;
+    double timeout = 10;
+    int64_t at = sl_now_ms(), signed_at = 0;
+    int accept = -1;
+    sl_pb_feedback_t fb = SAFELOOP__V1__FEEDBACK__INIT;
+    sl_pb_sign_off_t so = SAFELOOP__V1__SIGN_OFF__INIT;
+    bool has_leader = false;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        // clang-format off
+        switch (opt) {
+        case O_FROM: from = optarg; break;
+        case O_OPERATOR: operator_name = optarg; break;
+        case O_AT: at = s_time(optarg, "--at"); break;
+        case O_MSG_ID: msg_id = optarg; break;
+        case O_ENDPOINT: endpoint = optarg; break;
+        case O_TIMEOUT: timeout = atof(optarg); break;
+        case O_RECEIVER: receiver = optarg; break;
+        case O_REASON: reason = optarg; break;
+        case O_SUGGEST: suggest = optarg; break;
+        case O_TEXT: text = optarg; break;
+        case O_NATURE: fb.violation_nature = optarg; break;
+        case O_LEADER: so.leader_name = optarg; has_leader = true; break;
+        case O_LEADER_TITLE: so.leader_title = optarg; has_leader = true; break;
+        case O_SIGNED_AT: signed_at = s_time(optarg, "--signed-at"); break;
+        case O_SUSPENDED: fb.production_suspended = true; break;
+        case O_CLOSED_DOWN: fb.closed_down = true; break;
+        case O_PENALIZED: fb.penalized = true; break;
+        case O_PENALTY_FEN: fb.penalty_fen = s_number(optarg, "--penalty-fen", 1000000000000000LL); break;
+        case O_LICENSE: fb.license_revoked = true; break;
+        case O_HAZARD: fb.major_hazard_rectified = true; break;
+        case O_ESCALATED: fb.escalated_verification = true; break;
+        case O_CREDIT: fb.credit_punished = true; break;
+        case O_DISCIPLINED: fb.disciplined_count = s_count(optarg, "--disciplined"); break;
+        case O_CRIMINAL: fb.criminal_count = s_count(optarg, "--criminal"); break;
+        case O_INTERVIEWS: fb.interviews = s_count(optarg, "--interviews"); break;
+        case O_MEASURES: fb.measures = optarg; break;
+        case O_RESULT: fb.result_text = optarg; break;
+        case O_RECTIFIED: fb.rectified = true; break;
+        case O_RECTIFY_BY: fb.rectify_by = optarg; break;
+        case O_ACCEPT: accept = 1; break;
+        case O_REJECT: accept = 0; break;
+        case O_TO: to = optarg; break;
+        default:
+            fputs(s_usage, stderr);
+            return SL_EXIT_USAGE;
+        }
+        // clang-format on
+    }
+    if (optind + 1 != argc) {
+        fputs(s_usage, stderr);
+        return SL_EXIT_USAGE;
+    }
+    bool decide = strcmp(kind, "decide") == 0;
+    if (decide && accept < 0)
+        sl_ctl_die(SL_EXIT_USAGE, "transfer decide needs --accept or --reject");
+    char *notice = argv[optind];
+    if (!operator_name) {
+        struct passwd *pw = getpwuid(getuid());
+        operator_name = pw ? pw->pw_name : "unknown";
+    }
+    char unit[64] = "";
+    if (from) {
+        snprintf(unit, sizeof unit, "%s", from);
+    } else if (decide) {
+        snprintf(unit, sizeof unit, "%s", sl_config_node(sl_ctl_config(ctl)));
+    } else {
+        /* on the unit's behalf: the transfer's unit, if the node knows the notice */
+        sl_db_t *db = sl_ctl_db_current(ctl);
+        PGresult *r;
+        if (sl_transfer_fetch(db, notice, &r) == 0) {
+            if (PQntuples(r) > 0)
+                snprintf(unit, sizeof unit, "%s", PQgetvalue(r, 0, PQfnumber(r, "unit_code")));
+            PQclear(r);
+        }
+        if (!unit[0])
+            snprintf(unit, sizeof unit, "%s", "-"); /* intake answers unknown_transfer */
+    }
+    char id[37];
+    if (!msg_id) {
+        sl_uuid(id);
+        msg_id = id;
+    }
+    sl_pb_envelope_t env = SL_PB_ENVELOPE_INIT;
+    env.msg_id = (char *)msg_id;
+    env.producer = "slctl";
+    env.sent_at = sl_now_ms();
+    sl_pb_receipt_t rc_ = SAFELOOP__V1__RECEIPT__INIT;
+    sl_pb_objection_t ob = SAFELOOP__V1__OBJECTION__INIT;
+    sl_pb_progress_t pr = SAFELOOP__V1__PROGRESS__INIT;
+    sl_pb_decision_t dc = SAFELOOP__V1__DECISION__INIT;
+#define S_FILL(m)                                                                                  \
+    do {                                                                                           \
+        (m).notice_no = notice;                                                                    \
+        (m).from_unit = unit;                                                                      \
+        (m).operator_ = (char *)operator_name;                                                     \
+        (m).at = at;                                                                               \
+    } while (0)
+    if (strcmp(kind, "receipt") == 0) {
+        S_FILL(rc_);
+        rc_.receiver_name = (char *)(receiver ? receiver : "");
+        env.body_case = SAFELOOP__V1__ENVELOPE__BODY_RECEIPT;
+        env.receipt = &rc_;
+    } else if (strcmp(kind, "objection") == 0) {
+        S_FILL(ob);
+        ob.reason = (char *)(reason ? reason : "");
+        ob.suggested_unit = (char *)(suggest ? suggest : "");
+        env.body_case = SAFELOOP__V1__ENVELOPE__BODY_OBJECTION;
+        env.objection = &ob;
+    } else if (strcmp(kind, "progress") == 0) {
+        S_FILL(pr);
+        pr.text = (char *)(text ? text : "");
+        env.body_case = SAFELOOP__V1__ENVELOPE__BODY_PROGRESS;
+        env.progress = &pr;
+    } else if (strcmp(kind, "feedback") == 0) {
+        S_FILL(fb);
+        if (has_leader) {
+            so.signed_at = signed_at ? signed_at : at;
+            fb.sign_off = &so;
+        }
+        env.body_case = SAFELOOP__V1__ENVELOPE__BODY_FEEDBACK;
+        env.feedback = &fb;
+    } else {
+        S_FILL(dc);
+        dc.kind = accept ? SAFELOOP__V1__DECISION__KIND__OBJECTION_ACCEPT
+                         : SAFELOOP__V1__DECISION__KIND__OBJECTION_REJECT;
+        dc.reason = (char *)(reason ? reason : "");
+        dc.to_unit = (char *)(to ? to : "");
+        env.body_case = SAFELOOP__V1__ENVELOPE__BODY_DECISION;
+        env.decision = &dc;
+    }
+#undef S_FILL
+    size_t len;
+    uint8_t *bytes = sl_codec_encode_envelope(&env, &len);
+    int rc = sl_ctl_send(ctl, endpoint, bytes, len, msg_id, timeout);
+    free(bytes);
+    return rc;
+}
+
+int
+sl_ctl_transfer(sl_ctl_t *ctl, int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(s_usage, stderr);
+        return SL_EXIT_USAGE;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "list") == 0) {
+        const char *case_no = NULL;
+        static const struct option opts[] = {{"case", required_argument, NULL, 'c'},
+                                             {NULL, 0, NULL, 0}};
+        int opt;
+        while ((opt = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+            if (opt == 'c')
+                case_no = optarg;
+            else
+                return SL_EXIT_USAGE;
+        }
+        sl_db_t *db = sl_ctl_db_current(ctl);
+        if (sl_transfer_list(db, case_no, s_row, NULL) != 0)
+            sl_ctl_die(SL_EXIT_FAIL, "could not list transfers: %s", sl_db_error(db));
+        return SL_EXIT_OK;
+    }
+    if (strcmp(sub, "show") == 0)
+        return s_show(ctl, argc - 1, argv + 1);
+    static const char *const answers[] = {"receipt", "objection", "progress", "feedback", "decide"};
+    for (size_t i = 0; i < SL_ARRAY_LEN(answers); i++)
+        if (strcmp(sub, answers[i]) == 0)
+            return s_answer(ctl, sub, argc - 1, argv + 1);
+    if (strcmp(sub, "--help") == 0 || strcmp(sub, "help") == 0) {
+        fputs(s_usage, stdout);
+        return SL_EXIT_OK;
+    }
+    fputs(s_usage, stderr);
+    sl_ctl_die(SL_EXIT_USAGE, "unknown transfer command \"%s\"", sub);
+}

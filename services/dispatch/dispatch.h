@@ -1,0 +1,28 @@
+/* dispatch.h — sl-dispatch, the node's handling work that time starts (DESIGN.md "One node").
+ *
+ * On every scan ([dispatch] scan_seconds): picks up a newly imported calendar
+ * (and recomputes deadlines that carried a calendar warning), forms the
+ * transfer list when its round is due ([dispatch] start_date, interval_days,
+ * time_of_day; interval 0: whenever registered cases wait), and announces each
+ * transfer to a unit that has not yet signed for it as a `transfer.issued`
+ * event on [dispatch] events. Several instances may run on one database. */
+#ifndef SL_DISPATCH_H
+#define SL_DISPATCH_H
+
+#include "sl_config.h"
+
+#include <uv.h>
+
+typedef struct sl_dispatch sl_dispatch_t;
+
+/* Connects to the database (waiting up to a minute), checks the schema and
+ * the node row, binds the events socket and the HTTP port, and starts the scan
+ * timer (the first scan runs at once). NULL on failure (logged). */
+sl_dispatch_t *sl_dispatch_new(const sl_config_t *cfg, uv_loop_t *loop);
+/* Stops the timer and frees everything; accepts *p == NULL. */
+void sl_dispatch_destroy(sl_dispatch_t **p);
+/* Stops scanning; a scan runs to its end inside one loop callback, so nothing
+ * is in flight afterwards: calls DONE(ARG) at once. */
+void sl_dispatch_drain(sl_dispatch_t *d, void (*done)(void *), void *arg);
+
+#endif
