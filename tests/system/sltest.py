@@ -106,10 +106,18 @@ class Node:
         self.producer_dir = os.path.join(self.dir, "producer")
         subprocess.run([os.path.join(SL_BIN, "slctl"), "keys", "gen", "--curve-only", "--dir",
                         self.producer_dir], check=True, capture_output=True)
+        # And a department's system that answers the lead department's transfers.
+        self.dept_dir = os.path.join(self.dir, "dept")
+        subprocess.run([os.path.join(SL_BIN, "slctl"), "keys", "gen", "--curve-only", "--dir",
+                        self.dept_dir], check=True, capture_output=True)
         extra_ini = """[producer.demo]
 public_key = %s/curve.pub
 may_send = clue
-""" % self.producer_dir + extra_ini
+[producer.emergency]
+public_key = %s/curve.pub
+unit = %s:emergency
+may_send = receipt, objection, progress, feedback, report
+""" % (self.producer_dir, self.dept_dir, code) + extra_ini
         with open(self.ini, "w") as f:
             f.write("""[node]
 code = %(code)s

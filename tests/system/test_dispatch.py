@@ -199,8 +199,8 @@ def objections(node):
             "（煤）移〔2022〕999号", "--from", "140728:emergency")
     refused(node, "answer from another unit", "wrong_origin", "receipt", n4, "--from",
             "140728:police")
-    # a producer over the wire: REQ client, Receipt body
-    c = sltest.Client(node.intake)
+    # the department's own system over the wire (CURVE, its unit's key): Receipt body
+    c = sltest.Client(node.intake, node=node, keydir=node.dept_dir)
     rc = handling_pb2.Receipt(notice_no=n4, from_unit="140728:emergency",
                               at=1644282000000)
     e = envelope(rc)
@@ -213,6 +213,16 @@ def objections(node):
     a3 = c.send(envelope(rc))
     check("a second receipt is a typed refusal", a3.status == ACK.REJECTED and
           a3.error_code == "wrong_state:received", str(a3))
+    # the emergency department's key, answering a transfer addressed to the police
+    fb = handling_pb2.Feedback(notice_no=new, from_unit="140728:emergency",
+                               violation_nature="x", at=1644282000000)
+    fb.sign_off.leader_name, fb.sign_off.leader_title, fb.sign_off.signed_at = "甲", "局长", 1
+    state_before = node.sql("SELECT state FROM transfer WHERE notice_no = '%s'" % new)
+    a4 = c.send(envelope(fb))
+    check("a producer's feedback for another unit's transfer: wrong_origin",
+          a4.status == ACK.REJECTED and a4.error_code == "wrong_origin", str(a4))
+    check("... and nothing changed", node.sql(
+        "SELECT state FROM transfer WHERE notice_no = '%s'" % new) == state_before)
     c.close()
     node.stop("intake")
     node.start("intake", env=env_at(T0))
@@ -222,7 +232,7 @@ def two_dispatchers(node):
     node.stop("dispatch")
     node.start("dispatch", env=env_at(T0))
     node.start("dispatch", 2, env=env_at(T0))
-    c = sltest.Client(node.intake)
+    c = sltest.Client(node.intake, node=node)
     cases = [c.send(envelope(clue(subject="并发测试煤矿%d号" % i))).case_no for i in range(12)]
     c.close()
     for cn in cases:
@@ -230,7 +240,7 @@ def two_dispatchers(node):
     node.stop("dispatch", 2)
     node.stop("dispatch")
     # slctl dispatch now, twice at once, without a daemon
-    c = sltest.Client(node.intake)
+    c = sltest.Client(node.intake, node=node)
     more = [c.send(envelope(clue(subject="手动交办煤矿%d号" % i))).case_no for i in range(5)]
     c.close()
     cmd = [os.path.join(sltest.SL_BIN, "slctl"), "-c", node.ini, "dispatch", "now"]
