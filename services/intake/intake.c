@@ -557,6 +557,8 @@ s_batch(sl_intake_t *in)
     int rc = s_apply(in, items, n, now);
     if (rc == -1 && strcmp(sl_db_sqlstate(in->db), "23505") == 0)
         rc = s_apply(in, items, n, now); /* a msg_id stored meanwhile: now a duplicate */
+    if (rc == SL_AGAIN)
+        n = 0; /* connection lost: the whole batch stays queued, unanswered */
     if (rc == -1) {
         /* One bad apple: apply each envelope on its own. */
         for (size_t i = 0; i < n; i++) {
