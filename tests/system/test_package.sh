@@ -81,7 +81,7 @@ for f in ./usr/bin/sl-intake ./usr/bin/slctl \
   ./lib/systemd/system/sl-dispatch@.service ./lib/systemd/system/sl-deadline@.service \
   ./lib/systemd/system/sl-publish@.service ./lib/systemd/system/sl-appraise@.service \
   ./lib/systemd/system/safeloop@.target \
-  ./usr/share/doc/safeloop/README.md \
+  ./usr/share/doc/safeloop/operator-guide.md ./usr/share/doc/safeloop/README.md \
   ./usr/share/doc/safeloop/examples/example-node.ini ./usr/share/doc/safeloop/examples/county-node.ini; do
   sl_check "contains $f" grep -qx "$f" <<<"$contents"
 done
