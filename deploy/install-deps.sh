@@ -13,6 +13,7 @@ PKGS=(
   libxlsxwriter-dev libsystemd-dev libcmocka-dev tzdata
   python3 python3-zmq python3-protobuf protobuf-compiler
   prometheus chromium
+  systemd binutils
 )
 
 missing=()

@@ -94,7 +94,8 @@ class Node:
         self.intake = "tcp://127.0.0.1:%d" % self.intake_port
         self.ipc = "ipc://%s/run/intake.sock" % self.dir
         self.events = "tcp://127.0.0.1:%d" % self.events_port
-        self.intake2_port = free_port()  # [intake.2]: a second instance
+        self.intake2_port = free_port()   # [intake.2], for --instance 2
+        self.http2_port = free_port()
         self.intake2 = "tcp://127.0.0.1:%d" % self.intake2_port
         self.dispatch_http_port = free_port()
         self.dispatch_events = "tcp://127.0.0.1:%d" % free_port()
@@ -153,8 +154,8 @@ http = 127.0.0.1:%(dhttp2)d
                 devents2=self.dispatch2_events, dhttp2=self.dispatch2_http_port,
                 dispatch=dispatch_ini,code=code, dir=self.dir, host=PG["SL_PG_HOST"], port=PG["SL_PG_PORT"],
                 db=self.dbname, intake=self.intake, ipc=self.ipc, events=self.events,
-                http=self.http_port, intake2=self.intake2_port, http2=free_port(), events2=free_port(),
-                extra=extra_ini))
+                http=self.http_port, intake2=self.intake2_port, http2=self.http2_port,
+                events2=free_port(), extra=extra_ini))
         self.slctl("keys", "gen")
         self.slctl("migrate")
 
@@ -478,3 +479,67 @@ def check(name, cond, detail=""):
     if not cond:
         raise AssertionError("%s %s" % (name, detail))
     print("ok -", name)
+
+
+class HAProducer:
+    """A producer that keeps a window of envelopes in flight on one DEALER
+    connected to every endpoint it knows (ZMQ_IMMEDIATE: only to intakes that
+    are up), and resends an envelope, same bytes, when its ack is late. This
+    is the client side of high availability: two intakes, either may die.
+
+    Call pump() until done(); acks maps msg_id -> Ack, retries counts resends."""
+
+    def __init__(self, endpoints, envelopes, window=50, resend_after=2.0, node=None):
+        self.sock = zmq.Context.instance().socket(zmq.DEALER)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.setsockopt(zmq.IMMEDIATE, 1)
+        if node is not None:
+            curve(self.sock, node)
+        for e in endpoints:
+            self.sock.connect(e)
+        self.todo = [(e.msg_id, e.SerializeToString()) for e in envelopes]
+        self.todo.reverse()
+        self.sent = len(self.todo)
+        self.inflight = {}          # msg_id -> (bytes, sent at)
+        self.acks = {}              # msg_id -> first Ack that settled it
+        self.answers = {}           # msg_id -> every Ack received
+        self.retries = 0
+        self.window = window
+        self.resend_after = resend_after
+
+    def _send(self, msg_id, data):
+        try:
+            self.sock.send_multipart([b"", data], zmq.NOBLOCK)
+        except zmq.Again:
+            pass  # no intake up: it counts as sent and is resent when late
+        self.inflight[msg_id] = (data, time.time())
+
+    def pump(self, wait_ms=20):
+        """Sends up to the window, resends late ones, reads acks."""
+        now = time.time()
+        for msg_id, (data, at) in list(self.inflight.items()):
+            if now - at > self.resend_after:
+                self.retries += 1
+                self._send(msg_id, data)
+        while self.todo and len(self.inflight) < self.window:
+            self._send(*self.todo.pop())
+        if self.sock.poll(wait_ms, zmq.POLLIN):
+            while True:
+                try:
+                    frames = self.sock.recv_multipart(zmq.NOBLOCK)
+                except zmq.Again:
+                    break
+                ack = envelope_pb2.Ack()
+                ack.ParseFromString(frames[-1])
+                self.answers.setdefault(ack.msg_id, []).append(ack)
+                if ack.status == envelope_pb2.Ack.REJECTED and ack.error_code == "internal":
+                    continue  # "resend later": it stays in flight
+                if ack.msg_id in self.inflight:
+                    del self.inflight[ack.msg_id]
+                    self.acks[ack.msg_id] = ack
+
+    def done(self):
+        return not self.todo and not self.inflight
+
+    def close(self):
+        self.sock.close()
