@@ -42,7 +42,7 @@ def main():
         node.start(instance=1, env=NOW)
         node.start(instance=2, env=NOW)
         for inst, ep in ((1, node.intake), (2, node.intake2)):
-            c = sltest.Client(ep)
+            c = sltest.Client(ep, node=node)
             a = c.send(envelope(clue(subject="探针公司%d" % inst)))
             c.close()
             check("instance %d serves on its own endpoint %s" % (inst, ep),
@@ -114,7 +114,7 @@ def main():
 
         sltest.wait_for("the restarted instance 2 to be healthy",
                         lambda: healthy(node.http2_port), timeout=30)
-        c = sltest.Client(node.intake2)
+        c = sltest.Client(node.intake2, node=node)
         a = c.send(envelope(clue(subject="重启后探针公司")))
         c.close()
         check("the restarted instance serves", a.status == ACK.ACCEPTED, str(a))

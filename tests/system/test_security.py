@@ -47,7 +47,7 @@ public_key = %(kd)s/c728/curve.pub
 [child.140781]
 endpoint = tcp://127.0.0.1:9
 public_key = %(kd)s/c781/curve.pub
-[producer.emergency]
+[producer.ems-system]
 public_key = %(kd)s/emerg/curve.pub
 unit = 140700:emergency
 may_send = receipt, progress, feedback
