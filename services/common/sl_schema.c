@@ -136,6 +136,32 @@ s_apply(sl_db_t *db, const sl_schema_file_t *m)
     return rc;
 }
 
+/* True if migration V is recorded as applied. */
+static bool
+s_applied(sl_db_t *db, int v)
+{
+    char vs[16];
+    snprintf(vs, sizeof vs, "%d", v);
+    const char *p[] = {vs};
+    PGresult *r;
+    if (sl_db_exec(db, &r, "SELECT 1 FROM schema_migrations WHERE version = $1::int", 1, p) != 0)
+        return false;
+    bool yes = PQntuples(r) > 0;
+    PQclear(r);
+    return yes;
+}
+
+/* Known migrations not recorded in the database. */
+static int
+s_missing(sl_db_t *db)
+{
+    int missing = 0;
+    for (int v = 1; v <= sl_schema_latest(); v++)
+        if (s_migration(v) && !s_applied(db, v))
+            missing++;
+    return missing;
+}
+
 int
 sl_schema_version(sl_db_t *db)
 {
@@ -175,13 +201,12 @@ sl_schema_migrate(sl_db_t *db, bool verbose)
                              "upgrade safeloop", current, latest);
         rc = -1;
     }
-    for (int v = current + 1; rc == 0 && current >= 0 && v <= latest; v++) {
+    /* Every known migration not yet recorded, in order (numbers may have gaps
+     * while branches are merged; each is applied once). */
+    for (int v = 1; rc == 0 && current >= 0 && v <= latest; v++) {
         const sl_schema_file_t *m = s_migration(v);
-        if (!m) {
-            sl_log(SL_LOG_ERROR, "migration %03d is missing from schema/", v);
-            rc = -1;
-            break;
-        }
+        if (!m || s_applied(db, v))
+            continue;
         char vs[16];
         snprintf(vs, sizeof vs, "%d", v);
         const char *params[] = {vs, m->name};
@@ -210,9 +235,11 @@ sl_schema_check(sl_db_t *db, const char *config_path)
         sl_log(SL_LOG_ERROR, "could not read the schema version: %s", sl_db_error(db));
         return -1;
     }
-    if (v < latest) {
-        sl_log(SL_LOG_ERROR, "database schema is at version %d, this build needs %d: "
-                             "run `slctl -c %s migrate`", v, latest, config_path ? config_path : "NODE.ini");
+    int missing = v <= latest ? s_missing(db) : 0;
+    if (v < latest || missing > 0) {
+        sl_log(SL_LOG_ERROR, "database schema is at version %d with %d migration(s) of this "
+                             "build (%d) missing: run `slctl -c %s migrate`", v, missing, latest,
+               config_path ? config_path : "NODE.ini");
         return -1;
     }
     if (v > latest) {
