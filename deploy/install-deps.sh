@@ -12,7 +12,7 @@ PKGS=(
   libmicrohttpd-dev libinih-dev libjansson-dev libsodium-dev
   libxlsxwriter-dev libsystemd-dev libcmocka-dev tzdata
   python3 python3-zmq python3-protobuf protobuf-compiler
-  prometheus chromium
+  prometheus chromium fonts-wqy-microhei
   systemd binutils
 )
 

@@ -160,6 +160,7 @@ EOT
     echo "SL_${code}_PUBLIC=$keys/curve.pub"
     echo "SL_${code}_INTAKE=tcp://127.0.0.1:$(port "$code" 0)"
     echo "SL_${code}_IPC=ipc://$run/intake.sock"
+    echo "SL_${code}_STATUS=http://127.0.0.1:$(port "$code" "${HTTP_OFF[intake]}")/status"
     for d in "${DAEMONS[@]}"; do
       [ -x "$bin/sl-$d" ] || continue
       D=${d^^}

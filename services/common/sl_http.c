@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #define SL_HTTP_TEXT "text/plain; charset=utf-8"
 
@@ -199,10 +201,13 @@ sl_http_start(sl_http_t *h)
     if (h->ipv6)
         flags |= MHD_USE_IPv6;
     uint16_t port = (uint16_t)h->port;
-    h->mhd = MHD_start_daemon(flags, port, NULL, NULL, s_on_request, h, MHD_OPTION_SOCK_ADDR,
+    /* Two threads: a handler may ask a sibling daemon's (or its own
+     * daemon's) /healthz, as the status page does, without blocking itself. */
+    h->mhd = MHD_start_daemon(flags, port, NULL, NULL, s_on_request, h,
+                              MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
                               (struct sockaddr *)&h->addr, MHD_OPTION_CONNECTION_TIMEOUT,
                               (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-                              MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL, MHD_OPTION_END);
+                              MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2, MHD_OPTION_END);
     if (!h->mhd) {
         sl_log(SL_LOG_ERROR, "could not start http server on %s port %d", h->address, h->port);
         return -1;
@@ -218,4 +223,46 @@ int
 sl_http_port(const sl_http_t *h)
 {
     return h->mhd ? h->port : 0;
+}
+
+int
+sl_http_get(const char *host, int port, const char *path, int timeout_ms, sl_buf_t *body)
+{
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+        return -1;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    int status = -1;
+    sl_buf_t resp;
+    sl_buf_init(&resp);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+        goto done;
+    char req[512];
+    int n = snprintf(req, sizeof req,
+                     "GET %s HTTP/1.0\r\nHost: %s:%d\r\nConnection: close\r\n\r\n", path,
+                     host, port);
+    if (n <= 0 || n >= (int)sizeof req || write(fd, req, (size_t)n) != n)
+        goto done;
+    char chunk[4096];
+    ssize_t got;
+    while ((got = read(fd, chunk, sizeof chunk)) > 0 && resp.len < 16 * 1024 * 1024)
+        sl_buf_append(&resp, chunk, (size_t)got);
+    if (resp.len < 12 || strncmp(resp.data, "HTTP/1.", 7) != 0)
+        goto done;
+    status = atoi(resp.data + 9);
+    const char *sep = strstr(resp.data, "\r\n\r\n");
+    if (body && sep)
+        sl_buf_append(body, sep + 4, resp.len - (size_t)(sep + 4 - resp.data));
+done:
+    close(fd);
+    sl_buf_free(&resp);
+    return status;
 }

@@ -46,4 +46,10 @@ const char *sl_http_req_path(const sl_http_req_t *req);
 /* A query-string argument, or NULL; borrowed, valid during the callback. */
 const char *sl_http_req_arg(const sl_http_req_t *req, const char *name);
 
+/* A blocking GET of http://HOST:PORT/PATH with a TIMEOUT_MS budget, for
+ * probing other daemons' /healthz and /metrics (slctl status, the status page).
+ * Returns the HTTP status (e.g. 200, 503) and appends the body to BODY (may be
+ * NULL), or -1 if nothing answered in time. */
+int sl_http_get(const char *host, int port, const char *path, int timeout_ms, sl_buf_t *body);
+
 #endif

@@ -47,6 +47,10 @@ static const s_command_t s_commands[] = {
      "                                 (slctl transfer help: every flag)"},
     {"dispatch", sl_ctl_dispatch,
      "dispatch now [--operator NAME]   form a transfer list of the registered cases at once"},
+    {"status", sl_ctl_status,
+     "status [--json] [--watch SECONDS] [--no-probe]\n"
+     "                                 queue health: daemons, links, dead letters, overdue, calendar;\n"
+     "                                 exit 0 all well, 1 warnings, 2 needs a person"},
     {"audit", sl_ctl_audit,
      "audit verify                     check every case's audit chain; exit 1 naming each break"},
 };

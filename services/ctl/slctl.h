@@ -42,6 +42,7 @@ int sl_ctl_calendar(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_audit(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_submit(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_case(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_status(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_transfer(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_dispatch(sl_ctl_t *ctl, int argc, char **argv);
 

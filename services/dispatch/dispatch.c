@@ -13,6 +13,7 @@
 #include "sl_clock.h"
 #include "sl_codec.h"
 #include "sl_db.h"
+#include "sl_heartbeat.h"
 #include "sl_http.h"
 #include "sl_log.h"
 #include "sl_metrics.h"
@@ -45,6 +46,7 @@ struct sl_dispatch {
     int time_of_day;              /* minutes after midnight */
     const char *office, *contact; /* for the notices (config, borrowed) */
     atomic_bool db_up;            /* for /healthz (read on the HTTP thread) */
+    sl_heartbeat_t *heartbeat;    /* this instance's row in daemon_state */
     sl_counter_t *m_scans, *m_lists, *m_issued, *m_announced, *m_recomputed, *m_errors;
     sl_gauge_t *m_db_up;
 };
@@ -248,6 +250,10 @@ sl_dispatch_new(const sl_config_t *cfg, uv_loop_t *loop)
         goto fail;
     if (s_http(d) != 0)
         goto fail;
+    d->heartbeat = sl_heartbeat_new(loop, d->db, "dispatch", inst,
+                                    sl_config_int(cfg, "dispatch", "http") > 0
+                                        ? sl_config_str(cfg, "dispatch", "http")
+                                        : NULL);
     uint64_t every = (uint64_t)sl_config_int(cfg, "dispatch", "scan_seconds") * 1000;
     uv_timer_start(&d->scan, s_scan, 0, every);
     char start[11];
@@ -281,6 +287,7 @@ sl_dispatch_destroy(sl_dispatch_t **p)
         return;
     sl_dispatch_t *d = *p;
     sl_http_destroy(&d->http);
+    sl_heartbeat_destroy(&d->heartbeat);
     sl_events_destroy(&d->events);
     uv_close((uv_handle_t *)&d->scan, s_closed);
     /* the handle is embedded: run the loop once so its close completes */

@@ -17,6 +17,7 @@
 #include "sl_clock.h"
 #include "sl_codec.h"
 #include "sl_db.h"
+#include "sl_heartbeat.h"
 #include "sl_http.h"
 #include "sl_inbox.h"
 #include "sl_log.h"
@@ -27,11 +28,13 @@
 #include "sl_seal.h"
 #include "sl_transfer.h"
 #include "sl_sector.h"
+#include "sl_status.h"
 #include "sl_unit.h"
 #include "sl_util.h"
 #include "sl_validate.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -104,6 +107,9 @@ struct sl_intake {
     void (*drained)(void *);    /* called once the queue is empty while draining */
     void *drained_arg;
     atomic_bool db_up;          /* for /healthz (read on the HTTP thread) */
+    pthread_mutex_t status_lock; /* the status page's connection, on the HTTP thread */
+    sl_db_t *status_db;
+    sl_heartbeat_t *heartbeat;  /* this instance's row in daemon_state */
     char sqlstate[6];           /* of the last batch that failed (ROLLBACK clears the db's) */
     char sqlerror[512];         /* its error text */
     /* metrics */
@@ -801,6 +807,46 @@ s_connect_db(sl_intake_t *in)
     return -1;
 }
 
+/* The status figures, gathered on the HTTP thread with a connection of its
+ * own (the loop's connection belongs to the batches). */
+static json_t *
+s_status(sl_intake_t *in)
+{
+    pthread_mutex_lock(&in->status_lock);
+    if (!in->status_db)
+        in->status_db = sl_db_new(sl_config_str(in->cfg, "database", "conninfo"));
+    sl_db_connect(in->status_db);
+    json_t *st = sl_status_gather(in->status_db, in->node, sl_now_ms(), true);
+    pthread_mutex_unlock(&in->status_lock);
+    return st;
+}
+
+static int
+s_status_json(const sl_http_req_t *req, sl_buf_t *body, const char **content_type, void *arg)
+{
+    (void)req;
+    json_t *st = s_status(arg);
+    char *text = json_dumps(st, JSON_COMPACT);
+    sl_buf_puts(body, text);
+    free(text);
+    json_decref(st);
+    *content_type = "application/json; charset=utf-8";
+    return 200;
+}
+
+static int
+s_status_page(const sl_http_req_t *req, sl_buf_t *body, const char **content_type, void *arg)
+{
+    (void)req;
+    json_t *st = s_status(arg);
+    char *html = sl_status_page(st, "/status.json");
+    sl_buf_puts(body, html);
+    free(html);
+    json_decref(st);
+    *content_type = "text/html; charset=utf-8";
+    return 200;
+}
+
 static int
 s_http(sl_intake_t *in)
 {
@@ -812,7 +858,12 @@ s_http(sl_intake_t *in)
     const char *colon = strrchr(hp, ':');
     snprintf(host, sizeof host, "%.*s", (int)(colon ? colon - hp : 0), hp);
     in->http = sl_http_new(host[0] ? host : NULL, (int)port, in->metrics, s_health, in);
-    return in->http && sl_http_start(in->http) == 0 ? 0 : -1;
+    if (!in->http)
+        return -1;
+    /* The administrators' status page: the node's queue health. */
+    sl_http_route(in->http, "/status", s_status_page, in);
+    sl_http_route(in->http, "/status.json", s_status_json, in);
+    return sl_http_start(in->http);
 }
 
 static void
@@ -878,6 +929,7 @@ sl_intake_new(const sl_config_t *cfg, uv_loop_t *loop)
     in->batch_max = (size_t)sl_config_int(cfg, "intake", "batch_max");
     in->max_envelope = (size_t)sl_config_int(cfg, "intake", "max_envelope");
     atomic_init(&in->db_up, true);
+    pthread_mutex_init(&in->status_lock, NULL);
     uv_idle_init(loop, &in->work);
     in->work.data = in;
     uv_timer_init(loop, &in->retry);
@@ -915,6 +967,10 @@ sl_intake_new(const sl_config_t *cfg, uv_loop_t *loop)
         goto fail;
     if (s_http(in) != 0)
         goto fail;
+    in->heartbeat = sl_heartbeat_new(loop, in->db, "intake", sl_config_instance(cfg),
+                                     sl_config_int(cfg, "intake", "http") > 0
+                                         ? sl_config_str(cfg, "intake", "http")
+                                         : NULL);
     sl_log(SL_LOG_INFO, "sl-intake serving %s (%s, %zu keys) %s%s",
            sl_config_str(cfg, "intake", "endpoint"), in->curve ? "CURVE" : "no CURVE",
            sl_principals_count(in->principals), ipc ? "and " : "", ipc ? ipc : "");
@@ -957,6 +1013,9 @@ sl_intake_destroy(sl_intake_t **p)
         return;
     sl_intake_t *in = *p;
     sl_http_destroy(&in->http);
+    sl_heartbeat_destroy(&in->heartbeat);
+    sl_db_destroy(&in->status_db);
+    pthread_mutex_destroy(&in->status_lock);
     sl_sock_destroy(&in->tcp);
     sl_sock_destroy(&in->ipc);
     sl_events_destroy(&in->events);

@@ -1,0 +1,26 @@
+/* sl_heartbeat.h — a daemon's heartbeat in the node's database.
+ *
+ * Every few seconds the daemon upserts its row of daemon_state (version, pid,
+ * host, HTTP address, last beat); on a clean stop it records stopped_at. Queue
+ * health (slctl status, the status page) reads the rows: a daemon whose beat is
+ * older than a few intervals is down or stuck. */
+#ifndef SL_HEARTBEAT_H
+#define SL_HEARTBEAT_H
+
+#include "sl_db.h"
+
+#include <uv.h>
+
+#define SL_HEARTBEAT_MS 5000 /* how often a daemon beats */
+
+typedef struct sl_heartbeat sl_heartbeat_t;
+
+/* Beats now and every SL_HEARTBEAT_MS on LOOP through DB (the daemon's own
+ * connection, borrowed). DAEMON is "intake", "dispatch", …; HTTP its
+ * "host:port" or NULL. A failed beat is logged at debug and tried again. */
+sl_heartbeat_t *sl_heartbeat_new(uv_loop_t *loop, sl_db_t *db, const char *daemon, int instance,
+                                 const char *http);
+/* Records the clean stop and closes the timer (freed by the loop). */
+void sl_heartbeat_destroy(sl_heartbeat_t **p);
+
+#endif

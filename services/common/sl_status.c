@@ -1,0 +1,482 @@
+/* sl_status.c — gathering, grading and showing a node's queue health.
+ *
+ * Reads only: heartbeats (written by sl_heartbeat), the outbox (sl_outbox),
+ * link figures (written by sl-dispatch), dead letters, transfers and the
+ * calendar. Tables that a later migration adds are looked for first, so the
+ * status works on any schema this build knows. */
+#include "sl_status.h"
+
+#include "sl_clock.h"
+#include "sl_http.h"
+#include "sl_outbox.h"
+#include "sl_util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define S_BEAT_STALE_S 15.0   /* three missed heartbeats: down */
+#define S_LINK_STALE_S 30.0   /* link figures older than this are unknown */
+#define S_BACKLOG_AGE_S 120.0 /* a backlog this old with no link: needs a person */
+
+typedef struct {
+    json_t *problems; /* level 2 */
+    json_t *warnings; /* level 1 */
+} s_grade_t;
+
+static void
+s_problem(s_grade_t *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void
+s_problem(s_grade_t *g, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    json_array_append_new(g->problems, json_string(text));
+}
+
+static void
+s_warning(s_grade_t *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void
+s_warning(s_grade_t *g, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    json_array_append_new(g->warnings, json_string(text));
+}
+
+static bool
+s_has_table(sl_db_t *db, const char *table)
+{
+    const char *p[] = {table};
+    PGresult *r;
+    if (sl_db_exec(db, &r, "SELECT to_regclass($1) IS NOT NULL", 1, p) != 0)
+        return false;
+    bool yes = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    return yes;
+}
+
+/* One query's first value as a number; -1 on error. */
+static long
+s_count(sl_db_t *db, const char *sql, int n, const char *const *p)
+{
+    PGresult *r;
+    if (sl_db_exec(db, &r, sql, n, p) != 0)
+        return -1;
+    long v = PQntuples(r) ? atol(PQgetvalue(r, 0, 0)) : 0;
+    PQclear(r);
+    return v;
+}
+
+static void
+s_daemons(sl_db_t *db, const char *now, bool probe, json_t *out, s_grade_t *g)
+{
+    json_t *list = json_array();
+    json_object_set_new(out, "daemons", list);
+    if (!s_has_table(db, "daemon_state"))
+        return;
+    const char *p[] = {now};
+    PGresult *r;
+    if (sl_db_exec(db, &r,
+                   "SELECT daemon, instance, version, pid, host, http, started_at::text,"
+                   " beat_at::text, stopped_at IS NOT NULL,"
+                   " extract(epoch FROM $1::timestamptz - beat_at)"
+                   " FROM daemon_state ORDER BY daemon, instance",
+                   1, p) != 0)
+        return;
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *name = PQgetvalue(r, i, 0);
+        int instance = atoi(PQgetvalue(r, i, 1));
+        const char *http = PQgetvalue(r, i, 5);
+        bool stopped = PQgetvalue(r, i, 8)[0] == 't';
+        double age = atof(PQgetvalue(r, i, 9));
+        bool up = !stopped && age < S_BEAT_STALE_S;
+        json_t *d = json_pack("{s:s, s:i, s:s, s:i, s:s, s:s, s:s, s:s, s:b, s:b, s:f}", "daemon",
+                              name, "instance", instance, "version", PQgetvalue(r, i, 2), "pid",
+                              atoi(PQgetvalue(r, i, 3)), "host", PQgetvalue(r, i, 4), "http",
+                              http, "started_at", PQgetvalue(r, i, 6), "beat_at",
+                              PQgetvalue(r, i, 7), "up", up, "stopped", stopped, "beat_age_s",
+                              age);
+        if (!up) {
+            s_problem(g, "守护进程 sl-%s#%d 未运行（%s，心跳 %.0f 秒前）", name, instance,
+                      stopped ? "已停止" : "心跳中断", age);
+        } else if (probe && *http) {
+            char host[64];
+            const char *colon = strrchr(http, ':');
+            snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - http) : 0, http);
+            sl_buf_t body;
+            sl_buf_init(&body);
+            int st = colon ? sl_http_get(host[0] ? host : "127.0.0.1", atoi(colon + 1),
+                                         "/healthz", 2000, &body)
+                           : -1;
+            json_object_set_new(d, "healthy", json_boolean(st == 200));
+            if (st != 200) {
+                if (body.data)
+                    sl_trim(body.data);
+                json_object_set_new(d, "health", json_string(body.data ? body.data : ""));
+                if (st < 0)
+                    s_problem(g, "守护进程 sl-%s#%d 的 HTTP 端口 %s 无应答", name, instance, http);
+                else
+                    s_warning(g, "守护进程 sl-%s#%d 不健康：%s", name, instance,
+                              body.data ? body.data : "");
+            }
+            sl_buf_free(&body);
+        }
+        json_array_append_new(list, d);
+    }
+    PQclear(r);
+    if (PQntuples(r) == 0)
+        s_warning(g, "没有任何守护进程的心跳记录");
+}
+
+static void
+s_links(sl_db_t *db, int64_t now_ms, const char *now, json_t *out, s_grade_t *g)
+{
+    json_t *list = json_array();
+    json_object_set_new(out, "links", list);
+    if (!s_has_table(db, "outbox"))
+        return;
+    sl_outbox_stats_t *st;
+    size_t n;
+    if (sl_outbox_stats(db, NULL, 0, now_ms, &st, &n) != 0)
+        return;
+    bool have_state = s_has_table(db, "link_state");
+    for (size_t i = 0; i < n; i++) {
+        json_t *l = json_pack("{s:s, s:I, s:f, s:I, s:I}", "peer", st[i].peer, "depth",
+                              (json_int_t)st[i].depth, "oldest_s", st[i].oldest_s, "parked",
+                              (json_int_t)st[i].parked, "delivered", (json_int_t)st[i].delivered);
+        int connected = -1; /* unknown */
+        if (have_state) {
+            const char *p[] = {st[i].peer, now};
+            PGresult *r;
+            if (sl_db_exec(db, &r,
+                           "SELECT connected, sent, acked, retried,"
+                           " extract(epoch FROM $2::timestamptz - updated_at)"
+                           " FROM link_state WHERE peer = $1 ORDER BY updated_at DESC LIMIT 1",
+                           2, p) == 0) {
+                if (PQntuples(r) && atof(PQgetvalue(r, 0, 4)) < S_LINK_STALE_S) {
+                    connected = PQgetvalue(r, 0, 0)[0] == 't';
+                    json_object_set_new(l, "sent", json_integer(atoll(PQgetvalue(r, 0, 1))));
+                    json_object_set_new(l, "acked", json_integer(atoll(PQgetvalue(r, 0, 2))));
+                    json_object_set_new(l, "retried", json_integer(atoll(PQgetvalue(r, 0, 3))));
+                }
+                PQclear(r);
+            }
+        }
+        json_object_set_new(l, "connected", connected < 0 ? json_null() : json_boolean(connected));
+        if (st[i].depth > 0 &&
+            (connected == 0 || (connected < 0 && st[i].oldest_s > S_BACKLOG_AGE_S)))
+            s_problem(g, "到 %s 的链路中断，积压 %ld 条（最早 %.0f 秒前）", st[i].peer,
+                      st[i].depth, st[i].oldest_s);
+        else if (st[i].depth > 0 && st[i].oldest_s > S_BACKLOG_AGE_S)
+            s_warning(g, "到 %s 的积压 %ld 条，最早 %.0f 秒前", st[i].peer, st[i].depth,
+                      st[i].oldest_s);
+        if (st[i].parked > 0)
+            s_warning(g, "到 %s 有 %ld 条被对方拒收、已搁置（slctl link parked）", st[i].peer,
+                      st[i].parked);
+        json_array_append_new(list, l);
+    }
+    free(st);
+}
+
+static void
+s_transfers(sl_db_t *db, int64_t now_ms, json_t *out, s_grade_t *g)
+{
+    char today[11], tomorrow[11];
+    int32_t day = sl_ms_to_day(now_ms);
+    sl_date_format(day, today);
+    sl_date_format(day + 1, tomorrow);
+    json_t *overdue = json_object(), *items = json_array();
+    json_object_set_new(overdue, "items", items);
+    json_object_set_new(out, "overdue", overdue);
+    long n_over = 0, n_soon = 0;
+    json_t *warnings = json_array();
+    if (s_has_table(db, "transfer")) {
+        const char *p[] = {today, tomorrow};
+        PGresult *r;
+        if (sl_db_exec(db, &r,
+                       "SELECT t.notice_no, c.case_no, t.unit_code, t.feedback_deadline::text,"
+                       " count(*) OVER ()"
+                       " FROM transfer t JOIN cases c ON c.id = t.case_id"
+                       " WHERE t.state NOT IN ('fed_back', 'closed')"
+                       " AND t.feedback_deadline < $1::date ORDER BY t.feedback_deadline LIMIT 20",
+                       1, p) == 0) {
+            for (int i = 0; i < PQntuples(r); i++) {
+                n_over = atol(PQgetvalue(r, i, 4));
+                json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s}", "notice_no",
+                                                       PQgetvalue(r, i, 0), "case_no",
+                                                       PQgetvalue(r, i, 1), "unit",
+                                                       PQgetvalue(r, i, 2), "feedback_deadline",
+                                                       PQgetvalue(r, i, 3)));
+            }
+            PQclear(r);
+        }
+        n_soon = s_count(db,
+                         "SELECT count(*) FROM transfer WHERE state NOT IN ('fed_back', 'closed')"
+                         " AND feedback_deadline BETWEEN $1::date AND $2::date",
+                         2, p);
+        if (sl_db_exec(db, &r,
+                       "SELECT DISTINCT calendar_warning FROM transfer"
+                       " WHERE calendar_warning <> '' AND state <> 'closed'",
+                       0, NULL) == 0) {
+            for (int i = 0; i < PQntuples(r); i++) {
+                json_array_append_new(warnings, json_string(PQgetvalue(r, i, 0)));
+                s_warning(g, "日历：%s", PQgetvalue(r, i, 0));
+            }
+            PQclear(r);
+        }
+    }
+    json_object_set_new(overdue, "count", json_integer(n_over));
+    json_object_set_new(out, "due_soon", json_integer(n_soon < 0 ? 0 : n_soon));
+    if (n_over > 0)
+        s_warning(g, "%ld 件交办已逾期未反馈", n_over);
+    /* The calendar: the years loaded; next year's notice once it is due. */
+    json_t *cal = json_object(), *years = json_array();
+    json_object_set_new(cal, "warnings", warnings);
+    json_object_set_new(cal, "years", years);
+    json_object_set_new(out, "calendar", cal);
+    int y, m, d;
+    sl_date_ymd(day, &y, &m, &d);
+    PGresult *r;
+    bool this_year = false, next_year = false;
+    if (sl_db_exec(db, &r, "SELECT year FROM calendar_notice ORDER BY year", 0, NULL) == 0) {
+        for (int i = 0; i < PQntuples(r); i++) {
+            int yy = atoi(PQgetvalue(r, i, 0));
+            json_array_append_new(years, json_integer(yy));
+            this_year |= yy == y;
+            next_year |= yy == y + 1;
+        }
+        PQclear(r);
+    }
+    if (!this_year)
+        s_warning(g, "日历：%d 年的节假日安排尚未导入（slctl calendar import … --year %d）", y, y);
+    else if (m == 12 && !next_year)
+        s_warning(g, "日历：%d 年的节假日安排尚未导入，12 月内请导入", y + 1);
+}
+
+json_t *
+sl_status_gather(sl_db_t *db, const char *node, int64_t now_ms, bool probe)
+{
+    char now[40];
+    sl_time_format_iso(now_ms, now, sizeof now);
+    s_grade_t g = {json_array(), json_array()};
+    json_t *out = json_pack("{s:s, s:s, s:s}", "node", node, "name", "", "at", now);
+    /* The database, and its round-trip time. */
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    PGresult *r = NULL;
+    bool up = sl_db_exec(db, &r, "SELECT name FROM node", 0, NULL) == 0;
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double rtt = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+    json_object_set_new(out, "database",
+                        json_pack("{s:b, s:f, s:s}", "up", up, "rtt_ms", up ? rtt : 0.0, "error",
+                                  up ? "" : sl_db_error(db)));
+    if (up && PQntuples(r))
+        json_object_set_new(out, "name", json_string(PQgetvalue(r, 0, 0)));
+    if (r)
+        PQclear(r);
+    if (!up) {
+        s_problem(&g, "数据库无法连接：%s", sl_db_error(db));
+    } else {
+        s_daemons(db, now, probe, out, &g);
+        s_links(db, now_ms, now, out, &g);
+        const char *p[] = {now};
+        long dead = s_count(db,
+                            "SELECT count(*) FROM dead_letter"
+                            " WHERE received_at > $1::timestamptz - interval '1 hour'",
+                            1, p);
+        json_object_set_new(out, "dead_letters_last_hour", json_integer(dead < 0 ? 0 : dead));
+        if (dead > 0)
+            s_warning(&g, "近一小时有 %ld 封信封被拒收（死信）", dead);
+        s_transfers(db, now_ms, out, &g);
+    }
+    int level = json_array_size(g.problems) ? SL_STATUS_CRITICAL
+                : json_array_size(g.warnings) ? SL_STATUS_WARN
+                                              : SL_STATUS_OK;
+    json_object_set_new(out, "level", json_integer(level));
+    json_object_set_new(out, "problems", g.problems);
+    json_object_set_new(out, "warnings", g.warnings);
+    return out;
+}
+
+static const char *
+s_str(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+static long long
+s_int(const json_t *o, const char *key)
+{
+    return json_integer_value(json_object_get(o, key));
+}
+
+static const char *s_levels[] = {"正常", "警告", "需要处理"};
+
+char *
+sl_status_text(const json_t *st)
+{
+    sl_buf_t b;
+    sl_buf_init(&b);
+    int level = (int)s_int(st, "level");
+    sl_buf_printf(&b, "节点 %s %s  %s  状态：%s (%d)\n", s_str(st, "node"), s_str(st, "name"),
+                  s_str(st, "at"), s_levels[level < 0 || level > 2 ? 2 : level], level);
+    json_t *db = json_object_get(st, "database");
+    if (json_is_true(json_object_get(db, "up")))
+        sl_buf_printf(&b, "数据库    正常  往返 %.1f ms\n",
+                      json_real_value(json_object_get(db, "rtt_ms")));
+    else
+        sl_buf_printf(&b, "数据库    无法连接  %s\n", s_str(db, "error"));
+    size_t i;
+    json_t *x;
+    sl_buf_puts(&b, "守护进程\n");
+    json_array_foreach(json_object_get(st, "daemons"), i, x)
+    {
+        json_t *h = json_object_get(x, "healthy");
+        sl_buf_printf(&b, "  sl-%s#%lld\t%s\tv%s\t心跳 %.0f 秒前\t%s\t%s\n", s_str(x, "daemon"),
+                      s_int(x, "instance"),
+                      json_is_true(json_object_get(x, "up")) ? "运行" : "未运行",
+                      s_str(x, "version"), json_real_value(json_object_get(x, "beat_age_s")),
+                      h ? (json_is_true(h) ? "健康" : "不健康") : "-", s_str(x, "http"));
+    }
+    sl_buf_puts(&b, "链路\n");
+    json_array_foreach(json_object_get(st, "links"), i, x)
+    {
+        json_t *c = json_object_get(x, "connected");
+        sl_buf_printf(&b, "  %s\t积压 %lld\t最早 %.0f 秒\t%s\t已送达 %lld\t搁置 %lld\n",
+                      s_str(x, "peer"), s_int(x, "depth"),
+                      json_real_value(json_object_get(x, "oldest_s")),
+                      json_is_null(c) || !c ? "连接未知" : json_is_true(c) ? "已连接" : "未连接",
+                      s_int(x, "delivered"), s_int(x, "parked"));
+    }
+    sl_buf_printf(&b, "近一小时死信  %lld\n", s_int(st, "dead_letters_last_hour"));
+    sl_buf_printf(&b, "逾期交办  %lld    临近期限  %lld\n",
+                  s_int(json_object_get(st, "overdue"), "count"), s_int(st, "due_soon"));
+    json_array_foreach(json_object_get(st, "problems"), i, x)
+        sl_buf_printf(&b, "问题：%s\n", json_string_value(x));
+    json_array_foreach(json_object_get(st, "warnings"), i, x)
+        sl_buf_printf(&b, "警告：%s\n", json_string_value(x));
+    return sl_buf_steal(&b);
+}
+
+/* The page: the figures are rendered by a small script from the embedded
+ * JSON, then fetched again every 5 seconds; with scripts off the text form
+ * inside <noscript> still tells the state. */
+static const char s_page_head[] =
+    "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\n"
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    "<title>safeloop 节点状态</title>\n<style>\n"
+    "body{font-family:\"Noto Sans CJK SC\",\"Microsoft YaHei\",\"PingFang SC\",sans-serif;"
+    "margin:0;background:#f4f5f7;color:#1d2129}\n"
+    "header{padding:14px 24px;color:#fff;background:#2e7d32}\n"
+    "header.l1{background:#b26a00}header.l2{background:#c62828}\n"
+    "header h1{margin:0;font-size:20px}header p{margin:4px 0 0;font-size:14px}\n"
+    "main{max-width:1100px;margin:0 auto;padding:16px 24px}\n"
+    "section{background:#fff;border-radius:6px;box-shadow:0 1px 2px rgba(0,0,0,.08);"
+    "margin:0 0 16px;padding:12px 16px}\n"
+    "h2{font-size:16px;margin:0 0 8px}table{border-collapse:collapse;width:100%;font-size:14px}\n"
+    "th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #eee}th{color:#666;font-weight:"
+    "normal}\n.ok{color:#2e7d32}.bad{color:#c62828;font-weight:bold}.warn{color:#b26a00}\n"
+    "ul{margin:0;padding-left:20px}li{margin:2px 0}.muted{color:#888;font-size:13px}\n"
+    "</style></head><body>\n<header id=\"hdr\"><h1 id=\"title\">节点状态</h1><p id=\"sub\"></p>"
+    "</header>\n<main>\n"
+    "<section><h2>需要处理 / 警告</h2><ul id=\"issues\"></ul></section>\n"
+    "<section><h2>守护进程</h2><table><thead><tr><th>进程</th><th>状态</th><th>版本</th>"
+    "<th>最近心跳</th><th>健康检查</th><th>主机 / PID</th></tr></thead>"
+    "<tbody id=\"daemons\"></tbody></table></section>\n"
+    "<section><h2>节点间链路（发件箱）</h2><table><thead><tr><th>对端节点</th><th>连接</th>"
+    "<th>积压</th><th>最早积压</th><th>已送达</th><th>已搁置</th></tr></thead>"
+    "<tbody id=\"links\"></tbody></table></section>\n"
+    "<section><h2>交办期限</h2><p id=\"deadlines\"></p><table><thead><tr><th>交办文号</th>"
+    "<th>案件编号</th><th>承办单位</th><th>反馈期限</th></tr></thead><tbody id=\"overdue\">"
+    "</tbody></table></section>\n"
+    "<section><h2>数据库与日历</h2><p id=\"db\"></p><p id=\"cal\"></p></section>\n"
+    "<p class=\"muted\" id=\"foot\">每 5 秒自动刷新</p>\n</main>\n<noscript><pre>";
+
+static const char s_page_script[] =
+    "</pre></noscript>\n<script>\n\"use strict\";\n"
+    "const LEVEL=[\"正常\",\"警告\",\"需要处理\"];\n"
+    "function el(t,c,txt){const e=document.createElement(t);if(c)e.className=c;"
+    "if(txt!==undefined)e.textContent=String(txt);return e;}\n"
+    "function row(cells){const tr=document.createElement(\"tr\");for(const c of cells){"
+    "const td=document.createElement(\"td\");if(c instanceof Node)td.appendChild(c);"
+    "else td.textContent=String(c);tr.appendChild(td);}return tr;}\n"
+    "function fill(id,rows,empty,cols){const b=document.getElementById(id);b.replaceChildren();"
+    "if(!rows.length){const tr=document.createElement(\"tr\");const td=el(\"td\",\"muted\",empty);"
+    "td.colSpan=cols;tr.appendChild(td);b.appendChild(tr);}for(const r of rows)b.appendChild(r);}\n"
+    "function render(s){\n"
+    " document.getElementById(\"hdr\").className=\"l\"+s.level;\n"
+    " document.getElementById(\"title\").textContent=\"节点 \"+s.node+\" \"+(s.name||\"\")+"
+    "\" — \"+LEVEL[s.level];\n"
+    " document.getElementById(\"sub\").textContent=\"更新于 \"+s.at;\n"
+    " const iss=document.getElementById(\"issues\");iss.replaceChildren();\n"
+    " for(const p of s.problems||[])iss.appendChild(el(\"li\",\"bad\",p));\n"
+    " for(const w of s.warnings||[])iss.appendChild(el(\"li\",\"warn\",w));\n"
+    " if(!iss.children.length)iss.appendChild(el(\"li\",\"ok\",\"一切正常\"));\n"
+    " fill(\"daemons\",(s.daemons||[]).map(d=>row([\"sl-\"+d.daemon+\"#\"+d.instance,"
+    "el(\"span\",d.up?\"ok\":\"bad\",d.up?\"运行\":(d.stopped?\"已停止\":\"心跳中断\")),d.version,"
+    "Math.round(d.beat_age_s)+\" 秒前\",d.healthy===undefined?\"-\":el(\"span\",d.healthy?\"ok\":"
+    "\"bad\",d.healthy?\"健康\":(\"不健康 \"+(d.health||\"\"))),d.host+\" / \"+d.pid])),"
+    "\"没有守护进程的心跳记录\",6);\n"
+    " fill(\"links\",(s.links||[]).map(l=>row([l.peer,l.connected===null?\"未知\":"
+    "el(\"span\",l.connected?\"ok\":\"bad\",l.connected?\"已连接\":\"未连接\"),l.depth,"
+    "l.depth?Math.round(l.oldest_s)+\" 秒前\":\"-\",l.delivered,l.parked])),\"没有节点间链路\",6);\n"
+    " const o=s.overdue||{count:0,items:[]};\n"
+    " document.getElementById(\"deadlines\").textContent=\"逾期未反馈 \"+o.count+\" 件，"
+    "今明两日到期 \"+(s.due_soon||0)+\" 件；近一小时死信 \"+(s.dead_letters_last_hour||0)+\" 封\";\n"
+    " fill(\"overdue\",o.items.map(t=>row([t.notice_no,t.case_no,t.unit,t.feedback_deadline])),"
+    "\"没有逾期的交办\",4);\n"
+    " const db=s.database||{};document.getElementById(\"db\").textContent=db.up?"
+    "\"数据库正常，往返 \"+db.rtt_ms.toFixed(1)+\" ms\":\"数据库无法连接：\"+(db.error||\"\");\n"
+    " const cal=s.calendar||{years:[]};document.getElementById(\"cal\").textContent="
+    "\"已导入节假日安排的年份：\"+(cal.years||[]).join(\"、\");\n}\n"
+    "render(INITIAL);\n"
+    "async function refresh(){try{const r=await fetch(JSON_URL,{cache:\"no-store\"});"
+    "if(r.ok)render(await r.json());else document.getElementById(\"foot\").textContent="
+    "\"刷新失败：HTTP \"+r.status;}catch(e){document.getElementById(\"foot\").textContent="
+    "\"刷新失败：\"+e.message;}}\nsetInterval(refresh,5000);\n</script>\n</body></html>\n";
+
+static void
+s_html_escape(sl_buf_t *b, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': sl_buf_puts(b, "&lt;"); break;
+        case '>': sl_buf_puts(b, "&gt;"); break;
+        case '&': sl_buf_puts(b, "&amp;"); break;
+        default: sl_buf_append(b, s, 1);
+        }
+    }
+}
+
+char *
+sl_status_page(const json_t *status, const char *json_url)
+{
+    sl_buf_t b;
+    sl_buf_init(&b);
+    sl_buf_puts(&b, s_page_head);
+    char *text = sl_status_text(status);
+    s_html_escape(&b, text);
+    free(text);
+    /* JSON_ESCAPE_SLASH keeps "</script>" out of the embedded data */
+    char *json = json_dumps(status, JSON_COMPACT | JSON_ESCAPE_SLASH);
+    json_t *url = json_string(json_url);
+    char *url_js = json_dumps(url, JSON_ENCODE_ANY | JSON_ESCAPE_SLASH);
+    json_decref(url);
+    const char *script_at = s_page_script + strlen("</pre></noscript>\n<script>\n\"use strict\";\n");
+    sl_buf_append(&b, s_page_script, (size_t)(script_at - s_page_script));
+    sl_buf_printf(&b, "const INITIAL=%s;\nconst JSON_URL=%s;\n", json, url_js);
+    sl_buf_puts(&b, script_at);
+    free(json);
+    free(url_js);
+    return sl_buf_steal(&b);
+}
