@@ -583,3 +583,71 @@ sl_case_set_status(sl_db_t *db, int64_t case_id, const char *status, const char 
                       " WHERE id = $1::bigint",
                       3, p);
 }
+
+int
+sl_case_open(sl_db_t *db, const char *node, int64_t now_ms, const sl_case_new_t *c,
+             const char *actor_key, const char *actor_unit, const char *detail, char *case_no,
+             int64_t *id)
+{
+    const sl_sector_t *sec = sl_sector_by_value(c->sector);
+    if (!sec) {
+        sl_log(SL_LOG_ERROR, "could not open a case: unknown sector %d", c->sector);
+        return -1;
+    }
+    int y, m, d;
+    sl_date_ymd(sl_ms_to_day(now_ms), &y, &m, &d);
+    char year[8], at[40], sector[8];
+    snprintf(year, sizeof year, "%d", y);
+    snprintf(sector, sizeof sector, "%d", c->sector);
+    sl_time_format_iso(now_ms, at, sizeof at);
+    const char *cp[] = {year, sec->short_zh};
+    PGresult *r;
+    int rc = sl_db_exec(db, &r,
+                        "INSERT INTO counter (scope, year, key, value) VALUES ('case', $1::int, $2, 1)"
+                        " ON CONFLICT (scope, year, key) DO UPDATE SET value = counter.value + 1"
+                        " RETURNING value",
+                        2, cp);
+    if (rc != 0)
+        return rc;
+    long long seq = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    sl_case_number(case_no, 64, node, y, sec->short_zh, seq);
+    char seqs[24];
+    snprintf(seqs, sizeof seqs, "%lld", seq);
+    char *key = sl_subject_key(c->subject_name ? c->subject_name : "");
+    char *credit = c->credit_code && c->credit_code[0] ? sl_subject_credit(c->credit_code) : NULL;
+#define S(x) ((x) ? (x) : "")
+    const char *p[] = {case_no, year, sector, seqs, at, S(c->channel), S(c->subject_name), key,
+                       credit && credit[0] ? credit : NULL, S(c->division), S(c->township), S(c->address),
+                       c->violations && c->violations[0] ? c->violations : "{}",
+                       S(c->violation_text), S(c->description), c->major_hazard ? "t" : "f",
+                       c->suspected_crime ? "t" : "f", c->suspected_dereliction ? "t" : "f",
+                       S(c->route), c->unit_code, S(c->msg_id), c->upper_case_no,
+                       c->upper_notice_no};
+#undef S
+    rc = sl_db_exec(
+        db, &r,
+        "INSERT INTO cases (case_no, year, sector, seq, status, registered_at, channel,"
+        " received_at, subject_name, subject_key, credit_code, division, township, address,"
+        " violations, violation_text, description, major_hazard, suspected_crime,"
+        " suspected_dereliction, route, unit_code, source_msg_id, upper_case_no,"
+        " upper_notice_no)"
+        " VALUES ($1, $2::int, $3::smallint, $4::int, 'registered', $5::timestamptz, $6,"
+        "  $5::timestamptz, $7, $8, $9, $10, $11, $12, $13::smallint[], $14, $15, $16::bool,"
+        "  $17::bool, $18::bool, $19, $20, $21, $22, $23) RETURNING id",
+        23, p);
+    free(key);
+    free(credit);
+    if (rc != 0)
+        return rc;
+    *id = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    sl_audit_event_t ev = {.at_ms = now_ms,
+                           .kind = "registered",
+                           .actor_key = actor_key,
+                           .actor_unit = actor_unit,
+                           .operator = "",
+                           .msg_id = c->msg_id,
+                           .detail = detail};
+    return sl_audit_append(db, *id, &ev);
+}

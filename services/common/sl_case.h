@@ -86,4 +86,30 @@ long sl_case_claim_registered(sl_db_t *db, long limit, sl_case_claim_t **out);
  * SL_AGAIN. */
 int sl_case_set_status(sl_db_t *db, int64_t case_id, const char *status, const char *unit_code);
 
+/* A case opened by the node itself, not from a clue: a verification case
+ * (提级核查) of sl_escalation. Strings borrowed; NULL counts as "". */
+typedef struct {
+    int sector;                 /* sector enum value */
+    const char *subject_name;
+    const char *credit_code;    /* NULL or "": none */
+    const char *division, *township, *address;
+    const char *violations;     /* smallint[] literal, e.g. "{1,3}" */
+    const char *violation_text, *description;
+    bool major_hazard, suspected_crime, suspected_dereliction;
+    const char *channel;        /* e.g. "escalation" */
+    const char *route;          /* e.g. "escalation" */
+    const char *unit_code;      /* the unit it goes to on the next transfer list */
+    const char *msg_id;         /* source_msg_id */
+    const char *upper_case_no, *upper_notice_no; /* what it verifies, if another node's */
+} sl_case_new_t;
+
+/* Inserts case C at node NODE, status registered, with the next gap-free
+ * number of its year and sector (the same counter as registration), and its
+ * first audit event "registered" with DETAIL (JSON) by ACTOR_KEY/ACTOR_UNIT.
+ * Inside the caller's transaction. 0 with CASE_NO (>= 64 bytes) and *ID set,
+ * -1 or SL_AGAIN. */
+int sl_case_open(sl_db_t *db, const char *node, int64_t now_ms, const sl_case_new_t *c,
+                 const char *actor_key, const char *actor_unit, const char *detail,
+                 char *case_no, int64_t *id);
+
 #endif

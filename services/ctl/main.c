@@ -47,6 +47,22 @@ static const s_command_t s_commands[] = {
      "                                 (slctl transfer help: every flag)"},
     {"dispatch", sl_ctl_dispatch,
      "dispatch now [--operator NAME]   form a transfer list of the registered cases at once"},
+    {"overdue", sl_ctl_overdue,
+     "overdue                          transfers reminded, overdue, not handled or escalated:\n"
+     "                                 notice, case, unit, deadline, state, flags, calendar"},
+    {"escalation", sl_ctl_escalation,
+     "escalation list                  escalations (提级核查): notice, case, unit, cause, marked,\n"
+     "                                 raised, where to, its case/parent/supervision"},
+    {"reports", sl_ctl_reports,
+     "reports due                      reports not received by their due time: unit, name,\n"
+     "                                 kind, period, due at, received late at"},
+    {"report", sl_ctl_report,
+     "report send --weekly|--monthly FILE.json [--local]\n"
+     "                                 a report upward (outbox for the parent), or --local\n"
+     "                                 through this node's intake for one of its units"},
+    {"campaign", sl_ctl_campaign,
+     "campaign list | campaign add NAME --start D --end D [--weekly-day N] [--weekly-time HH:MM]\n"
+     "                                 [--no-monthly] [--phase NAME:START:END]…"},
     {"status", sl_ctl_status,
      "status [--json] [--watch SECONDS] [--no-probe]\n"
      "                                 queue health: daemons, links, dead letters, overdue, calendar;\n"

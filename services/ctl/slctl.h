@@ -45,6 +45,11 @@ int sl_ctl_case(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_status(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_transfer(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_dispatch(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_overdue(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_escalation(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_reports(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_report(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_campaign(sl_ctl_t *ctl, int argc, char **argv);
 
 /* Sends an encoded envelope to ENDPOINT (NULL: the config's [intake] ipc, else
  * [intake] endpoint), resending until an Ack or TIMEOUT seconds; prints the

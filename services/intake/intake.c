@@ -23,7 +23,9 @@
 #include "sl_log.h"
 #include "sl_metrics.h"
 #include "sl_outbox.h"
+#include "sl_escalation.h"
 #include "sl_principal.h"
+#include "sl_report.h"
 #include "sl_route.h"
 #include "sl_seal.h"
 #include "sl_transfer.h"
@@ -240,6 +242,22 @@ s_seal_clue(sl_intake_t *in, s_item_t *it, sl_pb_clue_t *clue)
     it->sealed_rep = sl_codec_pack((const ProtobufCMessage *)sr, &it->sealed_rep_len);
 }
 
+/* Escalations and reports (up from children and units) are validated and
+ * applied by their own modules, not the transfer module. */
+static bool
+s_upward(const sl_pb_envelope_t *env)
+{
+    sl_body_t b = sl_codec_body(env);
+    return b == SL_BODY_ESCALATION || b == SL_BODY_WEEKLY_REPORT || b == SL_BODY_MONTHLY_REPORT;
+}
+
+static int
+s_validate_upward(const sl_pb_envelope_t *env, sl_codec_error_t *err)
+{
+    return sl_codec_body(env) == SL_BODY_ESCALATION ? sl_escalation_validate(env, err)
+                                                    : sl_report_validate(env, err);
+}
+
 static void
 s_prepare(sl_intake_t *in, s_item_t **items, size_t n)
 {
@@ -278,6 +296,8 @@ s_prepare(sl_intake_t *in, s_item_t **items, size_t n)
                         s_reject(it, SL_ERR_UNKNOWN_DIVISION, NULL,
                                  "地点不在本节点辖区内，且本节点没有上级节点");
                 }
+            } else if (s_upward(it->env)) {
+                it->state = s_validate_upward(it->env, &it->err) == 0 ? S_VALID : S_REJECT;
             } else {
                 /* answers and decisions: unknown_body for anything else */
                 it->state = sl_validate_answer(it->env, &it->err) == 0 ? S_VALID : S_REJECT;
@@ -372,6 +392,31 @@ s_apply_answer(sl_intake_t *in, s_item_t *it, const sl_calendar_t *cal, int64_t 
     return rc;
 }
 
+/* Applies an escalation (a verification case here) or a report, inside the
+ * batch's transaction; a refusal rejects only this envelope. 0, or -1 /
+ * SL_AGAIN for the whole attempt. */
+static int
+s_apply_upward(sl_intake_t *in, s_item_t *it, int64_t now)
+{
+    sl_transfer_result_t res;
+    int rc = sl_codec_body(it->env) == SL_BODY_ESCALATION
+                 ? sl_escalation_apply(in->db, in->node, now, it->env, it->sender, &res)
+                 : sl_report_apply(in->db, now, it->env, &res);
+    snprintf(it->case_no, sizeof it->case_no, "%s", res.case_no);
+    snprintf(it->ref, sizeof it->ref, "%s", res.ref);
+    if (rc == SL_DECLINED) {
+        it->err = res.err;
+        it->state = S_REJECT;
+        it->refused = true;
+        return 0;
+    }
+    if (rc == 0) {
+        it->state = S_ACCEPTED;
+        it->topic = res.topic;
+    }
+    return rc;
+}
+
 /* Stores and applies ITEMS in one transaction. 0, -1 (SQL error: rolled
  * back, states restored) or SL_AGAIN (connection lost). */
 static int
@@ -451,7 +496,8 @@ s_apply(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
             continue;
         if (!cal && (rc = sl_calendar_cache_get(in->cal, in->db, &cal, NULL)) != 0)
             goto fail;
-        if ((rc = s_apply_answer(in, items[i], cal, now)) != 0)
+        if ((rc = s_upward(items[i]->env) ? s_apply_upward(in, items[i], now)
+                                           : s_apply_answer(in, items[i], cal, now)) != 0)
             goto fail;
     }
     for (size_t i = 0; i < n; i++) {

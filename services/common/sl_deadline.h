@@ -1,0 +1,119 @@
+/* sl_deadline.h — the clocks sl-deadline watches, pure (DESIGN.md "Deadlines and escalation").
+ *
+ * Values in, values out, on an sl_calendar_t: when a transfer's objection
+ * window closes (it stands accepted), when its reminder falls (the working day
+ * before the feedback deadline), when it is overdue (the day after the feedback
+ * deadline), when a received transfer counts as accepted but not handled
+ * (接而不办: no progress and no feedback for N working days); when a campaign's
+ * weekly and monthly reports fall due and when its phases begin and end. All
+ * instants are ms since the Unix epoch, days are Asia/Shanghai business dates
+ * (sl_clock.h). sl_transfer_clock.c and sl_report.c apply the answers. */
+#ifndef SL_DEADLINE_H
+#define SL_DEADLINE_H
+
+#include "sl_calendar.h"
+#include "sl_transfer_fsm.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SL_DEADLINE_NEVER INT64_MAX /* no clock pending */
+
+/* What the clocks of one transfer depend on. Days are -1 when not set. */
+typedef struct {
+    sl_transfer_state_t state;
+    int32_t receipt_day;        /* 签收 day, -1: none */
+    int32_t last_progress_day;  /* the last progress report's day, -1: none */
+    int32_t fed_back_day;       /* the feedback's day, -1: none */
+    int32_t objection_deadline; /* last day to object */
+    int32_t feedback_deadline;  /* last day to feed back */
+    bool accepted;              /* already recorded: the window closed */
+    bool reminded;              /* already reminded */
+    bool overdue;               /* already marked overdue */
+    bool not_handled;           /* already marked 接而不办 */
+    int not_handled_days;       /* [deadline] not_handled_days */
+} sl_clock_facts_t;
+
+/* What is due now, and when to look again. */
+typedef struct {
+    bool accept;        /* record: the objection window has closed */
+    bool remind;        /* send the reminder */
+    bool overdue;       /* mark overdue (cause OVERDUE) */
+    bool not_handled;   /* mark 接而不办 (cause ACCEPTED_NOT_HANDLED) */
+    int64_t next_ms;    /* the earliest pending clock after now; SL_DEADLINE_NEVER: none */
+    int32_t remind_day; /* the reminder's day (-1 if no reminder applies) */
+    int32_t idle_until; /* last day of the 接而不办 count (-1 if it does not apply) */
+    int unknown_year;   /* a year counted whose holiday notice is missing, 0 if none */
+} sl_clock_due_t;
+
+/* Decides the clocks of F at NOW_MS on CAL into OUT. Pure. Clocks that have
+ * passed are all due at once (a daemon that was down catches up), each only
+ * while its flag in F is not yet set:
+ *   accept      at the end of objection_deadline, unless objected or closed;
+ *   remind      at the start of the working day before feedback_deadline,
+ *               while issued, received or in progress;
+ *   overdue     at the end of feedback_deadline while issued, received or in
+ *               progress, or at once if the feedback came after it;
+ *   not_handled at the end of the NOT_HANDLED_DAYS-th working day after the
+ *               later of the receipt and the last progress, while received or
+ *               in progress. */
+void sl_deadline_check(const sl_calendar_t *cal, const sl_clock_facts_t *f, int64_t now_ms,
+                       sl_clock_due_t *out);
+
+/* The working day before DAY; *UNKNOWN_YEAR (if not NULL) gets its year when
+ * that year's notice is not loaded (weekends only were counted), else 0. */
+int32_t sl_deadline_prev_workday(const sl_calendar_t *cal, int32_t day, int *unknown_year);
+
+/* A campaign's reporting rules. */
+typedef struct {
+    int32_t start_day, end_day; /* the campaign's first and last day */
+    int weekly_dow;             /* 1 = Monday … 7 = Sunday; 0: no weekly report */
+    int weekly_time;            /* minutes after midnight, e.g. 600 = 10:00 */
+    bool monthly;               /* a monthly (six-list) report by each month's end */
+} sl_campaign_rules_t;
+
+/* One report owed. */
+typedef struct {
+    bool monthly;       /* false: weekly */
+    int32_t start, end; /* the period covered */
+    char period[11];    /* weekly: the Monday "YYYY-MM-DD"; monthly: "YYYY-MM" */
+    int64_t due_ms;     /* the instant it is due by */
+} sl_report_period_t;
+
+/* The weekly report covering the week that starts on Monday MONDAY is due on
+ * the following week's day DOW (1 = Monday) at TIME minutes: e.g. Monday
+ * 10:00 for the week before. */
+int64_t sl_deadline_weekly_due(int32_t monday, int dow, int time);
+/* The monthly report of month Y-M is due by its end: the next month's first
+ * instant. */
+int64_t sl_deadline_monthly_due(int y, int m);
+
+/* Calls CB for every report R owes whose due instant lies in (AFTER_MS,
+ * UPTO_MS], in due order: a weekly report for each week (Monday to Sunday)
+ * that overlaps the campaign, a monthly one for each month that overlaps it.
+ * Returns how many. */
+typedef void(sl_report_period_cb)(void *arg, const sl_report_period_t *p);
+size_t sl_deadline_report_periods(const sl_campaign_rules_t *r, int64_t after_ms, int64_t upto_ms,
+                                  sl_report_period_cb *cb, void *arg);
+
+/* The period (and due instant) a report names: weekly by its Monday (-1 if
+ * START is not a Monday or END is not START + 6), monthly by "YYYY-MM" (-1 if
+ * malformed). Fills P; 0 or -1. DOW/TIME as in the campaign (default 1, 600). */
+int sl_deadline_weekly_period(int32_t start, int32_t end, int dow, int time, sl_report_period_t *p);
+int sl_deadline_monthly_period(const char *month, sl_report_period_t *p);
+
+/* A campaign phase boundary: a phase begins at the start of its first day and
+ * ends at the end of its last. */
+typedef struct {
+    const char *name;
+    int32_t start_day, end_day;
+} sl_phase_t;
+/* Calls CB(ARG, phase index, true for a beginning / false for an end, the
+ * instant) for each boundary of PHASES[0..N) in (AFTER_MS, UPTO_MS], in time
+ * order (ties: index order, beginnings first). Returns how many. */
+typedef void(sl_phase_cb)(void *arg, size_t i, bool begins, int64_t at_ms);
+size_t sl_deadline_phase_boundaries(const sl_phase_t *phases, size_t n, int64_t after_ms,
+                                    int64_t upto_ms, sl_phase_cb *cb, void *arg);
+
+#endif

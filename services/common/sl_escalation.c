@@ -1,0 +1,454 @@
+/* sl_escalation.c — escalation (提级核查): raising, receiving, listing.
+ *
+ * Raising runs inside sl-deadline's transaction; receiving inside sl-intake's
+ * batch transaction. A verification case is an ordinary registered case routed
+ * to this node's lead department for the sector (channel and route
+ * "escalation"), so sl-dispatch hands it over on the next transfer list with
+ * its own notice and deadlines; escalated_case links it to what it verifies. */
+#include "sl_escalation.h"
+
+#include "sl_audit.h"
+#include "sl_case.h"
+#include "sl_clock.h"
+#include "sl_log.h"
+#include "sl_outbox.h"
+#include "sl_sector.h"
+#include "sl_transfer_clock.h"
+#include "sl_util.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *case_no;
+    char *json;
+} s_raised_t;
+
+static int
+s_cause(const char *name)
+{
+    if (strcmp(name, "OVERDUE") == 0)
+        return SAFELOOP__V1__ESCALATION__CAUSE__OVERDUE;
+    if (strcmp(name, "ACCEPTED_NOT_HANDLED") == 0)
+        return SAFELOOP__V1__ESCALATION__CAUSE__ACCEPTED_NOT_HANDLED;
+    return SAFELOOP__V1__ESCALATION__CAUSE__FALSE_COMPLETION;
+}
+
+static const char *
+s_cause_name(int cause)
+{
+    switch (cause) {
+    case SAFELOOP__V1__ESCALATION__CAUSE__OVERDUE:
+        return "OVERDUE";
+    case SAFELOOP__V1__ESCALATION__CAUSE__ACCEPTED_NOT_HANDLED:
+        return "ACCEPTED_NOT_HANDLED";
+    case SAFELOOP__V1__ESCALATION__CAUSE__FALSE_COMPLETION:
+        return "FALSE_COMPLETION";
+    default:
+        return NULL;
+    }
+}
+
+static const char *
+s_cause_zh(const char *name)
+{
+    return strcmp(name, "OVERDUE") == 0                ? "逾期未办结"
+           : strcmp(name, "ACCEPTED_NOT_HANDLED") == 0 ? "接而不办"
+                                                       : "虚假办结";
+}
+
+/* Parses a smallint[] literal "{1,3}" into VALS (at most 12). */
+static size_t
+s_violations(const char *lit, int32_t *vals, size_t max)
+{
+    size_t n = 0;
+    for (const char *p = lit; *p && n < max; p++)
+        if (*p >= '0' && *p <= '9') {
+            char *end;
+            vals[n++] = (int32_t)strtol(p, &end, 10);
+            p = end - 1;
+        }
+    return n;
+}
+
+static int
+s_link(sl_db_t *db, int64_t case_id, const char *origin_node, const char *origin_case_no,
+       const char *notice_no, const char *cause, const char *receiver, const char *from_case_id,
+       const char *msg_id, const char *now)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)case_id);
+    const char *p[] = {id,       origin_node,  origin_case_no, notice_no, cause,
+                       receiver, from_case_id, msg_id,         now};
+    PGresult *r;
+    int rc = sl_db_exec(db, &r,
+                        "INSERT INTO escalated_case (case_id, origin_node, origin_case_no,"
+                        " notice_no, cause, receiver_unit, from_case_id, msg_id, opened_at)"
+                        " VALUES ($1::bigint, $2, $3, $4, $5, $6, $7::bigint, $8, $9)",
+                        9, p);
+    if (rc == 0)
+        PQclear(r);
+    return rc;
+}
+
+long
+sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t now_ms, long limit,
+                    const sl_transfer_actor_t *actor, bool *busy, sl_escalation_cb *cb, void *arg)
+{
+    *busy = false;
+    char now[40], lim[24], lock[24];
+    sl_time_format_iso(now_ms, now, sizeof now);
+    snprintf(lim, sizeof lim, "%ld", limit);
+    snprintf(lock, sizeof lock, "%lld", SL_DEADLINE_LOCK);
+    PGresult *r = NULL;
+    s_raised_t *out = NULL;
+    long n = 0;
+    int rc = sl_db_begin(db);
+    if (rc != 0)
+        return rc;
+    const char *lp[] = {lock};
+    if ((rc = sl_db_exec(db, &r, "SELECT pg_try_advisory_xact_lock($1::bigint)", 1, lp)) != 0)
+        goto fail;
+    bool leader = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    r = NULL;
+    if (!leader) {
+        *busy = true;
+        sl_db_rollback(db);
+        return 0;
+    }
+    const char *p[] = {lim};
+    if ((rc = sl_db_exec(
+             db, &r,
+             "SELECT e.id, e.case_id, e.cause, t.notice_no, t.unit_code, u.kind,"
+             " t.transfer_date::text, t.feedback_deadline::text, c.case_no, c.sector,"
+             " c.subject_name, coalesce(c.credit_code, ''), c.division, c.township, c.address,"
+             " c.violations::text, c.violation_text, c.description, c.major_hazard,"
+             " c.suspected_crime, c.suspected_dereliction, e.reason, e.msg_id"
+             " FROM transfer_escalation e JOIN transfer t ON t.id = e.transfer_id"
+             " JOIN cases c ON c.id = e.case_id JOIN unit u ON u.code = t.unit_code"
+             " WHERE e.raised_at IS NULL ORDER BY e.id LIMIT $1::int"
+             " FOR UPDATE OF e SKIP LOCKED",
+             1, p)) != 0)
+        goto fail;
+    n = PQntuples(r);
+    out = sl_calloc((size_t)n + 1, sizeof *out);
+    for (long i = 0; i < n; i++) {
+#define V(c) PQgetvalue(r, (int)i, c)
+        const char *cause = V(2), *notice = V(3), *unit = V(4), *kind = V(5);
+        const char *case_no = V(8);
+        int sector = atoi(V(9));
+        char to[16], ref[96] = "";
+        if (strcmp(kind, "child") == 0) {
+            /* The receiver is a child node: this node is the level above. */
+            const sl_sector_t *sec = sl_sector_by_value(sector);
+            char dept[48];
+            snprintf(dept, sizeof dept, "%s:%s", node, sec ? sec->dept_key : "emergency");
+            char desc[4096];
+            snprintf(desc, sizeof desc, "提级核查（%s）：%s 交办 %s 的 %s。%s", s_cause_zh(cause),
+                     notice, unit, case_no, V(17));
+            sl_case_new_t c = {.sector = sector,
+                               .subject_name = V(10),
+                               .credit_code = V(11),
+                               .division = V(12),
+                               .township = V(13),
+                               .address = V(14),
+                               .violations = V(15),
+                               .violation_text = V(16),
+                               .description = desc,
+                               .major_hazard = V(18)[0] == 't',
+                               .suspected_crime = V(19)[0] == 't',
+                               .suspected_dereliction = V(20)[0] == 't',
+                               .channel = "escalation",
+                               .route = "escalation",
+                               .unit_code = dept,
+                               .msg_id = V(22)[0] ? V(22) : "sl-deadline"};
+            json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "escalated_from", case_no, "notice_no",
+                                  notice, "cause", cause, "receiver", unit);
+            char *detail = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+            json_decref(d);
+            int64_t new_id;
+            rc = sl_case_open(db, node, now_ms, &c, actor->key, actor->unit, detail, ref, &new_id);
+            free(detail);
+            if (rc == 0)
+                rc = s_link(db, new_id, node, case_no, notice, cause, unit, V(1), V(22), now);
+            if (rc != 0)
+                goto fail;
+            snprintf(to, sizeof to, "verification");
+        } else if (parent && parent[0]) {
+            /* One of this node's own units: the parent verifies. */
+            sl_pb_envelope_t env = SL_PB_ENVELOPE_INIT;
+            sl_pb_escalation_t esc = SAFELOOP__V1__ESCALATION__INIT;
+            sl_pb_clue_t clue = SAFELOOP__V1__CLUE_REPORT__INIT;
+            sl_pb_subject_t subj = SAFELOOP__V1__SUBJECT__INIT;
+            sl_pb_place_t place = SAFELOOP__V1__PLACE__INIT;
+            int32_t viol[12];
+            char id[37];
+            sl_uuid(id);
+            env.msg_id = id;
+            env.producer = (char *)node;
+            env.sent_at = now_ms;
+            env.body_case = SAFELOOP__V1__ENVELOPE__BODY_ESCALATION;
+            env.escalation = &esc;
+            esc.notice_no = (char *)notice;
+            esc.origin_node = (char *)node;
+            esc.operator_ = "";
+            esc.at = now_ms;
+            esc.case_no = (char *)case_no;
+            esc.cause = s_cause(cause);
+            esc.receiver_unit = (char *)unit;
+            esc.transfer_date = V(6);
+            esc.feedback_deadline = V(7);
+            esc.detail = V(21);
+            esc.clue = &clue;
+            clue.channel = SAFELOOP__V1__CLUE_REPORT__CHANNEL__LOWER_NODE;
+            clue.received_at = now_ms;
+            clue.subject = &subj;
+            subj.name = V(10);
+            subj.credit_code = V(11);
+            clue.place = &place;
+            place.division = V(12);
+            place.township = V(13);
+            place.address = V(14);
+            clue.sector = sector;
+            clue.n_violations = s_violations(V(15), viol, 12);
+            clue.violations = viol;
+            clue.violation_text = V(16);
+            clue.description = V(17);
+            clue.major_hazard = V(18)[0] == 't';
+            clue.suspected_crime = V(19)[0] == 't';
+            clue.suspected_dereliction = V(20)[0] == 't';
+            clue.origin_node = (char *)node;
+            clue.forwarded_case_no = (char *)case_no;
+            size_t len;
+            uint8_t *payload = sl_codec_encode_envelope(&env, &len);
+            rc = sl_outbox_add(db, parent, id, "escalation", payload, len, case_no, now_ms);
+            free(payload);
+            if (rc != 0)
+                goto fail;
+            snprintf(to, sizeof to, "parent");
+            snprintf(ref, sizeof ref, "%s", parent);
+        } else {
+            /* The top node: on its own supervision list. */
+            const char *sp[] = {V(1), now, V(22)};
+            PGresult *s;
+            if ((rc = sl_db_exec(
+                     db, &s,
+                     "INSERT INTO supervision (case_id, leader, leader_title, listed_at,"
+                     " listed_by, msg_id, status)"
+                     " VALUES ($1::bigint, '', '', $2::timestamptz, 'sl-deadline', $3, 'listed')"
+                     " ON CONFLICT (case_id) WHERE status = 'listed' DO NOTHING RETURNING id",
+                     3, sp)) != 0)
+                goto fail;
+            snprintf(ref, sizeof ref, "%s", PQntuples(s) ? PQgetvalue(s, 0, 0) : "already");
+            PQclear(s);
+            snprintf(to, sizeof to, "supervision");
+        }
+        const char *up[] = {V(0), now, to, ref};
+        PGresult *u;
+        if ((rc = sl_db_exec(db, &u,
+                             "UPDATE transfer_escalation SET raised_at = $2::timestamptz,"
+                             " raised_to = $3, raised_ref = $4 WHERE id = $1::bigint",
+                             4, up)) != 0)
+            goto fail;
+        PQclear(u);
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "case_no", case_no, "notice_no",
+                              notice, "unit", unit, "cause", cause, "to", to, "ref", ref);
+        char *detail = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(o);
+        sl_audit_event_t ev = {.at_ms = now_ms,
+                               .kind = "escalated",
+                               .actor_key = actor->key,
+                               .actor_unit = actor->unit,
+                               .operator= actor->operator_name,
+                               .msg_id = V(22),
+                               .detail = detail};
+        out[i].case_no = sl_strdup(case_no);
+        out[i].json = detail;
+        if ((rc = sl_audit_append(db, atoll(V(1)), &ev)) != 0)
+            goto fail;
+        sl_log(SL_LOG_INFO, "case=%s notice=%s escalated (%s) to %s %s", case_no, notice, cause, to,
+               ref);
+#undef V
+    }
+    PQclear(r);
+    r = NULL;
+    if ((rc = sl_db_commit(db)) != 0)
+        goto fail;
+    for (long i = 0; i < n; i++)
+        if (cb)
+            cb(arg, out[i].case_no, out[i].json);
+    goto done;
+fail:
+    PQclear(r);
+    sl_db_rollback(db);
+    n = rc;
+done:
+    if (out) {
+        for (long i = 0; out[i].case_no || out[i].json; i++) {
+            free(out[i].case_no);
+            free(out[i].json);
+        }
+        free(out);
+    }
+    return n;
+}
+
+int
+sl_escalation_validate(const sl_pb_envelope_t *env, sl_codec_error_t *err)
+{
+    const sl_pb_escalation_t *e = env->escalation;
+    static const struct {
+        size_t off;
+        const char *path, *zh;
+    } req[] = {
+        {offsetof(sl_pb_escalation_t, notice_no), "notice_no", "交办文号"},
+        {offsetof(sl_pb_escalation_t, origin_node), "origin_node", "提级核查发起节点"},
+        {offsetof(sl_pb_escalation_t, case_no), "case_no", "原案件编号"},
+    };
+    for (size_t i = 0; i < sizeof req / sizeof req[0]; i++) {
+        const char *v = *(char *const *)((const char *)e + req[i].off);
+        if (!v || !v[0]) {
+            sl_codec_error_set(err, SL_ERR_MISSING_FIELD, req[i].path, "缺少%s %s", req[i].zh,
+                               req[i].path);
+            return SL_DECLINED;
+        }
+    }
+    if (!s_cause_name(e->cause)) {
+        sl_codec_error_set(err, SL_ERR_MISSING_FIELD, "cause", "缺少提级核查原因 cause");
+        return SL_DECLINED;
+    }
+    if (!e->clue || !e->clue->subject || !e->clue->subject->name || !e->clue->subject->name[0]) {
+        sl_codec_error_set(err, SL_ERR_MISSING_FIELD, "clue.subject.name", "缺少核查对象名称");
+        return SL_DECLINED;
+    }
+    if (!e->clue->place || !e->clue->place->division || !e->clue->place->division[0]) {
+        sl_codec_error_set(err, SL_ERR_MISSING_FIELD, "clue.place.division", "缺少所在地");
+        return SL_DECLINED;
+    }
+    if (!sl_sector_by_value((int)e->clue->sector)) {
+        sl_codec_error_set(err, SL_ERR_UNKNOWN_SECTOR, NULL, "领域无效（%d）",
+                           (int)e->clue->sector);
+        return SL_DECLINED;
+    }
+    return 0;
+}
+
+int
+sl_escalation_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_envelope_t *env,
+                    const char *sender, sl_transfer_result_t *res)
+{
+    memset(res, 0, sizeof *res);
+    const sl_pb_escalation_t *e = env->escalation;
+    const char *cause = s_cause_name(e->cause);
+    char now[40];
+    sl_time_format_iso(now_ms, now, sizeof now);
+    PGresult *r;
+    const char *op[] = {e->origin_node};
+    int rc = sl_db_exec(db, &r, "SELECT 1 FROM unit WHERE code = $1 AND kind = 'child'", 1, op);
+    if (rc != 0)
+        return rc;
+    bool child = PQntuples(r) > 0;
+    PQclear(r);
+    if (!child) {
+        sl_codec_error_set(&res->err, SL_ERR_WRONG_ORIGIN, NULL,
+                           "%s 不是本节点的下级节点，不能向本节点提级核查", e->origin_node);
+        return SL_DECLINED;
+    }
+    const char *dp[] = {e->origin_node, e->notice_no, cause};
+    if ((rc = sl_db_exec(db, &r,
+                         "SELECT c.case_no FROM escalated_case x JOIN cases c ON c.id = x.case_id"
+                         " WHERE x.origin_node = $1 AND x.notice_no = $2 AND x.cause = $3",
+                         3, dp)) != 0)
+        return rc;
+    if (PQntuples(r) > 0) {
+        snprintf(res->case_no, sizeof res->case_no, "%s", PQgetvalue(r, 0, 0));
+        PQclear(r);
+        snprintf(res->ref, sizeof res->ref, "escalation:%s", e->case_no);
+        res->topic = NULL;
+        return 0;
+    }
+    PQclear(r);
+    const sl_pb_clue_t *cl = e->clue;
+    const sl_sector_t *sec = sl_sector_by_value((int)cl->sector);
+    char dept[48];
+    snprintf(dept, sizeof dept, "%s:%s", node, sec->dept_key);
+    sl_buf_t viol;
+    sl_buf_init(&viol);
+    sl_buf_puts(&viol, "{");
+    for (size_t i = 0; i < cl->n_violations; i++)
+        sl_buf_printf(&viol, "%s%d", i ? "," : "", (int)cl->violations[i]);
+    sl_buf_puts(&viol, "}");
+    char desc[4096];
+    snprintf(desc, sizeof desc, "提级核查（%s）：%s 节点 %s 交办 %s 的 %s。%s%s", s_cause_zh(cause),
+             e->origin_node, e->notice_no, e->receiver_unit ? e->receiver_unit : "", e->case_no,
+             e->detail ? e->detail : "", cl->description ? cl->description : "");
+    sl_case_new_t c = {.sector = (int)cl->sector,
+                       .subject_name = cl->subject->name,
+                       .credit_code = cl->subject->credit_code,
+                       .division = cl->place->division,
+                       .township = cl->place->township,
+                       .address = cl->place->address,
+                       .violations = viol.data ? viol.data : "{}",
+                       .violation_text = cl->violation_text,
+                       .description = desc,
+                       .major_hazard = cl->major_hazard,
+                       .suspected_crime = cl->suspected_crime,
+                       .suspected_dereliction = cl->suspected_dereliction,
+                       .channel = "escalation",
+                       .route = "escalation",
+                       .unit_code = dept,
+                       .msg_id = env->msg_id};
+    json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "escalated_from", e->case_no, "origin_node",
+                          e->origin_node, "notice_no", e->notice_no, "cause", cause);
+    char *detail = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(d);
+    int64_t id;
+    rc = sl_case_open(db, node, now_ms, &c, sender, e->origin_node, detail, res->case_no, &id);
+    free(detail);
+    sl_buf_free(&viol);
+    if (rc == 0)
+        rc = s_link(db, id, e->origin_node, e->case_no, e->notice_no, cause,
+                    e->receiver_unit ? e->receiver_unit : "", NULL, env->msg_id, now);
+    if (rc != 0)
+        return rc;
+    snprintf(res->ref, sizeof res->ref, "escalation:%s", e->case_no);
+    snprintf(res->state, sizeof res->state, "registered");
+    res->topic = "case.escalated";
+    sl_log(SL_LOG_INFO, "case=%s msg_id=%s verification of %s %s (%s) from %s", res->case_no,
+           env->msg_id, e->case_no, e->notice_no, cause, e->origin_node);
+    return 0;
+}
+
+int
+sl_escalation_list(sl_db_t *db, sl_escalation_row_cb *cb, void *arg)
+{
+    PGresult *r;
+    int rc = sl_db_exec(
+        db, &r,
+        "SELECT t.notice_no, c.case_no, t.unit_code, e.cause,"
+        " to_char(e.marked_at, 'YYYY-MM-DD HH24:MI'),"
+        " coalesce(to_char(e.raised_at, 'YYYY-MM-DD HH24:MI'), ''), coalesce(e.raised_to, ''),"
+        " coalesce(e.raised_ref, ''), 0 AS o, e.id"
+        " FROM transfer_escalation e JOIN transfer t ON t.id = e.transfer_id"
+        " JOIN cases c ON c.id = e.case_id"
+        " UNION ALL"
+        " SELECT x.notice_no, x.origin_case_no, x.receiver_unit, x.cause,"
+        " to_char(x.opened_at, 'YYYY-MM-DD HH24:MI'), to_char(x.opened_at, 'YYYY-MM-DD HH24:MI'),"
+        " 'received:' || x.origin_node, c.case_no, 1, x.case_id"
+        " FROM escalated_case x JOIN cases c ON c.id = x.case_id"
+        " WHERE x.origin_node <> (SELECT code FROM node)"
+        " ORDER BY 9, 10",
+        0, NULL);
+    if (rc != 0)
+        return rc;
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *cols[8];
+        for (int k = 0; k < 8; k++)
+            cols[k] = PQgetvalue(r, i, k);
+        cb(arg, cols);
+    }
+    PQclear(r);
+    return 0;
+}

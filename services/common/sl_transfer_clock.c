@@ -1,0 +1,243 @@
+/* sl_transfer_clock.c — the clocks of transfers in the database (part of the transfer module).
+ *
+ * The tick locks the due rows (FOR UPDATE SKIP LOCKED, after the leader lock),
+ * decides in C and writes back row by row inside one transaction; the events
+ * go out only after COMMIT, so a crash repeats nothing that was committed and
+ * loses nothing that was not. */
+#include "sl_transfer_clock.h"
+
+#include "sl_audit.h"
+#include "sl_clock.h"
+#include "sl_deadline.h"
+#include "sl_log.h"
+#include "sl_transfer_fsm.h"
+#include "sl_util.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* An event kept until the commit. */
+typedef struct {
+    const char *topic; /* static */
+    char *case_no;
+    char *json;
+} s_event_t;
+
+static int32_t
+s_day(const char *s)
+{
+    int32_t d;
+    return s && *s && sl_date_parse(s, &d) == 0 ? d : -1;
+}
+
+static int
+s_audit(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *kind,
+        const sl_transfer_actor_t *actor, const char *detail)
+{
+    sl_audit_event_t ev = {.at_ms = now_ms,
+                           .kind = kind,
+                           .actor_key = actor->key,
+                           .actor_unit = actor->unit,
+                           .operator= actor->operator_name,
+                           .msg_id = actor->msg_id,
+                           .detail = detail};
+    return sl_audit_append(db, case_id, &ev);
+}
+
+long
+sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, int not_handled_days,
+                       long limit, const sl_transfer_actor_t *actor, bool *busy,
+                       sl_transfer_clock_cb *cb, void *arg)
+{
+    *busy = false;
+    char now[40], lim[24], lock[24];
+    sl_time_format_iso(now_ms, now, sizeof now);
+    snprintf(lim, sizeof lim, "%ld", limit);
+    snprintf(lock, sizeof lock, "%lld", SL_DEADLINE_LOCK);
+    PGresult *r = NULL;
+    s_event_t *evs = NULL;
+    size_t nev = 0, cap = 0;
+    long n = 0;
+    int rc = sl_db_begin(db);
+    if (rc != 0)
+        return rc;
+    const char *lp[] = {lock};
+    if ((rc = sl_db_exec(db, &r, "SELECT pg_try_advisory_xact_lock($1::bigint)", 1, lp)) != 0)
+        goto fail;
+    bool leader = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    r = NULL;
+    if (!leader) {
+        *busy = true;
+        sl_db_rollback(db);
+        return 0;
+    }
+    const char *p[] = {now, lim};
+    if ((rc = sl_db_exec(
+             db, &r,
+             "SELECT t.id, t.case_id, c.case_no, t.notice_no, t.unit_code, t.state,"
+             " coalesce(t.receipt_date::text, ''), coalesce(t.last_progress_at::date::text, ''),"
+             " coalesce(t.fed_back_at::date::text, ''), t.objection_deadline::text,"
+             " t.feedback_deadline::text, t.accepted_at IS NOT NULL, t.reminded_at IS NOT NULL,"
+             " t.overdue_at IS NOT NULL, t.not_handled_at IS NOT NULL, t.calendar_warning"
+             " FROM transfer t JOIN cases c ON c.id = t.case_id"
+             " WHERE t.due_at <= $1::timestamptz ORDER BY t.due_at"
+             " LIMIT $2::int FOR UPDATE OF t SKIP LOCKED",
+             2, p)) != 0)
+        goto fail;
+    n = PQntuples(r);
+    for (long i = 0; i < n; i++) {
+#define V(c) PQgetvalue(r, (int)i, c)
+        sl_clock_facts_t f = {
+            .state = (sl_transfer_state_t)sl_transfer_state_parse(V(5)),
+            .receipt_day = s_day(V(6)),
+            .last_progress_day = s_day(V(7)),
+            .fed_back_day = s_day(V(8)),
+            .objection_deadline = s_day(V(9)),
+            .feedback_deadline = s_day(V(10)),
+            .accepted = V(11)[0] == 't',
+            .reminded = V(12)[0] == 't',
+            .overdue = V(13)[0] == 't',
+            .not_handled = V(14)[0] == 't',
+            .not_handled_days = not_handled_days,
+        };
+        sl_clock_due_t due;
+        sl_deadline_check(cal, &f, now_ms, &due);
+        int64_t case_id = atoll(V(1));
+        char next[40] = "", warn[256] = "";
+        if (due.next_ms != SL_DEADLINE_NEVER)
+            sl_time_format_iso(due.next_ms, next, sizeof next);
+        if (due.unknown_year && !V(15)[0])
+            sl_transfer_calendar_warning(due.unknown_year, warn, sizeof warn);
+        const char *up[] = {V(0),
+                            next[0] ? next : NULL,
+                            now,
+                            due.accept ? "t" : "f",
+                            due.remind ? "t" : "f",
+                            due.overdue ? "t" : "f",
+                            due.not_handled ? "t" : "f",
+                            warn};
+        PGresult *u;
+        if ((rc = sl_db_exec(
+                 db, &u,
+                 "UPDATE transfer SET due_at = $2::timestamptz,"
+                 " accepted_at = CASE WHEN $4::bool THEN $3::timestamptz ELSE accepted_at END,"
+                 " reminded_at = CASE WHEN $5::bool THEN $3::timestamptz ELSE reminded_at END,"
+                 " overdue_at = CASE WHEN $6::bool THEN $3::timestamptz ELSE overdue_at END,"
+                 " not_handled_at = CASE WHEN $7::bool THEN $3::timestamptz"
+                 "                  ELSE not_handled_at END,"
+                 " calendar_warning = CASE WHEN $8 <> '' AND calendar_warning = '' THEN $8"
+                 "                    ELSE calendar_warning END"
+                 " WHERE id = $1::bigint",
+                 8, up)) != 0)
+            goto fail;
+        PQclear(u);
+        struct {
+            bool on;
+            const char *kind, *topic, *cause;
+        } acts[] = {
+            {due.accept, "objection_window_closed", "deadline.accepted", NULL},
+            {due.remind, "reminded", "deadline.reminder", NULL},
+            {due.overdue, "overdue", "deadline.overdue", "OVERDUE"},
+            {due.not_handled, "not_handled", "deadline.not_handled", "ACCEPTED_NOT_HANDLED"},
+        };
+        for (size_t k = 0; k < sizeof acts / sizeof acts[0]; k++) {
+            if (!acts[k].on)
+                continue;
+            char rd[11] = "", iu[11] = "";
+            if (due.remind_day >= 0)
+                sl_date_format(due.remind_day, rd);
+            if (due.idle_until >= 0)
+                sl_date_format(due.idle_until, iu);
+            json_t *o =
+                json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "notice_no", V(3), "case_no", V(2),
+                          "unit", V(4), "state", V(5), "objection_deadline", V(9),
+                          "feedback_deadline", V(10), "clock", acts[k].kind);
+            if (rd[0] && k == 1)
+                json_object_set_new(o, "remind_day", json_string(rd));
+            if (iu[0] && k == 3)
+                json_object_set_new(o, "idle_until", json_string(iu));
+            char *detail = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+            json_decref(o);
+            if (acts[k].cause) {
+                const char *ep[] = {V(0), V(1), acts[k].cause, now,
+                                    k == 2 ? "逾期未办结" : "接而不办"};
+                PGresult *e;
+                if ((rc = sl_db_exec(
+                         db, &e,
+                         "INSERT INTO transfer_escalation (transfer_id, case_id, cause,"
+                         " marked_at, reason) VALUES ($1::bigint, $2::bigint, $3, $4, $5)"
+                         " ON CONFLICT (transfer_id, cause) DO NOTHING",
+                         5, ep)) != 0) {
+                    free(detail);
+                    goto fail;
+                }
+                PQclear(e);
+            }
+            if ((rc = s_audit(db, case_id, now_ms, acts[k].kind, actor, detail)) != 0) {
+                free(detail);
+                goto fail;
+            }
+            if (nev == cap) {
+                cap = cap ? cap * 2 : 16;
+                evs = sl_realloc(evs, cap * sizeof *evs);
+            }
+            evs[nev++] = (s_event_t){acts[k].topic, sl_strdup(V(2)), detail};
+            sl_log(SL_LOG_INFO, "case=%s notice=%s %s", V(2), V(3), acts[k].kind);
+        }
+#undef V
+    }
+    PQclear(r);
+    r = NULL;
+    if ((rc = sl_db_commit(db)) != 0)
+        goto fail;
+    for (size_t k = 0; k < nev; k++)
+        if (cb)
+            cb(arg, evs[k].topic, evs[k].case_no, evs[k].json);
+    goto done;
+fail:
+    PQclear(r);
+    sl_db_rollback(db);
+    n = rc;
+done:
+    for (size_t k = 0; k < nev; k++) {
+        free(evs[k].case_no);
+        free(evs[k].json);
+    }
+    free(evs);
+    return n;
+}
+
+int
+sl_transfer_clock_list(sl_db_t *db, sl_transfer_clock_row_cb *cb, void *arg)
+{
+    PGresult *r;
+    int rc = sl_db_exec(
+        db, &r,
+        "SELECT t.notice_no, c.case_no, t.unit_code, t.feedback_deadline::text, t.state,"
+        " concat_ws('、', CASE WHEN t.reminded_at IS NOT NULL THEN '已提醒' END,"
+        "  CASE WHEN t.overdue_at IS NOT NULL THEN '已逾期' END,"
+        "  CASE WHEN t.not_handled_at IS NOT NULL THEN '接而不办' END,"
+        "  CASE WHEN EXISTS (SELECT 1 FROM transfer_escalation e WHERE e.transfer_id = t.id"
+        "       AND e.cause = 'FALSE_COMPLETION') THEN '虚假办结' END,"
+        "  CASE WHEN EXISTS (SELECT 1 FROM transfer_escalation e WHERE e.transfer_id = t.id"
+        "       AND e.raised_at IS NOT NULL) THEN '已提级核查' END),"
+        " t.calendar_warning"
+        " FROM transfer t JOIN cases c ON c.id = t.case_id"
+        " WHERE (t.state <> 'closed' AND (t.reminded_at IS NOT NULL OR t.overdue_at IS NOT NULL"
+        "        OR t.not_handled_at IS NOT NULL))"
+        "    OR t.id IN (SELECT transfer_id FROM transfer_escalation)"
+        " ORDER BY t.feedback_deadline, t.id",
+        0, NULL);
+    if (rc != 0)
+        return rc;
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *cols[7];
+        for (int k = 0; k < 7; k++)
+            cols[k] = PQgetvalue(r, i, k);
+        cb(arg, cols);
+    }
+    PQclear(r);
+    return 0;
+}
