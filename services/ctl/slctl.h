@@ -45,6 +45,10 @@ int sl_ctl_case(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_status(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_transfer(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_dispatch(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_ledger(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_supervision(sl_ctl_t *ctl, int argc, char **argv);
+/* `case verify` and `case supervise` (WHAT), argv[0] being WHAT (cmd_closing.c). */
+int sl_ctl_case_decide(sl_ctl_t *ctl, const char *what, int argc, char **argv);
 
 /* Sends an encoded envelope to ENDPOINT (NULL: the config's [intake] ipc, else
  * [intake] endpoint), resending until an Ack or TIMEOUT seconds; prints the
