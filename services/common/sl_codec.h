@@ -85,6 +85,7 @@ typedef enum {
 #define SL_ERR_BAD_MSG_ID "bad_msg_id"
 #define SL_ERR_UNKNOWN_BODY "unknown_body"
 #define SL_ERR_UNKNOWN_TRANSFER "unknown_transfer"
+#define SL_ERR_UNKNOWN_CASE "unknown_case"
 #define SL_ERR_WRONG_STATE "wrong_state:"
 #define SL_ERR_OBJECTION_WINDOW_CLOSED "objection_window_closed"
 #define SL_ERR_MISSING_SIGNOFF "missing_signoff"

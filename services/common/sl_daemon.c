@@ -5,10 +5,14 @@
  * the loop turns but does not keep a finished loop alive; likewise the signal
  * handles. */
 #include "sl_daemon.h"
+#include <getopt.h>
+#include "sl_db.h"
+#include "sl_clock.h"
 
 #include "sl_log.h"
 #include "sl_util.h"
 
+#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -181,4 +185,121 @@ sl_loop_close(uv_loop_t *loop)
         return -1;
     }
     return 0;
+}
+
+/* --- a daemon's main ------------------------------------------------------ */
+
+typedef struct {
+    const sl_daemon_def_t *def;
+    sl_daemon_t *daemon;
+    void *server;
+} s_main_t;
+
+static void
+s_drained(void *arg)
+{
+    s_main_t *m = arg;
+    sl_daemon_exit(m->daemon);
+}
+
+static void
+s_main_stop(sl_daemon_t *d, int signum, void *arg)
+{
+    (void)d;
+    s_main_t *m = arg;
+    sl_log(SL_LOG_INFO, "signal %d: %s", signum, m->def->draining);
+    m->def->drain(m->server, s_drained, m);
+}
+
+static void
+s_main_usage(const sl_daemon_def_t *def, FILE *f)
+{
+    fprintf(f,
+            "usage: %s -c NODE.ini [--instance N] [--log-level LEVEL]\n\n%s\n\n"
+            "  -c, --config FILE    the node's INI file (see deploy/example-node.ini)\n"
+            "      --instance N     run as instance N: reads [%s.N] before [%s]\n"
+            "      --log-level L    debug, info, warn or error (default: [log] level)\n"
+            "  -h, --help           this text\n"
+            "      --version        the version and the schema version it needs\n\n"
+            "Exit: 0 stopped by SIGTERM/SIGINT, 1 could not start, 2 bad arguments or config.\n"
+            "Logs are logfmt lines on stderr. SL_NOW=2022-01-28T09:00:00+08:00 pins the clock's\n"
+            "start (drills, tests).\n",
+            def->name, def->about, def->section, def->section);
+}
+
+int
+sl_daemon_main(const sl_daemon_def_t *def, int argc, char **argv)
+{
+    const char *config = NULL;
+    int instance = 1, level = -1;
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"instance", required_argument, NULL, 'i'},
+        {"log-level", required_argument, NULL, 'l'}, {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            config = optarg;
+            break;
+        case 'i':
+            instance = atoi(optarg);
+            break;
+        case 'l':
+            if ((level = sl_log_level_parse(optarg)) < 0) {
+                fprintf(stderr, "%s: --log-level takes debug, info, warn or error\n", def->name);
+                return 2;
+            }
+            break;
+        case 'h':
+            s_main_usage(def, stdout);
+            return 0;
+        case 'V':
+            printf("%s %s (schema %d)\n", def->name, SL_VERSION, sl_schema_latest());
+            return 0;
+        default:
+            s_main_usage(def, stderr);
+            return 2;
+        }
+    }
+    if (!config || optind < argc || instance < 1) {
+        s_main_usage(def, stderr);
+        return 2;
+    }
+    if (sl_clock_init() != 0)
+        return 2;
+    char *err = NULL;
+    sl_config_t *cfg = sl_config_load(config, instance, &err);
+    if (!cfg) {
+        fprintf(stderr, "%s: %s\n", def->name, err);
+        free(err);
+        return 2;
+    }
+    char name[48];
+    if (instance > 1)
+        snprintf(name, sizeof name, "%s.%d", def->name, instance);
+    else
+        snprintf(name, sizeof name, "%s", def->name);
+    sl_log_init(name, sl_config_node(cfg));
+    sl_log_set_level(level >= 0 ? level : (int)sl_config_int(cfg, "log", "level"));
+
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    s_main_t m = {.def = def};
+    int rc = 1;
+    if (!(m.daemon = sl_daemon_new(&loop, s_main_stop, &m)))
+        goto done;
+    if (!(m.server = def->start(cfg, &loop)))
+        goto done;
+    sl_daemon_ready(m.daemon, def->ready);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    sl_log(SL_LOG_INFO, "stopped");
+    rc = 0;
+done:
+    if (m.server)
+        def->destroy(m.server);
+    sl_daemon_destroy(&m.daemon);
+    sl_loop_close(&loop);
+    sl_config_destroy(&cfg);
+    return rc;
 }

@@ -10,6 +10,8 @@
 #define SL_DAEMON_H
 
 #include <stdbool.h>
+#include "sl_config.h"
+
 #include <uv.h>
 
 typedef struct sl_daemon sl_daemon_t;
@@ -42,5 +44,25 @@ unsigned long long sl_daemon_watchdog_usec(const sl_daemon_t *d);
  * pending close callbacks are done. Handles still open are logged and closed.
  * Returns 0, or -1 if the loop would not close. */
 int sl_loop_close(uv_loop_t *loop);
+
+/* What a daemon's main() hands to sl_daemon_main: its name, its help text and
+ * its server's lifecycle. The server is an opaque pointer of the daemon's. */
+typedef struct {
+    const char *name;     /* "sl-intake" */
+    const char *section;  /* its config section, "intake" (for --help) */
+    const char *about;    /* a paragraph for --help: what it does, what it serves */
+    const char *ready;    /* systemd STATUS= once serving, e.g. "serving" */
+    const char *draining; /* logged at SIGTERM, e.g. "finishing in-flight envelopes" */
+    void *(*start)(const sl_config_t *cfg, uv_loop_t *loop); /* NULL: could not start */
+    void (*drain)(void *server, void (*done)(void *), void *arg);
+    void (*destroy)(void *server);
+} sl_daemon_def_t;
+
+/* The whole main() of a daemon: parses -c NODE.ini, --instance N, --log-level,
+ * --help, --version; loads the config (exit 2 naming file, line and key);
+ * starts the server; runs the loop until SIGTERM/SIGINT, drains, stops.
+ * Returns the exit code: 0 stopped cleanly, 1 could not start, 2 bad
+ * arguments or config. */
+int sl_daemon_main(const sl_daemon_def_t *def, int argc, char **argv);
 
 #endif

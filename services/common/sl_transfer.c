@@ -11,13 +11,16 @@
 #include "sl_audit.h"
 #include "sl_case.h"
 #include "sl_clock.h"
+#include "sl_ledger.h"
 #include "sl_log.h"
 #include "sl_notice.h"
 #include "sl_outbox.h"
 #include "sl_sector.h"
+#include "sl_supervision.h"
 #include "sl_transfer_fsm.h"
 #include "sl_unit.h"
 #include "sl_util.h"
+#include "sl_validate.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -163,13 +166,15 @@ s_outbox_transfer(sl_db_t *db, const char *node, int64_t now_ms, const char *cas
     return rc;
 }
 
-/* Issues one transfer of case CASE_ID to UNIT_CODE at NOW_MS: number,
- * deadlines, row, case status, audit, outbox. NOTICE_NO (>= 64) gets the number. */
+/* Issues one transfer of KIND (handling, police, discipline) of case CASE_ID
+ * to UNIT_CODE at NOW_MS: number, deadlines, row, case status (handling
+ * only: the case follows its handling transfer), audit, outbox. NOTICE_NO
+ * (>= 64) gets the number. */
 static int
 s_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms, int64_t case_id,
         const char *case_no, int sector, const char *unit_code, int64_t list_id,
         const char *list_no, int64_t replaces, const char *replaces_no,
-        const sl_transfer_actor_t *actor, char *notice_no, int64_t *transfer_id)
+        const sl_transfer_actor_t *actor, char *notice_no, int64_t *transfer_id, const char *kind)
 {
     char uname[256];
     bool has_node = false;
@@ -211,22 +216,25 @@ s_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
                        unit_code, has_node ? "outbox" : "event",
                        tdate,     at,
                        odate,     fdate,
-                       warn,      replaces ? rid : NULL};
+                       warn,      replaces ? rid : NULL,
+                       kind};
     PGresult *r;
     rc = sl_db_exec(db, &r,
                     "INSERT INTO transfer (notice_no, year, sector, seq, case_id, list_id,"
                     " unit_code, delivery, state, transfer_date, issued_at, objection_deadline,"
-                    " feedback_deadline, calendar_warning, replaces)"
+                    " feedback_deadline, calendar_warning, replaces, kind)"
                     " VALUES ($1, $2::int, $3::smallint, $4::int, $5::bigint, $6::bigint, $7, $8,"
-                    " 'issued', $9::date, $10::timestamptz, $11::date, $12::date, $13, $14::bigint)"
+                    " 'issued', $9::date, $10::timestamptz, $11::date, $12::date, $13, $14::bigint,"
+                    " $15)"
                     " RETURNING id",
-                    14, p);
+                    15, p);
     if (rc != 0)
         return rc;
     *transfer_id = atoll(PQgetvalue(r, 0, 0));
     PQclear(r);
-    if ((rc = sl_case_set_status(db, case_id, sl_transfer_case_status(SL_TS_ISSUED), unit_code)) !=
-        0)
+    bool handling = strcmp(kind, "handling") == 0;
+    if (handling && (rc = sl_case_set_status(db, case_id, sl_transfer_case_status(SL_TS_ISSUED),
+                                             unit_code)) != 0)
         return rc;
     json_t *o =
         json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "notice_no", notice_no, "unit", unit_code,
@@ -238,6 +246,8 @@ s_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
         json_object_set_new(o, "replaces", json_string(replaces_no));
     if (*warn)
         json_object_set_new(o, "calendar_warning", json_string(warn));
+    if (!handling)
+        json_object_set_new(o, "kind", json_string(kind));
     if ((rc = s_audit(db, case_id, now_ms, "transferred", actor, o)) != 0)
         return rc;
     if (has_node)
@@ -249,6 +259,54 @@ s_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
                "feedback by %s%s",
                case_no, notice_no, unit_code, odate, fdate, *warn ? " (calendar warning)" : "");
     return rc;
+}
+
+/* The two transfers (两移交) of a case just put on a list: to the police
+ * (<node>:police) if it is flagged suspected_crime, to the discipline
+ * commission (<node>:discipline) if suspected_dereliction, each with its own
+ * notice number and deadlines. *ISSUED grows by the transfers issued. */
+static int
+s_issue_two(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
+            const sl_case_claim_t *c, int64_t list_id, const char *list_no,
+            const sl_transfer_actor_t *actor, long *issued)
+{
+    PGresult *r;
+    int rc = sl_case_fetch(db, c->case_no, &r);
+    if (rc != 0)
+        return rc;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        sl_log(SL_LOG_ERROR, "case=%s vanished while forming its list", c->case_no);
+        return -1;
+    }
+    bool flags[2] = {strcmp(PQgetvalue(r, 0, PQfnumber(r, "suspected_crime")), "t") == 0,
+                     strcmp(PQgetvalue(r, 0, PQfnumber(r, "suspected_dereliction")), "t") == 0};
+    PQclear(r);
+    static const char *const kinds[2] = {"police", "discipline"};
+    for (int k = 0; k < 2; k++) {
+        if (!flags[k])
+            continue;
+        char unit[48], notice[64];
+        int64_t tid;
+        snprintf(unit, sizeof unit, "%s:%s", node, kinds[k]);
+        if ((rc = s_issue(db, cal, node, now_ms, c->id, c->case_no, c->sector, unit, list_id,
+                          list_no, 0, NULL, actor, notice, &tid, kinds[k])) != 0)
+            return rc;
+        (*issued)++;
+    }
+    return 0;
+}
+
+/* Sets the item count of list LIST_ID (after the two transfers added some). */
+static int
+s_list_items(sl_db_t *db, int64_t list_id, long items)
+{
+    char lid[24], n[24];
+    snprintf(lid, sizeof lid, "%lld", (long long)list_id);
+    snprintf(n, sizeof n, "%ld", items);
+    const char *p[] = {lid, n};
+    return sl_db_exec(db, NULL, "UPDATE transfer_list SET items = $2::int WHERE id = $1::bigint", 2,
+                      p);
 }
 
 int
@@ -326,10 +384,15 @@ sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, i
         int64_t tid;
         if ((rc = s_issue(db, cal, node, now_ms, cases[i].id, cases[i].case_no, cases[i].sector,
                           cases[i].unit_code, out->list_id, out->list_no, 0, NULL, actor, notice,
-                          &tid)) != 0)
+                          &tid, "handling")) != 0)
+            goto fail;
+        if ((rc = s_issue_two(db, cal, node, now_ms, &cases[i], out->list_id, out->list_no, actor,
+                              &out->items)) != 0)
             goto fail;
     }
-    out->items = n;
+    if (out->items > 0 && (rc = s_list_items(db, out->list_id, n + out->items)) != 0)
+        goto fail;
+    out->items += n;
 done:
     if ((rc = sl_db_commit(db)) != 0)
         goto fail;
@@ -435,6 +498,12 @@ s_feedback_json(const sl_pb_feedback_t *f)
                         json_pack("{s:s, s:s, s:s}", "leader_name", f->sign_off->leader_name,
                                   "leader_title", f->sign_off->leader_title, "signed_at",
                                   signed_at));
+    if (f->police_result && *f->police_result) {
+        json_object_set_new(o, "police_filed", json_boolean(f->police_filed));
+        json_object_set_new(o, "police_result", json_string(f->police_result));
+    }
+    if (f->discipline_result && *f->discipline_result)
+        json_object_set_new(o, "discipline_result", json_string(f->discipline_result));
     return o;
 }
 
@@ -442,6 +511,123 @@ static void
 s_refuse(sl_transfer_result_t *res, const char *code, const char *detail, const char *text)
 {
     sl_codec_error_set(&res->err, code, detail, "%s", text);
+}
+
+/* The case's status after its transfer of KIND moved to NEXT. The case
+ * follows its handling transfer; the police's and the discipline
+ * commission's transfers run beside it. A verification that closes the last
+ * open transfer closes the case (*CLOSED); a verified handling transfer whose
+ * case still has another open is "verified". Locks the case's transfers. */
+static int
+s_case_follow(sl_db_t *db, int64_t case_id, const char *kind, sl_transfer_state_t next,
+              bool *closed)
+{
+    *closed = false;
+    bool handling = strcmp(kind, "handling") == 0;
+    if (next != SL_TS_CLOSED)
+        return handling ? sl_case_set_status(db, case_id, sl_transfer_case_status(next), NULL) : 0;
+    char cid[24];
+    snprintf(cid, sizeof cid, "%lld", (long long)case_id);
+    const char *p[] = {cid};
+    PGresult *r;
+    int rc = sl_db_exec(db, &r,
+                        "SELECT count(*) FILTER (WHERE state <> 'closed') FROM"
+                        " (SELECT state FROM transfer WHERE case_id = $1::bigint ORDER BY id"
+                        "  FOR UPDATE) t",
+                        1, p);
+    if (rc != 0)
+        return rc;
+    long open = atol(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (open == 0) {
+        *closed = true;
+        return sl_case_set_status(db, case_id, sl_transfer_case_status(SL_TS_CLOSED), NULL);
+    }
+    return handling ? sl_case_set_status(db, case_id, "verified", NULL) : 0;
+}
+
+/* After transfer TID passed verification (核查通过): the six-list entries of
+ * its feedback; when its case closed with it, the end of the case's listed
+ * supervision (验收销号, SUPERVISE_END, with its 挂牌督办 entry) and the
+ * case's "case_closed" event. */
+static int
+s_verified(sl_db_t *db, int64_t tid, int64_t case_id, const char *kind, bool case_closed,
+           int64_t now_ms, const sl_transfer_actor_t *actor)
+{
+    char sid[24];
+    snprintf(sid, sizeof sid, "%lld", (long long)tid);
+    const char *p[] = {sid};
+    PGresult *r;
+    int rc = sl_db_exec(db, &r,
+                        "SELECT t.notice_no, t.unit_code, u.name, c.case_no, c.subject_name,"
+                        " coalesce(t.feedback, ''), coalesce(c.unit_code, ''),"
+                        " coalesce(cu.name, '')"
+                        " FROM transfer t JOIN cases c ON c.id = t.case_id"
+                        " JOIN unit u ON u.code = t.unit_code"
+                        " LEFT JOIN unit cu ON cu.code = c.unit_code WHERE t.id = $1::bigint",
+                        1, p);
+    if (rc != 0)
+        return rc;
+#define V(k) PQgetvalue(r, 0, k)
+    sl_ledger_case_t lc = {
+        .case_no = V(3), .notice_no = V(0), .unit = V(1), .unit_name = V(2), .subject_name = V(4)};
+    sl_ledger_result_t result;
+    sl_ledger_item_t items[SL_LEDGER_MAX_ITEMS];
+    size_t n = 0;
+    if (sl_ledger_result_parse(V(5), kind, &result) == 0)
+        n = sl_ledger_map(&result, items);
+    else
+        sl_log(SL_LOG_WARN, "case=%s notice=%s verified without a readable feedback", V(3), V(0));
+    rc = sl_ledger_record(db, case_id, &lc, items, n, now_ms, actor);
+    if (rc == 0 && case_closed) {
+        sl_supervision_ended_t ended;
+        rc = sl_supervision_end(db, case_id, now_ms, actor, &ended);
+        if (rc == 0 && ended.ended) {
+            sl_ledger_item_t it;
+            sl_ledger_supervision_item(ended.leader, ended.title, ended.since, &it);
+            sl_ledger_case_t cc = lc;
+            cc.unit = V(6);
+            cc.unit_name = V(7);
+            rc = sl_ledger_record(db, case_id, &cc, &it, 1, now_ms, actor);
+        }
+        if (rc == 0)
+            rc = s_audit(db, case_id, now_ms, "case_closed", actor,
+                         json_pack("{s:s, s:s}", "notice_no", V(0), "status", "closed"));
+    }
+#undef V
+    PQclear(r);
+    return rc;
+}
+
+/* A failed verification (虚假办结) marks transfer TID for escalation, cause
+ * FALSE_COMPLETION, once per transfer and cause (the deadline daemon raises
+ * it); the marking is audited. */
+static int
+s_false_completion(sl_db_t *db, int64_t tid, int64_t case_id, const char *notice_no,
+                   const char *reason, int64_t now_ms, const sl_transfer_actor_t *actor)
+{
+    char sid[24], cid[24], at[40];
+    snprintf(sid, sizeof sid, "%lld", (long long)tid);
+    snprintf(cid, sizeof cid, "%lld", (long long)case_id);
+    sl_time_format_iso(now_ms, at, sizeof at);
+    const char *p[] = {sid, cid, at, reason ? reason : "", actor->msg_id ? actor->msg_id : ""};
+    PGresult *r;
+    int rc = sl_db_exec(db, &r,
+                        "INSERT INTO transfer_escalation (transfer_id, case_id, cause, marked_at,"
+                        " reason, msg_id)"
+                        " VALUES ($1::bigint, $2::bigint, 'FALSE_COMPLETION', $3::timestamptz,"
+                        " $4, $5) ON CONFLICT (transfer_id, cause) DO NOTHING RETURNING id",
+                        5, p);
+    if (rc != 0)
+        return rc;
+    bool marked = PQntuples(r) > 0;
+    PQclear(r);
+    if (!marked)
+        return 0; /* marked before: once per transfer and cause */
+    sl_log(SL_LOG_INFO, "notice=%s false completion: marked for escalation", notice_no);
+    return s_audit(db, case_id, now_ms, "escalation_marked", actor,
+                   json_pack("{s:s, s:s, s:s}", "notice_no", notice_no, "cause", "FALSE_COMPLETION",
+                             "reason", reason ? reason : ""));
 }
 
 int
@@ -459,7 +645,7 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
     int rc = sl_db_exec(db, &r,
                         "SELECT t.id, t.state, t.case_id, c.case_no, t.unit_code,"
                         " t.transfer_date, t.objection_deadline, t.sector,"
-                        " coalesce(t.suggested_unit, ''), t.notice_no"
+                        " coalesce(t.suggested_unit, ''), t.notice_no, t.kind"
                         " FROM transfer t JOIN cases c ON c.id = t.case_id"
                         " WHERE t.notice_no = $1 FOR UPDATE OF t",
                         1, p1);
@@ -484,6 +670,8 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
     int sector = atoi(PQgetvalue(r, 0, 7));
     snprintf(suggested, sizeof suggested, "%s", PQgetvalue(r, 0, 8));
     snprintf(res->ref, sizeof res->ref, "%s", PQgetvalue(r, 0, 9));
+    char kind[16];
+    snprintf(kind, sizeof kind, "%s", PQgetvalue(r, 0, 10));
     PQclear(r);
     if (state < 0) {
         sl_log(SL_LOG_ERROR, "notice=%s has an unknown state", a.notice_no);
@@ -517,6 +705,8 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
         s_refuse(res, SL_ERR_BAD_FIELD, "at", "签收日期须在交办日期与今天之间");
         return SL_DECLINED;
     }
+    if (a.msg == SL_TM_FEEDBACK && sl_validate_feedback_kind(env->feedback, kind, &res->err) != 0)
+        return SL_DECLINED;
     if (a.msg == SL_TM_OBJECTION_ACCEPT) {
         const char *to = env->decision->to_unit;
         snprintf(target, sizeof target, "%s", to && *to ? to : suggested);
@@ -634,12 +824,22 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
         json_decref(detail);
         return rc;
     }
+    bool case_closed = false;
     if (a.msg != SL_TM_OBJECTION_ACCEPT &&
-        (rc = sl_case_set_status(db, case_id, sl_transfer_case_status(out.next), NULL)) != 0) {
+        (rc = s_case_follow(db, case_id, kind, out.next, &case_closed)) != 0) {
         json_decref(detail);
         return rc;
     }
+    if (strcmp(kind, "handling") != 0)
+        json_object_set_new(detail, "kind", json_string(kind));
     if ((rc = s_audit(db, case_id, now_ms, s_effects[a.msg].kind, &actor, detail)) != 0)
+        return rc;
+    if (a.msg == SL_TM_VERIFY_PASS &&
+        (rc = s_verified(db, tid, case_id, kind, case_closed, now_ms, &actor)) != 0)
+        return rc;
+    if (a.msg == SL_TM_VERIFY_FAIL &&
+        (rc = s_false_completion(db, tid, case_id, res->ref, env->decision->reason, now_ms,
+                                 &actor)) != 0)
         return rc;
     if (a.msg == SL_TM_OBJECTION_ACCEPT) {
         /* The case goes to the other unit under a new notice. */
@@ -649,7 +849,7 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
         sl_transfer_actor_t issuer = {
             .key = sender, .unit = node, .operator_name = a.operator_name, .msg_id = env->msg_id};
         if ((rc = s_issue(db, cal, node, now_ms, case_id, res->case_no, sector, target, 0, NULL,
-                          tid, old, &issuer, notice, &new_id)) != 0)
+                          tid, old, &issuer, notice, &new_id, kind)) != 0)
             return rc;
         char nid[24];
         snprintf(nid, sizeof nid, "%lld", (long long)new_id);
@@ -662,6 +862,8 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
     }
     snprintf(res->state, sizeof res->state, "%s", next);
     res->topic = s_effects[a.msg].topic;
+    if (a.msg == SL_TM_VERIFY_PASS && !case_closed)
+        res->topic = "transfer.verified"; /* another transfer of the case is still open */
     return 0;
 }
 
@@ -717,7 +919,7 @@ sl_transfer_fetch(sl_db_t *db, const char *notice_no, PGresult **res)
         " coalesce((SELECT string_agg(v.text, '；' ORDER BY v.code) FROM violation v"
         "           WHERE v.code = ANY (c.violations)), '') AS violations,"
         " c.violation_text, c.description, c.major_hazard, c.suspected_crime,"
-        " c.suspected_dereliction, (SELECT name FROM node) AS node_name, t.case_id"
+        " c.suspected_dereliction, (SELECT name FROM node) AS node_name, t.case_id, t.kind"
         " FROM transfer t JOIN cases c ON c.id = t.case_id JOIN unit u ON u.code = t.unit_code"
         " JOIN sector s ON s.code = c.sector JOIN division d ON d.code = c.division"
         " LEFT JOIN transfer_list l ON l.id = t.list_id"

@@ -39,7 +39,9 @@ typedef struct {
 } sl_transfer_formed_t;
 
 /* Forms one transfer list at node NODE at NOW_MS, in its own transaction: every
- * registered case (up to 10000) becomes a transfer to its unit. ROUND_DATE is
+ * registered case (up to 10000) becomes a transfer to its unit, and also to
+ * the police / the discipline commission when it is flagged suspected crime /
+ * dereliction (两移交; OUT->items counts every transfer). ROUND_DATE is
  * the scheduled round the list belongs to (one list per round), or -1 for a
  * list on demand. WAIT: block on the formation lock (slctl) rather than give
  * up (daemons). A list is formed only when there is at least one case. Returns
@@ -61,8 +63,11 @@ typedef struct {
  * by sl_validate_answer) to the transfer it names, inside the caller's open
  * transaction, at NOW_MS; SENDER is the envelope's sender for the audit.
  * Answers must come from the transfer's unit, decisions from NODE
- * (wrong_origin). Returns 0 (applied: the state, the case's status, the audit
- * event, a new transfer after an accepted objection); SL_DECLINED with
+ * (wrong_origin); a feedback must fit the transfer's kind. Returns 0
+ * (applied: the state, the case's status, the audit event, a new transfer
+ * after an accepted objection; after a verification that passed, the
+ * six-list entries and, when the case closes, the end of its supervision;
+ * after one that failed, the escalation mark FALSE_COMPLETION); SL_DECLINED with
  * RES->err set (unknown_transfer, wrong_state:<state>, objection_window_closed,
  * wrong_origin, missing_field/bad_field:to_unit, bad_field:at) when nothing
  * was written; -1 or SL_AGAIN (roll back). */
@@ -86,7 +91,8 @@ int sl_transfer_list(sl_db_t *db, const char *case_no, sl_transfer_row_cb *cb, v
  * replaced_by_no, announce_count, case_no, case_received_date, channel,
  * subject_name, division_name, township, address, sector_zh, violations,
  * violation_text, description, major_hazard, suspected_crime,
- * suspected_dereliction, node_name, case_id. *RES has 0 rows if unknown.
+ * suspected_dereliction, node_name, case_id, kind (handling, police,
+ * discipline). *RES has 0 rows if unknown.
  * 0, -1 or SL_AGAIN; the caller PQclears. */
 int sl_transfer_fetch(sl_db_t *db, const char *notice_no, PGresult **res);
 

@@ -195,6 +195,8 @@ sl_validate_answer(const sl_pb_envelope_t *env, sl_codec_error_t *err)
     }
     case SL_BODY_DECISION: {
         const sl_pb_decision_t *d = env->decision;
+        if (d->kind == SAFELOOP__V1__DECISION__KIND__SUPERVISE)
+            return sl_validate_supervise(d, err);
         if (s_common(d->notice_no, d->from_unit, d->at, err) != 0)
             return SL_DECLINED;
         switch (d->kind) {
@@ -221,4 +223,49 @@ sl_validate_answer(const sl_pb_envelope_t *env, sl_codec_error_t *err)
                            sl_codec_body_kind(env));
         return SL_DECLINED;
     }
+}
+
+int
+sl_validate_supervise(const sl_pb_decision_t *d, sl_codec_error_t *err)
+{
+    if (s_text(d->case_no, "case_no", "案件编号", 80, err) != 0 ||
+        s_text(d->from_unit, "from_unit", "决定单位", 40, err) != 0)
+        return SL_DECLINED;
+    if (!d->leader || s_blank(d->leader->leader_name)) {
+        sl_codec_error_set(err, SL_ERR_MISSING_FIELD, "leader.leader_name",
+                           "挂牌督办须指定督办领导 leader.leader_name");
+        return SL_DECLINED;
+    }
+    if (strlen(d->leader->leader_name) > 120 ||
+        (d->leader->leader_title && strlen(d->leader->leader_title) > 60)) {
+        sl_codec_error_set(err, SL_ERR_BAD_FIELD, "leader", "督办领导姓名或职务过长");
+        return SL_DECLINED;
+    }
+    return 0;
+}
+
+int
+sl_validate_feedback_kind(const sl_pb_feedback_t *f, const char *kind, sl_codec_error_t *err)
+{
+    bool police = strcmp(kind, "police") == 0, discipline = strcmp(kind, "discipline") == 0;
+    if (police) {
+        if (s_text(f->police_result, "police_result", "公安机关办理结果（立案/不予立案）", 2000,
+                   err) != 0)
+            return SL_DECLINED;
+    } else if (!s_blank(f->police_result) || f->police_filed) {
+        sl_codec_error_set(err, SL_ERR_BAD_FIELD,
+                           !s_blank(f->police_result) ? "police_result" : "police_filed",
+                           "立案结果只属于移送公安机关的交办书");
+        return SL_DECLINED;
+    }
+    if (discipline) {
+        if (s_text(f->discipline_result, "discipline_result", "纪检监察机关处理结果（处分）", 2000,
+                   err) != 0)
+            return SL_DECLINED;
+    } else if (!s_blank(f->discipline_result)) {
+        sl_codec_error_set(err, SL_ERR_BAD_FIELD, "discipline_result",
+                           "处分结果只属于移送纪检监察机关的交办书");
+        return SL_DECLINED;
+    }
+    return 0;
 }

@@ -20,8 +20,19 @@ int sl_validate_clue(const sl_pb_clue_t *clue, const sl_route_map_t *routes,
  * receipt: at; objection: reason; progress: text; feedback: violation_nature,
  * amounts and counts not negative, rectify_by a date if set, and the sign-off
  * with the leader's name, title and time (missing_signoff); decision: kind
- * (objection accept/reject, verify pass/fail) and a reason where the kind
- * needs one. Any other body is unknown_body. */
+ * (objection accept/reject, verify pass/fail, supervise) and a reason where
+ * the kind needs one. Any other body is unknown_body. */
 int sl_validate_answer(const sl_pb_envelope_t *env, sl_codec_error_t *err);
+
+/* A Decision SUPERVISE (挂牌督办), called by sl_validate_answer: case_no and
+ * from_unit, and the leader's name (leader.leader_name). */
+int sl_validate_supervise(const sl_pb_decision_t *d, sl_codec_error_t *err);
+
+/* The feedback F to a transfer of KIND (handling, police, discipline), once
+ * the transfer is known: a police transfer's feedback carries police_result
+ * (立案 or not, police_filed), a discipline commission's discipline_result
+ * (处分); neither may carry the other kind's result, nor a handling transfer
+ * either (bad_field:<field>). */
+int sl_validate_feedback_kind(const sl_pb_feedback_t *f, const char *kind, sl_codec_error_t *err);
 
 #endif

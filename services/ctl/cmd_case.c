@@ -200,6 +200,8 @@ sl_ctl_case(sl_ctl_t *ctl, int argc, char **argv)
                                   "[--limit N]");
     if (strcmp(argv[1], "show") == 0)
         return s_show(ctl, argc - 1, argv + 1);
+    if (strcmp(argv[1], "verify") == 0 || strcmp(argv[1], "supervise") == 0)
+        return sl_ctl_case_decide(ctl, argv[1], argc - 1, argv + 1);
     if (strcmp(argv[1], "list") == 0) {
         long limit = 0;
         static const struct option opts[] = {{"limit", required_argument, NULL, 'n'},
@@ -216,5 +218,6 @@ sl_ctl_case(sl_ctl_t *ctl, int argc, char **argv)
             sl_ctl_die(SL_EXIT_FAIL, "could not list cases: %s", sl_db_error(db));
         return SL_EXIT_OK;
     }
-    sl_ctl_die(SL_EXIT_USAGE, "unknown case command \"%s\" (show, list)", argv[1]);
+    sl_ctl_die(SL_EXIT_USAGE, "unknown case command \"%s\" (show, list, verify, supervise)",
+               argv[1]);
 }

@@ -34,6 +34,8 @@ static const char s_usage[] =
     "           [--license-revoked] [--hazard-rectified] [--escalated] [--credit-punished]\n"
     "           [--disciplined N] [--criminal N] [--interviews N] [--measures TEXT]\n"
     "           [--result TEXT] [--rectified] [--rectify-by YYYY-MM-DD]\n"
+    "           police transfers: --police-result TEXT [--police-filed] (立案 / 不予立案);\n"
+    "           discipline commission transfers: --discipline-result TEXT (处分)\n"
     "       slctl transfer decide NOTICE_NO (--accept [--to UNIT] | --reject) --reason TEXT\n"
     "  answers and decisions also take: [--from UNIT] [--operator NAME] [--at ISO]\n"
     "  [--msg-id ID] [--endpoint EP] [--timeout SECONDS]; from_unit defaults to the\n"
@@ -123,6 +125,7 @@ s_show(sl_ctl_t *ctl, int argc, char **argv)
         {"状态", "state"},
         {"承办单位", "unit_name"},
         {"承办单位编码", "unit_code"},
+        {"交办类型", "kind"},
         {"送达方式", "delivery"},
         {"交办日期", "transfer_date"},
         {"异议期限", "objection_deadline"},
@@ -194,7 +197,10 @@ enum {
     O_RECTIFY_BY,
     O_ACCEPT,
     O_REJECT,
-    O_TO
+    O_TO,
+    O_POLICE_FILED,
+    O_POLICE_RESULT,
+    O_DISCIPLINE_RESULT
 };
 
 static int64_t
@@ -259,6 +265,9 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
         {"accept", no_argument, NULL, O_ACCEPT},
         {"reject", no_argument, NULL, O_REJECT},
         {"to", required_argument, NULL, O_TO},
+        {"police-filed", no_argument, NULL, O_POLICE_FILED},
+        {"police-result", required_argument, NULL, O_POLICE_RESULT},
+        {"discipline-result", required_argument, NULL, O_DISCIPLINE_RESULT},
         {NULL, 0, NULL, 0},
     };
     const char *from = NULL, *operator_name = NULL, *msg_id = NULL, *endpoint = NULL;
@@ -305,6 +314,9 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
         case O_ACCEPT: accept = 1; break;
         case O_REJECT: accept = 0; break;
         case O_TO: to = optarg; break;
+        case O_POLICE_FILED: fb.police_filed = true; break;
+        case O_POLICE_RESULT: fb.police_result = optarg; break;
+        case O_DISCIPLINE_RESULT: fb.discipline_result = optarg; break;
         default:
             fputs(s_usage, stderr);
             return SL_EXIT_USAGE;

@@ -38,7 +38,10 @@ static const s_command_t s_commands[] = {
     {"case", sl_ctl_case,
      "case show NO [--reveal --key SEAL_SECRET_FILE]   a case and its history\n"
      "  case list [--limit N]           one case a line: number, status, sector, place,\n"
-     "                                  subject, unit, repeat reports"},
+     "                                  subject, unit, repeat reports\n"
+     "  case verify NO --pass | --fail --reason T [--notice N]   核查: close (销号) or false\n"
+     "                                  completion (虚假办结) of its fed-back transfer\n"
+     "  case supervise NO --leader NAME [--title T]   list a major-hazard case (挂牌督办)"},
     {"transfer", sl_ctl_transfer,
      "transfer list [--case NO]         one transfer a line: notice, case, unit, state, dates\n"
      "  transfer show NOTICE_NO [--html] the transfer and its history, or its notice (annex 3)\n"
@@ -67,6 +70,12 @@ static const s_command_t s_commands[] = {
      "status [--json] [--watch SECONDS] [--no-probe]\n"
      "                                 queue health: daemons, links, dead letters, overdue, calendar;\n"
      "                                 exit 0 all well, 1 warnings, 2 needs a person"},
+    {"supervision", sl_ctl_supervision,
+     "supervision list [--all]         listed cases: number, subject, unit, leader, since, status"},
+    {"ledger", sl_ctl_ledger,
+     "ledger show|export [--list NAME] [--month YYYY-MM] [--out FILE]   the six lists (六个清单)\n"
+     "  ledger summary [--month YYYY-MM] entries per list\n"
+     "  ledger add --list 选树提升 --unit UNIT --text TEXT   a good example (ledger help)"},
     {"audit", sl_ctl_audit,
      "audit verify                     check every case's audit chain; exit 1 naming each break"},
 };

@@ -50,6 +50,10 @@ int sl_ctl_escalation(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_reports(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_report(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_campaign(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_ledger(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_supervision(sl_ctl_t *ctl, int argc, char **argv);
+/* `case verify` and `case supervise` (WHAT), argv[0] being WHAT (cmd_closing.c). */
+int sl_ctl_case_decide(sl_ctl_t *ctl, const char *what, int argc, char **argv);
 
 /* Sends an encoded envelope to ENDPOINT (NULL: the config's [intake] ipc, else
  * [intake] endpoint), resending until an Ack or TIMEOUT seconds; prints the

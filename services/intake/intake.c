@@ -28,6 +28,7 @@
 #include "sl_report.h"
 #include "sl_route.h"
 #include "sl_seal.h"
+#include "sl_supervision.h"
 #include "sl_transfer.h"
 #include "sl_sector.h"
 #include "sl_status.h"
@@ -369,14 +370,17 @@ s_forward(sl_intake_t *in, s_item_t *it, int64_t now)
     return rc;
 }
 
-/* Applies an answer or decision through the transfer module, inside the
+/* Applies an answer or decision through the transfer module (a listing for
+ * supervision through the supervision module), inside the
  * batch's transaction. A refusal rejects only this envelope (nothing was
  * written for it). 0, or -1 / SL_AGAIN for the whole attempt. */
 static int
 s_apply_answer(sl_intake_t *in, s_item_t *it, const sl_calendar_t *cal, int64_t now)
 {
     sl_transfer_result_t res;
-    int rc = sl_transfer_apply(in->db, cal, in->node, now, it->env, it->sender, &res);
+    int rc = sl_supervision_is(it->env)
+                 ? sl_supervision_apply(in->db, in->node, now, it->env, it->sender, &res)
+                 : sl_transfer_apply(in->db, cal, in->node, now, it->env, it->sender, &res);
     snprintf(it->case_no, sizeof it->case_no, "%s", res.case_no);
     snprintf(it->ref, sizeof it->ref, "%s", res.ref);
     if (rc == SL_DECLINED) {

@@ -386,7 +386,11 @@ test_validate_answers(void **state)
     s_expect_code(&env, "missing_field:reason");
     dc.kind = SAFELOOP__V1__DECISION__KIND__OBJECTION_ACCEPT;
     s_expect_code(&env, NULL);
+    /* SUPERVISE names its case, not a notice (test_ledger.c has the rest);
+     * SUPERVISE_END is recorded when a listed case closes, never sent */
     dc.kind = SAFELOOP__V1__DECISION__KIND__SUPERVISE;
+    s_expect_code(&env, "missing_field:case_no");
+    dc.kind = SAFELOOP__V1__DECISION__KIND__SUPERVISE_END;
     s_expect_code(&env, "bad_field:kind");
 
     env.body_case = SAFELOOP__V1__ENVELOPE__BODY__NOT_SET;

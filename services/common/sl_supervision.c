@@ -1,0 +1,191 @@
+/* sl_supervision.c — listing major-hazard cases for supervision, and ending it.
+ *
+ * A listing is refused before anything is written (unknown case, no major
+ * hazard, closed, already listed); the unique index on listed rows backs the
+ * last check against a concurrent listing. */
+#include "sl_supervision.h"
+
+#include "sl_audit.h"
+#include "sl_case.h"
+#include "sl_clock.h"
+#include "sl_log.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *
+s_or(const char *s)
+{
+    return s ? s : "";
+}
+
+bool
+sl_supervision_is(const sl_pb_envelope_t *env)
+{
+    return sl_codec_body(env) == SL_BODY_DECISION &&
+           env->decision->kind == SAFELOOP__V1__DECISION__KIND__SUPERVISE;
+}
+
+static int
+s_audit(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *kind,
+        const sl_transfer_actor_t *actor, json_t *detail)
+{
+    char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+    json_decref(detail);
+    sl_audit_event_t ev = {.at_ms = now_ms,
+                           .kind = kind,
+                           .actor_key = s_or(actor->key),
+                           .actor_unit = s_or(actor->unit),
+                           .operator= s_or(actor->operator_name),
+                           .msg_id = s_or(actor->msg_id),
+                           .detail = text};
+    int rc = sl_audit_append(db, case_id, &ev);
+    free(text);
+    return rc;
+}
+
+int
+sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_envelope_t *env,
+                     const char *sender, sl_transfer_result_t *res)
+{
+    memset(res, 0, sizeof *res);
+    const sl_pb_decision_t *d = env->decision;
+    if (strcmp(d->from_unit, node) != 0) {
+        sl_codec_error_set(&res->err, SL_ERR_WRONG_ORIGIN, NULL,
+                           "挂牌督办只能由本节点 %s 决定，收到的发送单位是 %.40s", node,
+                           d->from_unit);
+        return SL_DECLINED;
+    }
+    PGresult *r;
+    int rc = sl_case_fetch(db, d->case_no, &r);
+    if (rc != 0)
+        return rc;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        sl_codec_error_set(&res->err, SL_ERR_UNKNOWN_CASE, NULL, "本节点没有编号为 %.80s 的案件",
+                           d->case_no);
+        return SL_DECLINED;
+    }
+#define F(name) PQgetvalue(r, 0, PQfnumber(r, name))
+    snprintf(res->case_no, sizeof res->case_no, "%s", F("case_no"));
+    int64_t case_id = atoll(F("id"));
+    bool major = strcmp(F("major_hazard"), "t") == 0;
+    bool closed = strcmp(F("status"), "closed") == 0;
+#undef F
+    PQclear(r);
+    if (!major) {
+        sl_codec_error_set(&res->err, SL_ERR_BAD_FIELD, "major_hazard",
+                           "挂牌督办仅限存在重大事故隐患的案件，案件 %s 未标记重大事故隐患",
+                           res->case_no);
+        return SL_DECLINED;
+    }
+    if (closed) {
+        sl_codec_error_set(&res->err, SL_ERR_WRONG_STATE, "closed", "案件已办结销号，不能挂牌督办");
+        return SL_DECLINED;
+    }
+    char cid[24];
+    snprintf(cid, sizeof cid, "%lld", (long long)case_id);
+    const char *p1[] = {cid};
+    if ((rc = sl_db_exec(db, &r,
+                         "SELECT leader FROM supervision WHERE case_id = $1::bigint"
+                         " AND status = 'listed'",
+                         1, p1)) != 0)
+        return rc;
+    if (PQntuples(r) > 0) {
+        sl_codec_error_set(&res->err, SL_ERR_WRONG_STATE, "supervised",
+                           "案件已在挂牌督办中（督办领导：%.60s）", PQgetvalue(r, 0, 0));
+        PQclear(r);
+        return SL_DECLINED;
+    }
+    PQclear(r);
+    const char *leader = d->leader->leader_name;
+    const char *title = s_or(d->leader->leader_title);
+    char at[40];
+    sl_time_format_iso(now_ms, at, sizeof at);
+    const char *p2[] = {cid, leader, title, at, s_or(d->operator_), env->msg_id};
+    if ((rc = sl_db_exec(db, &r,
+                         "INSERT INTO supervision (case_id, leader, leader_title, listed_at,"
+                         " listed_by, msg_id, status)"
+                         " VALUES ($1::bigint, $2, $3, $4::timestamptz, $5, $6, 'listed')"
+                         " RETURNING id",
+                         6, p2)) != 0)
+        return rc;
+    long long id = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    sl_transfer_actor_t actor = {
+        .key = sender, .unit = node, .operator_name = d->operator_, .msg_id = env->msg_id};
+    json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "decision", "SUPERVISE", "leader", leader,
+                          "leader_title", title, "supervision_id", (json_int_t)id);
+    if (d->reason && *d->reason)
+        json_object_set_new(o, "reason", json_string(d->reason));
+    if ((rc = s_audit(db, case_id, now_ms, "supervised", &actor, o)) != 0)
+        return rc;
+    snprintf(res->ref, sizeof res->ref, "supervision:%lld", id);
+    snprintf(res->state, sizeof res->state, "listed");
+    res->topic = "case.supervised";
+    sl_log(SL_LOG_INFO, "case=%s listed for supervision under %s", res->case_no, leader);
+    return 0;
+}
+
+int
+sl_supervision_end(sl_db_t *db, int64_t case_id, int64_t now_ms, const sl_transfer_actor_t *actor,
+                   sl_supervision_ended_t *out)
+{
+    memset(out, 0, sizeof *out);
+    char cid[24], at[40];
+    snprintf(cid, sizeof cid, "%lld", (long long)case_id);
+    sl_time_format_iso(now_ms, at, sizeof at);
+    const char *p[] = {cid, at};
+    PGresult *r;
+    int rc = sl_db_exec(db, &r,
+                        "UPDATE supervision SET status = 'ended', ended_at = $2::timestamptz"
+                        " WHERE case_id = $1::bigint AND status = 'listed'"
+                        " RETURNING id, leader, leader_title,"
+                        " (listed_at AT TIME ZONE 'Asia/Shanghai')::date::text",
+                        2, p);
+    if (rc != 0)
+        return rc;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return 0;
+    }
+    out->ended = true;
+    long long id = atoll(PQgetvalue(r, 0, 0));
+    snprintf(out->leader, sizeof out->leader, "%s", PQgetvalue(r, 0, 1));
+    snprintf(out->title, sizeof out->title, "%s", PQgetvalue(r, 0, 2));
+    snprintf(out->since, sizeof out->since, "%s", PQgetvalue(r, 0, 3));
+    PQclear(r);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "decision", "SUPERVISE_END", "leader",
+                          out->leader, "leader_title", out->title, "since", out->since,
+                          "supervision_id", (json_int_t)id);
+    return s_audit(db, case_id, now_ms, "supervise_end", actor, o);
+}
+
+int
+sl_supervision_list(sl_db_t *db, bool all, sl_supervision_row_cb *cb, void *arg)
+{
+    const char *p[] = {all ? "t" : "f"};
+    PGresult *r;
+    int rc = sl_db_exec(
+        db, &r,
+        "SELECT c.case_no, c.subject_name,"
+        " coalesce(c.unit_code, '') || CASE WHEN u.name IS NULL THEN '' ELSE ' ' || u.name END,"
+        " s.leader || CASE WHEN s.leader_title = '' THEN '' ELSE '（' || s.leader_title || '）'"
+        " END, (s.listed_at AT TIME ZONE 'Asia/Shanghai')::date::text, s.status"
+        " FROM supervision s JOIN cases c ON c.id = s.case_id"
+        " LEFT JOIN unit u ON u.code = c.unit_code"
+        " WHERE $1::bool OR s.status = 'listed' ORDER BY s.id",
+        1, p);
+    if (rc != 0)
+        return rc;
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *cols[6];
+        for (int k = 0; k < 6; k++)
+            cols[k] = PQgetvalue(r, i, k);
+        cb(arg, cols);
+    }
+    PQclear(r);
+    return 0;
+}
