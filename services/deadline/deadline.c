@@ -113,7 +113,7 @@ s_tick_once(sl_deadline_t *d)
     sl_transfer_actor_t actor = {
         .key = d->name, .unit = d->node, .operator_name = "", .msg_id = ""};
     bool busy = false;
-    long n;
+    long n, looked = 0, raised = 0;
     do {
         n = sl_transfer_clock_tick(d->db, cal, now, d->not_handled_days, S_BATCH, &actor, &busy,
                                    s_on_clock, d);
@@ -121,6 +121,7 @@ s_tick_once(sl_deadline_t *d)
             rc = (int)n;
             goto down;
         }
+        looked += n;
     } while (n == S_BATCH && !busy);
     do {
         n = sl_escalation_raise(d->db, d->node, d->parent, now, 100, &actor, &busy, s_on_escalated,
@@ -129,6 +130,7 @@ s_tick_once(sl_deadline_t *d)
             rc = (int)n;
             goto down;
         }
+        raised += n;
     } while (n == 100 && !busy);
     if (!busy && (n = sl_report_check(d->db, now, &busy, s_on_report, d)) < 0) {
         rc = (int)n;
@@ -138,7 +140,11 @@ s_tick_once(sl_deadline_t *d)
         sl_counter_inc(d->m_busy);
         sl_log(SL_LOG_DEBUG, "another sl-deadline instance holds the leader lock");
     }
-    sl_gauge_set(d->m_tick_ms, (double)(uv_hrtime() - t0) / 1e6);
+    double ms = (double)(uv_hrtime() - t0) / 1e6;
+    sl_gauge_set(d->m_tick_ms, ms);
+    if (looked > 0 || raised > 0)
+        sl_log(SL_LOG_INFO, "tick: %ld transfers due, %ld escalations raised, %.1f ms", looked,
+               raised, ms);
     atomic_store(&d->db_up, true);
     sl_gauge_set(d->m_db_up, 1);
     return;

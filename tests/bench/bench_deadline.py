@@ -1,0 +1,91 @@
+"""bench_deadline.py — what one sl-deadline tick costs with many transfers open.
+
+1,000,000 open transfers (bulk-inserted with generate_series, the clock
+trigger disabled while loading), of which 1,000 are due: their feedback
+deadline has passed (their 接而不办 was marked before), so the tick marks each overdue (flag, escalation mark,
+audit event) and raises each escalation (an Escalation envelope in the outbox
+for the parent, an audit event). Prints the milliseconds of that tick (from
+sl-deadline's log line), of an idle tick afterwards (the sl_deadline_tick_ms
+gauge: nothing due among the million), and the plan of the tick's query (an
+index range scan on transfer_due). Figures are reported, never asserted.
+
+    --open N (SL_BENCH_OPEN, 1000000)   --due M (SL_BENCH_DUE, 1000)
+"""
+import argparse
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "system"))
+import sltest  # noqa: E402
+from sltest import check, wait_for  # noqa: E402
+
+NOW = "2022-01-14T09:00:00+08:00"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--open", type=int, default=int(os.environ.get("SL_BENCH_OPEN", 1000000)))
+    ap.add_argument("--due", type=int, default=int(os.environ.get("SL_BENCH_DUE", 1000)))
+    a = ap.parse_args()
+    port = sltest.free_port()
+    node = sltest.Node("bench-deadline", extra_ini="""[deadline]
+http = 127.0.0.1:%d
+tick_seconds = 1
+""" % port)
+    try:
+        t0 = time.time()
+        node.sql("""
+INSERT INTO cases (case_no, year, sector, seq, status, registered_at, channel, subject_name,
+                   subject_key, division, route, unit_code, source_msg_id)
+SELECT '140728-2021-煤-' || lpad(g::text, 6, '0'), 2021, s.code, g, 'in_progress',
+       '2022-01-04 09:00+08', 'hotline', '某煤业' || g, '某煤业' || g, '140728', 'department',
+       '140728:emergency', 'bench-' || g
+FROM generate_series(1, %(cases)d) g, sector s WHERE s.short_name = '煤';
+ALTER TABLE transfer DISABLE TRIGGER transfer_clock_touch;
+INSERT INTO transfer (notice_no, year, sector, seq, case_id, unit_code, delivery, state,
+                      transfer_date, issued_at, objection_deadline, feedback_deadline,
+                      receipt_date, received_at, accepted_at, not_handled_at, reminded_at, due_at)
+SELECT '（煤）移〔2021〕' || g || '号', 2021, s.code, g, c0.id + (g %% %(cases)d), '140728:emergency',
+       'event', 'received', '2022-01-04', '2022-01-04 09:00+08', '2022-01-06',
+       CASE WHEN g <= %(due)d THEN date '2022-01-13' ELSE date '2022-01-28' END,
+       '2022-01-04', '2022-01-04 10:00+08', '2022-01-07 00:00+08', '2022-01-08 00:00+08',
+       CASE WHEN g <= %(due)d THEN timestamptz '2022-01-12 00:00+08' END,
+       CASE WHEN g <= %(due)d THEN timestamptz '2022-01-14 00:00+08'
+            ELSE timestamptz '2022-01-27 00:00+08' END
+FROM generate_series(1, %(open)d) g, sector s,
+     (SELECT min(id) AS id FROM cases) c0 WHERE s.short_name = '煤';
+ALTER TABLE transfer ENABLE TRIGGER transfer_clock_touch;
+ANALYZE transfer;
+""" % dict(cases=min(a.due, 1000), open=a.open, due=a.due))
+        load = time.time() - t0
+        check("loaded", node.sql("SELECT count(*) FROM transfer WHERE state <> 'closed'")
+              == str(a.open))
+        plan = node.sql("EXPLAIN SELECT id FROM transfer WHERE due_at <= '%s'::timestamptz"
+                        " ORDER BY due_at LIMIT 1000" % NOW)
+        node.start("deadline", env=dict(os.environ, SL_NOW=NOW), wait=False)
+        line = wait_for("the tick with the due transfers", lambda: re.search(
+            r"tick: (\d+) transfers due, (\d+) escalations raised, ([\d.]+) ms",
+            node.log("deadline")), timeout=600)
+        due_ms = float(line.group(3))
+        check("every due transfer marked once", node.sql(
+            "SELECT count(*) FROM transfer_escalation WHERE raised_at IS NOT NULL") == str(a.due),
+              line.group(0) + " " + node.sql("SELECT count(*) FROM transfer_escalation"))
+        ticks = node.metric(port, "sl_deadline_ticks_total")
+        wait_for("two idle ticks", lambda: node.metric(port, "sl_deadline_ticks_total") >= ticks + 2,
+                 timeout=60)
+        idle_ms = node.metric(port, "sl_deadline_tick_ms")
+        node.stop("deadline")
+        print("open transfers: %d, due: %d (loaded in %.1f s)" % (a.open, a.due, load))
+        print("tick with %s due (%s escalations raised): %.1f ms" % (line.group(1), line.group(2),
+                                                                    due_ms))
+        print("idle tick over %d open transfers: %.2f ms" % (a.open, idle_ms))
+        print("plan:\n" + plan)
+    finally:
+        node.close()
+    print("1 passed, 0 failed")
+
+
+if __name__ == "__main__":
+    main()
