@@ -1,135 +1,53 @@
-/* main.c — sl-deadline: parse arguments, load the config, run the ticks.
+/* main.c — sl-deadline: every clock of the campaign; argument parsing, config
+ * and the loop are sl_daemon_main's, the ticks are deadline.c.
  *
  * Exit codes: 0 after SIGTERM/SIGINT once the tick in flight has finished,
  * 1 when it cannot start (database, sockets), 2 for bad arguments or a bad
  * config. */
 #include "deadline.h"
 
-#include "sl_clock.h"
 #include "sl_daemon.h"
-#include "sl_db.h"
-#include "sl_log.h"
-#include "sl_util.h"
 
-#include <getopt.h>
-#include <stdio.h>
-#include <stdlib.h>
-
-static const char s_usage[] =
-    "usage: sl-deadline -c NODE.ini [--instance N] [--log-level LEVEL]\n"
-    "\n"
-    "Watches every clock of the node ([deadline] tick_seconds): the objection window\n"
-    "(closed: the transfer stands accepted), the reminder one working day before the\n"
-    "feedback deadline (deadline.reminder), overdue (deadline.overdue), accepted but not\n"
-    "handled ([deadline] not_handled_days working days without progress or feedback);\n"
-    "raises each escalation (提级核查) once — a verification case here when the receiver\n"
-    "is a child node, an Escalation to the parent through the outbox when it is one of\n"
-    "this node's units, the supervision list at the top (case.escalated); notes reports\n"
-    "missing when due (report.missing) and campaign phase boundaries (campaign.phase).\n"
-    "Events on [deadline] events; /metrics and /healthz on [deadline] http.\n"
-    "\n"
-    "  -c, --config FILE    the node's INI file (see deploy/example-node.ini)\n"
-    "      --instance N     run as instance N: reads [deadline.N] before [deadline]\n"
-    "      --log-level L    debug, info, warn or error (default: [log] level)\n"
-    "  -h, --help           this text\n"
-    "      --version        the version and the schema version it needs\n"
-    "\n"
-    "Exit: 0 stopped by SIGTERM/SIGINT, 1 could not start, 2 bad arguments or config.\n"
-    "SL_NOW=2022-01-28T09:00:00+08:00 pins the clock's start (drills, tests).\n";
-
-typedef struct {
-    sl_daemon_t *daemon;
-    sl_deadline_t *deadline;
-} s_main_t;
-
-static void
-s_drained(void *arg)
+static void *
+s_start(const sl_config_t *cfg, uv_loop_t *loop)
 {
-    s_main_t *m = arg;
-    sl_daemon_exit(m->daemon);
+    return sl_deadline_new(cfg, loop);
 }
 
 static void
-s_on_stop(sl_daemon_t *d, int signum, void *arg)
+s_drain(void *server, void (*done)(void *), void *arg)
 {
-    (void)d;
-    s_main_t *m = arg;
-    sl_log(SL_LOG_INFO, "signal %d: finishing the tick in flight", signum);
-    sl_deadline_drain(m->deadline, s_drained, m);
+    sl_deadline_drain(server, done, arg);
+}
+
+static void
+s_destroy(void *server)
+{
+    sl_deadline_t *d = server;
+    sl_deadline_destroy(&d);
 }
 
 int
 main(int argc, char **argv)
 {
-    const char *config = NULL;
-    int instance = 1, level = -1;
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},    {"instance", required_argument, NULL, 'i'},
-        {"log-level", required_argument, NULL, 'l'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0}};
-    int opt;
-    while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'c':
-            config = optarg;
-            break;
-        case 'i':
-            instance = atoi(optarg);
-            break;
-        case 'l':
-            if ((level = sl_log_level_parse(optarg)) < 0) {
-                fprintf(stderr, "sl-deadline: --log-level takes debug, info, warn or error\n");
-                return 2;
-            }
-            break;
-        case 'h':
-            fputs(s_usage, stdout);
-            return 0;
-        case 'V':
-            printf("sl-deadline %s (schema %d)\n", SL_VERSION, sl_schema_latest());
-            return 0;
-        default:
-            fputs(s_usage, stderr);
-            return 2;
-        }
-    }
-    if (!config || optind < argc || instance < 1) {
-        fputs(s_usage, stderr);
-        return 2;
-    }
-    if (sl_clock_init() != 0)
-        return 2;
-    char *err = NULL;
-    sl_config_t *cfg = sl_config_load(config, instance, &err);
-    if (!cfg) {
-        fprintf(stderr, "sl-deadline: %s\n", err);
-        free(err);
-        return 2;
-    }
-    sl_log_init(instance > 1 ? "sl-deadline.2" : "sl-deadline", sl_config_node(cfg));
-    if (instance > 2) {
-        char name[32];
-        snprintf(name, sizeof name, "sl-deadline.%d", instance);
-        sl_log_init(name, sl_config_node(cfg));
-    }
-    sl_log_set_level(level >= 0 ? level : (int)sl_config_int(cfg, "log", "level"));
-
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    s_main_t m = {0};
-    int rc = 1;
-    if (!(m.daemon = sl_daemon_new(&loop, s_on_stop, &m)))
-        goto done;
-    if (!(m.deadline = sl_deadline_new(cfg, &loop)))
-        goto done;
-    sl_daemon_ready(m.daemon, "ticking");
-    uv_run(&loop, UV_RUN_DEFAULT);
-    sl_log(SL_LOG_INFO, "stopped");
-    rc = 0;
-done:
-    sl_deadline_destroy(&m.deadline);
-    sl_daemon_destroy(&m.daemon);
-    sl_loop_close(&loop);
-    sl_config_destroy(&cfg);
-    return rc;
+    static const sl_daemon_def_t def = {
+        .name = "sl-deadline",
+        .section = "deadline",
+        .about = "Watches every clock of the node ([deadline] tick_seconds): the objection window\n"
+                 "(closed: the transfer stands accepted), the reminder one working day before the\n"
+                 "feedback deadline (deadline.reminder), overdue (deadline.overdue), accepted but\n"
+                 "not handled ([deadline] not_handled_days working days without progress or\n"
+                 "feedback); raises each escalation (提级核查) once — a verification case here when\n"
+                 "the receiver is a child node, an Escalation to the parent through the outbox when\n"
+                 "it is one of this node's units, the supervision list at the top (case.escalated);\n"
+                 "notes reports missing when due (report.missing) and campaign phase boundaries\n"
+                 "(campaign.phase). Events on [deadline] events; /metrics and /healthz on\n"
+                 "[deadline] http.",
+        .ready = "ticking",
+        .draining = "finishing the tick in flight",
+        .start = s_start,
+        .drain = s_drain,
+        .destroy = s_destroy,
+    };
+    return sl_daemon_main(&def, argc, argv);
 }
