@@ -35,6 +35,7 @@ static const char s_usage[] =
     "           [--disciplined N] [--criminal N] [--interviews N] [--measures TEXT]\n"
     "           [--result TEXT] [--rectified] [--rectify-by YYYY-MM-DD]\n"
     "       slctl transfer decide NOTICE_NO (--accept [--to UNIT] | --reject) --reason TEXT\n"
+    "       slctl transfer decide NOTICE_NO (--verify-pass | --verify-fail --reason TEXT)\n"
     "  answers and decisions also take: [--from UNIT] [--operator NAME] [--at ISO]\n"
     "  [--msg-id ID] [--endpoint EP] [--timeout SECONDS]; from_unit defaults to the\n"
     "  transfer's unit (decide: this node). They print status<TAB>case number<TAB>notice\n"
@@ -194,7 +195,9 @@ enum {
     O_RECTIFY_BY,
     O_ACCEPT,
     O_REJECT,
-    O_TO
+    O_TO,
+    O_VERIFY_PASS,
+    O_VERIFY_FAIL
 };
 
 static int64_t
@@ -259,6 +262,8 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
         {"accept", no_argument, NULL, O_ACCEPT},
         {"reject", no_argument, NULL, O_REJECT},
         {"to", required_argument, NULL, O_TO},
+        {"verify-pass", no_argument, NULL, O_VERIFY_PASS},
+        {"verify-fail", no_argument, NULL, O_VERIFY_FAIL},
         {NULL, 0, NULL, 0},
     };
     const char *from = NULL, *operator_name = NULL, *msg_id = NULL, *endpoint = NULL;
@@ -305,6 +310,8 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
         case O_ACCEPT: accept = 1; break;
         case O_REJECT: accept = 0; break;
         case O_TO: to = optarg; break;
+        case O_VERIFY_PASS: accept = 2; break;
+        case O_VERIFY_FAIL: accept = 3; break;
         default:
             fputs(s_usage, stderr);
             return SL_EXIT_USAGE;
@@ -317,7 +324,8 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
     }
     bool decide = strcmp(kind, "decide") == 0;
     if (decide && accept < 0)
-        sl_ctl_die(SL_EXIT_USAGE, "transfer decide needs --accept or --reject");
+        sl_ctl_die(SL_EXIT_USAGE,
+                   "transfer decide needs --accept, --reject, --verify-pass or --verify-fail");
     char *notice = argv[optind];
     if (!operator_name) {
         struct passwd *pw = getpwuid(getuid());
@@ -386,8 +394,11 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
         env.feedback = &fb;
     } else {
         S_FILL(dc);
-        dc.kind = accept ? SAFELOOP__V1__DECISION__KIND__OBJECTION_ACCEPT
-                         : SAFELOOP__V1__DECISION__KIND__OBJECTION_REJECT;
+        static const Safeloop__V1__Decision__Kind kinds[] = {
+            SAFELOOP__V1__DECISION__KIND__OBJECTION_REJECT,
+            SAFELOOP__V1__DECISION__KIND__OBJECTION_ACCEPT,
+            SAFELOOP__V1__DECISION__KIND__VERIFY_PASS, SAFELOOP__V1__DECISION__KIND__VERIFY_FAIL};
+        dc.kind = kinds[accept];
         dc.reason = (char *)(reason ? reason : "");
         dc.to_unit = (char *)(to ? to : "");
         env.body_case = SAFELOOP__V1__ENVELOPE__BODY_DECISION;
@@ -399,6 +410,12 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
     int rc = sl_ctl_send(ctl, endpoint, bytes, len, msg_id, timeout);
     free(bytes);
     return rc;
+}
+
+int
+sl_ctl_transfer_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
+{
+    return s_answer(ctl, kind, argc, argv);
 }
 
 int

@@ -38,15 +38,23 @@ static const s_command_t s_commands[] = {
     {"case", sl_ctl_case,
      "case show NO [--reveal --key SEAL_SECRET_FILE]   a case and its history\n"
      "  case list [--limit N]           one case a line: number, status, sector, place,\n"
-     "                                  subject, unit, repeat reports"},
+     "                                  subject, unit, repeat reports\n"
+     "  case feedback-up|objection-up|progress-up NO …   this node's own answer to the\n"
+     "                                  upper node's transfer of case NO (flags as transfer …)"},
     {"transfer", sl_ctl_transfer,
      "transfer list [--case NO]         one transfer a line: notice, case, unit, state, dates\n"
      "  transfer show NOTICE_NO [--html] the transfer and its history, or its notice (annex 3)\n"
      "  transfer receipt|objection|progress|feedback NOTICE_NO …   answer for the unit\n"
      "  transfer decide NOTICE_NO --accept [--to UNIT]|--reject --reason T   decide an objection\n"
+     "  transfer decide NOTICE_NO --verify-pass|--verify-fail [--reason T]   verify the feedback\n"
      "                                 (slctl transfer help: every flag)"},
     {"dispatch", sl_ctl_dispatch,
      "dispatch now [--operator NAME]   form a transfer list of the registered cases at once"},
+    {"link", sl_ctl_link,
+     "link list                        one line per peer node: outbox depth, oldest row, sent,\n"
+     "                                 acked, retried, parked, connected\n"
+     "  link parked                     rows a peer refused, with the reason\n"
+     "  link release ID                 send a parked row again"},
     {"audit", sl_ctl_audit,
      "audit verify                     check every case's audit chain; exit 1 naming each break"},
 };

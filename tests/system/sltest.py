@@ -543,3 +543,62 @@ class HAProducer:
 
     def close(self):
         self.sock.close()
+
+
+# --- a federation ----------------------------------------------------------------
+# The demo's divisions: 山西省 → 晋中市 → 平遥县, 介休市.
+FED_PARENT = {"140700": "140000", "140728": "140700", "140781": "140700"}
+FED_NAMES = {"140000": "山西省", "140700": "晋中市", "140728": "平遥县", "140781": "介休市"}
+
+# Links that notice a dead peer and retry within seconds, for tests.
+FAST_LINK = "retry_min_ms = 50\nretry_max_ms = 1000\nack_timeout_ms = 3000\n"
+
+
+def link_sections(nodes, code):
+    """The [parent] and [child.CODE] sections of node CODE among NODES (code ->
+    Node): endpoints, CURVE public keys and sealing public keys exchanged."""
+    out = ""
+    parent = FED_PARENT.get(code)
+    if parent in nodes:
+        p = nodes[parent]
+        out += ("[parent]\ncode = %s\nendpoint = %s\npublic_key = %s/keys/curve.pub\n"
+                "seal_public = %s/keys/seal.pub\n" % (parent, p.intake, p.dir, p.dir))
+    for child, par in sorted(FED_PARENT.items()):
+        if par == code and child in nodes:
+            c = nodes[child]
+            out += ("[child.%s]\nendpoint = %s\npublic_key = %s/keys/curve.pub\n"
+                    "seal_public = %s/keys/seal.pub\nname = %s\n"
+                    % (child, c.intake, c.dir, c.dir, FED_NAMES[child]))
+    return out
+
+
+def federation(name, codes=("140000", "140700", "140728", "140781"), dispatch_ini=""):
+    """Nodes for CODES, each its own database, linked to each other as parent
+    and children with exchanged keys (then migrated again: the parent marks
+    its children as running a node). Returns {code: Node}; close each."""
+    nodes = {}
+    try:
+        for code in codes:
+            nodes[code] = Node("%s-%s" % (name, code), code=code,
+                               dispatch_ini="interval_days = 0\n" + FAST_LINK + dispatch_ini)
+        for code, n in nodes.items():
+            with open(n.ini, "a") as f:
+                f.write(link_sections(nodes, code))
+            n.slctl("migrate")
+    except Exception:
+        for n in nodes.values():
+            n.close()
+        raise
+    return nodes
+
+
+def dump_logs(nodes, lines=40):
+    """Prints the tail of every daemon log of NODES (after a failure)."""
+    for n in nodes.values():
+        for key in list(n.logs):
+            try:
+                text = n.log(*key).splitlines()[-lines:]
+            except OSError:
+                continue
+            print("---- %s sl-%s.%d ----" % (n.code, key[0], key[1]))
+            print("\n".join(text))
