@@ -350,7 +350,11 @@ typedef struct {
     char code[8];         /* the peer's division code */
     unsigned char pk[32]; /* its sealing public key */
     char key_id[48];
+    sl_sealer_t *sealer;       /* seals for PK; a fresh batch key every S_REKEY records */
+    int uses;
 } s_peer_key_t;
+
+#define S_REKEY 256 /* records sealed under one batch key (one crypto_box_seal) */
 
 struct sl_fed_keys {
     char node[8];
@@ -378,6 +382,8 @@ s_peer_add(sl_fed_keys_t *k, const char *code, const char *path)
     snprintf(p->code, sizeof p->code, "%s", code);
     memcpy(p->pk, pk, sizeof pk);
     sl_fed_key_id(code, pk, p->key_id, sizeof p->key_id);
+    p->sealer = NULL; /* made on first use */
+    p->uses = 0;
 }
 
 sl_fed_keys_t *
@@ -425,6 +431,8 @@ sl_fed_keys_destroy(sl_fed_keys_t **p)
     if (!p || !*p)
         return;
     sodium_munlock((*p)->sk, sizeof(*p)->sk);
+    for (size_t i = 0; i < (*p)->npeers; i++)
+        sl_sealer_destroy(&(*p)->peers[i].sealer);
     free((*p)->peers);
     free(*p);
     *p = NULL;
@@ -453,7 +461,7 @@ s_clue(sl_pb_envelope_t *env)
 }
 
 int
-sl_fed_reseal(sl_db_t *db, const sl_fed_keys_t *k, const char *peer, sl_outbox_row_t *row,
+sl_fed_reseal(sl_db_t *db, sl_fed_keys_t *k, const char *peer, sl_outbox_row_t *row,
               const char *actor, int64_t now_ms, char *reason, size_t size)
 {
     if (strcmp(row->body_kind, "clue") != 0 && strcmp(row->body_kind, "transfer") != 0 &&
@@ -473,7 +481,7 @@ sl_fed_reseal(sl_db_t *db, const sl_fed_keys_t *k, const char *peer, sl_outbox_r
     sl_pb_clue_t *clue = s_clue(env);
     if (!clue || !clue->sealed_reporter)
         goto done; /* no reporter: nothing to seal */
-    const s_peer_key_t *pk = NULL;
+    s_peer_key_t *pk = NULL;
     for (size_t i = 0; i < k->npeers; i++)
         if (strcmp(k->peers[i].code, peer) == 0)
             pk = &k->peers[i];
@@ -500,7 +508,12 @@ sl_fed_reseal(sl_db_t *db, const sl_fed_keys_t *k, const char *peer, sl_outbox_r
         rc = SL_DECLINED;
         goto done;
     }
-    sl_sealer_t *s = sl_sealer_new(pk->pk);
+    if (!pk->sealer)
+        pk->sealer = sl_sealer_new(pk->pk);
+    else if (pk->uses % S_REKEY == 0)
+        sl_sealer_rekey(pk->sealer);
+    pk->uses++;
+    sl_sealer_t *s = pk->sealer;
     unsigned char nonce[SL_SEAL_NONCE_BYTES];
     size_t ctlen;
     ct = sl_sealer_seal(s, plain, plen, NULL, nonce, &ctlen);
@@ -517,38 +530,31 @@ sl_fed_reseal(sl_db_t *db, const sl_fed_keys_t *k, const char *peer, sl_outbox_r
     clue->sealed_reporter = &nsr;
     size_t len;
     payload = sl_codec_encode_envelope(env, &len);
-    sl_sealer_destroy(&s);
-    /* Store the new bytes (resends must be the same) and audit, together. */
-    if ((rc = sl_db_begin(db)) != 0)
-        goto done;
+    /* Store the new bytes (resends must be the same) and audit, in the
+     * caller's transaction. */
     if ((rc = sl_outbox_replace(db, row->id, payload, len)) != 0)
-        goto fail;
+        goto done;
     if (row->case_no[0]) {
         int64_t case_id;
         int found = sl_case_id(db, row->case_no, &case_id);
         if (found < 0) {
             rc = found;
-            goto fail;
+            goto done;
         }
         if (found == 0) {
             json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "to", peer, "from_key", old_id, "to_key",
                                   pk->key_id, "msg_id", row->msg_id);
             if ((rc = s_audit(db, case_id, now_ms, "reporter_resealed", actor, k->node, "",
                               row->msg_id, d)) != 0)
-                goto fail;
+                goto done;
         }
     }
-    if ((rc = sl_db_commit(db)) != 0)
-        goto fail;
     free(row->payload);
     row->payload = payload;
     row->len = len;
     payload = NULL;
     sl_log(SL_LOG_INFO, "peer=%s msg_id=%s case=%s reporter re-sealed for %s", peer, row->msg_id,
            row->case_no[0] ? row->case_no : "-", pk->key_id);
-    goto done;
-fail:
-    sl_db_rollback(db);
 done:
     if (plain) {
         sodium_memzero(plain, plen);

@@ -314,23 +314,39 @@ s_tick(uv_timer_t *t)
     free(skip);
     if (qrc != 0)
         return;
+    /* Before the first send: every row prepared (re-sealed) or parked, in one
+     * transaction, so what is sent is what the outbox holds. */
+    bool *skip_row = sl_calloc(n ? n : 1, sizeof *skip_row);
+    if (l->prepare && n > 0) {
+        int prc = sl_db_begin(l->db);
+        long parked = 0;
+        for (size_t k = 0; prc == 0 && k < n; k++) {
+            char reason[512] = "";
+            prc = l->prepare(l->prepare_arg, l->peer, &rows[k], reason, sizeof reason);
+            if (prc == SL_DECLINED) {
+                prc = sl_outbox_park(l->db, rows[k].id, reason, sl_now_ms());
+                skip_row[k] = true;
+                parked++;
+                sl_log(SL_LOG_ERROR, "peer=%s msg_id=%s cannot be sent: parked (%s)", l->peer,
+                       rows[k].msg_id, reason);
+            }
+        }
+        if (prc == 0)
+            prc = sl_db_commit(l->db);
+        if (prc != 0) {
+            /* the database: nothing changed; the next tick reads the rows again */
+            sl_db_rollback(l->db);
+            free(skip_row);
+            sl_outbox_rows_free(rows, n);
+            return;
+        }
+        l->parked += (uint64_t)parked;
+        sl_counter_add(l->m_parked, (uint64_t)parked);
+    }
     size_t i = 0;
     for (; i < n; i++) {
-        if (l->prepare) {
-            char reason[512] = "";
-            int prc = l->prepare(l->prepare_arg, l->peer, &rows[i], reason, sizeof reason);
-            if (prc == SL_DECLINED) {
-                if (sl_outbox_park(l->db, rows[i].id, reason, sl_now_ms()) == 0) {
-                    sl_log(SL_LOG_ERROR, "peer=%s msg_id=%s cannot be sent: parked (%s)", l->peer,
-                           rows[i].msg_id, reason);
-                    l->parked++;
-                    sl_counter_inc(l->m_parked);
-                }
-                continue;
-            }
-            if (prc != 0)
-                break; /* the database: try again at the next tick */
-        }
+        if (skip_row[i])
+            continue;
         s_flight_t f = {.id = rows[i].id, .payload = rows[i].payload, .len = rows[i].len,
                         .sent_ms = now};
         snprintf(f.msg_id, sizeof f.msg_id, "%s", rows[i].msg_id);
@@ -348,6 +364,7 @@ s_tick(uv_timer_t *t)
         sl_counter_inc(l->m_sent);
     }
     sl_gauge_set(l->m_inflight, l->nfl);
+    free(skip_row);
     sl_outbox_rows_free(rows, n);
 }
 

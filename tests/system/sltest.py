@@ -602,3 +602,63 @@ def dump_logs(nodes, lines=40):
                 continue
             print("---- %s sl-%s.%d ----" % (n.code, key[0], key[1]))
             print("\n".join(text))
+
+
+def asan():
+    """True in a sanitizer build (SL_BUILD names it): tests scale counts down."""
+    return "asan" in os.environ.get("SL_BUILD", "")
+
+
+def bulk(node, count, tag, division="140728", window=500):
+    """Starts sl-bench-producer (the load generator in C) sending COUNT distinct
+    clues about DIVISION to NODE's intake with its demo producer key; returns
+    the Popen (stdout: "sent N acked N rejected N seconds S")."""
+    exe = os.path.join(SL_BIN, "sl-bench-producer")
+    return subprocess.Popen(
+        [exe, "--endpoint", node.intake, "--server-key", os.path.join(node.dir, "keys/curve.pub"),
+         "--public", os.path.join(node.producer_dir, "curve.pub"),
+         "--secret", os.path.join(node.producer_dir, "curve.key"),
+         "--count", str(count), "--window", str(window), "--tag", tag, "--resend", "3",
+         "--division", division, "--out", os.path.join(node.dir, "bulk-%s.txt" % tag)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def bulk_wait(procs, timeout=300):
+    """Waits for bulk() producers; fails unless each acked all it sent."""
+    for p in procs:
+        out, err = p.communicate(timeout=timeout)
+        f = out.split()
+        check("bulk producer acked everything", p.returncode == 0 and len(f) >= 6 and
+              f[1] == f[3] and f[5] == "0", out + err)
+
+
+def outbox_depth(node):
+    return int(node.sql("SELECT count(*) FROM outbox WHERE delivered_at IS NULL"
+                        " AND parked_reason IS NULL"))
+
+
+def check_forwarded_once(city, counties, n_each):
+    """Every clue the COUNTIES forwarded reached CITY exactly once: one case
+    per forwarded msg_id, none twice, none missing; their outboxes drained."""
+    for c in counties:
+        check("%s forwarded %d" % (c.code, n_each), c.sql(
+            "SELECT count(*) FROM outbox WHERE body_kind = 'clue'") == str(n_each))
+        check("%s outbox drained, nothing parked" % c.code, c.sql(
+            "SELECT count(*) FILTER (WHERE delivered_at IS NULL),"
+            " count(*) FILTER (WHERE parked_reason IS NOT NULL) FROM outbox") == "0|0")
+    total = n_each * len(counties)
+    got = city.sql("SELECT count(*), count(DISTINCT source_msg_id), count(DISTINCT subject_name)"
+                   " FROM cases WHERE channel = 'LOWER_NODE'")
+    check("the city holds each forwarded clue once (%d)" % total,
+          got == "%d|%d|%d" % (total, total, total), got)
+    check("the city's inbox: each forwarded msg_id once", city.sql(
+        "SELECT count(*), count(DISTINCT msg_id) FROM inbox WHERE body_kind = 'clue'") ==
+        "%d|%d" % (total, total))
+    sent = set()
+    for c in counties:
+        sent |= set(c.sql("SELECT msg_id FROM outbox WHERE body_kind = 'clue'").split())
+    stored = set(city.sql("SELECT source_msg_id FROM cases WHERE channel = 'LOWER_NODE'").split())
+    check("what the city stored is what the counties sent", sent == stored,
+          "%d sent, %d stored, %d missing" % (len(sent), len(stored), len(sent - stored)))
+    origins = city.sql("SELECT string_agg(DISTINCT i.sender, ',') FROM inbox i")
+    check("each came over a child's CURVE key", "ipc" not in origins, origins)
