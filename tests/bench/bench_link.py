@@ -37,8 +37,7 @@ def submit(county, n, tag, producers=4):
 def main():
     items = int(os.environ.get("SL_BENCH_LINK_ITEMS", "20000"))
     backlog = int(os.environ.get("SL_BENCH_LINK_BACKLOG", "100000"))
-    nodes = sltest.federation("benchlink", codes=("140700", "140728"),
-                              dispatch_ini="scan_seconds = 3600\n")
+    nodes = sltest.federation("benchlink", codes=("140700", "140728"))
     city, county = nodes["140700"], nodes["140728"]
     try:
         city.start("intake")
