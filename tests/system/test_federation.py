@@ -233,11 +233,17 @@ def main():
         r = prov.slctl("link", "list", env=dict(os.environ, SL_NOW="2021-11-15T09:00:05+08:00"))
         check("the province's sender is live", r.stdout.splitlines()[1].endswith("\tyes"),
               r.stdout)
-        prov.stop("dispatch")
+        check("the province's sl-dispatch stops cleanly", prov.stop("dispatch") == 0)
         # ten minutes on (the daemons' clocks started at T0 too): no write since
         r = prov.slctl("link", "list", env=dict(os.environ, SL_NOW="2021-11-15T09:10:00+08:00"))
         check("a stopped sender shows stale", r.stdout.splitlines()[1].endswith("\tstale"),
               r.stdout)
+        for n in nodes.values():
+            for d in ("dispatch", "intake"):
+                if (d, 1) in n.procs:
+                    rc = n.stop(d)
+                    check("%s sl-%s exits 0 on SIGTERM (links closed, nothing leaked)" % (
+                        n.code, d), rc == 0, str(rc))
     except BaseException:
         sltest.dump_logs(nodes)
         raise
