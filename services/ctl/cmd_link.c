@@ -71,9 +71,10 @@ s_list(sl_ctl_t *ctl)
     const char *names[64];
     size_t np = 0;
     if (sl_config_has(cfg, "parent", "code")) {
-        s_peer_t *p = s_find(&ps, sl_config_str(cfg, "parent", "code"));
+        const char *code = sl_config_str(cfg, "parent", "code");
+        s_peer_t *p = s_find(&ps, code);
         snprintf(p->name, sizeof p->name, "上级");
-        names[np++] = p->peer;
+        names[np++] = code; /* the config's string: ps.v moves as it grows */
     }
     const char *const *kids;
     size_t nk = sl_config_family(cfg, "child", &kids);
@@ -83,7 +84,7 @@ s_list(sl_ctl_t *ctl)
         const char *nm = sl_config_str(cfg, section, "name");
         s_peer_t *p = s_find(&ps, kids[i]);
         snprintf(p->name, sizeof p->name, "%s", nm ? nm : "下级");
-        names[np++] = p->peer;
+        names[np++] = kids[i];
     }
     int64_t now = sl_now_ms();
     sl_outbox_stats_t *st;
