@@ -360,6 +360,9 @@ struct sl_fed_keys {
     char node[8];
     unsigned char pk[32], sk[32];
     bool has_sk;
+    unsigned char last_sealed[SL_SEAL_SEALED_KEY_BYTES]; /* the batch key opened last … */
+    unsigned char last_key[32];                          /* … and what it opened to */
+    bool has_last;
     char key_id[48];
     s_peer_key_t *peers;
     size_t npeers;
@@ -395,6 +398,7 @@ sl_fed_keys_load(const sl_config_t *cfg, char **err)
     }
     sl_fed_keys_t *k = sl_calloc(1, sizeof *k);
     sodium_mlock(k->sk, sizeof k->sk);
+    sodium_mlock(k->last_key, sizeof k->last_key);
     snprintf(k->node, sizeof k->node, "%s", sl_config_node(cfg));
     if (sl_seal_key_load(sl_config_str(cfg, "keys", "seal_public"), k->pk, err) != 0) {
         sl_fed_keys_destroy(&k);
@@ -431,6 +435,7 @@ sl_fed_keys_destroy(sl_fed_keys_t **p)
     if (!p || !*p)
         return;
     sodium_munlock((*p)->sk, sizeof(*p)->sk);
+    sodium_munlock((*p)->last_key, sizeof(*p)->last_key);
     for (size_t i = 0; i < (*p)->npeers; i++)
         sl_sealer_destroy(&(*p)->peers[i].sealer);
     free((*p)->peers);
@@ -501,8 +506,17 @@ sl_fed_reseal(sl_db_t *db, sl_fed_keys_t *k, const char *peer, sl_outbox_row_t *
         rc = SL_DECLINED;
         goto done;
     }
-    plain = sl_seal_open(k->pk, k->sk, sr->sealed_key.data, sr->sealed_key.len, sr->nonce.data,
-                         sr->nonce.len, sr->ciphertext.data, sr->ciphertext.len, NULL, &plen);
+    /* Records sealed in one batch share their sealed key: open it once. */
+    if (!k->has_last || sr->sealed_key.len != sizeof k->last_sealed ||
+        sodium_memcmp(k->last_sealed, sr->sealed_key.data, sizeof k->last_sealed) != 0) {
+        k->has_last = sl_seal_open_key(k->pk, k->sk, sr->sealed_key.data, sr->sealed_key.len,
+                                       k->last_key) == 0;
+        if (k->has_last)
+            memcpy(k->last_sealed, sr->sealed_key.data, sizeof k->last_sealed);
+    }
+    if (k->has_last)
+        plain = sl_seal_open_with(k->last_key, sr->nonce.data, sr->nonce.len,
+                                  sr->ciphertext.data, sr->ciphertext.len, NULL, &plen);
     if (!plain) {
         snprintf(reason, size, "reporter_unsealable: 举报人信息无法用本节点封存私钥打开");
         rc = SL_DECLINED;
@@ -530,10 +544,8 @@ sl_fed_reseal(sl_db_t *db, sl_fed_keys_t *k, const char *peer, sl_outbox_row_t *
     clue->sealed_reporter = &nsr;
     size_t len;
     payload = sl_codec_encode_envelope(env, &len);
-    /* Store the new bytes (resends must be the same) and audit, in the
-     * caller's transaction. */
-    if ((rc = sl_outbox_replace(db, row->id, payload, len)) != 0)
-        goto done;
+    /* The link stores the new bytes (resends must be the same); the audit
+     * goes in the same transaction. */
     if (row->case_no[0]) {
         int64_t case_id;
         int found = sl_case_id(db, row->case_no, &case_id);
@@ -552,6 +564,7 @@ sl_fed_reseal(sl_db_t *db, sl_fed_keys_t *k, const char *peer, sl_outbox_row_t *
     free(row->payload);
     row->payload = payload;
     row->len = len;
+    row->replaced = true;
     payload = NULL;
     sl_log(SL_LOG_INFO, "peer=%s msg_id=%s case=%s reporter re-sealed for %s", peer, row->msg_id,
            row->case_no[0] ? row->case_no : "-", pk->key_id);

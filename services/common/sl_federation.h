@@ -81,9 +81,11 @@ void sl_fed_keys_destroy(sl_fed_keys_t **p);
 bool sl_fed_keys_can_open(const sl_fed_keys_t *k);
 
 /* Before ROW's first send to PEER: if it carries a reporter sealed for another
- * key than PEER's, opens it with the node's key and seals it for PEER's, stores
- * the new payload and appends "reporter_resealed" to the case's audit chain
- * (ACTOR acting), inside the caller's transaction; ROW's payload is replaced. 0 (ready to
+ * key than PEER's, opens it with the node's key (one crypto_box_seal_open per
+ * batch of records that share a sealed key), seals it for PEER's, replaces
+ * ROW's payload (ROW->replaced: the link stores it) and appends
+ * "reporter_resealed" to the case's audit chain (ACTOR acting), inside the
+ * caller's transaction. 0 (ready to
  * send); SL_DECLINED with REASON (no key for PEER, or the reporter cannot be
  * opened here): park it; -1 or SL_AGAIN. */
 int sl_fed_reseal(sl_db_t *db, sl_fed_keys_t *k, const char *peer, sl_outbox_row_t *row,

@@ -332,6 +332,8 @@ s_tick(uv_timer_t *t)
             }
         }
         if (prc == 0)
+            prc = sl_outbox_replace_rows(l->db, rows, n);
+        if (prc == 0)
             prc = sl_db_commit(l->db);
         if (prc != 0) {
             /* the database: nothing changed; the next tick reads the rows again */

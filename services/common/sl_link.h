@@ -23,8 +23,9 @@
 typedef struct sl_link sl_link_t;
 
 /* Called for each row before its first send by this process, inside one
- * transaction per batch of rows the link takes: may replace ROW's payload
- * (and store the replacement there, so resends are the same bytes). Returns
+ * transaction per batch of rows the link takes: may replace ROW's payload and
+ * set ROW->replaced (the link stores the new payloads in that transaction, so
+ * resends are the same bytes) and write other rows of its own. Returns
  * 0 to send it; SL_DECLINED to park it with REASON (SIZE bytes) — it can
  * never be sent as it is; -1 or SL_AGAIN to roll back and try later. */
 typedef int(sl_link_prepare_cb)(void *arg, const char *peer, sl_outbox_row_t *row, char *reason,

@@ -125,17 +125,27 @@ sl_outbox_next_skipping(sl_db_t *db, const char *peer, const int64_t *skip, size
 }
 
 int
-sl_outbox_replace(sl_db_t *db, int64_t id, const void *payload, size_t len)
+sl_outbox_replace_rows(sl_db_t *db, const sl_outbox_row_t *rows, size_t n)
 {
-    char sid[24];
-    snprintf(sid, sizeof sid, "%lld", (long long)id);
-    const char *v[] = {sid, payload};
-    int lengths[] = {0, (int)len};
-    int formats[] = {0, 1};
-    return sl_db_execb(db, NULL,
-                       "UPDATE outbox SET payload = $2 WHERE id = $1::bigint"
-                       " AND delivered_at IS NULL",
-                       2, v, lengths, formats);
+    sl_db_cols_t cols;
+    sl_db_cols_init(&cols, 2);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!rows[i].replaced)
+            continue;
+        sl_db_array_add_int(&cols.col[0], rows[i].id);
+        sl_db_array_add_bytea(&cols.col[1], rows[i].payload, rows[i].len);
+        k++;
+    }
+    int rc = 0;
+    if (k > 0)
+        rc = sl_db_exec(db, NULL,
+                        "UPDATE outbox o SET payload = u.p"
+                        " FROM unnest($1::bigint[], $2::bytea[]) AS u(id, p)"
+                        " WHERE o.id = u.id AND o.delivered_at IS NULL",
+                        2, sl_db_cols_params(&cols));
+    sl_db_cols_free(&cols);
+    return rc;
 }
 
 int

@@ -8,6 +8,7 @@
 
 #include "sl_db.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,7 @@ typedef struct {
     int attempts;      /* sends before this one */
     char body_kind[16]; /* "clue", "transfer", "receipt", … */
     char case_no[64];  /* this node's case it concerns, "" if none */
+    bool replaced;     /* the payload was rewritten before the first send: store it */
 } sl_outbox_row_t;
 
 /* Up to LIMIT undelivered, unparked rows for PEER with id > AFTER_ID, oldest
@@ -41,9 +43,9 @@ void sl_outbox_rows_free(sl_outbox_row_t *rows, size_t n);
  * passed over. 0, -1, SL_AGAIN. */
 int sl_outbox_next_skipping(sl_db_t *db, const char *peer, const int64_t *skip, size_t nskip,
                             int limit, sl_outbox_row_t **rows, size_t *n);
-/* Replaces the payload of undelivered row ID (its reporter re-sealed for the
- * peer before the first send), inside the caller's transaction. 0, -1, SL_AGAIN. */
-int sl_outbox_replace(sl_db_t *db, int64_t id, const void *payload, size_t len);
+/* Stores the payload of every row of ROWS[0..N) marked replaced, in one
+ * statement inside the caller's transaction. 0, -1, SL_AGAIN. */
+int sl_outbox_replace_rows(sl_db_t *db, const sl_outbox_row_t *rows, size_t n);
 /* Releases parked row ID (an operator fixed the cause): it is sent again.
  * 0 released, 1 no such parked row, -1 or SL_AGAIN. */
 int sl_outbox_release(sl_db_t *db, int64_t id);
