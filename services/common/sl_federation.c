@@ -350,7 +350,7 @@ typedef struct {
     char code[8];         /* the peer's division code */
     unsigned char pk[32]; /* its sealing public key */
     char key_id[48];
-    sl_sealer_t *sealer;       /* seals for PK; a fresh batch key every S_REKEY records */
+    sl_sealer_t *sealer; /* seals for PK; a fresh batch key every S_REKEY records */
     int uses;
 } s_peer_key_t;
 
@@ -515,8 +515,8 @@ sl_fed_reseal(sl_db_t *db, sl_fed_keys_t *k, const char *peer, sl_outbox_row_t *
             memcpy(k->last_sealed, sr->sealed_key.data, sizeof k->last_sealed);
     }
     if (k->has_last)
-        plain = sl_seal_open_with(k->last_key, sr->nonce.data, sr->nonce.len,
-                                  sr->ciphertext.data, sr->ciphertext.len, NULL, &plen);
+        plain = sl_seal_open_with(k->last_key, sr->nonce.data, sr->nonce.len, sr->ciphertext.data,
+                                  sr->ciphertext.len, NULL, &plen);
     if (!plain) {
         snprintf(reason, size, "reporter_unsealable: 举报人信息无法用本节点封存私钥打开");
         rc = SL_DECLINED;
