@@ -14,10 +14,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 var=$top/var
 source "$top/deploy/pg-lib.sh"
 
-# The demo nodes: code, name, parent ("" for the top). Ports are 7000 + 100*index + offset.
-NODES=(140728)
+# The demo federation: 山西省 → 晋中市 → 平遥县, 介休市; each node its own
+# database in the one demo cluster, linked to its parent and children.
+# Ports are 7000 + 100*index + offset.
+NODES=(140000 140700 140728 140781)
 declare -A NODE_NAME=([140000]=山西省 [140700]=晋中市 [140728]=平遥县 [140781]=介休市)
 declare -A NODE_INDEX=([140000]=1 [140700]=2 [140728]=3 [140781]=4)
+declare -A NODE_PARENT=([140000]= [140700]=140000 [140728]=140700 [140781]=140700)
 DAEMONS=(intake dispatch deadline publish appraise)
 
 mode=foreground
@@ -94,10 +97,28 @@ port() { echo $((7000 + 100 * NODE_INDEX[$1] + $2)); }
 declare -A EV_OFF=([intake]=1 [dispatch]=11 [deadline]=21 [publish]=31 [appraise]=41)
 declare -A HTTP_OFF=([intake]=2 [dispatch]=12 [deadline]=22 [publish]=32 [appraise]=42)
 
-# 3. Each node: config, keys, database, schema. One demo producer key pair
-# that every demo node accepts clues from.
+# 3. Each node: keys first (every node's public keys go into its parent's
+# and children's configs), then config, database, schema. One demo producer
+# key pair that every demo node accepts clues from.
 demo=$var/keys/demo-producer
 [ -f "$demo/curve.key" ] || "$bin/slctl" keys gen --curve-only --dir "$demo" >/dev/null
+for code in "${NODES[@]}"; do
+  [ -f "$var/keys/$code/curve.key" ] || "$bin/slctl" keys gen --dir "$var/keys/$code" >/dev/null
+done
+# The [parent] and [child.CODE] sections of node $1: endpoints, CURVE and
+# sealing public keys of the demo nodes it links to.
+links() {
+  local code=$1 p=${NODE_PARENT[$1]} c
+  if [ -n "$p" ]; then
+    printf '\n; the parent node %s %s\n[parent]\ncode = %s\nendpoint = tcp://127.0.0.1:%s\npublic_key = %s\nseal_public = %s\n' \
+      "$p" "${NODE_NAME[$p]}" "$p" "$(port "$p" 0)" "$var/keys/$p/curve.pub" "$var/keys/$p/seal.pub"
+  fi
+  for c in "${NODES[@]}"; do
+    [ "${NODE_PARENT[$c]}" = "$code" ] || continue
+    printf '\n[child.%s]\nname = %s\nendpoint = tcp://127.0.0.1:%s\npublic_key = %s\nseal_public = %s\n' \
+      "$c" "${NODE_NAME[$c]}" "$(port "$c" 0)" "$var/keys/$c/curve.pub" "$var/keys/$c/seal.pub"
+  done
+}
 env_out=$var/endpoints.env.tmp
 {
   echo "SL_DEMO_PRODUCER_PUBLIC=$demo/curve.pub"
@@ -138,6 +159,8 @@ http = 127.0.0.1:$(port "$code" 2)
 
 [dispatch]
 interval_days = 0
+scan_seconds = 2
+retry_max_ms = 5000
 events = tcp://127.0.0.1:$(port "$code" 11)
 http = 127.0.0.1:$(port "$code" 12)
 
@@ -150,7 +173,7 @@ http = 127.0.0.1:$(port "$code" 22)
 public_key = $demo/curve.pub
 may_send = clue
 EOT
-  [ -f "$keys/curve.key" ] || "$bin/slctl" keys gen --dir "$keys" >/dev/null
+  links "$code" >>"$ini"
   if ! sl_pg_psql "$sock" postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'sl_$code'" | grep -q 1; then
     sl_pg_psql "$sock" postgres -c "CREATE DATABASE sl_$code" >/dev/null
   fi

@@ -422,7 +422,7 @@ sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *r
     for (size_t i = 0; i < n; i++) {
         const sl_pb_clue_t *c = regs[i].clue;
         size_t found = SIZE_MAX;
-        for (size_t k = 0; k < chains.n && found == SIZE_MAX; k++) {
+        for (size_t k = 0; k < chains.n && found == SIZE_MAX && !regs[i].own_case; k++) {
             s_chain_t *ch = &chains.v[k];
             if (ch->sector == (int)c->sector && strcmp(ch->division, c->place->division) == 0 &&
                 sl_subject_same(ch->key, ch->credit, keys[i], credits[i]))

@@ -26,6 +26,7 @@ typedef struct {
     const char *unit_code;         /* the responsible unit */
     const void *reporter_sealed;   /* the SealedReporter encoding, or NULL */
     size_t reporter_sealed_len;
+    bool own_case;                 /* never a repeat: a transfer from above is a case of its own */
     /* out */
     char case_no[64];              /* the new case's, or the case it repeats */
     int64_t case_id;

@@ -20,6 +20,7 @@
 #define S_TICK_MS 100         /* the link looks at its window this often */
 #define S_STATS_MS 5000       /* and at the outbox's figures this often */
 #define S_LOCK_RETRY_MS 2000  /* a standby instance tries the lock this often */
+#define S_STATE_MS 2000       /* the leader writes link_state this often */
 
 typedef struct {
     int64_t id;         /* outbox.id */
@@ -50,6 +51,11 @@ struct sl_link {
     char (*done_status)[12];
     size_t ndone, done_cap;
     uint64_t stats_ms;        /* next figures update */
+    uint64_t state_ms;        /* next link_state write */
+    char instance[32];        /* this process, for link_state */
+    char started_at[40];      /* when this link started (ISO) */
+    sl_link_prepare_cb *prepare;
+    void *prepare_arg;
     uint64_t sent, acked, retried, parked;
     sl_counter_t *m_sent, *m_acked, *m_retried, *m_parked;
     sl_gauge_t *m_connected, *m_inflight, *m_depth, *m_oldest, *m_parked_rows, *m_leader;
@@ -230,6 +236,36 @@ s_figures(sl_link_t *l)
     free(st);
 }
 
+/* The leader's live figures into link_state, for slctl link list. */
+static void
+s_save_state(sl_link_t *l)
+{
+    uint64_t now = s_mono();
+    if (now < l->state_ms)
+        return;
+    l->state_ms = now + S_STATE_MS;
+    char conn[2], infl[16], sent[24], acked[24], retried[24], parked[24], backoff[16], at[40];
+    snprintf(conn, sizeof conn, "%d", sl_sock_peers(l->sock) > 0);
+    snprintf(infl, sizeof infl, "%d", l->nfl);
+    snprintf(sent, sizeof sent, "%llu", (unsigned long long)l->sent);
+    snprintf(acked, sizeof acked, "%llu", (unsigned long long)l->acked);
+    snprintf(retried, sizeof retried, "%llu", (unsigned long long)l->retried);
+    snprintf(parked, sizeof parked, "%llu", (unsigned long long)l->parked);
+    snprintf(backoff, sizeof backoff, "%d", l->backoff_until > now ? l->backoff_ms : 0);
+    sl_time_format_iso(sl_now_ms(), at, sizeof at);
+    const char *p[] = {l->peer, l->instance, conn,    infl,          sent, acked,
+                       retried, parked,      backoff, l->started_at, at};
+    sl_db_exec(l->db, NULL,
+               "INSERT INTO link_state (peer, instance, connected, inflight, sent, acked, retried,"
+               " parked, backoff_ms, started_at, updated_at) VALUES ($1, $2, $3::int::bool,"
+               " $4::int, $5::bigint, $6::bigint, $7::bigint, $8::bigint, $9::int,"
+               " $10::timestamptz, $11::timestamptz) ON CONFLICT (peer) DO UPDATE SET"
+               " instance = $2, connected = $3::int::bool, inflight = $4::int, sent = $5::bigint,"
+               " acked = $6::bigint, retried = $7::bigint, parked = $8::bigint,"
+               " backoff_ms = $9::int, started_at = $10::timestamptz, updated_at = $11::timestamptz",
+               11, p);
+}
+
 static void
 s_tick(uv_timer_t *t)
 {
@@ -238,6 +274,7 @@ s_tick(uv_timer_t *t)
     if (!s_lead(l))
         return;
     s_flush(l);
+    s_save_state(l);
     uint64_t now = s_mono();
     if (now < l->backoff_until)
         return;
@@ -246,8 +283,12 @@ s_tick(uv_timer_t *t)
     for (int i = 0; i < l->nfl; i++) {
         if (now - l->fl[i].sent_ms < (uint64_t)l->ack_timeout_ms)
             continue;
-        if (s_send(l, &l->fl[i]) != 0)
-            break;
+        int src = s_send(l, &l->fl[i]);
+        if (src != 0) {
+            /* the peer is gone (or full): wait before trying again */
+            s_backoff(l, src == SL_AGAIN ? "peer not connected" : "send failed");
+            return;
+        }
         l->fl[i].sent_ms = now;
         l->sent++, l->retried++;
         sl_counter_inc(l->m_sent);
@@ -263,9 +304,51 @@ s_tick(uv_timer_t *t)
         return;
     sl_outbox_row_t *rows;
     size_t n;
-    if (sl_outbox_next(l->db, l->peer, l->last_id, l->window - l->nfl, &rows, &n) != 0)
+    int64_t *skip = sl_calloc((size_t)l->nfl + l->ndone + 1, sizeof *skip);
+    size_t nskip = 0;
+    for (int i = 0; i < l->nfl; i++)
+        skip[nskip++] = l->fl[i].id;
+    for (size_t i = 0; i < l->ndone; i++)
+        skip[nskip++] = l->done_id[i];
+    int qrc = sl_outbox_next_skipping(l->db, l->peer, skip, nskip, l->window - l->nfl, &rows, &n);
+    free(skip);
+    if (qrc != 0)
         return;
-    for (size_t i = 0; i < n; i++) {
+    /* Before the first send: every row prepared (re-sealed) or parked, in one
+     * transaction, so what is sent is what the outbox holds. */
+    bool *skip_row = sl_calloc(n ? n : 1, sizeof *skip_row);
+    if (l->prepare && n > 0) {
+        int prc = sl_db_begin(l->db);
+        long parked = 0;
+        for (size_t k = 0; prc == 0 && k < n; k++) {
+            char reason[512] = "";
+            prc = l->prepare(l->prepare_arg, l->peer, &rows[k], reason, sizeof reason);
+            if (prc == SL_DECLINED) {
+                prc = sl_outbox_park(l->db, rows[k].id, reason, sl_now_ms());
+                skip_row[k] = true;
+                parked++;
+                sl_log(SL_LOG_ERROR, "peer=%s msg_id=%s cannot be sent: parked (%s)", l->peer,
+                       rows[k].msg_id, reason);
+            }
+        }
+        if (prc == 0)
+            prc = sl_outbox_replace_rows(l->db, rows, n);
+        if (prc == 0)
+            prc = sl_db_commit(l->db);
+        if (prc != 0) {
+            /* the database: nothing changed; the next tick reads the rows again */
+            sl_db_rollback(l->db);
+            free(skip_row);
+            sl_outbox_rows_free(rows, n);
+            return;
+        }
+        l->parked += (uint64_t)parked;
+        sl_counter_add(l->m_parked, (uint64_t)parked);
+    }
+    size_t i = 0;
+    for (; i < n; i++) {
+        if (skip_row[i])
+            continue;
         s_flight_t f = {.id = rows[i].id, .payload = rows[i].payload, .len = rows[i].len,
                         .sent_ms = now};
         snprintf(f.msg_id, sizeof f.msg_id, "%s", rows[i].msg_id);
@@ -273,8 +356,6 @@ s_tick(uv_timer_t *t)
         if (rc != 0) {
             /* no peer connected (ZMQ_IMMEDIATE) or full: keep the rest in the outbox */
             s_backoff(l, rc == SL_AGAIN ? "peer not connected" : "send failed");
-            for (size_t k = i; k < n; k++)
-                free(rows[k].payload);
             break;
         }
         rows[i].payload = NULL;
@@ -285,7 +366,8 @@ s_tick(uv_timer_t *t)
         sl_counter_inc(l->m_sent);
     }
     sl_gauge_set(l->m_inflight, l->nfl);
-    free(rows);
+    free(skip_row);
+    sl_outbox_rows_free(rows, n);
 }
 
 void
@@ -308,6 +390,10 @@ sl_link_new(sl_bus_t *bus, uv_loop_t *loop, sl_db_t *db, sl_metrics_t *metrics,
     l->ack_timeout_ms = o->ack_timeout_ms > 0 ? o->ack_timeout_ms : 10000;
     l->loop = loop;
     l->db = db;
+    snprintf(l->instance, sizeof l->instance, "%s", o->instance ? o->instance : "sl-dispatch");
+    sl_time_format_iso(sl_now_ms(), l->started_at, sizeof l->started_at);
+    l->prepare = o->prepare;
+    l->prepare_arg = o->prepare_arg;
     char labels[32];
     snprintf(labels, sizeof labels, "peer=%s", l->peer);
     l->m_sent = sl_metrics_counter(metrics, "sl_link_sent_total",
@@ -407,4 +493,36 @@ const char *
 sl_link_peer(const sl_link_t *l)
 {
     return l->peer;
+}
+
+int
+sl_link_states(sl_db_t *db, int64_t now_ms, sl_link_state_cb *cb, void *arg)
+{
+    char at[40];
+    sl_time_format_iso(now_ms, at, sizeof at);
+    const char *p[] = {at};
+    PGresult *r;
+    int rc = sl_db_exec(db, &r,
+                        "SELECT peer, instance, connected, inflight, sent, acked, retried, parked,"
+                        " backoff_ms, extract(epoch FROM $1::timestamptz - updated_at)"
+                        " FROM link_state ORDER BY peer",
+                        1, p);
+    if (rc != 0)
+        return rc;
+    for (int i = 0; i < PQntuples(r); i++) {
+        sl_link_state_t st = {0};
+        snprintf(st.peer, sizeof st.peer, "%s", PQgetvalue(r, i, 0));
+        snprintf(st.instance, sizeof st.instance, "%s", PQgetvalue(r, i, 1));
+        st.connected = PQgetvalue(r, i, 2)[0] == 't';
+        st.inflight = atoi(PQgetvalue(r, i, 3));
+        st.sent = atoll(PQgetvalue(r, i, 4));
+        st.acked = atoll(PQgetvalue(r, i, 5));
+        st.retried = atoll(PQgetvalue(r, i, 6));
+        st.parked = atoll(PQgetvalue(r, i, 7));
+        st.backoff_ms = atoi(PQgetvalue(r, i, 8));
+        st.age_s = atof(PQgetvalue(r, i, 9));
+        cb(arg, &st);
+    }
+    PQclear(r);
+    return 0;
 }

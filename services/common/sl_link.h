@@ -14,12 +14,22 @@
 #include "sl_bus.h"
 #include "sl_db.h"
 #include "sl_metrics.h"
+#include "sl_outbox.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
 typedef struct sl_link sl_link_t;
+
+/* Called for each row before its first send by this process, inside one
+ * transaction per batch of rows the link takes: may replace ROW's payload and
+ * set ROW->replaced (the link stores the new payloads in that transaction, so
+ * resends are the same bytes) and write other rows of its own. Returns
+ * 0 to send it; SL_DECLINED to park it with REASON (SIZE bytes) — it can
+ * never be sent as it is; -1 or SL_AGAIN to roll back and try later. */
+typedef int(sl_link_prepare_cb)(void *arg, const char *peer, sl_outbox_row_t *row, char *reason,
+                                size_t size);
 
 typedef struct {
     const char *peer;          /* the peer's division code */
@@ -31,6 +41,9 @@ typedef struct {
     int retry_min_ms;          /* backoff: first delay */
     int retry_max_ms;          /* backoff: cap */
     int ack_timeout_ms;        /* resend an envelope unacked this long */
+    const char *instance;      /* this process, for link_state ("sl-dispatch", "sl-dispatch.2") */
+    sl_link_prepare_cb *prepare; /* NULL: rows go as stored */
+    void *prepare_arg;
 } sl_link_opts_t;
 
 /* A link on LOOP using DB (the daemon's connection, borrowed) and METRICS
@@ -55,5 +68,20 @@ typedef struct {
 } sl_link_stats_t;
 void sl_link_stats(const sl_link_t *link, sl_link_stats_t *st);
 const char *sl_link_peer(const sl_link_t *link);
+
+/* What the sending instance last wrote to link_state for one peer (slctl link
+ * list). AGE_S: seconds since updated_at at NOW_MS. */
+typedef struct {
+    char peer[8];
+    char instance[32];
+    bool connected;
+    int inflight;
+    long long sent, acked, retried, parked;
+    int backoff_ms;
+    double age_s;
+} sl_link_state_t;
+typedef void(sl_link_state_cb)(void *arg, const sl_link_state_t *st);
+/* Calls CB for every peer in link_state. 0, -1 or SL_AGAIN. */
+int sl_link_states(sl_db_t *db, int64_t now_ms, sl_link_state_cb *cb, void *arg);
 
 #endif

@@ -70,10 +70,100 @@ sl_outbox_next(sl_db_t *db, const char *peer, int64_t after_id, int limit, sl_ou
         memcpy(row->payload, b, row->len);
         PQfreemem(b);
         row->attempts = atoi(PQgetvalue(r, i, 3));
+        if (PQnfields(r) > 4) {
+            snprintf(row->body_kind, sizeof row->body_kind, "%s", PQgetvalue(r, i, 4));
+            snprintf(row->case_no, sizeof row->case_no, "%s", PQgetvalue(r, i, 5));
+        }
     }
     *n = (size_t)rows_n;
     PQclear(r);
     return 0;
+}
+
+int
+sl_outbox_next_skipping(sl_db_t *db, const char *peer, const int64_t *skip, size_t nskip,
+                        int limit, sl_outbox_row_t **rows, size_t *n)
+{
+    sl_buf_t a;
+    sl_buf_init(&a);
+    sl_db_array_begin(&a);
+    for (size_t i = 0; i < nskip; i++)
+        sl_db_array_add_int(&a, skip[i]);
+    sl_db_array_end(&a);
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", limit);
+    const char *p[] = {peer, a.data, lim};
+    PGresult *r;
+    *rows = NULL;
+    *n = 0;
+    int rc = sl_db_exec(db, &r,
+                        "SELECT id, msg_id, payload, attempts, body_kind, coalesce(case_no, '')"
+                        " FROM outbox WHERE peer = $1 AND delivered_at IS NULL"
+                        " AND parked_reason IS NULL AND id <> ALL($2::bigint[])"
+                        " ORDER BY id LIMIT $3::int",
+                        3, p);
+    sl_buf_free(&a);
+    if (rc != 0)
+        return rc;
+    int rows_n = PQntuples(r);
+    *rows = sl_calloc((size_t)(rows_n ? rows_n : 1), sizeof **rows);
+    for (int i = 0; i < rows_n; i++) {
+        sl_outbox_row_t *row = &(*rows)[i];
+        row->id = atoll(PQgetvalue(r, i, 0));
+        snprintf(row->msg_id, sizeof row->msg_id, "%s", PQgetvalue(r, i, 1));
+        unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 2), &row->len);
+        row->payload = sl_malloc(row->len ? row->len : 1);
+        memcpy(row->payload, b, row->len);
+        PQfreemem(b);
+        row->attempts = atoi(PQgetvalue(r, i, 3));
+        snprintf(row->body_kind, sizeof row->body_kind, "%s", PQgetvalue(r, i, 4));
+        snprintf(row->case_no, sizeof row->case_no, "%s", PQgetvalue(r, i, 5));
+    }
+    *n = (size_t)rows_n;
+    PQclear(r);
+    return 0;
+}
+
+int
+sl_outbox_replace_rows(sl_db_t *db, const sl_outbox_row_t *rows, size_t n)
+{
+    sl_db_cols_t cols;
+    sl_db_cols_init(&cols, 2);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!rows[i].replaced)
+            continue;
+        sl_db_array_add_int(&cols.col[0], rows[i].id);
+        sl_db_array_add_bytea(&cols.col[1], rows[i].payload, rows[i].len);
+        k++;
+    }
+    int rc = 0;
+    if (k > 0)
+        rc = sl_db_exec(db, NULL,
+                        "UPDATE outbox o SET payload = u.p"
+                        " FROM unnest($1::bigint[], $2::bytea[]) AS u(id, p)"
+                        " WHERE o.id = u.id AND o.delivered_at IS NULL",
+                        2, sl_db_cols_params(&cols));
+    sl_db_cols_free(&cols);
+    return rc;
+}
+
+int
+sl_outbox_release(sl_db_t *db, int64_t id)
+{
+    char sid[24];
+    snprintf(sid, sizeof sid, "%lld", (long long)id);
+    const char *p[] = {sid};
+    PGresult *r;
+    int rc = sl_db_exec(db, &r,
+                        "UPDATE outbox SET parked_reason = NULL, ack_status = NULL"
+                        " WHERE id = $1::bigint AND parked_reason IS NOT NULL RETURNING id",
+                        1, p);
+    if (rc != 0)
+        return rc;
+    rc = PQntuples(r) == 1 ? 0 : 1;
+    PQclear(r);
+    return rc;
 }
 
 void

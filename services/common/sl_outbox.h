@@ -8,6 +8,7 @@
 
 #include "sl_db.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,9 @@ typedef struct {
     uint8_t *payload;  /* the encoded envelope, owned */
     size_t len;
     int attempts;      /* sends before this one */
+    char body_kind[16]; /* "clue", "transfer", "receipt", … */
+    char case_no[64];  /* this node's case it concerns, "" if none */
+    bool replaced;     /* the payload was rewritten before the first send: store it */
 } sl_outbox_row_t;
 
 /* Up to LIMIT undelivered, unparked rows for PEER with id > AFTER_ID, oldest
@@ -33,6 +37,18 @@ typedef struct {
 int sl_outbox_next(sl_db_t *db, const char *peer, int64_t after_id, int limit,
                    sl_outbox_row_t **rows, size_t *n);
 void sl_outbox_rows_free(sl_outbox_row_t *rows, size_t n);
+/* As sl_outbox_next, but from the oldest row on, leaving out the NSKIP rows
+ * in SKIP (those in flight): rows commit out of id order (two writers), so a
+ * row with a lower id than one already taken may appear later and must not be
+ * passed over. 0, -1, SL_AGAIN. */
+int sl_outbox_next_skipping(sl_db_t *db, const char *peer, const int64_t *skip, size_t nskip,
+                            int limit, sl_outbox_row_t **rows, size_t *n);
+/* Stores the payload of every row of ROWS[0..N) marked replaced, in one
+ * statement inside the caller's transaction. 0, -1, SL_AGAIN. */
+int sl_outbox_replace_rows(sl_db_t *db, const sl_outbox_row_t *rows, size_t n);
+/* Releases parked row ID (an operator fixed the cause): it is sent again.
+ * 0 released, 1 no such parked row, -1 or SL_AGAIN. */
+int sl_outbox_release(sl_db_t *db, int64_t id);
 /* Marks N rows delivered at NOW_MS with the peer's ack status (ACCEPTED or
  * DUPLICATE). 0, -1, SL_AGAIN. */
 int sl_outbox_delivered(sl_db_t *db, const int64_t *ids, const char *const *status, size_t n,

@@ -118,6 +118,35 @@ sl_seal_open(const unsigned char pk[SL_SEAL_KEY_BYTES], const unsigned char sk[S
     return plain;
 }
 
+int
+sl_seal_open_key(const unsigned char pk[SL_SEAL_KEY_BYTES],
+                 const unsigned char sk[SL_SEAL_KEY_BYTES], const unsigned char *sealed_key,
+                 size_t sealed_key_len, unsigned char key[SL_SEAL_KEY_BYTES])
+{
+    if (sodium_init() < 0 || sealed_key_len != SL_SEAL_SEALED_KEY_BYTES)
+        return -1;
+    return crypto_box_seal_open(key, sealed_key, sealed_key_len, pk, sk) == 0 ? 0 : -1;
+}
+
+unsigned char *
+sl_seal_open_with(const unsigned char key[SL_SEAL_KEY_BYTES], const unsigned char *nonce,
+                  size_t nonce_len, const unsigned char *ct, size_t ctlen, const char *ad,
+                  size_t *plen)
+{
+    if (nonce_len != SL_SEAL_NONCE_BYTES || ctlen < crypto_aead_xchacha20poly1305_ietf_ABYTES)
+        return NULL;
+    unsigned char *plain = sl_malloc(ctlen);
+    unsigned long long n = 0;
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &n, NULL, ct, ctlen,
+                                                   (const unsigned char *)ad, ad ? strlen(ad) : 0,
+                                                   nonce, key) != 0) {
+        free(plain);
+        return NULL;
+    }
+    *plen = (size_t)n;
+    return plain;
+}
+
 unsigned char *
 sl_seal_blob(const unsigned char pk[SL_SEAL_KEY_BYTES], const void *data, size_t n, size_t *outlen)
 {

@@ -41,6 +41,18 @@ unsigned char *sl_seal_open(const unsigned char pk[SL_SEAL_KEY_BYTES],
                             const unsigned char *nonce, size_t nonce_len,
                             const unsigned char *ct, size_t ctlen, const char *ad, size_t *plen);
 
+/* The two halves of sl_seal_open, for a reader of many records sealed in one
+ * batch (one crypto_box_seal_open for all): opens SEALED_KEY with the key pair
+ * into KEY (0, or -1 if it does not open) … */
+int sl_seal_open_key(const unsigned char pk[SL_SEAL_KEY_BYTES],
+                     const unsigned char sk[SL_SEAL_KEY_BYTES], const unsigned char *sealed_key,
+                     size_t sealed_key_len, unsigned char key[SL_SEAL_KEY_BYTES]);
+/* … then each record with KEY: a new buffer of *PLEN bytes, or NULL. */
+unsigned char *sl_seal_open_with(const unsigned char key[SL_SEAL_KEY_BYTES],
+                                 const unsigned char *nonce, size_t nonce_len,
+                                 const unsigned char *ct, size_t ctlen, const char *ad,
+                                 size_t *plen);
+
 /* Seals a whole blob with crypto_box_seal (undecodable input kept as a dead
  * letter); returns a new buffer of *OUTLEN bytes. */
 unsigned char *sl_seal_blob(const unsigned char pk[SL_SEAL_KEY_BYTES], const void *data, size_t n,

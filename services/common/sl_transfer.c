@@ -95,6 +95,40 @@ s_violations(sl_arena_t *a, const char *text, sl_pb_clue_t *c)
     }
 }
 
+/* A timestamptz as PostgreSQL prints it ("2021-11-15 09:00:00+08", an
+ * offset of hours only) in ms; FALLBACK if it does not parse. */
+static int64_t
+s_pg_ms(const char *text, int64_t fallback)
+{
+    int64_t ms;
+    char buf[64];
+    if (sl_time_parse_iso(text, &ms) == 0)
+        return ms;
+    snprintf(buf, sizeof buf, "%s:00", text);
+    return sl_time_parse_iso(buf, &ms) == 0 ? ms : fallback;
+}
+
+/* The case's sealed reporter (column reporter_sealed of an sl_case_fetch
+ * result) onto CLUE: a new message the caller frees with
+ * safeloop__v1__sealed_reporter__free_unpacked, or NULL if there is none. The
+ * record is sealed for this node's key; sl-dispatch re-seals it for the child
+ * before the first send (sl_fed_reseal). */
+static sl_pb_sealed_reporter_t *
+s_attach_reporter(const PGresult *r, sl_pb_clue_t *clue)
+{
+    int col = PQfnumber(r, "reporter_sealed");
+    if (col < 0 || PQgetisnull(r, 0, col))
+        return NULL;
+    size_t len;
+    unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, col), &len);
+    if (!b)
+        return NULL;
+    sl_pb_sealed_reporter_t *sr = safeloop__v1__sealed_reporter__unpack(NULL, len, b);
+    PQfreemem(b);
+    clue->sealed_reporter = sr;
+    return sr;
+}
+
 /* The Transfer envelope for a child that runs its own node, into the outbox. */
 static int
 s_outbox_transfer(sl_db_t *db, const char *node, int64_t now_ms, const char *case_no,
@@ -116,9 +150,7 @@ s_outbox_transfer(sl_db_t *db, const char *node, int64_t now_ms, const char *cas
     sl_pb_subject_t subj = SAFELOOP__V1__SUBJECT__INIT;
     sl_pb_place_t place = SAFELOOP__V1__PLACE__INIT;
     clue.channel = SAFELOOP__V1__CLUE_REPORT__CHANNEL__UPPER_TRANSFER;
-    int64_t recv = 0;
-    sl_time_parse_iso(F("received_at"), &recv);
-    clue.received_at = recv;
+    clue.received_at = s_pg_ms(F("received_at"), now_ms);
     subj.name = F("subject_name");
     subj.credit_code = F("credit_code");
     clue.subject = &subj;
@@ -137,6 +169,7 @@ s_outbox_transfer(sl_db_t *db, const char *node, int64_t now_ms, const char *cas
     clue.origin_node = (char *)node;
     clue.upper_case_no = (char *)case_no;
     clue.upper_notice_no = (char *)notice_no;
+    sl_pb_sealed_reporter_t *sealed = s_attach_reporter(r, &clue);
     sl_pb_transfer_t t = SAFELOOP__V1__TRANSFER__INIT;
     t.notice_no = (char *)notice_no;
     t.from_unit = (char *)node;
@@ -160,6 +193,8 @@ s_outbox_transfer(sl_db_t *db, const char *node, int64_t now_ms, const char *cas
     uint8_t *payload = sl_codec_encode_envelope(&env, &len);
     rc = sl_outbox_add(db, unit_code, id, "transfer", payload, len, case_no, now_ms);
     free(payload);
+    if (sealed)
+        safeloop__v1__sealed_reporter__free_unpacked(sealed, NULL);
     sl_arena_destroy(&a);
     PQclear(r);
 #undef F

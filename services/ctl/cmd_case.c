@@ -218,6 +218,14 @@ sl_ctl_case(sl_ctl_t *ctl, int argc, char **argv)
             sl_ctl_die(SL_EXIT_FAIL, "could not list cases: %s", sl_db_error(db));
         return SL_EXIT_OK;
     }
-    sl_ctl_die(SL_EXIT_USAGE, "unknown case command \"%s\" (show, list, verify, supervise)",
+    static const char *const up[] = {"feedback-up", "objection-up", "progress-up", "receipt-up"};
+    for (size_t i = 0; i < SL_ARRAY_LEN(up); i++) {
+        if (strcmp(argv[1], up[i]) == 0) {
+            char kind[16];
+            snprintf(kind, sizeof kind, "%.*s", (int)(strlen(up[i]) - 3), up[i]);
+            return sl_ctl_case_up(ctl, kind, argc - 1, argv + 1);
+        }
+    }
+    sl_ctl_die(SL_EXIT_USAGE, "unknown case command \"%s\" (show, list, verify, supervise, feedback-up, …)",
                argv[1]);
 }

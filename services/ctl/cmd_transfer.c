@@ -37,6 +37,7 @@ static const char s_usage[] =
     "           police transfers: --police-result TEXT [--police-filed] (立案 / 不予立案);\n"
     "           discipline commission transfers: --discipline-result TEXT (处分)\n"
     "       slctl transfer decide NOTICE_NO (--accept [--to UNIT] | --reject) --reason TEXT\n"
+    "       slctl transfer decide NOTICE_NO (--verify-pass | --verify-fail --reason TEXT)\n"
     "  answers and decisions also take: [--from UNIT] [--operator NAME] [--at ISO]\n"
     "  [--msg-id ID] [--endpoint EP] [--timeout SECONDS]; from_unit defaults to the\n"
     "  transfer's unit (decide: this node). They print status<TAB>case number<TAB>notice\n"
@@ -200,7 +201,9 @@ enum {
     O_TO,
     O_POLICE_FILED,
     O_POLICE_RESULT,
-    O_DISCIPLINE_RESULT
+    O_DISCIPLINE_RESULT,
+    O_VERIFY_PASS,
+    O_VERIFY_FAIL
 };
 
 static int64_t
@@ -268,6 +271,8 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
         {"police-filed", no_argument, NULL, O_POLICE_FILED},
         {"police-result", required_argument, NULL, O_POLICE_RESULT},
         {"discipline-result", required_argument, NULL, O_DISCIPLINE_RESULT},
+        {"verify-pass", no_argument, NULL, O_VERIFY_PASS},
+        {"verify-fail", no_argument, NULL, O_VERIFY_FAIL},
         {NULL, 0, NULL, 0},
     };
     const char *from = NULL, *operator_name = NULL, *msg_id = NULL, *endpoint = NULL;
@@ -317,6 +322,8 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
         case O_POLICE_FILED: fb.police_filed = true; break;
         case O_POLICE_RESULT: fb.police_result = optarg; break;
         case O_DISCIPLINE_RESULT: fb.discipline_result = optarg; break;
+        case O_VERIFY_PASS: accept = 2; break;
+        case O_VERIFY_FAIL: accept = 3; break;
         default:
             fputs(s_usage, stderr);
             return SL_EXIT_USAGE;
@@ -329,7 +336,8 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
     }
     bool decide = strcmp(kind, "decide") == 0;
     if (decide && accept < 0)
-        sl_ctl_die(SL_EXIT_USAGE, "transfer decide needs --accept or --reject");
+        sl_ctl_die(SL_EXIT_USAGE,
+                   "transfer decide needs --accept, --reject, --verify-pass or --verify-fail");
     char *notice = argv[optind];
     if (!operator_name) {
         struct passwd *pw = getpwuid(getuid());
@@ -398,8 +406,11 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
         env.feedback = &fb;
     } else {
         S_FILL(dc);
-        dc.kind = accept ? SAFELOOP__V1__DECISION__KIND__OBJECTION_ACCEPT
-                         : SAFELOOP__V1__DECISION__KIND__OBJECTION_REJECT;
+        static const Safeloop__V1__Decision__Kind kinds[] = {
+            SAFELOOP__V1__DECISION__KIND__OBJECTION_REJECT,
+            SAFELOOP__V1__DECISION__KIND__OBJECTION_ACCEPT,
+            SAFELOOP__V1__DECISION__KIND__VERIFY_PASS, SAFELOOP__V1__DECISION__KIND__VERIFY_FAIL};
+        dc.kind = kinds[accept];
         dc.reason = (char *)(reason ? reason : "");
         dc.to_unit = (char *)(to ? to : "");
         env.body_case = SAFELOOP__V1__ENVELOPE__BODY_DECISION;
@@ -411,6 +422,12 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
     int rc = sl_ctl_send(ctl, endpoint, bytes, len, msg_id, timeout);
     free(bytes);
     return rc;
+}
+
+int
+sl_ctl_transfer_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
+{
+    return s_answer(ctl, kind, argc, argv);
 }
 
 int

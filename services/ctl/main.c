@@ -41,12 +41,15 @@ static const s_command_t s_commands[] = {
      "                                  subject, unit, repeat reports\n"
      "  case verify NO --pass | --fail --reason T [--notice N]   核查: close (销号) or false\n"
      "                                  completion (虚假办结) of its fed-back transfer\n"
-     "  case supervise NO --leader NAME [--title T]   list a major-hazard case (挂牌督办)"},
+     "  case supervise NO --leader NAME [--title T]   list a major-hazard case (挂牌督办)\n"
+     "  case feedback-up|objection-up|progress-up NO …   this node's own answer to the\n"
+     "                                  upper node's transfer of case NO (flags as transfer …)"},
     {"transfer", sl_ctl_transfer,
      "transfer list [--case NO]         one transfer a line: notice, case, unit, state, dates\n"
      "  transfer show NOTICE_NO [--html] the transfer and its history, or its notice (annex 3)\n"
      "  transfer receipt|objection|progress|feedback NOTICE_NO …   answer for the unit\n"
      "  transfer decide NOTICE_NO --accept [--to UNIT]|--reject --reason T   decide an objection\n"
+     "  transfer decide NOTICE_NO --verify-pass|--verify-fail [--reason T]   verify the feedback\n"
      "                                 (slctl transfer help: every flag)"},
     {"dispatch", sl_ctl_dispatch,
      "dispatch now [--operator NAME]   form a transfer list of the registered cases at once"},
@@ -76,6 +79,11 @@ static const s_command_t s_commands[] = {
      "ledger show|export [--list NAME] [--month YYYY-MM] [--out FILE]   the six lists (六个清单)\n"
      "  ledger summary [--month YYYY-MM] entries per list\n"
      "  ledger add --list 选树提升 --unit UNIT --text TEXT   a good example (ledger help)"},
+    {"link", sl_ctl_link,
+     "link list                        one line per peer node: outbox depth, oldest row, sent,\n"
+     "                                 acked, retried, parked, connected\n"
+     "  link parked                     rows a peer refused, with the reason\n"
+     "  link release ID                 send a parked row again"},
     {"audit", sl_ctl_audit,
      "audit verify                     check every case's audit chain; exit 1 naming each break"},
 };

@@ -54,6 +54,13 @@ int sl_ctl_ledger(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_supervision(sl_ctl_t *ctl, int argc, char **argv);
 /* `case verify` and `case supervise` (WHAT), argv[0] being WHAT (cmd_closing.c). */
 int sl_ctl_case_decide(sl_ctl_t *ctl, const char *what, int argc, char **argv);
+int sl_ctl_link(sl_ctl_t *ctl, int argc, char **argv);
+/* `slctl transfer KIND …` answers (receipt, objection, progress, feedback,
+ * decide): argv[0] is KIND; returns the exit code. */
+int sl_ctl_transfer_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv);
+/* `slctl case KIND-up CASE_NO …`: this node's answer KIND for the upper
+ * transfer case CASE_NO came from (from_unit = this node). */
+int sl_ctl_case_up(sl_ctl_t *ctl, const char *kind, int argc, char **argv);
 
 /* Sends an encoded envelope to ENDPOINT (NULL: the config's [intake] ipc, else
  * [intake] endpoint), resending until an Ack or TIMEOUT seconds; prints the

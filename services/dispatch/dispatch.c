@@ -14,7 +14,9 @@
 #include "sl_codec.h"
 #include "sl_db.h"
 #include "sl_heartbeat.h"
+#include "sl_federation.h"
 #include "sl_http.h"
+#include "sl_link.h"
 #include "sl_log.h"
 #include "sl_metrics.h"
 #include "sl_transfer.h"
@@ -49,6 +51,9 @@ struct sl_dispatch {
     sl_heartbeat_t *heartbeat;    /* this instance's row in daemon_state */
     sl_counter_t *m_scans, *m_lists, *m_issued, *m_announced, *m_recomputed, *m_errors;
     sl_gauge_t *m_db_up;
+    sl_fed_keys_t *keys;  /* sealing keys for the links, or NULL without peers */
+    sl_link_t **links;    /* one per peer node: [parent], each [child.CODE] */
+    size_t nlinks;
 };
 
 /* Publishes transfer.issued for NOTICE_NO, carrying the notice. */
@@ -129,6 +134,8 @@ s_scan_once(sl_dispatch_t *d)
         if ((rc = sl_transfer_form_list(d->db, cal, d->node, now, round, false, &actor, &f)) != 0)
             goto down;
         if (f.items > 0) {
+            for (size_t i = 0; i < d->nlinks; i++)
+                sl_link_kick(d->links[i]); /* transfers to child nodes wait */
             sl_counter_inc(d->m_lists);
             sl_counter_add(d->m_issued, (uint64_t)f.items);
         } else if (f.busy) {
@@ -204,6 +211,68 @@ s_metrics(sl_dispatch_t *d)
     sl_gauge_set(d->m_db_up, 1);
 }
 
+/* Before a row's first send: its reporter sealed for the receiving node. */
+static int
+s_prepare_row(void *arg, const char *peer, sl_outbox_row_t *row, char *reason, size_t size)
+{
+    sl_dispatch_t *d = arg;
+    return sl_fed_reseal(d->db, d->keys, peer, row, d->name, sl_now_ms(), reason, size);
+}
+
+static int
+s_link_add(sl_dispatch_t *d, const char *peer, const char *endpoint, const char *peer_public)
+{
+    sl_link_opts_t o = {
+        .peer = peer,
+        .endpoint = endpoint,
+        .peer_public = peer_public,
+        .our_public = sl_config_str(d->cfg, "keys", "curve_public"),
+        .our_secret = sl_config_str(d->cfg, "keys", "curve_secret"),
+        .window = (int)sl_config_int(d->cfg, "dispatch", "window"),
+        .retry_min_ms = (int)sl_config_int(d->cfg, "dispatch", "retry_min_ms"),
+        .retry_max_ms = (int)sl_config_int(d->cfg, "dispatch", "retry_max_ms"),
+        .ack_timeout_ms = (int)sl_config_int(d->cfg, "dispatch", "ack_timeout_ms"),
+        .instance = d->name,
+        .prepare = s_prepare_row,
+        .prepare_arg = d,
+    };
+    sl_link_t *l = sl_link_new(d->bus, d->loop, d->db, d->metrics, &o);
+    if (!l)
+        return -1;
+    d->links = sl_realloc(d->links, (d->nlinks + 1) * sizeof *d->links);
+    d->links[d->nlinks++] = l;
+    return 0;
+}
+
+/* One link per peer the config names (DESIGN.md rule 3: sl-dispatch alone sends). */
+static int
+s_links(sl_dispatch_t *d)
+{
+    const char *const *names;
+    size_t n = sl_config_family(d->cfg, "child", &names);
+    bool parent = sl_config_has(d->cfg, "parent", "code");
+    if (!parent && n == 0)
+        return 0;
+    char *err = NULL;
+    if (!(d->keys = sl_fed_keys_load(d->cfg, &err))) {
+        sl_log(SL_LOG_ERROR, "%s (make the node's keys with `slctl keys gen`)", err);
+        free(err);
+        return -1;
+    }
+    if (parent && s_link_add(d, sl_config_str(d->cfg, "parent", "code"),
+                             sl_config_str(d->cfg, "parent", "endpoint"),
+                             sl_config_str(d->cfg, "parent", "public_key")) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        char section[32];
+        snprintf(section, sizeof section, "child.%s", names[i]);
+        if (s_link_add(d, names[i], sl_config_str(d->cfg, section, "endpoint"),
+                       sl_config_str(d->cfg, section, "public_key")) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int
 s_connect_db(sl_dispatch_t *d)
 {
@@ -248,7 +317,7 @@ sl_dispatch_new(const sl_config_t *cfg, uv_loop_t *loop)
     const char *events = sl_config_str(cfg, "dispatch", "events");
     if (events && !(d->events = sl_events_new(d->bus, loop, events)))
         goto fail;
-    if (s_http(d) != 0)
+    if (s_links(d) != 0 || s_http(d) != 0)
         goto fail;
     d->heartbeat = sl_heartbeat_new(loop, d->db, "dispatch", inst,
                                     sl_config_int(cfg, "dispatch", "http") > 0
@@ -288,6 +357,10 @@ sl_dispatch_destroy(sl_dispatch_t **p)
     sl_dispatch_t *d = *p;
     sl_http_destroy(&d->http);
     sl_heartbeat_destroy(&d->heartbeat);
+    for (size_t i = 0; i < d->nlinks; i++)
+        sl_link_destroy(&d->links[i]);
+    free(d->links);
+    sl_fed_keys_destroy(&d->keys);
     sl_events_destroy(&d->events);
     uv_close((uv_handle_t *)&d->scan, s_closed);
     /* the handle is embedded: run the loop once so its close completes */

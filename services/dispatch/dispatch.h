@@ -5,7 +5,10 @@
  * transfer list when its round is due ([dispatch] start_date, interval_days,
  * time_of_day; interval 0: whenever registered cases wait), and announces each
  * transfer to a unit that has not yet signed for it as a `transfer.issued`
- * event on [dispatch] events. Several instances may run on one database. */
+ * event on [dispatch] events. Runs one sl_link per peer node the config names
+ * ([parent], [child.CODE]), re-sealing reporters for the receiver before a
+ * row's first send (sl_fed_reseal). Several instances may run on one
+ * database; one of them sends to each peer (the link's leader lock). */
 #ifndef SL_DISPATCH_H
 #define SL_DISPATCH_H
 

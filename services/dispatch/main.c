@@ -38,7 +38,12 @@ main(int argc, char **argv)
                  "interval_days, time_of_day; interval 0: as soon as cases are registered), issues\n"
                  "each transfer with its notice number and deadlines, and announces transfers not\n"
                  "yet signed for as transfer.issued events on [dispatch] events, on every scan\n"
-                 "([dispatch] scan_seconds). Serves /metrics and /healthz on [dispatch] http.",
+                 "([dispatch] scan_seconds). Sends the outbox to the parent ([parent]) and each\n"
+                 "child ([child.CODE]) over a CURVE link per peer: a window of [dispatch] window\n"
+                 "envelopes, delivered only on the peer's ack, resent after ack_timeout_ms, backing\n"
+                 "off from retry_min_ms to retry_max_ms; refused rows are parked (slctl link parked).\n"
+                 "Reporters are re-sealed for the receiving node ([keys] seal_secret, the peer's\n"
+                 "seal_public). Serves /metrics and /healthz on [dispatch] http.",
         .ready = "scanning",
         .draining = "finishing the scan in flight",
         .start = s_start,

@@ -18,6 +18,7 @@
 #include "sl_codec.h"
 #include "sl_db.h"
 #include "sl_heartbeat.h"
+#include "sl_federation.h"
 #include "sl_http.h"
 #include "sl_inbox.h"
 #include "sl_log.h"
@@ -259,6 +260,77 @@ s_validate_upward(const sl_pb_envelope_t *env, sl_codec_error_t *err)
                                                     : sl_report_validate(env, err);
 }
 
+/* The clue an envelope registers: a clue's, or a transfer's from above. */
+static sl_pb_clue_t *
+s_clue_of(const s_item_t *it)
+{
+    if (!it->env)
+        return NULL;
+    if (sl_codec_body(it->env) == SL_BODY_CLUE)
+        return it->env->clue;
+    if (sl_codec_body(it->env) == SL_BODY_TRANSFER)
+        return it->env->transfer->clue;
+    return NULL;
+}
+
+/* A clue that arrives with its reporter already sealed (from another node,
+ * re-sealed for this node's key by the sender): the case keeps that record. */
+static void
+s_keep_sealed(s_item_t *it)
+{
+    sl_pb_clue_t *clue = s_clue_of(it);
+    if (it->sealed_rep || !clue || !clue->sealed_reporter)
+        return;
+    it->sealed_rep = sl_codec_pack((const ProtobufCMessage *)clue->sealed_reporter,
+                                   &it->sealed_rep_len);
+}
+
+/* A transfer from the parent (DESIGN.md "Federation"): its clue becomes a case
+ * of this node (channel UPPER_TRANSFER, the upper case and notice numbers),
+ * routed inside this node's territory like any clue. */
+static void
+s_prepare_transfer(sl_intake_t *in, s_item_t *it)
+{
+    sl_pb_transfer_t *t = it->env->transfer;
+    if (!t->notice_no || !*t->notice_no) {
+        s_reject(it, SL_ERR_MISSING_FIELD, "notice_no", "交办书须有编号");
+        return;
+    }
+    if (!t->case_no || !*t->case_no) {
+        s_reject(it, SL_ERR_MISSING_FIELD, "case_no", "交办书须有上级案件编号");
+        return;
+    }
+    if (!t->clue) {
+        s_reject(it, SL_ERR_MISSING_FIELD, "clue", "交办书须附问题线索");
+        return;
+    }
+    if (!t->to_unit || strcmp(t->to_unit, in->node) != 0) {
+        s_reject(it, SL_ERR_BAD_FIELD, "to_unit", "交办书的承办单位不是本节点");
+        return;
+    }
+    sl_pb_clue_t *clue = t->clue;
+    clue->channel = SAFELOOP__V1__CLUE_REPORT__CHANNEL__UPPER_TRANSFER;
+    clue->upper_case_no = t->case_no;
+    clue->upper_notice_no = t->notice_no;
+    clue->origin_node = t->from_unit;
+    if (sl_validate_clue(clue, in->routes, &it->err) != 0) {
+        it->state = S_REJECT;
+        return;
+    }
+    it->route = sl_route_clue(in->routes, clue->place->division, (int)clue->sector);
+    if (it->route.kind == SL_ROUTE_CHILD) {
+        snprintf(it->unit, sizeof it->unit, "%s", it->route.child);
+    } else if (it->route.kind == SL_ROUTE_DEPARTMENT) {
+        snprintf(it->unit, sizeof it->unit, "%s:%s", in->node,
+                 sl_sector_by_value((int)clue->sector)->dept_key);
+    } else {
+        s_reject(it, SL_ERR_BAD_FIELD, "clue.place.division",
+                 "交办事项的地点不在本节点辖区内");
+        return;
+    }
+    it->state = S_VALID;
+}
+
 static void
 s_prepare(sl_intake_t *in, s_item_t **items, size_t n)
 {
@@ -280,6 +352,8 @@ s_prepare(sl_intake_t *in, s_item_t **items, size_t n)
                 sl_counter_inc(sl_metrics_counter(in->metrics, "sl_intake_refused_total",
                                                   "Envelopes refused for their sender, by key",
                                                   labels));
+            } else if (sl_codec_body(it->env) == SL_BODY_TRANSFER) {
+                s_prepare_transfer(in, it);
             } else if (sl_codec_body(it->env) == SL_BODY_CLUE) {
                 sl_pb_clue_t *clue = it->env->clue;
                 if (sl_validate_clue(clue, in->routes, &it->err) != 0) {
@@ -315,6 +389,7 @@ s_prepare(sl_intake_t *in, s_item_t **items, size_t n)
                 }
                 s_seal_clue(in, it, it->env->clue);
             }
+            s_keep_sealed(it);
             it->stored = sl_codec_encode_envelope(it->env, &it->stored_len);
         } else if (it->has_body && zmq_msg_size(&it->body) > 0 &&
                    strcmp(it->err.code, SL_ERR_TOO_LARGE) != 0) {
@@ -421,6 +496,52 @@ s_apply_upward(sl_intake_t *in, s_item_t *it, int64_t now)
     return rc;
 }
 
+/* A transfer from the parent, just registered as IT's case: the parent gets
+ * this node's receipt (outbox). 0, -1 or SL_AGAIN. */
+static int
+s_registered_transfer(sl_intake_t *in, s_item_t *it, int64_t now)
+{
+    const sl_pb_transfer_t *t = it->env->transfer;
+    snprintf(it->ref, sizeof it->ref, "%s", t->notice_no);
+    it->topic = "case.registered";
+    if (!in->parent[0])
+        return 0; /* an operator's test transfer at the top node: nobody to answer */
+    return sl_fed_receipt_up(in->db, in->node, in->parent, it->case_no, t->notice_no, now);
+}
+
+/* An answer or decision, wherever it belongs: this node's answer for an
+ * upper transfer goes up, the parent's decision acts on the case registered
+ * from its transfer, anything else is for one of this node's own transfers
+ * (and then may travel on: sl_fed_after_answer). 0, or -1 / SL_AGAIN. */
+static int
+s_apply_linked(sl_intake_t *in, s_item_t *it, const sl_calendar_t *cal, int64_t now)
+{
+    bool up = sl_fed_is_answer_up(it->env, in->node);
+    bool down = !up && sl_fed_is_upper_decision(it->env, in->parent);
+    if (!up && !down) {
+        int rc = s_apply_answer(in, it, cal, now);
+        if (rc == 0 && it->state == S_ACCEPTED)
+            rc = sl_fed_after_answer(in->db, in->node, in->parent, it->env, now);
+        return rc;
+    }
+    sl_transfer_result_t res;
+    int rc = up ? sl_fed_answer_up(in->db, in->node, in->parent, it->env, it->sender, now, &res)
+                : sl_fed_upper_decision(in->db, it->env, it->sender, now, &res);
+    snprintf(it->case_no, sizeof it->case_no, "%s", res.case_no);
+    snprintf(it->ref, sizeof it->ref, "%s", res.ref);
+    if (rc == SL_DECLINED) {
+        it->err = res.err;
+        it->state = S_REJECT;
+        it->refused = true;
+        return 0;
+    }
+    if (rc == 0) {
+        it->state = S_ACCEPTED;
+        it->topic = res.topic;
+    }
+    return rc;
+}
+
 /* Stores and applies ITEMS in one transaction. 0, -1 (SQL error: rolled
  * back, states restored) or SL_AGAIN (connection lost). */
 static int
@@ -460,7 +581,7 @@ s_apply(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
                 break;
             }
         }
-        if (it->state != S_VALID || sl_codec_body(it->env) != SL_BODY_CLUE)
+        if (it->state != S_VALID || !s_clue_of(it))
             continue;
         if (it->route.kind == SL_ROUTE_PARENT) {
             if ((rc = s_forward(in, it, now)) != 0)
@@ -469,7 +590,8 @@ s_apply(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
             continue;
         }
         sl_case_reg_t *r = &regs[nregs];
-        r->clue = it->env->clue;
+        r->clue = s_clue_of(it);
+        r->own_case = sl_codec_body(it->env) == SL_BODY_TRANSFER;
         r->msg_id = s_msg_id(it);
         r->actor_key = it->sender;
         r->actor_unit = it->principal && it->principal->kind != SL_PRINCIPAL_LOCAL
@@ -492,16 +614,19 @@ s_apply(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
         it->repeat_count = regs[k].repeat_count;
         if (it->repeated)
             snprintf(it->ref, sizeof it->ref, "repeat:%d", it->repeat_count);
+        if (sl_codec_body(it->env) == SL_BODY_TRANSFER &&
+            (rc = s_registered_transfer(in, it, now)) != 0)
+            goto fail;
     }
     /* Answers and decisions, one by one in arrival order (sl_transfer.h). */
     const sl_calendar_t *cal = NULL;
     for (size_t i = 0; i < n; i++) {
-        if (items[i]->state != S_VALID || sl_codec_body(items[i]->env) == SL_BODY_CLUE)
+        if (items[i]->state != S_VALID || s_clue_of(items[i]))
             continue;
         if (!cal && (rc = sl_calendar_cache_get(in->cal, in->db, &cal, NULL)) != 0)
             goto fail;
         if ((rc = s_upward(items[i]->env) ? s_apply_upward(in, items[i], now)
-                                           : s_apply_answer(in, items[i], cal, now)) != 0)
+                                           : s_apply_linked(in, items[i], cal, now)) != 0)
             goto fail;
     }
     for (size_t i = 0; i < n; i++) {

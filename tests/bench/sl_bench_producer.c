@@ -62,6 +62,7 @@ int
 main(int argc, char **argv)
 {
     const char *endpoint = NULL, *server = NULL, *pub = NULL, *sec = NULL, *out = NULL;
+    const char *division = "140728"; /* where the clues are about (--division) */
     const char *tag = "0";
     long count = 1000, window = 64;
     double resend_s = 30;
@@ -70,7 +71,8 @@ main(int argc, char **argv)
         {"public", required_argument, NULL, 'p'},   {"secret", required_argument, NULL, 'k'},
         {"count", required_argument, NULL, 'n'},    {"window", required_argument, NULL, 'w'},
         {"tag", required_argument, NULL, 't'},      {"out", required_argument, NULL, 'o'},
-        {"resend", required_argument, NULL, 'r'},   {NULL, 0, NULL, 0}};
+        {"resend", required_argument, NULL, 'r'},   {"division", required_argument, NULL, 'd'},
+        {NULL, 0, NULL, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (opt) {
@@ -83,12 +85,13 @@ main(int argc, char **argv)
         case 't': tag = optarg; break;
         case 'o': out = optarg; break;
         case 'r': resend_s = atof(optarg); break;
+        case 'd': division = optarg; break;
         default: return 2;
         }
     }
     if (!endpoint || !out || count <= 0 || window <= 0) {
         fprintf(stderr, "usage: sl-bench-producer --endpoint EP [--server-key F --public F "
-                        "--secret F] --count N --window W --tag T --out FILE\n");
+                        "--secret F] --count N --window W --tag T --out FILE [--division CODE]\n");
         return 2;
     }
     /* Build every envelope before the clock starts. */
@@ -102,7 +105,7 @@ main(int argc, char **argv)
         sl_pb_subject_t sub = SAFELOOP__V1__SUBJECT__INIT;
         sub.name = subject;
         sl_pb_place_t place = SAFELOOP__V1__PLACE__INIT;
-        place.division = "140728";
+        place.division = (char *)division;
         sl_pb_reporter_t rep = SAFELOOP__V1__REPORTER__INIT;
         rep.name = name;
         rep.phone = phone;

@@ -543,3 +543,122 @@ class HAProducer:
 
     def close(self):
         self.sock.close()
+
+
+# --- a federation ----------------------------------------------------------------
+# The demo's divisions: 山西省 → 晋中市 → 平遥县, 介休市.
+FED_PARENT = {"140700": "140000", "140728": "140700", "140781": "140700"}
+FED_NAMES = {"140000": "山西省", "140700": "晋中市", "140728": "平遥县", "140781": "介休市"}
+
+# Links that notice a dead peer and retry within seconds, for tests.
+FAST_LINK = "retry_min_ms = 50\nretry_max_ms = 1000\nack_timeout_ms = 3000\n"
+
+
+def link_sections(nodes, code):
+    """The [parent] and [child.CODE] sections of node CODE among NODES (code ->
+    Node): endpoints, CURVE public keys and sealing public keys exchanged."""
+    out = ""
+    parent = FED_PARENT.get(code)
+    if parent in nodes:
+        p = nodes[parent]
+        out += ("[parent]\ncode = %s\nendpoint = %s\npublic_key = %s/keys/curve.pub\n"
+                "seal_public = %s/keys/seal.pub\n" % (parent, p.intake, p.dir, p.dir))
+    for child, par in sorted(FED_PARENT.items()):
+        if par == code and child in nodes:
+            c = nodes[child]
+            out += ("[child.%s]\nendpoint = %s\npublic_key = %s/keys/curve.pub\n"
+                    "seal_public = %s/keys/seal.pub\nname = %s\n"
+                    % (child, c.intake, c.dir, c.dir, FED_NAMES[child]))
+    return out
+
+
+def federation(name, codes=("140000", "140700", "140728", "140781"), dispatch_ini=""):
+    """Nodes for CODES, each its own database, linked to each other as parent
+    and children with exchanged keys (then migrated again: the parent marks
+    its children as running a node). Returns {code: Node}; close each."""
+    nodes = {}
+    try:
+        for code in codes:
+            nodes[code] = Node("%s-%s" % (name, code), code=code,
+                               dispatch_ini="interval_days = 0\n" + FAST_LINK + dispatch_ini)
+        for code, n in nodes.items():
+            with open(n.ini, "a") as f:
+                f.write(link_sections(nodes, code))
+            n.slctl("migrate")
+    except Exception:
+        for n in nodes.values():
+            n.close()
+        raise
+    return nodes
+
+
+def dump_logs(nodes, lines=40):
+    """Prints the tail of every daemon log of NODES (after a failure)."""
+    for n in nodes.values():
+        for key in list(n.logs):
+            try:
+                text = n.log(*key).splitlines()[-lines:]
+            except OSError:
+                continue
+            print("---- %s sl-%s.%d ----" % (n.code, key[0], key[1]))
+            print("\n".join(text))
+
+
+def asan():
+    """True in a sanitizer build (SL_BUILD names it): tests scale counts down."""
+    return "asan" in os.environ.get("SL_BUILD", "")
+
+
+def bulk(node, count, tag, division="140728", window=500):
+    """Starts sl-bench-producer (the load generator in C) sending COUNT distinct
+    clues about DIVISION to NODE's intake with its demo producer key; returns
+    the Popen (stdout: "sent N acked N rejected N seconds S")."""
+    exe = os.path.join(SL_BIN, "sl-bench-producer")
+    return subprocess.Popen(
+        [exe, "--endpoint", node.intake, "--server-key", os.path.join(node.dir, "keys/curve.pub"),
+         "--public", os.path.join(node.producer_dir, "curve.pub"),
+         "--secret", os.path.join(node.producer_dir, "curve.key"),
+         "--count", str(count), "--window", str(window), "--tag", tag, "--resend", "3",
+         "--division", division, "--out", os.path.join(node.dir, "bulk-%s.txt" % tag)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def bulk_wait(procs, timeout=300):
+    """Waits for bulk() producers; fails unless each acked all it sent."""
+    for p in procs:
+        out, err = p.communicate(timeout=timeout)
+        f = out.split()
+        check("bulk producer acked everything", p.returncode == 0 and len(f) >= 6 and
+              f[1] == f[3] and f[5] == "0", out + err)
+
+
+def outbox_depth(node):
+    return int(node.sql("SELECT count(*) FROM outbox WHERE delivered_at IS NULL"
+                        " AND parked_reason IS NULL"))
+
+
+def check_forwarded_once(city, counties, n_each):
+    """Every clue the COUNTIES forwarded reached CITY exactly once: one case
+    per forwarded msg_id, none twice, none missing; their outboxes drained."""
+    for c in counties:
+        check("%s forwarded %d" % (c.code, n_each), c.sql(
+            "SELECT count(*) FROM outbox WHERE body_kind = 'clue'") == str(n_each))
+        check("%s outbox drained, nothing parked" % c.code, c.sql(
+            "SELECT count(*) FILTER (WHERE delivered_at IS NULL),"
+            " count(*) FILTER (WHERE parked_reason IS NOT NULL) FROM outbox") == "0|0")
+    total = n_each * len(counties)
+    got = city.sql("SELECT count(*), count(DISTINCT source_msg_id), count(DISTINCT subject_name)"
+                   " FROM cases WHERE channel = 'LOWER_NODE'")
+    check("the city holds each forwarded clue once (%d)" % total,
+          got == "%d|%d|%d" % (total, total, total), got)
+    check("the city's inbox: each forwarded msg_id once", city.sql(
+        "SELECT count(*), count(DISTINCT msg_id) FROM inbox WHERE body_kind = 'clue'") ==
+        "%d|%d" % (total, total))
+    sent = set()
+    for c in counties:
+        sent |= set(c.sql("SELECT msg_id FROM outbox WHERE body_kind = 'clue'").split())
+    stored = set(city.sql("SELECT source_msg_id FROM cases WHERE channel = 'LOWER_NODE'").split())
+    check("what the city stored is what the counties sent", sent == stored,
+          "%d sent, %d stored, %d missing" % (len(sent), len(stored), len(sent - stored)))
+    origins = city.sql("SELECT string_agg(DISTINCT i.sender, ',') FROM inbox i")
+    check("each came over a child's CURVE key", "ipc" not in origins, origins)

@@ -64,11 +64,43 @@ test_seal_blob(void **state)
     free(b);
 }
 
+/* A reader of a whole batch opens the batch key once, then each record. */
+static void
+test_seal_open_batch(void **state)
+{
+    (void)state;
+    unsigned char pk[32], sk[32], pk2[32], sk2[32], key[32];
+    crypto_box_keypair(pk, sk);
+    crypto_box_keypair(pk2, sk2);
+    sl_sealer_t *s = sl_sealer_new(pk);
+    unsigned char n1[SL_SEAL_NONCE_BYTES], n2[SL_SEAL_NONCE_BYTES];
+    size_t l1, l2, n;
+    unsigned char *c1 = sl_sealer_seal(s, "张三", strlen("张三"), NULL, n1, &l1);
+    unsigned char *c2 = sl_sealer_seal(s, "李四", strlen("李四"), NULL, n2, &l2);
+    assert_int_equal(sl_seal_open_key(pk2, sk2, sl_sealer_sealed_key(s),
+                                      SL_SEAL_SEALED_KEY_BYTES, key), -1);
+    assert_int_equal(
+        sl_seal_open_key(pk, sk, sl_sealer_sealed_key(s), SL_SEAL_SEALED_KEY_BYTES, key), 0);
+    unsigned char *p1 = sl_seal_open_with(key, n1, sizeof n1, c1, l1, NULL, &n);
+    assert_non_null(p1);
+    assert_memory_equal(p1, "张三", n);
+    unsigned char *p2 = sl_seal_open_with(key, n2, sizeof n2, c2, l2, NULL, &n);
+    assert_non_null(p2);
+    assert_memory_equal(p2, "李四", n);
+    assert_null(sl_seal_open_with(key, n1, sizeof n1, c2, l2, NULL, &n)); /* wrong nonce */
+    free(p1);
+    free(p2);
+    free(c1);
+    free(c2);
+    sl_sealer_destroy(&s);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seal_roundtrip),
+        cmocka_unit_test(test_seal_open_batch),
         cmocka_unit_test(test_seal_blob),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
