@@ -144,11 +144,25 @@ s_links(sl_db_t *db, int64_t now_ms, const char *now, json_t *out, s_grade_t *g)
     json_object_set_new(out, "links", list);
     if (!s_has_table(db, "outbox"))
         return;
+    /* Every peer a link reports on, and every peer with outbox rows. */
+    bool have_state = s_has_table(db, "link_state");
+    const char **peers = NULL;
+    size_t npeers = 0;
+    PGresult *pr = NULL;
+    if (have_state && sl_db_exec(db, &pr, "SELECT peer FROM link_state", 0, NULL) == 0) {
+        npeers = (size_t)PQntuples(pr);
+        peers = sl_calloc(npeers ? npeers : 1, sizeof *peers);
+        for (size_t i = 0; i < npeers; i++)
+            peers[i] = PQgetvalue(pr, (int)i, 0);
+    }
     sl_outbox_stats_t *st;
     size_t n;
-    if (sl_outbox_stats(db, NULL, 0, now_ms, &st, &n) != 0)
+    int rc = sl_outbox_stats(db, peers, npeers, now_ms, &st, &n);
+    free(peers);
+    if (pr)
+        PQclear(pr);
+    if (rc != 0)
         return;
-    bool have_state = s_has_table(db, "link_state");
     for (size_t i = 0; i < n; i++) {
         json_t *l = json_pack("{s:s, s:I, s:f, s:I, s:I}", "peer", st[i].peer, "depth",
                               (json_int_t)st[i].depth, "oldest_s", st[i].oldest_s, "parked",

@@ -46,7 +46,7 @@ struct sl_deadline {
     sl_heartbeat_t *heartbeat; /* this instance's row in daemon_state */
     sl_counter_t *m_ticks, *m_accepted, *m_reminders, *m_overdue, *m_not_handled, *m_escalated,
         *m_missing, *m_phases, *m_errors, *m_busy;
-    sl_gauge_t *m_db_up, *m_tick_ms;
+    sl_gauge_t *m_db_up, *m_tick_seconds;
 };
 
 static void
@@ -141,7 +141,7 @@ s_tick_once(sl_deadline_t *d)
         sl_log(SL_LOG_DEBUG, "another sl-deadline instance holds the leader lock");
     }
     double ms = (double)(uv_hrtime() - t0) / 1e6;
-    sl_gauge_set(d->m_tick_ms, ms);
+    sl_gauge_set(d->m_tick_seconds, ms / 1000.0);
     if (looked > 0 || raised > 0)
         sl_log(SL_LOG_INFO, "tick: %ld transfers due, %ld escalations raised, %.1f ms", looked,
                raised, ms);
@@ -212,7 +212,8 @@ s_metrics(sl_deadline_t *d)
                                      "Ticks that stopped on a database error", NULL);
     d->m_busy = sl_metrics_counter(m, "sl_deadline_not_leader_total",
                                    "Ticks that found another instance holding the lock", NULL);
-    d->m_tick_ms = sl_metrics_gauge(m, "sl_deadline_tick_ms", "Duration of the last tick", NULL);
+    d->m_tick_seconds =
+        sl_metrics_gauge(m, "sl_deadline_tick_seconds", "Duration of the last tick", NULL);
     d->m_db_up = sl_metrics_gauge(m, "sl_db_up", "1 if the database answered the last tick", NULL);
     sl_gauge_set(d->m_db_up, 1);
 }

@@ -5,7 +5,7 @@ trigger disabled while loading), of which 1,000 are due: their feedback
 deadline has passed (their 接而不办 was marked before), so the tick marks each overdue (flag, escalation mark,
 audit event) and raises each escalation (an Escalation envelope in the outbox
 for the parent, an audit event). Prints the milliseconds of that tick (from
-sl-deadline's log line), of an idle tick afterwards (the sl_deadline_tick_ms
+sl-deadline's log line), of an idle tick afterwards (the sl_deadline_tick_seconds
 gauge: nothing due among the million), and the plan of the tick's query (an
 index range scan on transfer_due). Figures are reported, never asserted.
 
@@ -75,7 +75,7 @@ ANALYZE transfer;
         ticks = node.metric(port, "sl_deadline_ticks_total")
         wait_for("two idle ticks", lambda: node.metric(port, "sl_deadline_ticks_total") >= ticks + 2,
                  timeout=60)
-        idle_ms = node.metric(port, "sl_deadline_tick_ms")
+        idle_ms = 1000 * node.metric(port, "sl_deadline_tick_seconds")
         node.stop("deadline")
         print("open transfers: %d, due: %d (loaded in %.1f s)" % (a.open, a.due, load))
         print("tick with %s due (%s escalations raised): %.1f ms" % (line.group(1), line.group(2),

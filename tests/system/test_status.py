@@ -64,19 +64,24 @@ def chromium(url, shot):
 
 
 def main():
-    node = sltest.Node("status")
+    deadline_port = sltest.free_port()
+    node = sltest.Node("status", extra_ini="[deadline]\nhttp = 127.0.0.1:%d\nevents = "
+                       "tcp://127.0.0.1:%d\n" % (deadline_port, sltest.free_port()))
+    node.deadline_http_port = deadline_port
     try:
         node.start("intake", env=ENV)
         node.start("dispatch", env=ENV)
-        wait_for("both heartbeats", lambda: node.sql(
-            "SELECT count(*) FROM daemon_state WHERE stopped_at IS NULL") == "2")
+        node.start("deadline", env=ENV)
+        wait_for("three heartbeats", lambda: node.sql(
+            "SELECT count(*) FROM daemon_state WHERE stopped_at IS NULL") == "3")
         rc, out, err = status(node)
         check("all well: exit 0", rc == 0, out + err)
-        check("status lists both daemons", "sl-intake#1" in out and "sl-dispatch#1" in out, out)
+        check("status lists every daemon", "sl-intake#1" in out and "sl-dispatch#1" in out
+              and "sl-deadline#1" in out, out)
         rc, out, _ = status(node, "--json")
         st = json.loads(out)
         check("--json: level 0, daemons up and healthy", st["level"] == 0 and all(
-            d["up"] and d.get("healthy") for d in st["daemons"]) and len(st["daemons"]) == 2, out)
+            d["up"] and d.get("healthy") for d in st["daemons"]) and len(st["daemons"]) == 3, out)
 
         # The named series move: accepted envelopes grow by the clues submitted.
         before = series(metrics(node.http_port), 'sl_intake_envelopes_total{status="accepted"}')
@@ -87,6 +92,7 @@ def main():
         check("accepted counter grew by 7", after - before == 7, "%s -> %s" % (before, after))
         promtool(metrics(node.http_port), "sl-intake")
         promtool(metrics(node.dispatch_http_port), "sl-dispatch")
+        promtool(metrics(node.deadline_http_port), "sl-deadline")
 
         # A rejection in the last hour is a warning: exit 1.
         c.send(envelope(clue(division="999999")))
@@ -101,13 +107,13 @@ def main():
         url = "http://127.0.0.1:%d/status" % node.http_port
         dom, console = chromium(url, shot)
         check("page rendered by its script", "sl-intake#1" in dom and "sl-dispatch#1" in dom
-              and "节点 140728" in dom, dom[:2000])
+              and "sl-deadline#1" in dom and "节点 140728" in dom, dom[:2000])
         check("no console errors", console == [], "\n".join(console))
         check("screenshot kept", os.path.getsize(shot) > 10000, shot)
         print("screenshot:", shot)
         j = json.loads(urllib.request.urlopen(
             "http://127.0.0.1:%d/status.json" % node.http_port, timeout=10).read())
-        check("status.json: the same figures", j["node"] == "140728" and len(j["daemons"]) == 2)
+        check("status.json: the same figures", j["node"] == "140728" and len(j["daemons"]) == 3)
 
         # A daemon down: exit 2, named.
         check("dispatch stops cleanly", node.stop("dispatch") == 0)
