@@ -266,3 +266,22 @@ done:
     sl_buf_free(&resp);
     return status;
 }
+
+int
+sl_http_from_hostport(const char *hostport, sl_metrics_t *metrics, sl_http_health_cb *health,
+                      void *health_arg, sl_http_t **out)
+{
+    *out = NULL;
+    const char *colon = hostport ? strrchr(hostport, ':') : NULL;
+    if (!colon) {
+        sl_log(SL_LOG_ERROR, "http address \"%s\" is not HOST:PORT", hostport ? hostport : "");
+        return -1;
+    }
+    int port = atoi(colon + 1);
+    if (port <= 0)
+        return 0;
+    char host[64];
+    snprintf(host, sizeof host, "%.*s", (int)(colon - hostport), hostport);
+    *out = sl_http_new(host[0] ? host : NULL, port, metrics, health, health_arg);
+    return *out ? 0 : -1;
+}

@@ -31,6 +31,11 @@ typedef int(sl_http_route_cb)(const sl_http_req_t *req, sl_buf_t *body, const ch
  * sl_http_start. NULL if ADDRESS is not an IP literal (logged). */
 sl_http_t *sl_http_new(const char *address, int port, sl_metrics_t *metrics,
                        sl_http_health_cb *health, void *health_arg);
+/* The same from a config's "HOST:PORT" value (the daemons' `http` keys): *OUT
+ * is the server, not started, or NULL when the port is 0 (disabled). 0, or -1
+ * if HOSTPORT is malformed (logged). */
+int sl_http_from_hostport(const char *hostport, sl_metrics_t *metrics, sl_http_health_cb *health,
+                          void *health_arg, sl_http_t **out);
 /* Stops the server (waits for its thread) and frees it. Accepts *p == NULL. */
 void sl_http_destroy(sl_http_t **p);
 

@@ -178,15 +178,10 @@ s_health(sl_buf_t *reason, void *arg)
 static int
 s_http(sl_deadline_t *d)
 {
-    long long port = sl_config_int(d->cfg, "deadline", "http");
-    if (port <= 0)
-        return 0;
-    const char *hp = sl_config_str(d->cfg, "deadline", "http");
-    char host[64];
-    const char *colon = strrchr(hp, ':');
-    snprintf(host, sizeof host, "%.*s", (int)(colon ? colon - hp : 0), hp);
-    d->http = sl_http_new(host[0] ? host : NULL, (int)port, d->metrics, s_health, d);
-    return d->http && sl_http_start(d->http) == 0 ? 0 : -1;
+    if (sl_http_from_hostport(sl_config_str(d->cfg, "deadline", "http"), d->metrics, s_health, d,
+                              &d->http) != 0)
+        return -1;
+    return d->http ? sl_http_start(d->http) : 0;
 }
 
 static void

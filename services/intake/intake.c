@@ -1025,16 +1025,11 @@ s_status_page(const sl_http_req_t *req, sl_buf_t *body, const char **content_typ
 static int
 s_http(sl_intake_t *in)
 {
-    long long port = sl_config_int(in->cfg, "intake", "http");
-    if (port <= 0)
-        return 0;
-    const char *hp = sl_config_str(in->cfg, "intake", "http");
-    char host[64];
-    const char *colon = strrchr(hp, ':');
-    snprintf(host, sizeof host, "%.*s", (int)(colon ? colon - hp : 0), hp);
-    in->http = sl_http_new(host[0] ? host : NULL, (int)port, in->metrics, s_health, in);
-    if (!in->http)
+    if (sl_http_from_hostport(sl_config_str(in->cfg, "intake", "http"), in->metrics, s_health, in,
+                              &in->http) != 0)
         return -1;
+    if (!in->http)
+        return 0;
     /* The administrators' status page: the node's queue health. */
     sl_http_route(in->http, "/status", s_status_page, in);
     sl_http_route(in->http, "/status.json", s_status_json, in);
