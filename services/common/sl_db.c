@@ -328,3 +328,25 @@ sl_db_cols_free(sl_db_cols_t *c)
         sl_buf_free(&c->col[i]);
     c->n = 0;
 }
+
+int
+sl_db_begin_leader(sl_db_t *db, long long key, bool *leader)
+{
+    *leader = false;
+    int rc = sl_db_begin(db);
+    if (rc != 0)
+        return rc;
+    char k[24];
+    snprintf(k, sizeof k, "%lld", key);
+    const char *p[] = {k};
+    PGresult *r;
+    if ((rc = sl_db_exec(db, &r, "SELECT pg_try_advisory_xact_lock($1::bigint)", 1, p)) != 0) {
+        sl_db_rollback(db);
+        return rc;
+    }
+    *leader = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    if (!*leader)
+        sl_db_rollback(db);
+    return 0;
+}

@@ -69,6 +69,12 @@ void sl_db_cols_init(sl_db_cols_t *c, int n);
 const char *const *sl_db_cols_params(sl_db_cols_t *c);
 void sl_db_cols_free(sl_db_cols_t *c);
 
+/* BEGIN, then try the transaction-scoped advisory lock KEY (a leader lock for
+ * schedulers: of several instances one acts). *LEADER false: another holds it
+ * and the transaction is rolled back. 0 (a transaction open when *LEADER),
+ * -1 or SL_AGAIN. */
+int sl_db_begin_leader(sl_db_t *db, long long key, bool *leader);
+
 /* Text of the last error, and its SQLSTATE ("" if none). Borrowed. */
 const char *sl_db_error(const sl_db_t *db);
 const char *sl_db_sqlstate(const sl_db_t *db);

@@ -97,25 +97,18 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
                     const sl_transfer_actor_t *actor, bool *busy, sl_escalation_cb *cb, void *arg)
 {
     *busy = false;
-    char now[40], lim[24], lock[24];
+    char now[40], lim[24];
     sl_time_format_iso(now_ms, now, sizeof now);
     snprintf(lim, sizeof lim, "%ld", limit);
-    snprintf(lock, sizeof lock, "%lld", SL_DEADLINE_LOCK);
     PGresult *r = NULL;
     s_raised_t *out = NULL;
     long n = 0;
-    int rc = sl_db_begin(db);
+    bool leader;
+    int rc = sl_db_begin_leader(db, SL_DEADLINE_LOCK, &leader);
     if (rc != 0)
         return rc;
-    const char *lp[] = {lock};
-    if ((rc = sl_db_exec(db, &r, "SELECT pg_try_advisory_xact_lock($1::bigint)", 1, lp)) != 0)
-        goto fail;
-    bool leader = PQgetvalue(r, 0, 0)[0] == 't';
-    PQclear(r);
-    r = NULL;
     if (!leader) {
         *busy = true;
-        sl_db_rollback(db);
         return 0;
     }
     const char *p[] = {lim};

@@ -42,45 +42,6 @@ sl_outbox_depth(sl_db_t *db, const char *peer)
 }
 
 int
-sl_outbox_next(sl_db_t *db, const char *peer, int64_t after_id, int limit, sl_outbox_row_t **rows,
-               size_t *n)
-{
-    char after[24], lim[16];
-    snprintf(after, sizeof after, "%lld", (long long)after_id);
-    snprintf(lim, sizeof lim, "%d", limit);
-    const char *p[] = {peer, after, lim};
-    PGresult *r;
-    *rows = NULL;
-    *n = 0;
-    int rc;
-    if ((rc = sl_db_exec(db, &r,
-                         "SELECT id, msg_id, payload, attempts FROM outbox"
-                         " WHERE peer = $1 AND delivered_at IS NULL AND parked_reason IS NULL"
-                         " AND id > $2::bigint ORDER BY id LIMIT $3::int",
-                         3, p)) != 0)
-        return rc;
-    int rows_n = PQntuples(r);
-    *rows = sl_calloc((size_t)(rows_n ? rows_n : 1), sizeof **rows);
-    for (int i = 0; i < rows_n; i++) {
-        sl_outbox_row_t *row = &(*rows)[i];
-        row->id = atoll(PQgetvalue(r, i, 0));
-        snprintf(row->msg_id, sizeof row->msg_id, "%s", PQgetvalue(r, i, 1));
-        unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 2), &row->len);
-        row->payload = sl_malloc(row->len ? row->len : 1);
-        memcpy(row->payload, b, row->len);
-        PQfreemem(b);
-        row->attempts = atoi(PQgetvalue(r, i, 3));
-        if (PQnfields(r) > 4) {
-            snprintf(row->body_kind, sizeof row->body_kind, "%s", PQgetvalue(r, i, 4));
-            snprintf(row->case_no, sizeof row->case_no, "%s", PQgetvalue(r, i, 5));
-        }
-    }
-    *n = (size_t)rows_n;
-    PQclear(r);
-    return 0;
-}
-
-int
 sl_outbox_next_skipping(sl_db_t *db, const char *peer, const int64_t *skip, size_t nskip,
                         int limit, sl_outbox_row_t **rows, size_t *n)
 {

@@ -32,15 +32,12 @@ typedef struct {
     bool replaced;     /* the payload was rewritten before the first send: store it */
 } sl_outbox_row_t;
 
-/* Up to LIMIT undelivered, unparked rows for PEER with id > AFTER_ID, oldest
- * first. *ROWS is a new array (free with sl_outbox_rows_free). 0, -1, SL_AGAIN. */
-int sl_outbox_next(sl_db_t *db, const char *peer, int64_t after_id, int limit,
-                   sl_outbox_row_t **rows, size_t *n);
 void sl_outbox_rows_free(sl_outbox_row_t *rows, size_t n);
-/* As sl_outbox_next, but from the oldest row on, leaving out the NSKIP rows
- * in SKIP (those in flight): rows commit out of id order (two writers), so a
- * row with a lower id than one already taken may appear later and must not be
- * passed over. 0, -1, SL_AGAIN. */
+/* Up to LIMIT undelivered, unparked rows for PEER, oldest first, leaving out
+ * the NSKIP rows in SKIP (those in flight): rows commit out of id order (two
+ * writers), so a row with a lower id than one already taken may appear later
+ * and must not be passed over. *ROWS is a new array (free with
+ * sl_outbox_rows_free). 0, -1, SL_AGAIN. */
 int sl_outbox_next_skipping(sl_db_t *db, const char *peer, const int64_t *skip, size_t nskip,
                             int limit, sl_outbox_row_t **rows, size_t *n);
 /* Stores the payload of every row of ROWS[0..N) marked replaced, in one

@@ -402,25 +402,18 @@ long
 sl_report_check(sl_db_t *db, int64_t now_ms, bool *busy, sl_report_event_cb *cb, void *arg)
 {
     *busy = false;
-    char lock[24], now[40];
-    snprintf(lock, sizeof lock, "%lld", SL_DEADLINE_LOCK);
+    char now[40];
     sl_time_format_iso(now_ms, now, sizeof now);
     s_evs_t evs = {0};
     s_campaign_t *cs = NULL;
     size_t nc = 0;
     PGresult *r = NULL;
-    int rc = sl_db_begin(db);
+    bool leader;
+    int rc = sl_db_begin_leader(db, SL_DEADLINE_LOCK, &leader);
     if (rc != 0)
         return rc;
-    const char *lp[] = {lock};
-    if ((rc = sl_db_exec(db, &r, "SELECT pg_try_advisory_xact_lock($1::bigint)", 1, lp)) != 0)
-        goto fail;
-    bool leader = PQgetvalue(r, 0, 0)[0] == 't';
-    PQclear(r);
-    r = NULL;
     if (!leader) {
         *busy = true;
-        sl_db_rollback(db);
         return 0;
     }
     if ((rc = s_campaigns(db, true, &cs, &nc)) != 0)

@@ -51,26 +51,19 @@ sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
                        sl_transfer_clock_cb *cb, void *arg)
 {
     *busy = false;
-    char now[40], lim[24], lock[24];
+    char now[40], lim[24];
     sl_time_format_iso(now_ms, now, sizeof now);
     snprintf(lim, sizeof lim, "%ld", limit);
-    snprintf(lock, sizeof lock, "%lld", SL_DEADLINE_LOCK);
     PGresult *r = NULL;
     s_event_t *evs = NULL;
     size_t nev = 0, cap = 0;
     long n = 0;
-    int rc = sl_db_begin(db);
+    bool leader;
+    int rc = sl_db_begin_leader(db, SL_DEADLINE_LOCK, &leader);
     if (rc != 0)
         return rc;
-    const char *lp[] = {lock};
-    if ((rc = sl_db_exec(db, &r, "SELECT pg_try_advisory_xact_lock($1::bigint)", 1, lp)) != 0)
-        goto fail;
-    bool leader = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-    PQclear(r);
-    r = NULL;
     if (!leader) {
         *busy = true;
-        sl_db_rollback(db);
         return 0;
     }
     const char *p[] = {now, lim};

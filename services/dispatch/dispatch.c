@@ -166,21 +166,11 @@ s_scan(uv_timer_t *t)
     s_scan_once(t->data);
 }
 
-static bool
-s_health(sl_buf_t *reason, void *arg)
-{
-    sl_dispatch_t *d = arg;
-    if (!atomic_load(&d->db_up)) {
-        sl_buf_puts(reason, "database unreachable");
-        return false;
-    }
-    return true;
-}
-
 static int
 s_http(sl_dispatch_t *d)
 {
-    if (sl_http_from_hostport(sl_config_str(d->cfg, "dispatch", "http"), d->metrics, s_health, d,
+    if (sl_http_from_hostport(sl_config_str(d->cfg, "dispatch", "http"), d->metrics,
+                              sl_http_health_db, &d->db_up,
                               &d->http) != 0)
         return -1;
     return d->http ? sl_http_start(d->http) : 0;

@@ -445,6 +445,26 @@ s_forward(sl_intake_t *in, s_item_t *it, int64_t now)
     return rc;
 }
 
+/* What a module's apply decided for IT: accepted (case, ref, topic), or a
+ * refusal of this envelope only (then 0). -1 / SL_AGAIN pass through. */
+static int
+s_take_result(s_item_t *it, int rc, const sl_transfer_result_t *res)
+{
+    snprintf(it->case_no, sizeof it->case_no, "%s", res->case_no);
+    snprintf(it->ref, sizeof it->ref, "%s", res->ref);
+    if (rc == SL_DECLINED) {
+        it->err = res->err;
+        it->state = S_REJECT;
+        it->refused = true;
+        return 0;
+    }
+    if (rc == 0) {
+        it->state = S_ACCEPTED;
+        it->topic = res->topic;
+    }
+    return rc;
+}
+
 /* Applies an answer or decision through the transfer module (a listing for
  * supervision through the supervision module), inside the
  * batch's transaction. A refusal rejects only this envelope (nothing was
@@ -456,19 +476,7 @@ s_apply_answer(sl_intake_t *in, s_item_t *it, const sl_calendar_t *cal, int64_t 
     int rc = sl_supervision_is(it->env)
                  ? sl_supervision_apply(in->db, in->node, now, it->env, it->sender, &res)
                  : sl_transfer_apply(in->db, cal, in->node, now, it->env, it->sender, &res);
-    snprintf(it->case_no, sizeof it->case_no, "%s", res.case_no);
-    snprintf(it->ref, sizeof it->ref, "%s", res.ref);
-    if (rc == SL_DECLINED) {
-        it->err = res.err;
-        it->state = S_REJECT;
-        it->refused = true;
-        return 0;
-    }
-    if (rc == 0) {
-        it->state = S_ACCEPTED;
-        it->topic = res.topic;
-    }
-    return rc;
+    return s_take_result(it, rc, &res);
 }
 
 /* Applies an escalation (a verification case here) or a report, inside the
@@ -481,19 +489,7 @@ s_apply_upward(sl_intake_t *in, s_item_t *it, int64_t now)
     int rc = sl_codec_body(it->env) == SL_BODY_ESCALATION
                  ? sl_escalation_apply(in->db, in->node, now, it->env, it->sender, &res)
                  : sl_report_apply(in->db, now, it->env, &res);
-    snprintf(it->case_no, sizeof it->case_no, "%s", res.case_no);
-    snprintf(it->ref, sizeof it->ref, "%s", res.ref);
-    if (rc == SL_DECLINED) {
-        it->err = res.err;
-        it->state = S_REJECT;
-        it->refused = true;
-        return 0;
-    }
-    if (rc == 0) {
-        it->state = S_ACCEPTED;
-        it->topic = res.topic;
-    }
-    return rc;
+    return s_take_result(it, rc, &res);
 }
 
 /* A transfer from the parent, just registered as IT's case: the parent gets
@@ -527,19 +523,7 @@ s_apply_linked(sl_intake_t *in, s_item_t *it, const sl_calendar_t *cal, int64_t 
     sl_transfer_result_t res;
     int rc = up ? sl_fed_answer_up(in->db, in->node, in->parent, it->env, it->sender, now, &res)
                 : sl_fed_upper_decision(in->db, it->env, it->sender, now, &res);
-    snprintf(it->case_no, sizeof it->case_no, "%s", res.case_no);
-    snprintf(it->ref, sizeof it->ref, "%s", res.ref);
-    if (rc == SL_DECLINED) {
-        it->err = res.err;
-        it->state = S_REJECT;
-        it->refused = true;
-        return 0;
-    }
-    if (rc == 0) {
-        it->state = S_ACCEPTED;
-        it->topic = res.topic;
-    }
-    return rc;
+    return s_take_result(it, rc, &res);
 }
 
 /* Stores and applies ITEMS in one transaction. 0, -1 (SQL error: rolled
@@ -917,17 +901,6 @@ s_work(uv_idle_t *h)
 
 /* --- HTTP ------------------------------------------------------------------ */
 
-static bool
-s_health(sl_buf_t *reason, void *arg)
-{
-    sl_intake_t *in = arg;
-    if (!atomic_load(&in->db_up)) {
-        sl_buf_puts(reason, "database unreachable");
-        return false;
-    }
-    return true;
-}
-
 /* --- set-up ---------------------------------------------------------------- */
 
 static bool
@@ -1025,7 +998,8 @@ s_status_page(const sl_http_req_t *req, sl_buf_t *body, const char **content_typ
 static int
 s_http(sl_intake_t *in)
 {
-    if (sl_http_from_hostport(sl_config_str(in->cfg, "intake", "http"), in->metrics, s_health, in,
+    if (sl_http_from_hostport(sl_config_str(in->cfg, "intake", "http"), in->metrics,
+                              sl_http_health_db, &in->db_up,
                               &in->http) != 0)
         return -1;
     if (!in->http)
