@@ -30,7 +30,12 @@ root=$(mktemp -d /tmp/sl-test-systemd.XXXXXX)
 SL_CLEANUP+=("rm -rf '$root'")
 mkdir -p "$root/usr/bin" "$root/usr/lib/systemd" "$root/etc/safeloop"
 ln -s usr/lib "$root/lib"
-cp -r /usr/lib/systemd/system "$root/usr/lib/systemd/"
+# The host's units, but never ours: an installed (or being installed) package
+# must not stand in for the units of this checkout.
+mkdir -p "$root/usr/lib/systemd/system"
+(cd /usr/lib/systemd/system &&
+  find . -mindepth 1 -maxdepth 1 ! -name 'sl-*' ! -name 'safeloop@*' -print0 |
+  xargs -0 -r cp -r --no-dereference -t "$root/usr/lib/systemd/system/")
 cp "$units"/*.service "$units"/*.target "$root/usr/lib/systemd/system/"
 built=()
 for d in "${DAEMONS[@]}"; do
