@@ -174,6 +174,10 @@ http = 127.0.0.1:%(dhttp2)d
     # --- daemons -------------------------------------------------------------
     def start(self, daemon="intake", instance=1, env=None, wait=True):
         key = (daemon, instance)
+        running = self.procs.get(key)
+        if running is not None and running.poll() is None:
+            raise AssertionError("sl-%s.%d of %s is already running (pid %d): stop it first"
+                                 % (daemon, instance, self.code, running.pid))
         log = open(os.path.join(self.dir, "%s-%d.log" % (daemon, instance)), "ab")
         args = [os.path.join(SL_BIN, "sl-" + daemon), "-c", self.ini]
         if instance > 1:

@@ -235,7 +235,6 @@ def reports(a):
 
 
 def city(b, b_port):
-    b.start("intake", env=env_at(T0))
     b.start("dispatch", env=env_at(T0))
     c = submit(b, "平遥县丁煤业有限公司", "140728")
     n = notice_of(b, c)
