@@ -18,7 +18,18 @@ run_suite() { # BUILD_DIR EXTRA_CMAKE_ARGS...
   cmake --build "$top/$dir" -j"$jobs" >"$top/$dir/build.log" 2>&1 || {
     tail -n 60 "$top/$dir/build.log"; return 1; }
   echo "== test $dir"
-  (cd "$top/$dir" && ctest -j2 -LE bench --output-on-failure --timeout 600)
+  local rc=0
+  (cd "$top/$dir" && ctest -j2 -LE bench --output-on-failure --timeout 600) || rc=1
+  # A test that leaves a daemon of this build running has a bug: name it, stop it.
+  local left
+  left=$(pgrep -a -f "^$top/$dir/bin/sl-" || true)
+  if [ -n "$left" ]; then
+    echo "run.sh: daemons of $dir still running after the tests (a test leaked them):" >&2
+    echo "$left" >&2
+    pkill -KILL -f "^$top/$dir/bin/sl-" || true
+    rc=1
+  fi
+  return $rc
 }
 
 run_suite build || status=1

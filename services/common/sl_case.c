@@ -306,14 +306,24 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
     sl_db_cols_free(&cols);
     if (rc != 0)
         return rc;
+    /* Rows come back in the order they went in, in practice: try the next
+     * new chain first, search only if that is not it. */
+    size_t next = 0;
     for (int i = 0; i < PQntuples(r); i++) {
         const char *no = PQgetvalue(r, i, 0);
-        for (size_t k = 0; k < chains->n; k++) {
-            if (chains->v[k].is_new && strcmp(chains->v[k].case_no, no) == 0) {
-                chains->v[k].id = atoll(PQgetvalue(r, i, 1));
-                break;
+        while (next < chains->n && !chains->v[next].is_new)
+            next++;
+        size_t k = next;
+        if (k >= chains->n || strcmp(chains->v[k].case_no, no) != 0) {
+            for (k = 0; k < chains->n; k++) {
+                if (chains->v[k].is_new && strcmp(chains->v[k].case_no, no) == 0)
+                    break;
             }
+        } else {
+            next++;
         }
+        if (k < chains->n)
+            chains->v[k].id = atoll(PQgetvalue(r, i, 1));
     }
     PQclear(r);
     return 0;

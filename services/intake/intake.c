@@ -1,14 +1,23 @@
 /* intake.c — sl-intake's server: sockets, validation, group commit, acks.
  *
  * Messages are taken off the ROUTER sockets into a queue. Whenever the queue
- * holds work, one batch (up to [intake] batch_max envelopes) is validated,
- * sealed, then stored and applied in one transaction; only after COMMIT
- * returns are its acks sent and its events published. While a batch commits,
- * new envelopes wait in ZeroMQ's queues and form the next batch: that is the
- * group commit. A batch that fails with an SQL error is retried envelope by
- * envelope, so one bad apple rejects only itself; a lost database connection
- * keeps the batch queued and retries it with backoff, answering nothing until
- * it is stored. */
+ * holds work, one batch (up to [intake] batch_max envelopes) is validated and
+ * sealed on the loop thread, then stored and applied in one transaction on a
+ * worker thread (libuv's pool) with a connection of its own; only after
+ * COMMIT returns are its acks sent and its events published, on the loop
+ * thread again. One batch is in the database at a time: while it commits, the
+ * loop takes new envelopes and validates and seals the next batch, so the
+ * CPU work of one batch overlaps the database work of the one before. That is
+ * the group commit. A batch that fails with an SQL error is retried envelope
+ * by envelope, so one bad apple rejects only itself; a lost database
+ * connection keeps the batch queued and retries it with backoff, answering
+ * nothing until it is stored.
+ *
+ * Threads: the worker touches only the in-flight items (in->inflight), the
+ * batch connection (in->db), the calendar cache and metrics (atomic or
+ * locked); everything else — sockets, the queue, the sealer, events — belongs
+ * to the loop thread. The heartbeat and the status page have connections of
+ * their own. */
 #include "intake.h"
 
 #include "sl_bus.h"
@@ -85,7 +94,8 @@ struct sl_intake {
     uv_loop_t *loop;            /* borrowed */
     char node[8];               /* the node's division code */
     char parent[8];             /* the parent node's code, "" at the top */
-    sl_db_t *db;
+    sl_db_t *db;                /* the batches' connection: the worker's while busy */
+    sl_db_t *hb_db;             /* the heartbeat's (loop thread) */
     sl_route_map_t *routes;
     sl_sealer_t *sealer;
     sl_calendar_cache_t *cal;   /* working days for transfer deadlines */
@@ -103,7 +113,15 @@ struct sl_intake {
     size_t max_envelope;        /* bytes */
     s_item_t **queue;           /* taken, not yet answered */
     size_t qlen, qcap;
+    size_t prepared;            /* the queue's first items already validated and sealed */
     uv_idle_t work;             /* runs batches while the queue holds some */
+    uv_work_t job;              /* the batch in the database (worker thread) */
+    bool busy;                  /* job is queued or running */
+    s_item_t **inflight;        /* job's items: the queue's first inflight_n (batch_max room) */
+    s_item_t **spare;           /* the other such array: the last batch's, while it is answered */
+    size_t inflight_n;
+    int64_t job_now;            /* the batch's time, taken on the loop thread */
+    long job_answered;          /* set by the worker: items to answer, or -1: database down */
     uv_timer_t retry;           /* database down: try the batch again later */
     int retry_ms;               /* current backoff */
     bool waiting_db;            /* a batch waits for the database */
@@ -220,7 +238,9 @@ s_seal_clue(sl_intake_t *in, s_item_t *it, sl_pb_clue_t *clue)
     sl_pb_sealed_reporter_t *sr = sl_arena_calloc(it->arena, sizeof *sr);
     safeloop__v1__sealed_reporter__init(sr);
     sr->key_id = in->seal_key_id;
-    sr->sealed_key.data = (uint8_t *)sl_sealer_sealed_key(in->sealer);
+    /* a copy: the sealer's buffer changes with the next batch's key */
+    sr->sealed_key.data = sl_arena_alloc(it->arena, SL_SEAL_SEALED_KEY_BYTES);
+    memcpy(sr->sealed_key.data, sl_sealer_sealed_key(in->sealer), SL_SEAL_SEALED_KEY_BYTES);
     sr->sealed_key.len = SL_SEAL_SEALED_KEY_BYTES;
     uint8_t *nonce = sl_arena_alloc(it->arena, SL_SEAL_NONCE_BYTES);
     size_t ctlen;
@@ -526,6 +546,40 @@ s_apply_linked(sl_intake_t *in, s_item_t *it, const sl_calendar_t *cal, int64_t 
     return s_take_result(it, rc, &res);
 }
 
+/* qsort order of item indices: by msg_id, then by position. */
+static s_item_t **s_sort_items;
+
+static int
+s_cmp_msg_id(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, k = *(const size_t *)b;
+    int c = strcmp(s_msg_id(s_sort_items[i]), s_msg_id(s_sort_items[k]));
+    return c ? c : (i > k) - (i < k);
+}
+
+/* FIRST[i]: the position of the first item still S_VALID with item i's
+ * msg_id (i itself if it is the first); items not S_VALID map to
+ * themselves. O(n log n): batches hold hundreds. The worker thread is the only
+ * caller (one batch at a time), so the comparison's static is safe. */
+static void
+s_first_of(s_item_t **items, size_t n, size_t *first)
+{
+    size_t *order = sl_calloc(n ? n : 1, sizeof *order);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        first[i] = i;
+        if (items[i]->state == S_VALID)
+            order[m++] = i;
+    }
+    s_sort_items = items;
+    qsort(order, m, sizeof *order, s_cmp_msg_id);
+    for (size_t j = 1; j < m; j++) {
+        if (strcmp(s_msg_id(items[order[j]]), s_msg_id(items[order[j - 1]])) == 0)
+            first[order[j]] = first[order[j - 1]];
+    }
+    free(order);
+}
+
 /* Stores and applies ITEMS in one transaction. 0, -1 (SQL error: rolled
  * back, states restored) or SL_AGAIN (connection lost). */
 static int
@@ -538,34 +592,30 @@ s_apply(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
     size_t *reg_item = sl_calloc(n, sizeof *reg_item);
     sl_inbox_row_t *rows = sl_calloc(n, sizeof *rows);
     sl_dead_letter_t *dead = sl_calloc(n, sizeof *dead);
+    size_t *first = sl_calloc(n, sizeof *first);
     size_t nids = 0, nregs = 0, nrows = 0, ndead = 0;
 
     /* A msg_id twice in one batch: the second is a duplicate of the first. */
+    s_first_of(items, n, first);
     for (size_t i = 0; i < n; i++) {
-        if (items[i]->state != S_VALID)
-            continue;
-        bool seen = false;
-        for (size_t k = 0; k < nids && !seen; k++)
-            seen = strcmp(ids[k], s_msg_id(items[i])) == 0;
-        if (!seen)
+        if (items[i]->state == S_VALID && first[i] == i)
             ids[nids++] = s_msg_id(items[i]);
     }
     if ((rc = sl_db_begin(in->db)) != 0)
         goto done;
     if ((rc = sl_inbox_find(in->db, ids, nids, s_found, &b)) != 0)
         goto fail;
+    /* Stored before (s_found) marks every copy; of the rest, the first of
+     * each msg_id is applied and its copies answer with its result. */
     for (size_t i = 0; i < n; i++) {
         s_item_t *it = items[i];
         if (it->state != S_VALID)
             continue;
-        for (size_t k = 0; k < i; k++) {
-            if ((items[k]->state == S_VALID || items[k]->state == S_ACCEPTED) &&
-                strcmp(s_msg_id(items[k]), s_msg_id(it)) == 0) {
-                it->state = S_DUP; /* result filled in after registration */
-                break;
-            }
+        if (first[i] != i) {
+            it->state = S_DUP; /* result filled in after registration */
+            continue;
         }
-        if (it->state != S_VALID || !s_clue_of(it))
+        if (!s_clue_of(it))
             continue;
         if (it->route.kind == SL_ROUTE_PARENT) {
             if ((rc = s_forward(in, it, now)) != 0)
@@ -615,19 +665,15 @@ s_apply(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
     }
     for (size_t i = 0; i < n; i++) {
         s_item_t *it = items[i];
-        if (it->state == S_DUP && !it->case_no[0] && !it->ref[0]) {
-            for (size_t k = 0; k < i; k++) {
-                if (items[k]->state == S_ACCEPTED && strcmp(s_msg_id(items[k]), s_msg_id(it)) == 0) {
-                    memcpy(it->case_no, items[k]->case_no, sizeof it->case_no);
-                    memcpy(it->ref, items[k]->ref, sizeof it->ref);
-                    break;
-                }
-                if (items[k]->refused && strcmp(s_msg_id(items[k]), s_msg_id(it)) == 0) {
-                    it->err = items[k]->err; /* the first was refused: so is its copy */
-                    it->state = S_REJECT;
-                    it->refused = true;
-                    break;
-                }
+        if (it->state == S_DUP && !it->case_no[0] && !it->ref[0] && first[i] != i) {
+            const s_item_t *orig = items[first[i]];
+            if (orig->state == S_ACCEPTED) {
+                memcpy(it->case_no, orig->case_no, sizeof it->case_no);
+                memcpy(it->ref, orig->ref, sizeof it->ref);
+            } else if (orig->refused) {
+                it->err = orig->err; /* the first was refused: so is its copy */
+                it->state = S_REJECT;
+                it->refused = true;
             }
         }
         if (it->state == S_ACCEPTED) {
@@ -685,6 +731,7 @@ done:
     free(reg_item);
     free(rows);
     free(dead);
+    free(first);
     return rc;
 }
 
@@ -786,15 +833,13 @@ s_answer(sl_intake_t *in, s_item_t *it)
         zmq_msg_close(&frames[i]);
 }
 
-/* Runs one batch of the queue's head; returns the number answered, or -1 if
- * the database is down (the batch stays queued). */
+/* Stores and applies ITEMS (N of them) on the worker thread: the whole batch
+ * in one transaction, or, after an SQL error, envelope by envelope. Returns
+ * how many of the first items are decided (stored, or to be rejected), or -1
+ * if the database is down (nothing is decided; the batch stays queued). */
 static long
-s_batch(sl_intake_t *in)
+s_store(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
 {
-    size_t n = in->qlen < in->batch_max ? in->qlen : in->batch_max;
-    s_item_t **items = in->queue;
-    s_prepare(in, items, n);
-    int64_t now = sl_now_ms();
     int rc = s_apply(in, items, n, now);
     if (rc == -1 && strcmp(in->sqlstate, "23505") == 0)
         rc = s_apply(in, items, n, now); /* a msg_id stored meanwhile: now a duplicate */
@@ -828,16 +873,97 @@ s_batch(sl_intake_t *in)
     sl_gauge_set(in->m_reconnects, (double)sl_db_reconnects(in->db));
     if (n > 0)
         sl_histogram_observe(in->m_batch, (double)n);
-    for (size_t i = 0; i < n; i++) {
-        if (items[i]->state == S_VALID) /* cannot stay valid after a committed apply */
-            s_reject(items[i], SL_ERR_INTERNAL, NULL, "内部错误，请重发");
-        s_answer(in, items[i]);
-        s_item_free(items[i]);
-    }
+    return rc == SL_AGAIN && n == 0 ? -1 : (long)n;
+}
+
+/* Worker thread: the in-flight batch into the database. */
+static void
+s_job_run(uv_work_t *req)
+{
+    sl_intake_t *in = req->data;
+    in->job_answered = s_store(in, in->inflight, in->inflight_n, in->job_now);
+}
+
+static void s_retry(uv_timer_t *t);
+
+static void s_batch(sl_intake_t *in);
+
+/* Loop thread: the batch is back from the database. The next batch goes to
+ * the database first, then this one is answered, so answering overlaps the
+ * next transaction. */
+static void
+s_job_done(uv_work_t *req, int status)
+{
+    sl_intake_t *in = req->data;
+    in->busy = false;
+    long answered = status == 0 ? in->job_answered : -1;
+    size_t n = answered > 0 ? (size_t)answered : 0;
+    s_item_t **done = in->inflight;
+    in->inflight = in->spare;
+    in->spare = done;
     memmove(in->queue, in->queue + n, (in->qlen - n) * sizeof *in->queue);
     in->qlen -= n;
+    in->prepared = in->prepared > n ? in->prepared - n : 0;
+    bool down = answered < 0 || n < in->inflight_n;
+    in->inflight_n = 0;
+    if (down) {
+        /* Database down: wait, then try the same envelopes again. */
+        in->waiting_db = true;
+        in->retry_ms = in->retry_ms ? (in->retry_ms * 2 > 5000 ? 5000 : in->retry_ms * 2) : 100;
+        sl_log(SL_LOG_WARN, "database unavailable; %zu envelopes wait, retrying in %d ms",
+               in->qlen, in->retry_ms);
+        uv_timer_start(&in->retry, s_retry, (uint64_t)in->retry_ms, 0);
+    } else {
+        in->retry_ms = 0;
+        if (in->qlen > 0)
+            s_batch(in);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (done[i]->state == S_VALID) /* cannot stay valid after a committed apply */
+            s_reject(done[i], SL_ERR_INTERNAL, NULL, "内部错误，请重发");
+        s_answer(in, done[i]);
+        s_item_free(done[i]);
+    }
     sl_gauge_set(in->m_queue, (double)in->qlen);
-    return rc == SL_AGAIN ? -1 : (long)n;
+    if (down)
+        return;
+    if (!in->draining && in->qlen < 2 * in->batch_max) {
+        sl_sock_resume(in->tcp);
+        if (in->ipc)
+            sl_sock_resume(in->ipc);
+    }
+    if (in->qlen > 0 || in->draining)
+        uv_idle_start(&in->work, s_work);
+}
+
+/* Validates and seals the queue's items up to the first N (loop thread). */
+static void
+s_prepare_head(sl_intake_t *in, size_t n)
+{
+    if (n > in->qlen)
+        n = in->qlen;
+    if (n <= in->prepared)
+        return;
+    s_prepare(in, in->queue + in->prepared, n - in->prepared);
+    in->prepared = n;
+}
+
+/* Sends the queue's head (up to batch_max) to the database on the worker. */
+static void
+s_batch(sl_intake_t *in)
+{
+    size_t n = in->qlen < in->batch_max ? in->qlen : in->batch_max;
+    s_prepare_head(in, n);
+    memcpy(in->inflight, in->queue, n * sizeof *in->inflight);
+    in->inflight_n = n;
+    in->job_now = sl_now_ms();
+    in->busy = true;
+    in->job.data = in;
+    int rc = uv_queue_work(in->loop, &in->job, s_job_run, s_job_done);
+    if (rc != 0) { /* cannot happen with a valid loop and callbacks */
+        sl_log(SL_LOG_ERROR, "could not queue the batch: %s", uv_strerror(rc));
+        abort();
+    }
 }
 
 static void
@@ -868,6 +994,14 @@ static void
 s_work(uv_idle_t *h)
 {
     sl_intake_t *in = h->data;
+    if (in->busy || in->waiting_db) {
+        /* The database has a batch: validate and seal the next one meanwhile.
+         * The idle handle stops here (no spinning); a new message or the
+         * batch's return starts it again. */
+        s_prepare_head(in, in->inflight_n + in->batch_max);
+        uv_idle_stop(&in->work);
+        return;
+    }
     /* Group commit: while more envelopes wait in the sockets, let the bus take
      * them (it takes a bounded number per turn) so they join this batch. */
     if (in->qlen > 0 && in->qlen < in->batch_max && !in->draining && s_more_pending(in))
@@ -881,22 +1015,8 @@ s_work(uv_idle_t *h)
         }
         return;
     }
-    if (s_batch(in) < 0) {
-        /* Database down: wait, then try the same batch again. */
-        uv_idle_stop(&in->work);
-        in->waiting_db = true;
-        in->retry_ms = in->retry_ms ? (in->retry_ms * 2 > 5000 ? 5000 : in->retry_ms * 2) : 100;
-        sl_log(SL_LOG_WARN, "database unavailable; %zu envelopes wait, retrying in %d ms",
-               in->qlen, in->retry_ms);
-        uv_timer_start(&in->retry, s_retry, (uint64_t)in->retry_ms, 0);
-        return;
-    }
-    in->retry_ms = 0;
-    if (!in->draining && in->qlen < 2 * in->batch_max) {
-        sl_sock_resume(in->tcp);
-        if (in->ipc)
-            sl_sock_resume(in->ipc);
-    }
+    s_batch(in);
+    /* Whatever is queued beyond this batch is prepared on the next turn. */
 }
 
 /* --- HTTP ------------------------------------------------------------------ */
@@ -1079,7 +1199,10 @@ sl_intake_new(const sl_config_t *cfg, uv_loop_t *loop)
     uv_timer_init(loop, &in->retry);
     in->retry.data = in;
     s_metrics(in);
+    in->inflight = sl_calloc(in->batch_max ? in->batch_max : 1, sizeof *in->inflight);
+    in->spare = sl_calloc(in->batch_max ? in->batch_max : 1, sizeof *in->spare);
     in->db = sl_db_new(sl_config_str(cfg, "database", "conninfo"));
+    in->hb_db = sl_db_new(sl_config_str(cfg, "database", "conninfo"));
     in->cal = sl_calendar_cache_new();
     if (s_connect_db(in) != 0 || s_keys(in) != 0 ||
         sl_unit_node(in->db, in->node, in->parent, sizeof in->parent) != 0)
@@ -1111,7 +1234,7 @@ sl_intake_new(const sl_config_t *cfg, uv_loop_t *loop)
         goto fail;
     if (s_http(in) != 0)
         goto fail;
-    in->heartbeat = sl_heartbeat_new(loop, in->db, "intake", sl_config_instance(cfg),
+    in->heartbeat = sl_heartbeat_new(loop, in->hb_db, "intake", sl_config_instance(cfg),
                                      sl_config_int(cfg, "intake", "http") > 0
                                          ? sl_config_str(cfg, "intake", "http")
                                          : NULL);
@@ -1156,6 +1279,10 @@ sl_intake_destroy(sl_intake_t **p)
     if (!p || !*p)
         return;
     sl_intake_t *in = *p;
+    /* A batch still in the database (shutdown without a drain): let it
+     * finish and be answered before anything it uses goes. */
+    while (in->busy)
+        uv_run(in->loop, UV_RUN_ONCE);
     sl_http_destroy(&in->http);
     sl_heartbeat_destroy(&in->heartbeat);
     sl_db_destroy(&in->status_db);
@@ -1167,6 +1294,8 @@ sl_intake_destroy(sl_intake_t **p)
     for (size_t i = 0; i < in->qlen; i++)
         s_item_free(in->queue[i]);
     free(in->queue);
+    free(in->inflight);
+    free(in->spare);
     uv_close((uv_handle_t *)&in->work, s_free_on_close);
     uv_close((uv_handle_t *)&in->retry, s_free_on_close);
     /* the handles are embedded: run the loop once so their close completes */
@@ -1177,6 +1306,7 @@ sl_intake_destroy(sl_intake_t **p)
     sl_sealer_destroy(&in->sealer);
     sl_calendar_cache_destroy(&in->cal);
     sl_db_destroy(&in->db);
+    sl_db_destroy(&in->hb_db);
     sl_metrics_destroy(&in->metrics);
     free(in);
     *p = NULL;
