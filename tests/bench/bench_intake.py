@@ -3,15 +3,24 @@
 N producer processes × M envelopes each (distinct clues with reporter data, so
 sealing is paid as in production), each producer a DEALER with a window of
 outstanding envelopes; prints envelopes/s and the ack latency p50/p99 (first
-send to ack). Then, on the same cluster, the database's limit for rows shaped
-like the inbox (msg_id text unique, raw bytea ~300 bytes, a time) written by
-pgbench in 100-row INSERTs over 4 connections with synchronous_commit=on, and
-the ratio intake/db. Also sl-intake's resident memory idle and after the load.
+send to ack). M is large enough (20,000) that the rate is the sustained one,
+not the producers' start-up.
+
+Then, on the same cluster and database, the database's own limit for the same
+work: pgbench replays sl-intake's transaction statement for statement (inbox
+look-up, repeat look-up, counters, cases, case_event, inbox; REPLAY_TX) with
+as many envelopes per transaction as sl-intake's batches averaged, the rows
+copied from what sl-intake just stored, generated inside the server so no
+client cost is paid, over 1, 2 and 4 connections, synchronous_commit=on. The
+best of the three is the limit, and the ratio intake/limit is printed. For
+scale it also prints bare-row speed (inbox-shaped rows, 100-row INSERTs, 4
+connections) — a table with no case, no audit event and no repeat look-up, so
+not the same work. Also sl-intake's resident memory idle and after the load.
 
 Figures are reported, never asserted (CONVENTIONS.md); the run fails only if
 the registry is wrong afterwards or a tool is missing.
 
-    --producers N (SL_BENCH_PRODUCERS, 8)   --envelopes M (SL_BENCH_ENVELOPES, 5000)
+    --producers N (SL_BENCH_PRODUCERS, 8)   --envelopes M (SL_BENCH_ENVELOPES, 20000)
     --window W (SL_BENCH_WINDOW, 64)        --db-seconds S (SL_BENCH_DB_SECONDS, 10)
     --batch-max B (SL_BENCH_BATCH_MAX: [intake] batch_max; default: the daemon's)
     --client c|python (SL_BENCH_CLIENT, c): the load generator; the C one
@@ -245,7 +254,7 @@ def main():
     env = os.environ.get
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--producers", type=int, default=int(env("SL_BENCH_PRODUCERS", "8")))
-    ap.add_argument("--envelopes", type=int, default=int(env("SL_BENCH_ENVELOPES", "5000")))
+    ap.add_argument("--envelopes", type=int, default=int(env("SL_BENCH_ENVELOPES", "20000")))
     ap.add_argument("--window", type=int, default=int(env("SL_BENCH_WINDOW", "64")))
     ap.add_argument("--db-seconds", type=int, default=int(env("SL_BENCH_DB_SECONDS", "10")))
     ap.add_argument("--batch-max", type=int, default=int(env("SL_BENCH_BATCH_MAX", "0")))

@@ -37,6 +37,37 @@ def main():
         check("responsible unit is the lead department",
               node.sql("SELECT unit_code FROM cases") == "140728:emergency")
 
+        # 1b. Copies of one envelope arriving together (one batch, most likely):
+        # the first is registered, the others answer DUPLICATE with its number.
+        d = zmq.Context.instance().socket(zmq.DEALER)
+        d.setsockopt(zmq.LINGER, 0)
+        d.connect(node.ipc)
+        twin = envelope(clue(subject="平遥县双份煤业有限公司", reporter=("李四", "13800000001")))
+        others = [envelope(clue(subject="平遥县同批%02d煤业有限公司" % i)) for i in range(20)]
+        burst = others[:10] + [twin, twin] + others[10:] + [twin]
+        for e in burst:
+            d.send_multipart([b"", e.SerializeToString()])
+        acks = []
+        for _ in burst:
+            check("an ack for every copy", d.poll(10000) != 0)
+            a = ACK()
+            a.ParseFromString(d.recv_multipart()[-1])
+            acks.append(a)
+        d.close()
+        tw = [a for a in acks if a.msg_id == twin.msg_id]
+        check("three answers for the three copies", len(tw) == 3, str(tw))
+        check("one copy accepted, two duplicates",
+              sorted(ACK.Status.Name(a.status) for a in tw)
+              == ["ACCEPTED", "DUPLICATE", "DUPLICATE"], str(tw))
+        check("the duplicates carry the accepted number",
+              len({a.case_no for a in tw}) == 1 and tw[0].case_no, str(tw))
+        check("one case for the copies", node.sql(
+            "SELECT count(*) FROM cases WHERE subject_name = '平遥县双份煤业有限公司'") == "1")
+        check("the others registered once each", node.sql(
+            "SELECT count(*) FROM cases WHERE subject_name LIKE '平遥县同批%'") == "20")
+        check("one inbox row for the copies", node.sql(
+            "SELECT count(*) FROM inbox WHERE msg_id = '%s'" % twin.msg_id) == "1")
+
         # 2. Malformed input of every kind.
         good = envelope(clue()).SerializeToString()
         bad_utf8 = envelope(clue(subject="XXXX公司")).SerializeToString().replace(
