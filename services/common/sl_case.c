@@ -92,6 +92,54 @@ s_detail(const sl_case_reg_t *r, bool repeat, int repeat_count)
     return text;
 }
 
+static int
+s_cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Step 0: one transaction-scoped advisory lock per (division, sector) the
+ * batch registers in, taken in key order before the repeat look-up. Two
+ * instances (or batches) registering clues about the same subject at the same
+ * moment would otherwise each miss the other's uncommitted case and open two;
+ * with the lock the second waits for the first to commit, and its look-up (a
+ * new statement, so a new snapshot) sees the first's case and joins it. Key
+ * order, like the counters', keeps concurrent batches free of deadlocks. */
+static int
+s_lock_subjects(sl_db_t *db, const sl_case_reg_t *regs, size_t n)
+{
+    int64_t *k = sl_calloc(n, sizeof *k);
+    for (size_t i = 0; i < n; i++) {
+        /* FNV-1a of "division:sector" in [2^62, 2^63), away from hashtext's
+         * 32-bit keys; meeting another key by chance only makes one wait */
+        uint64_t h = 1469598103934665603ULL;
+        char text[48];
+        snprintf(text, sizeof text, "case-subject:%s:%d", regs[i].clue->place->division,
+                 (int)regs[i].clue->sector);
+        for (const char *c = text; *c; c++)
+            h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+        k[i] = (int64_t)((h >> 2) | (1ULL << 62));
+    }
+    qsort(k, n, sizeof *k, s_cmp_i64);
+    sl_buf_t arr;
+    sl_buf_init(&arr);
+    sl_db_array_begin(&arr);
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || k[i] != k[i - 1])
+            sl_db_array_add_int(&arr, k[i]);
+    }
+    sl_db_array_end(&arr);
+    free(k);
+    const char *p[] = {arr.data};
+    int rc = sl_db_exec(db, NULL,
+                        "SELECT count(pg_advisory_xact_lock(k))"
+                        " FROM (SELECT k FROM unnest($1::bigint[]) AS k ORDER BY k) AS s",
+                        1, p);
+    sl_buf_free(&arr);
+    return rc;
+}
+
 /* Step 1: open cases about the same subjects, locked; appended to CHAINS.
  * Two index lookups (cases_repeat by name key, cases_credit by credit code)
  * joined by UNION: one join with "name OR credit" can only use the index's
@@ -423,7 +471,8 @@ sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *r
         regs[i].repeated = false;
         regs[i].case_no[0] = '\0';
     }
-    if ((rc = s_lookup(db, regs, keys, credits, n, &chains)) != 0)
+    if ((rc = s_lock_subjects(db, regs, n)) != 0 ||
+        (rc = s_lookup(db, regs, keys, credits, n, &chains)) != 0)
         goto done;
     size_t existing = chains.n;
 

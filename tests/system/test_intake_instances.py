@@ -8,6 +8,10 @@ same counters. At the end: each msg_id registered once, no duplicate and no
 missing case numbers per (year, sector), and all acks consistent — every ack
 of a msg_id, from either instance, carries the stored case number, and a
 msg_id is ACCEPTED exactly once (the loser of a race answers DUPLICATE).
+Then clues about one subject with different msg_ids reach both instances at
+the same moment, round after round: one case per subject, the other clue
+linked to it as a repeat report (without the registration lock, nearly every
+round opened two cases).
 
 SL_INSTANCES_CLUES sets the clues per producer (default 400; 200 in a
 sanitizer build).
@@ -25,6 +29,45 @@ Ack = sltest.envelope_pb2.Ack
 ASAN = "asan" in os.environ.get("SL_BUILD", "")
 PER = int(os.environ.get("SL_INSTANCES_CLUES", "200" if ASAN else "400"))
 HARD_TIMEOUT = 110 if ASAN else 55
+
+
+def same_subject_race(node, rounds=20):
+    """Two clues about one subject, different msg_ids, one to each instance at
+    the same moment (each in a burst of other clues, so the transactions
+    overlap): one case, the other clue linked to it as a repeat report."""
+    import zmq
+    socks = []
+    for ep in (node.ipc, "ipc://%s/run/intake2.sock" % node.dir):
+        d = zmq.Context.instance().socket(zmq.DEALER)
+        d.setsockopt(zmq.LINGER, 0)
+        d.connect(ep)
+        socks.append(d)
+    subjects = []
+    for r in range(rounds):
+        subject = "平遥县同时举报%02d煤业有限公司" % r
+        subjects.append(subject)
+        bursts = []
+        for side in range(2):
+            filler = [sltest.envelope(sltest.clue(subject="平遥县陪同%d-%02d-%03d有限公司" % (side, r, i),
+                                                  sector=1 + i % 16)) for i in range(60)]
+            bursts.append(filler[:30] + [sltest.envelope(sltest.clue(subject=subject))] + filler[30:])
+        frames = [[[b"", e.SerializeToString()] for e in b] for b in bursts]
+        for k in range(len(frames[0])):
+            for side in range(2):
+                socks[side].send_multipart(frames[side][k])
+        for side in range(2):
+            for _ in frames[side]:
+                check("an ack for every clue of the burst", socks[side].poll(20000) != 0)
+                socks[side].recv_multipart()
+    for d in socks:
+        d.close()
+    bad = node.sql("SELECT string_agg(subject_name || '=' || n, ', ') FROM (SELECT subject_name,"
+                   " count(*) AS n FROM cases WHERE subject_name LIKE '平遥县同时举报%'"
+                   " GROUP BY subject_name HAVING count(*) <> 1) s")
+    check("a subject reported to both instances at once: one case each", bad == "", bad)
+    check("... and the second report counted as a repeat", node.sql(
+        "SELECT count(*) FROM cases WHERE subject_name LIKE '平遥县同时举报%'"
+        " AND repeat_count = 1") == str(rounds))
 
 
 def main():
@@ -82,6 +125,7 @@ def main():
         print("# races won: instance 1 %d, instance 2 %d" % tuple(won))
         rolled = sum(node.log("intake", i).count("inbox_msg_id_key") for i in (1, 2))
         print("# batches rolled back on the inbox's unique key and retried: %d" % rolled)
+        same_subject_race(node)
         check("instance 1 exits 0 on SIGTERM", node.stop(instance=1) == 0)
         check("instance 2 exits 0 on SIGTERM", node.stop(instance=2) == 0)
     except Exception:
