@@ -169,7 +169,7 @@ ANALYZE bench_src;
 """
 
 # One transaction of sl-intake's, statement for statement (sl_inbox_find,
-# sl_case_register's lookup, counter, cases and case_event inserts,
+# sl_case_register's subject locks and lookup, counter, cases and case_event inserts,
 # sl_inbox_insert, COMMIT), on :n rows copied from what the intake stored:
 # the same tables, indexes, widths and values, generated in the server so no
 # client cost is paid. New keys (case_no, msg_id) keep every row unique.
@@ -177,6 +177,9 @@ REPLAY_TX = """\\set off random(0, {nsrc} - {n})
 BEGIN;
 SELECT msg_id, case_no, ref FROM inbox WHERE msg_id = ANY (ARRAY(
   SELECT gen_random_uuid()::text FROM generate_series(1, {n})));
+SELECT count(pg_advisory_xact_lock(x)) FROM (
+  SELECT DISTINCT 4611686018427387904 + abs(hashtext(division || ':' || sector))::bigint AS x
+    FROM bench_src WHERE k > :off AND k <= :off + {n} ORDER BY 1) AS s;
 WITH k AS (SELECT division, sector::int AS sector, subject_key || '#' AS skey,
                   coalesce(credit_code, '') AS credit
              FROM bench_src WHERE k > :off AND k <= :off + {n})
