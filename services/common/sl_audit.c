@@ -227,7 +227,7 @@ sl_audit_insert_rows(sl_db_t *db, const sl_audit_row_t *rows, size_t n)
         sl_db_array_add(&a[PREV], r->prev_hash);
         sl_db_array_add(&a[HASH], r->hash);
     }
-    int rc = sl_db_exec(db, NULL,
+    int rc = sl_db_defer(db,
                         "INSERT INTO case_event (case_id, seq, at, kind, actor_key, actor_unit,"
                         " operator, msg_id, detail, prev_hash, hash)"
                         " SELECT * FROM unnest($1::bigint[], $2::int[], $3::timestamptz[],"
@@ -235,8 +235,6 @@ sl_audit_insert_rows(sl_db_t *db, const sl_audit_row_t *rows, size_t n)
                         " $10::text[], $11::text[])",
                         NCOLS, sl_db_cols_params(&cols));
     sl_db_cols_free(&cols);
-    if (rc != 0)
-        return rc;
     return rc;
 }
 
@@ -253,7 +251,7 @@ sl_audit_set_heads(sl_db_t *db, const int64_t *case_ids, const int32_t *seqs,
         sl_db_array_add_int(&cols.col[1], seqs[i]);
         sl_db_array_add(&cols.col[2], heads[i]);
     }
-    int rc = sl_db_exec(db, NULL,
+    int rc = sl_db_defer(db,
                         "UPDATE cases c SET audit_seq = u.seq, audit_head = u.head"
                         " FROM unnest($1::bigint[], $2::int[], $3::text[]) AS u(id, seq, head)"
                         " WHERE c.id = u.id",

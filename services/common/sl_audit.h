@@ -87,7 +87,8 @@ typedef struct {
  * locks (or inserted them in this transaction with their final heads),
  * chained the events from their current heads, and moves the heads of cases
  * that existed before with sl_audit_set_heads. Inside the caller's
- * transaction; 0, -1 or SL_AGAIN. */
+ * transaction; the statement is deferred (sl_db_defer): it travels with the
+ * transaction's next statement or COMMIT, which reports its errors. 0. */
 int sl_audit_insert_rows(sl_db_t *db, const sl_audit_row_t *rows, size_t n);
 /* Moves the chain heads (cases.audit_seq/audit_head) of N cases, in one
  * statement. Same contract as sl_audit_insert_rows. */

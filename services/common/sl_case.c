@@ -132,7 +132,8 @@ s_lock_subjects(sl_db_t *db, const sl_case_reg_t *regs, size_t n)
     sl_db_array_end(&arr);
     free(k);
     const char *p[] = {arr.data};
-    int rc = sl_db_exec(db, NULL,
+    /* deferred: sent with the look-up, which starts once the locks are held */
+    int rc = sl_db_defer(db,
                         "SELECT count(pg_advisory_xact_lock(k))"
                         " FROM (SELECT k FROM unnest($1::bigint[]) AS k ORDER BY k) AS s",
                         1, p);
@@ -443,7 +444,7 @@ s_store_events(sl_db_t *db, sl_case_reg_t *regs, size_t n, s_chains_t *chains,
     }
     rc = sl_audit_set_heads(db, ids, seqs, heads, nrep);
     if (nrep > 0 && rc == 0)
-        rc = sl_db_exec(db, NULL,
+        rc = sl_db_defer(db,
                         "UPDATE cases c SET repeat_count = u.repeats"
                         " FROM unnest($1::bigint[], $2::int[]) AS u(id, repeats) WHERE c.id = u.id",
                         2, sl_db_cols_params(&cols));

@@ -12,13 +12,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A statement whose result nobody reads, held back to travel with the next
+ * one (sl_db_defer, sl_db_begin_deferred). */
+typedef struct {
+    char *sql;
+    int nparams;
+    char **params; /* copies; NULL elements are SQL NULL */
+} s_deferred_t;
+
 struct sl_db {
     char *conninfo;   /* as configured */
     PGconn *conn;     /* NULL while disconnected */
     long connects;    /* successful connections so far */
     char error[1024]; /* last error text */
     char sqlstate[6]; /* last SQLSTATE */
+    s_deferred_t *deferred; /* held back, in order */
+    size_t ndeferred, capdeferred;
 };
+
+static void
+s_deferred_clear(sl_db_t *db)
+{
+    for (size_t i = 0; i < db->ndeferred; i++) {
+        s_deferred_t *d = &db->deferred[i];
+        for (int k = 0; k < d->nparams; k++)
+            free(d->params[k]);
+        free(d->params);
+        free(d->sql);
+    }
+    db->ndeferred = 0;
+}
 
 sl_db_t *
 sl_db_new(const char *conninfo)
@@ -34,6 +57,8 @@ sl_db_destroy(sl_db_t **p)
     if (!p || !*p)
         return;
     sl_db_t *db = *p;
+    s_deferred_clear(db);
+    free(db->deferred);
     if (db->conn)
         PQfinish(db->conn);
     free(db->conninfo);
@@ -111,15 +136,113 @@ sl_db_conn(sl_db_t *db)
     return sl_db_connected(db) ? db->conn : NULL;
 }
 
-/* Runs SQL with parameters (NPARAMS >= 0) or as a script (NPARAMS < 0). */
+/* After a failed call: SL_AGAIN if the connection is gone (it is dropped and
+ * the next call reconnects) or the error is transient, else -1. */
+static int
+s_failed(sl_db_t *db)
+{
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        sl_log(SL_LOG_WARN, "lost database connection: %s", db->error);
+        PQfinish(db->conn);
+        db->conn = NULL;
+        return SL_AGAIN;
+    }
+    /* Errors that another attempt may not meet: serialization, deadlock,
+     * admin shutdown are transient. */
+    if (strncmp(db->sqlstate, "40", 2) == 0 || strncmp(db->sqlstate, "57P", 3) == 0 ||
+        strncmp(db->sqlstate, "08", 2) == 0)
+        return SL_AGAIN;
+    return -1;
+}
+
+/* Sends the deferred statements and then SQL (if not NULL) in one round trip
+ * (libpq pipeline mode); they run in order. The first error stops the rest
+ * (the server skips them) and is what the call reports. RES gets SQL's
+ * result. The results are all small, so the blocking connection cannot fill
+ * both directions at once (libpq's pipeline deadlock). */
+static int
+s_pipeline(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char *const *values,
+           const int *lengths, const int *formats)
+{
+    size_t nd = db->ndeferred;
+    size_t total = nd + (sql ? 1 : 0);
+    bool ok = PQenterPipelineMode(db->conn) == 1;
+    for (size_t i = 0; ok && i < nd; i++) {
+        s_deferred_t *d = &db->deferred[i];
+        ok = PQsendQueryParams(db->conn, d->sql, d->nparams, NULL,
+                               (const char *const *)d->params, NULL, NULL, 0) == 1;
+    }
+    if (ok && sql)
+        ok = PQsendQueryParams(db->conn, sql, nparams, NULL, values, lengths, formats, 0) == 1;
+    ok = ok && PQpipelineSync(db->conn) == 1;
+    s_deferred_clear(db);
+    if (!ok) {
+        s_set_error(db, PQerrorMessage(db->conn), "08006");
+        PQexitPipelineMode(db->conn);
+        return s_failed(db);
+    }
+    bool failed = false;
+    for (size_t i = 0; i < total; i++) {
+        PGresult *r = PQgetResult(db->conn);
+        ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+        if (!r) {
+            if (!failed)
+                s_set_error(db, PQerrorMessage(db->conn), "08006");
+            failed = true;
+            break;
+        }
+        if (st == PGRES_FATAL_ERROR && !failed) {
+            const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+            s_set_error(db, PQresultErrorMessage(r), state);
+            failed = true;
+        }
+        if (!failed && sql && i == total - 1 && res)
+            *res = r;
+        else
+            PQclear(r);
+        /* each statement's results end with a NULL */
+        while ((r = PQgetResult(db->conn)) != NULL)
+            PQclear(r);
+    }
+    /* the sync point */
+    PGresult *r;
+    while ((r = PQgetResult(db->conn)) != NULL) {
+        ExecStatusType st = PQresultStatus(r);
+        PQclear(r);
+        if (st == PGRES_PIPELINE_SYNC)
+            break;
+    }
+    PQexitPipelineMode(db->conn);
+    if (!failed) {
+        s_set_error(db, "", "");
+        return 0;
+    }
+    if (res && *res) {
+        PQclear(*res);
+        *res = NULL;
+    }
+    return s_failed(db);
+}
+
+/* Runs SQL with parameters (NPARAMS >= 0) or as a script (NPARAMS < 0);
+ * deferred statements go first. */
 static int
 s_exec(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char *const *values,
        const int *lengths, const int *formats)
 {
     if (res)
         *res = NULL;
-    if (sl_db_connect(db) != 0)
+    if (sl_db_connect(db) != 0) {
+        s_deferred_clear(db);
         return SL_AGAIN;
+    }
+    if (db->ndeferred > 0) {
+        if (nparams >= 0)
+            return s_pipeline(db, res, sql, nparams, values, lengths, formats);
+        int rc = s_pipeline(db, NULL, NULL, 0, NULL, NULL, NULL); /* a script goes alone */
+        if (rc != 0)
+            return rc;
+    }
     PGresult *r = nparams < 0 ? PQexec(db->conn, sql)
                               : PQexecParams(db->conn, sql, nparams, NULL, values, lengths,
                                              formats, 0);
@@ -136,18 +259,32 @@ s_exec(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char *co
     s_set_error(db, r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn), state);
     if (r)
         PQclear(r);
-    if (PQstatus(db->conn) != CONNECTION_OK) {
-        sl_log(SL_LOG_WARN, "lost database connection: %s", db->error);
-        PQfinish(db->conn);
-        db->conn = NULL;
-        return SL_AGAIN;
+    return s_failed(db);
+}
+
+int
+sl_db_defer(sl_db_t *db, const char *sql, int nparams, const char *const *params)
+{
+    if (db->ndeferred == db->capdeferred) {
+        db->capdeferred = db->capdeferred ? 2 * db->capdeferred : 8;
+        db->deferred = sl_realloc(db->deferred, db->capdeferred * sizeof *db->deferred);
     }
-    /* Errors that another attempt may not meet: serialization, deadlock,
-     * admin shutdown are transient. */
-    if (strncmp(db->sqlstate, "40", 2) == 0 || strncmp(db->sqlstate, "57P", 3) == 0 ||
-        strncmp(db->sqlstate, "08", 2) == 0)
+    s_deferred_t *d = &db->deferred[db->ndeferred++];
+    d->sql = sl_strdup(sql);
+    d->nparams = nparams;
+    d->params = sl_calloc(nparams > 0 ? (size_t)nparams : 1, sizeof *d->params);
+    for (int k = 0; k < nparams; k++)
+        d->params[k] = params[k] ? sl_strdup(params[k]) : NULL;
+    return 0;
+}
+
+int
+sl_db_begin_deferred(sl_db_t *db)
+{
+    if (sl_db_connect(db) != 0)
         return SL_AGAIN;
-    return -1;
+    s_deferred_clear(db);
+    return sl_db_defer(db, "BEGIN", 0, NULL);
 }
 
 int
@@ -184,6 +321,7 @@ sl_db_commit(sl_db_t *db)
 int
 sl_db_rollback(sl_db_t *db)
 {
+    s_deferred_clear(db);
     if (!sl_db_connected(db))
         return 0;
     return sl_db_exec(db, NULL, "ROLLBACK", 0, NULL);

@@ -37,6 +37,13 @@ int sl_db_execb(sl_db_t *db, PGresult **res, const char *sql, int nparams,
 /* Runs SQL that may hold several statements (simple query protocol, no
  * parameters), e.g. a migration. Same returns as sl_db_exec. */
 int sl_db_exec_script(sl_db_t *db, const char *sql);
+/* Holds back a statement whose result is not needed (a write inside a
+ * transaction): it travels with the next statement or COMMIT in one round
+ * trip (pipeline mode), and an error in it is reported by that call, which
+ * then does not run. ROLLBACK drops what is held back. Returns 0. */
+int sl_db_defer(sl_db_t *db, const char *sql, int nparams, const char *const *params);
+/* BEGIN, held back the same way (SL_AGAIN if there is no connection). */
+int sl_db_begin_deferred(sl_db_t *db);
 /* Shorthands for BEGIN / COMMIT / ROLLBACK; same returns as sl_db_exec. */
 int sl_db_begin(sl_db_t *db);
 int sl_db_commit(sl_db_t *db);

@@ -1,6 +1,7 @@
 /* sl_inbox.c — set-based SQL for the inbox and the dead letters.
  *
- * Arrays travel as text literals (sl_db_array_*), one statement per batch. */
+ * Arrays travel as text literals (sl_db_array_*), one statement per batch; the
+ * inserts are deferred to travel with the COMMIT (sl_db_defer). */
 #include "sl_inbox.h"
 
 #include "sl_clock.h"
@@ -58,7 +59,7 @@ sl_inbox_insert(sl_db_t *db, const sl_inbox_row_t *rows, size_t n)
         sl_db_array_add(&a[REF], rows[i].ref);
     }
     const char *const *p = sl_db_cols_params(&cols);
-    int rc = sl_db_exec(db, NULL,
+    int rc = sl_db_defer(db,
                         "INSERT INTO inbox (msg_id, producer, sender, body_kind, received_at, raw,"
                         " case_no, ref)"
                         " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
@@ -90,7 +91,7 @@ sl_inbox_dead_letters(sl_db_t *db, const sl_dead_letter_t *rows, size_t n)
         sl_db_array_add_bool(&a[SEALED], rows[i].raw_sealed);
     }
     const char *const *p = sl_db_cols_params(&cols);
-    int rc = sl_db_exec(db, NULL,
+    int rc = sl_db_defer(db,
                         "INSERT INTO dead_letter (msg_id, producer, sender, received_at,"
                         " error_code, error_text, raw, raw_sealed)"
                         " SELECT * FROM unnest($1::text[], $2::text[], $3::text[],"

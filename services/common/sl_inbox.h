@@ -45,10 +45,12 @@ typedef void(sl_inbox_found_cb)(void *arg, const char *msg_id, const char *case_
 /* Looks up N msg_ids; calls FOUND for each one stored. 0, -1 or SL_AGAIN. */
 int sl_inbox_find(sl_db_t *db, const char *const *msg_ids, size_t n, sl_inbox_found_cb *found,
                   void *arg);
-/* Stores N accepted envelopes. A msg_id stored meanwhile by another instance
- * makes it fail with SQLSTATE 23505 (the caller retries: it is a duplicate now). */
+/* Stores N accepted envelopes. Deferred (sl_db_defer): the insert travels with
+ * the transaction's next statement or its COMMIT, and that call reports its
+ * errors — a msg_id stored meanwhile by another instance makes it fail with
+ * SQLSTATE 23505 (the caller retries: it is a duplicate now). */
 int sl_inbox_insert(sl_db_t *db, const sl_inbox_row_t *rows, size_t n);
-/* Stores N dead letters. */
+/* Stores N dead letters; deferred the same way. */
 int sl_inbox_dead_letters(sl_db_t *db, const sl_dead_letter_t *rows, size_t n);
 
 #endif
