@@ -111,9 +111,9 @@ sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
                             due.overdue ? "t" : "f",
                             due.not_handled ? "t" : "f",
                             warn};
-        PGresult *u;
-        if ((rc = sl_db_exec(
-                 db, &u,
+        /* held back: travels with the audit's look-up (one round trip less) */
+        if ((rc = sl_db_defer(
+                 db,
                  "UPDATE transfer SET due_at = $2::timestamptz,"
                  " accepted_at = CASE WHEN $4::bool THEN $3::timestamptz ELSE accepted_at END,"
                  " reminded_at = CASE WHEN $5::bool THEN $3::timestamptz ELSE reminded_at END,"
@@ -125,7 +125,6 @@ sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
                  " WHERE id = $1::bigint",
                  8, up)) != 0)
             goto fail;
-        PQclear(u);
         struct {
             bool on;
             const char *kind, *topic, *cause;
@@ -156,9 +155,8 @@ sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
             if (acts[k].cause) {
                 const char *ep[] = {V(0), V(1), acts[k].cause, now,
                                     k == 2 ? "逾期未办结" : "接而不办"};
-                PGresult *e;
-                if ((rc = sl_db_exec(
-                         db, &e,
+                if ((rc = sl_db_defer(
+                         db,
                          "INSERT INTO transfer_escalation (transfer_id, case_id, cause,"
                          " marked_at, reason) VALUES ($1::bigint, $2::bigint, $3, $4, $5)"
                          " ON CONFLICT (transfer_id, cause) DO NOTHING",
@@ -166,7 +164,6 @@ sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
                     free(detail);
                     goto fail;
                 }
-                PQclear(e);
             }
             if ((rc = s_audit(db, case_id, now_ms, acts[k].kind, actor, detail)) != 0) {
                 free(detail);
