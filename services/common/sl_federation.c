@@ -228,9 +228,59 @@ sl_fed_answer_up(sl_db_t *db, const char *node, const char *parent, const sl_pb_
     return 0;
 }
 
+/* The upper level accepted the objection: the case is no longer this level's,
+ * so neither are the transfers this node made of it. Each open one is closed
+ * as withdrawn (its clocks stop: sl-deadline sees it closed) and audited on
+ * the case; one to a child node is withdrawn there too, by the same decision
+ * sent down for its notice. 0, -1 or SL_AGAIN. */
+static int
+s_withdraw_own(sl_db_t *db, const char *node, int64_t case_id, const char *case_no,
+               int64_t now_ms, const char *sender, const sl_pb_decision_t *dc, const char *msg_id)
+{
+    char sid[24], now[40];
+    snprintf(sid, sizeof sid, "%lld", (long long)case_id);
+    sl_time_format_iso(now_ms, now, sizeof now);
+    const char *reason = "上级异议成立，案件已撤回";
+    const char *p[] = {sid, now, reason};
+    PGresult *r;
+    int rc = sl_db_exec(db, &r,
+                        "UPDATE transfer SET state = 'closed', closed_at = $2::timestamptz,"
+                        " decision = 'withdrawn', decision_reason = $3,"
+                        " decided_at = $2::timestamptz"
+                        " WHERE case_id = $1::bigint AND state <> 'closed'"
+                        " RETURNING notice_no, unit_code, delivery",
+                        3, p);
+    if (rc != 0)
+        return rc;
+    for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+        const char *notice = PQgetvalue(r, i, 0), *unit = PQgetvalue(r, i, 1);
+        json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "notice_no", notice, "unit", unit,
+                              "upper_notice_no", dc->notice_no, "reason", reason);
+        rc = s_audit(db, case_id, now_ms, "transfer_withdrawn", sender, dc->from_unit,
+                     dc->operator_, msg_id, d);
+        if (rc == 0 && strcmp(PQgetvalue(r, i, 2), "outbox") == 0) {
+            sl_pb_decision_t down = *dc;
+            down.notice_no = (char *)notice;
+            down.case_no = (char *)case_no;
+            down.from_unit = (char *)node;
+            down.reason = (char *)reason;
+            sl_pb_envelope_t env = SL_PB_ENVELOPE_INIT;
+            env.body_case = SAFELOOP__V1__ENVELOPE__BODY_DECISION;
+            env.decision = &down;
+            char id[37];
+            rc = s_send(db, node, unit, &env, "decision", case_no, now_ms, id);
+        }
+        if (rc == 0)
+            sl_log(SL_LOG_INFO, "case=%s notice=%s withdrawn from %s: the upper level accepted"
+                                " the objection", case_no, notice, unit);
+    }
+    PQclear(r);
+    return rc;
+}
+
 int
-sl_fed_upper_decision(sl_db_t *db, const sl_pb_envelope_t *env, const char *sender, int64_t now_ms,
-                      sl_transfer_result_t *res)
+sl_fed_upper_decision(sl_db_t *db, const char *node, const sl_pb_envelope_t *env,
+                      const char *sender, int64_t now_ms, sl_transfer_result_t *res)
 {
     memset(res, 0, sizeof *res);
     const sl_pb_decision_t *dc = env->decision;
@@ -280,6 +330,9 @@ sl_fed_upper_decision(sl_db_t *db, const sl_pb_envelope_t *env, const char *send
     }
     if ((rc = s_audit(db, case_id, now_ms, kind, sender, dc->from_unit, dc->operator_, env->msg_id,
                       d)) != 0)
+        return rc;
+    if (dc->kind == SAFELOOP__V1__DECISION__KIND__OBJECTION_ACCEPT &&
+        (rc = s_withdraw_own(db, node, case_id, case_no, now_ms, sender, dc, env->msg_id)) != 0)
         return rc;
     snprintf(res->state, sizeof res->state, "%s", next ? next : status);
     res->topic = strcmp(kind, "false_completion") == 0 ? "case.reopened"

@@ -54,12 +54,14 @@ int sl_fed_answer_up(sl_db_t *db, const char *node, const char *parent, const sl
                      const char *sender, int64_t now_ms, sl_transfer_result_t *res);
 
 /* The parent's decision ENV (sl_fed_is_upper_decision) on the case registered
- * from its transfer: objection accepted (the case is withdrawn: closed),
- * objection rejected (recorded), verified (closed), verification failed (the
- * case goes back to "registered" — false completion — and is transferred
- * again by this node's next list). Audited. Returns as sl_fed_answer_up. */
-int sl_fed_upper_decision(sl_db_t *db, const sl_pb_envelope_t *env, const char *sender,
-                          int64_t now_ms, sl_transfer_result_t *res);
+ * from its transfer: objection accepted (the case is withdrawn: closed, and
+ * so is every open transfer NODE made of it — one to a child node by the same
+ * decision sent down), objection rejected (recorded), verified (closed),
+ * verification failed (the case goes back to "registered" — false completion
+ * — and is transferred again by this node's next list). Audited. Returns as
+ * sl_fed_answer_up. */
+int sl_fed_upper_decision(sl_db_t *db, const char *node, const sl_pb_envelope_t *env,
+                          const char *sender, int64_t now_ms, sl_transfer_result_t *res);
 
 /* After NODE applied ENV to one of its own transfers: a decision on a
  * transfer to a child that runs a node goes down to it; progress on a case

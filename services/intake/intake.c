@@ -542,7 +542,7 @@ s_apply_linked(sl_intake_t *in, s_item_t *it, const sl_calendar_t *cal, int64_t 
     }
     sl_transfer_result_t res;
     int rc = up ? sl_fed_answer_up(in->db, in->node, in->parent, it->env, it->sender, now, &res)
-                : sl_fed_upper_decision(in->db, it->env, it->sender, now, &res);
+                : sl_fed_upper_decision(in->db, in->node, it->env, it->sender, now, &res);
     return s_take_result(it, rc, &res);
 }
 

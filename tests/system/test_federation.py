@@ -211,6 +211,66 @@ def main():
             " position(convert_to('13900000002', 'UTF8') IN raw) > 0)") == "0"
             for n in nodes.values()))
 
+        # --- 3. the county objects, the city accepts: withdrawn down the levels -----
+        r = sl(city, "submit", "--subject", "平遥县某异议煤业有限公司", "--division", "140728",
+               "--sector", "煤", "--description", "疑似越界开采")
+        wcase = r.stdout.split("\t")[1]
+        wnotice, wunit, _ = transfer_of(city, wcase)
+        check("the city transfers it down to 平遥县", wunit == "140728", wunit)
+        kcase = upper_case(county, wnotice)
+        knotice, kunit, _ = transfer_of(county, kcase[0])
+        check("平遥县 transfers it on to its emergency bureau", kunit == "140728:emergency", kunit)
+        sl(county, "transfer", "receipt", knotice, "--operator", "值班员")
+        sl(county, "case", "objection-up", kcase[0], "--reason", "该矿属市级监管企业",
+           "--operator", "值班员")
+        transfer_of(city, wcase, state="objected")
+        sl(city, "transfer", "decide", wnotice, "--accept", "--to", "140700:emergency",
+           "--reason", "异议成立，由市应急管理局直接办理", "--operator", "市调度员")
+        wait_for("the county's case withdrawn", lambda: cases(
+            county, "case_no = '%s' AND status = 'closed'" % kcase[0]), timeout=60)
+        own = county.sql("SELECT state || '|' || decision || '|' || coalesce(decision_reason, '')"
+                         " FROM transfer WHERE notice_no = '%s'" % knotice)
+        check("the county's own transfer is withdrawn with it (its clocks stop)",
+              own.startswith("closed|withdrawn|上级异议成立"), own)
+        ev = events(county, kcase[0])
+        check("the county's chain: objection accepted above, then its transfer withdrawn",
+              ev[-2:] == ["upper_objection_accepted", "transfer_withdrawn"], str(ev))
+        r = sl(county, "transfer", "feedback", knotice, *FEEDBACK, "--leader", "张局长",
+               "--leader-title", "局长", "--operator", "值班员", check_rc=False)
+        check("a late answer on the withdrawn transfer is refused",
+              r.returncode == 3 and "wrong_state:closed" in r.stderr, r.stdout + r.stderr)
+        _, runit, _ = transfer_of(city, wcase, n=2)
+        check("the city re-transfers the case to its own bureau", runit == "140700:emergency",
+              runit)
+        # ... and from the province: the city objects, the withdrawal goes down
+        # through the city to the county's own transfer
+        r = sl(prov, "submit", "--subject", "平遥县某省管煤业有限公司", "--division", "140728",
+               "--sector", "煤")
+        pcase2 = r.stdout.split("\t")[1]
+        pnotice2, _, _ = transfer_of(prov, pcase2)
+        ccase2 = upper_case(city, pnotice2)
+        cnotice2, _, _ = transfer_of(city, ccase2[0])
+        kcase2 = upper_case(county, cnotice2)
+        knotice2, _, _ = transfer_of(county, kcase2[0])
+        sl(city, "case", "objection-up", ccase2[0], "--reason", "该矿属省级监管企业",
+           "--operator", "市调度员")
+        transfer_of(prov, pcase2, state="objected")
+        sl(prov, "transfer", "decide", pnotice2, "--accept", "--to", "140000:emergency",
+           "--reason", "异议成立，由省应急管理厅办理", "--operator", "省调度员")
+        wait_for("the withdrawal at the county", lambda: county.sql(
+            "SELECT state FROM transfer WHERE notice_no = '%s'" % knotice2) == "closed",
+            timeout=60)
+        check("the city's transfer down is withdrawn", city.sql(
+            "SELECT state || '|' || decision FROM transfer WHERE notice_no = '%s'" % cnotice2)
+            == "closed|withdrawn")
+        check("the county's case and its own transfer are withdrawn", county.sql(
+            "SELECT c.status || '|' || t.decision FROM cases c JOIN transfer t ON t.case_id = c.id"
+            " WHERE t.notice_no = '%s'" % knotice2) == "closed|withdrawn")
+        for n in (city, county):
+            r = sl(n, "audit", "verify", check_rc=False)
+            check("chains intact at %s after the withdrawals" % n.code, r.returncode == 0,
+                  r.stdout + r.stderr)
+
         # --- links as operators see them ------------------------------------------
         delivered = dict(l.split("|") for l in city.sql(
             "SELECT peer, count(*) FROM outbox WHERE delivered_at IS NOT NULL GROUP BY peer"
