@@ -177,9 +177,11 @@ s_pipeline(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char
     ok = ok && PQpipelineSync(db->conn) == 1;
     s_deferred_clear(db);
     if (!ok) {
+        /* could not even send: the connection is gone or unusable */
         s_set_error(db, PQerrorMessage(db->conn), "08006");
-        PQexitPipelineMode(db->conn);
-        return s_failed(db);
+        PQfinish(db->conn);
+        db->conn = NULL;
+        return SL_AGAIN;
     }
     bool failed = false;
     for (size_t i = 0; i < total; i++) {
@@ -191,7 +193,7 @@ s_pipeline(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char
             failed = true;
             break;
         }
-        if (st == PGRES_FATAL_ERROR && !failed) {
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !failed) {
             const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
             s_set_error(db, PQresultErrorMessage(r), state);
             failed = true;
@@ -212,7 +214,19 @@ s_pipeline(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char
         if (st == PGRES_PIPELINE_SYNC)
             break;
     }
-    PQexitPipelineMode(db->conn);
+    if (PQexitPipelineMode(db->conn) != 1) {
+        /* results left over: the connection's state is unknown, start afresh */
+        if (!failed)
+            s_set_error(db, PQerrorMessage(db->conn), "08006");
+        sl_log(SL_LOG_WARN, "database pipeline left unfinished (%s): reconnecting", db->error);
+        if (res && *res) {
+            PQclear(*res);
+            *res = NULL;
+        }
+        PQfinish(db->conn);
+        db->conn = NULL;
+        return SL_AGAIN;
+    }
     if (!failed) {
         s_set_error(db, "", "");
         return 0;
