@@ -5,6 +5,8 @@
  * outstanding envelopes, resending the same bytes when an ack is late, like a
  * real producer. Writes one line per acked envelope to OUT: the ack latency in
  * microseconds; prints "sent N acked N rejected N seconds S" on stdout.
+ * Gives up after --deadline seconds (default 900) with exit 1, so a test that
+ * failed and never reaped it does not leave it resending for ever.
  * A Python producer spends more CPU than sl-intake does per envelope, so
  * the benchmark drives intake with this instead. */
 #include "sl_codec.h"
@@ -65,13 +67,14 @@ main(int argc, char **argv)
     const char *division = "140728"; /* where the clues are about (--division) */
     const char *tag = "0";
     long count = 1000, window = 64;
-    double resend_s = 30;
+    double resend_s = 30, deadline_s = 900;
     static const struct option opts[] = {
         {"endpoint", required_argument, NULL, 'e'}, {"server-key", required_argument, NULL, 's'},
         {"public", required_argument, NULL, 'p'},   {"secret", required_argument, NULL, 'k'},
         {"count", required_argument, NULL, 'n'},    {"window", required_argument, NULL, 'w'},
         {"tag", required_argument, NULL, 't'},      {"out", required_argument, NULL, 'o'},
         {"resend", required_argument, NULL, 'r'},   {"division", required_argument, NULL, 'd'},
+        {"deadline", required_argument, NULL, 'D'},
         {NULL, 0, NULL, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -86,12 +89,14 @@ main(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'r': resend_s = atof(optarg); break;
         case 'd': division = optarg; break;
+        case 'D': deadline_s = atof(optarg); break;
         default: return 2;
         }
     }
     if (!endpoint || !out || count <= 0 || window <= 0) {
         fprintf(stderr, "usage: sl-bench-producer --endpoint EP [--server-key F --public F "
-                        "--secret F] --count N --window W --tag T --out FILE [--division CODE]\n");
+                        "--secret F] --count N --window W --tag T --out FILE [--division CODE]"
+                        " [--resend S] [--deadline S]\n");
         return 2;
     }
     /* Build every envelope before the clock starts. */
@@ -148,6 +153,8 @@ main(int argc, char **argv)
     }
     long next = 0, acked = 0, outstanding = 0, rejected = 0, resent = 0;
     int64_t t0 = s_now_us(), resend_us = (int64_t)(resend_s * 1e6);
+    int64_t deadline_us = (int64_t)(deadline_s * 1e6);
+    bool gave_up = false;
     sl_arena_t *arena = sl_arena_new(0);
     while (acked < count) {
         while (outstanding < window && next < count) {
@@ -161,6 +168,12 @@ main(int argc, char **argv)
         if (zmq_poll(&item, 1, 200) <= 0) {
             /* late acks: resend the same bytes */
             int64_t now = s_now_us();
+            if (now - t0 > deadline_us) {
+                fprintf(stderr, "sl-bench-producer: gave up after %.0f s with %ld of %ld acked\n",
+                        deadline_s, acked, count);
+                gave_up = true;
+                break;
+            }
             for (long i = 0; i < next; i++) {
                 s_env_t *e = &envs[i];
                 if (!e->acked && now - e->last_us > resend_us) {
@@ -206,5 +219,5 @@ main(int argc, char **argv)
     free(envs);
     zmq_close(s);
     zmq_ctx_term(ctx);
-    return rejected ? 1 : 0;
+    return rejected || gave_up ? 1 : 0;
 }
