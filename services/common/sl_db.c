@@ -502,3 +502,28 @@ sl_db_begin_leader(sl_db_t *db, long long key, bool *leader)
         sl_db_rollback(db);
     return 0;
 }
+
+void
+sl_db_each_row(PGresult *r, sl_db_row_cb *cb, void *arg)
+{
+    int n = PQnfields(r);
+    const char **cols = sl_calloc(n > 0 ? (size_t)n : 1, sizeof *cols);
+    for (int i = 0; i < PQntuples(r); i++) {
+        for (int k = 0; k < n; k++)
+            cols[k] = PQgetvalue(r, i, k);
+        cb(arg, cols);
+    }
+    free(cols);
+    PQclear(r);
+}
+
+int
+sl_db_rows(sl_db_t *db, const char *sql, int nparams, const char *const *params, sl_db_row_cb *cb,
+           void *arg)
+{
+    PGresult *r;
+    int rc = sl_db_exec(db, &r, sql, nparams, params);
+    if (rc == 0)
+        sl_db_each_row(r, cb, arg);
+    return rc;
+}

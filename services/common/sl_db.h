@@ -49,6 +49,14 @@ int sl_db_begin(sl_db_t *db);
 int sl_db_commit(sl_db_t *db);
 int sl_db_rollback(sl_db_t *db);
 
+/* One row's column texts (NULL columns read ""), for listing callbacks. */
+typedef void(sl_db_row_cb)(void *arg, const char *const *cols);
+/* Calls CB once per row of R with its columns, then clears R. */
+void sl_db_each_row(PGresult *r, sl_db_row_cb *cb, void *arg);
+/* Runs SQL (as sl_db_exec) and calls CB once per row. 0, -1 or SL_AGAIN. */
+int sl_db_rows(sl_db_t *db, const char *sql, int nparams, const char *const *params,
+               sl_db_row_cb *cb, void *arg);
+
 /* Array literals for set-based statements (`… FROM unnest($1::text[], …)`):
  * one round trip for a whole batch. Start with sl_db_array_begin, add
  * elements, close with sl_db_array_end; B then holds e.g. {"a","b",NULL}. */

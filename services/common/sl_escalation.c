@@ -417,9 +417,8 @@ sl_escalation_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_e
 int
 sl_escalation_list(sl_db_t *db, sl_escalation_row_cb *cb, void *arg)
 {
-    PGresult *r;
-    int rc = sl_db_exec(
-        db, &r,
+    return sl_db_rows(
+        db,
         "SELECT t.notice_no, c.case_no, t.unit_code, e.cause,"
         " to_char(e.marked_at, 'YYYY-MM-DD HH24:MI'),"
         " coalesce(to_char(e.raised_at, 'YYYY-MM-DD HH24:MI'), ''), coalesce(e.raised_to, ''),"
@@ -433,15 +432,5 @@ sl_escalation_list(sl_db_t *db, sl_escalation_row_cb *cb, void *arg)
         " FROM escalated_case x JOIN cases c ON c.id = x.case_id"
         " WHERE x.origin_node <> (SELECT code FROM node)"
         " ORDER BY 9, 10",
-        0, NULL);
-    if (rc != 0)
-        return rc;
-    for (int i = 0; i < PQntuples(r); i++) {
-        const char *cols[8];
-        for (int k = 0; k < 8; k++)
-            cols[k] = PQgetvalue(r, i, k);
-        cb(arg, cols);
-    }
-    PQclear(r);
-    return 0;
+        0, NULL, cb, arg);
 }

@@ -53,7 +53,7 @@ int sl_escalation_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_
  * verification cases opened here for other nodes' escalations (notice_no,
  * origin_case_no, receiver_unit, cause, opened_at, opened_at, "received from
  * <origin>", the case's number). 8 strings borrowed for the call. */
-typedef void(sl_escalation_row_cb)(void *arg, const char *const *cols);
+typedef sl_db_row_cb sl_escalation_row_cb;
 int sl_escalation_list(sl_db_t *db, sl_escalation_row_cb *cb, void *arg);
 
 #endif

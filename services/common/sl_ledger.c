@@ -327,50 +327,28 @@ int
 sl_ledger_rows(sl_db_t *db, const char *list, const char *month, sl_ledger_row_cb *cb, void *arg)
 {
     const char *p[] = {list, month};
-    PGresult *r;
-    int rc = sl_db_exec(db, &r,
-                        "SELECT e.list, e.item, e.case_no, e.notice_no, e.unit, e.unit_name,"
-                        " e.subject_name, e.entry_date::text, e.persons::text,"
-                        " " S_YUAN("e.amount_fen") ", e.details, e.operator"
-                                                   " FROM ledger_entry e JOIN " S_LISTS_SQL
-                                                   " ON l.name = e.list"
-                                                   " WHERE ($1::text IS NULL OR e.list = $1)"
-                                                   " AND ($2::text IS NULL OR e.month = $2)"
-                                                   " ORDER BY l.pos, e.id",
-                        2, p);
-    if (rc != 0)
-        return rc;
-    for (int i = 0; i < PQntuples(r); i++) {
-        const char *cols[SL_LEDGER_COLS];
-        for (int k = 0; k < SL_LEDGER_COLS; k++)
-            cols[k] = PQgetvalue(r, i, k);
-        cb(arg, cols);
-    }
-    PQclear(r);
-    return 0;
+    return sl_db_rows(db,
+                      "SELECT e.list, e.item, e.case_no, e.notice_no, e.unit, e.unit_name,"
+                      " e.subject_name, e.entry_date::text, e.persons::text,"
+                      " " S_YUAN("e.amount_fen") ", e.details, e.operator"
+                                                 " FROM ledger_entry e JOIN " S_LISTS_SQL
+                                                 " ON l.name = e.list"
+                                                 " WHERE ($1::text IS NULL OR e.list = $1)"
+                                                 " AND ($2::text IS NULL OR e.month = $2)"
+                                                 " ORDER BY l.pos, e.id",
+                      2, p, cb, arg);
 }
 
 int
 sl_ledger_summary(sl_db_t *db, const char *month, sl_ledger_row_cb *cb, void *arg)
 {
     const char *p[] = {month};
-    PGresult *r;
-    int rc = sl_db_exec(
-        db, &r,
+    return sl_db_rows(
+        db,
         "SELECT l.name, count(e.id)::text, coalesce(sum(e.persons), 0)::text,"
         " " S_YUAN("coalesce(sum(e.amount_fen), 0)") " FROM " S_LISTS_SQL
                                                      " LEFT JOIN ledger_entry e ON e.list = l.name"
                                                      " AND ($1::text IS NULL OR e.month = $1)"
                                                      " GROUP BY l.name, l.pos ORDER BY l.pos",
-        1, p);
-    if (rc != 0)
-        return rc;
-    for (int i = 0; i < PQntuples(r); i++) {
-        const char *cols[4];
-        for (int k = 0; k < 4; k++)
-            cols[k] = PQgetvalue(r, i, k);
-        cb(arg, cols);
-    }
-    PQclear(r);
-    return 0;
+        1, p, cb, arg);
 }

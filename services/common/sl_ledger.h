@@ -100,7 +100,7 @@ int sl_ledger_add(sl_db_t *db, const char *list, const char *unit, const char *t
  * unit_name, subject_name, entry_date, persons, amount (yuan, 2 decimals),
  * details, operator — SL_LEDGER_COLS strings borrowed for the call. */
 #define SL_LEDGER_COLS 12
-typedef void(sl_ledger_row_cb)(void *arg, const char *const *cols);
+typedef sl_db_row_cb sl_ledger_row_cb;
 /* The Chinese column headers of that row. Static. */
 const char *const *sl_ledger_headers(void);
 /* Calls CB for every entry of LIST (NULL: all) in MONTH ("YYYY-MM"; NULL:

@@ -344,15 +344,8 @@ sl_report_missing(sl_db_t *db, int64_t now_ms, sl_report_missing_cb *cb, void *a
         sl_deadline_report_periods(&cs[i].rules, INT64_MIN, now_ms, s_owed_add, &o);
     free(cs);
     PGresult *r;
-    if ((rc = s_owed_query(db, &o, &r)) == 0) {
-        for (int i = 0; i < PQntuples(r); i++) {
-            const char *cols[6];
-            for (int k = 0; k < 6; k++)
-                cols[k] = PQgetvalue(r, i, k);
-            cb(arg, cols);
-        }
-        PQclear(r);
-    }
+    if ((rc = s_owed_query(db, &o, &r)) == 0)
+        sl_db_each_row(r, cb, arg);
     s_owed_free(&o);
     return rc;
 }
@@ -564,9 +557,8 @@ fail:
 int
 sl_campaign_list(sl_db_t *db, sl_campaign_row_cb *cb, void *arg)
 {
-    PGresult *r;
-    int rc = sl_db_exec(
-        db, &r,
+    return sl_db_rows(
+        db,
         "SELECT c.name, c.start_date::text, c.end_date::text,"
         " CASE WHEN c.weekly_dow IS NULL THEN '' ELSE"
         "  (ARRAY['周一','周二','周三','周四','周五','周六','周日'])[c.weekly_dow] || ' ' ||"
@@ -576,15 +568,5 @@ sl_campaign_list(sl_db_t *db, sl_campaign_row_cb *cb, void *arg)
         " coalesce((SELECT string_agg(p.name || ' ' || p.start_date || '～' || p.end_date, '；'"
         "  ORDER BY p.seq) FROM campaign_phase p WHERE p.campaign_id = c.id), '')"
         " FROM campaign c ORDER BY c.start_date, c.id",
-        0, NULL);
-    if (rc != 0)
-        return rc;
-    for (int i = 0; i < PQntuples(r); i++) {
-        const char *cols[6];
-        for (int k = 0; k < 6; k++)
-            cols[k] = PQgetvalue(r, i, k);
-        cb(arg, cols);
-    }
-    PQclear(r);
-    return 0;
+        0, NULL, cb, arg);
 }

@@ -61,7 +61,7 @@ int sl_campaign_add(sl_db_t *db, const char *name, int32_t start_day, int32_t en
                     const sl_campaign_phase_t *phases, size_t n);
 /* One line of `slctl campaign list`: name, start, end, weekly (e.g. "周一 10:00"
  * or ""), monthly ("月底" or ""), phases ("自查自纠 2021-12-27～2022-01-10；…"). */
-typedef void(sl_campaign_row_cb)(void *arg, const char *const *cols);
+typedef sl_db_row_cb sl_campaign_row_cb;
 int sl_campaign_list(sl_db_t *db, sl_campaign_row_cb *cb, void *arg);
 
 #endif

@@ -167,9 +167,8 @@ int
 sl_supervision_list(sl_db_t *db, bool all, sl_supervision_row_cb *cb, void *arg)
 {
     const char *p[] = {all ? "t" : "f"};
-    PGresult *r;
-    int rc = sl_db_exec(
-        db, &r,
+    return sl_db_rows(
+        db,
         "SELECT c.case_no, c.subject_name,"
         " coalesce(c.unit_code, '') || CASE WHEN u.name IS NULL THEN '' ELSE ' ' || u.name END,"
         " s.leader || CASE WHEN s.leader_title = '' THEN '' ELSE '（' || s.leader_title || '）'"
@@ -177,15 +176,5 @@ sl_supervision_list(sl_db_t *db, bool all, sl_supervision_row_cb *cb, void *arg)
         " FROM supervision s JOIN cases c ON c.id = s.case_id"
         " LEFT JOIN unit u ON u.code = c.unit_code"
         " WHERE $1::bool OR s.status = 'listed' ORDER BY s.id",
-        1, p);
-    if (rc != 0)
-        return rc;
-    for (int i = 0; i < PQntuples(r); i++) {
-        const char *cols[6];
-        for (int k = 0; k < 6; k++)
-            cols[k] = PQgetvalue(r, i, k);
-        cb(arg, cols);
-    }
-    PQclear(r);
-    return 0;
+        1, p, cb, arg);
 }

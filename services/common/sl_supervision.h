@@ -45,7 +45,7 @@ int sl_supervision_end(sl_db_t *db, int64_t case_id, int64_t now_ms,
 /* A listing as `slctl supervision list` prints it: case_no, subject, unit
  * (code and name), leader (with title), since (YYYY-MM-DD), status (listed /
  * ended): 6 strings borrowed for the call. */
-typedef void(sl_supervision_row_cb)(void *arg, const char *const *cols);
+typedef sl_db_row_cb sl_supervision_row_cb;
 /* Calls CB for each listing (only the current ones unless ALL), oldest first.
  * 0, -1 or SL_AGAIN. */
 int sl_supervision_list(sl_db_t *db, bool all, sl_supervision_row_cb *cb, void *arg);

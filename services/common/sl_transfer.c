@@ -908,24 +908,13 @@ int
 sl_transfer_list(sl_db_t *db, const char *case_no, sl_transfer_row_cb *cb, void *arg)
 {
     const char *p[] = {case_no};
-    PGresult *r;
-    int rc = sl_db_exec(db, &r,
-                        "SELECT t.notice_no, c.case_no, t.unit_code, t.state,"
-                        " t.transfer_date::text, t.objection_deadline::text,"
-                        " t.feedback_deadline::text, t.calendar_warning"
-                        " FROM transfer t JOIN cases c ON c.id = t.case_id"
-                        " WHERE $1::text IS NULL OR c.case_no = $1 ORDER BY t.id",
-                        1, p);
-    if (rc != 0)
-        return rc;
-    for (int i = 0; i < PQntuples(r); i++) {
-        const char *cols[8];
-        for (int k = 0; k < 8; k++)
-            cols[k] = PQgetvalue(r, i, k);
-        cb(arg, cols);
-    }
-    PQclear(r);
-    return 0;
+    return sl_db_rows(db,
+                      "SELECT t.notice_no, c.case_no, t.unit_code, t.state,"
+                      " t.transfer_date::text, t.objection_deadline::text,"
+                      " t.feedback_deadline::text, t.calendar_warning"
+                      " FROM transfer t JOIN cases c ON c.id = t.case_id"
+                      " WHERE $1::text IS NULL OR c.case_no = $1 ORDER BY t.id",
+                      1, p, cb, arg);
 }
 
 int

@@ -77,7 +77,7 @@ int sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, i
 /* One transfer as `slctl transfer list` prints it: notice_no, case_no,
  * unit_code, state, transfer_date, objection_deadline, feedback_deadline,
  * calendar_warning (8 strings, borrowed for the call). */
-typedef void(sl_transfer_row_cb)(void *arg, const char *const *cols);
+typedef sl_db_row_cb sl_transfer_row_cb;
 /* Calls CB for every transfer (of case CASE_NO if not NULL) in issue order.
  * 0, -1 or SL_AGAIN. */
 int sl_transfer_list(sl_db_t *db, const char *case_no, sl_transfer_row_cb *cb, void *arg);

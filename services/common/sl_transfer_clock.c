@@ -202,9 +202,8 @@ done:
 int
 sl_transfer_clock_list(sl_db_t *db, sl_transfer_clock_row_cb *cb, void *arg)
 {
-    PGresult *r;
-    int rc = sl_db_exec(
-        db, &r,
+    return sl_db_rows(
+        db,
         "SELECT t.notice_no, c.case_no, t.unit_code, t.feedback_deadline::text, t.state,"
         " concat_ws('、', CASE WHEN t.reminded_at IS NOT NULL THEN '已提醒' END,"
         "  CASE WHEN t.overdue_at IS NOT NULL THEN '已逾期' END,"
@@ -219,15 +218,5 @@ sl_transfer_clock_list(sl_db_t *db, sl_transfer_clock_row_cb *cb, void *arg)
         "        OR t.not_handled_at IS NOT NULL))"
         "    OR t.id IN (SELECT transfer_id FROM transfer_escalation)"
         " ORDER BY t.feedback_deadline, t.id",
-        0, NULL);
-    if (rc != 0)
-        return rc;
-    for (int i = 0; i < PQntuples(r); i++) {
-        const char *cols[7];
-        for (int k = 0; k < 7; k++)
-            cols[k] = PQgetvalue(r, i, k);
-        cb(arg, cols);
-    }
-    PQclear(r);
-    return 0;
+        0, NULL, cb, arg);
 }

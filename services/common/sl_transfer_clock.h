@@ -41,7 +41,7 @@ long sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_m
 /* One line of `slctl overdue`: notice_no, case_no, unit_code, feedback_deadline,
  * state, flags ("已提醒", "已逾期", "接而不办", "虚假办结", "已提级核查" joined
  * by "、"), calendar_warning: 7 strings, borrowed for the call. */
-typedef void(sl_transfer_clock_row_cb)(void *arg, const char *const *cols);
+typedef sl_db_row_cb sl_transfer_clock_row_cb;
 /* Calls CB for each open transfer that was reminded, is overdue or not
  * handled, or carries an escalation mark, by feedback deadline. 0, -1 or
  * SL_AGAIN. */
