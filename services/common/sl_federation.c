@@ -529,7 +529,7 @@ sl_fed_reseal(sl_db_t *db, sl_fed_keys_t *k, const char *peer, sl_outbox_row_t *
     sl_pb_envelope_t *env;
     sl_codec_error_t err;
     int rc = 0;
-    uint8_t *plain = NULL, *ct = NULL, *payload = NULL;
+    uint8_t *plain = NULL, *payload = NULL;
     size_t plen = 0;
     if (sl_codec_decode_envelope(a, row->payload, row->len, SIZE_MAX, &env, &err) != 0) {
         snprintf(reason, size, "undecodable: %s", err.text);
@@ -580,21 +580,9 @@ sl_fed_reseal(sl_db_t *db, sl_fed_keys_t *k, const char *peer, sl_outbox_row_t *
     else if (pk->uses % S_REKEY == 0)
         sl_sealer_rekey(pk->sealer);
     pk->uses++;
-    sl_sealer_t *s = pk->sealer;
-    unsigned char nonce[SL_SEAL_NONCE_BYTES];
-    size_t ctlen;
-    ct = sl_sealer_seal(s, plain, plen, NULL, nonce, &ctlen);
-    sl_pb_sealed_reporter_t nsr = SAFELOOP__V1__SEALED_REPORTER__INIT;
-    nsr.key_id = (char *)pk->key_id;
-    nsr.sealed_key.data = (uint8_t *)sl_sealer_sealed_key(s);
-    nsr.sealed_key.len = SL_SEAL_SEALED_KEY_BYTES;
-    nsr.nonce.data = nonce;
-    nsr.nonce.len = sizeof nonce;
-    nsr.ciphertext.data = ct;
-    nsr.ciphertext.len = ctlen;
     char old_id[64];
     snprintf(old_id, sizeof old_id, "%s", sr->key_id);
-    clue->sealed_reporter = &nsr;
+    clue->sealed_reporter = sl_seal_reporter(pk->sealer, pk->key_id, plain, plen, a);
     size_t len;
     payload = sl_codec_encode_envelope(env, &len);
     /* The link stores the new bytes (resends must be the same); the audit
@@ -626,7 +614,6 @@ done:
         sodium_memzero(plain, plen);
         free(plain);
     }
-    free(ct);
     free(payload);
     sl_arena_destroy(&a);
     return rc;

@@ -296,3 +296,10 @@ sl_http_health_db(sl_buf_t *reason, void *arg)
     }
     return true;
 }
+
+void
+sl_http_db_up(atomic_bool *flag, sl_gauge_t *gauge, bool up)
+{
+    atomic_store(flag, up);
+    sl_gauge_set(gauge, up ? 1 : 0);
+}

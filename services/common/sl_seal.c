@@ -4,6 +4,7 @@
  * destroy; nothing here touches the database or logs plaintext. */
 #include "sl_seal.h"
 
+#include "sl_codec.h"
 #include "sl_util.h"
 
 #include <errno.h>
@@ -91,6 +92,26 @@ sl_sealer_seal(sl_sealer_t *s, const void *plain, size_t n, const char *ad,
                                                ad ? strlen(ad) : 0, NULL, nonce, s->key);
     *ctlen = (size_t)clen;
     return ct;
+}
+
+sl_pb_sealed_reporter_t *
+sl_seal_reporter(sl_sealer_t *s, const char *key_id, const void *plain, size_t n, sl_arena_t *arena)
+{
+    sl_pb_sealed_reporter_t *sr = sl_arena_calloc(arena, sizeof *sr);
+    safeloop__v1__sealed_reporter__init(sr);
+    sr->key_id = (char *)key_id;
+    sr->sealed_key.data = sl_arena_alloc(arena, SL_SEAL_SEALED_KEY_BYTES);
+    sr->sealed_key.len = SL_SEAL_SEALED_KEY_BYTES;
+    memcpy(sr->sealed_key.data, s->sealed, SL_SEAL_SEALED_KEY_BYTES);
+    sr->nonce.data = sl_arena_alloc(arena, SL_SEAL_NONCE_BYTES);
+    sr->nonce.len = SL_SEAL_NONCE_BYTES;
+    size_t ctlen;
+    unsigned char *ct = sl_sealer_seal(s, plain, n, NULL, sr->nonce.data, &ctlen);
+    sr->ciphertext.data = sl_arena_alloc(arena, ctlen);
+    sr->ciphertext.len = ctlen;
+    memcpy(sr->ciphertext.data, ct, ctlen);
+    free(ct);
+    return sr;
 }
 
 unsigned char *

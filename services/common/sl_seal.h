@@ -33,6 +33,16 @@ const unsigned char *sl_sealer_sealed_key(const sl_sealer_t *s);
 unsigned char *sl_sealer_seal(sl_sealer_t *s, const void *plain, size_t n, const char *ad,
                               unsigned char nonce[SL_SEAL_NONCE_BYTES], size_t *ctlen);
 
+struct sl_arena;
+struct Safeloop__V1__SealedReporter;
+/* Seals PLAIN (N bytes: a packed Reporter) into a SealedReporter under the
+ * sealer's current batch key, labelled KEY_ID. Everything it points to — its
+ * own copy of the sealed batch key, the nonce, the ciphertext — lives in
+ * ARENA, so a later rekey does not change it. */
+struct Safeloop__V1__SealedReporter *sl_seal_reporter(sl_sealer_t *s, const char *key_id,
+                                                      const void *plain, size_t n,
+                                                      struct sl_arena *arena);
+
 /* Opens a record with the key pair: returns a new buffer of *PLEN bytes, or
  * NULL if the key pair, AD or any byte does not match. */
 unsigned char *sl_seal_open(const unsigned char pk[SL_SEAL_KEY_BYTES],

@@ -145,14 +145,12 @@ s_tick_once(sl_deadline_t *d)
     if (looked > 0 || raised > 0)
         sl_log(SL_LOG_INFO, "tick: %ld transfers due, %ld escalations raised, %.1f ms", looked,
                raised, ms);
-    atomic_store(&d->db_up, true);
-    sl_gauge_set(d->m_db_up, 1);
+    sl_http_db_up(&d->db_up, d->m_db_up, true);
     return;
 down:
     sl_counter_inc(d->m_errors);
     if (rc == SL_AGAIN || !sl_db_connected(d->db)) {
-        atomic_store(&d->db_up, false);
-        sl_gauge_set(d->m_db_up, 0);
+        sl_http_db_up(&d->db_up, d->m_db_up, false);
         sl_log(SL_LOG_WARN, "database unavailable; trying again in %lld s",
                sl_config_int(d->cfg, "deadline", "tick_seconds"));
     }

@@ -235,25 +235,10 @@ s_seal_clue(sl_intake_t *in, s_item_t *it, sl_pb_clue_t *clue)
         return;
     size_t plen;
     uint8_t *plain = sl_codec_pack((const ProtobufCMessage *)clue->reporter, &plen);
-    sl_pb_sealed_reporter_t *sr = sl_arena_calloc(it->arena, sizeof *sr);
-    safeloop__v1__sealed_reporter__init(sr);
-    sr->key_id = in->seal_key_id;
-    /* a copy: the sealer's buffer changes with the next batch's key */
-    sr->sealed_key.data = sl_arena_alloc(it->arena, SL_SEAL_SEALED_KEY_BYTES);
-    memcpy(sr->sealed_key.data, sl_sealer_sealed_key(in->sealer), SL_SEAL_SEALED_KEY_BYTES);
-    sr->sealed_key.len = SL_SEAL_SEALED_KEY_BYTES;
-    uint8_t *nonce = sl_arena_alloc(it->arena, SL_SEAL_NONCE_BYTES);
-    size_t ctlen;
-    uint8_t *ct = sl_sealer_seal(in->sealer, plain, plen, NULL, nonce, &ctlen);
+    sl_pb_sealed_reporter_t *sr =
+        sl_seal_reporter(in->sealer, in->seal_key_id, plain, plen, it->arena);
     sodium_memzero(plain, plen);
     free(plain);
-    uint8_t *ct_arena = sl_arena_alloc(it->arena, ctlen);
-    memcpy(ct_arena, ct, ctlen);
-    free(ct);
-    sr->nonce.data = nonce;
-    sr->nonce.len = SL_SEAL_NONCE_BYTES;
-    sr->ciphertext.data = ct_arena;
-    sr->ciphertext.len = ctlen;
     /* wipe the clear text in the arena; only the sealed form remains */
     if (clue->reporter->name)
         sodium_memzero(clue->reporter->name, strlen(clue->reporter->name));
@@ -869,8 +854,7 @@ s_store(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
         if (rc != SL_AGAIN)
             rc = 0;
     }
-    atomic_store(&in->db_up, rc != SL_AGAIN);
-    sl_gauge_set(in->m_db_up, rc != SL_AGAIN ? 1 : 0);
+    sl_http_db_up(&in->db_up, in->m_db_up, rc != SL_AGAIN);
     sl_gauge_set(in->m_reconnects, (double)sl_db_reconnects(in->db));
     if (n > 0)
         sl_histogram_observe(in->m_batch, (double)n);

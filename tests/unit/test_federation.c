@@ -89,17 +89,7 @@ s_clue(const unsigned char pk[32], const char *key_id, size_t *len)
     size_t plen;
     uint8_t *plain = sl_codec_pack((const ProtobufCMessage *)&rep, &plen);
     sl_sealer_t *s = sl_sealer_new(pk);
-    unsigned char nonce[SL_SEAL_NONCE_BYTES];
-    size_t ctlen;
-    unsigned char *ct = sl_sealer_seal(s, plain, plen, NULL, nonce, &ctlen);
-    sl_pb_sealed_reporter_t sr = SAFELOOP__V1__SEALED_REPORTER__INIT;
-    sr.key_id = (char *)key_id;
-    sr.sealed_key.data = (uint8_t *)sl_sealer_sealed_key(s);
-    sr.sealed_key.len = SL_SEAL_SEALED_KEY_BYTES;
-    sr.nonce.data = nonce;
-    sr.nonce.len = sizeof nonce;
-    sr.ciphertext.data = ct;
-    sr.ciphertext.len = ctlen;
+    sl_arena_t *a = sl_arena_new(0);
     sl_pb_clue_t clue = SAFELOOP__V1__CLUE_REPORT__INIT;
     sl_pb_subject_t subj = SAFELOOP__V1__SUBJECT__INIT;
     sl_pb_place_t place = SAFELOOP__V1__PLACE__INIT;
@@ -110,14 +100,14 @@ s_clue(const unsigned char pk[32], const char *key_id, size_t *len)
     clue.place = &place;
     clue.sector = SAFELOOP__V1__SECTOR__HAZARDOUS_CHEMICALS;
     clue.origin_node = "140728";
-    clue.sealed_reporter = &sr;
+    clue.sealed_reporter = sl_seal_reporter(s, key_id, plain, plen, a);
     sl_pb_envelope_t env = SL_PB_ENVELOPE_INIT;
     env.msg_id = "m-1";
     env.body_case = SAFELOOP__V1__ENVELOPE__BODY_CLUE;
     env.clue = &clue;
     uint8_t *out = sl_codec_encode_envelope(&env, len);
     free(plain);
-    free(ct);
+    sl_arena_destroy(&a);
     sl_sealer_destroy(&s);
     return out;
 }

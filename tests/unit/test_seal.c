@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "sl_codec.h"
 #include "sl_seal.h"
 
 #include <sodium.h>
@@ -95,6 +96,40 @@ test_seal_open_batch(void **state)
     sl_sealer_destroy(&s);
 }
 
+/* A SealedReporter keeps its own copy of its batch's sealed key: records
+ * sealed before a rekey still open after it (they once pointed into the
+ * sealer and silently changed key). */
+static void
+test_seal_reporter_survives_rekey(void **state)
+{
+    (void)state;
+    assert_true(sodium_init() >= 0);
+    unsigned char pk[32], sk[32];
+    crypto_box_keypair(pk, sk);
+    sl_sealer_t *s = sl_sealer_new(pk);
+    sl_arena_t *a = sl_arena_new(0);
+    const char *p1 = "张三 13800000000", *p2 = "李四 13900000000";
+    sl_pb_sealed_reporter_t *r1 = sl_seal_reporter(s, "140728:k", p1, strlen(p1), a);
+    sl_sealer_rekey(s);
+    sl_pb_sealed_reporter_t *r2 = sl_seal_reporter(s, "140728:k", p2, strlen(p2), a);
+    assert_string_equal(r1->key_id, "140728:k");
+    assert_memory_not_equal(r1->sealed_key.data, r2->sealed_key.data, SL_SEAL_SEALED_KEY_BYTES);
+    const sl_pb_sealed_reporter_t *rs[] = {r1, r2};
+    const char *plains[] = {p1, p2};
+    for (int i = 0; i < 2; i++) {
+        size_t n;
+        unsigned char *out =
+            sl_seal_open(pk, sk, rs[i]->sealed_key.data, rs[i]->sealed_key.len, rs[i]->nonce.data,
+                         rs[i]->nonce.len, rs[i]->ciphertext.data, rs[i]->ciphertext.len, NULL, &n);
+        assert_non_null(out);
+        assert_int_equal(n, strlen(plains[i]));
+        assert_memory_equal(out, plains[i], n);
+        free(out);
+    }
+    sl_arena_destroy(&a);
+    sl_sealer_destroy(&s);
+}
+
 int
 main(void)
 {
@@ -102,6 +137,7 @@ main(void)
         cmocka_unit_test(test_seal_roundtrip),
         cmocka_unit_test(test_seal_open_batch),
         cmocka_unit_test(test_seal_blob),
+        cmocka_unit_test(test_seal_reporter_survives_rekey),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
