@@ -67,6 +67,10 @@ def main():
             "SELECT count(*) FROM cases WHERE subject_name LIKE '平遥县同批%'") == "20")
         check("one inbox row for the copies", node.sql(
             "SELECT count(*) FROM inbox WHERE msg_id = '%s'" % twin.msg_id) == "1")
+        # found inside the batch, not by the inbox's unique key failing the
+        # batch (which would also end in one row, after a rollback and retries)
+        check("copies found in the batch, no batch rolled back",
+              "rolled back" not in node.log(), node.log()[-2000:])
 
         # 2. Malformed input of every kind.
         good = envelope(clue()).SerializeToString()
