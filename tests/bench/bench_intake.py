@@ -321,8 +321,7 @@ def main():
             rss_idle / 1024, rss_load / 1024))
         check("exit 0 on SIGTERM", node.stop() == 0)
     except Exception:
-        for key in list(node.logs):
-            print("--- log of sl-%s.%d (tail) ---\n%s" % (key[0], key[1], node.log(*key)[-3000:]))
+        sltest.dump_logs(node)
         raise
     finally:
         node.close()

@@ -597,8 +597,15 @@ def federation(name, codes=("140000", "140700", "140728", "140781"), dispatch_in
 
 
 def dump_logs(nodes, lines=40):
-    """Prints the tail of every daemon log of NODES (after a failure)."""
-    for n in nodes.values():
+    """Prints the tail of every daemon log of NODES (after a failure): a Node,
+    a sequence of them (None skipped) or a {code: Node} dict."""
+    if isinstance(nodes, Node):
+        nodes = [nodes]
+    elif isinstance(nodes, dict):
+        nodes = list(nodes.values())
+    for n in nodes:
+        if n is None:
+            continue
         for key in list(n.logs):
             try:
                 text = n.log(*key).splitlines()[-lines:]

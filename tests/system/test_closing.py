@@ -282,8 +282,7 @@ def main():
         check("daemons exit 0 on SIGTERM", node.stop("dispatch") == 0 and
               node.stop("intake") == 0)
     except Exception:
-        for key in list(node.logs):
-            print("--- log of sl-%s.%d ---\n%s" % (key[0], key[1], node.log(*key)[-3000:]))
+        sltest.dump_logs(node)
         raise
     finally:
         node.close()

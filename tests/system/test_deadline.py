@@ -314,12 +314,7 @@ public_key = %s/keys/curve.pub
         if reportdir:
             subprocess.run(["rm", "-rf", reportdir])
     except Exception:
-        for n in (a, b):
-            if n is None:
-                continue
-            for key in list(n.logs):
-                print("--- log of %s sl-%s.%d ---\n%s" % (n.code, key[0], key[1],
-                                                        n.log(*key)[-3000:]))
+        sltest.dump_logs((a, b))
         raise
     finally:
         a.close()

@@ -318,9 +318,7 @@ def main():
         check("daemons exit 0 on SIGTERM (2)", node2.stop("dispatch") == 0 and
               node2.stop("intake") == 0)
     except Exception:
-        for n in (node, node2):
-            for key in list(n.logs):
-                print("--- log of sl-%s.%d ---\n%s" % (key[0], key[1], n.log(*key)[-3000:]))
+        sltest.dump_logs((node, node2))
         raise
     finally:
         node.close()

@@ -123,8 +123,7 @@ def main():
         check("instance 1 exits 0 on SIGTERM", node.stop(instance=1) == 0)
         check("instance 2 exits 0 on SIGTERM", node.stop(instance=2) == 0)
     except Exception:
-        for key in list(node.logs):
-            print("--- log of sl-%s.%d ---\n%s" % (key[0], key[1], node.log(*key)[-3000:]))
+        sltest.dump_logs(node)
         raise
     finally:
         for p in producers:

@@ -217,8 +217,7 @@ def main():
         c.close()
         check("exit 0 on SIGTERM at the end", node.stop() == 0)
     except Exception:
-        for key in list(node.logs):
-            print("--- log of sl-%s.%d ---\n%s" % (key[0], key[1], node.log(*key)[-4000:]))
+        sltest.dump_logs(node)
         raise
     finally:
         node.close()

@@ -77,8 +77,7 @@ def main():
         print("# %d DUPLICATE acks answered resends" % dups)
         check("exit 0 on SIGTERM after the storm", node.stop() == 0)
     except Exception:
-        for key in list(node.logs):
-            print("--- log of sl-%s.%d (tail) ---\n%s" % (key[0], key[1], node.log(*key)[-3000:]))
+        sltest.dump_logs(node)
         raise
     finally:
         node.close()

@@ -159,8 +159,7 @@ may_send = receipt, progress, feedback
             cl.close()
         check("cases unchanged but for the accepted", int(accepted) == int(cases0) + 3)
     except Exception:
-        for key in list(node.logs):
-            print("--- log ---\n" + node.log(*key)[-3000:])
+        sltest.dump_logs(node)
         raise
     finally:
         node.close()

@@ -128,8 +128,7 @@ def main():
         check("database unreachable: exit 2", r.returncode == 2 and "数据库" in r.stdout,
               r.stdout + r.stderr)
     except Exception:
-        for key in list(node.logs):
-            print("--- log of sl-%s.%d ---\n%s" % (key[0], key[1], node.log(*key)[-3000:]))
+        sltest.dump_logs(node)
         raise
     finally:
         node.close()
