@@ -1,6 +1,6 @@
 -- 003_transfer.sql — transfer lists (交办清单) and transfers (交办), one notice
--- number each. The state machine is services/common/sl_transfer_fsm.c; all SQL
--- on these tables lives in services/common/sl_transfer.c.
+-- number each. The state machine is services/domain/sl_transfer_fsm.c; all SQL
+-- on these tables lives in services/domain/sl_transfer.c.
 
 -- A list formed on schedule ([dispatch] start_date, interval_days,
 -- time_of_day) or on demand (`slctl dispatch now`).

@@ -1,5 +1,5 @@
 -- 004_closing.sql — closing and accountability (核查销号、两移交、六个清单、挂牌督办).
--- SQL on transfer and transfer_escalation lives in services/common/sl_transfer.c,
+-- SQL on transfer and transfer_escalation lives in services/domain/sl_transfer.c,
 -- on supervision in sl_supervision.c, on ledger_entry in sl_ledger.c.
 
 -- The two transfers (两移交): a case flagged suspected_crime also goes to the

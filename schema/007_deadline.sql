@@ -2,7 +2,7 @@
 -- (提级核查) raised, verification cases linked to what they verify, reports
 -- (周报告、月小结) received and missing, campaigns as data.
 -- SQL on the transfer clocks and transfer_escalation lives in
--- services/common/sl_transfer_clock.c; on escalated_case in sl_escalation.c;
+-- services/domain/sl_transfer_clock.c; on escalated_case in sl_escalation.c;
 -- on report, report_missing, campaign and campaign_phase in sl_report.c.
 
 -- The clocks of a transfer. due_at is the next instant sl-deadline must look
