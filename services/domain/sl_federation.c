@@ -151,15 +151,6 @@ s_audit(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *kind, const ch
     return rc;
 }
 
-static int
-s_set_status(sl_db_t *db, int64_t case_id, const char *status)
-{
-    char sid[24];
-    snprintf(sid, sizeof sid, "%lld", (long long)case_id);
-    const char *p[] = {sid, status};
-    return sl_db_exec(db, NULL, "UPDATE cases SET status = $2 WHERE id = $1::bigint", 2, p);
-}
-
 int
 sl_fed_answer_up(sl_db_t *db, const char *node, const char *parent, const sl_pb_envelope_t *env,
                  const char *sender, int64_t now_ms, sl_transfer_result_t *res)
@@ -237,28 +228,19 @@ static int
 s_withdraw_own(sl_db_t *db, const char *node, int64_t case_id, const char *case_no,
                int64_t now_ms, const char *sender, const sl_pb_decision_t *dc, const char *msg_id)
 {
-    char sid[24], now[40];
-    snprintf(sid, sizeof sid, "%lld", (long long)case_id);
-    sl_time_format_iso(now_ms, now, sizeof now);
     const char *reason = "上级异议成立，案件已撤回";
-    const char *p[] = {sid, now, reason};
-    PGresult *r;
-    int rc = sl_db_exec(db, &r,
-                        "UPDATE transfer SET state = 'closed', closed_at = $2::timestamptz,"
-                        " decision = 'withdrawn', decision_reason = $3,"
-                        " decided_at = $2::timestamptz"
-                        " WHERE case_id = $1::bigint AND state <> 'closed'"
-                        " RETURNING notice_no, unit_code, delivery",
-                        3, p);
-    if (rc != 0)
-        return rc;
-    for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
-        const char *notice = PQgetvalue(r, i, 0), *unit = PQgetvalue(r, i, 1);
+    sl_transfer_withdrawn_t *w;
+    long n = sl_transfer_withdraw_case(db, case_id, now_ms, reason, &w);
+    if (n < 0)
+        return (int)n;
+    int rc = 0;
+    for (long i = 0; rc == 0 && i < n; i++) {
+        const char *notice = w[i].notice_no, *unit = w[i].unit_code;
         json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "notice_no", notice, "unit", unit,
                               "upper_notice_no", dc->notice_no, "reason", reason);
         rc = s_audit(db, case_id, now_ms, "transfer_withdrawn", sender, dc->from_unit,
                      dc->operator_, msg_id, d);
-        if (rc == 0 && strcmp(PQgetvalue(r, i, 2), "outbox") == 0) {
+        if (rc == 0 && w[i].by_outbox) {
             sl_pb_decision_t down = *dc;
             down.notice_no = (char *)notice;
             down.case_no = (char *)case_no;
@@ -274,7 +256,7 @@ s_withdraw_own(sl_db_t *db, const char *node, int64_t case_id, const char *case_
             sl_log(SL_LOG_INFO, "case=%s notice=%s withdrawn from %s: the upper level accepted"
                                 " the objection", case_no, notice, unit);
     }
-    PQclear(r);
+    free(w);
     return rc;
 }
 
@@ -324,7 +306,7 @@ sl_fed_upper_decision(sl_db_t *db, const char *node, const sl_pb_envelope_t *env
         json_object_set_new(d, "reason", json_string(dc->reason));
     if (dc->case_no && *dc->case_no)
         json_object_set_new(d, "upper_case_no", json_string(dc->case_no));
-    if (next && (rc = s_set_status(db, case_id, next)) != 0) {
+    if (next && (rc = sl_case_set_status(db, case_id, next, NULL)) != 0) {
         json_decref(d);
         return rc;
     }

@@ -130,6 +130,28 @@ sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_
 }
 
 int
+sl_supervision_list_escalated(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *msg_id,
+                              char *ref, size_t size)
+{
+    char id[24], now[40];
+    snprintf(id, sizeof id, "%lld", (long long)case_id);
+    sl_time_format_iso(now_ms, now, sizeof now);
+    const char *sp[] = {id, now, msg_id};
+    PGresult *s;
+    int rc = sl_db_exec(db, &s,
+                        "INSERT INTO supervision (case_id, leader, leader_title, listed_at,"
+                        " listed_by, msg_id, status)"
+                        " VALUES ($1::bigint, '', '', $2::timestamptz, 'sl-deadline', $3, 'listed')"
+                        " ON CONFLICT (case_id) WHERE status = 'listed' DO NOTHING RETURNING id",
+                        3, sp);
+    if (rc != 0)
+        return rc;
+    snprintf(ref, size, "%s", PQntuples(s) ? PQgetvalue(s, 0, 0) : "already");
+    PQclear(s);
+    return 0;
+}
+
+int
 sl_supervision_end(sl_db_t *db, int64_t case_id, int64_t now_ms, const sl_transfer_actor_t *actor,
                    sl_supervision_ended_t *out)
 {

@@ -28,6 +28,13 @@ bool sl_supervision_is(const sl_pb_envelope_t *env);
 int sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_envelope_t *env,
                          const char *sender, sl_transfer_result_t *res);
 
+/* An escalation at the top node (no parent to verify): lists case CASE_ID on
+ * the node's own supervision list, no leader yet, by "sl-deadline" at NOW_MS,
+ * unless it is listed already, inside the caller's transaction. 0 with REF the
+ * listing's id or "already", -1 or SL_AGAIN. */
+int sl_supervision_list_escalated(sl_db_t *db, int64_t case_id, int64_t now_ms,
+                                  const char *msg_id, char *ref, size_t size);
+
 /* What sl_supervision_end ended. */
 typedef struct {
     bool ended;       /* the case was listed and is no longer */

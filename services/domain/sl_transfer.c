@@ -56,120 +56,25 @@ s_audit(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *kind,
     return rc;
 }
 
-/* The next gap-free number of SCOPE/YEAR/KEY (counter row locked until the
- * transaction ends). 0 and *SEQ, -1 or SL_AGAIN. */
-static int
-s_next(sl_db_t *db, const char *scope, int year, const char *key, long long *seq)
-{
-    char y[16];
-    snprintf(y, sizeof y, "%d", year);
-    const char *p[] = {scope, y, key};
-    PGresult *r;
-    int rc = sl_db_exec(db, &r,
-                        "INSERT INTO counter (scope, year, key, value) VALUES ($1, $2::int, $3, 1)"
-                        " ON CONFLICT (scope, year, key) DO UPDATE SET value = counter.value + 1"
-                        " RETURNING value",
-                        3, p);
-    if (rc != 0)
-        return rc;
-    *seq = atoll(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return 0;
-}
-
-/* violations "1,3" → repeated int32 in ARENA. */
-static void
-s_violations(sl_arena_t *a, const char *text, sl_pb_clue_t *c)
-{
-    size_t n = 0;
-    for (const char *s = text; *s; s++)
-        n += *s == ',';
-    if (!*text)
-        return;
-    c->violations = sl_arena_alloc(a, (n + 1) * sizeof *c->violations);
-    char *end;
-    for (const char *s = text; *s; s = *end ? end + 1 : end) {
-        c->violations[c->n_violations++] = (int32_t)strtol(s, &end, 10);
-        if (end == s)
-            break;
-    }
-}
-
-/* A timestamptz as PostgreSQL prints it ("2021-11-15 09:00:00+08", an
- * offset of hours only) in ms; FALLBACK if it does not parse. */
-static int64_t
-s_pg_ms(const char *text, int64_t fallback)
-{
-    int64_t ms;
-    char buf[64];
-    if (sl_time_parse_iso(text, &ms) == 0)
-        return ms;
-    snprintf(buf, sizeof buf, "%s:00", text);
-    return sl_time_parse_iso(buf, &ms) == 0 ? ms : fallback;
-}
-
-/* The case's sealed reporter (column reporter_sealed of an sl_case_fetch
- * result) onto CLUE: a new message the caller frees with
- * safeloop__v1__sealed_reporter__free_unpacked, or NULL if there is none. The
- * record is sealed for this node's key; sl-dispatch re-seals it for the child
- * before the first send (sl_fed_reseal). */
-static sl_pb_sealed_reporter_t *
-s_attach_reporter(const PGresult *r, sl_pb_clue_t *clue)
-{
-    int col = PQfnumber(r, "reporter_sealed");
-    if (col < 0 || PQgetisnull(r, 0, col))
-        return NULL;
-    size_t len;
-    unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, col), &len);
-    if (!b)
-        return NULL;
-    sl_pb_sealed_reporter_t *sr = safeloop__v1__sealed_reporter__unpack(NULL, len, b);
-    PQfreemem(b);
-    clue->sealed_reporter = sr;
-    return sr;
-}
-
 /* The Transfer envelope for a child that runs its own node, into the outbox. */
 static int
 s_outbox_transfer(sl_db_t *db, const char *node, int64_t now_ms, const char *case_no,
                   const char *notice_no, const char *list_no, const char *unit_code,
                   const char *tdate, const char *odate, const char *fdate)
 {
-    PGresult *r;
-    int rc = sl_case_fetch(db, case_no, &r);
-    if (rc != 0)
-        return rc;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        sl_log(SL_LOG_ERROR, "case=%s vanished while issuing %s", case_no, notice_no);
-        return -1;
-    }
-#define F(name) PQgetvalue(r, 0, PQfnumber(r, name))
     sl_arena_t *a = sl_arena_new(0);
-    sl_pb_clue_t clue = SAFELOOP__V1__CLUE_REPORT__INIT;
-    sl_pb_subject_t subj = SAFELOOP__V1__SUBJECT__INIT;
-    sl_pb_place_t place = SAFELOOP__V1__PLACE__INIT;
-    clue.channel = SAFELOOP__V1__CLUE_REPORT__CHANNEL__UPPER_TRANSFER;
-    clue.received_at = s_pg_ms(F("received_at"), now_ms);
-    subj.name = F("subject_name");
-    subj.credit_code = F("credit_code");
-    clue.subject = &subj;
-    place.division = F("division");
-    place.township = F("township");
-    place.address = F("address");
-    clue.place = &place;
-    const sl_sector_t *sec = sl_sector_by_name(F("sector"));
-    clue.sector = sec ? (Safeloop__V1__Sector)sec->value : 0;
-    s_violations(a, F("violations"), &clue);
-    clue.violation_text = F("violation_text");
-    clue.description = F("description");
-    clue.major_hazard = strcmp(F("major_hazard"), "t") == 0;
-    clue.suspected_crime = strcmp(F("suspected_crime"), "t") == 0;
-    clue.suspected_dereliction = strcmp(F("suspected_dereliction"), "t") == 0;
-    clue.origin_node = (char *)node;
-    clue.upper_case_no = (char *)case_no;
-    clue.upper_notice_no = (char *)notice_no;
-    sl_pb_sealed_reporter_t *sealed = s_attach_reporter(r, &clue);
+    sl_pb_clue_t *clue;
+    int rc = sl_case_clue(db, case_no, now_ms, true, a, &clue);
+    if (rc == 1)
+        sl_log(SL_LOG_ERROR, "case=%s vanished while issuing %s", case_no, notice_no);
+    if (rc != 0) {
+        sl_arena_destroy(&a);
+        return rc == 1 ? -1 : rc;
+    }
+    clue->channel = SAFELOOP__V1__CLUE_REPORT__CHANNEL__UPPER_TRANSFER;
+    clue->origin_node = (char *)node;
+    clue->upper_case_no = (char *)case_no;
+    clue->upper_notice_no = (char *)notice_no;
     sl_pb_transfer_t t = SAFELOOP__V1__TRANSFER__INIT;
     t.notice_no = (char *)notice_no;
     t.from_unit = (char *)node;
@@ -180,7 +85,7 @@ s_outbox_transfer(sl_db_t *db, const char *node, int64_t now_ms, const char *cas
     t.transfer_date = (char *)tdate;
     t.objection_deadline = (char *)odate;
     t.feedback_deadline = (char *)fdate;
-    t.clue = &clue;
+    t.clue = clue;
     sl_pb_envelope_t env = SL_PB_ENVELOPE_INIT;
     char id[37];
     sl_uuid(id);
@@ -193,11 +98,7 @@ s_outbox_transfer(sl_db_t *db, const char *node, int64_t now_ms, const char *cas
     uint8_t *payload = sl_codec_encode_envelope(&env, &len);
     rc = sl_outbox_add(db, unit_code, id, "transfer", payload, len, case_no, now_ms);
     free(payload);
-    if (sealed)
-        safeloop__v1__sealed_reporter__free_unpacked(sealed, NULL);
     sl_arena_destroy(&a);
-    PQclear(r);
-#undef F
     return rc;
 }
 
@@ -229,7 +130,7 @@ s_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
     sl_date_ymd(tday, &y, &m, &d);
     sl_transfer_deadlines(cal, tday, -1, &oday, &fday, &unknown);
     long long seq;
-    if ((rc = s_next(db, "notice", y, sec->short_zh, &seq)) != 0)
+    if ((rc = sl_case_next_seq(db, "notice", y, sec->short_zh, &seq)) != 0)
         return rc;
     sl_transfer_notice_number(notice_no, 64, sec->short_zh, y, seq);
     char tdate[11], odate[11], fdate[11], warn[256], at[40], sy[16], ss[8], sq[24], cid[24],
@@ -389,7 +290,7 @@ sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, i
     int y, m, d;
     sl_date_ymd(today, &y, &m, &d);
     long long seq;
-    if ((rc = s_next(db, "list", y, node, &seq)) != 0)
+    if ((rc = sl_case_next_seq(db, "list", y, node, &seq)) != 0)
         goto fail;
     sl_transfer_list_number(out->list_no, sizeof out->list_no, y, seq);
     char sy[16], sq[24], ldate[11], at[40], items[24];
@@ -1078,4 +979,35 @@ fail:
     PQclear(r);
     sl_db_rollback(db);
     return rc;
+}
+
+long
+sl_transfer_withdraw_case(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *reason,
+                          sl_transfer_withdrawn_t **out)
+{
+    *out = NULL;
+    char sid[24], now[40];
+    snprintf(sid, sizeof sid, "%lld", (long long)case_id);
+    sl_time_format_iso(now_ms, now, sizeof now);
+    const char *p[] = {sid, now, reason};
+    PGresult *r;
+    int rc = sl_db_exec(db, &r,
+                        "UPDATE transfer SET state = 'closed', closed_at = $2::timestamptz,"
+                        " decision = 'withdrawn', decision_reason = $3,"
+                        " decided_at = $2::timestamptz"
+                        " WHERE case_id = $1::bigint AND state <> 'closed'"
+                        " RETURNING notice_no, unit_code, delivery",
+                        3, p);
+    if (rc != 0)
+        return rc;
+    long n = PQntuples(r);
+    if (n > 0)
+        *out = sl_calloc((size_t)n, sizeof **out);
+    for (long i = 0; i < n; i++) {
+        snprintf((*out)[i].notice_no, sizeof (*out)[i].notice_no, "%s", PQgetvalue(r, (int)i, 0));
+        snprintf((*out)[i].unit_code, sizeof (*out)[i].unit_code, "%s", PQgetvalue(r, (int)i, 1));
+        (*out)[i].by_outbox = strcmp(PQgetvalue(r, (int)i, 2), "outbox") == 0;
+    }
+    PQclear(r);
+    return n;
 }

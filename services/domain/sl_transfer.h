@@ -74,6 +74,21 @@ typedef struct {
 int sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
                       const sl_pb_envelope_t *env, const char *sender, sl_transfer_result_t *res);
 
+/* A transfer closed by sl_transfer_withdraw_case. */
+typedef struct {
+    char notice_no[96]; /* its notice number */
+    char unit_code[64]; /* the unit it went to */
+    bool by_outbox;     /* delivered through the outbox (a child node): tell it too */
+} sl_transfer_withdrawn_t;
+
+/* The upper level took case CASE_ID back (an objection accepted above): closes
+ * every open transfer of the case as withdrawn with REASON at NOW_MS, inside
+ * the caller's transaction (its clocks stop: sl-deadline sees it closed).
+ * Returns how many, with *OUT a new array the caller frees (NULL if none), or
+ * -1 / SL_AGAIN. */
+long sl_transfer_withdraw_case(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *reason,
+                               sl_transfer_withdrawn_t **out);
+
 /* One transfer as `slctl transfer list` prints it: notice_no, case_no,
  * unit_code, state, transfer_date, objection_deadline, feedback_deadline,
  * calendar_warning (8 strings, borrowed for the call). */
