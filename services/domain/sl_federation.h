@@ -32,6 +32,13 @@ void sl_fed_key_id(const char *node, const unsigned char pk[32], char *buf, size
 
 /* --- intake: applying what crosses a link ------------------------------------ */
 
+/* Sends ENV (its body set) to PEER: stamps it with a new msg_id (into MSG_ID),
+ * NODE as producer and NOW_MS, encodes it and adds it to the outbox as KIND
+ * (about CASE_NO, or NULL), inside the caller's transaction. Every envelope a
+ * node makes for a peer goes through here. 0, -1 or SL_AGAIN. */
+int sl_fed_send(sl_db_t *db, const char *node, const char *peer, sl_pb_envelope_t *env,
+                const char *kind, const char *case_no, int64_t now_ms, char msg_id[37]);
+
 /* True if ENV is an answer (receipt, objection, progress, feedback) that NODE
  * sends up for a transfer from above: its from_unit is NODE itself. */
 bool sl_fed_is_answer_up(const sl_pb_envelope_t *env, const char *node);

@@ -14,6 +14,7 @@
 #ifndef SL_TRANSFER_H
 #define SL_TRANSFER_H
 
+#include "sl_apply.h"
 #include "sl_calendar.h"
 #include "sl_codec.h"
 #include "sl_db.h"
@@ -50,14 +51,9 @@ int sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *nod
                           int32_t round_date, bool wait, const sl_transfer_actor_t *actor,
                           sl_transfer_formed_t *out);
 
-/* The result of applying one answer or decision. */
-typedef struct {
-    char case_no[64];     /* the case concerned ("" if unknown) */
-    char ref[96];         /* the notice number; after an accepted objection the new one */
-    char state[16];       /* the transfer's state afterwards */
-    const char *topic;    /* the event to publish after commit, e.g. "transfer.received"; static */
-    sl_codec_error_t err; /* refused: code and text for the Ack */
-} sl_transfer_result_t;
+/* The result of applying one answer or decision: sl_apply's result type,
+ * under the name the transfer modules used before it moved (sl_apply.h). */
+typedef sl_apply_result_t sl_transfer_result_t;
 
 /* Applies ENV's receipt, objection, progress, feedback or decision (validated
  * by sl_validate_answer) to the transfer it names, inside the caller's open
