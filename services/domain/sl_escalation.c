@@ -82,7 +82,7 @@ s_link(sl_db_t *db, int64_t case_id, const char *origin_node, const char *origin
 
 long
 sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t now_ms, long limit,
-                    const sl_transfer_actor_t *actor, bool *busy, sl_escalation_cb *cb, void *arg)
+                    const sl_actor_t *actor, bool *busy, sl_escalation_cb *cb, void *arg)
 {
     *busy = false;
     char now[40];
@@ -279,7 +279,7 @@ sl_escalation_validate(const sl_pb_envelope_t *env, sl_codec_error_t *err)
 
 int
 sl_escalation_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_envelope_t *env,
-                    const char *sender, sl_transfer_result_t *res)
+                    const char *sender, sl_apply_result_t *res)
 {
     memset(res, 0, sizeof *res);
     const sl_pb_escalation_t *e = env->escalation;

@@ -12,6 +12,7 @@
 #include "sl_clock.h"
 #include "sl_log.h"
 #include "sl_seal.h"
+#include "sl_transfer.h"
 #include "sl_util.h"
 
 #include <jansson.h>
@@ -132,27 +133,18 @@ s_upper_case(sl_db_t *db, const char *notice, int64_t *id, char *case_no, size_t
     return 0;
 }
 
+/* Appends an audit event to case CASE_ID; DETAIL is a JSON object (consumed). */
 static int
 s_audit(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *kind, const char *key,
         const char *unit, const char *operator_name, const char *msg_id, json_t *detail)
 {
-    char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-    json_decref(detail);
-    sl_audit_event_t ev = {.at_ms = now_ms,
-                           .kind = kind,
-                           .actor_key = key ? key : "",
-                           .actor_unit = unit ? unit : "",
-                           .operator= operator_name ? operator_name : "",
-                           .msg_id = msg_id ? msg_id : "",
-                           .detail = text};
-    int rc = sl_audit_append(db, case_id, &ev);
-    free(text);
-    return rc;
+    sl_actor_t actor = {key, unit, operator_name, msg_id};
+    return sl_audit_append_json(db, case_id, now_ms, kind, &actor, detail);
 }
 
 int
 sl_fed_answer_up(sl_db_t *db, const char *node, const char *parent, const sl_pb_envelope_t *env,
-                 const char *sender, int64_t now_ms, sl_transfer_result_t *res)
+                 const char *sender, int64_t now_ms, sl_apply_result_t *res)
 {
     memset(res, 0, sizeof *res);
     s_common_t c;
@@ -261,7 +253,7 @@ s_withdraw_own(sl_db_t *db, const char *node, int64_t case_id, const char *case_
 
 int
 sl_fed_upper_decision(sl_db_t *db, const char *node, const sl_pb_envelope_t *env,
-                      const char *sender, int64_t now_ms, sl_transfer_result_t *res)
+                      const char *sender, int64_t now_ms, sl_apply_result_t *res)
 {
     memset(res, 0, sizeof *res);
     const sl_pb_decision_t *dc = env->decision;

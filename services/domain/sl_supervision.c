@@ -28,27 +28,9 @@ sl_supervision_is(const sl_pb_envelope_t *env)
            env->decision->kind == SAFELOOP__V1__DECISION__KIND__SUPERVISE;
 }
 
-static int
-s_audit(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *kind,
-        const sl_transfer_actor_t *actor, json_t *detail)
-{
-    char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-    json_decref(detail);
-    sl_audit_event_t ev = {.at_ms = now_ms,
-                           .kind = kind,
-                           .actor_key = s_or(actor->key),
-                           .actor_unit = s_or(actor->unit),
-                           .operator= s_or(actor->operator_name),
-                           .msg_id = s_or(actor->msg_id),
-                           .detail = text};
-    int rc = sl_audit_append(db, case_id, &ev);
-    free(text);
-    return rc;
-}
-
 int
 sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_envelope_t *env,
-                     const char *sender, sl_transfer_result_t *res)
+                     const char *sender, sl_apply_result_t *res)
 {
     memset(res, 0, sizeof *res);
     const sl_pb_decision_t *d = env->decision;
@@ -114,13 +96,13 @@ sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_
         return rc;
     long long id = atoll(PQgetvalue(r, 0, 0));
     PQclear(r);
-    sl_transfer_actor_t actor = {
+    sl_actor_t actor = {
         .key = sender, .unit = node, .operator_name = d->operator_, .msg_id = env->msg_id};
     json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "decision", "SUPERVISE", "leader", leader,
                           "leader_title", title, "supervision_id", (json_int_t)id);
     if (d->reason && *d->reason)
         json_object_set_new(o, "reason", json_string(d->reason));
-    if ((rc = s_audit(db, case_id, now_ms, "supervised", &actor, o)) != 0)
+    if ((rc = sl_audit_append_json(db, case_id, now_ms, "supervised", &actor, o)) != 0)
         return rc;
     snprintf(res->ref, sizeof res->ref, "supervision:%lld", id);
     snprintf(res->state, sizeof res->state, "listed");
@@ -152,7 +134,7 @@ sl_supervision_list_escalated(sl_db_t *db, int64_t case_id, int64_t now_ms, cons
 }
 
 int
-sl_supervision_end(sl_db_t *db, int64_t case_id, int64_t now_ms, const sl_transfer_actor_t *actor,
+sl_supervision_end(sl_db_t *db, int64_t case_id, int64_t now_ms, const sl_actor_t *actor,
                    sl_supervision_ended_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -182,7 +164,7 @@ sl_supervision_end(sl_db_t *db, int64_t case_id, int64_t now_ms, const sl_transf
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "decision", "SUPERVISE_END", "leader",
                           out->leader, "leader_title", out->title, "since", out->since,
                           "supervision_id", (json_int_t)id);
-    return s_audit(db, case_id, now_ms, "supervise_end", actor, o);
+    return sl_audit_append_json(db, case_id, now_ms, "supervise_end", actor, o);
 }
 
 int

@@ -17,6 +17,7 @@
 #include "sl_outbox.h"
 #include "sl_sector.h"
 #include "sl_supervision.h"
+#include "sl_deadline.h"
 #include "sl_transfer_fsm.h"
 #include "sl_unit.h"
 #include "sl_util.h"
@@ -35,25 +36,6 @@ static const char *
 s_or(const char *s, const char *def)
 {
     return s ? s : def;
-}
-
-/* Appends an audit event to case CASE_ID; DETAIL is a JSON object (consumed). */
-static int
-s_audit(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *kind,
-        const sl_transfer_actor_t *actor, json_t *detail)
-{
-    char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-    json_decref(detail);
-    sl_audit_event_t ev = {.at_ms = now_ms,
-                           .kind = kind,
-                           .actor_key = s_or(actor->key, ""),
-                           .actor_unit = s_or(actor->unit, ""),
-                           .operator= s_or(actor->operator_name, ""),
-                           .msg_id = s_or(actor->msg_id, ""),
-                           .detail = text};
-    int rc = sl_audit_append(db, case_id, &ev);
-    free(text);
-    return rc;
 }
 
 /* The Transfer envelope for a child that runs its own node, into the outbox. */
@@ -110,7 +92,7 @@ static int
 s_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms, int64_t case_id,
         const char *case_no, int sector, const char *unit_code, int64_t list_id,
         const char *list_no, int64_t replaces, const char *replaces_no,
-        const sl_transfer_actor_t *actor, char *notice_no, int64_t *transfer_id, const char *kind)
+        const sl_actor_t *actor, char *notice_no, int64_t *transfer_id, const char *kind)
 {
     char uname[256];
     bool has_node = false;
@@ -184,7 +166,7 @@ s_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
         json_object_set_new(o, "calendar_warning", json_string(warn));
     if (!handling)
         json_object_set_new(o, "kind", json_string(kind));
-    if ((rc = s_audit(db, case_id, now_ms, "transferred", actor, o)) != 0)
+    if ((rc = sl_audit_append_json(db, case_id, now_ms, "transferred", actor, o)) != 0)
         return rc;
     if (has_node)
         rc = s_outbox_transfer(db, node, now_ms, case_no, notice_no, list_no ? list_no : "",
@@ -204,7 +186,7 @@ s_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
 static int
 s_issue_two(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
             const sl_case_claim_t *c, int64_t list_id, const char *list_no,
-            const sl_transfer_actor_t *actor, long *issued)
+            const sl_actor_t *actor, long *issued)
 {
     PGresult *r;
     int rc = sl_case_fetch(db, c->case_no, &r);
@@ -247,7 +229,7 @@ s_list_items(sl_db_t *db, int64_t list_id, long items)
 
 int
 sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
-                      int32_t round_date, bool wait, const sl_transfer_actor_t *actor,
+                      int32_t round_date, bool wait, const sl_actor_t *actor,
                       sl_transfer_formed_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -444,7 +426,7 @@ s_feedback_json(const sl_pb_feedback_t *f)
 }
 
 static void
-s_refuse(sl_transfer_result_t *res, const char *code, const char *detail, const char *text)
+s_refuse(sl_apply_result_t *res, const char *code, const char *detail, const char *text)
 {
     sl_codec_error_set(&res->err, code, detail, "%s", text);
 }
@@ -488,7 +470,7 @@ s_case_follow(sl_db_t *db, int64_t case_id, const char *kind, sl_transfer_state_
  * case's "case_closed" event. */
 static int
 s_verified(sl_db_t *db, int64_t tid, int64_t case_id, const char *kind, bool case_closed,
-           int64_t now_ms, const sl_transfer_actor_t *actor)
+           int64_t now_ms, const sl_actor_t *actor)
 {
     char sid[24];
     snprintf(sid, sizeof sid, "%lld", (long long)tid);
@@ -527,7 +509,7 @@ s_verified(sl_db_t *db, int64_t tid, int64_t case_id, const char *kind, bool cas
             rc = sl_ledger_record(db, case_id, &cc, &it, 1, now_ms, actor);
         }
         if (rc == 0)
-            rc = s_audit(db, case_id, now_ms, "case_closed", actor,
+            rc = sl_audit_append_json(db, case_id, now_ms, "case_closed", actor,
                          json_pack("{s:s, s:s}", "notice_no", V(0), "status", "closed"));
     }
 #undef V
@@ -540,7 +522,7 @@ s_verified(sl_db_t *db, int64_t tid, int64_t case_id, const char *kind, bool cas
  * it); the marking is audited. */
 static int
 s_false_completion(sl_db_t *db, int64_t tid, int64_t case_id, const char *notice_no,
-                   const char *reason, int64_t now_ms, const sl_transfer_actor_t *actor)
+                   const char *reason, int64_t now_ms, const sl_actor_t *actor)
 {
     char sid[24], cid[24], at[40];
     snprintf(sid, sizeof sid, "%lld", (long long)tid);
@@ -561,14 +543,14 @@ s_false_completion(sl_db_t *db, int64_t tid, int64_t case_id, const char *notice
     if (!marked)
         return 0; /* marked before: once per transfer and cause */
     sl_log(SL_LOG_INFO, "notice=%s false completion: marked for escalation", notice_no);
-    return s_audit(db, case_id, now_ms, "escalation_marked", actor,
+    return sl_audit_append_json(db, case_id, now_ms, "escalation_marked", actor,
                    json_pack("{s:s, s:s, s:s}", "notice_no", notice_no, "cause", "FALSE_COMPLETION",
                              "reason", reason ? reason : ""));
 }
 
 int
 sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
-                  const sl_pb_envelope_t *env, const char *sender, sl_transfer_result_t *res)
+                  const sl_pb_envelope_t *env, const char *sender, sl_apply_result_t *res)
 {
     memset(res, 0, sizeof *res);
     s_answer_t a;
@@ -665,7 +647,7 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
     }
 
     /* Writes. */
-    sl_transfer_actor_t actor = {.key = sender,
+    sl_actor_t actor = {.key = sender,
                                  .unit = a.from_unit,
                                  .operator_name = a.operator_name,
                                  .msg_id = env->msg_id};
@@ -768,7 +750,7 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
     }
     if (strcmp(kind, "handling") != 0)
         json_object_set_new(detail, "kind", json_string(kind));
-    if ((rc = s_audit(db, case_id, now_ms, s_effects[a.msg].kind, &actor, detail)) != 0)
+    if ((rc = sl_audit_append_json(db, case_id, now_ms, s_effects[a.msg].kind, &actor, detail)) != 0)
         return rc;
     if (a.msg == SL_TM_VERIFY_PASS &&
         (rc = s_verified(db, tid, case_id, kind, case_closed, now_ms, &actor)) != 0)
@@ -782,7 +764,7 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
         char old[96], notice[64];
         int64_t new_id;
         snprintf(old, sizeof old, "%s", res->ref);
-        sl_transfer_actor_t issuer = {
+        sl_actor_t issuer = {
             .key = sender, .unit = node, .operator_name = a.operator_name, .msg_id = env->msg_id};
         if ((rc = s_issue(db, cal, node, now_ms, case_id, res->case_no, sector, target, 0, NULL,
                           tid, old, &issuer, notice, &new_id, kind)) != 0)
@@ -917,7 +899,7 @@ sl_transfer_announce(sl_db_t *db, int64_t now_ms, sl_transfer_announce_cb *cb, v
 
 long
 sl_transfer_recompute(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms,
-                      const sl_transfer_actor_t *actor)
+                      const sl_actor_t *actor)
 {
     PGresult *r = NULL;
     long changed = 0;
@@ -959,7 +941,7 @@ sl_transfer_recompute(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms,
                       PQgetvalue(r, i, 5), "was_feedback_deadline", PQgetvalue(r, i, 6));
         if (*warn)
             json_object_set_new(d, "calendar_warning", json_string(warn));
-        if ((rc = s_audit(db, atoll(PQgetvalue(r, i, 1)), now_ms, "deadlines_recomputed", actor,
+        if ((rc = sl_audit_append_json(db, atoll(PQgetvalue(r, i, 1)), now_ms, "deadlines_recomputed", actor,
                           d)) != 0)
             goto fail;
         sl_log(SL_LOG_INFO,

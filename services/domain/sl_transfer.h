@@ -15,6 +15,7 @@
 #define SL_TRANSFER_H
 
 #include "sl_apply.h"
+#include "sl_audit.h"
 #include "sl_calendar.h"
 #include "sl_codec.h"
 #include "sl_db.h"
@@ -22,13 +23,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Who acts, for the audit chain. Strings are borrowed; NULL counts as "". */
-typedef struct {
-    const char *key;           /* CURVE key, "ipc", "sl-dispatch", "slctl" */
-    const char *unit;          /* the unit or node acting */
-    const char *operator_name; /* the person, when an operator acted */
-    const char *msg_id;        /* the envelope it came from, if any */
-} sl_transfer_actor_t;
+/* The actor (sl_audit.h) under the name it had when it lived here. */
+typedef sl_actor_t sl_transfer_actor_t;
 
 /* What sl_transfer_form_list did. */
 typedef struct {
@@ -48,7 +44,7 @@ typedef struct {
  * up (daemons). A list is formed only when there is at least one case. Returns
  * 0 with OUT filled, -1 or SL_AGAIN (rolled back, logged). */
 int sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
-                          int32_t round_date, bool wait, const sl_transfer_actor_t *actor,
+                          int32_t round_date, bool wait, const sl_actor_t *actor,
                           sl_transfer_formed_t *out);
 
 /* The result of applying one answer or decision: sl_apply's result type,
@@ -68,7 +64,7 @@ typedef sl_apply_result_t sl_transfer_result_t;
  * wrong_origin, missing_field/bad_field:to_unit, bad_field:at) when nothing
  * was written; -1 or SL_AGAIN (roll back). */
 int sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
-                      const sl_pb_envelope_t *env, const char *sender, sl_transfer_result_t *res);
+                      const sl_pb_envelope_t *env, const char *sender, sl_apply_result_t *res);
 
 /* A transfer closed by sl_transfer_withdraw_case. */
 typedef struct {
@@ -124,6 +120,6 @@ long sl_transfer_announce(sl_db_t *db, int64_t now_ms, sl_transfer_announce_cb *
  * audited ("deadlines_recomputed"). Returns the number changed, or -1 /
  * SL_AGAIN. */
 long sl_transfer_recompute(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms,
-                           const sl_transfer_actor_t *actor);
+                           const sl_actor_t *actor);
 
 #endif

@@ -33,7 +33,7 @@ s_day(const char *s)
 
 static int
 s_audit(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *kind,
-        const sl_transfer_actor_t *actor, const char *detail)
+        const sl_actor_t *actor, const char *detail)
 {
     sl_audit_event_t ev = {.at_ms = now_ms,
                            .kind = kind,
@@ -47,7 +47,7 @@ s_audit(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *kind,
 
 long
 sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, int not_handled_days,
-                       long limit, const sl_transfer_actor_t *actor, bool *busy,
+                       long limit, const sl_actor_t *actor, bool *busy,
                        sl_transfer_clock_cb *cb, void *arg)
 {
     *busy = false;

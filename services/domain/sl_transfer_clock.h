@@ -35,7 +35,7 @@ typedef void(sl_transfer_clock_cb)(void *arg, const char *topic, const char *cas
  * also when another instance holds the lock: *BUSY set), or -1 / SL_AGAIN
  * (rolled back). */
 long sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms,
-                            int not_handled_days, long limit, const sl_transfer_actor_t *actor,
+                            int not_handled_days, long limit, const sl_actor_t *actor,
                             bool *busy, sl_transfer_clock_cb *cb, void *arg);
 
 /* One line of `slctl overdue`: notice_no, case_no, unit_code, feedback_deadline,
