@@ -10,8 +10,8 @@
 #include "sl_audit.h"
 #include "sl_case.h"
 #include "sl_clock.h"
+#include "sl_federation.h"
 #include "sl_log.h"
-#include "sl_outbox.h"
 #include "sl_sector.h"
 #include "sl_supervision.h"
 #include "sl_transfer_clock.h"
@@ -159,11 +159,6 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
             /* One of this node's own units: the parent verifies. */
             sl_pb_envelope_t env = SL_PB_ENVELOPE_INIT;
             sl_pb_escalation_t esc = SAFELOOP__V1__ESCALATION__INIT;
-            char id[37];
-            sl_uuid(id);
-            env.msg_id = id;
-            env.producer = (char *)node;
-            env.sent_at = now_ms;
             env.body_case = SAFELOOP__V1__ENVELOPE__BODY_ESCALATION;
             env.escalation = &esc;
             esc.notice_no = (char *)notice;
@@ -181,11 +176,8 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
             facts->received_at = now_ms;
             facts->origin_node = (char *)node;
             facts->forwarded_case_no = (char *)case_no;
-            size_t len;
-            uint8_t *payload = sl_codec_encode_envelope(&env, &len);
-            rc = sl_outbox_add(db, parent, id, "escalation", payload, len, case_no, now_ms);
-            free(payload);
-            if (rc != 0)
+            char id[37];
+            if ((rc = sl_fed_send(db, node, parent, &env, "escalation", case_no, now_ms, id)) != 0)
                 goto fail;
             snprintf(to, sizeof to, "parent");
             snprintf(ref, sizeof ref, "%s", parent);

@@ -46,7 +46,7 @@ typedef struct {
     char discipline_result[512]; /* discipline commission: the 处分 decided */
 } sl_ledger_result_t;
 
-/* Reads the feedback JSON a transfer stores (sl_transfer.c) for a transfer of
+/* Reads the feedback JSON a transfer stores (sl_transfer_answer.c) for a transfer of
  * KIND into OUT. 0, or -1 if JSON is not an object. */
 int sl_ledger_result_parse(const char *json, const char *kind, sl_ledger_result_t *out);
 

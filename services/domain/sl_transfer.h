@@ -1,6 +1,9 @@
 /* sl_transfer.h — transfers (交办) and transfer lists (交办清单) in the database.
  *
- * The home of all SQL on transfer and transfer_list (DESIGN.md rule 4).
+ * The home of all SQL on transfer, transfer_list and transfer_escalation
+ * (DESIGN.md rule 4), a family of files: sl_transfer_list.c (forming lists,
+ * issuing), sl_transfer_answer.c (answers, decisions, withdrawal),
+ * sl_transfer_clock.c (the clocks), sl_transfer.c (reading, recomputing).
  * Forming a list claims the registered cases (FOR UPDATE SKIP LOCKED, under a
  * transaction-scoped advisory lock so two dispatchers never form lists at
  * once), numbers the list and each transfer's notice gap-free (counter rows
