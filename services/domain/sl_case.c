@@ -819,3 +819,27 @@ sl_case_clue(sl_db_t *db, const char *case_no, int64_t now_ms, bool with_reporte
     *out = clue;
     return 0;
 }
+
+int
+sl_case_get(sl_db_t *db, const char *case_no, sl_case_view_t *out)
+{
+    memset(out, 0, sizeof *out);
+    PGresult *r;
+    int rc = sl_case_fetch(db, case_no, &r);
+    if (rc != 0)
+        return rc;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return 1;
+    }
+#define F(name) PQgetvalue(r, 0, PQfnumber(r, name))
+    out->id = atoll(F("id"));
+    snprintf(out->case_no, sizeof out->case_no, "%s", F("case_no"));
+    snprintf(out->status, sizeof out->status, "%s", F("status"));
+    out->major_hazard = strcmp(F("major_hazard"), "t") == 0;
+    out->suspected_crime = strcmp(F("suspected_crime"), "t") == 0;
+    out->suspected_dereliction = strcmp(F("suspected_dereliction"), "t") == 0;
+#undef F
+    PQclear(r);
+    return 0;
+}

@@ -66,6 +66,19 @@ int sl_case_id(sl_db_t *db, const char *case_no, int64_t *id);
  * unknown. 0, -1 or SL_AGAIN; the caller PQclears. */
 int sl_case_fetch(sl_db_t *db, const char *case_no, PGresult **res);
 
+/* The facts of a case other modules decide on, as sl_case_get reads them. */
+typedef struct {
+    int64_t id;                 /* cases.id */
+    char case_no[64];           /* its number */
+    char status[24];            /* registered, transferred, …, closed */
+    bool major_hazard;          /* 重大事故隐患 */
+    bool suspected_crime;       /* 涉嫌犯罪: also transferred to the police */
+    bool suspected_dereliction; /* 涉嫌失职渎职: also to the discipline commission */
+} sl_case_view_t;
+
+/* Case CASE_NO into OUT: 0, 1 if unknown, -1 or SL_AGAIN. */
+int sl_case_get(sl_db_t *db, const char *case_no, sl_case_view_t *out);
+
 /* Case CASE_NO's facts as a ClueReport (subject, place, sector, violations,
  * texts, flags, received_at — NOW_MS if unreadable — and, if WITH_REPORTER,
  * its sealed reporter record), everything in A; channel, origin and upper

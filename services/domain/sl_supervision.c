@@ -40,23 +40,20 @@ sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_
                            d->from_unit);
         return SL_DECLINED;
     }
-    PGresult *r;
-    int rc = sl_case_fetch(db, d->case_no, &r);
-    if (rc != 0)
+    sl_case_view_t v;
+    int rc = sl_case_get(db, d->case_no, &v);
+    if (rc < 0)
         return rc;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
+    if (rc == 1) {
         sl_codec_error_set(&res->err, SL_ERR_UNKNOWN_CASE, NULL, "本节点没有编号为 %.80s 的案件",
                            d->case_no);
         return SL_DECLINED;
     }
-#define F(name) PQgetvalue(r, 0, PQfnumber(r, name))
-    snprintf(res->case_no, sizeof res->case_no, "%s", F("case_no"));
-    int64_t case_id = atoll(F("id"));
-    bool major = strcmp(F("major_hazard"), "t") == 0;
-    bool closed = strcmp(F("status"), "closed") == 0;
-#undef F
-    PQclear(r);
+    snprintf(res->case_no, sizeof res->case_no, "%s", v.case_no);
+    int64_t case_id = v.id;
+    PGresult *r;
+    bool major = v.major_hazard;
+    bool closed = strcmp(v.status, "closed") == 0;
     if (!major) {
         sl_codec_error_set(&res->err, SL_ERR_BAD_FIELD, "major_hazard",
                            "挂牌督办仅限存在重大事故隐患的案件，案件 %s 未标记重大事故隐患",

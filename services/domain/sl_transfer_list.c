@@ -182,18 +182,15 @@ s_issue_two(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now
             const sl_case_claim_t *c, int64_t list_id, const char *list_no,
             const sl_actor_t *actor, long *issued)
 {
-    PGresult *r;
-    int rc = sl_case_fetch(db, c->case_no, &r);
-    if (rc != 0)
-        return rc;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
+    sl_case_view_t v;
+    int rc = sl_case_get(db, c->case_no, &v);
+    if (rc == 1) {
         sl_log(SL_LOG_ERROR, "case=%s vanished while forming its list", c->case_no);
         return -1;
     }
-    bool flags[2] = {strcmp(PQgetvalue(r, 0, PQfnumber(r, "suspected_crime")), "t") == 0,
-                     strcmp(PQgetvalue(r, 0, PQfnumber(r, "suspected_dereliction")), "t") == 0};
-    PQclear(r);
+    if (rc != 0)
+        return rc;
+    bool flags[2] = {v.suspected_crime, v.suspected_dereliction};
     static const char *const kinds[2] = {"police", "discipline"};
     for (int k = 0; k < 2; k++) {
         if (!flags[k])
