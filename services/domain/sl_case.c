@@ -725,6 +725,21 @@ sl_case_open(sl_db_t *db, const char *node, int64_t now_ms, const sl_case_new_t 
     return sl_audit_append(db, *id, &ev);
 }
 
+/* Case CASE_NO's sl_case_fetch row: 0 with *R (the caller PQclears), 1 if
+ * unknown, -1 or SL_AGAIN. */
+static int
+s_fetch_one(sl_db_t *db, const char *case_no, PGresult **r)
+{
+    int rc = sl_case_fetch(db, case_no, r);
+    if (rc != 0)
+        return rc;
+    if (PQntuples(*r) == 0) {
+        PQclear(*r);
+        return 1;
+    }
+    return 0;
+}
+
 /* violations "1,3" → repeated int32 in ARENA. */
 static void
 s_violations_parse(sl_arena_t *a, const char *text, sl_pb_clue_t *c)
@@ -781,13 +796,9 @@ sl_case_clue(sl_db_t *db, const char *case_no, int64_t now_ms, bool with_reporte
 {
     *out = NULL;
     PGresult *r;
-    int rc = sl_case_fetch(db, case_no, &r);
+    int rc = s_fetch_one(db, case_no, &r);
     if (rc != 0)
         return rc;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        return 1;
-    }
 #define F(name) sl_arena_strdup(a, PQgetvalue(r, 0, PQfnumber(r, name)))
     sl_pb_clue_t *clue = sl_arena_calloc(a, sizeof *clue);
     sl_pb_subject_t *subj = sl_arena_calloc(a, sizeof *subj);
@@ -825,13 +836,9 @@ sl_case_get(sl_db_t *db, const char *case_no, sl_case_view_t *out)
 {
     memset(out, 0, sizeof *out);
     PGresult *r;
-    int rc = sl_case_fetch(db, case_no, &r);
+    int rc = s_fetch_one(db, case_no, &r);
     if (rc != 0)
         return rc;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        return 1;
-    }
 #define F(name) PQgetvalue(r, 0, PQfnumber(r, name))
     out->id = atoll(F("id"));
     snprintf(out->case_no, sizeof out->case_no, "%s", F("case_no"));
