@@ -68,6 +68,23 @@ s_validate_upward(const sl_pb_envelope_t *env, sl_codec_error_t *err)
                                                     : sl_report_validate(env, err);
 }
 
+/* Routes CLUE (validated) for IT: its route, and the unit when it stays in
+ * the territory (a child's government, or this level's lead department for
+ * the sector). True if it stays; false if it goes to the parent. */
+static bool
+s_route(const sl_apply_ctx_t *ctx, sl_apply_item_t *it, const sl_pb_clue_t *clue)
+{
+    it->route = sl_route_clue(ctx->routes, clue->place->division, (int)clue->sector);
+    if (it->route.kind == SL_ROUTE_CHILD)
+        snprintf(it->unit, sizeof it->unit, "%s", it->route.child);
+    else if (it->route.kind == SL_ROUTE_DEPARTMENT)
+        snprintf(it->unit, sizeof it->unit, "%s:%s", ctx->node,
+                 sl_sector_by_value((int)clue->sector)->dept_key);
+    else
+        return false;
+    return true;
+}
+
 /* A transfer from the parent (DESIGN.md "Federation"): its clue becomes a case
  * of this node (channel UPPER_TRANSFER, the upper case and notice numbers),
  * routed inside this node's territory like any clue. */
@@ -100,15 +117,8 @@ s_prepare_transfer(const sl_apply_ctx_t *ctx, sl_apply_item_t *it)
         it->state = SL_APPLY_REJECT;
         return;
     }
-    it->route = sl_route_clue(ctx->routes, clue->place->division, (int)clue->sector);
-    if (it->route.kind == SL_ROUTE_CHILD) {
-        snprintf(it->unit, sizeof it->unit, "%s", it->route.child);
-    } else if (it->route.kind == SL_ROUTE_DEPARTMENT) {
-        snprintf(it->unit, sizeof it->unit, "%s:%s", ctx->node,
-                 sl_sector_by_value((int)clue->sector)->dept_key);
-    } else {
-        s_reject(it, SL_ERR_BAD_FIELD, "clue.place.division",
-                 "交办事项的地点不在本节点辖区内");
+    if (!s_route(ctx, it, clue)) {
+        s_reject(it, SL_ERR_BAD_FIELD, "clue.place.division", "交办事项的地点不在本节点辖区内");
         return;
     }
     it->state = SL_APPLY_VALID;
@@ -129,14 +139,7 @@ sl_apply_prepare(const sl_apply_ctx_t *ctx, sl_apply_item_t *it)
             it->state = SL_APPLY_REJECT;
         } else {
             it->state = SL_APPLY_VALID;
-            it->route = sl_route_clue(ctx->routes, clue->place->division,
-                                      (int)clue->sector);
-            if (it->route.kind == SL_ROUTE_CHILD)
-                snprintf(it->unit, sizeof it->unit, "%s", it->route.child);
-            else if (it->route.kind == SL_ROUTE_DEPARTMENT)
-                snprintf(it->unit, sizeof it->unit, "%s:%s", ctx->node,
-                         sl_sector_by_value((int)clue->sector)->dept_key);
-            else if (!ctx->parent[0])
+            if (!s_route(ctx, it, clue) && !ctx->parent[0])
                 s_reject(it, SL_ERR_UNKNOWN_DIVISION, NULL,
                          "地点不在本节点辖区内，且本节点没有上级节点");
         }
@@ -210,7 +213,8 @@ s_take_result(sl_apply_item_t *it, int rc, const sl_apply_result_t *res)
  * batch's transaction. A refusal rejects only this envelope (nothing was
  * written for it). 0, or -1 / SL_AGAIN for the whole attempt. */
 static int
-s_apply_answer(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it, const sl_calendar_t *cal, int64_t now)
+s_apply_answer(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it,
+               const sl_calendar_t *cal, int64_t now)
 {
     sl_apply_result_t res;
     int rc = sl_supervision_is(it->env)
@@ -250,7 +254,8 @@ s_registered_transfer(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *i
  * from its transfer, anything else is for one of this node's own transfers
  * (and then may travel on: sl_fed_after_answer). 0, or -1 / SL_AGAIN. */
 static int
-s_apply_linked(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it, const sl_calendar_t *cal, int64_t now)
+s_apply_linked(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it,
+               const sl_calendar_t *cal, int64_t now)
 {
     bool up = sl_fed_is_answer_up(it->env, ctx->node);
     bool down = !up && sl_fed_is_upper_decision(it->env, ctx->parent);
@@ -383,7 +388,7 @@ sl_apply_batch(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t **items, 
         if (!cal && (rc = sl_calendar_cache_get(ctx->cal, db, &cal, NULL)) != 0)
             goto fail;
         if ((rc = s_upward(items[i]->env) ? s_apply_upward(ctx, db, items[i], now)
-                                           : s_apply_linked(ctx, db, items[i], cal, now)) != 0)
+                                          : s_apply_linked(ctx, db, items[i], cal, now)) != 0)
             goto fail;
     }
     for (size_t i = 0; i < n; i++) {

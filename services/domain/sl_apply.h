@@ -35,11 +35,11 @@ typedef struct {
 
 /* What became of one envelope. */
 typedef enum {
-    SL_APPLY_NEW = 0,  /* not yet looked at */
-    SL_APPLY_VALID,    /* decoded and valid: to store and apply */
-    SL_APPLY_REJECT,   /* to answer REJECTED and keep as a dead letter */
-    SL_APPLY_DUP,      /* stored before: answer DUPLICATE with the stored result */
-    SL_APPLY_ACCEPTED  /* stored and applied now */
+    SL_APPLY_NEW = 0, /* not yet looked at */
+    SL_APPLY_VALID,   /* decoded and valid: to store and apply */
+    SL_APPLY_REJECT,  /* to answer REJECTED and keep as a dead letter */
+    SL_APPLY_DUP,     /* stored before: answer DUPLICATE with the stored result */
+    SL_APPLY_ACCEPTED /* stored and applied now */
 } sl_apply_state_t;
 
 /* One envelope on its way in. The caller fills the inputs (and may set state
@@ -53,21 +53,21 @@ typedef struct {
     int64_t received_ms;             /* when it was taken off the socket */
     const uint8_t *stored;           /* the bytes to keep (inbox or dead letter), or NULL */
     size_t stored_len;
-    bool raw_sealed;                 /* stored is one sealed box (undecodable input) */
-    const uint8_t *sealed_rep;       /* the clue's SealedReporter encoding, or NULL */
+    bool raw_sealed;           /* stored is one sealed box (undecodable input) */
+    const uint8_t *sealed_rep; /* the clue's SealedReporter encoding, or NULL */
     size_t sealed_rep_len;
     /* decided */
-    sl_apply_state_t state;          /* see above */
-    sl_codec_error_t err;            /* SL_APPLY_REJECT: why */
-    bool not_permitted;              /* rejected for its sender (sl_permit) */
-    sl_route_t route;                /* clues: where it goes */
-    char unit[48];                   /* clues: the responsible unit */
-    char case_no[64];                /* the result */
+    sl_apply_state_t state; /* see above */
+    sl_codec_error_t err;   /* SL_APPLY_REJECT: why */
+    bool not_permitted;     /* rejected for its sender (sl_permit) */
+    sl_route_t route;       /* clues: where it goes */
+    char unit[48];          /* clues: the responsible unit */
+    char case_no[64];       /* the result */
     char ref[96];
-    bool repeated;                   /* linked to an open case */
+    bool repeated; /* linked to an open case */
     int repeat_count;
-    bool refused;                    /* refused by the applying module in this attempt */
-    const char *topic;               /* answers: the event to publish once committed (static) */
+    bool refused;      /* refused by the applying module in this attempt */
+    const char *topic; /* answers: the event to publish once committed (static) */
 } sl_apply_item_t;
 
 /* The node the bodies arrive at. Everything borrowed. */
