@@ -20,6 +20,7 @@
 #include "sl_log.h"
 #include "sl_metrics.h"
 #include "sl_transfer.h"
+#include "sl_deadline.h"
 #include "sl_transfer_fsm.h"
 #include "sl_unit.h"
 #include "sl_util.h"

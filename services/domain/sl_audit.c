@@ -488,3 +488,21 @@ fail:
         *events_checked = nevents;
     return rc;
 }
+
+int
+sl_audit_append_json(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *kind,
+                     const sl_actor_t *actor, json_t *detail)
+{
+    char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+    json_decref(detail);
+    sl_audit_event_t ev = {.at_ms = now_ms,
+                           .kind = kind,
+                           .actor_key = actor->key ? actor->key : "",
+                           .actor_unit = actor->unit ? actor->unit : "",
+                           .operator= actor->operator_name ? actor->operator_name : "",
+                           .msg_id = actor->msg_id ? actor->msg_id : "",
+                           .detail = text};
+    int rc = sl_audit_append(db, case_id, &ev);
+    free(text);
+    return rc;
+}

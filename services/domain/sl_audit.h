@@ -28,9 +28,18 @@
 
 #include "sl_db.h"
 
+#include <jansson.h>
 #include <stdint.h>
 
 #define SL_AUDIT_HEX_LEN 64 /* a hash as hex, without the NUL */
+
+/* Who acts, for the audit chain. Strings are borrowed; NULL counts as "". */
+typedef struct {
+    const char *key;           /* CURVE key, "ipc", "sl-dispatch", "slctl" */
+    const char *unit;          /* the unit or node acting */
+    const char *operator_name; /* the person, when an operator acted */
+    const char *msg_id;        /* the envelope it came from, if any */
+} sl_actor_t;
 
 /* One event as hashed. Strings are borrowed; NULL counts as "" ("{}" for detail). */
 typedef struct {
@@ -62,6 +71,12 @@ void sl_audit_hash(const char *prev_hex, const sl_audit_event_t *ev,
  * Returns 0; -1 on an SQL error or an unknown case (logged; the caller rolls
  * back); SL_AGAIN if the connection was lost (retry the whole transaction). */
 int sl_audit_append(sl_db_t *db, int64_t case_id, const sl_audit_event_t *ev);
+
+/* Appends event KIND at NOW_MS by ACTOR to case CASE_ID with DETAIL, a JSON
+ * object (consumed; stored compact, keys sorted, ASCII), as sl_audit_append.
+ * 0, -1 or SL_AGAIN. */
+int sl_audit_append_json(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *kind,
+                         const sl_actor_t *actor, json_t *detail);
 
 /* As sl_audit_append for a caller that already knows the chain's state, e.g.
  * for a case inserted earlier in the same transaction (PREV_SEQ 0, PREV_HEAD

@@ -262,8 +262,8 @@ s_number(sl_db_t *db, int year, const int *count, long long *first)
     return 0;
 }
 
-static const char *
-s_violations(const sl_pb_clue_t *c, char *buf, size_t size)
+const char *
+sl_case_violations_literal(const sl_pb_clue_t *c, char *buf, size_t size)
 {
     size_t at = 0;
     at += (size_t)snprintf(buf, size, "{");
@@ -311,7 +311,7 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
         sl_db_array_add(&a[DIVISION], c->place->division);
         sl_db_array_add(&a[TOWNSHIP], c->place->township ? c->place->township : "");
         sl_db_array_add(&a[ADDRESS], c->place->address ? c->place->address : "");
-        sl_db_array_add(&a[VIOLATIONS], s_violations(c, viol, sizeof viol));
+        sl_db_array_add(&a[VIOLATIONS], sl_case_violations_literal(c, viol, sizeof viol));
         sl_db_array_add(&a[VTEXT], c->violation_text ? c->violation_text : "");
         sl_db_array_add(&a[DESC], c->description ? c->description : "");
         sl_db_array_add_bool(&a[MAJOR], c->major_hazard);
@@ -633,6 +633,25 @@ sl_case_claim_registered(sl_db_t *db, long limit, sl_case_claim_t **out)
 }
 
 int
+sl_case_next_seq(sl_db_t *db, const char *scope, int year, const char *key, long long *seq)
+{
+    char y[16];
+    snprintf(y, sizeof y, "%d", year);
+    const char *p[] = {scope, y, key};
+    PGresult *r;
+    int rc = sl_db_exec(db, &r,
+                        "INSERT INTO counter (scope, year, key, value) VALUES ($1, $2::int, $3, 1)"
+                        " ON CONFLICT (scope, year, key) DO UPDATE SET value = counter.value + 1"
+                        " RETURNING value",
+                        3, p);
+    if (rc != 0)
+        return rc;
+    *seq = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return 0;
+}
+
+int
 sl_case_set_status(sl_db_t *db, int64_t case_id, const char *status, const char *unit_code)
 {
     char id[32];
@@ -660,17 +679,11 @@ sl_case_open(sl_db_t *db, const char *node, int64_t now_ms, const sl_case_new_t 
     snprintf(year, sizeof year, "%d", y);
     snprintf(sector, sizeof sector, "%d", c->sector);
     sl_time_format_iso(now_ms, at, sizeof at);
-    const char *cp[] = {year, sec->short_zh};
     PGresult *r;
-    int rc = sl_db_exec(db, &r,
-                        "INSERT INTO counter (scope, year, key, value) VALUES ('case', $1::int, $2, 1)"
-                        " ON CONFLICT (scope, year, key) DO UPDATE SET value = counter.value + 1"
-                        " RETURNING value",
-                        2, cp);
+    long long seq;
+    int rc = sl_case_next_seq(db, "case", y, sec->short_zh, &seq);
     if (rc != 0)
         return rc;
-    long long seq = atoll(PQgetvalue(r, 0, 0));
-    PQclear(r);
     sl_case_number(case_no, 64, node, y, sec->short_zh, seq);
     char seqs[24];
     snprintf(seqs, sizeof seqs, "%lld", seq);
@@ -710,4 +723,130 @@ sl_case_open(sl_db_t *db, const char *node, int64_t now_ms, const sl_case_new_t 
                            .msg_id = c->msg_id,
                            .detail = detail};
     return sl_audit_append(db, *id, &ev);
+}
+
+/* Case CASE_NO's sl_case_fetch row: 0 with *R (the caller PQclears), 1 if
+ * unknown, -1 or SL_AGAIN. */
+static int
+s_fetch_one(sl_db_t *db, const char *case_no, PGresult **r)
+{
+    int rc = sl_case_fetch(db, case_no, r);
+    if (rc != 0)
+        return rc;
+    if (PQntuples(*r) == 0) {
+        PQclear(*r);
+        return 1;
+    }
+    return 0;
+}
+
+/* violations "1,3" → repeated int32 in ARENA. */
+static void
+s_violations_parse(sl_arena_t *a, const char *text, sl_pb_clue_t *c)
+{
+    size_t n = 0;
+    for (const char *s = text; *s; s++)
+        n += *s == ',';
+    if (!*text)
+        return;
+    c->violations = sl_arena_alloc(a, (n + 1) * sizeof *c->violations);
+    char *end;
+    for (const char *s = text; *s; s = *end ? end + 1 : end) {
+        c->violations[c->n_violations++] = (int32_t)strtol(s, &end, 10);
+        if (end == s)
+            break;
+    }
+}
+
+/* A timestamptz as PostgreSQL prints it ("2021-11-15 09:00:00+08", an
+ * offset of hours only) in ms; FALLBACK if it does not parse. */
+static int64_t
+s_pg_ms(const char *text, int64_t fallback)
+{
+    int64_t ms;
+    char buf[64];
+    if (sl_time_parse_iso(text, &ms) == 0)
+        return ms;
+    snprintf(buf, sizeof buf, "%s:00", text);
+    return sl_time_parse_iso(buf, &ms) == 0 ? ms : fallback;
+}
+
+/* The case's sealed reporter (column reporter_sealed of an sl_case_fetch
+ * result) onto CLUE, decoded into A; nothing if there is none. The record is
+ * sealed for this node's key; sl-dispatch re-seals it for a child before the
+ * first send (sl_fed_reseal). */
+static void
+s_attach_reporter(const PGresult *r, sl_arena_t *a, sl_pb_clue_t *clue)
+{
+    int col = PQfnumber(r, "reporter_sealed");
+    if (col < 0 || PQgetisnull(r, 0, col))
+        return;
+    size_t len;
+    unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, col), &len);
+    if (!b)
+        return;
+    clue->sealed_reporter = (sl_pb_sealed_reporter_t *)sl_codec_unpack(
+        a, &safeloop__v1__sealed_reporter__descriptor, b, len);
+    PQfreemem(b);
+}
+
+int
+sl_case_clue(sl_db_t *db, const char *case_no, int64_t now_ms, bool with_reporter, sl_arena_t *a,
+             sl_pb_clue_t **out)
+{
+    *out = NULL;
+    PGresult *r;
+    int rc = s_fetch_one(db, case_no, &r);
+    if (rc != 0)
+        return rc;
+#define F(name) sl_arena_strdup(a, PQgetvalue(r, 0, PQfnumber(r, name)))
+    sl_pb_clue_t *clue = sl_arena_calloc(a, sizeof *clue);
+    sl_pb_subject_t *subj = sl_arena_calloc(a, sizeof *subj);
+    sl_pb_place_t *place = sl_arena_calloc(a, sizeof *place);
+    *clue = (sl_pb_clue_t)SAFELOOP__V1__CLUE_REPORT__INIT;
+    *subj = (sl_pb_subject_t)SAFELOOP__V1__SUBJECT__INIT;
+    *place = (sl_pb_place_t)SAFELOOP__V1__PLACE__INIT;
+    clue->received_at = s_pg_ms(PQgetvalue(r, 0, PQfnumber(r, "received_at")), now_ms);
+    subj->name = F("subject_name");
+    subj->credit_code = F("credit_code");
+    clue->subject = subj;
+    place->division = F("division");
+    place->township = F("township");
+    place->address = F("address");
+    clue->place = place;
+    const sl_sector_t *sec = sl_sector_by_name(PQgetvalue(r, 0, PQfnumber(r, "sector")));
+    clue->sector = sec ? (Safeloop__V1__Sector)sec->value : 0;
+    s_violations_parse(a, PQgetvalue(r, 0, PQfnumber(r, "violations")), clue);
+    clue->violation_text = F("violation_text");
+    clue->description = F("description");
+    clue->major_hazard = strcmp(PQgetvalue(r, 0, PQfnumber(r, "major_hazard")), "t") == 0;
+    clue->suspected_crime = strcmp(PQgetvalue(r, 0, PQfnumber(r, "suspected_crime")), "t") == 0;
+    clue->suspected_dereliction =
+        strcmp(PQgetvalue(r, 0, PQfnumber(r, "suspected_dereliction")), "t") == 0;
+#undef F
+    if (with_reporter)
+        s_attach_reporter(r, a, clue);
+    PQclear(r);
+    *out = clue;
+    return 0;
+}
+
+int
+sl_case_get(sl_db_t *db, const char *case_no, sl_case_view_t *out)
+{
+    memset(out, 0, sizeof *out);
+    PGresult *r;
+    int rc = s_fetch_one(db, case_no, &r);
+    if (rc != 0)
+        return rc;
+#define F(name) PQgetvalue(r, 0, PQfnumber(r, name))
+    out->id = atoll(F("id"));
+    snprintf(out->case_no, sizeof out->case_no, "%s", F("case_no"));
+    snprintf(out->status, sizeof out->status, "%s", F("status"));
+    out->major_hazard = strcmp(F("major_hazard"), "t") == 0;
+    out->suspected_crime = strcmp(F("suspected_crime"), "t") == 0;
+    out->suspected_dereliction = strcmp(F("suspected_dereliction"), "t") == 0;
+#undef F
+    PQclear(r);
+    return 0;
 }

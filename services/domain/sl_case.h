@@ -66,6 +66,30 @@ int sl_case_id(sl_db_t *db, const char *case_no, int64_t *id);
  * unknown. 0, -1 or SL_AGAIN; the caller PQclears. */
 int sl_case_fetch(sl_db_t *db, const char *case_no, PGresult **res);
 
+/* The facts of a case other modules decide on, as sl_case_get reads them. */
+typedef struct {
+    int64_t id;                 /* cases.id */
+    char case_no[64];           /* its number */
+    char status[24];            /* registered, transferred, …, closed */
+    bool major_hazard;          /* 重大事故隐患 */
+    bool suspected_crime;       /* 涉嫌犯罪: also transferred to the police */
+    bool suspected_dereliction; /* 涉嫌失职渎职: also to the discipline commission */
+} sl_case_view_t;
+
+/* Case CASE_NO into OUT: 0, 1 if unknown, -1 or SL_AGAIN. */
+int sl_case_get(sl_db_t *db, const char *case_no, sl_case_view_t *out);
+
+/* Case CASE_NO's facts as a ClueReport (subject, place, sector, violations,
+ * texts, flags, received_at — NOW_MS if unreadable — and, if WITH_REPORTER,
+ * its sealed reporter record), everything in A; channel, origin and upper
+ * numbers are left for the caller. The one place a case row becomes a clue.
+ * 0 with *OUT set, 1 if unknown, -1 or SL_AGAIN. */
+int sl_case_clue(sl_db_t *db, const char *case_no, int64_t now_ms, bool with_reporter,
+                 sl_arena_t *a, sl_pb_clue_t **out);
+
+/* CLUE's violations as a smallint[] literal ("{1,3}") in BUF; returns BUF. */
+const char *sl_case_violations_literal(const sl_pb_clue_t *c, char *buf, size_t size);
+
 /* A registered case waiting for its transfer, as sl_case_claim_registered
  * returns it. */
 typedef struct {
@@ -81,6 +105,12 @@ typedef struct {
  * Returns the number claimed (>= 0) with *OUT a new array the caller frees,
  * or -1 / SL_AGAIN. */
 long sl_case_claim_registered(sl_db_t *db, long limit, sl_case_claim_t **out);
+
+/* The next gap-free number of SCOPE/YEAR/KEY ("case": case numbers by sector,
+ * "notice": notice numbers, "list": transfer lists), from the counter table
+ * whose only writer this module is; the row stays locked until the caller's
+ * transaction ends. 0 and *SEQ, -1 or SL_AGAIN. */
+int sl_case_next_seq(sl_db_t *db, const char *scope, int year, const char *key, long long *seq);
 
 /* Sets the case's status (transferred, received, …) and, if UNIT_CODE is not
  * NULL, its responsible unit. Inside the caller's transaction; 0, -1 or

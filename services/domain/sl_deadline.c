@@ -206,3 +206,46 @@ sl_deadline_phase_boundaries(const sl_phase_t *phases, size_t n, int64_t after_m
     free(b);
     return k;
 }
+
+/* --- a transfer's deadlines and the dispatch rounds (moved from sl_transfer_fsm.c) --- */
+
+void
+sl_transfer_deadlines(const sl_calendar_t *cal, int32_t transfer_day, int32_t receipt_day,
+                      int32_t *objection, int32_t *feedback, int *unknown_year)
+{
+    int u1 = 0, u2 = 0;
+    int32_t from = receipt_day >= 0 ? receipt_day : transfer_day;
+    *objection = sl_calendar_add_workdays(cal, from, 2, &u1);
+    *feedback = sl_calendar_add_workdays(cal, transfer_day, 7, &u2);
+    if (unknown_year)
+        *unknown_year = u1 && (!u2 || u1 < u2) ? u1 : u2;
+}
+
+void
+sl_transfer_calendar_warning(int unknown_year, char *buf, size_t size)
+{
+    if (unknown_year <= 0) {
+        if (size)
+            buf[0] = '\0';
+        return;
+    }
+    snprintf(buf, size,
+             "%d年节假日安排未导入，期限暂按周末计算；请导入：slctl calendar import "
+             "FILE.csv --year %d",
+             unknown_year, unknown_year);
+}
+
+int32_t
+sl_transfer_round(int32_t start_day, int interval_days, int time_of_day_min, int64_t now_ms)
+{
+    if (interval_days <= 0)
+        return -1;
+    int32_t today = sl_ms_to_day(now_ms);
+    if (today < start_day)
+        return -1;
+    int64_t minutes = (now_ms - sl_day_to_ms(today)) / 60000;
+    int32_t round = start_day + (today - start_day) / interval_days * interval_days;
+    if (round == today && minutes < time_of_day_min)
+        round -= interval_days;
+    return round >= start_day ? round : -1;
+}

@@ -5,7 +5,9 @@
  * before the feedback deadline), when it is overdue (the day after the feedback
  * deadline), when a received transfer counts as accepted but not handled
  * (接而不办: no progress and no feedback for N working days); when a campaign's
- * weekly and monthly reports fall due and when its phases begin and end. All
+ * weekly and monthly reports fall due and when its phases begin and end; and
+ * the deadlines themselves (2 working days to object, 7 to feed back:
+ * sl_transfer_deadlines) and the dispatch rounds (sl_transfer_round). All
  * instants are ms since the Unix epoch, days are Asia/Shanghai business dates
  * (sl_clock.h). sl_transfer_clock.c and sl_report.c apply the answers. */
 #ifndef SL_DEADLINE_H
@@ -115,5 +117,26 @@ typedef struct {
 typedef void(sl_phase_cb)(void *arg, size_t i, bool begins, int64_t at_ms);
 size_t sl_deadline_phase_boundaries(const sl_phase_t *phases, size_t n, int64_t after_ms,
                                     int64_t upto_ms, sl_phase_cb *cb, void *arg);
+
+/* --- a transfer's deadlines and the dispatch rounds ---------------------------- */
+
+/* The deadlines of a transfer issued on TRANSFER_DAY (and received on
+ * RECEIPT_DAY, or -1 while no receipt is recorded):
+ *   objection = the 2nd working day after the receipt day (or the transfer
+ *               day while there is none), feedback = the 7th working day after
+ *   the transfer day. *UNKNOWN_YEAR gets the first year counted whose holiday
+ * notice is not in CAL (0 if none): the deadlines then count weekends only
+ * there and the caller records a warning. */
+void sl_transfer_deadlines(const sl_calendar_t *cal, int32_t transfer_day, int32_t receipt_day,
+                           int32_t *objection, int32_t *feedback, int *unknown_year);
+/* The warning text for UNKNOWN_YEAR (0: ""), into BUF. */
+void sl_transfer_calendar_warning(int unknown_year, char *buf, size_t size);
+
+/* The scheduled dispatch round due at NOW_MS: rounds fall on START_DAY and
+ * every INTERVAL_DAYS after it, at TIME_OF_DAY_MIN minutes after midnight
+ * (Asia/Shanghai). Returns the date of the latest round whose time has come,
+ * or -1 before the first one (and for INTERVAL_DAYS <= 0: no schedule). */
+int32_t sl_transfer_round(int32_t start_day, int interval_days, int time_of_day_min,
+                          int64_t now_ms);
 
 #endif

@@ -10,9 +10,10 @@
 #include "sl_audit.h"
 #include "sl_case.h"
 #include "sl_clock.h"
+#include "sl_federation.h"
 #include "sl_log.h"
-#include "sl_outbox.h"
 #include "sl_sector.h"
+#include "sl_supervision.h"
 #include "sl_transfer_clock.h"
 #include "sl_util.h"
 
@@ -59,19 +60,6 @@ s_cause_zh(const char *name)
 }
 
 /* Parses a smallint[] literal "{1,3}" into VALS (at most 12). */
-static size_t
-s_violations(const char *lit, int32_t *vals, size_t max)
-{
-    size_t n = 0;
-    for (const char *p = lit; *p && n < max; p++)
-        if (*p >= '0' && *p <= '9') {
-            char *end;
-            vals[n++] = (int32_t)strtol(p, &end, 10);
-            p = end - 1;
-        }
-    return n;
-}
-
 static int
 s_link(sl_db_t *db, int64_t case_id, const char *origin_node, const char *origin_case_no,
        const char *notice_no, const char *cause, const char *receiver, const char *from_case_id,
@@ -94,13 +82,12 @@ s_link(sl_db_t *db, int64_t case_id, const char *origin_node, const char *origin
 
 long
 sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t now_ms, long limit,
-                    const sl_transfer_actor_t *actor, bool *busy, sl_escalation_cb *cb, void *arg)
+                    const sl_actor_t *actor, bool *busy, sl_escalation_cb *cb, void *arg)
 {
     *busy = false;
-    char now[40], lim[24];
+    char now[40];
     sl_time_format_iso(now_ms, now, sizeof now);
-    snprintf(lim, sizeof lim, "%ld", limit);
-    PGresult *r = NULL;
+    sl_arena_t *a = NULL;
     s_raised_t *out = NULL;
     long n = 0;
     bool leader;
@@ -111,52 +98,48 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
         *busy = true;
         return 0;
     }
-    const char *p[] = {lim};
-    if ((rc = sl_db_exec(
-             db, &r,
-             "SELECT e.id, e.case_id, e.cause, t.notice_no, t.unit_code, u.kind,"
-             " t.transfer_date::text, t.feedback_deadline::text, c.case_no, c.sector,"
-             " c.subject_name, coalesce(c.credit_code, ''), c.division, c.township, c.address,"
-             " c.violations::text, c.violation_text, c.description, c.major_hazard,"
-             " c.suspected_crime, c.suspected_dereliction, e.reason, e.msg_id"
-             " FROM transfer_escalation e JOIN transfer t ON t.id = e.transfer_id"
-             " JOIN cases c ON c.id = e.case_id JOIN unit u ON u.code = t.unit_code"
-             " WHERE e.raised_at IS NULL ORDER BY e.id LIMIT $1::int"
-             " FOR UPDATE OF e SKIP LOCKED",
-             1, p)) != 0)
+    a = sl_arena_new(0);
+    sl_transfer_escalation_t *pending;
+    if ((n = sl_transfer_escalations_pending(db, limit, a, &pending)) < 0) {
+        rc = (int)n;
         goto fail;
-    n = PQntuples(r);
+    }
     out = sl_calloc((size_t)n + 1, sizeof *out);
     for (long i = 0; i < n; i++) {
-#define V(c) PQgetvalue(r, (int)i, c)
-        const char *cause = V(2), *notice = V(3), *unit = V(4), *kind = V(5);
-        const char *case_no = V(8);
-        int sector = atoi(V(9));
+        const sl_transfer_escalation_t *e = &pending[i];
+        const char *cause = e->cause, *notice = e->notice_no, *unit = e->unit_code;
+        const char *case_no = e->case_no;
+        sl_pb_clue_t *facts;
+        if ((rc = sl_case_clue(db, case_no, now_ms, false, a, &facts)) != 0) {
+            rc = rc == 1 ? -1 : rc;
+            goto fail;
+        }
+        int sector = (int)facts->sector;
         char to[16], ref[96] = "";
-        if (strcmp(kind, "child") == 0) {
+        if (strcmp(e->unit_kind, "child") == 0) {
             /* The receiver is a child node: this node is the level above. */
             const sl_sector_t *sec = sl_sector_by_value(sector);
             char dept[48];
             snprintf(dept, sizeof dept, "%s:%s", node, sec ? sec->dept_key : "emergency");
-            char desc[4096];
+            char desc[4096], viol[128];
             snprintf(desc, sizeof desc, "提级核查（%s）：%s 交办 %s 的 %s。%s", s_cause_zh(cause),
-                     notice, unit, case_no, V(17));
+                     notice, unit, case_no, facts->description);
             sl_case_new_t c = {.sector = sector,
-                               .subject_name = V(10),
-                               .credit_code = V(11),
-                               .division = V(12),
-                               .township = V(13),
-                               .address = V(14),
-                               .violations = V(15),
-                               .violation_text = V(16),
+                               .subject_name = facts->subject->name,
+                               .credit_code = facts->subject->credit_code,
+                               .division = facts->place->division,
+                               .township = facts->place->township,
+                               .address = facts->place->address,
+                               .violations = sl_case_violations_literal(facts, viol, sizeof viol),
+                               .violation_text = facts->violation_text,
                                .description = desc,
-                               .major_hazard = V(18)[0] == 't',
-                               .suspected_crime = V(19)[0] == 't',
-                               .suspected_dereliction = V(20)[0] == 't',
+                               .major_hazard = facts->major_hazard,
+                               .suspected_crime = facts->suspected_crime,
+                               .suspected_dereliction = facts->suspected_dereliction,
                                .channel = "escalation",
                                .route = "escalation",
                                .unit_code = dept,
-                               .msg_id = V(22)[0] ? V(22) : "sl-deadline"};
+                               .msg_id = e->msg_id[0] ? e->msg_id : "sl-deadline"};
             json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "escalated_from", case_no, "notice_no",
                                   notice, "cause", cause, "receiver", unit);
             char *detail = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
@@ -164,8 +147,11 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
             int64_t new_id;
             rc = sl_case_open(db, node, now_ms, &c, actor->key, actor->unit, detail, ref, &new_id);
             free(detail);
+            char from_id[24];
+            snprintf(from_id, sizeof from_id, "%lld", (long long)e->case_id);
             if (rc == 0)
-                rc = s_link(db, new_id, node, case_no, notice, cause, unit, V(1), V(22), now);
+                rc = s_link(db, new_id, node, case_no, notice, cause, unit, from_id, e->msg_id,
+                            now);
             if (rc != 0)
                 goto fail;
             snprintf(to, sizeof to, "verification");
@@ -173,15 +159,6 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
             /* One of this node's own units: the parent verifies. */
             sl_pb_envelope_t env = SL_PB_ENVELOPE_INIT;
             sl_pb_escalation_t esc = SAFELOOP__V1__ESCALATION__INIT;
-            sl_pb_clue_t clue = SAFELOOP__V1__CLUE_REPORT__INIT;
-            sl_pb_subject_t subj = SAFELOOP__V1__SUBJECT__INIT;
-            sl_pb_place_t place = SAFELOOP__V1__PLACE__INIT;
-            int32_t viol[12];
-            char id[37];
-            sl_uuid(id);
-            env.msg_id = id;
-            env.producer = (char *)node;
-            env.sent_at = now_ms;
             env.body_case = SAFELOOP__V1__ENVELOPE__BODY_ESCALATION;
             env.escalation = &esc;
             esc.notice_no = (char *)notice;
@@ -191,61 +168,28 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
             esc.case_no = (char *)case_no;
             esc.cause = s_cause(cause);
             esc.receiver_unit = (char *)unit;
-            esc.transfer_date = V(6);
-            esc.feedback_deadline = V(7);
-            esc.detail = V(21);
-            esc.clue = &clue;
-            clue.channel = SAFELOOP__V1__CLUE_REPORT__CHANNEL__LOWER_NODE;
-            clue.received_at = now_ms;
-            clue.subject = &subj;
-            subj.name = V(10);
-            subj.credit_code = V(11);
-            clue.place = &place;
-            place.division = V(12);
-            place.township = V(13);
-            place.address = V(14);
-            clue.sector = sector;
-            clue.n_violations = s_violations(V(15), viol, 12);
-            clue.violations = viol;
-            clue.violation_text = V(16);
-            clue.description = V(17);
-            clue.major_hazard = V(18)[0] == 't';
-            clue.suspected_crime = V(19)[0] == 't';
-            clue.suspected_dereliction = V(20)[0] == 't';
-            clue.origin_node = (char *)node;
-            clue.forwarded_case_no = (char *)case_no;
-            size_t len;
-            uint8_t *payload = sl_codec_encode_envelope(&env, &len);
-            rc = sl_outbox_add(db, parent, id, "escalation", payload, len, case_no, now_ms);
-            free(payload);
-            if (rc != 0)
+            esc.transfer_date = (char *)e->transfer_date;
+            esc.feedback_deadline = (char *)e->feedback_deadline;
+            esc.detail = (char *)e->reason;
+            esc.clue = facts;
+            facts->channel = SAFELOOP__V1__CLUE_REPORT__CHANNEL__LOWER_NODE;
+            facts->received_at = now_ms;
+            facts->origin_node = (char *)node;
+            facts->forwarded_case_no = (char *)case_no;
+            char id[37];
+            if ((rc = sl_fed_send(db, node, parent, &env, "escalation", case_no, now_ms, id)) != 0)
                 goto fail;
             snprintf(to, sizeof to, "parent");
             snprintf(ref, sizeof ref, "%s", parent);
         } else {
             /* The top node: on its own supervision list. */
-            const char *sp[] = {V(1), now, V(22)};
-            PGresult *s;
-            if ((rc = sl_db_exec(
-                     db, &s,
-                     "INSERT INTO supervision (case_id, leader, leader_title, listed_at,"
-                     " listed_by, msg_id, status)"
-                     " VALUES ($1::bigint, '', '', $2::timestamptz, 'sl-deadline', $3, 'listed')"
-                     " ON CONFLICT (case_id) WHERE status = 'listed' DO NOTHING RETURNING id",
-                     3, sp)) != 0)
+            if ((rc = sl_supervision_list_escalated(db, e->case_id, now_ms, e->msg_id, ref,
+                                                    sizeof ref)) != 0)
                 goto fail;
-            snprintf(ref, sizeof ref, "%s", PQntuples(s) ? PQgetvalue(s, 0, 0) : "already");
-            PQclear(s);
             snprintf(to, sizeof to, "supervision");
         }
-        const char *up[] = {V(0), now, to, ref};
-        PGresult *u;
-        if ((rc = sl_db_exec(db, &u,
-                             "UPDATE transfer_escalation SET raised_at = $2::timestamptz,"
-                             " raised_to = $3, raised_ref = $4 WHERE id = $1::bigint",
-                             4, up)) != 0)
+        if ((rc = sl_transfer_escalation_raised(db, e->id, now_ms, to, ref)) != 0)
             goto fail;
-        PQclear(u);
         json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "case_no", case_no, "notice_no",
                               notice, "unit", unit, "cause", cause, "to", to, "ref", ref);
         char *detail = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
@@ -255,18 +199,15 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
                                .actor_key = actor->key,
                                .actor_unit = actor->unit,
                                .operator= actor->operator_name,
-                               .msg_id = V(22),
+                               .msg_id = e->msg_id,
                                .detail = detail};
         out[i].case_no = sl_strdup(case_no);
         out[i].json = detail;
-        if ((rc = sl_audit_append(db, atoll(V(1)), &ev)) != 0)
+        if ((rc = sl_audit_append(db, e->case_id, &ev)) != 0)
             goto fail;
         sl_log(SL_LOG_INFO, "case=%s notice=%s escalated (%s) to %s %s", case_no, notice, cause, to,
                ref);
-#undef V
     }
-    PQclear(r);
-    r = NULL;
     if ((rc = sl_db_commit(db)) != 0)
         goto fail;
     for (long i = 0; i < n; i++)
@@ -274,7 +215,6 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
             cb(arg, out[i].case_no, out[i].json);
     goto done;
 fail:
-    PQclear(r);
     sl_db_rollback(db);
     n = rc;
 done:
@@ -285,6 +225,7 @@ done:
         }
         free(out);
     }
+    sl_arena_destroy(&a);
     return n;
 }
 
@@ -330,7 +271,7 @@ sl_escalation_validate(const sl_pb_envelope_t *env, sl_codec_error_t *err)
 
 int
 sl_escalation_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_envelope_t *env,
-                    const char *sender, sl_transfer_result_t *res)
+                    const char *sender, sl_apply_result_t *res)
 {
     memset(res, 0, sizeof *res);
     const sl_pb_escalation_t *e = env->escalation;

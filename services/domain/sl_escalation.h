@@ -15,7 +15,8 @@
 
 #include "sl_codec.h"
 #include "sl_db.h"
-#include "sl_transfer.h"
+#include "sl_apply.h"
+#include "sl_audit.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,7 +31,7 @@ typedef void(sl_escalation_cb)(void *arg, const char *case_no, const char *json)
  * supervision row; an "escalated" audit event on the original case; raised_at.
  * Then CB for each. Returns how many were raised, or -1 / SL_AGAIN. */
 long sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t now_ms,
-                         long limit, const sl_transfer_actor_t *actor, bool *busy,
+                         long limit, const sl_actor_t *actor, bool *busy,
                          sl_escalation_cb *cb, void *arg);
 
 /* Validates an Escalation body (pure): notice_no, origin_node, case_no, cause
@@ -46,7 +47,7 @@ int sl_escalation_validate(const sl_pb_envelope_t *env, sl_codec_error_t *err);
  * "escalation:<origin case>", topic "case.escalated"), SL_DECLINED with
  * RES->err, -1 or SL_AGAIN. */
 int sl_escalation_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_envelope_t *env,
-                        const char *sender, sl_transfer_result_t *res);
+                        const char *sender, sl_apply_result_t *res);
 
 /* One line of `slctl escalation list`: notice_no, case_no, unit_code, cause,
  * marked_at, raised_at ("" if pending), raised_to, raised_ref; then the

@@ -12,6 +12,7 @@
 #include "sl_clock.h"
 #include "sl_log.h"
 #include "sl_seal.h"
+#include "sl_transfer.h"
 #include "sl_util.h"
 
 #include <jansson.h>
@@ -76,9 +77,8 @@ sl_fed_is_upper_decision(const sl_pb_envelope_t *env, const char *parent)
            env->decision->from_unit && strcmp(env->decision->from_unit, parent) == 0;
 }
 
-/* Encodes ENV under a new msg_id from NODE and adds it to the outbox for PEER. */
-static int
-s_send(sl_db_t *db, const char *node, const char *peer, sl_pb_envelope_t *env, const char *kind,
+int
+sl_fed_send(sl_db_t *db, const char *node, const char *peer, sl_pb_envelope_t *env, const char *kind,
        const char *case_no, int64_t now_ms, char msg_id[37])
 {
     sl_uuid(msg_id);
@@ -105,7 +105,7 @@ sl_fed_receipt_up(sl_db_t *db, const char *node, const char *parent, const char 
     env.body_case = SAFELOOP__V1__ENVELOPE__BODY_RECEIPT;
     env.receipt = &rc_;
     char id[37];
-    return s_send(db, node, parent, &env, "receipt", case_no, now_ms, id);
+    return sl_fed_send(db, node, parent, &env, "receipt", case_no, now_ms, id);
 }
 
 /* The case registered from upper transfer NOTICE, locked: 0 with ID, CASE_NO
@@ -133,36 +133,18 @@ s_upper_case(sl_db_t *db, const char *notice, int64_t *id, char *case_no, size_t
     return 0;
 }
 
+/* Appends an audit event to case CASE_ID; DETAIL is a JSON object (consumed). */
 static int
 s_audit(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *kind, const char *key,
         const char *unit, const char *operator_name, const char *msg_id, json_t *detail)
 {
-    char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-    json_decref(detail);
-    sl_audit_event_t ev = {.at_ms = now_ms,
-                           .kind = kind,
-                           .actor_key = key ? key : "",
-                           .actor_unit = unit ? unit : "",
-                           .operator= operator_name ? operator_name : "",
-                           .msg_id = msg_id ? msg_id : "",
-                           .detail = text};
-    int rc = sl_audit_append(db, case_id, &ev);
-    free(text);
-    return rc;
-}
-
-static int
-s_set_status(sl_db_t *db, int64_t case_id, const char *status)
-{
-    char sid[24];
-    snprintf(sid, sizeof sid, "%lld", (long long)case_id);
-    const char *p[] = {sid, status};
-    return sl_db_exec(db, NULL, "UPDATE cases SET status = $2 WHERE id = $1::bigint", 2, p);
+    sl_actor_t actor = {key, unit, operator_name, msg_id};
+    return sl_audit_append_json(db, case_id, now_ms, kind, &actor, detail);
 }
 
 int
 sl_fed_answer_up(sl_db_t *db, const char *node, const char *parent, const sl_pb_envelope_t *env,
-                 const char *sender, int64_t now_ms, sl_transfer_result_t *res)
+                 const char *sender, int64_t now_ms, sl_apply_result_t *res)
 {
     memset(res, 0, sizeof *res);
     s_common_t c;
@@ -215,7 +197,7 @@ sl_fed_answer_up(sl_db_t *db, const char *node, const char *parent, const sl_pb_
     }
     char id[37];
     const char *kind = sl_codec_body_kind(env);
-    if ((rc = s_send(db, node, parent, &up, kind, case_no, now_ms, id)) != 0)
+    if ((rc = sl_fed_send(db, node, parent, &up, kind, case_no, now_ms, id)) != 0)
         return rc;
     json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "notice_no", c.notice_no, "body", kind, "to",
                           parent, "outbox_msg_id", id);
@@ -237,28 +219,19 @@ static int
 s_withdraw_own(sl_db_t *db, const char *node, int64_t case_id, const char *case_no,
                int64_t now_ms, const char *sender, const sl_pb_decision_t *dc, const char *msg_id)
 {
-    char sid[24], now[40];
-    snprintf(sid, sizeof sid, "%lld", (long long)case_id);
-    sl_time_format_iso(now_ms, now, sizeof now);
     const char *reason = "上级异议成立，案件已撤回";
-    const char *p[] = {sid, now, reason};
-    PGresult *r;
-    int rc = sl_db_exec(db, &r,
-                        "UPDATE transfer SET state = 'closed', closed_at = $2::timestamptz,"
-                        " decision = 'withdrawn', decision_reason = $3,"
-                        " decided_at = $2::timestamptz"
-                        " WHERE case_id = $1::bigint AND state <> 'closed'"
-                        " RETURNING notice_no, unit_code, delivery",
-                        3, p);
-    if (rc != 0)
-        return rc;
-    for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
-        const char *notice = PQgetvalue(r, i, 0), *unit = PQgetvalue(r, i, 1);
+    sl_transfer_withdrawn_t *w;
+    long n = sl_transfer_withdraw_case(db, case_id, now_ms, reason, &w);
+    if (n < 0)
+        return (int)n;
+    int rc = 0;
+    for (long i = 0; rc == 0 && i < n; i++) {
+        const char *notice = w[i].notice_no, *unit = w[i].unit_code;
         json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "notice_no", notice, "unit", unit,
                               "upper_notice_no", dc->notice_no, "reason", reason);
         rc = s_audit(db, case_id, now_ms, "transfer_withdrawn", sender, dc->from_unit,
                      dc->operator_, msg_id, d);
-        if (rc == 0 && strcmp(PQgetvalue(r, i, 2), "outbox") == 0) {
+        if (rc == 0 && w[i].by_outbox) {
             sl_pb_decision_t down = *dc;
             down.notice_no = (char *)notice;
             down.case_no = (char *)case_no;
@@ -268,19 +241,19 @@ s_withdraw_own(sl_db_t *db, const char *node, int64_t case_id, const char *case_
             env.body_case = SAFELOOP__V1__ENVELOPE__BODY_DECISION;
             env.decision = &down;
             char id[37];
-            rc = s_send(db, node, unit, &env, "decision", case_no, now_ms, id);
+            rc = sl_fed_send(db, node, unit, &env, "decision", case_no, now_ms, id);
         }
         if (rc == 0)
             sl_log(SL_LOG_INFO, "case=%s notice=%s withdrawn from %s: the upper level accepted"
                                 " the objection", case_no, notice, unit);
     }
-    PQclear(r);
+    free(w);
     return rc;
 }
 
 int
 sl_fed_upper_decision(sl_db_t *db, const char *node, const sl_pb_envelope_t *env,
-                      const char *sender, int64_t now_ms, sl_transfer_result_t *res)
+                      const char *sender, int64_t now_ms, sl_apply_result_t *res)
 {
     memset(res, 0, sizeof *res);
     const sl_pb_decision_t *dc = env->decision;
@@ -324,7 +297,7 @@ sl_fed_upper_decision(sl_db_t *db, const char *node, const sl_pb_envelope_t *env
         json_object_set_new(d, "reason", json_string(dc->reason));
     if (dc->case_no && *dc->case_no)
         json_object_set_new(d, "upper_case_no", json_string(dc->case_no));
-    if (next && (rc = s_set_status(db, case_id, next)) != 0) {
+    if (next && (rc = sl_case_set_status(db, case_id, next, NULL)) != 0) {
         json_decref(d);
         return rc;
     }
@@ -381,7 +354,7 @@ sl_fed_after_answer(sl_db_t *db, const char *node, const char *parent, const sl_
         sl_pb_envelope_t down = SL_PB_ENVELOPE_INIT;
         down.body_case = SAFELOOP__V1__ENVELOPE__BODY_DECISION;
         down.decision = &dc;
-        return s_send(db, node, unit, &down, "decision", case_no, now_ms, id);
+        return sl_fed_send(db, node, unit, &down, "decision", case_no, now_ms, id);
     }
     if (!*upper || !parent || !*parent)
         return 0;
@@ -394,7 +367,7 @@ sl_fed_after_answer(sl_db_t *db, const char *node, const char *parent, const sl_
     sl_pb_envelope_t up = SL_PB_ENVELOPE_INIT;
     up.body_case = SAFELOOP__V1__ENVELOPE__BODY_PROGRESS;
     up.progress = &pr;
-    return s_send(db, node, parent, &up, "progress", case_no, now_ms, id);
+    return sl_fed_send(db, node, parent, &up, "progress", case_no, now_ms, id);
 }
 
 /* --- sl-dispatch: re-sealing ---------------------------------------------------- */

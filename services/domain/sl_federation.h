@@ -22,7 +22,8 @@
 #include "sl_config.h"
 #include "sl_db.h"
 #include "sl_outbox.h"
-#include "sl_transfer.h"
+#include "sl_apply.h"
+#include "sl_audit.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,6 +32,13 @@
 void sl_fed_key_id(const char *node, const unsigned char pk[32], char *buf, size_t size);
 
 /* --- intake: applying what crosses a link ------------------------------------ */
+
+/* Sends ENV (its body set) to PEER: stamps it with a new msg_id (into MSG_ID),
+ * NODE as producer and NOW_MS, encodes it and adds it to the outbox as KIND
+ * (about CASE_NO, or NULL), inside the caller's transaction. Every envelope a
+ * node makes for a peer goes through here. 0, -1 or SL_AGAIN. */
+int sl_fed_send(sl_db_t *db, const char *node, const char *peer, sl_pb_envelope_t *env,
+                const char *kind, const char *case_no, int64_t now_ms, char msg_id[37]);
 
 /* True if ENV is an answer (receipt, objection, progress, feedback) that NODE
  * sends up for a transfer from above: its from_unit is NODE itself. */
@@ -51,7 +59,7 @@ int sl_fed_receipt_up(sl_db_t *db, const char *node, const char *parent, const c
  * 0 (RES filled: case_no, ref = the upper notice, topic), SL_DECLINED (RES->err:
  * unknown_transfer, wrong_state:<status>, not_permitted), -1, SL_AGAIN. */
 int sl_fed_answer_up(sl_db_t *db, const char *node, const char *parent, const sl_pb_envelope_t *env,
-                     const char *sender, int64_t now_ms, sl_transfer_result_t *res);
+                     const char *sender, int64_t now_ms, sl_apply_result_t *res);
 
 /* The parent's decision ENV (sl_fed_is_upper_decision) on the case registered
  * from its transfer: objection accepted (the case is withdrawn: closed, and
@@ -61,7 +69,7 @@ int sl_fed_answer_up(sl_db_t *db, const char *node, const char *parent, const sl
  * — and is transferred again by this node's next list). Audited. Returns as
  * sl_fed_answer_up. */
 int sl_fed_upper_decision(sl_db_t *db, const char *node, const sl_pb_envelope_t *env,
-                          const char *sender, int64_t now_ms, sl_transfer_result_t *res);
+                          const char *sender, int64_t now_ms, sl_apply_result_t *res);
 
 /* After NODE applied ENV to one of its own transfers: a decision on a
  * transfer to a child that runs a node goes down to it; progress on a case

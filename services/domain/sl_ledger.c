@@ -215,7 +215,7 @@ s_or(const char *s)
 int
 sl_ledger_record(sl_db_t *db, int64_t case_id, const sl_ledger_case_t *c,
                  const sl_ledger_item_t *items, size_t n, int64_t now_ms,
-                 const sl_transfer_actor_t *actor)
+                 const sl_actor_t *actor)
 {
     int32_t day = sl_ms_to_day(now_ms);
     char date[11], month[8], at[40], cid[24];
@@ -262,17 +262,7 @@ sl_ledger_record(sl_db_t *db, int64_t case_id, const sl_ledger_case_t *c,
                               it->item, "entry_id", (json_int_t)id, "notice_no", s_or(c->notice_no),
                               "entry_date", date, "persons", it->persons, "amount_fen",
                               (json_int_t)it->amount_fen, "details", it->details);
-        char *text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-        json_decref(d);
-        sl_audit_event_t ev = {.at_ms = now_ms,
-                               .kind = "ledger_entered",
-                               .actor_key = s_or(actor->key),
-                               .actor_unit = s_or(actor->unit),
-                               .operator= s_or(actor->operator_name),
-                               .msg_id = s_or(actor->msg_id),
-                               .detail = text};
-        rc = sl_audit_append(db, case_id, &ev);
-        free(text);
+        rc = sl_audit_append_json(db, case_id, now_ms, "ledger_entered", actor, d);
         if (rc != 0)
             return rc;
         sl_log(SL_LOG_INFO, "case=%s notice=%s six-list entry %s/%s", s_or(c->case_no),
@@ -283,7 +273,7 @@ sl_ledger_record(sl_db_t *db, int64_t case_id, const sl_ledger_case_t *c,
 
 int
 sl_ledger_add(sl_db_t *db, const char *list, const char *unit, const char *text, int32_t day,
-              int64_t now_ms, const sl_transfer_actor_t *actor, int64_t *id)
+              int64_t now_ms, const sl_actor_t *actor, int64_t *id)
 {
     char date[11], month[8], at[40];
     sl_date_format(day, date);

@@ -11,7 +11,8 @@
 #define SL_LEDGER_H
 
 #include "sl_db.h"
-#include "sl_transfer.h"
+#include "sl_apply.h"
+#include "sl_audit.h"
 #include "sl_util.h"
 
 #include <stdbool.h>
@@ -45,7 +46,7 @@ typedef struct {
     char discipline_result[512]; /* discipline commission: the 处分 decided */
 } sl_ledger_result_t;
 
-/* Reads the feedback JSON a transfer stores (sl_transfer.c) for a transfer of
+/* Reads the feedback JSON a transfer stores (sl_transfer_answer.c) for a transfer of
  * KIND into OUT. 0, or -1 if JSON is not an object. */
 int sl_ledger_result_parse(const char *json, const char *kind, sl_ledger_result_t *out);
 
@@ -87,14 +88,14 @@ typedef struct {
  * the caller's transaction. 0, -1 or SL_AGAIN (roll back). */
 int sl_ledger_record(sl_db_t *db, int64_t case_id, const sl_ledger_case_t *c,
                      const sl_ledger_item_t *items, size_t n, int64_t now_ms,
-                     const sl_transfer_actor_t *actor);
+                     const sl_actor_t *actor);
 
 /* An entry that belongs to no case (选树提升, typed by an operator): LIST,
  * UNIT (as typed) and TEXT, dated DAY, entered at NOW_MS by ACTOR — the row
  * itself records who. Its own statement; *ID gets the row's id. 0, -1 or
  * SL_AGAIN. */
 int sl_ledger_add(sl_db_t *db, const char *list, const char *unit, const char *text, int32_t day,
-                  int64_t now_ms, const sl_transfer_actor_t *actor, int64_t *id);
+                  int64_t now_ms, const sl_actor_t *actor, int64_t *id);
 
 /* An entry as printed and exported: list, item, case_no, notice_no, unit,
  * unit_name, subject_name, entry_date, persons, amount (yuan, 2 decimals),

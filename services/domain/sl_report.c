@@ -133,7 +133,7 @@ s_weekly_rules(sl_db_t *db, const char *name, int32_t day, int *dow, int *time)
 }
 
 int
-sl_report_apply(sl_db_t *db, int64_t now_ms, const sl_pb_envelope_t *env, sl_transfer_result_t *res)
+sl_report_apply(sl_db_t *db, int64_t now_ms, const sl_pb_envelope_t *env, sl_apply_result_t *res)
 {
     memset(res, 0, sizeof *res);
     bool weekly = sl_codec_body(env) == SL_BODY_WEEKLY_REPORT;

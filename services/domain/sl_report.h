@@ -13,7 +13,8 @@
 
 #include "sl_codec.h"
 #include "sl_db.h"
-#include "sl_transfer.h"
+#include "sl_apply.h"
+#include "sl_audit.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,7 +31,7 @@ int sl_report_validate(const sl_pb_envelope_t *env, sl_codec_error_t *err);
  * arrival. 0 (RES->ref "weekly:2022-01-03:on_time" or ":late", topic
  * "report.received"), SL_DECLINED, -1 or SL_AGAIN. */
 int sl_report_apply(sl_db_t *db, int64_t now_ms, const sl_pb_envelope_t *env,
-                    sl_transfer_result_t *res);
+                    sl_apply_result_t *res);
 
 /* One report missing: unit, unit name, kind (weekly/monthly), period, due at
  * ("YYYY-MM-DD HH:MM"), received at if it came late ("" if not at all). */

@@ -28,27 +28,9 @@ sl_supervision_is(const sl_pb_envelope_t *env)
            env->decision->kind == SAFELOOP__V1__DECISION__KIND__SUPERVISE;
 }
 
-static int
-s_audit(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *kind,
-        const sl_transfer_actor_t *actor, json_t *detail)
-{
-    char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-    json_decref(detail);
-    sl_audit_event_t ev = {.at_ms = now_ms,
-                           .kind = kind,
-                           .actor_key = s_or(actor->key),
-                           .actor_unit = s_or(actor->unit),
-                           .operator= s_or(actor->operator_name),
-                           .msg_id = s_or(actor->msg_id),
-                           .detail = text};
-    int rc = sl_audit_append(db, case_id, &ev);
-    free(text);
-    return rc;
-}
-
 int
 sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_envelope_t *env,
-                     const char *sender, sl_transfer_result_t *res)
+                     const char *sender, sl_apply_result_t *res)
 {
     memset(res, 0, sizeof *res);
     const sl_pb_decision_t *d = env->decision;
@@ -58,23 +40,20 @@ sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_
                            d->from_unit);
         return SL_DECLINED;
     }
-    PGresult *r;
-    int rc = sl_case_fetch(db, d->case_no, &r);
-    if (rc != 0)
+    sl_case_view_t v;
+    int rc = sl_case_get(db, d->case_no, &v);
+    if (rc < 0)
         return rc;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
+    if (rc == 1) {
         sl_codec_error_set(&res->err, SL_ERR_UNKNOWN_CASE, NULL, "本节点没有编号为 %.80s 的案件",
                            d->case_no);
         return SL_DECLINED;
     }
-#define F(name) PQgetvalue(r, 0, PQfnumber(r, name))
-    snprintf(res->case_no, sizeof res->case_no, "%s", F("case_no"));
-    int64_t case_id = atoll(F("id"));
-    bool major = strcmp(F("major_hazard"), "t") == 0;
-    bool closed = strcmp(F("status"), "closed") == 0;
-#undef F
-    PQclear(r);
+    snprintf(res->case_no, sizeof res->case_no, "%s", v.case_no);
+    int64_t case_id = v.id;
+    PGresult *r;
+    bool major = v.major_hazard;
+    bool closed = strcmp(v.status, "closed") == 0;
     if (!major) {
         sl_codec_error_set(&res->err, SL_ERR_BAD_FIELD, "major_hazard",
                            "挂牌督办仅限存在重大事故隐患的案件，案件 %s 未标记重大事故隐患",
@@ -114,13 +93,13 @@ sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_
         return rc;
     long long id = atoll(PQgetvalue(r, 0, 0));
     PQclear(r);
-    sl_transfer_actor_t actor = {
+    sl_actor_t actor = {
         .key = sender, .unit = node, .operator_name = d->operator_, .msg_id = env->msg_id};
     json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "decision", "SUPERVISE", "leader", leader,
                           "leader_title", title, "supervision_id", (json_int_t)id);
     if (d->reason && *d->reason)
         json_object_set_new(o, "reason", json_string(d->reason));
-    if ((rc = s_audit(db, case_id, now_ms, "supervised", &actor, o)) != 0)
+    if ((rc = sl_audit_append_json(db, case_id, now_ms, "supervised", &actor, o)) != 0)
         return rc;
     snprintf(res->ref, sizeof res->ref, "supervision:%lld", id);
     snprintf(res->state, sizeof res->state, "listed");
@@ -130,7 +109,29 @@ sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_
 }
 
 int
-sl_supervision_end(sl_db_t *db, int64_t case_id, int64_t now_ms, const sl_transfer_actor_t *actor,
+sl_supervision_list_escalated(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *msg_id,
+                              char *ref, size_t size)
+{
+    char id[24], now[40];
+    snprintf(id, sizeof id, "%lld", (long long)case_id);
+    sl_time_format_iso(now_ms, now, sizeof now);
+    const char *sp[] = {id, now, msg_id};
+    PGresult *s;
+    int rc = sl_db_exec(db, &s,
+                        "INSERT INTO supervision (case_id, leader, leader_title, listed_at,"
+                        " listed_by, msg_id, status)"
+                        " VALUES ($1::bigint, '', '', $2::timestamptz, 'sl-deadline', $3, 'listed')"
+                        " ON CONFLICT (case_id) WHERE status = 'listed' DO NOTHING RETURNING id",
+                        3, sp);
+    if (rc != 0)
+        return rc;
+    snprintf(ref, size, "%s", PQntuples(s) ? PQgetvalue(s, 0, 0) : "already");
+    PQclear(s);
+    return 0;
+}
+
+int
+sl_supervision_end(sl_db_t *db, int64_t case_id, int64_t now_ms, const sl_actor_t *actor,
                    sl_supervision_ended_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -160,7 +161,7 @@ sl_supervision_end(sl_db_t *db, int64_t case_id, int64_t now_ms, const sl_transf
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "decision", "SUPERVISE_END", "leader",
                           out->leader, "leader_title", out->title, "since", out->since,
                           "supervision_id", (json_int_t)id);
-    return s_audit(db, case_id, now_ms, "supervise_end", actor, o);
+    return sl_audit_append_json(db, case_id, now_ms, "supervise_end", actor, o);
 }
 
 int

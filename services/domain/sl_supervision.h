@@ -11,7 +11,8 @@
 
 #include "sl_codec.h"
 #include "sl_db.h"
-#include "sl_transfer.h"
+#include "sl_apply.h"
+#include "sl_audit.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,7 +27,14 @@ bool sl_supervision_is(const sl_pb_envelope_t *env);
  * wrong_origin, bad_field:major_hazard, wrong_state:closed,
  * wrong_state:supervised) when nothing was written; -1 or SL_AGAIN. */
 int sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_envelope_t *env,
-                         const char *sender, sl_transfer_result_t *res);
+                         const char *sender, sl_apply_result_t *res);
+
+/* An escalation at the top node (no parent to verify): lists case CASE_ID on
+ * the node's own supervision list, no leader yet, by "sl-deadline" at NOW_MS,
+ * unless it is listed already, inside the caller's transaction. 0 with REF the
+ * listing's id or "already", -1 or SL_AGAIN. */
+int sl_supervision_list_escalated(sl_db_t *db, int64_t case_id, int64_t now_ms,
+                                  const char *msg_id, char *ref, size_t size);
 
 /* What sl_supervision_end ended. */
 typedef struct {
@@ -40,7 +48,7 @@ typedef struct {
  * status ended and a "supervise_end" audit event (SUPERVISE_END), inside the
  * caller's transaction. 0 with OUT filled, -1 or SL_AGAIN. */
 int sl_supervision_end(sl_db_t *db, int64_t case_id, int64_t now_ms,
-                       const sl_transfer_actor_t *actor, sl_supervision_ended_t *out);
+                       const sl_actor_t *actor, sl_supervision_ended_t *out);
 
 /* A listing as `slctl supervision list` prints it: case_no, subject, unit
  * (code and name), leader (with title), since (YYYY-MM-DD), status (listed /

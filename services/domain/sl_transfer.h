@@ -1,6 +1,9 @@
 /* sl_transfer.h — transfers (交办) and transfer lists (交办清单) in the database.
  *
- * The home of all SQL on transfer and transfer_list (DESIGN.md rule 4).
+ * The home of all SQL on transfer, transfer_list and transfer_escalation
+ * (DESIGN.md rule 4), a family of files: sl_transfer_list.c (forming lists,
+ * issuing), sl_transfer_answer.c (answers, decisions, withdrawal),
+ * sl_transfer_clock.c (the clocks), sl_transfer.c (reading, recomputing).
  * Forming a list claims the registered cases (FOR UPDATE SKIP LOCKED, under a
  * transaction-scoped advisory lock so two dispatchers never form lists at
  * once), numbers the list and each transfer's notice gap-free (counter rows
@@ -14,6 +17,8 @@
 #ifndef SL_TRANSFER_H
 #define SL_TRANSFER_H
 
+#include "sl_apply.h"
+#include "sl_audit.h"
 #include "sl_calendar.h"
 #include "sl_codec.h"
 #include "sl_db.h"
@@ -21,13 +26,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Who acts, for the audit chain. Strings are borrowed; NULL counts as "". */
-typedef struct {
-    const char *key;           /* CURVE key, "ipc", "sl-dispatch", "slctl" */
-    const char *unit;          /* the unit or node acting */
-    const char *operator_name; /* the person, when an operator acted */
-    const char *msg_id;        /* the envelope it came from, if any */
-} sl_transfer_actor_t;
+/* The actor (sl_audit.h) under the name it had when it lived here. */
+typedef sl_actor_t sl_transfer_actor_t;
 
 /* What sl_transfer_form_list did. */
 typedef struct {
@@ -47,17 +47,12 @@ typedef struct {
  * up (daemons). A list is formed only when there is at least one case. Returns
  * 0 with OUT filled, -1 or SL_AGAIN (rolled back, logged). */
 int sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
-                          int32_t round_date, bool wait, const sl_transfer_actor_t *actor,
+                          int32_t round_date, bool wait, const sl_actor_t *actor,
                           sl_transfer_formed_t *out);
 
-/* The result of applying one answer or decision. */
-typedef struct {
-    char case_no[64];     /* the case concerned ("" if unknown) */
-    char ref[96];         /* the notice number; after an accepted objection the new one */
-    char state[16];       /* the transfer's state afterwards */
-    const char *topic;    /* the event to publish after commit, e.g. "transfer.received"; static */
-    sl_codec_error_t err; /* refused: code and text for the Ack */
-} sl_transfer_result_t;
+/* The result of applying one answer or decision: sl_apply's result type,
+ * under the name the transfer modules used before it moved (sl_apply.h). */
+typedef sl_apply_result_t sl_transfer_result_t;
 
 /* Applies ENV's receipt, objection, progress, feedback or decision (validated
  * by sl_validate_answer) to the transfer it names, inside the caller's open
@@ -72,7 +67,22 @@ typedef struct {
  * wrong_origin, missing_field/bad_field:to_unit, bad_field:at) when nothing
  * was written; -1 or SL_AGAIN (roll back). */
 int sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
-                      const sl_pb_envelope_t *env, const char *sender, sl_transfer_result_t *res);
+                      const sl_pb_envelope_t *env, const char *sender, sl_apply_result_t *res);
+
+/* A transfer closed by sl_transfer_withdraw_case. */
+typedef struct {
+    char notice_no[96]; /* its notice number */
+    char unit_code[64]; /* the unit it went to */
+    bool by_outbox;     /* delivered through the outbox (a child node): tell it too */
+} sl_transfer_withdrawn_t;
+
+/* The upper level took case CASE_ID back (an objection accepted above): closes
+ * every open transfer of the case as withdrawn with REASON at NOW_MS, inside
+ * the caller's transaction (its clocks stop: sl-deadline sees it closed).
+ * Returns how many, with *OUT a new array the caller frees (NULL if none), or
+ * -1 / SL_AGAIN. */
+long sl_transfer_withdraw_case(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *reason,
+                               sl_transfer_withdrawn_t **out);
 
 /* One transfer as `slctl transfer list` prints it: notice_no, case_no,
  * unit_code, state, transfer_date, objection_deadline, feedback_deadline,
@@ -113,6 +123,6 @@ long sl_transfer_announce(sl_db_t *db, int64_t now_ms, sl_transfer_announce_cb *
  * audited ("deadlines_recomputed"). Returns the number changed, or -1 /
  * SL_AGAIN. */
 long sl_transfer_recompute(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms,
-                           const sl_transfer_actor_t *actor);
+                           const sl_actor_t *actor);
 
 #endif

@@ -33,7 +33,7 @@ s_day(const char *s)
 
 static int
 s_audit(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *kind,
-        const sl_transfer_actor_t *actor, const char *detail)
+        const sl_actor_t *actor, const char *detail)
 {
     sl_audit_event_t ev = {.at_ms = now_ms,
                            .kind = kind,
@@ -47,7 +47,7 @@ s_audit(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *kind,
 
 long
 sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, int not_handled_days,
-                       long limit, const sl_transfer_actor_t *actor, bool *busy,
+                       long limit, const sl_actor_t *actor, bool *busy,
                        sl_transfer_clock_cb *cb, void *arg)
 {
     *busy = false;
@@ -219,4 +219,60 @@ sl_transfer_clock_list(sl_db_t *db, sl_transfer_clock_row_cb *cb, void *arg)
         "    OR t.id IN (SELECT transfer_id FROM transfer_escalation)"
         " ORDER BY t.feedback_deadline, t.id",
         0, NULL, cb, arg);
+}
+
+long
+sl_transfer_escalations_pending(sl_db_t *db, long limit, sl_arena_t *a,
+                                sl_transfer_escalation_t **out)
+{
+    *out = NULL;
+    char lim[24];
+    snprintf(lim, sizeof lim, "%ld", limit);
+    const char *p[] = {lim};
+    PGresult *r;
+    int rc = sl_db_exec(db, &r,
+                        "SELECT e.id, e.case_id, e.cause, e.reason, e.msg_id, t.notice_no,"
+                        " t.unit_code, u.kind, t.transfer_date::text, t.feedback_deadline::text,"
+                        " c.case_no"
+                        " FROM transfer_escalation e JOIN transfer t ON t.id = e.transfer_id"
+                        " JOIN cases c ON c.id = e.case_id JOIN unit u ON u.code = t.unit_code"
+                        " WHERE e.raised_at IS NULL ORDER BY e.id LIMIT $1::int"
+                        " FOR UPDATE OF e SKIP LOCKED",
+                        1, p);
+    if (rc != 0)
+        return rc;
+    long n = PQntuples(r);
+    sl_transfer_escalation_t *e = sl_arena_calloc(a, ((size_t)n + 1) * sizeof *e);
+    for (long i = 0; i < n; i++) {
+#define V(c) sl_arena_strdup(a, PQgetvalue(r, (int)i, c))
+        e[i].id = atoll(PQgetvalue(r, (int)i, 0));
+        e[i].case_id = atoll(PQgetvalue(r, (int)i, 1));
+        e[i].cause = V(2);
+        e[i].reason = V(3);
+        e[i].msg_id = V(4);
+        e[i].notice_no = V(5);
+        e[i].unit_code = V(6);
+        e[i].unit_kind = V(7);
+        e[i].transfer_date = V(8);
+        e[i].feedback_deadline = V(9);
+        e[i].case_no = V(10);
+#undef V
+    }
+    PQclear(r);
+    *out = e;
+    return n;
+}
+
+int
+sl_transfer_escalation_raised(sl_db_t *db, int64_t id, int64_t now_ms, const char *to,
+                              const char *ref)
+{
+    char sid[24], now[40];
+    snprintf(sid, sizeof sid, "%lld", (long long)id);
+    sl_time_format_iso(now_ms, now, sizeof now);
+    const char *up[] = {sid, now, to, ref};
+    return sl_db_exec(db, NULL,
+                      "UPDATE transfer_escalation SET raised_at = $2::timestamptz,"
+                      " raised_to = $3, raised_ref = $4 WHERE id = $1::bigint",
+                      4, up);
 }

@@ -35,7 +35,7 @@ typedef void(sl_transfer_clock_cb)(void *arg, const char *topic, const char *cas
  * also when another instance holds the lock: *BUSY set), or -1 / SL_AGAIN
  * (rolled back). */
 long sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms,
-                            int not_handled_days, long limit, const sl_transfer_actor_t *actor,
+                            int not_handled_days, long limit, const sl_actor_t *actor,
                             bool *busy, sl_transfer_clock_cb *cb, void *arg);
 
 /* One line of `slctl overdue`: notice_no, case_no, unit_code, feedback_deadline,
@@ -46,5 +46,32 @@ typedef sl_db_row_cb sl_transfer_clock_row_cb;
  * handled, or carries an escalation mark, by feedback deadline. 0, -1 or
  * SL_AGAIN. */
 int sl_transfer_clock_list(sl_db_t *db, sl_transfer_clock_row_cb *cb, void *arg);
+
+/* A transfer_escalation mark not yet raised, with the transfer and case it
+ * concerns. Strings live in the arena passed to sl_transfer_escalations_pending. */
+typedef struct {
+    int64_t id;                /* transfer_escalation.id */
+    int64_t case_id;           /* the case escalated */
+    const char *cause;         /* overdue, accepted_not_handled, false_completion */
+    const char *reason;        /* the mark's reason text */
+    const char *msg_id;        /* the envelope that caused it, "" if a clock did */
+    const char *notice_no;     /* the transfer's notice */
+    const char *unit_code;     /* its receiving unit */
+    const char *unit_kind;     /* unit.kind: "child" for a child node */
+    const char *transfer_date; /* YYYY-MM-DD */
+    const char *feedback_deadline; /* YYYY-MM-DD */
+    const char *case_no;       /* the case's number */
+} sl_transfer_escalation_t;
+
+/* Locks up to LIMIT marks not yet raised, oldest first, skipping those another
+ * transaction holds (FOR UPDATE SKIP LOCKED), inside the caller's transaction.
+ * Returns how many with *OUT an array in A, or -1 / SL_AGAIN. */
+long sl_transfer_escalations_pending(sl_db_t *db, long limit, sl_arena_t *a,
+                                     sl_transfer_escalation_t **out);
+
+/* Mark ID was raised at NOW_MS to TO ("verification", "parent",
+ * "supervision") as REF. Inside the caller's transaction; 0, -1 or SL_AGAIN. */
+int sl_transfer_escalation_raised(sl_db_t *db, int64_t id, int64_t now_ms, const char *to,
+                                  const char *ref);
 
 #endif

@@ -1,11 +1,11 @@
-/* sl_transfer_fsm.h — the transfer state machine (交办状态机) and its deadlines, pure.
+/* sl_transfer_fsm.h — the transfer state machine (交办状态机), pure.
  *
  * One table decides what every message does to a transfer in every state:
  * applied (the next state) or refused (a stable error code the sender gets in
  * its Ack: "wrong_state:closed", "objection_window_closed" …). Guards that
  * depend on time are passed in as values, so the whole machine is testable
  * without a database. The deadline rules of the campaign (2 working days to
- * object, 7 to feed back) are computed here too, on an sl_calendar_t.
+ * object, 7 to feed back) are computed by sl_deadline.h.
  * docs/DESIGN.md "The transfer state machine" prints the table. */
 #ifndef SL_TRANSFER_FSM_H
 #define SL_TRANSFER_FSM_H
@@ -70,25 +70,6 @@ int sl_transfer_state_parse(const char *name);
 /* "receipt", "objection", "progress", "feedback", "objection_accept",
  * "objection_reject", "verify_pass", "verify_fail". Static. */
 const char *sl_transfer_msg_name(sl_transfer_msg_t m);
-
-/* The deadlines of a transfer issued on TRANSFER_DAY (and received on
- * RECEIPT_DAY, or -1 while no receipt is recorded):
- *   objection = the 2nd working day after the receipt day (or the transfer
- *               day while there is none), feedback = the 7th working day after
- *   the transfer day. *UNKNOWN_YEAR gets the first year counted whose holiday
- * notice is not in CAL (0 if none): the deadlines then count weekends only
- * there and the caller records a warning. */
-void sl_transfer_deadlines(const sl_calendar_t *cal, int32_t transfer_day, int32_t receipt_day,
-                           int32_t *objection, int32_t *feedback, int *unknown_year);
-/* The warning text for UNKNOWN_YEAR (0: ""), into BUF. */
-void sl_transfer_calendar_warning(int unknown_year, char *buf, size_t size);
-
-/* The scheduled dispatch round due at NOW_MS: rounds fall on START_DAY and
- * every INTERVAL_DAYS after it, at TIME_OF_DAY_MIN minutes after midnight
- * (Asia/Shanghai). Returns the date of the latest round whose time has come,
- * or -1 before the first one (and for INTERVAL_DAYS <= 0: no schedule). */
-int32_t sl_transfer_round(int32_t start_day, int interval_days, int time_of_day_min,
-                          int64_t now_ms);
 
 /* The notice number of annex 3: "（煤）移〔2026〕17号". BUF >= 64 bytes. */
 void sl_transfer_notice_number(char *buf, size_t size, const char *sector_short, int year,

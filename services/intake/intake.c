@@ -13,6 +13,11 @@
  * connection keeps the batch queued and retries it with backoff, answering
  * nothing until it is stored.
  *
+ * What a body means — who may send it, whether it is valid, where it goes,
+ * which module applies it — is sl_apply's (services/domain/sl_apply.h): this
+ * file decodes and seals, calls sl_apply_prepare and sl_apply_batch, and
+ * answers.
+ *
  * Threads: the worker touches only the in-flight items (in->inflight), the
  * batch connection (in->db), the calendar cache and metrics (atomic or
  * locked); everything else — sockets, the queue, the sealer, events — belongs
@@ -20,31 +25,23 @@
  * their own. */
 #include "intake.h"
 
+#include "sl_apply.h"
 #include "sl_bus.h"
 #include "sl_calendar_db.h"
-#include "sl_case.h"
 #include "sl_clock.h"
 #include "sl_codec.h"
 #include "sl_db.h"
 #include "sl_heartbeat.h"
-#include "sl_federation.h"
 #include "sl_http.h"
-#include "sl_inbox.h"
 #include "sl_log.h"
 #include "sl_metrics.h"
-#include "sl_outbox.h"
-#include "sl_escalation.h"
 #include "sl_principal.h"
-#include "sl_report.h"
 #include "sl_route.h"
 #include "sl_seal.h"
-#include "sl_supervision.h"
-#include "sl_transfer.h"
 #include "sl_sector.h"
 #include "sl_status.h"
 #include "sl_unit.h"
 #include "sl_util.h"
-#include "sl_validate.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -53,40 +50,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What became of one envelope. */
-typedef enum {
-    S_NEW = 0,  /* not yet looked at */
-    S_VALID,    /* decoded and valid: to store and apply */
-    S_REJECT,   /* to answer REJECTED and keep as a dead letter */
-    S_DUP,      /* stored before: answer DUPLICATE with the stored result */
-    S_ACCEPTED  /* stored and applied now */
-} s_state_t;
-
 typedef struct {
+    sl_apply_item_t a;          /* what it means and what became of it (sl_apply.h) */
     sl_sock_t *sock;            /* the socket to answer on */
     zmq_msg_t rid;              /* the peer's routing id (moved out of the message) */
     zmq_msg_t body;             /* the envelope frame (moved), if the shape was right */
     bool has_body;              /* body holds the envelope frame */
     char sender[64];            /* CURVE key, "ipc" or "tcp:<address>" */
-    const sl_principal_t *principal; /* who sent it (borrowed from the node's list) */
-    int64_t received_ms;        /* when it was taken off the socket */
     sl_arena_t *arena;          /* everything decoded for this envelope */
-    sl_pb_envelope_t *env;      /* decoded envelope (arena), or NULL */
-    sl_codec_error_t err;       /* S_REJECT: why */
-    s_state_t state;
     uint8_t *stored;            /* the envelope re-encoded with the reporter sealed */
     size_t stored_len;
     uint8_t *sealed_rep;        /* the SealedReporter encoding, or NULL */
     size_t sealed_rep_len;
     bool raw_sealed;            /* stored is one sealed box (undecodable input) */
-    sl_route_t route;           /* clues: where it goes */
-    char unit[48];              /* clues: the responsible unit */
-    char case_no[64];           /* the result */
-    char ref[96];
-    bool repeated;              /* linked to an open case */
-    int repeat_count;
-    bool refused;               /* answers: refused by the transfer module in this attempt */
-    const char *topic;          /* answers: the event to publish once committed (static) */
 } s_item_t;
 
 struct sl_intake {
@@ -99,6 +75,8 @@ struct sl_intake {
     sl_route_map_t *routes;
     sl_sealer_t *sealer;
     sl_calendar_cache_t *cal;   /* working days for transfer deadlines */
+    sl_apply_ctx_t apply;       /* this node, for sl_apply (points into this struct) */
+    sl_apply_item_t **batch;    /* the worker's view of a batch's items (batch_max room) */
     char seal_key_id[48];       /* "<node>:<fingerprint>" */
     sl_bus_t *bus;
     sl_principals_t *principals; /* the keys the config names */
@@ -151,6 +129,7 @@ s_item_new(void)
     s_item_t *it = sl_calloc(1, sizeof *it);
     zmq_msg_init(&it->rid);
     zmq_msg_init(&it->body);
+    it->a.sender = it->sender;
     return it;
 }
 
@@ -165,17 +144,11 @@ s_item_free(s_item_t *it)
     free(it);
 }
 
-static const char *
-s_msg_id(const s_item_t *it)
-{
-    return it->env && it->env->msg_id ? it->env->msg_id : "";
-}
-
 static void
 s_reject(s_item_t *it, const char *code, const char *detail, const char *text)
 {
-    sl_codec_error_set(&it->err, code, detail, "%s", text);
-    it->state = S_REJECT;
+    sl_codec_error_set(&it->a.err, code, detail, "%s", text);
+    it->a.state = SL_APPLY_REJECT;
 }
 
 /* --- receiving ---------------------------------------------------------- */
@@ -186,19 +159,19 @@ s_on_message(sl_sock_t *sock, const sl_frames_t *msg, void *arg)
     sl_intake_t *in = arg;
     s_item_t *it = s_item_new();
     it->sock = sock;
-    it->received_ms = sl_now_ms();
+    it->a.received_ms = sl_now_ms();
     const char *uid = sl_frames_user_id(msg);
     if (sock == in->ipc) {
         snprintf(it->sender, sizeof it->sender, "ipc");
-        it->principal = sl_principal_local();
+        it->a.principal = sl_principal_local();
     } else if (uid && *uid) {
         snprintf(it->sender, sizeof it->sender, "%s", uid);
-        it->principal = sl_principals_find(in->principals, uid);
+        it->a.principal = sl_principals_find(in->principals, uid);
     } else {
         /* CURVE off (development only): a TCP client is trusted as local. */
         const char *addr = sl_frames_gets(msg, "Peer-Address");
         snprintf(it->sender, sizeof it->sender, "tcp:%s", addr ? addr : "?");
-        it->principal = in->curve ? NULL : sl_principal_local();
+        it->a.principal = in->curve ? NULL : sl_principal_local();
     }
     zmq_msg_move(&it->rid, &msg->frame[0]);
     /* REQ-compatible: [rid][empty][Envelope]. */
@@ -249,91 +222,16 @@ s_seal_clue(sl_intake_t *in, s_item_t *it, sl_pb_clue_t *clue)
     it->sealed_rep = sl_codec_pack((const ProtobufCMessage *)sr, &it->sealed_rep_len);
 }
 
-/* Escalations and reports (up from children and units) are validated and
- * applied by their own modules, not the transfer module. */
-static bool
-s_upward(const sl_pb_envelope_t *env)
-{
-    sl_body_t b = sl_codec_body(env);
-    return b == SL_BODY_ESCALATION || b == SL_BODY_WEEKLY_REPORT || b == SL_BODY_MONTHLY_REPORT;
-}
-
-static int
-s_validate_upward(const sl_pb_envelope_t *env, sl_codec_error_t *err)
-{
-    return sl_codec_body(env) == SL_BODY_ESCALATION ? sl_escalation_validate(env, err)
-                                                    : sl_report_validate(env, err);
-}
-
-/* The clue an envelope registers: a clue's, or a transfer's from above. */
-static sl_pb_clue_t *
-s_clue_of(const s_item_t *it)
-{
-    if (!it->env)
-        return NULL;
-    if (sl_codec_body(it->env) == SL_BODY_CLUE)
-        return it->env->clue;
-    if (sl_codec_body(it->env) == SL_BODY_TRANSFER)
-        return it->env->transfer->clue;
-    return NULL;
-}
-
 /* A clue that arrives with its reporter already sealed (from another node,
  * re-sealed for this node's key by the sender): the case keeps that record. */
 static void
 s_keep_sealed(s_item_t *it)
 {
-    sl_pb_clue_t *clue = s_clue_of(it);
+    sl_pb_clue_t *clue = sl_apply_clue(it->a.env);
     if (it->sealed_rep || !clue || !clue->sealed_reporter)
         return;
     it->sealed_rep = sl_codec_pack((const ProtobufCMessage *)clue->sealed_reporter,
                                    &it->sealed_rep_len);
-}
-
-/* A transfer from the parent (DESIGN.md "Federation"): its clue becomes a case
- * of this node (channel UPPER_TRANSFER, the upper case and notice numbers),
- * routed inside this node's territory like any clue. */
-static void
-s_prepare_transfer(sl_intake_t *in, s_item_t *it)
-{
-    sl_pb_transfer_t *t = it->env->transfer;
-    if (!t->notice_no || !*t->notice_no) {
-        s_reject(it, SL_ERR_MISSING_FIELD, "notice_no", "交办书须有编号");
-        return;
-    }
-    if (!t->case_no || !*t->case_no) {
-        s_reject(it, SL_ERR_MISSING_FIELD, "case_no", "交办书须有上级案件编号");
-        return;
-    }
-    if (!t->clue) {
-        s_reject(it, SL_ERR_MISSING_FIELD, "clue", "交办书须附问题线索");
-        return;
-    }
-    if (!t->to_unit || strcmp(t->to_unit, in->node) != 0) {
-        s_reject(it, SL_ERR_BAD_FIELD, "to_unit", "交办书的承办单位不是本节点");
-        return;
-    }
-    sl_pb_clue_t *clue = t->clue;
-    clue->channel = SAFELOOP__V1__CLUE_REPORT__CHANNEL__UPPER_TRANSFER;
-    clue->upper_case_no = t->case_no;
-    clue->upper_notice_no = t->notice_no;
-    clue->origin_node = t->from_unit;
-    if (sl_validate_clue(clue, in->routes, &it->err) != 0) {
-        it->state = S_REJECT;
-        return;
-    }
-    it->route = sl_route_clue(in->routes, clue->place->division, (int)clue->sector);
-    if (it->route.kind == SL_ROUTE_CHILD) {
-        snprintf(it->unit, sizeof it->unit, "%s", it->route.child);
-    } else if (it->route.kind == SL_ROUTE_DEPARTMENT) {
-        snprintf(it->unit, sizeof it->unit, "%s:%s", in->node,
-                 sl_sector_by_value((int)clue->sector)->dept_key);
-    } else {
-        s_reject(it, SL_ERR_BAD_FIELD, "clue.place.division",
-                 "交办事项的地点不在本节点辖区内");
-        return;
-    }
-    it->state = S_VALID;
 }
 
 static void
@@ -344,380 +242,69 @@ s_prepare(sl_intake_t *in, s_item_t **items, size_t n)
         s_item_t *it = items[i];
         if (!it->arena)
             it->arena = sl_arena_new(0);
-        if (it->state == S_NEW) {
+        if (it->a.state == SL_APPLY_NEW) {
             const void *data = zmq_msg_data(&it->body);
             size_t len = zmq_msg_size(&it->body);
-            if (sl_codec_decode_envelope(it->arena, data, len, in->max_envelope, &it->env,
-                                         &it->err) != 0) {
-                it->state = S_REJECT;
-            } else if (sl_permit(it->principal, it->env, in->node, &it->err) != 0) {
-                it->state = S_REJECT;
-                char labels[128];
-                snprintf(labels, sizeof labels, "key=%s,code=%s", it->sender, it->err.code);
-                sl_counter_inc(sl_metrics_counter(in->metrics, "sl_intake_refused_total",
-                                                  "Envelopes refused for their sender, by key",
-                                                  labels));
-            } else if (sl_codec_body(it->env) == SL_BODY_TRANSFER) {
-                s_prepare_transfer(in, it);
-            } else if (sl_codec_body(it->env) == SL_BODY_CLUE) {
-                sl_pb_clue_t *clue = it->env->clue;
-                if (sl_validate_clue(clue, in->routes, &it->err) != 0) {
-                    it->state = S_REJECT;
-                } else {
-                    it->state = S_VALID;
-                    it->route = sl_route_clue(in->routes, clue->place->division,
-                                              (int)clue->sector);
-                    if (it->route.kind == SL_ROUTE_CHILD)
-                        snprintf(it->unit, sizeof it->unit, "%s", it->route.child);
-                    else if (it->route.kind == SL_ROUTE_DEPARTMENT)
-                        snprintf(it->unit, sizeof it->unit, "%s:%s", in->node,
-                                 sl_sector_by_value((int)clue->sector)->dept_key);
-                    else if (!in->parent[0])
-                        s_reject(it, SL_ERR_UNKNOWN_DIVISION, NULL,
-                                 "地点不在本节点辖区内，且本节点没有上级节点");
-                }
-            } else if (s_upward(it->env)) {
-                it->state = s_validate_upward(it->env, &it->err) == 0 ? S_VALID : S_REJECT;
+            if (sl_codec_decode_envelope(it->arena, data, len, in->max_envelope, &it->a.env,
+                                         &it->a.err) != 0) {
+                it->a.state = SL_APPLY_REJECT;
             } else {
-                /* answers and decisions: unknown_body for anything else */
-                it->state = sl_validate_answer(it->env, &it->err) == 0 ? S_VALID : S_REJECT;
+                sl_apply_prepare(&in->apply, &it->a);
+                if (it->a.not_permitted) {
+                    char labels[128];
+                    snprintf(labels, sizeof labels, "key=%s,code=%s", it->sender,
+                             it->a.err.code);
+                    sl_counter_inc(sl_metrics_counter(in->metrics, "sl_intake_refused_total",
+                                                      "Envelopes refused for their sender, by key",
+                                                      labels));
+                }
             }
         }
         /* Seal before anything is stored, rejected envelopes included. */
         if (it->stored)
             continue;
-        if (it->env) {
-            if (sl_codec_body(it->env) == SL_BODY_CLUE && it->env->clue->reporter) {
+        if (it->a.env) {
+            if (sl_codec_body(it->a.env) == SL_BODY_CLUE && it->a.env->clue->reporter) {
                 if (!rekeyed) {
                     sl_sealer_rekey(in->sealer);
                     rekeyed = true;
                 }
-                s_seal_clue(in, it, it->env->clue);
+                s_seal_clue(in, it, it->a.env->clue);
             }
             s_keep_sealed(it);
-            it->stored = sl_codec_encode_envelope(it->env, &it->stored_len);
+            it->stored = sl_codec_encode_envelope(it->a.env, &it->stored_len);
         } else if (it->has_body && zmq_msg_size(&it->body) > 0 &&
-                   strcmp(it->err.code, SL_ERR_TOO_LARGE) != 0) {
+                   strcmp(it->a.err.code, SL_ERR_TOO_LARGE) != 0) {
             /* Undecodable bytes may hold personal data: keep them sealed whole. */
             it->stored = sl_seal_blob(sl_sealer_pk(in->sealer), zmq_msg_data(&it->body),
                                       zmq_msg_size(&it->body), &it->stored_len);
             it->raw_sealed = true;
         }
+        it->a.stored = it->stored;
+        it->a.stored_len = it->stored_len;
+        it->a.raw_sealed = it->raw_sealed;
+        it->a.sealed_rep = it->sealed_rep;
+        it->a.sealed_rep_len = it->sealed_rep_len;
     }
 }
 
 /* --- one batch: the transaction ------------------------------------------ */
 
-typedef struct {
-    s_item_t **items;
-    size_t n;
-} s_batch_t;
-
-static void
-s_found(void *arg, const char *msg_id, const char *case_no, const char *ref)
-{
-    s_batch_t *b = arg;
-    for (size_t i = 0; i < b->n; i++) {
-        s_item_t *it = b->items[i];
-        if (it->state == S_VALID && strcmp(s_msg_id(it), msg_id) == 0) {
-            it->state = S_DUP;
-            snprintf(it->case_no, sizeof it->case_no, "%s", case_no ? case_no : "");
-            snprintf(it->ref, sizeof it->ref, "%s", ref ? ref : "");
-        }
-    }
-}
-
-/* Forwards a clue outside the territory to the parent through the outbox. */
-static int
-s_forward(sl_intake_t *in, s_item_t *it, int64_t now)
-{
-    sl_pb_envelope_t fwd = SL_PB_ENVELOPE_INIT;
-    char id[37];
-    sl_uuid(id);
-    fwd.msg_id = id;
-    fwd.producer = in->node;
-    fwd.sent_at = now;
-    fwd.body_case = SAFELOOP__V1__ENVELOPE__BODY_CLUE;
-    sl_pb_clue_t clue = *it->env->clue;
-    clue.channel = SAFELOOP__V1__CLUE_REPORT__CHANNEL__LOWER_NODE;
-    clue.origin_node = in->node;
-    fwd.clue = &clue;
-    size_t len;
-    uint8_t *payload = sl_codec_encode_envelope(&fwd, &len);
-    int rc = sl_outbox_add(in->db, in->parent, id, "clue", payload, len, NULL, now);
-    free(payload);
-    snprintf(it->ref, sizeof it->ref, "forwarded:%s", in->parent);
-    return rc;
-}
-
-/* What a module's apply decided for IT: accepted (case, ref, topic), or a
- * refusal of this envelope only (then 0). -1 / SL_AGAIN pass through. */
-static int
-s_take_result(s_item_t *it, int rc, const sl_transfer_result_t *res)
-{
-    snprintf(it->case_no, sizeof it->case_no, "%s", res->case_no);
-    snprintf(it->ref, sizeof it->ref, "%s", res->ref);
-    if (rc == SL_DECLINED) {
-        it->err = res->err;
-        it->state = S_REJECT;
-        it->refused = true;
-        return 0;
-    }
-    if (rc == 0) {
-        it->state = S_ACCEPTED;
-        it->topic = res->topic;
-    }
-    return rc;
-}
-
-/* Applies an answer or decision through the transfer module (a listing for
- * supervision through the supervision module), inside the
- * batch's transaction. A refusal rejects only this envelope (nothing was
- * written for it). 0, or -1 / SL_AGAIN for the whole attempt. */
-static int
-s_apply_answer(sl_intake_t *in, s_item_t *it, const sl_calendar_t *cal, int64_t now)
-{
-    sl_transfer_result_t res;
-    int rc = sl_supervision_is(it->env)
-                 ? sl_supervision_apply(in->db, in->node, now, it->env, it->sender, &res)
-                 : sl_transfer_apply(in->db, cal, in->node, now, it->env, it->sender, &res);
-    return s_take_result(it, rc, &res);
-}
-
-/* Applies an escalation (a verification case here) or a report, inside the
- * batch's transaction; a refusal rejects only this envelope. 0, or -1 /
- * SL_AGAIN for the whole attempt. */
-static int
-s_apply_upward(sl_intake_t *in, s_item_t *it, int64_t now)
-{
-    sl_transfer_result_t res;
-    int rc = sl_codec_body(it->env) == SL_BODY_ESCALATION
-                 ? sl_escalation_apply(in->db, in->node, now, it->env, it->sender, &res)
-                 : sl_report_apply(in->db, now, it->env, &res);
-    return s_take_result(it, rc, &res);
-}
-
-/* A transfer from the parent, just registered as IT's case: the parent gets
- * this node's receipt (outbox). 0, -1 or SL_AGAIN. */
-static int
-s_registered_transfer(sl_intake_t *in, s_item_t *it, int64_t now)
-{
-    const sl_pb_transfer_t *t = it->env->transfer;
-    snprintf(it->ref, sizeof it->ref, "%s", t->notice_no);
-    it->topic = "case.registered";
-    if (!in->parent[0])
-        return 0; /* an operator's test transfer at the top node: nobody to answer */
-    return sl_fed_receipt_up(in->db, in->node, in->parent, it->case_no, t->notice_no, now);
-}
-
-/* An answer or decision, wherever it belongs: this node's answer for an
- * upper transfer goes up, the parent's decision acts on the case registered
- * from its transfer, anything else is for one of this node's own transfers
- * (and then may travel on: sl_fed_after_answer). 0, or -1 / SL_AGAIN. */
-static int
-s_apply_linked(sl_intake_t *in, s_item_t *it, const sl_calendar_t *cal, int64_t now)
-{
-    bool up = sl_fed_is_answer_up(it->env, in->node);
-    bool down = !up && sl_fed_is_upper_decision(it->env, in->parent);
-    if (!up && !down) {
-        int rc = s_apply_answer(in, it, cal, now);
-        if (rc == 0 && it->state == S_ACCEPTED)
-            rc = sl_fed_after_answer(in->db, in->node, in->parent, it->env, now);
-        return rc;
-    }
-    sl_transfer_result_t res;
-    int rc = up ? sl_fed_answer_up(in->db, in->node, in->parent, it->env, it->sender, now, &res)
-                : sl_fed_upper_decision(in->db, in->node, it->env, it->sender, now, &res);
-    return s_take_result(it, rc, &res);
-}
-
-/* qsort order of item indices: by msg_id, then by position. */
-static s_item_t **s_sort_items;
-
-static int
-s_cmp_msg_id(const void *a, const void *b)
-{
-    size_t i = *(const size_t *)a, k = *(const size_t *)b;
-    int c = strcmp(s_msg_id(s_sort_items[i]), s_msg_id(s_sort_items[k]));
-    return c ? c : (i > k) - (i < k);
-}
-
-/* FIRST[i]: the position of the first item still S_VALID with item i's
- * msg_id (i itself if it is the first); items not S_VALID map to
- * themselves. O(n log n): batches hold hundreds. The worker thread is the only
- * caller (one batch at a time), so the comparison's static is safe. */
-static void
-s_first_of(s_item_t **items, size_t n, size_t *first)
-{
-    size_t *order = sl_calloc(n ? n : 1, sizeof *order);
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        first[i] = i;
-        if (items[i]->state == S_VALID)
-            order[m++] = i;
-    }
-    s_sort_items = items;
-    qsort(order, m, sizeof *order, s_cmp_msg_id);
-    for (size_t j = 1; j < m; j++) {
-        if (strcmp(s_msg_id(items[order[j]]), s_msg_id(items[order[j - 1]])) == 0)
-            first[order[j]] = first[order[j - 1]];
-    }
-    free(order);
-}
-
-/* Stores and applies ITEMS in one transaction. 0, -1 (SQL error: rolled
- * back, states restored) or SL_AGAIN (connection lost). */
+/* Stores and applies ITEMS in one transaction (sl_apply_batch). 0, -1 (SQL
+ * error: rolled back, states restored; in->sqlstate says why) or SL_AGAIN. */
 static int
 s_apply(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
 {
-    int rc;
-    s_batch_t b = {items, n};
-    const char **ids = sl_calloc(n, sizeof *ids);
-    sl_case_reg_t *regs = sl_calloc(n, sizeof *regs);
-    size_t *reg_item = sl_calloc(n, sizeof *reg_item);
-    sl_inbox_row_t *rows = sl_calloc(n, sizeof *rows);
-    sl_dead_letter_t *dead = sl_calloc(n, sizeof *dead);
-    size_t *first = sl_calloc(n, sizeof *first);
-    size_t nids = 0, nregs = 0, nrows = 0, ndead = 0;
-
-    /* A msg_id twice in one batch: the second is a duplicate of the first. */
-    s_first_of(items, n, first);
-    for (size_t i = 0; i < n; i++) {
-        if (items[i]->state == S_VALID && first[i] == i)
-            ids[nids++] = s_msg_id(items[i]);
+    for (size_t i = 0; i < n; i++)
+        in->batch[i] = &items[i]->a;
+    sl_apply_outcome_t out;
+    int rc = sl_apply_batch(&in->apply, in->db, in->batch, n, now, &out);
+    if (out.commit_s >= 0)
+        sl_histogram_observe(in->m_commit, out.commit_s);
+    if (rc != 0) {
+        memcpy(in->sqlstate, out.sqlstate, sizeof in->sqlstate);
+        memcpy(in->sqlerror, out.sqlerror, sizeof in->sqlerror);
     }
-    /* BEGIN travels with the look-up; the last writes with COMMIT (sl_db_defer) */
-    if ((rc = sl_db_begin_deferred(in->db)) != 0)
-        goto done;
-    if ((rc = sl_inbox_find(in->db, ids, nids, s_found, &b)) != 0)
-        goto fail;
-    /* Stored before (s_found) marks every copy; of the rest, the first of
-     * each msg_id is applied and its copies answer with its result. */
-    for (size_t i = 0; i < n; i++) {
-        s_item_t *it = items[i];
-        if (it->state != S_VALID)
-            continue;
-        if (first[i] != i) {
-            it->state = S_DUP; /* result filled in after registration */
-            continue;
-        }
-        if (!s_clue_of(it))
-            continue;
-        if (it->route.kind == SL_ROUTE_PARENT) {
-            if ((rc = s_forward(in, it, now)) != 0)
-                goto fail;
-            it->state = S_ACCEPTED;
-            continue;
-        }
-        sl_case_reg_t *r = &regs[nregs];
-        r->clue = s_clue_of(it);
-        r->own_case = sl_codec_body(it->env) == SL_BODY_TRANSFER;
-        r->msg_id = s_msg_id(it);
-        r->actor_key = it->sender;
-        r->actor_unit = it->principal && it->principal->kind != SL_PRINCIPAL_LOCAL
-                            ? (it->principal->unit[0] ? it->principal->unit : it->principal->name)
-                            : "";
-        r->operator_name = "";
-        r->route = it->route.kind == SL_ROUTE_CHILD ? "child" : "department";
-        r->unit_code = it->unit;
-        r->reporter_sealed = it->sealed_rep;
-        r->reporter_sealed_len = it->sealed_rep_len;
-        reg_item[nregs++] = i;
-    }
-    if ((rc = sl_case_register(in->db, in->node, now, regs, nregs)) != 0)
-        goto fail;
-    for (size_t k = 0; k < nregs; k++) {
-        s_item_t *it = items[reg_item[k]];
-        it->state = S_ACCEPTED;
-        snprintf(it->case_no, sizeof it->case_no, "%s", regs[k].case_no);
-        it->repeated = regs[k].repeated;
-        it->repeat_count = regs[k].repeat_count;
-        if (it->repeated)
-            snprintf(it->ref, sizeof it->ref, "repeat:%d", it->repeat_count);
-        if (sl_codec_body(it->env) == SL_BODY_TRANSFER &&
-            (rc = s_registered_transfer(in, it, now)) != 0)
-            goto fail;
-    }
-    /* Answers and decisions, one by one in arrival order (sl_transfer.h). */
-    const sl_calendar_t *cal = NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (items[i]->state != S_VALID || s_clue_of(items[i]))
-            continue;
-        if (!cal && (rc = sl_calendar_cache_get(in->cal, in->db, &cal, NULL)) != 0)
-            goto fail;
-        if ((rc = s_upward(items[i]->env) ? s_apply_upward(in, items[i], now)
-                                           : s_apply_linked(in, items[i], cal, now)) != 0)
-            goto fail;
-    }
-    for (size_t i = 0; i < n; i++) {
-        s_item_t *it = items[i];
-        if (it->state == S_DUP && !it->case_no[0] && !it->ref[0] && first[i] != i) {
-            const s_item_t *orig = items[first[i]];
-            if (orig->state == S_ACCEPTED) {
-                memcpy(it->case_no, orig->case_no, sizeof it->case_no);
-                memcpy(it->ref, orig->ref, sizeof it->ref);
-            } else if (orig->refused) {
-                it->err = orig->err; /* the first was refused: so is its copy */
-                it->state = S_REJECT;
-                it->refused = true;
-            }
-        }
-        if (it->state == S_ACCEPTED) {
-            sl_inbox_row_t *row = &rows[nrows++];
-            row->msg_id = s_msg_id(it);
-            row->producer = it->env->producer;
-            row->sender = it->sender;
-            row->body_kind = sl_codec_body_kind(it->env);
-            row->received_ms = it->received_ms;
-            row->raw = it->stored;
-            row->raw_len = it->stored_len;
-            row->case_no = it->case_no[0] ? it->case_no : NULL;
-            row->ref = it->ref[0] ? it->ref : NULL;
-        } else if (it->state == S_REJECT) {
-            sl_dead_letter_t *d = &dead[ndead++];
-            d->msg_id = it->env && it->env->msg_id && *it->env->msg_id ? it->env->msg_id : NULL;
-            d->producer = it->env ? it->env->producer : NULL;
-            d->sender = it->sender;
-            d->received_ms = it->received_ms;
-            d->code = it->err.code;
-            d->text = it->err.text;
-            d->raw = it->stored;
-            d->raw_len = it->stored_len;
-            d->raw_sealed = it->raw_sealed;
-        }
-    }
-    if ((rc = sl_inbox_insert(in->db, rows, nrows)) != 0 ||
-        (rc = sl_inbox_dead_letters(in->db, dead, ndead)) != 0)
-        goto fail;
-    double t0 = (double)uv_hrtime();
-    rc = sl_db_commit(in->db);
-    sl_histogram_observe(in->m_commit, ((double)uv_hrtime() - t0) / 1e9);
-    if (rc == 0)
-        goto done;
-fail:
-    if (rc == -1)
-        sl_log(SL_LOG_WARN, "batch of %zu rolled back: %s", n, sl_db_error(in->db));
-    snprintf(in->sqlstate, sizeof in->sqlstate, "%s", sl_db_sqlstate(in->db));
-    snprintf(in->sqlerror, sizeof in->sqlerror, "%s", sl_db_error(in->db));
-    sl_db_rollback(in->db);
-    /* Undo what this attempt decided, so a retry starts afresh. */
-    for (size_t i = 0; i < n; i++) {
-        s_item_t *it = items[i];
-        if (it->state == S_DUP || it->state == S_ACCEPTED || it->refused) {
-            it->state = S_VALID;
-            it->refused = false;
-            it->topic = NULL;
-            it->case_no[0] = it->ref[0] = '\0';
-            it->repeated = false;
-        }
-    }
-done:
-    free(ids);
-    free(regs);
-    free(reg_item);
-    free(rows);
-    free(dead);
-    free(first);
     return rc;
 }
 
@@ -750,55 +337,55 @@ static void
 s_answer(sl_intake_t *in, s_item_t *it)
 {
     sl_pb_ack_t ack = SL_PB_ACK_INIT;
-    const char *id = s_msg_id(it);
-    switch (it->state) {
-    case S_ACCEPTED:
-        sl_codec_ack_accepted(&ack, id, it->case_no, it->ref);
+    const char *id = sl_apply_msg_id(&it->a);
+    switch (it->a.state) {
+    case SL_APPLY_ACCEPTED:
+        sl_codec_ack_accepted(&ack, id, it->a.case_no, it->a.ref);
         sl_counter_inc(in->m_accepted);
-        if (it->topic) {
-            json_t *o = json_pack("{s:s, s:s, s:s}", "case_no", it->case_no, "notice_no",
-                                  it->ref, "body", sl_codec_body_kind(it->env));
-            s_publish(in, it->topic, it->case_no, id, o);
-            sl_log(SL_LOG_INFO, "msg_id=%s case=%s notice=%s %s applied", id, it->case_no,
-                   it->ref, sl_codec_body_kind(it->env));
-        } else if (it->ref[0] && strncmp(it->ref, "forwarded:", 10) == 0) {
+        if (it->a.topic) {
+            json_t *o = json_pack("{s:s, s:s, s:s}", "case_no", it->a.case_no, "notice_no",
+                                  it->a.ref, "body", sl_codec_body_kind(it->a.env));
+            s_publish(in, it->a.topic, it->a.case_no, id, o);
+            sl_log(SL_LOG_INFO, "msg_id=%s case=%s notice=%s %s applied", id, it->a.case_no,
+                   it->a.ref, sl_codec_body_kind(it->a.env));
+        } else if (it->a.ref[0] && strncmp(it->a.ref, "forwarded:", 10) == 0) {
             sl_counter_inc(in->m_forwarded);
             sl_log(SL_LOG_DEBUG, "msg_id=%s clue forwarded to the parent node %s", id, in->parent);
-        } else if (it->repeated) {
+        } else if (it->a.repeated) {
             sl_counter_inc(in->m_repeated);
-            json_t *o = json_pack("{s:s, s:i}", "case_no", it->case_no, "repeat_count",
-                                  it->repeat_count);
-            s_publish(in, "case.repeated", it->case_no, id, o);
-            sl_log(SL_LOG_DEBUG, "msg_id=%s case=%s repeat report %d", id, it->case_no,
-                   it->repeat_count);
+            json_t *o = json_pack("{s:s, s:i}", "case_no", it->a.case_no, "repeat_count",
+                                  it->a.repeat_count);
+            s_publish(in, "case.repeated", it->a.case_no, id, o);
+            sl_log(SL_LOG_DEBUG, "msg_id=%s case=%s repeat report %d", id, it->a.case_no,
+                   it->a.repeat_count);
         } else {
             sl_counter_inc(in->m_registered);
-            const sl_pb_clue_t *c = it->env->clue;
-            json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "case_no", it->case_no, "sector",
+            const sl_pb_clue_t *c = it->a.env->clue;
+            json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "case_no", it->a.case_no, "sector",
                                   sl_sector_by_value((int)c->sector)->name, "division",
-                                  c->place->division, "unit", it->unit, "route",
-                                  it->route.kind == SL_ROUTE_CHILD ? "child" : "department");
-            s_publish(in, "case.registered", it->case_no, id, o);
-            sl_log(SL_LOG_DEBUG, "msg_id=%s case=%s registered", id, it->case_no);
+                                  c->place->division, "unit", it->a.unit, "route",
+                                  it->a.route.kind == SL_ROUTE_CHILD ? "child" : "department");
+            s_publish(in, "case.registered", it->a.case_no, id, o);
+            sl_log(SL_LOG_DEBUG, "msg_id=%s case=%s registered", id, it->a.case_no);
         }
         break;
-    case S_DUP:
-        sl_codec_ack_duplicate(&ack, id, it->case_no, it->ref);
+    case SL_APPLY_DUP:
+        sl_codec_ack_duplicate(&ack, id, it->a.case_no, it->a.ref);
         sl_counter_inc(in->m_duplicate);
         sl_log(SL_LOG_DEBUG, "msg_id=%s duplicate", id);
         break;
     default: {
-        sl_codec_ack_rejected(&ack, id, it->err.code, it->err.text);
+        sl_codec_ack_rejected(&ack, id, it->a.err.code, it->a.err.text);
         sl_counter_inc(in->m_rejected_total);
         char labels[160];
-        snprintf(labels, sizeof labels, "code=%s", it->err.code);
+        snprintf(labels, sizeof labels, "code=%s", it->a.err.code);
         sl_counter_inc(sl_metrics_counter(in->metrics, "sl_intake_rejected_total",
                                           "Envelopes rejected, by error code", labels));
-        json_t *o = json_pack("{s:s, s:s, s:s}", "code", it->err.code, "text", it->err.text,
+        json_t *o = json_pack("{s:s, s:s, s:s}", "code", it->a.err.code, "text", it->a.err.text,
                               "sender", it->sender);
         s_publish(in, "envelope.rejected", NULL, id, o);
         sl_log(SL_LOG_WARN, "msg_id=%s code=%s sender=%s envelope rejected: %s", *id ? id : "-",
-               it->err.code, it->sender, it->err.text);
+               it->a.err.code, it->sender, it->a.err.text);
         break;
     }
     }
@@ -838,7 +425,7 @@ s_store(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
             if (r1 == -1 && strcmp(in->sqlstate, "23505") == 0)
                 r1 = s_apply(in, &items[i], 1, now);
             if (r1 == -1) {
-                sl_log(SL_LOG_ERROR, "msg_id=%s could not be applied: %s", s_msg_id(items[i]),
+                sl_log(SL_LOG_ERROR, "msg_id=%s could not be applied: %s", sl_apply_msg_id(&items[i]->a),
                        in->sqlerror);
                 char text[384];
                 snprintf(text, sizeof text, "节点无法处理此信封：%.300s", in->sqlerror);
@@ -904,7 +491,7 @@ s_job_done(uv_work_t *req, int status)
             s_batch(in);
     }
     for (size_t i = 0; i < n; i++) {
-        if (done[i]->state == S_VALID) /* cannot stay valid after a committed apply */
+        if (done[i]->a.state == SL_APPLY_VALID) /* cannot stay valid after a committed apply */
             s_reject(done[i], SL_ERR_INTERNAL, NULL, "内部错误，请重发");
         s_answer(in, done[i]);
         s_item_free(done[i]);
@@ -1189,11 +776,14 @@ sl_intake_new(const sl_config_t *cfg, uv_loop_t *loop)
     in->db = sl_db_new(sl_config_str(cfg, "database", "conninfo"));
     in->hb_db = sl_db_new(sl_config_str(cfg, "database", "conninfo"));
     in->cal = sl_calendar_cache_new();
+    in->batch = sl_calloc(in->batch_max ? in->batch_max : 1, sizeof *in->batch);
+    in->apply = (sl_apply_ctx_t){.node = in->node, .parent = in->parent, .cal = in->cal};
     if (s_connect_db(in) != 0 || s_keys(in) != 0 ||
         sl_unit_node(in->db, in->node, in->parent, sizeof in->parent) != 0)
         goto fail;
     if (!(in->routes = sl_route_map_load(in->db, in->node)))
         goto fail;
+    in->apply.routes = in->routes;
     const char *const *keep;
     size_t nkeep = sl_config_list(cfg, "node", "keep_sectors", &keep);
     for (size_t i = 0; i < nkeep; i++)
@@ -1281,6 +871,7 @@ sl_intake_destroy(sl_intake_t **p)
     free(in->queue);
     free(in->inflight);
     free(in->spare);
+    free(in->batch);
     uv_close((uv_handle_t *)&in->work, s_free_on_close);
     uv_close((uv_handle_t *)&in->retry, s_free_on_close);
     /* the handles are embedded: run the loop once so their close completes */

@@ -10,6 +10,7 @@
 #include "sl_clock.h"
 #include "sl_codec.h"
 #include "sl_notice.h"
+#include "sl_deadline.h"
 #include "sl_transfer_fsm.h"
 #include "sl_util.h"
 #include "sl_validate.h"

@@ -1,0 +1,343 @@
+/* sl_transfer_list.c — forming transfer lists and issuing transfers (part of the transfer module).
+ *
+ * One transaction per list (sl_transfer_form_list): claim the registered
+ * cases, number the list and each notice gap-free, compute the deadlines,
+ * write the transfers, move each case to "transferred", audit, and for a child
+ * that runs its own node put the Transfer envelope in the outbox. A transfer
+ * is also issued anew after an accepted objection (sl__transfer_issue, from
+ * sl_transfer_answer.c). Lock order, everywhere: transfer row, case row,
+ * counter row — and a list formation skips case rows others hold — so
+ * dispatchers and intake cannot deadlock. */
+#include "sl_transfer_int.h"
+
+#include "sl_audit.h"
+#include "sl_case.h"
+#include "sl_clock.h"
+#include "sl_deadline.h"
+#include "sl_log.h"
+#include "sl_outbox.h"
+#include "sl_sector.h"
+#include "sl_transfer_fsm.h"
+#include "sl_unit.h"
+#include "sl_util.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The key of the transaction-scoped advisory lock list formation takes. */
+#define S_FORM_LOCK "7341000000000000001"
+#define S_MAX_LIST 10000
+
+static const char *
+s_or(const char *s, const char *def)
+{
+    return s ? s : def;
+}
+
+/* The Transfer envelope for a child that runs its own node, into the outbox. */
+static int
+s_outbox_transfer(sl_db_t *db, const char *node, int64_t now_ms, const char *case_no,
+                  const char *notice_no, const char *list_no, const char *unit_code,
+                  const char *tdate, const char *odate, const char *fdate)
+{
+    sl_arena_t *a = sl_arena_new(0);
+    sl_pb_clue_t *clue;
+    int rc = sl_case_clue(db, case_no, now_ms, true, a, &clue);
+    if (rc == 1)
+        sl_log(SL_LOG_ERROR, "case=%s vanished while issuing %s", case_no, notice_no);
+    if (rc != 0) {
+        sl_arena_destroy(&a);
+        return rc == 1 ? -1 : rc;
+    }
+    clue->channel = SAFELOOP__V1__CLUE_REPORT__CHANNEL__UPPER_TRANSFER;
+    clue->origin_node = (char *)node;
+    clue->upper_case_no = (char *)case_no;
+    clue->upper_notice_no = (char *)notice_no;
+    sl_pb_transfer_t t = SAFELOOP__V1__TRANSFER__INIT;
+    t.notice_no = (char *)notice_no;
+    t.from_unit = (char *)node;
+    t.at = now_ms;
+    t.case_no = (char *)case_no;
+    t.list_no = (char *)list_no;
+    t.to_unit = (char *)unit_code;
+    t.transfer_date = (char *)tdate;
+    t.objection_deadline = (char *)odate;
+    t.feedback_deadline = (char *)fdate;
+    t.clue = clue;
+    sl_pb_envelope_t env = SL_PB_ENVELOPE_INIT;
+    char id[37];
+    sl_uuid(id);
+    env.msg_id = id;
+    env.producer = (char *)node;
+    env.sent_at = now_ms;
+    env.body_case = SAFELOOP__V1__ENVELOPE__BODY_TRANSFER;
+    env.transfer = &t;
+    size_t len;
+    uint8_t *payload = sl_codec_encode_envelope(&env, &len);
+    rc = sl_outbox_add(db, unit_code, id, "transfer", payload, len, case_no, now_ms);
+    free(payload);
+    sl_arena_destroy(&a);
+    return rc;
+}
+
+int
+sl__transfer_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms, int64_t case_id,
+        const char *case_no, int sector, const char *unit_code, int64_t list_id,
+        const char *list_no, int64_t replaces, const char *replaces_no,
+        const sl_actor_t *actor, char *notice_no, int64_t *transfer_id, const char *kind)
+{
+    char uname[256];
+    bool has_node = false;
+    int rc = sl_unit_get(db, unit_code, uname, sizeof uname, &has_node);
+    if (rc != 0) {
+        if (rc == 1)
+            sl_log(SL_LOG_ERROR, "case=%s unit %s is not in the unit registry", case_no, unit_code);
+        return rc == 1 ? -1 : rc;
+    }
+    const sl_sector_t *sec = sl_sector_by_value(sector);
+    if (!sec) {
+        sl_log(SL_LOG_ERROR, "case=%s has no known sector (%d)", case_no, sector);
+        return -1;
+    }
+    int32_t tday = sl_ms_to_day(now_ms), oday, fday;
+    int y, m, d, unknown;
+    sl_date_ymd(tday, &y, &m, &d);
+    sl_transfer_deadlines(cal, tday, -1, &oday, &fday, &unknown);
+    long long seq;
+    if ((rc = sl_case_next_seq(db, "notice", y, sec->short_zh, &seq)) != 0)
+        return rc;
+    sl_transfer_notice_number(notice_no, 64, sec->short_zh, y, seq);
+    char tdate[11], odate[11], fdate[11], warn[256], at[40], sy[16], ss[8], sq[24], cid[24],
+        lid[24], rid[24];
+    sl_date_format(tday, tdate);
+    sl_date_format(oday, odate);
+    sl_date_format(fday, fdate);
+    sl_transfer_calendar_warning(unknown, warn, sizeof warn);
+    sl_time_format_iso(now_ms, at, sizeof at);
+    snprintf(sy, sizeof sy, "%d", y);
+    snprintf(ss, sizeof ss, "%d", sector);
+    snprintf(sq, sizeof sq, "%lld", seq);
+    snprintf(cid, sizeof cid, "%lld", (long long)case_id);
+    snprintf(lid, sizeof lid, "%lld", (long long)list_id);
+    snprintf(rid, sizeof rid, "%lld", (long long)replaces);
+    const char *p[] = {notice_no, sy,
+                       ss,        sq,
+                       cid,       list_id ? lid : NULL,
+                       unit_code, has_node ? "outbox" : "event",
+                       tdate,     at,
+                       odate,     fdate,
+                       warn,      replaces ? rid : NULL,
+                       kind};
+    PGresult *r;
+    rc = sl_db_exec(db, &r,
+                    "INSERT INTO transfer (notice_no, year, sector, seq, case_id, list_id,"
+                    " unit_code, delivery, state, transfer_date, issued_at, objection_deadline,"
+                    " feedback_deadline, calendar_warning, replaces, kind)"
+                    " VALUES ($1, $2::int, $3::smallint, $4::int, $5::bigint, $6::bigint, $7, $8,"
+                    " 'issued', $9::date, $10::timestamptz, $11::date, $12::date, $13, $14::bigint,"
+                    " $15)"
+                    " RETURNING id",
+                    15, p);
+    if (rc != 0)
+        return rc;
+    *transfer_id = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    bool handling = strcmp(kind, "handling") == 0;
+    if (handling && (rc = sl_case_set_status(db, case_id, sl_transfer_case_status(SL_TS_ISSUED),
+                                             unit_code)) != 0)
+        return rc;
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "notice_no", notice_no, "unit", unit_code,
+                  "unit_name", uname, "transfer_date", tdate, "objection_deadline", odate,
+                  "feedback_deadline", fdate, "delivery", has_node ? "outbox" : "event");
+    if (list_no && *list_no)
+        json_object_set_new(o, "list_no", json_string(list_no));
+    if (replaces_no && *replaces_no)
+        json_object_set_new(o, "replaces", json_string(replaces_no));
+    if (*warn)
+        json_object_set_new(o, "calendar_warning", json_string(warn));
+    if (!handling)
+        json_object_set_new(o, "kind", json_string(kind));
+    if ((rc = sl_audit_append_json(db, case_id, now_ms, "transferred", actor, o)) != 0)
+        return rc;
+    if (has_node)
+        rc = s_outbox_transfer(db, node, now_ms, case_no, notice_no, list_no ? list_no : "",
+                               unit_code, tdate, odate, fdate);
+    if (rc == 0)
+        sl_log(SL_LOG_INFO,
+               "case=%s notice=%s unit=%s transfer issued, objection by %s, "
+               "feedback by %s%s",
+               case_no, notice_no, unit_code, odate, fdate, *warn ? " (calendar warning)" : "");
+    return rc;
+}
+
+/* The two transfers (两移交) of a case just put on a list: to the police
+ * (<node>:police) if it is flagged suspected_crime, to the discipline
+ * commission (<node>:discipline) if suspected_dereliction, each with its own
+ * notice number and deadlines. *ISSUED grows by the transfers issued. */
+static int
+s_issue_two(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
+            const sl_case_claim_t *c, int64_t list_id, const char *list_no,
+            const sl_actor_t *actor, long *issued)
+{
+    sl_case_view_t v;
+    int rc = sl_case_get(db, c->case_no, &v);
+    if (rc == 1) {
+        sl_log(SL_LOG_ERROR, "case=%s vanished while forming its list", c->case_no);
+        return -1;
+    }
+    if (rc != 0)
+        return rc;
+    bool flags[2] = {v.suspected_crime, v.suspected_dereliction};
+    static const char *const kinds[2] = {"police", "discipline"};
+    for (int k = 0; k < 2; k++) {
+        if (!flags[k])
+            continue;
+        char unit[48], notice[64];
+        int64_t tid;
+        snprintf(unit, sizeof unit, "%s:%s", node, kinds[k]);
+        if ((rc = sl__transfer_issue(db, cal, node, now_ms, c->id, c->case_no, c->sector, unit, list_id,
+                          list_no, 0, NULL, actor, notice, &tid, kinds[k])) != 0)
+            return rc;
+        (*issued)++;
+    }
+    return 0;
+}
+
+/* Sets the item count of list LIST_ID (after the two transfers added some). */
+static int
+s_list_items(sl_db_t *db, int64_t list_id, long items)
+{
+    char lid[24], n[24];
+    snprintf(lid, sizeof lid, "%lld", (long long)list_id);
+    snprintf(n, sizeof n, "%ld", items);
+    const char *p[] = {lid, n};
+    return sl_db_exec(db, NULL, "UPDATE transfer_list SET items = $2::int WHERE id = $1::bigint", 2,
+                      p);
+}
+
+int
+sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
+                      int32_t round_date, bool wait, const sl_actor_t *actor,
+                      sl_transfer_formed_t *out)
+{
+    memset(out, 0, sizeof *out);
+    sl_case_claim_t *cases = NULL;
+    PGresult *r = NULL;
+    int rc = sl_db_begin(db);
+    if (rc != 0)
+        return rc;
+    if ((rc = sl_db_exec(db, &r,
+                         wait ? "SELECT pg_advisory_xact_lock(" S_FORM_LOCK ") IS NULL"
+                              : "SELECT NOT pg_try_advisory_xact_lock(" S_FORM_LOCK ")",
+                         0, NULL)) != 0)
+        goto fail;
+    out->busy = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    r = NULL;
+    if (out->busy)
+        goto done;
+    char rdate[11];
+    if (round_date >= 0) {
+        sl_date_format(round_date, rdate);
+        const char *p[] = {rdate};
+        if ((rc = sl_db_exec(db, &r, "SELECT 1 FROM transfer_list WHERE round_date = $1::date", 1,
+                             p)) != 0)
+            goto fail;
+        out->already = PQntuples(r) > 0;
+        PQclear(r);
+        r = NULL;
+        if (out->already)
+            goto done;
+    }
+    long n = sl_case_claim_registered(db, S_MAX_LIST, &cases);
+    if (n < 0) {
+        rc = (int)n;
+        goto fail;
+    }
+    if (n == 0)
+        goto done;
+    int32_t today = sl_ms_to_day(now_ms);
+    int y, m, d;
+    sl_date_ymd(today, &y, &m, &d);
+    long long seq;
+    if ((rc = sl_case_next_seq(db, "list", y, node, &seq)) != 0)
+        goto fail;
+    sl_transfer_list_number(out->list_no, sizeof out->list_no, y, seq);
+    char sy[16], sq[24], ldate[11], at[40], items[24];
+    snprintf(sy, sizeof sy, "%d", y);
+    snprintf(sq, sizeof sq, "%lld", seq);
+    snprintf(items, sizeof items, "%ld", n);
+    sl_date_format(today, ldate);
+    sl_time_format_iso(now_ms, at, sizeof at);
+    char *who = sl_asprintf("%s%s%s", s_or(actor->key, ""),
+                            actor->operator_name && *actor->operator_name ? ":" : "",
+                            s_or(actor->operator_name, ""));
+    const char *p[] = {out->list_no, sy, sq, ldate, round_date >= 0 ? rdate : NULL, at, who, items};
+    rc = sl_db_exec(db, &r,
+                    "INSERT INTO transfer_list (list_no, year, seq, list_date, round_date,"
+                    " formed_at, formed_by, items)"
+                    " VALUES ($1, $2::int, $3::int, $4::date, $5::date, $6::timestamptz, $7,"
+                    " $8::int) RETURNING id",
+                    8, p);
+    free(who);
+    if (rc != 0)
+        goto fail;
+    out->list_id = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    r = NULL;
+    for (long i = 0; i < n; i++) {
+        char notice[64];
+        int64_t tid;
+        if ((rc = sl__transfer_issue(db, cal, node, now_ms, cases[i].id, cases[i].case_no, cases[i].sector,
+                          cases[i].unit_code, out->list_id, out->list_no, 0, NULL, actor, notice,
+                          &tid, "handling")) != 0)
+            goto fail;
+        if ((rc = s_issue_two(db, cal, node, now_ms, &cases[i], out->list_id, out->list_no, actor,
+                              &out->items)) != 0)
+            goto fail;
+    }
+    if (out->items > 0 && (rc = s_list_items(db, out->list_id, n + out->items)) != 0)
+        goto fail;
+    out->items += n;
+done:
+    if ((rc = sl_db_commit(db)) != 0)
+        goto fail;
+    if (out->items > 0)
+        sl_log(SL_LOG_INFO, "list=%s transfer list formed with %ld transfers", out->list_no,
+               out->items);
+    free(cases);
+    return 0;
+fail:
+    if (rc == -1)
+        sl_log(SL_LOG_ERROR, "could not form a transfer list: %s", sl_db_error(db));
+    PQclear(r);
+    sl_db_rollback(db);
+    free(cases);
+    memset(out, 0, sizeof *out);
+    return rc;
+}
+
+long
+sl_transfer_announce(sl_db_t *db, int64_t now_ms, sl_transfer_announce_cb *cb, void *arg)
+{
+    char at[40];
+    sl_time_format_iso(now_ms, at, sizeof at);
+    const char *p[] = {at};
+    PGresult *r;
+    int rc = sl_db_exec(db, &r,
+                        "WITH a AS (UPDATE transfer SET announced_at = $1::timestamptz,"
+                        "   announce_count = announce_count + 1"
+                        "   WHERE state = 'issued' AND delivery = 'event' RETURNING id, notice_no)"
+                        " SELECT notice_no FROM a ORDER BY id",
+                        1, p);
+    if (rc != 0)
+        return rc;
+    long n = PQntuples(r);
+    for (long i = 0; i < n; i++)
+        cb(arg, PQgetvalue(r, (int)i, 0));
+    PQclear(r);
+    return n;
+}

@@ -1,0 +1,165 @@
+#!/usr/bin/python3
+"""check_owners.py — every table has one writer: one module writes it, others call it.
+
+Scans the C sources under services/ (not schema/, not tests/) for the SQL they
+send: each string literal, with the literals next to it joined (C's adjacent
+string concatenation), is searched for INSERT INTO t, UPDATE t (also inside
+WITH ... AS (UPDATE t ...)), DELETE FROM t and COPY t FROM. A module is a file
+pair (sl_case.c) or a named family (sl_transfer*.c: sl_transfer.c,
+sl_transfer_list.c, sl_transfer_clock.c ...). The test fails when a table is
+written by a module other than its owner below, or when a written table has no
+owner here; a deliberate exception (a column set owned by another module) is
+listed in EXCEPTIONS with its reason. Exit status 1 on a violation, with one
+line for each.
+"""
+import os
+import re
+import sys
+
+# table -> the one module that writes it
+OWNERS = {
+    "calendar_day": "sl_calendar_db",
+    "calendar_notice": "sl_calendar_db",
+    "campaign": "sl_report",
+    "campaign_phase": "sl_report",
+    "case_event": "sl_audit",
+    "cases": "sl_case",
+    "counter": "sl_case",
+    "daemon_state": "sl_heartbeat",
+    "dead_letter": "sl_inbox",
+    "escalated_case": "sl_escalation",
+    "inbox": "sl_inbox",
+    "ledger_entry": "sl_ledger",
+    "link_state": "sl_link",
+    "node": "sl_unit",
+    "outbox": "sl_outbox",
+    "report": "sl_report",
+    "report_missing": "sl_report",
+    "schema_migrations": "sl_schema",
+    "supervision": "sl_supervision",
+    "transfer": "sl_transfer",
+    "transfer_escalation": "sl_transfer",
+    "transfer_list": "sl_transfer",
+    "unit": "sl_unit",
+}
+
+# (table, module): a second writer allowed on purpose — the only columns it may
+# UPDATE (no INSERT, DELETE or COPY), and why.
+EXCEPTIONS = {
+    ("cases", "sl_audit"): (("audit_seq", "audit_head"),
+                            "the audit chain's head moves with each appended event, "
+                            "in the same statement"),
+}
+
+# Families: a file sl_<family>_<job>.c belongs to module sl_<family>.
+FAMILIES = ("sl_transfer",)
+
+WRITE = re.compile(
+    r"\b(?:INSERT\s+INTO|DELETE\s+FROM|COPY)\s+([A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?<![A-Za-z_])UPDATE\s+(?!SET\b|OF\b|SKIP\b|NOWAIT\b)([A-Za-z_][A-Za-z0-9_]*)",
+    re.IGNORECASE)
+LITERALS = re.compile(r'"((?:[^"\\\n]|\\.)*)"((?:\s|//[^\n]*\n|/\*.*?\*/)*(?="))?', re.DOTALL)
+
+
+def module_of(path):
+    name = os.path.splitext(os.path.basename(path))[0]
+    for fam in FAMILIES:
+        if name == fam or name.startswith(fam + "_"):
+            return fam
+    return name
+
+
+def strings(text):
+    """The SQL-bearing strings of a C file: adjacent literals joined, comments skipped."""
+    text = re.sub(r"/\*.*?\*/", lambda m: " " * len(m.group(0)), text, flags=re.DOTALL)
+    text = re.sub(r"//[^\n]*", "", text)
+    text = re.sub(r"'(?:[^'\\\n]|\\.)'", "' '", text)  # character constants such as '"'
+    out, cur = [], []
+    for m in LITERALS.finditer(text):
+        cur.append(m.group(1))
+        if m.group(2) is None:  # no literal follows: the string ends here
+            out.append("".join(cur))
+            cur = []
+    if cur:
+        out.append("".join(cur))
+    return out
+
+
+def set_columns(stmt):
+    """The columns an UPDATE ... SET assigns (stmt starts at UPDATE), or None."""
+    m = re.match(r"UPDATE\s+\w+(?:\s+(?:AS\s+)?\w+)?\s+SET\s+(.*)", stmt,
+                 re.IGNORECASE | re.DOTALL)
+    if not m:
+        return None
+    body = re.split(r"\b(?:WHERE|FROM|RETURNING)\b|\)", m.group(1), maxsplit=1,
+                    flags=re.IGNORECASE)[0]
+    cols, depth, cur = [], 0, ""
+    for ch in body:
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "," and depth == 0:
+            cols.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    cols.append(cur)
+    return [c.split("=")[0].strip().lower() for c in cols if "=" in c]
+
+
+def writes(text):
+    """(table, statement text from the write on) for each write in a C file's strings."""
+    for s in strings(text):
+        for m in WRITE.finditer(s):
+            prefix = s[max(0, m.start() - 24):m.start()].upper()
+            # ON CONFLICT ... DO UPDATE SET and SELECT ... FOR UPDATE write no other table
+            if re.search(r"\b(DO|FOR(\s+NO\s+KEY)?)\s*$", prefix):
+                continue
+            if m.group(0).upper().startswith("COPY") and not re.match(
+                    r"COPY\s+\w+\s*(\([^)]*\))?\s*FROM", s[m.start():], re.IGNORECASE):
+                continue
+            yield (m.group(1) or m.group(2)).lower(), s[m.start():]
+
+
+def main():
+    root = os.environ.get("SL_SOURCE") or os.path.join(os.path.dirname(__file__), "..", "..")
+    services = os.path.join(root, "services")
+    bad = []
+    seen = {}
+    for dirpath, _, files in sorted(os.walk(services)):
+        for f in sorted(files):
+            if not f.endswith(".c"):
+                continue
+            path = os.path.join(dirpath, f)
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+            mod = module_of(path)
+            rel = os.path.relpath(path, root)
+            for table, stmt in writes(text):
+                seen.setdefault(table, set()).add(mod)
+                owner = OWNERS.get(table)
+                if owner is None:
+                    bad.append(f"{rel}: writes table {table}, which has no owner in check_owners.py")
+                elif owner == mod:
+                    continue
+                elif (table, mod) not in EXCEPTIONS:
+                    bad.append(f"{rel}: writes table {table}, owned by {owner} "
+                               f"(call {owner}'s function instead)")
+                else:
+                    allowed = EXCEPTIONS[(table, mod)][0]
+                    cols = set_columns(stmt)
+                    if cols is None or not cols or not set(cols) <= set(allowed):
+                        bad.append(f"{rel}: writes {table} beyond its exception "
+                                   f"({', '.join(allowed)}): {' '.join(stmt.split())[:80]}")
+    for line in sorted(set(bad)):
+        print("check_owners:", line, file=sys.stderr)
+    if not seen:
+        print("check_owners: found no SQL writes under services/ (wrong SL_SOURCE?)", file=sys.stderr)
+        return 1
+    if not bad:
+        for table in sorted(seen):
+            print(f"{table}: {', '.join(sorted(seen[table]))}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
