@@ -18,6 +18,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
+import pytest  # noqa: E402
 import sltest  # noqa: E402
 from sltest import check, wait_for  # noqa: E402
 
@@ -262,32 +263,47 @@ def history(node, a):
           "SUPERVISE" in hist[2][7], hist[14][7])
 
 
-def main():
-    node = sltest.Node("closing")
-    try:
-        node.start("intake", env=ENV)
-        node.start("dispatch", env=ENV)
-        a, b = full_loop(node)
-        false_completion(node, b)
-        two_transfers(node)
-        ledgers(node, a)
-        history(node, a)
-        r = node.slctl("audit", "verify", check=False)
-        check("audit chains intact", r.returncode == 0, r.stdout + r.stderr)
-        node.sql("UPDATE case_event SET detail = replace(detail, '\"persons\":2', '\"persons\":9')"
-                 " WHERE kind = 'ledger_entered' AND detail LIKE '%\"persons\":2%'")
-        r = node.slctl("audit", "verify", check=False)
-        check("a tampered ledger event breaks the chain", r.returncode == 1 and
-              "hash" in r.stdout, r.stdout + r.stderr)
-        check("daemons exit 0 on SIGTERM", node.stop("dispatch") == 0 and
-              node.stop("intake") == 0)
-    except Exception:
-        sltest.dump_logs(node)
-        raise
-    finally:
-        node.close()
-    print("1 passed, 0 failed")
+@pytest.fixture(scope="module")
+def node(nodes):
+    n = nodes.node("closing")
+    n.start("intake", env=ENV)
+    n.start("dispatch", env=ENV)
+    return n
 
 
-if __name__ == "__main__":
-    main()
+def test_full_loop(node, state):
+    state.a, state.b = full_loop(node)
+
+
+def test_false_completion(node, state):
+    false_completion(node, state.b)
+
+
+def test_two_transfers(node):
+    two_transfers(node)
+
+
+def test_ledgers(node, state):
+    ledgers(node, state.a)
+
+
+def test_history(node, state):
+    history(node, state.a)
+
+
+def test_audit_chains_intact(node):
+    r = node.slctl("audit", "verify", check=False)
+    check("audit chains intact", r.returncode == 0, r.stdout + r.stderr)
+
+
+def test_tampered_ledger_event_breaks_the_chain(node):
+    node.sql("UPDATE case_event SET detail = replace(detail, '\"persons\":2', '\"persons\":9')"
+             " WHERE kind = 'ledger_entered' AND detail LIKE '%\"persons\":2%'")
+    r = node.slctl("audit", "verify", check=False)
+    check("a tampered ledger event breaks the chain", r.returncode == 1 and
+          "hash" in r.stdout, r.stdout + r.stderr)
+
+
+def test_daemons_exit_0_on_sigterm(node):
+    check("daemons exit 0 on SIGTERM", node.stop("dispatch") == 0 and
+          node.stop("intake") == 0)

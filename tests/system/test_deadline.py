@@ -17,11 +17,13 @@ report with fewer than 2 negative typical cases is refused with its code.
 """
 import json
 import os
-import subprocess
+import shutil
 import sys
 import tempfile
+import types
 
 sys.path.insert(0, os.path.dirname(__file__))
+import pytest  # noqa: E402
 import sltest  # noqa: E402
 from sltest import check, wait_for  # noqa: E402
 from safeloop.v1 import envelope_pb2  # noqa: E402
@@ -273,55 +275,65 @@ def city(b, b_port):
         " ON c.id = e.case_id WHERE c.case_no = '%s'" % vno) == "registered")
 
 
-def main():
+@pytest.fixture(scope="module")
+def pair(nodes):
+    """The county 140728 (a) and its parent city 140700 (b), each with its
+    sl-deadline HTTP port; sl-intake running at both."""
     a_port, a_ini = deadline_ini()
-    a = sltest.Node("deadline", code="140728", extra_ini=a_ini)
-    b = None
-    try:
-        b_port, b_ini = deadline_ini()
-        b = sltest.Node("deadline-city", code="140700", extra_ini=b_ini + """[child.140728]
+    a = nodes.node("deadline", code="140728", extra_ini=a_ini)
+    b_port, b_ini = deadline_ini()
+    b = nodes.node("deadline-city", code="140700", extra_ini=b_ini + """[child.140728]
 endpoint = tcp://127.0.0.1:9
 public_key = %s/keys/curve.pub
 """ % a.dir)
-        b.start("intake", env=env_at(T0))
-        a.start("intake", env=env_at(T0))
-        reportdir = reports(a)  # before sl-deadline first looks at 2022-01-11
-        county(a, a_port, b)
-        # report.missing noted once per unit and week, not for the one received
-        run_deadline(a, a_port, "2022-01-20T09:00:00+08:00",
-                     lambda: a.sql("SELECT count(*) FROM report_missing") != "0",
-                     "missing reports noted")
-        a.kill("deadline")
-        run_deadline(a, a_port, "2022-01-20T10:00:00+08:00",
-                     lambda: a.metric(a_port, "sl_deadline_ticks_total") >= 2, "two ticks")
-        a.stop("deadline")
-        check("missing noted for the police", a.sql(
-            "SELECT count(*) FROM report_missing WHERE unit = '140728:police' AND kind = 'weekly'"
-            " AND period IN ('2021-12-27', '2022-01-03', '2022-01-10')") == "3")
-        check("not for the report received in time", a.sql(
-            "SELECT count(*) FROM report_missing WHERE unit = '140728:emergency'"
-            " AND period = '2022-01-03'") == "0")
-        camp = a.slctl("campaign", "list").stdout
-        check("the seed campaign with its phases", "百日攻坚" in camp and "自查自纠 2021-12-27～2022-01-10"
-              in camp and "工作总结 2022-04-01～2022-04-06" in camp and "周一 10:00" in camp, camp)
-        a.slctl("campaign", "add", "2023 春季攻坚", "--start", "2023-03-01", "--end", "2023-03-31",
-                "--weekly-day", "5", "--weekly-time", "17:00", "--phase", "排查:2023-03-01:2023-03-15")
-        check("a new campaign is a row", "2023 春季攻坚" in a.slctl("campaign", "list").stdout)
-        city(b, b_port)
-        for n in (a, b):
-            r = n.slctl("audit", "verify", check=False)
-            check("audit chains intact (%s)" % n.code, r.returncode == 0, r.stdout + r.stderr)
-        if reportdir:
-            subprocess.run(["rm", "-rf", reportdir])
-    except Exception:
-        sltest.dump_logs((a, b))
-        raise
-    finally:
-        a.close()
-        if b:
-            b.close()
-    print("1 passed, 0 failed")
+    b.start("intake", env=env_at(T0))
+    a.start("intake", env=env_at(T0))
+    return types.SimpleNamespace(a=a, a_port=a_port, b=b, b_port=b_port)
 
 
-if __name__ == "__main__":
-    main()
+def test_reports(pair, state):
+    state.reportdir = reports(pair.a)  # before sl-deadline first looks at 2022-01-11
+
+
+def test_county(pair):
+    county(pair.a, pair.a_port, pair.b)
+
+
+def test_missing_reports_noted_once(pair):
+    """report.missing noted once per unit and week, not for the one received."""
+    a, a_port = pair.a, pair.a_port
+    run_deadline(a, a_port, "2022-01-20T09:00:00+08:00",
+                 lambda: a.sql("SELECT count(*) FROM report_missing") != "0",
+                 "missing reports noted")
+    a.kill("deadline")
+    run_deadline(a, a_port, "2022-01-20T10:00:00+08:00",
+                 lambda: a.metric(a_port, "sl_deadline_ticks_total") >= 2, "two ticks")
+    a.stop("deadline")
+    check("missing noted for the police", a.sql(
+        "SELECT count(*) FROM report_missing WHERE unit = '140728:police' AND kind = 'weekly'"
+        " AND period IN ('2021-12-27', '2022-01-03', '2022-01-10')") == "3")
+    check("not for the report received in time", a.sql(
+        "SELECT count(*) FROM report_missing WHERE unit = '140728:emergency'"
+        " AND period = '2022-01-03'") == "0")
+
+
+def test_campaigns(pair):
+    a = pair.a
+    camp = a.slctl("campaign", "list").stdout
+    check("the seed campaign with its phases", "百日攻坚" in camp and "自查自纠 2021-12-27～2022-01-10"
+          in camp and "工作总结 2022-04-01～2022-04-06" in camp and "周一 10:00" in camp, camp)
+    a.slctl("campaign", "add", "2023 春季攻坚", "--start", "2023-03-01", "--end", "2023-03-31",
+            "--weekly-day", "5", "--weekly-time", "17:00", "--phase", "排查:2023-03-01:2023-03-15")
+    check("a new campaign is a row", "2023 春季攻坚" in a.slctl("campaign", "list").stdout)
+
+
+def test_city(pair):
+    city(pair.b, pair.b_port)
+
+
+def test_audit_chains_intact(pair, state):
+    for n in (pair.a, pair.b):
+        r = n.slctl("audit", "verify", check=False)
+        check("audit chains intact (%s)" % n.code, r.returncode == 0, r.stdout + r.stderr)
+    if getattr(state, "reportdir", None):
+        shutil.rmtree(state.reportdir, ignore_errors=True)

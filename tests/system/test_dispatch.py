@@ -16,6 +16,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
+import pytest  # noqa: E402
 import sltest  # noqa: E402
 from sltest import check, clue, envelope, wait_for  # noqa: E402
 from safeloop.v1 import envelope_pb2, handling_pb2  # noqa: E402
@@ -300,31 +301,49 @@ def calendars(node):
         " c.case_no = '%s' AND e.kind = 'deadlines_recomputed'" % cn) == "1")
 
 
-def main():
-    node = sltest.Node("dispatch")
-    node2 = sltest.Node("dispatch2")
-    try:
-        node.start("intake", env=env_at(T0))
-        node.start("dispatch", env=env_at(T0))
-        lifecycle(node)
-        objections(node)
-        two_dispatchers(node)
-        r = node.slctl("audit", "verify", check=False)
-        check("audit chains intact", r.returncode == 0, r.stdout + r.stderr)
-        check("dispatch exits 0 on SIGTERM", node.stop("dispatch") == 0)
-        calendars(node2)
-        r = node2.slctl("audit", "verify", check=False)
-        check("audit chains intact (2)", r.returncode == 0, r.stdout + r.stderr)
-        check("daemons exit 0 on SIGTERM (2)", node2.stop("dispatch") == 0 and
-              node2.stop("intake") == 0)
-    except Exception:
-        sltest.dump_logs((node, node2))
-        raise
-    finally:
-        node.close()
-        node2.close()
-    print("1 passed, 0 failed")
+@pytest.fixture(scope="module")
+def node(nodes):
+    n = nodes.node("dispatch")
+    n.start("intake", env=env_at(T0))
+    n.start("dispatch", env=env_at(T0))
+    return n
 
 
-if __name__ == "__main__":
-    main()
+@pytest.fixture(scope="module")
+def node2(nodes):
+    return nodes.node("dispatch2")
+
+
+def test_lifecycle(node):
+    lifecycle(node)
+
+
+def test_objections(node):
+    objections(node)
+
+
+def test_two_dispatchers(node):
+    two_dispatchers(node)
+
+
+def test_audit_chains_intact(node):
+    r = node.slctl("audit", "verify", check=False)
+    check("audit chains intact", r.returncode == 0, r.stdout + r.stderr)
+
+
+def test_dispatch_exits_0_on_sigterm(node):
+    check("dispatch exits 0 on SIGTERM", node.stop("dispatch") == 0)
+
+
+def test_calendars(node2):
+    calendars(node2)
+
+
+def test_audit_chains_intact_calendars(node2):
+    r = node2.slctl("audit", "verify", check=False)
+    check("audit chains intact (2)", r.returncode == 0, r.stdout + r.stderr)
+
+
+def test_daemons_exit_0_on_sigterm_calendars(node2):
+    check("daemons exit 0 on SIGTERM (2)", node2.stop("dispatch") == 0 and
+          node2.stop("intake") == 0)
