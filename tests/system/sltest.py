@@ -515,9 +515,15 @@ def check_exactly_once(node, producers, n):
         " WHERE k.scope = 'case' GROUP BY 1, 2 HAVING k.value <> count(c.id)")
     check("counters equal the numbers used (rollbacks gave theirs back)", counters == "",
           counters)
-    r = node.slctl("audit", "verify", check=False)
-    check("audit chains intact", r.returncode == 0, r.stdout + r.stderr)
+    check_audit(node)
     return acks
+
+
+def check_audit(*nodes):
+    """Fails unless `slctl audit verify` passes on each of NODES."""
+    for n in nodes:
+        r = n.slctl("audit", "verify", check=False)
+        check("audit chains intact at %s" % n.code, r.returncode == 0, r.stdout + r.stderr)
 
 
 def check(name, cond, detail=""):
