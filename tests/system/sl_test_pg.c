@@ -5,6 +5,7 @@
 #include "sl_test_pg.h"
 
 #include "sl_audit.h"
+#include "sl_calendar_db.h"
 #include "sl_util.h"
 
 #include <setjmp.h>
@@ -159,4 +160,21 @@ sl_test_register(sl_db_t *db, int64_t now_ms, const char *subject, int sector, c
     assert_int_equal(sl_case_register(db, "140728", now_ms, &reg, 1), 0);
     assert_int_equal(sl_db_commit(db), 0);
     snprintf(case_no, 64, "%s", reg.case_no);
+}
+
+sl_transfer_formed_t
+sl_test_form_list(sl_db_t *db, int64_t now_ms, const char *const *subjects, const char *unit)
+{
+    char case_no[64], msg_id[32];
+    for (int i = 0; subjects[i]; i++) {
+        snprintf(msg_id, sizeof msg_id, "clue-%d", i);
+        sl_test_register(db, now_ms, subjects[i], 1, unit, msg_id, case_no);
+    }
+    sl_calendar_t *cal = NULL;
+    assert_int_equal(sl_calendar_load(db, &cal), 0);
+    sl_transfer_actor_t actor = {.key = "sl-dispatch", .unit = "140728"};
+    sl_transfer_formed_t out;
+    assert_int_equal(sl_transfer_form_list(db, cal, "140728", now_ms, -1, true, &actor, &out), 0);
+    sl_calendar_destroy(&cal);
+    return out;
 }

@@ -10,6 +10,7 @@
 
 #include "sl_case.h"
 #include "sl_db.h"
+#include "sl_transfer.h"
 
 #include <stdint.h>
 
@@ -58,5 +59,11 @@ void sl_test_clue(sl_case_reg_t *reg, sl_pb_clue_t *clue, sl_pb_subject_t *subj,
  * 140728 at NOW_MS; CASE_NO (>= 64 bytes) gets its number. */
 void sl_test_register(sl_db_t *db, int64_t now_ms, const char *subject, int sector,
                       const char *unit, const char *msg_id, char *case_no);
+
+/* Registers one coal-mine case per subject of SUBJECTS (NULL-terminated) for
+ * UNIT at NOW_MS and forms a transfer list at node 140728 on the calendar in
+ * the database; returns what was formed. */
+sl_transfer_formed_t sl_test_form_list(sl_db_t *db, int64_t now_ms, const char *const *subjects,
+                                       const char *unit);
 
 #endif
