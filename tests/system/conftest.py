@@ -16,11 +16,15 @@ the first failure no longer hides the rest.
 
 A module that needs its node started a certain way defines its own fixture
 named `node` (or any name) on top of `nodes`. After a failed test, the tail of
-every open node's daemon logs is printed with the failure.
+every open node's daemon logs is printed with the failure. SIGTERM (ctest's
+timeout) interrupts the run like ^C, so the fixtures' teardown still stops the
+daemons; anything left open at exit is closed then.
 """
+import atexit
 import contextlib
 import io
 import os
+import signal
 import sys
 import types
 
@@ -30,6 +34,15 @@ sys.path.insert(0, os.path.dirname(__file__))
 import sltest  # noqa: E402
 
 _open = []  # every Node of the current module not yet closed
+
+
+@atexit.register
+def _close_left_open():
+    for n in list(_open):
+        n.close()
+
+
+signal.signal(signal.SIGTERM, signal.default_int_handler)  # a KeyboardInterrupt
 
 
 class Nodes:
