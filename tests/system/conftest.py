@@ -16,8 +16,8 @@ the first failure no longer hides the rest.
 
 A module that needs its node started a certain way defines its own fixture
 named `node` (or any name) on top of `nodes`. After a failed test, the tail of
-every open node's daemon logs is printed with the failure. SIGTERM (ctest's
-timeout) interrupts the run like ^C, so the fixtures' teardown still stops the
+every open node's daemon logs is printed with the failure. SIGTERM (a run being
+stopped) interrupts it like ^C, so the fixtures' teardown still stops the
 daemons; anything left open at exit is closed then.
 """
 import atexit
