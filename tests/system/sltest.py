@@ -78,14 +78,18 @@ def free_port():
         port = ports[(start + i) % len(ports)]
         if port in _held_ports:
             continue
-        f = open(os.path.join(PORT_DIR, str(port)), "a")
+        try:
+            f = open(os.path.join(PORT_DIR, str(port)), "a")
+        except OSError:
+            continue  # another user's lock file we may not open: theirs
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             f.close()
             continue
+        # Without SO_REUSEADDR the bind fails on any use of the port, even a
+        # connection in TIME_WAIT: stricter than the daemons' own bind.
         with socket.socket() as s:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the daemons bind
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
