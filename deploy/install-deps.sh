@@ -11,7 +11,7 @@ PKGS=(
   libpq-dev postgresql postgresql-contrib
   libmicrohttpd-dev libinih-dev libjansson-dev libsodium-dev
   libxlsxwriter-dev libsystemd-dev libcmocka-dev tzdata
-  python3 python3-zmq python3-protobuf protobuf-compiler
+  python3 python3-zmq python3-protobuf protobuf-compiler python3-pytest python3-openpyxl
   prometheus chromium fonts-wqy-microhei
   systemd binutils
 )

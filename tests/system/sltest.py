@@ -6,6 +6,7 @@ keys and run directory in a private temp dir, and its daemons as child
 processes. Clients speak the wire contract with classes that protoc generated
 from proto/ (SL_GEN_PY), like any outside producer would.
 """
+import fcntl
 import os
 import random
 import shutil
@@ -40,19 +41,63 @@ def pg_env():
 PG = pg_env()
 
 
-_given_ports = set()
+# Ports for daemons under test. A port the kernel hands out (bind to port 0)
+# lies in its ephemeral range, where any connect() of any process may take it
+# before the daemon binds; so ports come from below that range, and a port is
+# reserved across processes by an flock()ed file per port under PORT_DIR: ctest
+# jobs running in parallel, and another worktree's suite on the same host,
+# never hand out the same port. The lock is held until this process exits.
+PORT_DIR = "/tmp/sl-test-ports"
+PORT_LOW = 20000
+_held_ports = {}  # port -> open lock file (closing it would release the port)
+
+
+def _port_range():
+    """The ports free_port() may hand out: [PORT_LOW, start of the kernel's
+    ephemeral range), or above its end if that leaves too few below."""
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        lo, hi = (int(x) for x in f.read().split())
+    if lo - PORT_LOW >= 2000:
+        return range(PORT_LOW, lo)
+    if 65535 - hi >= 2000:
+        return range(hi + 1, 65536)
+    raise AssertionError("no room outside the ephemeral port range %d-%d" % (lo, hi))
 
 
 def free_port():
-    """A TCP port on 127.0.0.1 that was free a moment ago, and not handed out
-    before by this process (the kernel may offer a just-closed port again)."""
-    while True:
+    """A TCP port on 127.0.0.1 outside the kernel's ephemeral range, reserved for
+    this process (no other test process is handed it) and not bound right now."""
+    os.makedirs(PORT_DIR, exist_ok=True)
+    try:
+        os.chmod(PORT_DIR, 0o1777)
+    except PermissionError:
+        pass  # another user made it, with the same mode
+    ports = _port_range()
+    start = random.randrange(len(ports))
+    for i in range(len(ports)):
+        port = ports[(start + i) % len(ports)]
+        if port in _held_ports:
+            continue
+        try:
+            f = open(os.path.join(PORT_DIR, str(port)), "a")
+        except OSError:
+            continue  # another user's lock file we may not open: theirs
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.close()
+            continue
+        # Without SO_REUSEADDR the bind fails on any use of the port, even a
+        # connection in TIME_WAIT: stricter than the daemons' own bind.
         with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port not in _given_ports:
-            _given_ports.add(port)
-            return port
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                f.close()  # something outside the tests holds it
+                continue
+        _held_ports[port] = f
+        return port
+    raise AssertionError("no free port in %s" % ports)
 
 
 def psql(dbname, sql, check=True):
@@ -474,9 +519,15 @@ def check_exactly_once(node, producers, n):
         " WHERE k.scope = 'case' GROUP BY 1, 2 HAVING k.value <> count(c.id)")
     check("counters equal the numbers used (rollbacks gave theirs back)", counters == "",
           counters)
-    r = node.slctl("audit", "verify", check=False)
-    check("audit chains intact", r.returncode == 0, r.stdout + r.stderr)
+    check_audit(node)
     return acks
+
+
+def check_audit(*nodes):
+    """Fails unless `slctl audit verify` passes on each of NODES."""
+    for n in nodes:
+        r = n.slctl("audit", "verify", check=False)
+        check("audit chains intact at %s" % n.code, r.returncode == 0, r.stdout + r.stderr)
 
 
 def check(name, cond, detail=""):

@@ -18,6 +18,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
+import pytest  # noqa: E402
 import sltest  # noqa: E402
 from sltest import check, wait_for  # noqa: E402
 
@@ -62,7 +63,7 @@ def status(node, case_no):
     return node.sql("SELECT status FROM cases WHERE case_no = '%s'" % case_no)
 
 
-def state(node, notice):
+def transfer_state(node, notice):
     return node.sql("SELECT state FROM transfer WHERE notice_no = '%s'" % notice)
 
 
@@ -78,7 +79,15 @@ def handle(node, notice, *feedback):
         *SIGNOFF)
 
 
-def full_loop(node):
+@pytest.fixture(scope="module")
+def node(nodes):
+    n = nodes.node("closing")
+    n.start("intake", env=ENV)
+    n.start("dispatch", env=ENV)
+    return n
+
+
+def test_major_hazard_case_listed_for_supervision(node, state):
     a = submit(node, "平遥县甲煤业有限公司", "--major-hazard")
     notice = wait_transfers(node, a, 1)[0][0]
     # listed supervision
@@ -93,7 +102,12 @@ def full_loop(node):
     check("supervision list shows the case", len(sup) == 1 and sup[0].split("\t") == [
         a, "平遥县甲煤业有限公司", "140728:emergency 平遥县应急管理局", "张副县长（副县长）",
         "2026-11-10", "listed"], str(sup))
-    # the loop
+    state.a, state.b, state.notice = a, b, notice
+
+
+def test_verified_closed_and_unlisted(node, state):
+    """The whole loop: handled, fed back, verified; closed and unlisted."""
+    a, notice = state.a, state.notice
     handle(node, notice, "--suspended", "--penalized", "--penalty-fen", "5000000",
            "--hazard-rectified", "--interviews", "2", "--credit-punished", "--disciplined", "1",
            "--criminal", "1", "--rectified")
@@ -103,11 +117,15 @@ def full_loop(node):
     r = run(node, "case", "verify", a, "--pass")
     check("verify pass: ack ref is the notice",
           r.stdout.split("\t")[:3] == ["accepted", a, notice], r.stdout)
-    check("transfer and case closed", state(node, notice) == "closed" and
+    check("transfer and case closed", transfer_state(node, notice) == "closed" and
           status(node, a) == "closed")
     check("unlisted once verified closed", node.slctl("supervision", "list").stdout == "")
     ended = node.slctl("supervision", "list", "--all").stdout.strip().split("\t")
     check("the listing ended", ended[0] == a and ended[5] == "ended", str(ended))
+
+
+def test_results_entered_in_the_six_lists(node, state):
+    a = state.a
     got = entries(node, a)
     check("six-list entries of the results", got == ",".join([
         "隐患整改/重大事故隐患整改", "惩治处罚/行政处罚", "惩治处罚/停产整顿",
@@ -118,11 +136,14 @@ def full_loop(node):
         " item = '行政处罚' AND case_no = '%s'" % a) == "5000000 2026-11-10 2026-11" and
         node.sql("SELECT persons FROM ledger_entry WHERE item = '约谈' AND case_no = '%s'" % a)
         == "2")
+
+
+def test_closed_case_refuses_more(node, state):
+    a, notice = state.a, state.notice
     rejected(node, "wrong_state:closed", "case", "verify", a, "--pass", "--notice", notice)
     r = run(node, "case", "verify", a, "--pass", rc=1)
     check("no fed-back transfer: says so", "没有已反馈待核查的交办书" in r.stderr, r.stderr)
     rejected(node, "wrong_state:closed", "case", "supervise", a, "--leader", "张副县长")
-    return a, b
 
 
 def false_completion(node, b):
@@ -131,7 +152,7 @@ def false_completion(node, b):
     r = run(node, "case", "verify", b, "--fail", "--reason", "现场核查发现仍在违规生产")
     check("verify fail accepted", r.stdout.split("\t")[:3] == ["accepted", b, notice], r.stdout)
     check("false completion: transfer back to received, case reopened",
-          state(node, notice) == "received" and status(node, b) == "received")
+          transfer_state(node, notice) == "received" and status(node, b) == "received")
     esc = "SELECT count(*) || ' ' || min(cause) FROM transfer_escalation e JOIN transfer t" \
           " ON t.id = e.transfer_id WHERE t.notice_no = '%s' AND e.raised_at IS NULL" % notice
     check("marked for escalation", node.sql(esc) == "1 FALSE_COMPLETION", node.sql(esc))
@@ -171,8 +192,9 @@ def two_transfers(node):
     run(node, "transfer", "feedback", tc[0][0], "--nature", "非法违法生产经营", "--suspended",
         *SIGNOFF)
     run(node, "case", "verify", c, "--pass")
-    check("handling verified, police open: case not closed", state(node, tc[0][0]) == "closed"
-          and status(node, c) == "verified", status(node, c))
+    check("handling verified, police open: case not closed",
+          transfer_state(node, tc[0][0]) == "closed" and status(node, c) == "verified",
+          status(node, c))
     run(node, "transfer", "receipt", police)
     check("police answers leave the case's status", status(node, c) == "verified")
     rejected(node, "missing_field:police_result", "transfer", "feedback", police, "--nature",
@@ -193,8 +215,8 @@ def two_transfers(node):
         "给予党内严重警告处分", "--disciplined", "1", "--leader", "孙书记",
         "--leader-title", "县纪委书记")
     r = run(node, "case", "verify", d, "--pass")
-    check("discipline verified", r.stdout.split("\t")[2] == disc and state(node, disc) == "closed",
-          r.stdout)
+    check("discipline verified", r.stdout.split("\t")[2] == disc and
+          transfer_state(node, disc) == "closed", r.stdout)
     check("case open while its handling transfer is", status(node, d) == "transferred")
     check("discipline result recorded", entries(node, d) == "约谈问责/党纪政务处分" and
           "给予党内严重警告处分" in node.sql(
@@ -262,32 +284,34 @@ def history(node, a):
           "SUPERVISE" in hist[2][7], hist[14][7])
 
 
-def main():
-    node = sltest.Node("closing")
-    try:
-        node.start("intake", env=ENV)
-        node.start("dispatch", env=ENV)
-        a, b = full_loop(node)
-        false_completion(node, b)
-        two_transfers(node)
-        ledgers(node, a)
-        history(node, a)
-        r = node.slctl("audit", "verify", check=False)
-        check("audit chains intact", r.returncode == 0, r.stdout + r.stderr)
-        node.sql("UPDATE case_event SET detail = replace(detail, '\"persons\":2', '\"persons\":9')"
-                 " WHERE kind = 'ledger_entered' AND detail LIKE '%\"persons\":2%'")
-        r = node.slctl("audit", "verify", check=False)
-        check("a tampered ledger event breaks the chain", r.returncode == 1 and
-              "hash" in r.stdout, r.stdout + r.stderr)
-        check("daemons exit 0 on SIGTERM", node.stop("dispatch") == 0 and
-              node.stop("intake") == 0)
-    except Exception:
-        sltest.dump_logs(node)
-        raise
-    finally:
-        node.close()
-    print("1 passed, 0 failed")
+def test_false_completion(node, state):
+    false_completion(node, state.b)
 
 
-if __name__ == "__main__":
-    main()
+def test_two_transfers(node):
+    two_transfers(node)
+
+
+def test_ledgers(node, state):
+    ledgers(node, state.a)
+
+
+def test_history(node, state):
+    history(node, state.a)
+
+
+def test_audit_chains_intact(node):
+    sltest.check_audit(node)
+
+
+def test_tampered_ledger_event_breaks_the_chain(node):
+    node.sql("UPDATE case_event SET detail = replace(detail, '\"persons\":2', '\"persons\":9')"
+             " WHERE kind = 'ledger_entered' AND detail LIKE '%\"persons\":2%'")
+    r = node.slctl("audit", "verify", check=False)
+    check("a tampered ledger event breaks the chain", r.returncode == 1 and
+          "hash" in r.stdout, r.stdout + r.stderr)
+
+
+def test_daemons_exit_0_on_sigterm(node):
+    check("daemons exit 0 on SIGTERM", node.stop("dispatch") == 0 and
+          node.stop("intake") == 0)

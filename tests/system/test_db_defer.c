@@ -5,6 +5,7 @@
  * script after deferred statements still runs after them. Each case works on
  * a TEMP table of one session, so nothing outlives the test. */
 #include "sl_db.h"
+#include "sl_test_pg.h"
 #include "sl_util.h"
 
 #include <setjmp.h>
@@ -18,30 +19,14 @@
 
 static char s_conninfo[1200];
 
-/* The fixture's host and port from $SL_TEST_STATE/pg.env. */
 static int
 s_setup(void **state)
 {
     (void)state;
-    const char *dir = getenv("SL_TEST_STATE");
-    assert_non_null(dir);
-    char path[512], line[512], host[512] = "", port[512] = "5432";
-    snprintf(path, sizeof path, "%s/pg.env", dir);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "test_db_defer: %s missing (the pg fixture did not start)\n", path);
+    const char *ci = sl_test_conninfo("postgres");
+    if (!ci)
         return -1;
-    }
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        if (strncmp(line, "SL_PG_HOST=", 11) == 0)
-            snprintf(host, sizeof host, "%s", line + 11);
-        else if (strncmp(line, "SL_PG_PORT=", 11) == 0)
-            snprintf(port, sizeof port, "%s", line + 11);
-    }
-    fclose(f);
-    snprintf(s_conninfo, sizeof s_conninfo, "host=%s port=%s user=postgres dbname=postgres",
-             host, port);
+    snprintf(s_conninfo, sizeof s_conninfo, "%s", ci);
     return 0;
 }
 
@@ -50,8 +35,7 @@ s_db(void)
 {
     sl_db_t *db = sl_db_new(s_conninfo);
     assert_int_equal(sl_db_connect(db), 0);
-    assert_int_equal(sl_db_exec(db, NULL, "CREATE TEMP TABLE t (k int PRIMARY KEY)", 0, NULL),
-                     0);
+    assert_int_equal(sl_db_exec(db, NULL, "CREATE TEMP TABLE t (k int PRIMARY KEY)", 0, NULL), 0);
     return db;
 }
 

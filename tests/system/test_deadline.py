@@ -17,11 +17,13 @@ report with fewer than 2 negative typical cases is refused with its code.
 """
 import json
 import os
-import subprocess
+import shutil
 import sys
 import tempfile
+import types
 
 sys.path.insert(0, os.path.dirname(__file__))
+import pytest  # noqa: E402
 import sltest  # noqa: E402
 from sltest import check, wait_for  # noqa: E402
 from safeloop.v1 import envelope_pb2  # noqa: E402
@@ -61,7 +63,10 @@ def notice_of(node, case_no):
 
 
 def run_deadline(node, port, now, until, what):
-    """(Re)starts sl-deadline at NOW and waits until UNTIL() holds."""
+    """(Re)starts sl-deadline at NOW and waits until UNTIL() holds. An
+    instance still running (a test before failed with it up) is killed first."""
+    if ("deadline", 1) in node.procs:
+        node.kill("deadline")
     node.start("deadline", env=env_at(now), wait=False)
     wait_for("sl-deadline to serve", lambda: node._healthy(("deadline", 1), port), timeout=60)
     wait_for(what, until, timeout=30)
@@ -81,105 +86,6 @@ def overdue_line(node, notice):
         if cols[0] == notice:
             return cols
     return None
-
-
-def county(a, a_port, b):
-    a.start("dispatch", env=env_at(T0))
-    c1 = submit(a, "平遥县甲煤业有限公司", "140728")
-    c2 = submit(a, "平遥县乙煤业有限公司", "140728")
-    n1, n2 = notice_of(a, c1), notice_of(a, c2)
-    check("transfers to the emergency department",
-          a.sql("SELECT string_agg(DISTINCT unit_code, ',') FROM transfer") == "140728:emergency")
-    a.slctl("transfer", "receipt", n2, "--operator", "值班员", "--receiver", "王科长",
-            env=env_at(T0))
-    check("the due column is an index range", "transfer_due" in a.sql(
-        "SELECT indexdef FROM pg_indexes WHERE indexname = 'transfer_due'"))
-
-    # Tuesday 01-11: n1's window closed (accepted), not yet reminded; n2 idle
-    # since its receipt on 01-04 for 3 working days (01-05 … 01-07): 接而不办.
-    run_deadline(a, a_port, "2022-01-11T09:00:00+08:00",
-                 lambda: "not_handled" in flags(a, n2), "接而不办 on " + n2)
-    check("n1 stands accepted, not reminded yet", flags(a, n1) == "accepted", flags(a, n1))
-    check("n2 not handled", flags(a, n2) == "accepted,not_handled", flags(a, n2))
-    line = overdue_line(a, n2)
-    check("slctl overdue lists 接而不办", line is not None and "接而不办" in line[5], str(line))
-    check("n1 not in slctl overdue before its reminder", overdue_line(a, n1) is None)
-    wait_for("the 接而不办 escalation raised", lambda: a.sql(
-        "SELECT count(*) FROM transfer_escalation WHERE raised_at IS NOT NULL") == "1")
-    # phases: 自查自纠 began 12-27 and ended with 01-10, the next two began 01-01
-    wait_for("the phase boundaries evented",
-             lambda: a.metric(a_port, "sl_deadline_phase_events_total") == 4.0)
-    a.kill("deadline")
-
-    # Wednesday 01-12, the working day before the deadline 01-13: reminded.
-    run_deadline(a, a_port, "2022-01-12T09:00:00+08:00",
-                 lambda: "reminded" in flags(a, n1), "the reminder of " + n1)
-    check("reminded, not overdue", flags(a, n1) == "accepted,reminded", flags(a, n1))
-    line = overdue_line(a, n1)
-    check("slctl overdue lists the reminder", line is not None and line[1] == c1 and
-          line[2] == "140728:emergency" and line[3] == "2022-01-13" and line[5] == "已提醒",
-          str(line))
-    check("both open transfers reminded (n2 was received, not fed back)",
-          a.metric(a_port, "sl_deadline_reminders_total") == 2.0)
-    check("no OVERDUE yet", a.sql("SELECT count(*) FROM transfer_escalation"
-                                  " WHERE cause = 'OVERDUE'") == "0")
-    a.kill("deadline")
-
-    # Friday 01-14: overdue, escalated to the parent through the outbox.
-    run_deadline(a, a_port, "2022-01-14T09:00:00+08:00",
-                 lambda: a.sql("SELECT count(*) FROM transfer_escalation WHERE cause = 'OVERDUE'"
-                               " AND raised_at IS NOT NULL") == "2", "the overdue escalations")
-    a.kill("deadline")  # SIGKILL after the escalation, then again later: still once
-    run_deadline(a, a_port, "2022-01-15T09:00:00+08:00",
-                 lambda: a.metric(a_port, "sl_deadline_ticks_total") >= 3, "three more ticks")
-    a.stop("deadline")
-    run_deadline(a, a_port, "2022-01-20T09:00:00+08:00",
-                 lambda: a.metric(a_port, "sl_deadline_ticks_total") >= 3, "three more ticks")
-    check("sl-deadline exits 0 on SIGTERM", a.stop("deadline") == 0)
-    check("overdue flagged", flags(a, n1) == "accepted,reminded,overdue", flags(a, n1))
-    check("one escalation per transfer and cause", a.sql(
-        "SELECT string_agg(cause || ':' || raised_to || ':' || raised_ref, ',' ORDER BY cause)"
-        " FROM transfer_escalation") == "ACCEPTED_NOT_HANDLED:parent:140700,"
-        "OVERDUE:parent:140700,OVERDUE:parent:140700")
-    check("one outbox row per escalation", a.sql(
-        "SELECT count(*) FROM outbox WHERE body_kind = 'escalation' AND peer = '140700'") == "3")
-    check("escalated once per cause on each audit chain", a.sql(
-        "SELECT string_agg(c.case_no || '=' || n, ',' ORDER BY c.case_no) FROM (SELECT case_id,"
-        " count(*) n FROM case_event WHERE kind = 'escalated' GROUP BY case_id) e"
-        " JOIN cases c ON c.id = e.case_id") == "%s=1,%s=2" % (c1, c2))
-    check("overdue on each audit chain once", a.sql(
-        "SELECT count(*) FROM case_event WHERE kind = 'overdue'") == "2")
-    line = overdue_line(a, n1)
-    check("slctl overdue: overdue and escalated", line is not None and
-          line[5] == "已提醒、已逾期、已提级核查", str(line))
-    esc = a.slctl("escalation", "list").stdout
-    check("slctl escalation list", n1 in esc and "OVERDUE" in esc and "parent" in esc, esc)
-
-    # The envelope in the outbox, and what the parent makes of it.
-    hexed = a.sql("SELECT encode(payload, 'hex') FROM outbox o WHERE body_kind = 'escalation'"
-                  " AND case_no = '%s'" % c1)
-    env = envelope_pb2.Envelope()
-    env.ParseFromString(bytes.fromhex(hexed))
-    e = env.escalation
-    check("Escalation envelope content", e.notice_no == n1 and e.origin_node == "140728" and
-          e.case_no == c1 and e.cause == e.OVERDUE and e.receiver_unit == "140728:emergency" and
-          e.feedback_deadline == "2022-01-13" and e.clue.subject.name == "平遥县甲煤业有限公司" and
-          e.clue.place.division == "140728", str(e))
-    cli = sltest.Client(b.intake, node=b, keydir=os.path.join(a.dir, "keys"))
-    ack = cli.send_raw(bytes.fromhex(hexed))
-    check("the parent accepts the county's escalation", ack.status == ACK.ACCEPTED and
-          ack.ref == "escalation:" + c1, str(ack))
-    again = cli.send_raw(bytes.fromhex(hexed))
-    check("a resend is a duplicate", again.status == ACK.DUPLICATE and
-          again.case_no == ack.case_no, str(again))
-    cli.close()
-    row = b.sql("SELECT c.channel || '|' || c.status || '|' || c.unit_code || '|' ||"
-                " x.origin_node || '|' || x.origin_case_no || '|' || x.notice_no || '|' || x.cause"
-                " FROM cases c JOIN escalated_case x ON x.case_id = c.id"
-                " WHERE c.case_no = '%s'" % ack.case_no)
-    check("a verification case at the parent, linked to the origin",
-          row == "escalation|registered|140700:emergency|140728|%s|%s|OVERDUE" % (c1, n1), row)
-    return c1
 
 
 def reports(a):
@@ -273,55 +179,171 @@ def city(b, b_port):
         " ON c.id = e.case_id WHERE c.case_no = '%s'" % vno) == "registered")
 
 
-def main():
+@pytest.fixture(scope="module")
+def pair(nodes):
+    """The county 140728 (a) and its parent city 140700 (b), each with its
+    sl-deadline HTTP port; sl-intake running at both."""
     a_port, a_ini = deadline_ini()
-    a = sltest.Node("deadline", code="140728", extra_ini=a_ini)
-    b = None
-    try:
-        b_port, b_ini = deadline_ini()
-        b = sltest.Node("deadline-city", code="140700", extra_ini=b_ini + """[child.140728]
+    a = nodes.node("deadline", code="140728", extra_ini=a_ini)
+    b_port, b_ini = deadline_ini()
+    b = nodes.node("deadline-city", code="140700", extra_ini=b_ini + """[child.140728]
 endpoint = tcp://127.0.0.1:9
 public_key = %s/keys/curve.pub
 """ % a.dir)
-        b.start("intake", env=env_at(T0))
-        a.start("intake", env=env_at(T0))
-        reportdir = reports(a)  # before sl-deadline first looks at 2022-01-11
-        county(a, a_port, b)
-        # report.missing noted once per unit and week, not for the one received
-        run_deadline(a, a_port, "2022-01-20T09:00:00+08:00",
-                     lambda: a.sql("SELECT count(*) FROM report_missing") != "0",
-                     "missing reports noted")
-        a.kill("deadline")
-        run_deadline(a, a_port, "2022-01-20T10:00:00+08:00",
-                     lambda: a.metric(a_port, "sl_deadline_ticks_total") >= 2, "two ticks")
-        a.stop("deadline")
-        check("missing noted for the police", a.sql(
-            "SELECT count(*) FROM report_missing WHERE unit = '140728:police' AND kind = 'weekly'"
-            " AND period IN ('2021-12-27', '2022-01-03', '2022-01-10')") == "3")
-        check("not for the report received in time", a.sql(
-            "SELECT count(*) FROM report_missing WHERE unit = '140728:emergency'"
-            " AND period = '2022-01-03'") == "0")
-        camp = a.slctl("campaign", "list").stdout
-        check("the seed campaign with its phases", "百日攻坚" in camp and "自查自纠 2021-12-27～2022-01-10"
-              in camp and "工作总结 2022-04-01～2022-04-06" in camp and "周一 10:00" in camp, camp)
-        a.slctl("campaign", "add", "2023 春季攻坚", "--start", "2023-03-01", "--end", "2023-03-31",
-                "--weekly-day", "5", "--weekly-time", "17:00", "--phase", "排查:2023-03-01:2023-03-15")
-        check("a new campaign is a row", "2023 春季攻坚" in a.slctl("campaign", "list").stdout)
-        city(b, b_port)
-        for n in (a, b):
-            r = n.slctl("audit", "verify", check=False)
-            check("audit chains intact (%s)" % n.code, r.returncode == 0, r.stdout + r.stderr)
-        if reportdir:
-            subprocess.run(["rm", "-rf", reportdir])
-    except Exception:
-        sltest.dump_logs((a, b))
-        raise
-    finally:
-        a.close()
-        if b:
-            b.close()
-    print("1 passed, 0 failed")
+    b.start("intake", env=env_at(T0))
+    a.start("intake", env=env_at(T0))
+    return types.SimpleNamespace(a=a, a_port=a_port, b=b, b_port=b_port)
 
 
-if __name__ == "__main__":
-    main()
+def test_reports(pair, state):
+    state.reportdir = reports(pair.a)  # before sl-deadline first looks at 2022-01-11
+
+
+def test_county_transfers(pair, state):
+    a = pair.a
+    a.start("dispatch", env=env_at(T0))
+    c1 = submit(a, "平遥县甲煤业有限公司", "140728")
+    c2 = submit(a, "平遥县乙煤业有限公司", "140728")
+    n1, n2 = notice_of(a, c1), notice_of(a, c2)
+    check("transfers to the emergency department",
+          a.sql("SELECT string_agg(DISTINCT unit_code, ',') FROM transfer") == "140728:emergency")
+    a.slctl("transfer", "receipt", n2, "--operator", "值班员", "--receiver", "王科长",
+            env=env_at(T0))
+    check("the due column is an index range", "transfer_due" in a.sql(
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'transfer_due'"))
+    state.c1, state.c2, state.n1, state.n2 = c1, c2, n1, n2
+
+
+def test_county_tuesday_not_handled(pair, state):
+    a, a_port, n1, n2 = pair.a, pair.a_port, state.n1, state.n2
+    # Tuesday 01-11: n1's window closed (accepted), not yet reminded; n2 idle
+    # since its receipt on 01-04 for 3 working days (01-05 … 01-07): 接而不办.
+    run_deadline(a, a_port, "2022-01-11T09:00:00+08:00",
+                 lambda: "not_handled" in flags(a, n2), "接而不办 on " + n2)
+    check("n1 stands accepted, not reminded yet", flags(a, n1) == "accepted", flags(a, n1))
+    check("n2 not handled", flags(a, n2) == "accepted,not_handled", flags(a, n2))
+    line = overdue_line(a, n2)
+    check("slctl overdue lists 接而不办", line is not None and "接而不办" in line[5], str(line))
+    check("n1 not in slctl overdue before its reminder", overdue_line(a, n1) is None)
+    wait_for("the 接而不办 escalation raised", lambda: a.sql(
+        "SELECT count(*) FROM transfer_escalation WHERE raised_at IS NOT NULL") == "1")
+    # phases: 自查自纠 began 12-27 and ended with 01-10, the next two began 01-01
+    wait_for("the phase boundaries evented",
+             lambda: a.metric(a_port, "sl_deadline_phase_events_total") == 4.0)
+    a.kill("deadline")
+
+
+def test_county_wednesday_reminded(pair, state):
+    a, a_port, c1, n1 = pair.a, pair.a_port, state.c1, state.n1
+    # Wednesday 01-12, the working day before the deadline 01-13: reminded.
+    run_deadline(a, a_port, "2022-01-12T09:00:00+08:00",
+                 lambda: "reminded" in flags(a, n1), "the reminder of " + n1)
+    check("reminded, not overdue", flags(a, n1) == "accepted,reminded", flags(a, n1))
+    line = overdue_line(a, n1)
+    check("slctl overdue lists the reminder", line is not None and line[1] == c1 and
+          line[2] == "140728:emergency" and line[3] == "2022-01-13" and line[5] == "已提醒",
+          str(line))
+    check("both open transfers reminded (n2 was received, not fed back)",
+          a.metric(a_port, "sl_deadline_reminders_total") == 2.0)
+    check("no OVERDUE yet", a.sql("SELECT count(*) FROM transfer_escalation"
+                                  " WHERE cause = 'OVERDUE'") == "0")
+    a.kill("deadline")
+
+
+def test_county_friday_overdue_escalated_once(pair, state):
+    a, a_port, c1, c2, n1 = pair.a, pair.a_port, state.c1, state.c2, state.n1
+    # Friday 01-14: overdue, escalated to the parent through the outbox.
+    run_deadline(a, a_port, "2022-01-14T09:00:00+08:00",
+                 lambda: a.sql("SELECT count(*) FROM transfer_escalation WHERE cause = 'OVERDUE'"
+                               " AND raised_at IS NOT NULL") == "2", "the overdue escalations")
+    a.kill("deadline")  # SIGKILL after the escalation, then again later: still once
+    run_deadline(a, a_port, "2022-01-15T09:00:00+08:00",
+                 lambda: a.metric(a_port, "sl_deadline_ticks_total") >= 3, "three more ticks")
+    a.stop("deadline")
+    run_deadline(a, a_port, "2022-01-20T09:00:00+08:00",
+                 lambda: a.metric(a_port, "sl_deadline_ticks_total") >= 3, "three more ticks")
+    check("sl-deadline exits 0 on SIGTERM", a.stop("deadline") == 0)
+    check("overdue flagged", flags(a, n1) == "accepted,reminded,overdue", flags(a, n1))
+    check("one escalation per transfer and cause", a.sql(
+        "SELECT string_agg(cause || ':' || raised_to || ':' || raised_ref, ',' ORDER BY cause)"
+        " FROM transfer_escalation") == "ACCEPTED_NOT_HANDLED:parent:140700,"
+        "OVERDUE:parent:140700,OVERDUE:parent:140700")
+    check("one outbox row per escalation", a.sql(
+        "SELECT count(*) FROM outbox WHERE body_kind = 'escalation' AND peer = '140700'") == "3")
+    check("escalated once per cause on each audit chain", a.sql(
+        "SELECT string_agg(c.case_no || '=' || n, ',' ORDER BY c.case_no) FROM (SELECT case_id,"
+        " count(*) n FROM case_event WHERE kind = 'escalated' GROUP BY case_id) e"
+        " JOIN cases c ON c.id = e.case_id") == "%s=1,%s=2" % (c1, c2))
+    check("overdue on each audit chain once", a.sql(
+        "SELECT count(*) FROM case_event WHERE kind = 'overdue'") == "2")
+    line = overdue_line(a, n1)
+    check("slctl overdue: overdue and escalated", line is not None and
+          line[5] == "已提醒、已逾期、已提级核查", str(line))
+    esc = a.slctl("escalation", "list").stdout
+    check("slctl escalation list", n1 in esc and "OVERDUE" in esc and "parent" in esc, esc)
+
+
+def test_escalation_envelope_accepted_at_the_parent(pair, state):
+    """The envelope in the outbox, and what the parent makes of it."""
+    a, b, c1, n1 = pair.a, pair.b, state.c1, state.n1
+    hexed = a.sql("SELECT encode(payload, 'hex') FROM outbox o WHERE body_kind = 'escalation'"
+                  " AND case_no = '%s'" % c1)
+    env = envelope_pb2.Envelope()
+    env.ParseFromString(bytes.fromhex(hexed))
+    e = env.escalation
+    check("Escalation envelope content", e.notice_no == n1 and e.origin_node == "140728" and
+          e.case_no == c1 and e.cause == e.OVERDUE and e.receiver_unit == "140728:emergency" and
+          e.feedback_deadline == "2022-01-13" and e.clue.subject.name == "平遥县甲煤业有限公司" and
+          e.clue.place.division == "140728", str(e))
+    cli = sltest.Client(b.intake, node=b, keydir=os.path.join(a.dir, "keys"))
+    ack = cli.send_raw(bytes.fromhex(hexed))
+    check("the parent accepts the county's escalation", ack.status == ACK.ACCEPTED and
+          ack.ref == "escalation:" + c1, str(ack))
+    again = cli.send_raw(bytes.fromhex(hexed))
+    check("a resend is a duplicate", again.status == ACK.DUPLICATE and
+          again.case_no == ack.case_no, str(again))
+    cli.close()
+    row = b.sql("SELECT c.channel || '|' || c.status || '|' || c.unit_code || '|' ||"
+                " x.origin_node || '|' || x.origin_case_no || '|' || x.notice_no || '|' || x.cause"
+                " FROM cases c JOIN escalated_case x ON x.case_id = c.id"
+                " WHERE c.case_no = '%s'" % ack.case_no)
+    check("a verification case at the parent, linked to the origin",
+          row == "escalation|registered|140700:emergency|140728|%s|%s|OVERDUE" % (c1, n1), row)
+
+
+def test_missing_reports_noted_once(pair):
+    """report.missing noted once per unit and week, not for the one received."""
+    a, a_port = pair.a, pair.a_port
+    run_deadline(a, a_port, "2022-01-20T09:00:00+08:00",
+                 lambda: a.sql("SELECT count(*) FROM report_missing") != "0",
+                 "missing reports noted")
+    a.kill("deadline")
+    run_deadline(a, a_port, "2022-01-20T10:00:00+08:00",
+                 lambda: a.metric(a_port, "sl_deadline_ticks_total") >= 2, "two ticks")
+    a.stop("deadline")
+    check("missing noted for the police", a.sql(
+        "SELECT count(*) FROM report_missing WHERE unit = '140728:police' AND kind = 'weekly'"
+        " AND period IN ('2021-12-27', '2022-01-03', '2022-01-10')") == "3")
+    check("not for the report received in time", a.sql(
+        "SELECT count(*) FROM report_missing WHERE unit = '140728:emergency'"
+        " AND period = '2022-01-03'") == "0")
+
+
+def test_campaigns(pair):
+    a = pair.a
+    camp = a.slctl("campaign", "list").stdout
+    check("the seed campaign with its phases", "百日攻坚" in camp and "自查自纠 2021-12-27～2022-01-10"
+          in camp and "工作总结 2022-04-01～2022-04-06" in camp and "周一 10:00" in camp, camp)
+    a.slctl("campaign", "add", "2023 春季攻坚", "--start", "2023-03-01", "--end", "2023-03-31",
+            "--weekly-day", "5", "--weekly-time", "17:00", "--phase", "排查:2023-03-01:2023-03-15")
+    check("a new campaign is a row", "2023 春季攻坚" in a.slctl("campaign", "list").stdout)
+
+
+def test_city(pair):
+    city(pair.b, pair.b_port)
+
+
+def test_audit_chains_intact(pair, state):
+    sltest.check_audit(pair.a, pair.b)
+    if getattr(state, "reportdir", None):
+        shutil.rmtree(state.reportdir, ignore_errors=True)

@@ -16,6 +16,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
+import pytest  # noqa: E402
 import sltest  # noqa: E402
 from sltest import check, clue, envelope, wait_for  # noqa: E402
 from safeloop.v1 import envelope_pb2, handling_pb2  # noqa: E402
@@ -84,7 +85,22 @@ FEEDBACK = ["--nature", "非法违法生产经营", "--suspended", "--penalized"
 SIGNOFF = ["--leader", "王县长", "--leader-title", "县长"]
 
 
-def lifecycle(node):
+@pytest.fixture(scope="module")
+def node(nodes):
+    n = nodes.node("dispatch")
+    n.start("intake", env=env_at(T0))
+    n.start("dispatch", env=env_at(T0))
+    return n
+
+
+@pytest.fixture(scope="module")
+def node2(nodes):
+    return nodes.node("dispatch2")
+
+
+def test_transfer_issued_announced_and_printable(node, state):
+    """A case is put on a list and transferred with its notice number and
+    deadlines, announced on the bus until signed for, and printable."""
     sub = zmq.Context.instance().socket(zmq.SUB)
     sub.setsockopt(zmq.SUBSCRIBE, b"transfer.issued")
     sub.setsockopt(zmq.RCVTIMEO, 15000)
@@ -111,8 +127,12 @@ def lifecycle(node):
     check("notice HTML (annex 3)", html.startswith("<!DOCTYPE html>") and notice in html and
           "平遥县应急管理局：" in html and "2022年2月11日" in html and "2022年1月30日" in html and
           "@media print" in html and "平遥县甲煤业有限公司" in html, html[:300])
+    sub.close()
+    state.case1, state.notice = case1, notice
 
-    # receipt, progress, feedback
+
+def test_receipt_ends_the_announcements(node, state):
+    case1, notice = state.case1, state.notice
     r = answer(node, "receipt", notice, "--receiver", "李科长")
     st, cno, ref, _ = r.stdout.strip().split("\t")
     check("receipt accepted with case and notice", st == "accepted" and cno == case1 and
@@ -125,6 +145,10 @@ def lifecycle(node):
     check("no more announcements once received", node.sql(
         "SELECT announce_count FROM transfer WHERE notice_no = '%s'" % notice) == count)
     refused(node, "receipt twice", "wrong_state", "receipt", notice)
+
+
+def test_progress_then_feedback_with_sign_off(node, state):
+    case1, notice = state.case1, state.notice
     answer(node, "progress", notice, "--text", "已派员现场核查，责令停产")
     check("in progress", transfers(node, case1)[0][3] == "in_progress")
     refused(node, "feedback without sign-off", "missing_signoff", "feedback", notice, *FEEDBACK)
@@ -136,6 +160,10 @@ def lifecycle(node):
     fb = node.sql("SELECT feedback FROM transfer WHERE notice_no = '%s'" % notice)
     check("feedback keeps the ten items and sign-off", '"penalty_fen":5000000' in fb and
           '"leader_name":"王县长"' in fb and '"production_suspended":true' in fb, fb)
+
+
+def test_history_names_each_step_and_actor(node, state):
+    case1, notice = state.case1, state.notice
     show = node.slctl("case", "show", case1).stdout
     hist = [l.split("\t") for l in show.split("历史\n")[1].splitlines()]
     kinds = [h[2] for h in hist]
@@ -147,19 +175,20 @@ def lifecycle(node):
     tshow = node.slctl("transfer", "show", notice).stdout
     check("transfer show with history", "已反馈" in tshow and "fed_back" in tshow and
           "received" in tshow and "王县长" in tshow, tshow)
-    sub.close()
-    return notice
 
 
-def objections(node):
-    # accepted: closed and re-transferred to the suggested unit
+def test_objection_stops_the_handling(node, state):
+    """An objection (later accepted, below): the transfer waits for the decision."""
     case2 = submit(node, "平遥县乙煤业有限公司")
     old = wait_transfer(node, case2)[0][0]
     answer(node, "objection", old, "--reason", "该矿民爆物品管理归公安机关", "--suggest",
            "140728:police")
     check("objected", transfers(node, case2)[0][3] == "objected")
     refused(node, "progress while objected", "wrong_state", "progress", old, "--text", "x")
-    # rejected: deadlines stand
+    state.case2, state.old = case2, old
+
+
+def test_objection_rejected_deadlines_stand(node):
     case3 = submit(node, "平遥县丙煤业有限公司")
     n3 = wait_transfer(node, case3)[0][0]
     answer(node, "receipt", n3)
@@ -172,14 +201,23 @@ def objections(node):
     after = transfers(node, case3)[0]
     check("rejected: transfer continues, deadlines stand", after[3] == "received" and
           after[4:7] == before[4:7] and len(transfers(node, case3)) == 1, str(after))
-    # an objection after its window: intake restarted two weeks later
+
+
+def test_objection_after_its_window_refused(node, state):
+    """Intake restarted two weeks later (the next tests run on that day too,
+    until test_intake_back_on_the_first_day)."""
     case4 = submit(node, "平遥县丁煤业有限公司")
     n4 = wait_transfer(node, case4)[0][0]
     check("exit 0 on SIGTERM", node.stop("intake") == 0)
     node.start("intake", env=env_at("2022-02-08T09:00:00+08:00"))
     refused(node, "objection after the window", "objection_window_closed", "objection", n4,
             "--reason", "迟到的异议")
-    # the decision on case 2's objection, taken that later day
+    state.case4, state.n4 = case4, n4
+
+
+def test_objection_accepted_transfers_anew_from_the_decision_day(node, state):
+    """The decision on case 2's objection, taken that later day."""
+    case2, old = state.case2, state.old
     later = "2022-02-08T10:00:00+08:00"
     r = node.slctl("transfer", "decide", old, "--accept", "--reason", "异议成立",
                    "--operator", "办公室主任", env=env_at(later))
@@ -193,13 +231,22 @@ def objections(node):
     check("accepted: case reassigned", node.sql(
         "SELECT status || ' ' || unit_code FROM cases WHERE case_no = '%s'" % case2) ==
         "transferred 140728:police")
+    state.new = new
+
+
+def test_refusals_change_nothing(node, state):
+    old, n4 = state.old, state.n4
     refused(node, "feedback on a closed transfer", "wrong_state:closed", "feedback", old,
             *FEEDBACK, *SIGNOFF, "--from", "140728:emergency")
     refused(node, "receipt for an unknown transfer", "unknown_transfer", "receipt",
             "（煤）移〔2022〕999号", "--from", "140728:emergency")
     refused(node, "answer from another unit", "wrong_origin", "receipt", n4, "--from",
             "140728:police")
-    # the department's own system over the wire (CURVE, its unit's key): Receipt body
+
+
+def test_department_system_answers_over_the_wire(node, state):
+    """The department's own system over the wire (CURVE, its unit's key)."""
+    case4, n4, new = state.case4, state.n4, state.new
     c = sltest.Client(node.intake, node=node, keydir=node.dept_dir)
     rc = handling_pb2.Receipt(notice_no=n4, from_unit="140728:emergency",
                               at=1644282000000)
@@ -224,6 +271,9 @@ def objections(node):
     check("... and nothing changed", node.sql(
         "SELECT state FROM transfer WHERE notice_no = '%s'" % new) == state_before)
     c.close()
+
+
+def test_intake_back_on_the_first_day(node):
     node.stop("intake")
     node.start("intake", env=env_at(T0))
 
@@ -300,31 +350,26 @@ def calendars(node):
         " c.case_no = '%s' AND e.kind = 'deadlines_recomputed'" % cn) == "1")
 
 
-def main():
-    node = sltest.Node("dispatch")
-    node2 = sltest.Node("dispatch2")
-    try:
-        node.start("intake", env=env_at(T0))
-        node.start("dispatch", env=env_at(T0))
-        lifecycle(node)
-        objections(node)
-        two_dispatchers(node)
-        r = node.slctl("audit", "verify", check=False)
-        check("audit chains intact", r.returncode == 0, r.stdout + r.stderr)
-        check("dispatch exits 0 on SIGTERM", node.stop("dispatch") == 0)
-        calendars(node2)
-        r = node2.slctl("audit", "verify", check=False)
-        check("audit chains intact (2)", r.returncode == 0, r.stdout + r.stderr)
-        check("daemons exit 0 on SIGTERM (2)", node2.stop("dispatch") == 0 and
-              node2.stop("intake") == 0)
-    except Exception:
-        sltest.dump_logs((node, node2))
-        raise
-    finally:
-        node.close()
-        node2.close()
-    print("1 passed, 0 failed")
+def test_two_dispatchers(node):
+    two_dispatchers(node)
 
 
-if __name__ == "__main__":
-    main()
+def test_audit_chains_intact(node):
+    sltest.check_audit(node)
+
+
+def test_dispatch_exits_0_on_sigterm(node):
+    check("dispatch exits 0 on SIGTERM", node.stop("dispatch") == 0)
+
+
+def test_calendars(node2):
+    calendars(node2)
+
+
+def test_audit_chains_intact_calendars(node2):
+    sltest.check_audit(node2)
+
+
+def test_daemons_exit_0_on_sigterm_calendars(node2):
+    check("daemons exit 0 on SIGTERM (2)", node2.stop("dispatch") == 0 and
+          node2.stop("intake") == 0)

@@ -95,7 +95,11 @@ def main():
         wait_for("the standby to be synchronous", lambda: psql(
             asock, pa, "postgres", "SELECT sync_state FROM pg_stat_replication "
             "WHERE application_name = 'standby1'") == "sync", timeout=30)
-        check("the standby is synchronous", True)
+        sync = psql(asock, pa, "postgres", "SELECT sync_state FROM pg_stat_replication "
+                    "WHERE application_name = 'standby1'")
+        names = psql(asock, pa, "postgres", "SHOW synchronous_standby_names")
+        check("the standby is synchronous", sync == "sync" and names == "standby1",
+              "sync_state %r, synchronous_standby_names %r" % (sync, names))
         check("the standby is in recovery",
               psql(bsock, pb, "postgres", "SELECT pg_is_in_recovery()") == "t")
 

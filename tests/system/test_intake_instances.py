@@ -109,19 +109,23 @@ def main():
                           for m, _ in p.envelopes))
         # The races: both acks of a racing msg_id agree; count who won.
         won = [0, 0]
+        raced, disagree = 0, []
         for (kind, eps), p in zip(plan, producers):
             if kind != "race":
                 continue
             for m, _ in p.envelopes:
+                raced += 1
                 by = {}
                 for k, a in p.acks[m]:
                     by.setdefault(eps[k], []).append(a)
-                if not (len(by) == 2 and len({a.case_no for l in by.values() for a in l}) == 1):
-                    check("race acks agree for " + m, False, str(by))
+                numbers = {a.case_no for l in by.values() for a in l}
+                if not (len(by) == 2 and len(numbers) == 1 and "" not in numbers):
+                    disagree.append((m, by))
                 for ep, lst in by.items():
                     if any(a.status == Ack.ACCEPTED for a in lst):
                         won[0 if ep == node.intake else 1] += 1
-        check("racing msg_ids answered by both instances with one case number", True)
+        check("racing msg_ids answered by both instances with one case number",
+              raced > 0 and not disagree, "%d raced; %s" % (raced, str(disagree[:3])))
         print("# races won: instance 1 %d, instance 2 %d" % tuple(won))
         rolled = sum(node.log("intake", i).count("inbox_msg_id_key") for i in (1, 2))
         print("# batches rolled back on the inbox's unique key and retried: %d" % rolled)

@@ -60,10 +60,13 @@ def main():
 
         # The city comes back: the backlog drains; exit 0 once drained.
         city.start("intake", env=ENV)
-        wait_for("the backlog drained, exit 0", lambda: (
-            lambda s: s[0] == 0 and link(s[1], "140700")[0]["depth"] == 0)(status(county)),
+        rc, st = wait_for("the backlog drained, exit 0", lambda: (
+            lambda s: s[0] == 0 and link(s[1], "140700")[0]["depth"] == 0 and s)(status(county)),
             timeout=90)
-        check("drained: exit 0", True)
+        ln = link(st, "140700")[0]
+        check("drained: exit 0, nothing queued or parked, every forward delivered, no problem",
+              rc == 0 and ln["depth"] == 0 and ln["parked"] == 0 and ln["delivered"] == 8
+              and not st["problems"], json.dumps(st, ensure_ascii=False))
         check("every clue arrived once at the city", city.sql(
             "SELECT count(*) FROM cases WHERE subject_name LIKE '链路测试企业%'") == "8")
     except Exception:

@@ -1,0 +1,168 @@
+/* test_case_db.c — sl_case_register against the fixture's cluster: numbers
+ * gap-free per node, year and sector, repeats linked to the open case about
+ * the same subject (in the batch and across batches), a transfer from above
+ * never a repeat, a rollback giving its numbers back, and the audit chain of
+ * every case intact. Each case runs on a database of its own from the
+ * template (sl_test_pg.h). */
+#include "sl_case.h"
+#include "sl_db.h"
+#include "sl_test_pg.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define NOW 1780000000000LL /* 2026-05-28 */
+#define COAL 1
+#define NON_COAL 2
+#define UNIT "140728:emergency"
+
+/* Clues registered in one batch (sl_test_clue), storage for up to 4. */
+typedef struct {
+    sl_case_reg_t reg[4];
+    sl_pb_clue_t clue[4];
+    sl_pb_subject_t subj[4];
+    sl_pb_place_t place[4];
+    size_t n;
+} s_batch_t;
+
+static sl_case_reg_t *
+s_clue(s_batch_t *b, const char *subject, int sector, const char *msg_id)
+{
+    assert_true(b->n < 4);
+    size_t i = b->n++;
+    sl_test_clue(&b->reg[i], &b->clue[i], &b->subj[i], &b->place[i], subject, sector, UNIT, msg_id);
+    return &b->reg[i];
+}
+
+/* Registers B in a transaction left open (the caller commits or rolls back). */
+static void
+s_register(sl_db_t *db, s_batch_t *b, int64_t now)
+{
+    assert_int_equal(sl_db_begin(db), 0);
+    assert_int_equal(sl_case_register(db, "140728", now, b->reg, b->n), 0);
+}
+
+/* One batch of three new subjects in two sectors: numbers 1, 2 of coal and 1
+ * of non-coal, rows registered with their unit, one "registered" event each,
+ * the counters at the numbers used. */
+static void
+test_new_cases_numbered_per_sector(void **state)
+{
+    sl_test_fix_t *f = *state;
+    s_batch_t b = {0};
+    s_clue(&b, "甲煤业有限公司", COAL, "m-1");
+    s_clue(&b, "乙矿业有限公司", NON_COAL, "m-2");
+    s_clue(&b, "丙煤业有限公司", COAL, "m-3");
+    s_register(f->db, &b, NOW);
+    assert_int_equal(sl_db_commit(f->db), 0);
+
+    assert_string_equal(b.reg[0].case_no, "140728-2026-煤-000001");
+    assert_string_equal(b.reg[1].case_no, "140728-2026-非煤-000001");
+    assert_string_equal(b.reg[2].case_no, "140728-2026-煤-000002");
+    for (int i = 0; i < 3; i++) {
+        assert_false(b.reg[i].repeated);
+        assert_true(b.reg[i].case_id > 0);
+    }
+    sl_test_assert_value(f->db,
+                         "SELECT string_agg(case_no || ' ' || status || ' ' || unit_code || ' ' ||"
+                         " source_msg_id, ',' ORDER BY id) FROM cases",
+                         "140728-2026-煤-000001 registered 140728:emergency m-1,"
+                         "140728-2026-非煤-000001 registered 140728:emergency m-2,"
+                         "140728-2026-煤-000002 registered 140728:emergency m-3");
+    sl_test_assert_value(f->db,
+                         "SELECT count(*) FILTER (WHERE kind = 'registered') || '|' || count(*)"
+                         " FROM case_event",
+                         "3|3");
+    sl_test_assert_value(f->db,
+                         "SELECT string_agg(key || '=' || value, ',' ORDER BY key) FROM counter"
+                         " WHERE scope = 'case' AND year = 2026 AND value > 0",
+                         "煤=2,非煤=1");
+    sl_test_audit_intact(f->db);
+}
+
+/* The same subject again (another batch, and twice within one) joins the open
+ * case as a repeat and counts it; the same name in another sector is a case
+ * of its own. */
+static void
+test_repeats_join_the_open_case(void **state)
+{
+    sl_test_fix_t *f = *state;
+    char first[64];
+    sl_test_register(f->db, NOW, "丁煤业有限公司", COAL, UNIT, "r-1", first);
+
+    s_batch_t b = {0};
+    s_clue(&b, "丁煤业有限公司", COAL, "r-2");
+    s_clue(&b, "丁煤业有限公司", COAL, "r-3");
+    s_clue(&b, "丁煤业有限公司", NON_COAL, "r-4");
+    s_register(f->db, &b, NOW + 1000);
+    assert_int_equal(sl_db_commit(f->db), 0);
+
+    assert_true(b.reg[0].repeated);
+    assert_true(b.reg[1].repeated);
+    assert_string_equal(b.reg[0].case_no, first);
+    assert_string_equal(b.reg[1].case_no, first);
+    assert_int_equal(b.reg[1].repeat_count, 2);
+    assert_false(b.reg[2].repeated);
+    assert_string_equal(b.reg[2].case_no, "140728-2026-非煤-000001");
+    sl_test_assert_value(f->db, "SELECT count(*) FROM cases", "2");
+    sl_test_assert_value(f->db, "SELECT repeat_count FROM cases WHERE source_msg_id = 'r-1'", "2");
+    sl_test_audit_intact(f->db);
+}
+
+/* A transfer from the level above (own_case) opens a case even while one
+ * about the same subject is open. */
+static void
+test_own_case_is_never_a_repeat(void **state)
+{
+    sl_test_fix_t *f = *state;
+    char first[64];
+    sl_test_register(f->db, NOW, "戊煤业有限公司", COAL, UNIT, "o-1", first);
+    s_batch_t b = {0};
+    s_clue(&b, "戊煤业有限公司", COAL, "o-2")->own_case = true;
+    s_register(f->db, &b, NOW);
+    assert_int_equal(sl_db_commit(f->db), 0);
+    assert_false(b.reg[0].repeated);
+    assert_string_equal(b.reg[0].case_no, "140728-2026-煤-000002");
+    sl_test_assert_value(f->db, "SELECT sum(repeat_count) FROM cases", "0");
+}
+
+/* A batch rolled back leaves no case and gives its numbers back: the next
+ * registration takes number 1. */
+static void
+test_rollback_gives_numbers_back(void **state)
+{
+    sl_test_fix_t *f = *state;
+    s_batch_t b = {0};
+    s_clue(&b, "己煤业有限公司", COAL, "b-1");
+    s_register(f->db, &b, NOW);
+    assert_string_equal(b.reg[0].case_no, "140728-2026-煤-000001");
+    assert_int_equal(sl_db_rollback(f->db), 0);
+    sl_test_assert_value(f->db, "SELECT count(*) FROM cases", "0");
+
+    char again[64];
+    sl_test_register(f->db, NOW, "庚煤业有限公司", COAL, UNIT, "b-2", again);
+    assert_string_equal(again, "140728-2026-煤-000001");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_new_cases_numbered_per_sector, sl_test_fix_setup,
+                                        sl_test_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_repeats_join_the_open_case, sl_test_fix_setup,
+                                        sl_test_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_own_case_is_never_a_repeat, sl_test_fix_setup,
+                                        sl_test_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_gives_numbers_back, sl_test_fix_setup,
+                                        sl_test_fix_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

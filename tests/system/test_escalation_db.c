@@ -1,0 +1,192 @@
+/* test_escalation_db.c — raising escalations (sl_escalation_raise) against the
+ * fixture's cluster: a transfer to one of the node's departments left past its
+ * feedback deadline is marked OVERDUE by the deadline clock, then raised once
+ * — to the parent through the outbox (an Escalation envelope naming the
+ * notice, the case and the cause), or, at the top, onto the node's own
+ * supervision list — with an "escalated" event on the case's chain; and not
+ * while another instance holds the deadline leader lock. Each case runs on a
+ * database of its own from the template (sl_test_pg.h). */
+#include "sl_arena.h"
+#include "sl_calendar.h"
+#include "sl_calendar_db.h"
+#include "sl_codec.h"
+#include "sl_db.h"
+#include "sl_escalation.h"
+#include "sl_test_pg.h"
+#include "sl_transfer.h"
+#include "sl_transfer_clock.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define NOW 1779933600000LL                   /* Thursday 2026-05-28 10:00 +08:00 */
+#define LATER (NOW + 60LL * 24 * 3600 * 1000) /* 60 days on: past every deadline */
+#define UNIT "140728:emergency"
+
+static const sl_transfer_actor_t s_actor = {.key = "sl-deadline", .unit = "140728"};
+
+/* One case transferred at NOW, then the deadline clock run at LATER until it
+ * has nothing more to do: the transfer is marked OVERDUE, not yet raised. */
+static void
+s_overdue(sl_db_t *db)
+{
+    const char *subjects[] = {"甲煤业有限公司", NULL};
+    assert_int_equal(sl_test_form_list(db, NOW, subjects, UNIT).items, 1);
+    sl_calendar_t *cal = NULL;
+    assert_int_equal(sl_calendar_load(db, &cal), 0);
+    bool busy;
+    for (int i = 0; i < 10; i++) {
+        long n = sl_transfer_clock_tick(db, cal, LATER, 3, 100, &s_actor, &busy, NULL, NULL);
+        assert_true(n >= 0);
+        assert_false(busy);
+        if (n == 0)
+            break;
+    }
+    sl_calendar_destroy(&cal);
+    sl_test_assert_value(db,
+                         "SELECT string_agg(cause || ':' || (raised_at IS NULL)::text, ',')"
+                         " FROM transfer_escalation",
+                         "OVERDUE:true");
+}
+
+typedef struct {
+    int calls;
+    char case_no[64];
+} s_seen_t;
+
+static void
+s_raised_cb(void *arg, const char *case_no, const char *json)
+{
+    s_seen_t *seen = arg;
+    seen->calls++;
+    snprintf(seen->case_no, sizeof seen->case_no, "%s", case_no);
+    assert_non_null(strstr(json, "OVERDUE"));
+}
+
+/* Raises at node 140728 under PARENT ("" at the top); returns the count
+ * and checks CB saw each. */
+static long
+s_raise(sl_db_t *db, const char *parent, s_seen_t *seen)
+{
+    bool busy;
+    long n =
+        sl_escalation_raise(db, "140728", parent, LATER, 100, &s_actor, &busy, s_raised_cb, seen);
+    assert_false(busy);
+    assert_int_equal(seen->calls, n);
+    return n;
+}
+
+/* A department's overdue transfer goes to the parent: one outbox row holding
+ * an Escalation envelope, raised_to parent, an "escalated" event on the
+ * chain; raising again raises nothing. */
+static void
+test_department_overdue_raised_to_the_parent(void **state)
+{
+    sl_test_fix_t *f = *state;
+    s_overdue(f->db);
+    s_seen_t seen = {0};
+    assert_int_equal(s_raise(f->db, "140700", &seen), 1);
+    char *case_no = sl_test_value(f->db, "SELECT case_no FROM cases");
+    char *notice = sl_test_value(f->db, "SELECT notice_no FROM transfer");
+    assert_string_equal(seen.case_no, case_no);
+    sl_test_assert_value(f->db, "SELECT raised_to || ':' || raised_ref FROM transfer_escalation",
+                         "parent:140700");
+    sl_test_assert_value(f->db, "SELECT count(*) FROM case_event WHERE kind = 'escalated'", "1");
+
+    PGresult *r;
+    assert_int_equal(
+        sl_db_exec(f->db, &r, "SELECT peer, body_kind, case_no, payload FROM outbox", 0, NULL), 0);
+    assert_int_equal(PQntuples(r), 1);
+    assert_string_equal(PQgetvalue(r, 0, 0), "140700");
+    assert_string_equal(PQgetvalue(r, 0, 1), "escalation");
+    assert_string_equal(PQgetvalue(r, 0, 2), case_no);
+    size_t len;
+    unsigned char *bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 3), &len);
+    PQclear(r);
+    sl_arena_t *arena = sl_arena_new(4096);
+    sl_pb_envelope_t *env = NULL;
+    sl_codec_error_t err;
+    assert_int_equal(sl_codec_decode_envelope(arena, bytes, len, 0, &env, &err), 0);
+    PQfreemem(bytes);
+    assert_int_equal(env->body_case, SAFELOOP__V1__ENVELOPE__BODY_ESCALATION);
+    assert_string_equal(env->escalation->notice_no, notice);
+    assert_string_equal(env->escalation->case_no, case_no);
+    assert_string_equal(env->escalation->origin_node, "140728");
+    assert_string_equal(env->escalation->receiver_unit, UNIT);
+    assert_int_equal(env->escalation->cause, SAFELOOP__V1__ESCALATION__CAUSE__OVERDUE);
+    assert_string_equal(env->escalation->clue->subject->name, "甲煤业有限公司");
+    sl_arena_destroy(&arena);
+
+    s_seen_t again = {0};
+    assert_int_equal(s_raise(f->db, "140700", &again), 0);
+    sl_test_assert_value(f->db, "SELECT count(*) FROM outbox", "1");
+    sl_test_audit_intact(f->db);
+    free(notice);
+    free(case_no);
+}
+
+/* At the top (no parent) the case goes on the node's own supervision list. */
+static void
+test_top_node_lists_the_case_for_supervision(void **state)
+{
+    sl_test_fix_t *f = *state;
+    s_overdue(f->db);
+    s_seen_t seen = {0};
+    assert_int_equal(s_raise(f->db, "", &seen), 1);
+    sl_test_assert_value(f->db, "SELECT raised_to FROM transfer_escalation", "supervision");
+    sl_test_assert_value(f->db,
+                         "SELECT s.status || ':' || s.listed_by || ':' || c.case_no FROM"
+                         " supervision s JOIN cases c ON c.id = s.case_id",
+                         "listed:sl-deadline:140728-2026-煤-000001");
+    sl_test_assert_value(f->db, "SELECT count(*) FROM outbox", "0");
+    sl_test_audit_intact(f->db);
+}
+
+/* While another instance holds the deadline leader lock, nothing is raised. */
+static void
+test_nothing_raised_without_the_leader_lock(void **state)
+{
+    sl_test_fix_t *f = *state;
+    s_overdue(f->db);
+    sl_db_t *other = sl_db_new(sl_test_conninfo(f->name));
+    assert_int_equal(sl_db_connect(other), 0);
+    bool leader;
+    assert_int_equal(sl_db_begin_leader(other, SL_DEADLINE_LOCK, &leader), 0);
+    assert_true(leader);
+
+    bool busy;
+    s_seen_t seen = {0};
+    assert_int_equal(sl_escalation_raise(f->db, "140728", "140700", LATER, 100, &s_actor, &busy,
+                                         s_raised_cb, &seen),
+                     0);
+    assert_true(busy);
+    assert_int_equal(seen.calls, 0);
+    sl_test_assert_value(f->db, "SELECT count(*) FROM transfer_escalation WHERE raised_at IS NULL",
+                         "1");
+
+    assert_int_equal(sl_db_rollback(other), 0);
+    sl_db_destroy(&other);
+    assert_int_equal(s_raise(f->db, "140700", &seen), 1);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_department_overdue_raised_to_the_parent,
+                                        sl_test_fix_setup, sl_test_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_top_node_lists_the_case_for_supervision,
+                                        sl_test_fix_setup, sl_test_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_nothing_raised_without_the_leader_lock,
+                                        sl_test_fix_setup, sl_test_fix_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,262 @@
+/* test_transfer_db.c — transfers in the database against the fixture's
+ * cluster: a transfer list formed from the registered cases (numbers, state,
+ * the case's status, nothing formed when nothing waits), answers applied by
+ * sl_transfer_apply inside the caller's transaction (receipt, progress, an
+ * objection accepted by the node and the case transferred anew), and the
+ * refusals (unknown transfer, wrong origin, wrong state) writing nothing. Each
+ * case runs on a database of its own from the template (sl_test_pg.h). */
+#include "sl_calendar.h"
+#include "sl_calendar_db.h"
+#include "sl_codec.h"
+#include "sl_db.h"
+#include "sl_test_pg.h"
+#include "sl_transfer.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define NOW 1779933600000LL /* Thursday 2026-05-28 10:00 +08:00 */
+#define COAL 1
+#define UNIT "140728:emergency"
+
+static sl_transfer_formed_t
+s_form(sl_db_t *db, const char *const *subjects)
+{
+    return sl_test_form_list(db, NOW, subjects, UNIT);
+}
+
+/* One case about SUBJECT transferred at NOW; returns its notice number (new
+ * string). */
+static char *
+s_one(sl_db_t *db, const char *subject)
+{
+    const char *subjects[] = {subject, NULL};
+    assert_int_equal(s_form(db, subjects).items, 1);
+    return sl_test_value(db, "SELECT notice_no FROM transfer");
+}
+
+/* An answer or decision: BODY is one of env's oneof members. */
+typedef struct {
+    sl_pb_envelope_t env;
+    sl_pb_receipt_t receipt;
+    sl_pb_progress_t progress;
+    sl_pb_objection_t objection;
+    sl_pb_decision_t decision;
+} s_msg_t;
+
+static void
+s_msg_init(s_msg_t *m)
+{
+    m->env = (sl_pb_envelope_t)SAFELOOP__V1__ENVELOPE__INIT;
+    m->env.msg_id = "answer-1";
+    m->env.producer = "test";
+    m->receipt = (sl_pb_receipt_t)SAFELOOP__V1__RECEIPT__INIT;
+    m->progress = (sl_pb_progress_t)SAFELOOP__V1__PROGRESS__INIT;
+    m->objection = (sl_pb_objection_t)SAFELOOP__V1__OBJECTION__INIT;
+    m->decision = (sl_pb_decision_t)SAFELOOP__V1__DECISION__INIT;
+}
+
+static void
+s_receipt(s_msg_t *m, const char *notice, const char *from)
+{
+    s_msg_init(m);
+    m->receipt.notice_no = (char *)notice;
+    m->receipt.from_unit = (char *)from;
+    m->receipt.at = NOW;
+    m->receipt.receiver_name = "李科长";
+    m->env.body_case = SAFELOOP__V1__ENVELOPE__BODY_RECEIPT;
+    m->env.receipt = &m->receipt;
+}
+
+static void
+s_progress(s_msg_t *m, const char *notice, const char *text)
+{
+    s_msg_init(m);
+    m->progress.notice_no = (char *)notice;
+    m->progress.from_unit = UNIT;
+    m->progress.at = NOW;
+    m->progress.text = (char *)text;
+    m->env.body_case = SAFELOOP__V1__ENVELOPE__BODY_PROGRESS;
+    m->env.progress = &m->progress;
+}
+
+/* Applies M in a transaction of its own (committed when applied, rolled
+ * back when refused); returns sl_transfer_apply's result code. */
+static int
+s_apply(sl_db_t *db, s_msg_t *m, sl_transfer_result_t *res)
+{
+    sl_calendar_t *cal = NULL;
+    assert_int_equal(sl_calendar_load(db, &cal), 0);
+    assert_int_equal(sl_db_begin(db), 0);
+    int rc = sl_transfer_apply(db, cal, "140728", NOW, &m->env, "test-key", res);
+    assert_int_equal(rc == 0 ? sl_db_commit(db) : sl_db_rollback(db), 0);
+    sl_calendar_destroy(&cal);
+    return rc;
+}
+
+/* Everything of the transfers and the audit chains, to compare before and
+ * after a refusal. */
+static char *
+s_snapshot(sl_db_t *db)
+{
+    return sl_test_value(db, "SELECT (SELECT string_agg(to_jsonb(t)::text, ',' ORDER BY id)"
+                             " FROM transfer t) || (SELECT count(*) FROM case_event)::text");
+}
+
+/* Two registered cases become one list of two transfers, numbered 1 and 2,
+ * issued to the unit, the cases "transferred"; with nothing registered, no
+ * list is formed. */
+static void
+test_list_formed_from_registered_cases(void **state)
+{
+    sl_test_fix_t *f = *state;
+    const char *subjects[] = {"甲煤业有限公司", "乙煤业有限公司", NULL};
+    sl_transfer_formed_t out = s_form(f->db, subjects);
+    assert_int_equal(out.items, 2);
+    assert_true(out.list_no[0] != '\0');
+    assert_true(out.list_id > 0);
+    assert_false(out.busy);
+    sl_test_assert_value(f->db,
+                         "SELECT string_agg(seq || ':' || state || ':' || unit_code || ':' ||"
+                         " transfer_date, ',' ORDER BY seq) FROM transfer",
+                         "1:issued:140728:emergency:2026-05-28,"
+                         "2:issued:140728:emergency:2026-05-28");
+    sl_test_assert_value(f->db, "SELECT string_agg(DISTINCT status, ',') FROM cases",
+                         "transferred");
+    sl_test_assert_value(f->db, "SELECT count(*) FROM case_event WHERE kind = 'transferred'", "2");
+
+    sl_calendar_t *cal = NULL;
+    assert_int_equal(sl_calendar_load(f->db, &cal), 0);
+    sl_transfer_actor_t actor = {.key = "sl-dispatch", .unit = "140728"};
+    sl_transfer_formed_t again;
+    assert_int_equal(sl_transfer_form_list(f->db, cal, "140728", NOW, -1, true, &actor, &again), 0);
+    sl_calendar_destroy(&cal);
+    assert_string_equal(again.list_no, "");
+    assert_int_equal(again.items, 0);
+    sl_test_assert_value(f->db, "SELECT count(*) FROM transfer_list", "1");
+    sl_test_audit_intact(f->db);
+}
+
+/* The unit signs for its transfer, then reports progress: the transfer's
+ * state and the case's status follow, each step audited. */
+static void
+test_receipt_then_progress(void **state)
+{
+    sl_test_fix_t *f = *state;
+    char *notice = s_one(f->db, "丙煤业有限公司");
+    s_msg_t m;
+    sl_transfer_result_t res;
+    s_receipt(&m, notice, UNIT);
+    assert_int_equal(s_apply(f->db, &m, &res), 0);
+    assert_string_equal(res.state, "received");
+    assert_string_equal(res.ref, notice);
+    assert_string_equal(res.topic, "transfer.received");
+    sl_test_assert_value(f->db,
+                         "SELECT t.state || ':' || c.status || ':' || t.receiver_name FROM"
+                         " transfer t JOIN cases c ON c.id = t.case_id",
+                         "received:received:李科长");
+
+    s_progress(&m, notice, "已派员现场核查");
+    assert_int_equal(s_apply(f->db, &m, &res), 0);
+    assert_string_equal(res.state, "in_progress");
+    sl_test_assert_value(f->db, "SELECT string_agg(kind, ',' ORDER BY seq) FROM case_event",
+                         "registered,transferred,received,progress");
+    sl_test_audit_intact(f->db);
+    free(notice);
+}
+
+/* Refused answers write nothing: an unknown notice, an answer from another
+ * unit, a progress report before the receipt. */
+static void
+test_refusals_write_nothing(void **state)
+{
+    sl_test_fix_t *f = *state;
+    char *notice = s_one(f->db, "丁煤业有限公司");
+    char *before = s_snapshot(f->db);
+    s_msg_t m;
+    sl_transfer_result_t res;
+
+    s_receipt(&m, "140728-2026-煤-交-999999", UNIT);
+    assert_int_equal(s_apply(f->db, &m, &res), SL_DECLINED);
+    assert_string_equal(res.err.code, "unknown_transfer");
+
+    s_receipt(&m, notice, "140728:market");
+    assert_int_equal(s_apply(f->db, &m, &res), SL_DECLINED);
+    assert_string_equal(res.err.code, "wrong_origin");
+
+    s_progress(&m, notice, "未签收先报进展");
+    assert_int_equal(s_apply(f->db, &m, &res), SL_DECLINED);
+    assert_string_equal(res.err.code, "wrong_state:issued");
+
+    char *after = s_snapshot(f->db);
+    assert_string_equal(after, before);
+    free(after);
+    free(before);
+    free(notice);
+}
+
+/* The unit objects, naming another; the node accepts: the transfer closes
+ * and a new one goes to the unit the decision names. */
+static void
+test_objection_accepted_transfers_anew(void **state)
+{
+    sl_test_fix_t *f = *state;
+    char *notice = s_one(f->db, "戊煤业有限公司");
+    s_msg_t m;
+    sl_transfer_result_t res;
+    s_receipt(&m, notice, UNIT);
+    assert_int_equal(s_apply(f->db, &m, &res), 0);
+
+    s_msg_init(&m);
+    m.objection.notice_no = notice;
+    m.objection.from_unit = UNIT;
+    m.objection.at = NOW;
+    m.objection.reason = "该企业属市场监管部门监管";
+    m.objection.suggested_unit = "140728:market";
+    m.env.body_case = SAFELOOP__V1__ENVELOPE__BODY_OBJECTION;
+    m.env.objection = &m.objection;
+    assert_int_equal(s_apply(f->db, &m, &res), 0);
+    assert_string_equal(res.state, "objected");
+
+    s_msg_init(&m);
+    m.decision.notice_no = notice;
+    m.decision.from_unit = "140728";
+    m.decision.at = NOW;
+    m.decision.kind = SAFELOOP__V1__DECISION__KIND__OBJECTION_ACCEPT;
+    m.decision.reason = "异议成立";
+    m.decision.to_unit = "140728:market";
+    m.env.body_case = SAFELOOP__V1__ENVELOPE__BODY_DECISION;
+    m.env.decision = &m.decision;
+    assert_int_equal(s_apply(f->db, &m, &res), 0);
+    assert_string_not_equal(res.ref, notice); /* the new transfer's number */
+    sl_test_assert_value(f->db,
+                         "SELECT string_agg(state || ':' || unit_code, ',' ORDER BY id)"
+                         " FROM transfer",
+                         "closed:140728:emergency,issued:140728:market");
+    sl_test_assert_value(f->db, "SELECT unit_code FROM cases", "140728:market");
+    sl_test_audit_intact(f->db);
+    free(notice);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_list_formed_from_registered_cases, sl_test_fix_setup,
+                                        sl_test_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_receipt_then_progress, sl_test_fix_setup,
+                                        sl_test_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_refusals_write_nothing, sl_test_fix_setup,
+                                        sl_test_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_objection_accepted_transfers_anew, sl_test_fix_setup,
+                                        sl_test_fix_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
