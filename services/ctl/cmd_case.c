@@ -11,6 +11,7 @@
 #include "sl_clock.h"
 #include "sl_codec.h"
 #include "sl_seal.h"
+#include "sl_sector.h"
 #include "sl_util.h"
 
 #include <getopt.h>
@@ -179,6 +180,10 @@ s_show(sl_ctl_t *ctl, int argc, char **argv)
             v = "是";
         else if (strcmp(v, "f") == 0)
             v = "否";
+        char label[256];
+        if (strcmp(fields[i].col, "sector_zh") == 0)
+            v = sl_sector_label(sl_sector_by_name(PQgetvalue(r, 0, PQfnumber(r, "sector"))),
+                                PQgetvalue(r, 0, PQfnumber(r, "sector_text")), label, sizeof label);
         printf("%s\t%s\n", fields[i].label, v);
     }
     int rc = SL_EXIT_OK;

@@ -14,6 +14,7 @@
 #include "sl_outbox.h"
 #include "sl_sector.h"
 #include "sl_transfer_clock.h"
+#include "sl_unit.h"
 #include "sl_util.h"
 
 #include <jansson.h>
@@ -118,7 +119,7 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
              " t.transfer_date::text, t.feedback_deadline::text, c.case_no, c.sector,"
              " c.subject_name, coalesce(c.credit_code, ''), c.division, c.township, c.address,"
              " c.violations::text, c.violation_text, c.description, c.major_hazard,"
-             " c.suspected_crime, c.suspected_dereliction, e.reason, e.msg_id"
+             " c.suspected_crime, c.suspected_dereliction, e.reason, e.msg_id, c.sector_text"
              " FROM transfer_escalation e JOIN transfer t ON t.id = e.transfer_id"
              " JOIN cases c ON c.id = e.case_id JOIN unit u ON u.code = t.unit_code"
              " WHERE e.raised_at IS NULL ORDER BY e.id LIMIT $1::int"
@@ -137,7 +138,8 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
             /* The receiver is a child node: this node is the level above. */
             const sl_sector_t *sec = sl_sector_by_value(sector);
             char dept[48];
-            snprintf(dept, sizeof dept, "%s:%s", node, sec ? sec->dept_key : "emergency");
+            if (sl_unit_lead(db, sector, dept, sizeof dept) != 0)
+                snprintf(dept, sizeof dept, "%s:%s", node, sec ? sec->dept_key : "emergency");
             char desc[4096];
             snprintf(desc, sizeof desc, "提级核查（%s）：%s 交办 %s 的 %s。%s", s_cause_zh(cause),
                      notice, unit, case_no, V(17));
@@ -149,6 +151,7 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
                                .address = V(14),
                                .violations = V(15),
                                .violation_text = V(16),
+                               .sector_text = V(23),
                                .description = desc,
                                .major_hazard = V(18)[0] == 't',
                                .suspected_crime = V(19)[0] == 't',
@@ -208,6 +211,7 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
             clue.n_violations = s_violations(V(15), viol, 12);
             clue.violations = viol;
             clue.violation_text = V(16);
+            clue.sector_text = V(23);
             clue.description = V(17);
             clue.major_hazard = V(18)[0] == 't';
             clue.suspected_crime = V(19)[0] == 't';
@@ -366,7 +370,8 @@ sl_escalation_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_e
     const sl_pb_clue_t *cl = e->clue;
     const sl_sector_t *sec = sl_sector_by_value((int)cl->sector);
     char dept[48];
-    snprintf(dept, sizeof dept, "%s:%s", node, sec->dept_key);
+    if (sl_unit_lead(db, (int)cl->sector, dept, sizeof dept) != 0)
+        snprintf(dept, sizeof dept, "%s:%s", node, sec->dept_key);
     sl_buf_t viol;
     sl_buf_init(&viol);
     sl_buf_puts(&viol, "{");
@@ -385,6 +390,7 @@ sl_escalation_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_e
                        .address = cl->place->address,
                        .violations = viol.data ? viol.data : "{}",
                        .violation_text = cl->violation_text,
+                       .sector_text = cl->sector_text,
                        .description = desc,
                        .major_hazard = cl->major_hazard,
                        .suspected_crime = cl->suspected_crime,

@@ -8,6 +8,7 @@
 
 #include "sl_audit.h"
 #include "sl_clock.h"
+#include "sl_csv.h"
 #include "sl_log.h"
 
 #include <jansson.h>
@@ -184,23 +185,8 @@ sl_ledger_supervision_item(const char *leader, const char *title, const char *si
 void
 sl_ledger_csv_row(sl_buf_t *buf, const char *const *cols, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        const char *f = cols[i] ? cols[i] : "";
-        if (i > 0)
-            sl_buf_puts(buf, ",");
-        if (!strpbrk(f, ",\"\r\n")) {
-            sl_buf_puts(buf, f);
-            continue;
-        }
-        sl_buf_puts(buf, "\"");
-        for (const char *s = f; *s; s++) {
-            if (*s == '"')
-                sl_buf_puts(buf, "\"\"");
-            else
-                sl_buf_append(buf, s, 1);
-        }
-        sl_buf_puts(buf, "\"");
-    }
+    for (size_t i = 0; i < n; i++)
+        sl_csv_put(buf, cols[i] ? cols[i] : "", i == 0);
     sl_buf_puts(buf, "\r\n");
 }
 

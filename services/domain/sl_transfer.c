@@ -162,6 +162,7 @@ s_outbox_transfer(sl_db_t *db, const char *node, int64_t now_ms, const char *cas
     clue.sector = sec ? (Safeloop__V1__Sector)sec->value : 0;
     s_violations(a, F("violations"), &clue);
     clue.violation_text = F("violation_text");
+    clue.sector_text = F("sector_text");
     clue.description = F("description");
     clue.major_hazard = strcmp(F("major_hazard"), "t") == 0;
     clue.suspected_crime = strcmp(F("suspected_crime"), "t") == 0;
@@ -939,7 +940,7 @@ sl_transfer_fetch(sl_db_t *db, const char *notice_no, PGresult **res)
         " coalesce(rb.notice_no, '') AS replaced_by_no, t.announce_count, c.case_no,"
         " (c.received_at AT TIME ZONE 'Asia/Shanghai')::date::text AS case_received_date,"
         " c.channel, c.subject_name, d.name AS division_name, c.township, c.address,"
-        " s.name AS sector_zh,"
+        " s.name AS sector_zh, s.code AS sector_code, c.sector_text,"
         " coalesce((SELECT string_agg(v.text, '；' ORDER BY v.code) FROM violation v"
         "           WHERE v.code = ANY (c.violations)), '') AS violations,"
         " c.violation_text, c.description, c.major_hazard, c.suspected_crime,"
@@ -961,6 +962,7 @@ sl_transfer_notice_html(const PGresult *r, const char *office, const char *conta
     if (!office)
         office = def_office = sl_asprintf("%s“百日攻坚”集中行动领导组办公室", F("node_name"));
     char *place = sl_asprintf("%s%s%s", F("division_name"), F("township"), F("address"));
+    char sector[256];
     sl_notice_t n = {
         .notice_no = F("notice_no"),
         .list_no = F("list_no"),
@@ -971,7 +973,8 @@ sl_transfer_notice_html(const PGresult *r, const char *office, const char *conta
         .channel = F("channel"),
         .subject = F("subject_name"),
         .place = place,
-        .sector = F("sector_zh"),
+        .sector = sl_sector_label(sl_sector_by_value(atoi(F("sector_code"))), F("sector_text"),
+                                  sector, sizeof sector),
         .violations = F("violations"),
         .violation_text = F("violation_text"),
         .description = F("description"),

@@ -64,6 +64,11 @@ sl_validate_clue(const sl_pb_clue_t *clue, const sl_route_map_t *routes, sl_code
                            (int)clue->sector);
         return SL_DECLINED;
     }
+    if (clue->sector == SL_SECTOR_OTHER && (!clue->sector_text || !*clue->sector_text)) {
+        sl_codec_error_set(err, SL_ERR_MISSING_FIELD, "sector_text",
+                           "其他行业领域的问题线索须写明所属行业领域（如电力、水利）");
+        return SL_DECLINED;
+    }
     if (!sl_route_known(routes, clue->place->division)) {
         sl_codec_error_set(err, SL_ERR_UNKNOWN_DIVISION, NULL, "未知的行政区划代码 %.16s",
                            clue->place->division);

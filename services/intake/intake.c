@@ -326,8 +326,7 @@ s_prepare_transfer(sl_intake_t *in, s_item_t *it)
     if (it->route.kind == SL_ROUTE_CHILD) {
         snprintf(it->unit, sizeof it->unit, "%s", it->route.child);
     } else if (it->route.kind == SL_ROUTE_DEPARTMENT) {
-        snprintf(it->unit, sizeof it->unit, "%s:%s", in->node,
-                 sl_sector_by_value((int)clue->sector)->dept_key);
+        snprintf(it->unit, sizeof it->unit, "%s", it->route.unit);
     } else {
         s_reject(it, SL_ERR_BAD_FIELD, "clue.place.division",
                  "交办事项的地点不在本节点辖区内");
@@ -370,8 +369,7 @@ s_prepare(sl_intake_t *in, s_item_t **items, size_t n)
                     if (it->route.kind == SL_ROUTE_CHILD)
                         snprintf(it->unit, sizeof it->unit, "%s", it->route.child);
                     else if (it->route.kind == SL_ROUTE_DEPARTMENT)
-                        snprintf(it->unit, sizeof it->unit, "%s:%s", in->node,
-                                 sl_sector_by_value((int)clue->sector)->dept_key);
+                        snprintf(it->unit, sizeof it->unit, "%s", it->route.unit);
                     else if (!in->parent[0])
                         s_reject(it, SL_ERR_UNKNOWN_DIVISION, NULL,
                                  "地点不在本节点辖区内，且本节点没有上级节点");
