@@ -940,7 +940,8 @@ sl_transfer_fetch(sl_db_t *db, const char *notice_no, PGresult **res)
         " coalesce(rb.notice_no, '') AS replaced_by_no, t.announce_count, c.case_no,"
         " (c.received_at AT TIME ZONE 'Asia/Shanghai')::date::text AS case_received_date,"
         " c.channel, c.subject_name, d.name AS division_name, c.township, c.address,"
-        " s.name AS sector_zh, s.code AS sector_code, c.sector_text,"
+        " s.name AS sector_zh, s.code AS sector_code, c.sector_text, u.kind AS unit_kind,"
+        " coalesce(c.upper_notice_no, '') AS upper_notice_no,"
         " coalesce((SELECT string_agg(v.text, '；' ORDER BY v.code) FROM violation v"
         "           WHERE v.code = ANY (c.violations)), '') AS violations,"
         " c.violation_text, c.description, c.major_hazard, c.suspected_crime,"
@@ -987,6 +988,9 @@ sl_transfer_notice_html(const PGresult *r, const char *office, const char *conta
         .calendar_warning = F("calendar_warning"),
         .replaces = F("replaces_no"),
         .contact = contact,
+        .kind = F("kind"),
+        .receiver_kind = F("unit_kind"),
+        .upper_notice_no = F("upper_notice_no"),
     };
 #undef F
     char *html = sl_notice_html(&n);
