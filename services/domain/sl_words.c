@@ -8,6 +8,8 @@
 
 #include "sl_transfer_fsm.h"
 
+#include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -73,10 +75,92 @@ static const s_word_t s_event[] = {
     {NULL, NULL},
 };
 
+/* Keys of history details and of the feedback's result items. */
+/* Code values inside history details. */
+static const s_word_t s_value[] = {
+    {"OVERDUE", "逾期未办结"},
+    {"ACCEPTED_NOT_HANDLED", "接而不办"},
+    {"FALSE_COMPLETION", "虚假办结"},
+    {"overdue", "逾期未办结"},
+    {"not_handled", "接而不办"},
+    {"false_completion", "虚假办结"},
+    {"accept", "异议成立"},
+    {"reject", "异议不成立"},
+    {"SUPERVISE", "挂牌督办"},
+    {"SUPERVISE_END", "已验收销号"},
+    {NULL, NULL},
+};
+
+static const s_word_t s_field[] = {
+    {"notice_no", "交办文号"},
+    {"replaces", "原交办文号"},
+    {"upper_notice_no", "上级交办文号"},
+    {"case_no", "线索编号"},
+    {"upper_case_no", "上级线索编号"},
+    {"escalated_from", "原线索编号"},
+    {"list", "交办清单"},
+    {"list_no", "交办清单"},
+    {"unit", "承办单位"},
+    {"unit_name", "承办单位名称"},
+    {"to_unit", "改派承办单位"},
+    {"suggested_unit", "建议承办单位"},
+    {"receiver", "原承办单位"},
+    {"receiver_name", "签收人"},
+    {"kind", "交办类型"},
+    {"cause", "提级原因"},
+    {"reason", "理由"},
+    {"text", "内容"},
+    {"decision", "决定"},
+    {"transfer_date", "交办日期"},
+    {"receipt_date", "签收日期"},
+    {"objection_deadline", "异议期限"},
+    {"feedback_deadline", "反馈期限"},
+    {"was_feedback_deadline", "原反馈期限"},
+    {"remind_day", "提醒日期"},
+    {"idle_until", "无进展截止日期"},
+    {"since", "起始时间"},
+    {"calendar_warning", "日历提示"},
+    {"leader", "督办领导"},
+    {"leader_name", "签字领导"},
+    {"leader_title", "职务"},
+    {"signed_at", "签字时间"},
+    {"sign_off", "审核签字"},
+    {"violation_nature", "违法行为性质"},
+    {"production_suspended", "责令停产停业整顿"},
+    {"closed_down", "依法关闭取缔"},
+    {"penalized", "顶格处罚"},
+    {"penalty_fen", "罚款金额（分）"},
+    {"license_revoked", "吊销证照"},
+    {"major_hazard_rectified", "重大隐患已整改"},
+    {"escalated_verification", "提级核查"},
+    {"credit_punished", "联合惩戒"},
+    {"disciplined_count", "追责问责人数"},
+    {"criminal_count", "移送司法机关人数"},
+    {"interviews", "约谈次数"},
+    {"measures", "采取措施"},
+    {"result_text", "办理结果"},
+    {"rectified", "已整改到位"},
+    {"rectify_by", "整改期限"},
+    {"police_filed", "公安机关已立案"},
+    {"police_result", "公安机关办理情况"},
+    {"discipline_result", "纪检监察机关处理情况"},
+    {"entry_date", "列入日期"},
+    {"entry_id", "清单条目"},
+    {"item", "事项"},
+    {"status", "状态"},
+    {"origin_node", "来源节点"},
+    {"from", "来自"},
+    {"to", "发往"},
+    {"key_file", "密钥文件"},
+    {NULL, NULL},
+};
+
 static const struct {
     const char *domain;
     const s_word_t *words;
 } s_domains[] = {
+    {"field", s_field},
+    {"value", s_value},
     {"channel", s_channel},
     {"case_status", s_case_status},
     {"transfer_kind", s_transfer_kind},
@@ -177,4 +261,46 @@ sl_words_instruction(sl_buf_t *b, const char *kind, const char *receiver_kind,
         sl_buf_puts(b, "现将该事项交办你单位，请按照“七项措施”认真核查办理，并严格落实本单位"
                        "主要负责同志审核签字确认。");
     }
+}
+
+static void
+s_detail(sl_buf_t *b, json_t *o, int depth)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(o, key, v)
+    {
+        for (int i = 0; i < depth; i++)
+            sl_buf_puts(b, "  ");
+        sl_buf_printf(b, "    %s：", sl_words_label("field", key));
+        if (json_is_object(v)) {
+            sl_buf_puts(b, "\n");
+            s_detail(b, v, depth + 1);
+            continue;
+        }
+        if (json_is_boolean(v))
+            sl_buf_puts(b, json_is_true(v) ? "是" : "否");
+        else if (json_is_integer(v))
+            sl_buf_printf(b, "%lld", (long long)json_integer_value(v));
+        else if (json_is_string(v))
+            sl_buf_puts(b, sl_words_label(strcmp(key, "kind") == 0 ? "transfer_kind" : "value",
+                                          json_string_value(v)));
+        else if (!json_is_null(v)) {
+            char *t = json_dumps(v, JSON_COMPACT);
+            sl_buf_puts(b, t ? t : "");
+            free(t);
+        }
+        sl_buf_puts(b, "\n");
+    }
+}
+
+void
+sl_words_detail(sl_buf_t *b, const char *json)
+{
+    json_t *o = json_loads(json ? json : "", 0, NULL);
+    if (json_is_object(o))
+        s_detail(b, o, 0);
+    else if (json && *json && strcmp(json, "{}") != 0)
+        sl_buf_printf(b, "    %s\n", json);
+    json_decref(o);
 }

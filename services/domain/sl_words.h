@@ -16,7 +16,9 @@
  * 举报热线), "case_status" (transferred → 已交办), "transfer_state" (closed →
  * 已办结（已销号）), "transfer_kind" (police → 移送公安), "delivery" (event →
  * 系统通知), "calendar_kind" (workday → 调休上班), "event" (a history entry's
- * kind: received → 签收), "unit_kind". CODE itself when unknown. Static or CODE. */
+ * kind: received → 签收), "unit_kind", "field" (a detail's key: notice_no →
+ * 交办文号), "value" (a detail's code value: OVERDUE → 逾期未办结). CODE
+ * itself when unknown. Static or CODE. */
 const char *sl_words_label(const char *domain, const char *code);
 
 /* The facts the notice's opening sentence names. Strings borrowed; NULL = "". */
@@ -49,5 +51,10 @@ void sl_words_clue_sentence(sl_buf_t *b, const sl_words_clue_t *c);
  * 依法调查处理; 移送你委 … 依纪依规处理. */
 void sl_words_instruction(sl_buf_t *b, const char *kind, const char *receiver_kind,
                           const char *feedback_zh);
+
+/* Appends to B a history entry's or a result's DETAIL (JSON text) as
+ * labelled lines "    交办文号：（煤）移〔2026〕1号", nested objects indented,
+ * booleans 是/否; a key or code value it has no word for prints as is. */
+void sl_words_detail(sl_buf_t *b, const char *detail);
 
 #endif

@@ -11,6 +11,7 @@ A province node names its departments as the province does (no 局→厅 rule)
 and sends a city-gas clue to 山西省住房和城乡建设厅.
 """
 import os
+import re
 import sys
 
 import pytest
@@ -132,6 +133,39 @@ def test_province_names_and_city_gas_route(province):
     case_no = r.stdout.split("\t")[1]
     assert province.sql("SELECT unit_code FROM cases WHERE case_no = '%s'" % case_no) \
         == "140000:housing"
+
+
+# A value that is a code, number or key, not a word: unit codes (140728:industry),
+# credit codes, ISO times, 交办文号/线索编号 (their letters are Chinese).
+CODE = re.compile(r"^(\d{6}(:[a-z_]+)?|[0-9A-Z]{18}|\d{4}-\d\d-\d\d(T[\d:.]+([+-]\d\d:\d\d|Z)?)?)$")
+
+
+def english(text):
+    """Lines of TEXT ("label<TAB>value" or a labelled detail line) holding an
+    ASCII letter outside a code."""
+    bad = []
+    for line in text.splitlines():
+        for part in re.split(r"[\t：]", line.strip()):
+            part = part.strip()
+            if part and not CODE.match(part) and re.search(r"[A-Za-z]", part):
+                bad.append(line)
+    return bad
+
+
+def test_operator_output_has_no_english(county):
+    r = submit(county, "--sector", "OTHER", "--sector-text", "电力", "--subject",
+               "平遥县某电力工程有限公司", "--violation", "8", "--channel", "inspection")
+    case_no = r.stdout.split("\t")[1]
+    t = wait_for("transfer of " + case_no, lambda: transfers(county, case_no), timeout=20)[0]
+    cal = county.slctl("calendar", "list", "--year", "2026").stdout
+    assert "调休上班" in cal and "春节" in cal and "放假" in cal, cal
+    assert english(cal) == [], english(cal)
+    show = county.slctl("case", "show", case_no).stdout.split("历史\n")[0]
+    assert "督查检查" in show and "已交办" in show, show
+    assert english(show) == [], english(show)
+    tshow = county.slctl("transfer", "show", t[0]).stdout.split("历史\n")[0]
+    assert "交办文号\t（其他）移〔2026〕" in tshow and "办理" in tshow, tshow
+    assert english(tshow) == [], english(tshow)
 
 
 if __name__ == "__main__":
