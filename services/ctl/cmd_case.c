@@ -38,11 +38,11 @@ s_event(void *arg, const sl_audit_event_t *ev, const char *prev_hash, const char
 {
     (void)arg;
     (void)prev_hash;
-    char at[40];
-    sl_time_format_iso(ev->at_ms, at, sizeof at);
-    printf("  %d\t%s\t%s\tkey=%s\tunit=%s\toperator=%s\tmsg_id=%s\t%s\t%.12s\n", ev->seq, at,
-           ev->kind, *ev->actor_key ? ev->actor_key : "-", *ev->actor_unit ? ev->actor_unit : "-",
-           *ev->operator ? ev->operator : "-", *ev->msg_id ? ev->msg_id : "-", ev->detail, hash);
+    sl_buf_t b;
+    sl_buf_init(&b);
+    sl_words_event(&b, ev);
+    printf("%s\t%.12s\n", b.data, hash);
+    sl_buf_free(&b);
 }
 
 /* Opens the case's reporter with the secret key in KEY_FILE; prints it and

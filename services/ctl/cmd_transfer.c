@@ -72,11 +72,11 @@ s_event(void *arg, const sl_audit_event_t *ev, const char *prev_hash, const char
     }
     if (!mine)
         return;
-    char at[40];
-    sl_time_format_iso(ev->at_ms, at, sizeof at);
-    printf("  %d\t%s\t%s\tkey=%s\tunit=%s\toperator=%s\tmsg_id=%s\t%s\n", ev->seq, at, ev->kind,
-           *ev->actor_key ? ev->actor_key : "-", *ev->actor_unit ? ev->actor_unit : "-",
-           *ev->operator ? ev->operator : "-", *ev->msg_id ? ev->msg_id : "-", ev->detail);
+    sl_buf_t b;
+    sl_buf_init(&b);
+    sl_words_event(&b, ev);
+    printf("%s\n", b.data);
+    sl_buf_free(&b);
 }
 
 static PGresult *
@@ -164,7 +164,7 @@ s_show(sl_ctl_t *ctl, int argc, char **argv)
         if (strcmp(col, "feedback") == 0 && *v) {
             sl_buf_t b;
             sl_buf_init(&b);
-            sl_words_detail(&b, v);
+            sl_words_detail(&b, v, "\n");
             printf("%s\n%s", fields[i].label, b.data ? b.data : "");
             sl_buf_free(&b);
             continue;

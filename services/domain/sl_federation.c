@@ -548,14 +548,14 @@ sl_fed_reseal(sl_db_t *db, sl_fed_keys_t *k, const char *peer, sl_outbox_row_t *
         goto done; /* sealed for the peer already */
     if (!pk) {
         snprintf(reason, size,
-                 "no_seal_key: 未配置节点 %s 的封存公钥（seal_public），举报人信息无法为其封存",
+                 "no_seal_key: 未配置节点 %s 的加密公钥（seal_public），举报人信息无法为其加密",
                  peer);
         rc = SL_DECLINED;
         goto done;
     }
     if (!k->has_sk || !sr->key_id || strcmp(sr->key_id, k->key_id) != 0) {
-        snprintf(reason, size, "reporter_unsealable: 举报人信息封存于密钥 %s，本节点%s无法转封",
-                 sr->key_id ? sr->key_id : "?", k->has_sk ? "不持有该私钥，" : "未配置封存私钥，");
+        snprintf(reason, size, "reporter_unsealable: 举报人信息用密钥 %s 加密，本节点%s无法重新加密",
+                 sr->key_id ? sr->key_id : "?", k->has_sk ? "不持有该私钥，" : "未配置解密私钥，");
         rc = SL_DECLINED;
         goto done;
     }
@@ -571,7 +571,7 @@ sl_fed_reseal(sl_db_t *db, sl_fed_keys_t *k, const char *peer, sl_outbox_row_t *
         plain = sl_seal_open_with(k->last_key, sr->nonce.data, sr->nonce.len, sr->ciphertext.data,
                                   sr->ciphertext.len, NULL, &plen);
     if (!plain) {
-        snprintf(reason, size, "reporter_unsealable: 举报人信息无法用本节点封存私钥打开");
+        snprintf(reason, size, "reporter_unsealable: 举报人信息无法用本节点解密私钥打开");
         rc = SL_DECLINED;
         goto done;
     }

@@ -309,7 +309,7 @@ sl_status_gather(sl_db_t *db, const char *node, int64_t now_ms, bool probe)
                             1, p);
         json_object_set_new(out, "dead_letters_last_hour", json_integer(dead < 0 ? 0 : dead));
         if (dead > 0)
-            s_warning(&g, "近一小时有 %ld 封信封被拒收（死信）", dead);
+            s_warning(&g, "近一小时有 %ld 条报文被拒收（死信）", dead);
         s_transfers(db, now_ms, out, &g);
     }
     int level = json_array_size(g.problems) ? SL_STATUS_CRITICAL
@@ -346,7 +346,7 @@ sl_status_text(const json_t *st)
                   s_str(st, "at"), s_levels[level < 0 || level > 2 ? 2 : level], level);
     json_t *db = json_object_get(st, "database");
     if (json_is_true(json_object_get(db, "up")))
-        sl_buf_printf(&b, "数据库    正常  往返 %.1f ms\n",
+        sl_buf_printf(&b, "数据库    正常  往返 %.1f 毫秒\n",
                       json_real_value(json_object_get(db, "rtt_ms")));
     else
         sl_buf_printf(&b, "数据库    无法连接  %s\n", s_str(db, "error"));
@@ -450,7 +450,7 @@ static const char s_page_script[] =
     " fill(\"overdue\",o.items.map(t=>row([t.notice_no,t.case_no,t.unit,t.feedback_deadline])),"
     "\"没有逾期的交办\",4);\n"
     " const db=s.database||{};document.getElementById(\"db\").textContent=db.up?"
-    "\"数据库正常，往返 \"+db.rtt_ms.toFixed(1)+\" ms\":\"数据库无法连接：\"+(db.error||\"\");\n"
+    "\"数据库正常，往返 \"+db.rtt_ms.toFixed(1)+\" 毫秒\":\"数据库无法连接：\"+(db.error||\"\");\n"
     " const cal=s.calendar||{years:[]};document.getElementById(\"cal\").textContent="
     "\"已导入节假日安排的年份：\"+(cal.years||[]).join(\"、\");\n}\n"
     "render(INITIAL);\n"

@@ -6,6 +6,8 @@
  * criminal one. The tables are the one place a code becomes a word. */
 #include "sl_words.h"
 
+#include "sl_clock.h"
+#include "sl_sector.h"
 #include "sl_transfer_fsm.h"
 
 #include <jansson.h>
@@ -36,6 +38,10 @@ static const s_word_t s_delivery[] = {
 };
 static const s_word_t s_calendar_kind[] = {
     {"holiday", "放假"}, {"workday", "调休上班"}, {NULL, NULL},
+};
+static const s_word_t s_route[] = {
+    {"department", "本级牵头部门"}, {"child", "下级党委政府"}, {"parent", "报送上级"},
+    {"escalation", "提级核查"},     {NULL, NULL},
 };
 static const s_word_t s_unit_kind[] = {
     {"department", "牵头部门"}, {"police", "公安机关"}, {"discipline", "纪检监察机关"},
@@ -149,6 +155,13 @@ static const s_word_t s_field[] = {
     {"item", "事项"},
     {"status", "状态"},
     {"origin_node", "来源节点"},
+    {"channel", "来源渠道"},
+    {"delivery", "送达方式"},
+    {"division", "行政区划"},
+    {"received_at", "受理时间"},
+    {"route", "去向"},
+    {"sector", "行业领域"},
+    {"repeat_count", "反复举报次数"},
     {"from", "来自"},
     {"to", "发往"},
     {"key_file", "密钥文件"},
@@ -167,6 +180,7 @@ static const struct {
     {"delivery", s_delivery},
     {"calendar_kind", s_calendar_kind},
     {"unit_kind", s_unit_kind},
+    {"route", s_route},
     {"event", s_event},
 };
 
@@ -263,44 +277,97 @@ sl_words_instruction(sl_buf_t *b, const char *kind, const char *receiver_kind,
     }
 }
 
-static void
-s_detail(sl_buf_t *b, json_t *o, int depth)
+static bool
+s_ends(const char *s, const char *end)
 {
+    size_t n = strlen(s), e = strlen(end);
+    return n >= e && strcmp(s + n - e, end) == 0;
+}
+
+/* The word for a detail's code VALUE under KEY. */
+static const char *
+s_value_zh(const char *key, const char *value)
+{
+    static const struct {
+        const char *key, *domain;
+    } by_key[] = {{"kind", "transfer_kind"}, {"channel", "channel"}, {"route", "route"},
+                  {"delivery", "delivery"},
+                  {"status", "case_status"}, {"state", "transfer_state"}};
+    for (size_t i = 0; i < SL_ARRAY_LEN(by_key); i++)
+        if (strcmp(key, by_key[i].key) == 0)
+            return sl_words_label(by_key[i].domain, value);
+    const sl_sector_t *sec = strcmp(key, "sector") == 0 ? sl_sector_by_name(value) : NULL;
+    return sec ? sec->name_zh : sl_words_label("value", value);
+}
+
+/* Appends O's items as "标签：值" separated by SEP; nested objects in
+ * parentheses on one line, or indented below when SEP is a line end. */
+static void
+s_detail(sl_buf_t *b, json_t *o, const char *sep, int depth)
+{
+    bool lines = strchr(sep, '\n') != NULL, first = true;
     const char *key;
     json_t *v;
     json_object_foreach(o, key, v)
     {
-        for (int i = 0; i < depth; i++)
-            sl_buf_puts(b, "  ");
-        sl_buf_printf(b, "    %s：", sl_words_label("field", key));
+        if (lines) {
+            for (int i = 0; i <= depth + 1; i++)
+                sl_buf_puts(b, "  ");
+        } else if (!first) {
+            sl_buf_puts(b, sep);
+        }
+        first = false;
+        const char *label = sl_words_label("field", key);
         if (json_is_object(v)) {
-            sl_buf_puts(b, "\n");
-            s_detail(b, v, depth + 1);
+            sl_buf_puts(b, label);
+            sl_buf_puts(b, lines ? "：\n" : "（");
+            s_detail(b, v, sep, depth + 1);
+            if (!lines)
+                sl_buf_puts(b, "）");
             continue;
         }
+        sl_buf_printf(b, "%s：", label);
         if (json_is_boolean(v))
             sl_buf_puts(b, json_is_true(v) ? "是" : "否");
-        else if (json_is_integer(v))
+        else if (json_is_integer(v) && s_ends(key, "_at")) {
+            char at[40];
+            sl_time_format_iso(json_integer_value(v), at, sizeof at);
+            sl_buf_puts(b, at);
+        } else if (json_is_integer(v))
             sl_buf_printf(b, "%lld", (long long)json_integer_value(v));
         else if (json_is_string(v))
-            sl_buf_puts(b, sl_words_label(strcmp(key, "kind") == 0 ? "transfer_kind" : "value",
-                                          json_string_value(v)));
+            sl_buf_puts(b, s_value_zh(key, json_string_value(v)));
         else if (!json_is_null(v)) {
             char *t = json_dumps(v, JSON_COMPACT);
             sl_buf_puts(b, t ? t : "");
             free(t);
         }
-        sl_buf_puts(b, "\n");
+        if (lines)
+            sl_buf_puts(b, "\n");
     }
 }
 
 void
-sl_words_detail(sl_buf_t *b, const char *json)
+sl_words_detail(sl_buf_t *b, const char *json, const char *sep)
 {
     json_t *o = json_loads(json ? json : "", 0, NULL);
     if (json_is_object(o))
-        s_detail(b, o, 0);
+        s_detail(b, o, sep, 0);
     else if (json && *json && strcmp(json, "{}") != 0)
-        sl_buf_printf(b, "    %s\n", json);
+        sl_buf_puts(b, json);
     json_decref(o);
+}
+
+void
+sl_words_event(sl_buf_t *b, const sl_audit_event_t *ev)
+{
+    char at[40];
+    sl_time_format_iso(ev->at_ms, at, sizeof at);
+    sl_buf_printf(b, "  %d\t%s\t%s\tkey=%s\tunit=%s\toperator=%s\tmsg_id=%s\t", ev->seq, at,
+                  sl_words_label("event", ev->kind),
+                  ev->actor_key && *ev->actor_key ? ev->actor_key : "-",
+                  ev->actor_unit && *ev->actor_unit ? ev->actor_unit : "-",
+                  ev->operator && *ev->operator ? ev->operator : "-",
+                  ev->msg_id && *ev->msg_id ? ev->msg_id : "-");
+    sl_words_detail(b, ev->detail, "；");
 }

@@ -8,6 +8,7 @@
 #ifndef SL_WORDS_H
 #define SL_WORDS_H
 
+#include "sl_audit.h"
 #include "sl_util.h"
 
 #include <stdbool.h>
@@ -53,8 +54,15 @@ void sl_words_instruction(sl_buf_t *b, const char *kind, const char *receiver_ki
                           const char *feedback_zh);
 
 /* Appends to B a history entry's or a result's DETAIL (JSON text) as
- * labelled lines "    交办文号：（煤）移〔2026〕1号", nested objects indented,
- * booleans 是/否; a key or code value it has no word for prints as is. */
-void sl_words_detail(sl_buf_t *b, const char *detail);
+ * labelled items "交办文号：（煤）移〔2026〕1号" separated by SEP: "\n" puts
+ * each on its own indented line (nested objects indented below), "；" keeps
+ * them on one line (nested in parentheses); booleans 是/否; a key or code
+ * value it has no word for prints as is. */
+void sl_words_detail(sl_buf_t *b, const char *detail, const char *sep);
+
+/* Appends to B one history entry as operators read it, without a line end:
+ * "  SEQ<TAB>ISO time<TAB>签收<TAB>key=…<TAB>unit=…<TAB>operator=…<TAB>msg_id=…<TAB>
+ * 交办文号：…；…" (the key=value fields are codes for scripts and audits). */
+void sl_words_event(sl_buf_t *b, const sl_audit_event_t *ev);
 
 #endif

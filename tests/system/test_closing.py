@@ -250,16 +250,16 @@ def history(node, a):
     hist = [l.split("\t") for l in show.split("历史\n")[1].splitlines()]
     kinds = [h[2] for h in hist]
     check("case show lists every step", kinds[:7] == [
-        "registered", "transferred", "supervised", "received", "progress", "fed_back",
-        "verified"] and kinds[7:15] == ["ledger_entered"] * 7 + ["supervise_end"] and
-        kinds[15:] == ["ledger_entered", "case_closed"], str(kinds))
+        "登记", "交办", "挂牌督办", "签收", "报告进展", "反馈办理结果",
+        "核查销号"] and kinds[7:15] == ["列入清单台账"] * 7 + ["已验收销号"] and
+        kinds[15:] == ["列入清单台账", "办结销号"], str(kinds))
     check("with its actor", all(h[3].startswith("key=") and h[4].startswith("unit=") and
                                 h[5].startswith("operator=") for h in hist) and
           hist[2][4] == "unit=140728" and hist[2][5] == "operator=核查员甲" and
           hist[6][5] == "operator=核查员甲" and hist[6][6] != "msg_id=-" and
           hist[3][4] == "unit=140728:emergency", show)
-    check("supervision history names the leader", "SUPERVISE_END" in hist[14][7] and
-          "SUPERVISE" in hist[2][7], hist[14][7])
+    check("supervision history names the leader", "决定：已验收销号" in hist[14][7] and
+          "决定：挂牌督办" in hist[2][7] and "督办领导：" in hist[2][7], hist[14][7])
 
 
 def main():

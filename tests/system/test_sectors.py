@@ -136,8 +136,8 @@ def test_province_names_and_city_gas_route(province):
 
 
 # A value that is a code, number or key, not a word: unit codes (140728:industry),
-# credit codes, ISO times, 交办文号/线索编号 (their letters are Chinese).
-CODE = re.compile(r"^(\d{6}(:[a-z_]+)?|[0-9A-Z]{18}|\d{4}-\d\d-\d\d(T[\d:.]+([+-]\d\d:\d\d|Z)?)?)$")
+# credit codes, ISO times, hash prefixes, daemons (sl-intake#1), versions, endpoints, 交办文号/线索编号 (their letters are Chinese).
+CODE = re.compile(r"^(\d{6}(:[a-z_]+)?|[0-9a-f]{12}|sl-[a-z-]+#\d+|v[\d.]+|[\d.]+:\d+|[0-9A-Z]{18}|\d{4}-\d\d-\d\d(T[\d:.]+([+-]\d\d:\d\d|Z)?)?)$")
 
 
 def english(text):
@@ -145,8 +145,10 @@ def english(text):
     ASCII letter outside a code."""
     bad = []
     for line in text.splitlines():
-        for part in re.split(r"[\t：]", line.strip()):
+        for part in re.split(r"[\s：；（）]", line.strip()):
             part = part.strip()
+            if re.match(r"^[a-z_]+=", part):  # key=value: a key and a code for scripts
+                continue
             if part and not CODE.match(part) and re.search(r"[A-Za-z]", part):
                 bad.append(line)
     return bad
@@ -160,12 +162,15 @@ def test_operator_output_has_no_english(county):
     cal = county.slctl("calendar", "list", "--year", "2026").stdout
     assert "调休上班" in cal and "春节" in cal and "放假" in cal, cal
     assert english(cal) == [], english(cal)
-    show = county.slctl("case", "show", case_no).stdout.split("历史\n")[0]
-    assert "督查检查" in show and "已交办" in show, show
+    show = county.slctl("case", "show", case_no).stdout
+    assert "督查检查" in show and "已交办" in show and "\t交办\t" in show, show
     assert english(show) == [], english(show)
-    tshow = county.slctl("transfer", "show", t[0]).stdout.split("历史\n")[0]
+    tshow = county.slctl("transfer", "show", t[0]).stdout
     assert "交办文号\t（其他）移〔2026〕" in tshow and "办理" in tshow, tshow
     assert english(tshow) == [], english(tshow)
+    st = county.slctl("status", check=False).stdout
+    assert "数据库    正常" in st, st
+    assert english(st) == [], english(st)
 
 
 if __name__ == "__main__":
