@@ -119,7 +119,8 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
              " t.transfer_date::text, t.feedback_deadline::text, c.case_no, c.sector,"
              " c.subject_name, coalesce(c.credit_code, ''), c.division, c.township, c.address,"
              " c.violations::text, c.violation_text, c.description, c.major_hazard,"
-             " c.suspected_crime, c.suspected_dereliction, e.reason, e.msg_id, c.sector_text"
+             " c.suspected_crime, c.suspected_dereliction, e.reason, e.msg_id, c.sector_text,"
+             " u.name"
              " FROM transfer_escalation e JOIN transfer t ON t.id = e.transfer_id"
              " JOIN cases c ON c.id = e.case_id JOIN unit u ON u.code = t.unit_code"
              " WHERE e.raised_at IS NULL ORDER BY e.id LIMIT $1::int"
@@ -141,8 +142,8 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
             if (sl_unit_lead(db, sector, dept, sizeof dept) != 0)
                 snprintf(dept, sizeof dept, "%s:%s", node, sec ? sec->dept_key : "emergency");
             char desc[4096];
-            snprintf(desc, sizeof desc, "提级核查（%s）：%s 交办 %s 的 %s。%s", s_cause_zh(cause),
-                     notice, unit, case_no, V(17));
+            snprintf(desc, sizeof desc, "提级核查（%s）：原交办文号%s，原承办单位%s，原线索编号%s。%s",
+                     s_cause_zh(cause), notice, V(24), case_no, V(17));
             sl_case_new_t c = {.sector = sector,
                                .subject_name = V(10),
                                .credit_code = V(11),
@@ -194,6 +195,7 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
             esc.case_no = (char *)case_no;
             esc.cause = s_cause(cause);
             esc.receiver_unit = (char *)unit;
+            esc.receiver_unit_name = V(24);
             esc.transfer_date = V(6);
             esc.feedback_deadline = V(7);
             esc.detail = V(21);
@@ -302,7 +304,7 @@ sl_escalation_validate(const sl_pb_envelope_t *env, sl_codec_error_t *err)
     } req[] = {
         {offsetof(sl_pb_escalation_t, notice_no), "notice_no", "交办文号"},
         {offsetof(sl_pb_escalation_t, origin_node), "origin_node", "提级核查发起节点"},
-        {offsetof(sl_pb_escalation_t, case_no), "case_no", "原案件编号"},
+        {offsetof(sl_pb_escalation_t, case_no), "case_no", "原线索编号"},
     };
     for (size_t i = 0; i < sizeof req / sizeof req[0]; i++) {
         const char *v = *(char *const *)((const char *)e + req[i].off);
@@ -343,10 +345,16 @@ sl_escalation_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_e
     sl_time_format_iso(now_ms, now, sizeof now);
     PGresult *r;
     const char *op[] = {e->origin_node};
-    int rc = sl_db_exec(db, &r, "SELECT 1 FROM unit WHERE code = $1 AND kind = 'child'", 1, op);
+    int rc = sl_db_exec(db, &r,
+                        "SELECT d.name FROM unit u JOIN division d ON d.code = u.division"
+                        " WHERE u.code = $1 AND u.kind = 'child'",
+                        1, op);
     if (rc != 0)
         return rc;
     bool child = PQntuples(r) > 0;
+    char origin_name[128] = "";
+    if (child)
+        snprintf(origin_name, sizeof origin_name, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
     if (!child) {
         sl_codec_error_set(&res->err, SL_ERR_WRONG_ORIGIN, NULL,
@@ -379,8 +387,12 @@ sl_escalation_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_e
         sl_buf_printf(&viol, "%s%d", i ? "," : "", (int)cl->violations[i]);
     sl_buf_puts(&viol, "}");
     char desc[4096];
-    snprintf(desc, sizeof desc, "提级核查（%s）：%s 节点 %s 交办 %s 的 %s。%s%s", s_cause_zh(cause),
-             e->origin_node, e->notice_no, e->receiver_unit ? e->receiver_unit : "", e->case_no,
+    const char *rname = e->receiver_unit_name && *e->receiver_unit_name ? e->receiver_unit_name
+                        : e->receiver_unit                                  ? e->receiver_unit
+                                                                            : "";
+    snprintf(desc, sizeof desc,
+             "提级核查（%s）：原交办文号%s（%s交办），原承办单位%s，原线索编号%s。%s%s",
+             s_cause_zh(cause), e->notice_no, origin_name, rname, e->case_no,
              e->detail ? e->detail : "", cl->description ? cl->description : "");
     sl_case_new_t c = {.sector = (int)cl->sector,
                        .subject_name = cl->subject->name,

@@ -174,8 +174,8 @@ sl_ledger_supervision_item(const char *leader, const char *title, const char *si
 {
     memset(out, 0, sizeof *out);
     out->list = "挂牌督办";
-    out->item = "验收销号";
-    snprintf(out->details, sizeof out->details, "督办领导：%s%s%s%s；%s 挂牌，核查通过后销号",
+    out->item = "挂牌督办";
+    snprintf(out->details, sizeof out->details, "已验收销号；督办领导：%s%s%s%s；%s起挂牌督办",
              leader, title && *title ? "（" : "", title ? title : "", title && *title ? "）" : "",
              since_date);
 }
@@ -293,8 +293,8 @@ sl_ledger_add(sl_db_t *db, const char *list, const char *unit, const char *text,
 }
 
 static const char *const s_headers[SL_LEDGER_COLS] = {
-    "清单",       "事项", "案件编号", "交办书编号", "单位", "单位名称",
-    "被举报主体", "日期", "人数",     "金额（元）", "详情", "录入人",
+    "清单",     "事项", "线索编号", "交办文号",   "单位", "单位名称",
+    "涉及单位", "日期", "人数",     "金额（元）", "详情", "录入人",
 };
 
 const char *const *

@@ -411,7 +411,7 @@ static const char s_page_head[] =
     "<th>积压</th><th>最早积压</th><th>已送达</th><th>已搁置</th></tr></thead>"
     "<tbody id=\"links\"></tbody></table></section>\n"
     "<section><h2>交办期限</h2><p id=\"deadlines\"></p><table><thead><tr><th>交办文号</th>"
-    "<th>案件编号</th><th>承办单位</th><th>反馈期限</th></tr></thead><tbody id=\"overdue\">"
+    "<th>线索编号</th><th>承办单位</th><th>反馈期限</th></tr></thead><tbody id=\"overdue\">"
     "</tbody></table></section>\n"
     "<section><h2>数据库与日历</h2><p id=\"db\"></p><p id=\"cal\"></p></section>\n"
     "<p class=\"muted\" id=\"foot\">每 5 秒自动刷新</p>\n</main>\n<noscript><pre>";

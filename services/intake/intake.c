@@ -298,11 +298,11 @@ s_prepare_transfer(sl_intake_t *in, s_item_t *it)
 {
     sl_pb_transfer_t *t = it->env->transfer;
     if (!t->notice_no || !*t->notice_no) {
-        s_reject(it, SL_ERR_MISSING_FIELD, "notice_no", "交办书须有编号");
+        s_reject(it, SL_ERR_MISSING_FIELD, "notice_no", "交办书须有交办文号");
         return;
     }
     if (!t->case_no || !*t->case_no) {
-        s_reject(it, SL_ERR_MISSING_FIELD, "case_no", "交办书须有上级案件编号");
+        s_reject(it, SL_ERR_MISSING_FIELD, "case_no", "交办书须有上级线索编号");
         return;
     }
     if (!t->clue) {

@@ -112,7 +112,7 @@ def full_loop(node):
     check("six-list entries of the results", got == ",".join([
         "隐患整改/重大事故隐患整改", "惩治处罚/行政处罚", "惩治处罚/停产整顿",
         "惩治处罚/刑事责任追究", "约谈问责/党纪政务处分", "约谈问责/约谈",
-        "联合惩戒/失信联合惩戒", "挂牌督办/验收销号"]), got)
+        "联合惩戒/失信联合惩戒", "挂牌督办/挂牌督办"]), got)
     check("fine amount and persons", node.sql(
         "SELECT amount_fen || ' ' || entry_date || ' ' || month FROM ledger_entry WHERE"
         " item = '行政处罚' AND case_no = '%s'" % a) == "5000000 2026-11-10 2026-11" and
@@ -218,7 +218,7 @@ def ledgers(node, a):
     check("CSV starts with the UTF-8 BOM", raw[:3] == b"\xef\xbb\xbf", repr(raw[:8]))
     rows = list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
     total = int(node.sql("SELECT count(*) FROM ledger_entry WHERE month = '%s'" % MONTH))
-    check("header then one row per entry", rows[0][:4] == ["清单", "事项", "案件编号", "交办书编号"]
+    check("header then one row per entry", rows[0][:4] == ["清单", "事项", "线索编号", "交办文号"]
           and len(rows) == total + 1 and total == 15, "%d rows, %d entries" % (len(rows), total))
     check("Chinese text and quoting intact", any(r[0] == "选树提升" and r[10] == text for r in rows)
           and any(r[2] == a and r[6] == "平遥县甲煤业有限公司" and r[9] == "50000.00"
