@@ -1,6 +1,6 @@
 -- 008_words.sql — reference data in the words an office uses: the sector
 -- OTHER (其他行业领域), each lead department's name per level, member units,
--- the holiday names in Chinese.
+-- the holiday names in Chinese, the issuing office printed with notice numbers.
 --
 -- sectors.csv is the one source of sector and department names (the binaries
 -- read the same file); this migration brings a node migrated before it up to
@@ -58,3 +58,10 @@ CREATE TABLE sector_lead (
     sector    smallint PRIMARY KEY REFERENCES sector(code),
     unit_code text NOT NULL REFERENCES unit(code)   -- 140000:housing for CITY_GAS at province level
 );
+
+-- Notice numbers between nodes: every node issues （煤）移〔2026〕1号, so a
+-- number that leaves its node is printed after its issuing office's short
+-- name ([dispatch] office_short, written by slctl migrate); a case from above
+-- keeps the upper office that its Transfer named.
+ALTER TABLE node ADD COLUMN office_short text NOT NULL DEFAULT '';  -- 晋中市“百日攻坚”办
+ALTER TABLE cases ADD COLUMN upper_office text NOT NULL DEFAULT ''; -- the upper_notice_no's issuer

@@ -182,7 +182,12 @@ s_show(sl_ctl_t *ctl, int argc, char **argv)
         else if (strcmp(v, "f") == 0)
             v = "否";
         char label[256];
-        if (strcmp(fields[i].col, "status") == 0)
+        if (strcmp(fields[i].col, "upper_notice_no") == 0 && *v) {
+            /* a number from above, with the office that issued it */
+            snprintf(label, sizeof label, "%s%s", PQgetvalue(r, 0, PQfnumber(r, "upper_office")),
+                     v);
+            v = label;
+        } else if (strcmp(fields[i].col, "status") == 0)
             v = sl_words_label("case_status", v);
         else if (strcmp(fields[i].col, "channel") == 0)
             v = sl_words_label("channel", v);

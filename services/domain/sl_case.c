@@ -278,7 +278,7 @@ static int
 s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
 {
     enum { NO, YEAR, SECTOR, SEQ, AT, CHANNEL, RECEIVED, NAME, KEY, CREDIT, DIVISION, TOWNSHIP,
-           ADDRESS, VIOLATIONS, VTEXT, STEXT, DESC, MAJOR, CRIME, DERELICT, REPORTER, ROUTE, UNIT, MSG,
+           ADDRESS, VIOLATIONS, VTEXT, STEXT, UOFFICE, DESC, MAJOR, CRIME, DERELICT, REPORTER, ROUTE, UNIT, MSG,
            UPPER_CASE, UPPER_NOTICE, AUDIT_SEQ, AUDIT_HEAD, REPEATS, NCOLS };
     sl_db_cols_t cols;
     sl_db_cols_init(&cols, NCOLS);
@@ -314,6 +314,7 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
         sl_db_array_add(&a[VIOLATIONS], s_violations(c, viol, sizeof viol));
         sl_db_array_add(&a[VTEXT], c->violation_text ? c->violation_text : "");
         sl_db_array_add(&a[STEXT], c->sector_text ? c->sector_text : "");
+        sl_db_array_add(&a[UOFFICE], c->upper_office ? c->upper_office : "");
         sl_db_array_add(&a[DESC], c->description ? c->description : "");
         sl_db_array_add_bool(&a[MAJOR], c->major_hazard);
         sl_db_array_add_bool(&a[CRIME], c->suspected_crime);
@@ -341,15 +342,16 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
         " received_at, subject_name, subject_key, credit_code, division, township, address,"
         " violations, violation_text, description, major_hazard, suspected_crime,"
         " suspected_dereliction, reporter_sealed, route, unit_code, source_msg_id,"
-        " upper_case_no, upper_notice_no, audit_seq, audit_head, repeat_count, sector_text)"
+        " upper_case_no, upper_notice_no, audit_seq, audit_head, repeat_count, sector_text,"
+        " upper_office)"
         " SELECT no, y, s, q, 'registered', at, ch, rc, nm, k, cr, dv, tw, ad, v::smallint[], vt,"
-        "        ds, mh, sc, sd, rp, ro, un, mi, uc, un2, aseq, ahead, reps, st"
+        "        ds, mh, sc, sd, rp, ro, un, mi, uc, un2, aseq, ahead, reps, st, uo"
         " FROM unnest($1::text[], $2::int[], $3::smallint[], $4::int[], $5::timestamptz[],"
         "  $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[],"
         "  $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],"
-        "  $18::bool[], $19::bool[], $20::bool[], $21::bytea[], $22::text[], $23::text[],"
-        "  $24::text[], $25::text[], $26::text[], $27::int[], $28::text[], $29::int[])"
-        " AS u(no, y, s, q, at, ch, rc, nm, k, cr, dv, tw, ad, v, vt, st, ds, mh, sc, sd, rp,"
+        "  $18::text[], $19::bool[], $20::bool[], $21::bool[], $22::bytea[], $23::text[],"
+        "  $24::text[], $25::text[], $26::text[], $27::text[], $28::int[], $29::text[], $30::int[])"
+        " AS u(no, y, s, q, at, ch, rc, nm, k, cr, dv, tw, ad, v, vt, st, uo, ds, mh, sc, sd, rp,"
         "      ro, un, mi, uc, un2, aseq, ahead, reps)"
         " RETURNING case_no, id",
         NCOLS, sl_db_cols_params(&cols));
@@ -596,7 +598,7 @@ sl_case_fetch(sl_db_t *db, const char *case_no, PGresult **res)
         " coalesce(c.credit_code, '') AS credit_code, c.channel, c.received_at, c.registered_at,"
         " c.route, coalesce(c.unit_code, '') AS unit_code, coalesce(u.name, '') AS unit_name,"
         " c.repeat_count, array_to_string(c.violations, ',') AS violations, c.violation_text,"
-        " c.sector_text,"
+        " c.sector_text, c.upper_office, (SELECT office_short FROM node) AS node_office,"
         " c.description, c.major_hazard, c.suspected_crime, c.suspected_dereliction,"
         " coalesce(c.upper_case_no, '') AS upper_case_no,"
         " coalesce(c.upper_notice_no, '') AS upper_notice_no, c.reporter_sealed, c.id"

@@ -99,6 +99,7 @@ sl_notice_html(const sl_notice_t *n)
                          .violations = n->violations,
                          .violation_text = n->violation_text,
                          .sector = n->sector,
+                         .upper_office = n->upper_office,
                          .upper_notice = n->upper_notice_no};
     sl_words_clue_sentence(&t, &c);
     s_esc(&b, t.data);

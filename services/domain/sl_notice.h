@@ -35,6 +35,7 @@ typedef struct {
     const char *kind;               /* transfer kind: handling (or ""), police, discipline */
     const char *receiver_kind;      /* child, department, member, police, discipline */
     const char *upper_notice_no;    /* channel UPPER_TRANSFER: the upper node's 交办文号 */
+    const char *upper_office;       /* its issuing office's short name, printed before it */
 } sl_notice_t;
 
 /* The notice as an HTML document; a new string the caller frees. */

@@ -174,6 +174,7 @@ s_outbox_transfer(sl_db_t *db, const char *node, int64_t now_ms, const char *cas
     sl_pb_transfer_t t = SAFELOOP__V1__TRANSFER__INIT;
     t.notice_no = (char *)notice_no;
     t.from_unit = (char *)node;
+    t.from_office = F("node_office");
     t.at = now_ms;
     t.case_no = (char *)case_no;
     t.list_no = (char *)list_no;
@@ -941,7 +942,7 @@ sl_transfer_fetch(sl_db_t *db, const char *notice_no, PGresult **res)
         " (c.received_at AT TIME ZONE 'Asia/Shanghai')::date::text AS case_received_date,"
         " c.channel, c.subject_name, d.name AS division_name, c.township, c.address,"
         " s.name AS sector_zh, s.code AS sector_code, c.sector_text, u.kind AS unit_kind,"
-        " coalesce(c.upper_notice_no, '') AS upper_notice_no,"
+        " coalesce(c.upper_notice_no, '') AS upper_notice_no, c.upper_office,"
         " coalesce((SELECT string_agg(v.text, '；' ORDER BY v.code) FROM violation v"
         "           WHERE v.code = ANY (c.violations)), '') AS violations,"
         " c.violation_text, c.description, c.major_hazard, c.suspected_crime,"
@@ -991,6 +992,7 @@ sl_transfer_notice_html(const PGresult *r, const char *office, const char *conta
         .kind = F("kind"),
         .receiver_kind = F("unit_kind"),
         .upper_notice_no = F("upper_notice_no"),
+        .upper_office = F("upper_office"),
     };
 #undef F
     char *html = sl_notice_html(&n);

@@ -148,12 +148,18 @@ sl_unit_sync(sl_db_t *db, const sl_config_t *cfg)
     const char *parent = sl_config_str(cfg, "node", "parent");
     if (!parent && !PQgetisnull(r, 0, 2))
         parent = PQgetvalue(r, 0, 2);
-    const char *p2[] = {node, dname, level, parent};
-    if ((rc = sl_db_exec(db, NULL,
-                         "INSERT INTO node (code, name, level, parent) VALUES ($1, $2, $3, $4)"
-                         " ON CONFLICT (singleton) DO UPDATE SET code = $1, name = $2,"
-                         " level = $3, parent = $4",
-                         4, p2)) != 0)
+    char *office = sl_config_str(cfg, "dispatch", "office_short")
+                       ? sl_strdup(sl_config_str(cfg, "dispatch", "office_short"))
+                       : sl_asprintf("%s“百日攻坚”办", dname);
+    const char *p2[] = {node, dname, level, parent, office};
+    rc = sl_db_exec(db, NULL,
+                    "INSERT INTO node (code, name, level, parent, office_short)"
+                    " VALUES ($1, $2, $3, $4, $5)"
+                    " ON CONFLICT (singleton) DO UPDATE SET code = $1, name = $2,"
+                    " level = $3, parent = $4, office_short = $5",
+                    5, p2);
+    free(office);
+    if (rc != 0)
         goto fail;
     /* Lead departments, one per key that leads a sector at this level (names
      * from sectors.csv); the police and discipline commission. */

@@ -253,7 +253,7 @@ sl_words_clue_sentence(sl_buf_t *b, const sl_words_clue_t *c)
     sl_words_problem(b, c);
     sl_buf_puts(b, s[i].after);
     if (strcmp(s[i].channel, "UPPER_TRANSFER") == 0 && *s_or(c->upper_notice))
-        sl_buf_printf(b, "（交办文号：%s）", c->upper_notice);
+        sl_buf_printf(b, "（交办文号：%s%s）", s_or(c->upper_office), c->upper_notice);
 }
 
 void

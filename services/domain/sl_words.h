@@ -31,6 +31,7 @@ typedef struct {
     const char *violation_text; /* the sector-specific problem, free text */
     const char *sector;       /* 煤矿, or 其他行业领域（电力） */
     const char *upper_notice; /* channel UPPER_TRANSFER: the upper node's 交办文号 */
+    const char *upper_office; /* its issuing office's short name (晋中市“百日攻坚”办) */
 } sl_words_clue_t;
 
 /* Appends to B what the clue is about: "涉嫌瞒报、谎报生产安全事故" (the

@@ -317,6 +317,7 @@ s_prepare_transfer(sl_intake_t *in, s_item_t *it)
     clue->channel = SAFELOOP__V1__CLUE_REPORT__CHANNEL__UPPER_TRANSFER;
     clue->upper_case_no = t->case_no;
     clue->upper_notice_no = t->notice_no;
+    clue->upper_office = t->from_office;
     clue->origin_node = t->from_unit;
     if (sl_validate_clue(clue, in->routes, &it->err) != 0) {
         it->state = S_REJECT;

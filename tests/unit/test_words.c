@@ -76,7 +76,7 @@ test_notice_each_channel(void **state)
         {"SYSTEM", OFFICE "接到监测预警系统报送的" SUBJ "的问题线索"},
         {"LOWER_NODE", OFFICE "接到下级报送的" SUBJ "的问题线索"},
         {"UPPER_TRANSFER",
-         OFFICE "收到上级交办的" SUBJ "的问题线索（交办文号：（煤）移〔2026〕3号）"},
+         OFFICE "收到上级交办的" SUBJ "的问题线索（交办文号：山西省“百日攻坚”办（煤）移〔2026〕3号）"},
         {"OTHER", OFFICE "接到反映" SUBJ "的问题线索"},
         {"escalation", OFFICE "对原承办单位未按要求办结的" SUBJ "的问题线索提级核查"},
     };
@@ -84,6 +84,7 @@ test_notice_each_channel(void **state)
         sl_notice_t n = s_notice();
         n.channel = cases[i].channel;
         n.upper_notice_no = "（煤）移〔2026〕3号";
+        n.upper_office = "山西省“百日攻坚”办";
         char *got = s_opening(&n);
         char *want = sl_asprintf("%s" NO BASIS
                             "现将该事项移交你政府，请按照“七项措施”认真核查办理，并严格落实本地"
