@@ -117,6 +117,24 @@ def test_member_units(county):
     assert names["140728:discipline"] == "平遥县纪委监委"
 
 
+def test_member_unit_receives_a_transfer(county):
+    r = submit(county, "--sector", "OTHER", "--sector-text", "商贸", "--subject",
+               "平遥县某商贸有限公司", "--description", "商场消防通道堵塞")
+    case_no = r.stdout.split("\t")[1]
+    old = wait_for("transfer of " + case_no, lambda: transfers(county, case_no), timeout=20)[0]
+    county.slctl("transfer", "objection", old[0], "--operator", "值班员甲", "--reason",
+                 "商贸企业归商务部门管理", "--suggest", "140728:commerce", env=ENV)
+    r = county.slctl("transfer", "decide", old[0], "--accept", "--reason", "异议成立",
+                     "--operator", "办公室主任", env=ENV)
+    new = r.stdout.strip().split("\t")[2]
+    rows = transfers(county, case_no)
+    assert rows[-1][0] == new and rows[-1][2] == "140728:commerce", rows
+    html = county.slctl("transfer", "show", new, "--html").stdout
+    assert "平遥县商务局：" in html and "现将该事项交办你单位" in html, html[:600]
+    show = county.slctl("transfer", "show", old[0]).stdout
+    assert "状态\t已撤回" in show, show
+
+
 def test_province_names_and_city_gas_route(province):
     names = dict(l.split("|") for l in province.sql(
         "SELECT code || '|' || name FROM unit WHERE kind <> 'child'").splitlines())
