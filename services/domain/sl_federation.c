@@ -180,7 +180,7 @@ sl_fed_answer_up(sl_db_t *db, const char *node, const char *parent, const sl_pb_
         return rc;
     if (rc == 1) {
         sl_codec_error_set(&res->err, SL_ERR_UNKNOWN_TRANSFER, NULL,
-                           "本节点没有上级交办书 %.120s 登记的案件", c.notice_no);
+                           "本节点没有上级交办书 %.120s 登记的问题线索", c.notice_no);
         return SL_DECLINED;
     }
     snprintf(res->case_no, sizeof res->case_no, "%s", case_no);
@@ -190,7 +190,7 @@ sl_fed_answer_up(sl_db_t *db, const char *node, const char *parent, const sl_pb_
         char code[64];
         snprintf(code, sizeof code, "%s%s", SL_ERR_WRONG_STATE, status);
         sl_codec_error_set(&res->err, code, NULL,
-                           "案件 %s 本级尚未核查办结（状态 %s），不能向上级反馈", case_no, status);
+                           "问题线索 %s 本级尚未核查办结（状态 %s），不能向上级反馈", case_no, status);
         return SL_DECLINED;
     }
     /* The same body, as this node's, under a new msg_id, naming our case. */
@@ -240,7 +240,7 @@ s_withdraw_own(sl_db_t *db, const char *node, int64_t case_id, const char *case_
     char sid[24], now[40];
     snprintf(sid, sizeof sid, "%lld", (long long)case_id);
     sl_time_format_iso(now_ms, now, sizeof now);
-    const char *reason = "上级异议成立，案件已撤回";
+    const char *reason = "上级异议成立，交办已撤回";
     const char *p[] = {sid, now, reason};
     PGresult *r;
     int rc = sl_db_exec(db, &r,
@@ -292,7 +292,7 @@ sl_fed_upper_decision(sl_db_t *db, const char *node, const sl_pb_envelope_t *env
         return rc;
     if (rc == 1) {
         sl_codec_error_set(&res->err, SL_ERR_UNKNOWN_TRANSFER, NULL,
-                           "本节点没有上级交办书 %.120s 登记的案件", dc->notice_no);
+                           "本节点没有上级交办书 %.120s 登记的问题线索", dc->notice_no);
         return SL_DECLINED;
     }
     snprintf(res->case_no, sizeof res->case_no, "%s", case_no);

@@ -342,7 +342,7 @@ sl_status_text(const json_t *st)
     sl_buf_t b;
     sl_buf_init(&b);
     int level = (int)s_int(st, "level");
-    sl_buf_printf(&b, "节点 %s %s  %s  状态：%s (%d)\n", s_str(st, "node"), s_str(st, "name"),
+    sl_buf_printf(&b, "节点 %s %s  %s  状态：%s（%d）\n", s_str(st, "node"), s_str(st, "name"),
                   s_str(st, "at"), s_levels[level < 0 || level > 2 ? 2 : level], level);
     json_t *db = json_object_get(st, "database");
     if (json_is_true(json_object_get(db, "up")))
