@@ -307,7 +307,8 @@ s_owed_query(sl_db_t *db, s_owed_t *o, PGresult **r)
         "   AS p(k, pd, due, o)"
         " CROSS JOIN unit u"
         " LEFT JOIN report r ON r.kind = p.k AND r.from_unit = u.code AND r.period = p.pd"
-        " WHERE (u.kind IN ('department', 'police', 'child') OR u.kind = 'member' AND u.weekly_report)"
+        " WHERE (u.kind IN ('department', 'police', 'child')"
+        "        OR u.kind = 'member' AND u.weekly_report)"
         "   AND (r.id IS NULL OR r.received_at > p.due)"
         " ORDER BY p.o, u.code",
         3, p);

@@ -115,6 +115,11 @@ def test_member_units(county):
     assert names["140728:resources"] == "平遥县自然资源局"
     assert names["140728:fire"] == "平遥县消防救援大队"
     assert names["140728:discipline"] == "平遥县纪委监委"
+    # a member unit owes the weekly report only if its section says so
+    due = county.slctl("reports", "due", env=dict(os.environ, SL_NOW="2026-11-17T12:00:00+08:00"))
+    owing = {l.split("\t")[0] for l in due.stdout.splitlines()}
+    assert "140728:commerce" in owing and "140728:emergency" in owing, due.stdout
+    assert "140728:traffic" not in owing, due.stdout
 
 
 def test_member_unit_receives_a_transfer(county):
