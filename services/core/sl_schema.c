@@ -136,7 +136,8 @@ s_copy_in(sl_db_t *db, const char *target, const char *file)
     if (!ok)
         sl_log(SL_LOG_ERROR, "could not copy %s into %s: %s", file, target, PQresultErrorMessage(r));
     PQclear(r);
-    if (ok && (PQputCopyData(conn, data, (int)strlen(data)) != 1 || PQputCopyEnd(conn, NULL) != 1)) {
+    if (ok &&
+        (PQputCopyData(conn, data, (int)strlen(data)) != 1 || PQputCopyEnd(conn, NULL) != 1)) {
         sl_log(SL_LOG_ERROR, "could not copy %s: %s", file, PQerrorMessage(conn));
         ok = 0;
     }

@@ -125,7 +125,8 @@ sl_ctl_case_decide(sl_ctl_t *ctl, const char *what, int argc, char **argv)
         if (fed.n == 0)
             sl_ctl_die(SL_EXIT_FAIL, "问题线索 %s 没有已反馈待核查的交办书", case_no);
         if (fed.n > 1) {
-            fprintf(stderr, "slctl: 问题线索 %s 有 %d 份已反馈待核查的交办书，请用 --notice 指定：\n",
+            fprintf(stderr,
+                    "slctl: 问题线索 %s 有 %d 份已反馈待核查的交办书，请用 --notice 指定：\n",
                     case_no, fed.n);
             for (int i = 0; i < fed.n; i++)
                 fprintf(stderr, "  %s\n", fed.notices[i]);

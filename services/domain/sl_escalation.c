@@ -142,7 +142,8 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
             if (sl_unit_lead(db, sector, dept, sizeof dept) != 0)
                 snprintf(dept, sizeof dept, "%s:%s", node, sec ? sec->dept_key : "emergency");
             char desc[4096];
-            snprintf(desc, sizeof desc, "提级核查（%s）：原交办文号%s，原承办单位%s，原线索编号%s。%s",
+            snprintf(desc, sizeof desc,
+                     "提级核查（%s）：原交办文号%s，原承办单位%s，原线索编号%s。%s",
                      s_cause_zh(cause), notice, V(24), case_no, V(17));
             sl_case_new_t c = {.sector = sector,
                                .subject_name = V(10),
@@ -388,8 +389,8 @@ sl_escalation_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_e
     sl_buf_puts(&viol, "}");
     char desc[4096];
     const char *rname = e->receiver_unit_name && *e->receiver_unit_name ? e->receiver_unit_name
-                        : e->receiver_unit                                  ? e->receiver_unit
-                                                                            : "";
+                        : e->receiver_unit                              ? e->receiver_unit
+                                                                        : "";
     snprintf(desc, sizeof desc,
              "提级核查（%s）：原交办文号%s（%s交办），原承办单位%s，原线索编号%s。%s%s",
              s_cause_zh(cause), e->notice_no, origin_name, rname, e->case_no,

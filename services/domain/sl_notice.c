@@ -82,8 +82,8 @@ sl_notice_html(const sl_notice_t *n)
                 ".sign{text-align:right;margin-top:3em}\n"
                 "@media print{@page{size:A4;margin:3.7cm 2.6cm 3.5cm 2.8cm}"
                 "body{margin:0;max-width:none}.warn{display:none}}\n"
-                "</style>\n</head>\n<body>\n<h1>“百日攻坚”集中行动（督查检查、群众举报等）事项交办（移送）书"
-                "</h1>\n"
+                "</style>\n</head>\n<body>\n"
+                "<h1>“百日攻坚”集中行动（督查检查、群众举报等）事项交办（移送）书</h1>\n"
                 "<div class=\"no\">");
     s_esc(&b, n->notice_no);
     sl_buf_puts(&b, "</div>\n<p class=\"to\">");
@@ -123,8 +123,8 @@ sl_notice_html(const sl_notice_t *n)
     sl_buf_puts(&b, "如对交办事项有异议，请于");
     s_date_zh(&b, n->objection_deadline);
     sl_buf_puts(&b, "前（签收后2个工作日内）向我办提出。</p>\n");
-    if (handling && n->major_hazard && (!s_set(n->receiver_kind) ||
-                                        strcmp(n->receiver_kind, "child") != 0)) {
+    if (handling && n->major_hazard &&
+        (!s_set(n->receiver_kind) || strcmp(n->receiver_kind, "child") != 0)) {
         sl_buf_puts(&b, "<p>同时，按照“三管三必须”有关规定和《通知》要求，请你单位对该事项进行"
                         "挂牌督办，并将督办情况及结果于");
         s_esc(&b, fb.data);
@@ -147,9 +147,9 @@ sl_notice_html(const sl_notice_t *n)
     }
     sl_buf_puts(&b, "<table class=\"facts\">\n");
     static const char *const labels[] = {
-        "交办清单", "线索编号",         "行业领域",         "生产经营建设单位名称/非法业主名称",
-        "地点",     "共性违法行为",     "行业领域专项问题", "问题描述",
-        "交办日期", "异议期限",         "反馈期限"};
+        "交办清单", "线索编号",     "行业领域",         "生产经营建设单位名称/非法业主名称",
+        "地点",     "共性违法行为", "行业领域专项问题", "问题描述",
+        "交办日期", "异议期限",     "反馈期限"};
     const char *values[] = {s_set(n->list_no) ? n->list_no : "（改派，不列入清单）",
                             n->case_no,
                             n->sector,

@@ -29,9 +29,9 @@ s_load(void)
     char *head[16], *f[16];
     size_t nh = sl_csv_split(strtok_r(text, "\n", &save), head, 16);
     int col[9];
-    static const char *const names[9] = {"code",          "enum_name",    "name",
-                                         "short_name",    "dept_key",     "dept_province",
-                                         "dept_city",     "dept_county",  "province_dept_key"};
+    static const char *const names[9] = {"code",       "enum_name",   "name",
+                                         "short_name", "dept_key",    "dept_province",
+                                         "dept_city",  "dept_county", "province_dept_key"};
     for (int i = 0; i < 9; i++) {
         col[i] = sl_csv_column(head, nh, names[i]);
         assert(col[i] >= 0);

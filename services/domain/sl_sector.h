@@ -24,8 +24,10 @@ typedef struct {
     const char *dept_key;      /* stable department key, "emergency" */
     const char *dept_province; /* the department's name at province level, "应急管理厅" */
     const char *dept_city;     /* at city level, "应急管理局" */
-    const char *dept_county;   /* at county level; "{parent}生态环境局{short}分局" (sl_unit_dept_name) */
-    const char *province_dept_key; /* the department that leads at province level (CITY_GAS: housing) */
+    const char
+        *dept_county; /* at county level; "{parent}生态环境局{short}分局" (sl_unit_dept_name) */
+    const char
+        *province_dept_key; /* the department that leads at province level (CITY_GAS: housing) */
 } sl_sector_t;
 
 /* The sector with wire value V (1..17), or NULL (0 = SECTOR_UNSPECIFIED and
@@ -46,7 +48,6 @@ const char *sl_sector_dept_name(const sl_sector_t *s, const char *level);
 const char *sl_sector_dept_key(const sl_sector_t *s, const char *level);
 /* How S reads in Chinese: its name, or for OTHER with SECTOR_TEXT
  * "其他行业领域（电力）" written into BUF (SIZE bytes). Borrowed or BUF. */
-const char *sl_sector_label(const sl_sector_t *s, const char *sector_text, char *buf,
-                            size_t size);
+const char *sl_sector_label(const sl_sector_t *s, const char *sector_text, char *buf, size_t size);
 
 #endif

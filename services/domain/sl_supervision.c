@@ -64,8 +64,8 @@ sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_
         return rc;
     if (PQntuples(r) == 0) {
         PQclear(r);
-        sl_codec_error_set(&res->err, SL_ERR_UNKNOWN_CASE, NULL, "本节点没有线索编号为 %.80s 的问题线索",
-                           d->case_no);
+        sl_codec_error_set(&res->err, SL_ERR_UNKNOWN_CASE, NULL,
+                           "本节点没有线索编号为 %.80s 的问题线索", d->case_no);
         return SL_DECLINED;
     }
 #define F(name) PQgetvalue(r, 0, PQfnumber(r, name))
@@ -82,7 +82,8 @@ sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_
         return SL_DECLINED;
     }
     if (closed) {
-        sl_codec_error_set(&res->err, SL_ERR_WRONG_STATE, "closed", "该事项已办结销号，不能挂牌督办");
+        sl_codec_error_set(&res->err, SL_ERR_WRONG_STATE, "closed",
+                           "该事项已办结销号，不能挂牌督办");
         return SL_DECLINED;
     }
     char cid[24];

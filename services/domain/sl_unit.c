@@ -77,8 +77,8 @@ s_upsert(sl_db_t *db, const sl_config_t *cfg, const char *key, const char *code,
          const char *name, const char *dept_key, const char *division, bool has_node)
 {
     const char *own = s_config_name(cfg, key);
-    const char *p[] = {code, kind, own ? own : name, dept_key, division,
-                       has_node ? "true" : "false"};
+    const char *p[] = {code,     kind,     own ? own : name,
+                       dept_key, division, has_node ? "true" : "false"};
     return sl_db_exec(db, NULL,
                       "INSERT INTO unit (code, kind, name, dept_key, division, has_node)"
                       " VALUES ($1, $2, $3, $4, $5, $6)"
@@ -211,8 +211,9 @@ sl_unit_sync(sl_db_t *db, const sl_config_t *cfg)
         snprintf(sector, sizeof sector, "%d", sl_sector_at(i)->value);
         const char *p[] = {sector, code};
         if ((rc = sl_unit_get(db, code, name, sizeof name, &has)) == 1) {
-            sl_log(SL_LOG_ERROR, "[routing] other_sector_unit = %s names no unit of node %s: give "
-                                 "a department key (emergency …) or add a [unit.%s] section",
+            sl_log(SL_LOG_ERROR,
+                   "[routing] other_sector_unit = %s names no unit of node %s: give "
+                   "a department key (emergency …) or add a [unit.%s] section",
                    other, node, other);
             rc = -1;
         } else if (rc == 0) {
@@ -282,8 +283,8 @@ sl_unit_lead(sl_db_t *db, int sector, char *code, size_t size)
     snprintf(s, sizeof s, "%d", sector);
     const char *p[] = {s};
     PGresult *r;
-    int rc = sl_db_exec(db, &r, "SELECT unit_code FROM sector_lead WHERE sector = $1::smallint", 1,
-                        p);
+    int rc =
+        sl_db_exec(db, &r, "SELECT unit_code FROM sector_lead WHERE sector = $1::smallint", 1, p);
     if (rc != 0)
         return rc;
     rc = PQntuples(r) ? 0 : 1;

@@ -39,7 +39,8 @@ sl_validate_clue(const sl_pb_clue_t *clue, const sl_route_map_t *routes, sl_code
         return SL_DECLINED;
     }
     if (!clue->subject || s_blank(clue->subject->name)) {
-        sl_codec_error_set(err, SL_ERR_MISSING_FIELD, "subject.name", "缺少涉及单位（生产经营建设单位或非法业主）名称");
+        sl_codec_error_set(err, SL_ERR_MISSING_FIELD, "subject.name",
+                           "缺少涉及单位（生产经营建设单位或非法业主）名称");
         return SL_DECLINED;
     }
     if (strlen(clue->subject->name) > 500) {

@@ -19,29 +19,39 @@ typedef struct {
 } s_word_t;
 
 static const s_word_t s_channel[] = {
-    {"HOTLINE", "举报热线"},     {"LETTER", "群众来信"},          {"EMAIL", "电子邮件"},
-    {"VISIT", "群众来访"},       {"INSPECTION", "督查检查"},      {"MEDIA", "媒体曝光"},
-    {"SYSTEM", "监测预警系统"},  {"LOWER_NODE", "下级报送"},      {"UPPER_TRANSFER", "上级交办"},
-    {"OTHER", "其他渠道"},       {"escalation", "提级核查"},      {NULL, NULL},
+    {"HOTLINE", "举报热线"},    {"LETTER", "群众来信"},     {"EMAIL", "电子邮件"},
+    {"VISIT", "群众来访"},      {"INSPECTION", "督查检查"}, {"MEDIA", "媒体曝光"},
+    {"SYSTEM", "监测预警系统"}, {"LOWER_NODE", "下级报送"}, {"UPPER_TRANSFER", "上级交办"},
+    {"OTHER", "其他渠道"},      {"escalation", "提级核查"}, {NULL, NULL},
 };
 static const s_word_t s_case_status[] = {
-    {"registered", "已登记"},       {"transferred", "已交办"},       {"received", "已签收"},
-    {"objected", "有异议待决定"},   {"in_progress", "办理中"},       {"fed_back", "已反馈"},
-    {"verified", "已核查销号"},     {"closed", "已办结（已销号）"}, {"withdrawn", "已撤回"},
-    {"forwarded", "已报送上级"},    {"escalated", "已提级核查"},     {NULL, NULL},
+    {"registered", "已登记"},     {"transferred", "已交办"},      {"received", "已签收"},
+    {"objected", "有异议待决定"}, {"in_progress", "办理中"},      {"fed_back", "已反馈"},
+    {"verified", "已核查销号"},   {"closed", "已办结（已销号）"}, {"withdrawn", "已撤回"},
+    {"forwarded", "已报送上级"},  {"escalated", "已提级核查"},    {NULL, NULL},
 };
 static const s_word_t s_transfer_kind[] = {
-    {"handling", "办理"}, {"police", "移送公安"}, {"discipline", "移送纪检监察"}, {NULL, NULL},
+    {"handling", "办理"},
+    {"police", "移送公安"},
+    {"discipline", "移送纪检监察"},
+    {NULL, NULL},
 };
 static const s_word_t s_delivery[] = {
-    {"event", "系统通知"}, {"outbox", "节点发件箱"}, {NULL, NULL},
+    {"event", "系统通知"},
+    {"outbox", "节点发件箱"},
+    {NULL, NULL},
 };
 static const s_word_t s_calendar_kind[] = {
-    {"holiday", "放假"}, {"workday", "调休上班"}, {NULL, NULL},
+    {"holiday", "放假"},
+    {"workday", "调休上班"},
+    {NULL, NULL},
 };
 static const s_word_t s_route[] = {
-    {"department", "本级牵头部门"}, {"child", "下级党委政府"}, {"parent", "报送上级"},
-    {"escalation", "提级核查"},     {NULL, NULL},
+    {"department", "本级牵头部门"},
+    {"child", "下级党委政府"},
+    {"parent", "报送上级"},
+    {"escalation", "提级核查"},
+    {NULL, NULL},
 };
 static const s_word_t s_unit_kind[] = {
     {"department", "牵头部门"}, {"police", "公安机关"}, {"discipline", "纪检监察机关"},
@@ -261,12 +271,14 @@ sl_words_instruction(sl_buf_t *b, const char *kind, const char *receiver_kind,
                      const char *feedback_zh)
 {
     if (kind && strcmp(kind, "police") == 0) {
-        sl_buf_printf(b, "现将该涉嫌犯罪问题线索移送你局，请依法调查处理，并将立案或不予立案"
-                         "情况于%s前反馈我办。",
+        sl_buf_printf(b,
+                      "现将该涉嫌犯罪问题线索移送你局，请依法调查处理，并将立案或不予立案"
+                      "情况于%s前反馈我办。",
                       feedback_zh);
     } else if (kind && strcmp(kind, "discipline") == 0) {
-        sl_buf_printf(b, "现将该涉嫌失职渎职问题线索移送你委，请依纪依规处理，并将处理情况于"
-                         "%s前反馈我办。",
+        sl_buf_printf(b,
+                      "现将该涉嫌失职渎职问题线索移送你委，请依纪依规处理，并将处理情况于"
+                      "%s前反馈我办。",
                       feedback_zh);
     } else if (receiver_kind && strcmp(receiver_kind, "child") == 0) {
         sl_buf_puts(b, "现将该事项移交你政府，请按照“七项措施”认真核查办理，并严格落实本地"
@@ -290,8 +302,8 @@ s_value_zh(const char *key, const char *value)
 {
     static const struct {
         const char *key, *domain;
-    } by_key[] = {{"kind", "transfer_kind"}, {"channel", "channel"}, {"route", "route"},
-                  {"delivery", "delivery"},
+    } by_key[] = {{"kind", "transfer_kind"}, {"channel", "channel"},
+                  {"route", "route"},        {"delivery", "delivery"},
                   {"status", "case_status"}, {"state", "transfer_state"}};
     for (size_t i = 0; i < SL_ARRAY_LEN(by_key); i++)
         if (strcmp(key, by_key[i].key) == 0)

@@ -24,13 +24,13 @@ const char *sl_words_label(const char *domain, const char *code);
 
 /* The facts the notice's opening sentence names. Strings borrowed; NULL = "". */
 typedef struct {
-    const char *channel;      /* wire name: HOTLINE …; "escalation" for a verification case */
-    const char *office;       /* the office that received it: 晋中市“百日攻坚”集中行动领导组办公室 */
-    const char *subject;      /* 平遥县某某煤业有限公司 */
-    const char *violations;   /* the common violations' texts, "；"-joined */
+    const char *channel; /* wire name: HOTLINE …; "escalation" for a verification case */
+    const char *office; /* the office that received it: 晋中市“百日攻坚”集中行动领导组办公室 */
+    const char *subject;        /* 平遥县某某煤业有限公司 */
+    const char *violations;     /* the common violations' texts, "；"-joined */
     const char *violation_text; /* the sector-specific problem, free text */
-    const char *sector;       /* 煤矿, or 其他行业领域（电力） */
-    const char *upper_notice; /* channel UPPER_TRANSFER: the upper node's 交办文号 */
+    const char *sector;         /* 煤矿, or 其他行业领域（电力） */
+    const char *upper_notice;   /* channel UPPER_TRANSFER: the upper node's 交办文号 */
     const char *upper_office; /* its issuing office's short name (晋中市“百日攻坚”办) */
 } sl_words_clue_t;
 

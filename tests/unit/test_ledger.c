@@ -121,7 +121,8 @@ test_map_two_transfers(void **state)
     sl_ledger_supervision_item("张副县长", "副县长", "2026-11-10", &it);
     assert_string_equal(it.list, "挂牌督办");
     assert_string_equal(it.item, "挂牌督办");
-    assert_string_equal(it.details, "已验收销号；督办领导：张副县长（副县长）；2026-11-10起挂牌督办");
+    assert_string_equal(it.details,
+                        "已验收销号；督办领导：张副县长（副县长）；2026-11-10起挂牌督办");
     sl_ledger_supervision_item("张", "", "2026-11-10", &it);
     assert_string_equal(it.details, "已验收销号；督办领导：张；2026-11-10起挂牌督办");
 }

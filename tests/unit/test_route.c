@@ -76,8 +76,7 @@ test_leads(void **state)
     assert_string_equal(sl_unit_lead_key(gas, "city", "emergency"), "urban");
     assert_string_equal(sl_unit_lead_key(other, "county", "industry"), "industry");
     assert_string_equal(sl_unit_lead_key(other, "county", NULL), "emergency");
-    assert_string_equal(sl_unit_lead_key(sl_sector_by_value(1), "county", "industry"),
-                        "emergency");
+    assert_string_equal(sl_unit_lead_key(sl_sector_by_value(1), "county", "industry"), "emergency");
     /* The map routes to the lead migrate wrote, or else to <node>:<dept_key>. */
     sl_route_map_t *m = s_map("140000");
     sl_route_map_lead(m, gas->value, "140000:housing");

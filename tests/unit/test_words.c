@@ -55,8 +55,8 @@ s_notice(void)
 #define SUBJ "平遥县某某煤业有限公司涉嫌瞒报、谎报生产安全事故"
 #define NO "（线索编号140700-2026-煤-000001）。"
 #define BASIS "根据安全生产风险隐患大排查大整治“百日攻坚”集中行动有关要求，"
-#define HANDLE_TAIL                                                                              \
-    "请将办理情况于2026年11月18日前（自交办之日起7个工作日内）反馈我办。如存在未如期办结的、"   \
+#define HANDLE_TAIL                                                                                                                  \
+    "请将办理情况于2026年11月18日前（自交办之日起7个工作日内）反馈我办。如存在未如期办结的、" \
     "“接而不办”或虚假办结的，我办将提级核查，从严追责问责。"
 #define OBJECT "如对交办事项有异议，请于2026年11月11日前（签收后2个工作日内）向我办提出。"
 
@@ -75,8 +75,8 @@ test_notice_each_channel(void **state)
         {"MEDIA", OFFICE "从媒体报道中获悉" SUBJ "的问题线索"},
         {"SYSTEM", OFFICE "接到监测预警系统报送的" SUBJ "的问题线索"},
         {"LOWER_NODE", OFFICE "接到下级报送的" SUBJ "的问题线索"},
-        {"UPPER_TRANSFER",
-         OFFICE "收到上级交办的" SUBJ "的问题线索（交办文号：山西省“百日攻坚”办（煤）移〔2026〕3号）"},
+        {"UPPER_TRANSFER", OFFICE "收到上级交办的" SUBJ
+                                  "的问题线索（交办文号：山西省“百日攻坚”办（煤）移〔2026〕3号）"},
         {"OTHER", OFFICE "接到反映" SUBJ "的问题线索"},
         {"escalation", OFFICE "对原承办单位未按要求办结的" SUBJ "的问题线索提级核查"},
     };
@@ -86,10 +86,10 @@ test_notice_each_channel(void **state)
         n.upper_notice_no = "（煤）移〔2026〕3号";
         n.upper_office = "山西省“百日攻坚”办";
         char *got = s_opening(&n);
-        char *want = sl_asprintf("%s" NO BASIS
-                            "现将该事项移交你政府，请按照“七项措施”认真核查办理，并严格落实本地"
-                            "党委政府主要负责同志审核签字确认。" HANDLE_TAIL OBJECT,
-                                 cases[i].sentence);
+        char *want = sl_asprintf(
+            "%s" NO BASIS "现将该事项移交你政府，请按照“七项措施”认真核查办理，并严格落实本地"
+            "党委政府主要负责同志审核签字确认。" HANDLE_TAIL OBJECT,
+            cases[i].sentence);
         assert_string_equal(got, want);
         free(got);
         free(want);
@@ -122,8 +122,9 @@ test_notice_each_kind(void **state)
         n.receiver_kind = cases[i].receiver_kind;
         n.suspected_crime = true;
         char *got = s_opening(&n);
-        char *want = sl_asprintf(OFFICE "接到群众通过举报热线反映" SUBJ "的举报" NO BASIS "%s" OBJECT,
-                                 cases[i].instruction);
+        char *want =
+            sl_asprintf(OFFICE "接到群众通过举报热线反映" SUBJ "的举报" NO BASIS "%s" OBJECT,
+                        cases[i].instruction);
         assert_string_equal(got, want);
         free(got);
         free(want);
@@ -145,7 +146,8 @@ test_notice_words(void **state)
     n.violations = "";
     n.violation_text = "超层越界开采";
     char *html = sl_notice_html(&n);
-    assert_non_null(strstr(html, "<h1>“百日攻坚”集中行动（督查检查、群众举报等）事项交办（移送）书"));
+    assert_non_null(
+        strstr(html, "<h1>“百日攻坚”集中行动（督查检查、群众举报等）事项交办（移送）书"));
     assert_non_null(strstr(html, "平遥县某某煤业有限公司存在超层越界开采问题的举报"));
     assert_non_null(strstr(html, "（线索编号140700-2026-煤-000001，涉及重大事故隐患）"));
     assert_non_null(strstr(html, "同时，按照“三管三必须”有关规定和《通知》要求，请你单位对该事项"
@@ -207,8 +209,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_notice_each_channel), cmocka_unit_test(test_notice_each_kind),
-        cmocka_unit_test(test_notice_words),        cmocka_unit_test(test_labels),
+        cmocka_unit_test(test_notice_each_channel),
+        cmocka_unit_test(test_notice_each_kind),
+        cmocka_unit_test(test_notice_words),
+        cmocka_unit_test(test_labels),
         cmocka_unit_test(test_csv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
