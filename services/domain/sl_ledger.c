@@ -314,7 +314,12 @@ sl_ledger_rows(sl_db_t *db, const char *list, const char *month, sl_ledger_row_c
 {
     const char *p[] = {list, month};
     return sl_db_rows(db,
-                      "SELECT e.list, e.item, e.case_no, e.notice_no, e.unit, e.unit_name,"
+                      /* the list is a report that leaves the node: its
+                       * numbers carry the issuing office */
+                      "SELECT e.list, e.item, e.case_no,"
+                      " CASE WHEN coalesce(e.notice_no, '') = '' THEN ''"
+                      "  ELSE (SELECT office_short FROM node) || e.notice_no END,"
+                      " e.unit, e.unit_name,"
                       " e.subject_name, e.entry_date::text, e.persons::text,"
                       " " S_YUAN("e.amount_fen") ", e.details, e.operator"
                                                  " FROM ledger_entry e JOIN " S_LISTS_SQL

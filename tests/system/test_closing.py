@@ -223,6 +223,9 @@ def ledgers(node, a):
     check("Chinese text and quoting intact", any(r[0] == "选树提升" and r[10] == text for r in rows)
           and any(r[2] == a and r[6] == "平遥县甲煤业有限公司" and r[9] == "50000.00"
                   for r in rows), str(rows[-1]))
+    check("numbers leave the node with their office",
+          any(r[2] == a and r[3].startswith("平遥县“百日攻坚”办（煤）移〔2026〕") for r in rows),
+          str([r[3] for r in rows]))
     node.slctl("ledger", "export", "--list", "惩治处罚", "--month", MONTH, "--out", out)
     rows = list(csv.reader(io.StringIO(open(out, "rb").read()[3:].decode("utf-8"), newline="")))
     want = int(node.sql("SELECT count(*) FROM ledger_entry WHERE list = '惩治处罚'"))
