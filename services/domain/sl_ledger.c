@@ -126,7 +126,7 @@ sl_ledger_map(const sl_ledger_result_t *r, sl_ledger_item_t *out)
     }
     if (r->penalized) {
         it = s_item(out, &n, R_PENALTY, 0, r->penalty_fen);
-        snprintf(it->details, sizeof it->details, "罚款 %lld.%02lld 元",
+        snprintf(it->details, sizeof it->details, "罚款%lld.%02lld元",
                  (long long)(r->penalty_fen / 100), (long long)(r->penalty_fen % 100));
     }
     if (r->production_suspended) {
@@ -143,7 +143,7 @@ sl_ledger_map(const sl_ledger_result_t *r, sl_ledger_item_t *out)
     }
     if (r->criminal_count > 0) {
         it = s_item(out, &n, R_CRIMINAL, r->criminal_count, 0);
-        snprintf(it->details, sizeof it->details, "追究刑事责任 %d 人", r->criminal_count);
+        snprintf(it->details, sizeof it->details, "追究刑事责任%d人", r->criminal_count);
     }
     if (police && r->police_filed) {
         it = s_item(out, &n, R_POLICE_FILED, 0, 0);
@@ -155,11 +155,11 @@ sl_ledger_map(const sl_ledger_result_t *r, sl_ledger_item_t *out)
             snprintf(it->details, sizeof it->details, "纪检监察机关：%s（%d 人）",
                      r->discipline_result, r->disciplined_count);
         else
-            snprintf(it->details, sizeof it->details, "党纪政务处分 %d 人", r->disciplined_count);
+            snprintf(it->details, sizeof it->details, "党纪政务处分%d人", r->disciplined_count);
     }
     if (r->interviews > 0) {
         it = s_item(out, &n, R_INTERVIEWS, r->interviews, 0);
-        snprintf(it->details, sizeof it->details, "约谈 %d 人（家）", r->interviews);
+        snprintf(it->details, sizeof it->details, "约谈%d人（家）", r->interviews);
     }
     if (r->credit_punished) {
         it = s_item(out, &n, R_CREDIT, 0, 0);

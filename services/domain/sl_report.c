@@ -70,8 +70,8 @@ sl_report_validate(const sl_pb_envelope_t *env, sl_codec_error_t *err)
         }
         if (negative < 2) {
             sl_codec_error_set(err, "too_few_negative_cases", NULL,
-                               "周报告至少应附 2 个负面典型案例（附件 5，含标题和基本案情），"
-                               "本次 %zu 个",
+                               "周报告至少应附2个负面典型案例（附件5，含标题和基本案情），"
+                               "本次%zu个",
                                negative);
             return SL_DECLINED;
         }

@@ -78,7 +78,7 @@ sl_transfer_step(sl_transfer_state_t state, sl_transfer_msg_t msg, const sl_tran
         char d[11];
         sl_date_format(guard->objection_deadline, d);
         snprintf(out->code, sizeof out->code, "objection_window_closed");
-        snprintf(out->text, sizeof out->text, "异议期已于 %s 届满（签收后 2 个工作日）", d);
+        snprintf(out->text, sizeof out->text, "异议期已于%s届满（签收后2个工作日）", d);
         return;
     }
     out->applied = true;

@@ -70,7 +70,7 @@ test_map_handling(void **state)
                         "惩治处罚/关闭取缔,惩治处罚/吊销证照,惩治处罚/刑事责任追究,"
                         "约谈问责/党纪政务处分,约谈问责/约谈,联合惩戒/失信联合惩戒");
     assert_int_equal(items[1].amount_fen, 5000050);
-    assert_string_equal(items[1].details, "罚款 50000.50 元");
+    assert_string_equal(items[1].details, "罚款50000.50元");
     assert_int_equal(items[5].persons, 3);
     assert_int_equal(items[6].persons, 2);
     assert_int_equal(items[7].persons, 4);
