@@ -151,8 +151,9 @@ s_show(sl_ctl_t *ctl, int argc, char **argv)
         const char *v = PQgetvalue(r, 0, PQfnumber(r, fields[i].col));
         const char *col = fields[i].col;
         if (strcmp(col, "state") == 0 && strcmp(v, "closed") == 0 &&
-            *PQgetvalue(r, 0, PQfnumber(r, "replaced_by_no")))
-            v = "已撤回"; /* closed by an accepted objection: replaced, not finished */
+            (*PQgetvalue(r, 0, PQfnumber(r, "replaced_by_no")) ||
+             strcmp(PQgetvalue(r, 0, PQfnumber(r, "decision")), "withdrawn") == 0))
+            v = "已撤回"; /* replaced after an accepted objection, or withdrawn from above */
         else if (strcmp(col, "state") == 0)
             v = sl_words_label("transfer_state", v);
         else if (strcmp(col, "kind") == 0)

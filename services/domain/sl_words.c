@@ -102,6 +102,7 @@ static const s_word_t s_value[] = {
     {"false_completion", "虚假办结"},
     {"accept", "异议成立"},
     {"reject", "异议不成立"},
+    {"withdrawn", "已撤回"},
     {"SUPERVISE", "挂牌督办"},
     {"SUPERVISE_END", "已验收销号"},
     {NULL, NULL},
