@@ -119,6 +119,14 @@ links() {
       "$c" "${NODE_NAME[$c]}" "$(port "$c" 0)" "$var/keys/$c/curve.pub" "$var/keys/$c/seal.pub"
   done
 }
+# Member units of node $1 that lead no sector but receive transfers (the
+# plan's 成员 list): at 晋中市 the development zone (which owes the weekly
+# report), the commerce bureau and the traffic police.
+members() {
+  [ "$1" = 140700 ] || return 0
+  printf '\n; member units the plan names\n[unit.devzone]\nname = 晋中开发区管委会\nweekly_report = true\n'
+  printf '[unit.commerce]\nname = 晋中市商务局\n[unit.traffic]\nname = 晋中市公安局交通警察支队\n'
+}
 env_out=$var/endpoints.env.tmp
 {
   echo "SL_DEMO_PRODUCER_PUBLIC=$demo/curve.pub"
@@ -174,6 +182,7 @@ public_key = $demo/curve.pub
 may_send = clue
 EOT
   links "$code" >>"$ini"
+  members "$code" >>"$ini"
   if ! sl_pg_psql "$sock" postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'sl_$code'" | grep -q 1; then
     sl_pg_psql "$sock" postgres -c "CREATE DATABASE sl_$code" >/dev/null
   fi

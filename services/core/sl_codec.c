@@ -149,11 +149,11 @@ sl_codec_decode_envelope(sl_arena_t *arena, const void *data, size_t len, size_t
     *out = NULL;
     err->code[0] = err->text[0] = '\0';
     if (len == 0) {
-        sl_codec_error_set(err, SL_ERR_EMPTY_FRAME, NULL, "信封帧为空");
+        sl_codec_error_set(err, SL_ERR_EMPTY_FRAME, NULL, "报文帧为空");
         return SL_DECLINED;
     }
     if (max_len > 0 && len > max_len) {
-        sl_codec_error_set(err, SL_ERR_TOO_LARGE, NULL, "信封 %zu 字节，超过上限 %zu 字节", len,
+        sl_codec_error_set(err, SL_ERR_TOO_LARGE, NULL, "报文 %zu 字节，超过上限 %zu 字节", len,
                            max_len);
         return SL_DECLINED;
     }
@@ -177,7 +177,7 @@ sl_codec_decode_envelope(sl_arena_t *arena, const void *data, size_t len, size_t
         return SL_DECLINED;
     }
     if (sl_codec_body(env) == SL_BODY_NONE) {
-        sl_codec_error_set(err, SL_ERR_UNKNOWN_BODY, NULL, "信封没有本节点可识别的正文");
+        sl_codec_error_set(err, SL_ERR_UNKNOWN_BODY, NULL, "报文没有本节点可识别的正文");
         return SL_DECLINED;
     }
     return 0;

@@ -73,6 +73,11 @@ static const s_section_t s_sections[] = {
     {"child", S_CODES, "child.CODE", "a child node, one section each, named by its division code"},
     {"producer", S_NAMES, "producer.NAME",
      "a producer (another system), one section each, named by a label"},
+    {"routing", S_PLAIN, "routing", "where clues of sectors outside the plan's 16 go"},
+    {"unit", S_NAMES, "unit.KEY",
+     "a unit's name as the node's area names it: a member unit the plan names (晋中开发区 …), "
+     "or another name for a derived unit (KEY a department key, police, discipline or a "
+     "child's division code)"},
 };
 
 enum {
@@ -92,7 +97,7 @@ typedef struct {
     const char *help;           /* one line for the reference */
 } s_key_t;
 
-/* DOMAIN.md's 16 sectors, by their wire enum names. */
+/* DOMAIN.md's 16 sectors and OTHER, by their wire enum names. */
 static const char *const s_sectors[] = {
     "COAL_MINE",
     "NON_COAL_MINE",
@@ -110,6 +115,7 @@ static const char *const s_sectors[] = {
     "FIRE_SAFETY",
     "FOREST_FIRE",
     "MINERAL_EXPLOITATION",
+    "OTHER",
     NULL,
 };
 
@@ -181,6 +187,9 @@ static const s_key_t s_keys[] = {
      "a link resends an envelope whose ack is this late (ms)"},
     {"dispatch", "office", S_STRING, NULL, 0, 0, 0, NULL,
      "the issuing office printed on transfer notices; unset: <node name>“百日攻坚”集中行动领导组办公室"},
+    {"dispatch", "office_short", S_STRING, NULL, 0, 0, 0, NULL,
+     "the issuing office's short name printed before notice numbers that leave the node, "
+     "e.g. 晋中市“百日攻坚”办; unset: <node name>“百日攻坚”办"},
     {"dispatch", "contact", S_STRING, NULL, 0, 0, 0, NULL,
      "承办人及联系方式 printed on transfer notices; unset: a blank line to fill in"},
 
@@ -206,6 +215,15 @@ static const s_key_t s_keys[] = {
     {"child", "seal_public", S_PATH, NULL, 0, 0, 0, NULL,
      "file with the child's sealing public key: reporters sent down are sealed for it"},
     {"child", "name", S_STRING, NULL, 0, 0, 0, NULL, "name of the child's division, for humans"},
+
+    {"routing", "other_sector_unit", S_STRING, "emergency", 0, 0, 0, NULL,
+     "the unit key that leads clues of sector OTHER (其他行业领域): a department key or a "
+     "[unit.KEY] member unit"},
+
+    {"unit", "name", S_STRING, NULL, 0, 0, S_IN_SECTION, NULL,
+     "the unit's name as printed on notices and case views, e.g. 晋中市生态环境局平遥分局"},
+    {"unit", "weekly_report", S_BOOL, "false", 0, 0, 0, NULL,
+     "a member unit owes the weekly report (derived units always do)"},
 
     {"producer", "public_key", S_PATH, NULL, 0, 0, S_IN_SECTION, NULL,
      "file with the producer's CURVE public key"},

@@ -7,6 +7,7 @@
  * point. A concurrent second `migrate` waits on an advisory lock. */
 #include "sl_db.h"
 
+#include "sl_csv.h"
 #include "sl_log.h"
 #include "sl_schema_files.h"
 #include "sl_util.h"
@@ -61,6 +62,58 @@ s_migration(int version)
     return NULL;
 }
 
+/* The CSV text to COPY into TARGET ("table(c1,c2)"): the columns C1, C2 … of
+ * F picked by its header's names, so a data file can grow columns that an
+ * older migration does not load; a target column the header does not name
+ * takes the file's column at its position (calendar_load(day,…) from
+ * "date,…"). A new string, or NULL (logged) when F is too narrow. */
+static char *
+s_project(const char *target, const sl_schema_file_t *f)
+{
+    const char *open = strchr(target, '('), *close = strrchr(target, ')');
+    if (!open || !close || close < open)
+        return sl_strdup(f->data);
+    char *cols = sl_strndup(open + 1, (size_t)(close - open - 1));
+    char *want[64], *head[64], *field[64];
+    size_t nwant = sl_csv_split(cols, want, 64);
+    int pick[64];
+    char *text = sl_strdup(f->data), *save = NULL, *out = NULL;
+    char *line = strtok_r(text, "\n", &save);
+    if (line && *line && line[strlen(line) - 1] == '\r')
+        line[strlen(line) - 1] = '\0';
+    size_t nhead = line ? sl_csv_split(line, head, 64) : 0;
+    sl_buf_t b;
+    sl_buf_init(&b);
+    for (size_t i = 0; i < nwant; i++) {
+        want[i] = sl_trim(want[i]);
+        if ((pick[i] = sl_csv_column(head, nhead, want[i])) < 0)
+            pick[i] = (int)i;
+        if ((size_t)pick[i] >= nhead) {
+            sl_log(SL_LOG_ERROR, "%s has no column %s", f->name, want[i]);
+            goto done;
+        }
+        sl_csv_put(&b, want[i], i == 0);
+    }
+    sl_buf_puts(&b, "\n");
+    while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+        size_t len = strlen(line);
+        if (len && line[len - 1] == '\r')
+            line[--len] = '\0';
+        if (len == 0)
+            continue;
+        size_t n = sl_csv_split(line, field, 64);
+        for (size_t i = 0; i < nwant; i++)
+            sl_csv_put(&b, (size_t)pick[i] < n ? field[pick[i]] : "", i == 0);
+        sl_buf_puts(&b, "\n");
+    }
+    out = sl_buf_steal(&b);
+done:
+    sl_buf_free(&b);
+    free(text);
+    free(cols);
+    return out;
+}
+
 /* COPY the embedded CSV FILE into TARGET ("table(cols)"). */
 static int
 s_copy_in(sl_db_t *db, const char *target, const char *file)
@@ -73,6 +126,9 @@ s_copy_in(sl_db_t *db, const char *target, const char *file)
     PGconn *conn = sl_db_conn(db);
     if (!conn)
         return SL_AGAIN;
+    char *data = s_project(target, f);
+    if (!data)
+        return -1;
     char *sql = sl_asprintf("COPY %s FROM STDIN WITH (FORMAT csv, HEADER true)", target);
     PGresult *r = PQexec(conn, sql);
     free(sql);
@@ -80,12 +136,14 @@ s_copy_in(sl_db_t *db, const char *target, const char *file)
     if (!ok)
         sl_log(SL_LOG_ERROR, "could not copy %s into %s: %s", file, target, PQresultErrorMessage(r));
     PQclear(r);
+    if (ok &&
+        (PQputCopyData(conn, data, (int)strlen(data)) != 1 || PQputCopyEnd(conn, NULL) != 1)) {
+        sl_log(SL_LOG_ERROR, "could not copy %s: %s", file, PQerrorMessage(conn));
+        ok = 0;
+    }
+    free(data);
     if (!ok)
         return -1;
-    if (PQputCopyData(conn, f->data, (int)f->len) != 1 || PQputCopyEnd(conn, NULL) != 1) {
-        sl_log(SL_LOG_ERROR, "could not copy %s: %s", file, PQerrorMessage(conn));
-        return -1;
-    }
     int rc = 0;
     while ((r = PQgetResult(conn)) != NULL) {
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {

@@ -10,6 +10,7 @@
 #include "sl_calendar_db.h"
 #include "sl_clock.h"
 #include "sl_util.h"
+#include "sl_words.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -161,7 +162,8 @@ s_list(sl_ctl_t *ctl, int argc, char **argv)
     for (size_t i = 0; i < n; i++) {
         char buf[11];
         sl_date_format(days[i].day, buf);
-        printf("%s\t%s\t%s\t%d\n", buf, sl_day_kind_name(days[i].kind), days[i].name,
+        printf("%s\t%s\t%s\t%d\n", buf,
+               sl_words_label("calendar_kind", sl_day_kind_name(days[i].kind)), days[i].name,
                days[i].notice_year);
     }
     sl_calendar_days_free(days, n);

@@ -11,7 +11,9 @@
 #include "sl_clock.h"
 #include "sl_codec.h"
 #include "sl_seal.h"
+#include "sl_sector.h"
 #include "sl_util.h"
+#include "sl_words.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -36,11 +38,11 @@ s_event(void *arg, const sl_audit_event_t *ev, const char *prev_hash, const char
 {
     (void)arg;
     (void)prev_hash;
-    char at[40];
-    sl_time_format_iso(ev->at_ms, at, sizeof at);
-    printf("  %d\t%s\t%s\tkey=%s\tunit=%s\toperator=%s\tmsg_id=%s\t%s\t%.12s\n", ev->seq, at,
-           ev->kind, *ev->actor_key ? ev->actor_key : "-", *ev->actor_unit ? ev->actor_unit : "-",
-           *ev->operator ? ev->operator : "-", *ev->msg_id ? ev->msg_id : "-", ev->detail, hash);
+    sl_buf_t b;
+    sl_buf_init(&b);
+    sl_words_event(&b, ev);
+    printf("%s\t%.12s\n", b.data, hash);
+    sl_buf_free(&b);
 }
 
 /* Opens the case's reporter with the secret key in KEY_FILE; prints it and
@@ -51,7 +53,7 @@ s_reveal(sl_ctl_t *ctl, PGresult *r, const char *key_file, const char *operator_
     sl_db_t *db = sl_ctl_db(ctl);
     int col = PQfnumber(r, "reporter_sealed");
     if (PQgetisnull(r, 0, col)) {
-        printf("举报人\t(无：线索未附举报人信息)\n");
+        printf("举报人\t（无：线索未附举报人信息）\n");
         return SL_EXIT_OK;
     }
     unsigned char sk[SL_SEAL_KEY_BYTES], pk[SL_SEAL_KEY_BYTES];
@@ -161,17 +163,17 @@ s_show(sl_ctl_t *ctl, int argc, char **argv)
     static const struct {
         const char *label, *col;
     } fields[] = {
-        {"案件编号", "case_no"},      {"状态", "status"},
+        {"线索编号", "case_no"},      {"状态", "status"},
         {"领域", "sector_zh"},        {"行政区划", "division_name"},
         {"乡镇", "township"},         {"地址", "address"},
-        {"被举报主体", "subject_name"}, {"统一社会信用代码", "credit_code"},
+        {"涉及单位", "subject_name"}, {"统一社会信用代码", "credit_code"},
         {"来源渠道", "channel"},      {"受理时间", "received_at"},
         {"登记时间", "registered_at"}, {"责任单位", "unit_name"},
         {"责任单位编码", "unit_code"}, {"反复举报次数", "repeat_count"},
-        {"共性违法行为", "violations"}, {"领域问题", "violation_text"},
+        {"共性违法行为", "violations"}, {"行业领域专项问题", "violation_text"},
         {"问题描述", "description"},  {"重大事故隐患", "major_hazard"},
         {"涉嫌犯罪", "suspected_crime"}, {"涉嫌失职渎职", "suspected_dereliction"},
-        {"上级案件编号", "upper_case_no"}, {"上级交办文号", "upper_notice_no"},
+        {"上级线索编号", "upper_case_no"}, {"上级交办的交办文号", "upper_notice_no"},
     };
     for (size_t i = 0; i < SL_ARRAY_LEN(fields); i++) {
         const char *v = PQgetvalue(r, 0, PQfnumber(r, fields[i].col));
@@ -179,6 +181,19 @@ s_show(sl_ctl_t *ctl, int argc, char **argv)
             v = "是";
         else if (strcmp(v, "f") == 0)
             v = "否";
+        char label[256];
+        if (strcmp(fields[i].col, "upper_notice_no") == 0 && *v) {
+            /* a number from above, with the office that issued it */
+            snprintf(label, sizeof label, "%s%s", PQgetvalue(r, 0, PQfnumber(r, "upper_office")),
+                     v);
+            v = label;
+        } else if (strcmp(fields[i].col, "status") == 0)
+            v = sl_words_label("case_status", v);
+        else if (strcmp(fields[i].col, "channel") == 0)
+            v = sl_words_label("channel", v);
+        else if (strcmp(fields[i].col, "sector_zh") == 0)
+            v = sl_sector_label(sl_sector_by_name(PQgetvalue(r, 0, PQfnumber(r, "sector"))),
+                                PQgetvalue(r, 0, PQfnumber(r, "sector_text")), label, sizeof label);
         printf("%s\t%s\n", fields[i].label, v);
     }
     int rc = SL_EXIT_OK;

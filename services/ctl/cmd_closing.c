@@ -123,9 +123,10 @@ sl_ctl_case_decide(sl_ctl_t *ctl, const char *what, int argc, char **argv)
             sl_ctl_die(SL_EXIT_FAIL, "could not read the transfers of %s: %s", case_no,
                        sl_db_error(db));
         if (fed.n == 0)
-            sl_ctl_die(SL_EXIT_FAIL, "案件 %s 没有已反馈待核查的交办书", case_no);
+            sl_ctl_die(SL_EXIT_FAIL, "问题线索 %s 没有已反馈待核查的交办书", case_no);
         if (fed.n > 1) {
-            fprintf(stderr, "slctl: 案件 %s 有 %d 份已反馈待核查的交办书，请用 --notice 指定：\n",
+            fprintf(stderr,
+                    "slctl: 问题线索 %s 有 %d 份已反馈待核查的交办书，请用 --notice 指定：\n",
                     case_no, fed.n);
             for (int i = 0; i < fed.n; i++)
                 fprintf(stderr, "  %s\n", fed.notices[i]);

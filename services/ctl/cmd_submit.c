@@ -22,13 +22,15 @@
 
 static const char s_usage[] =
     "usage: slctl submit [--json FILE] [--channel C] [--subject NAME] [--credit-code CODE]\n"
-    "         [--division CODE] [--township T] [--address A] [--sector S] [--violation N]...\n"
-    "         [--violation-text T] [--description T] [--major-hazard] [--suspected-crime]\n"
-    "         [--suspected-dereliction] [--reporter-name N] [--reporter-phone P] [--anonymous]\n"
+    "         [--division CODE] [--township T] [--address A] [--sector S] [--sector-text T]\n"
+    "         [--violation N]... [--violation-text T] [--description T] [--major-hazard]\n"
+    "         [--suspected-crime] [--suspected-dereliction] [--reporter-name N]\n"
+    "         [--reporter-phone P] [--anonymous]\n"
     "         [--received-at ISO] [--source-ref R] [--msg-id ID] [--producer P]\n"
     "         [--endpoint EP] [--timeout SECONDS]\n"
     "  C: hotline letter email visit inspection media system other (or the enum name)\n"
-    "  S: the sector's enum name (COAL_MINE) or short name (煤)\n"
+    "  S: the sector's enum name (COAL_MINE) or short name (煤); OTHER (其他) needs\n"
+    "     --sector-text naming the sector (电力, 水利 …)\n"
     "prints: status<TAB>case number<TAB>ref<TAB>msg_id; exit 0 accepted or duplicate,\n"
     "3 rejected (code and text on stderr), 4 no answer\n";
 
@@ -134,6 +136,8 @@ s_from_json(s_build_t *b, const char *path)
             b->violations[b->clue.n_violations++] = (int32_t)json_integer_value(x);
         }
     }
+    if ((s = s_json_str(root, "sector_text")))
+        b->clue.sector_text = s_dup(b, s);
     if ((s = s_json_str(root, "violation_text")))
         b->clue.violation_text = s_dup(b, s);
     if ((s = s_json_str(root, "description")))
@@ -168,7 +172,7 @@ sl_ctl_submit(sl_ctl_t *ctl, int argc, char **argv)
     const char *msg_id = NULL, *endpoint = NULL, *producer = "slctl";
     double timeout = 10;
     enum { O_JSON = 256, O_CHANNEL, O_SUBJECT, O_CREDIT, O_DIVISION, O_TOWNSHIP, O_ADDRESS,
-           O_SECTOR, O_VIOLATION, O_VTEXT, O_DESC, O_MAJOR, O_CRIME, O_DERELICT, O_RNAME,
+           O_SECTOR, O_STEXT, O_VIOLATION, O_VTEXT, O_DESC, O_MAJOR, O_CRIME, O_DERELICT, O_RNAME,
            O_RPHONE, O_ANON, O_RECEIVED, O_SOURCE, O_MSGID, O_PRODUCER, O_ENDPOINT, O_TIMEOUT };
     static const struct option opts[] = {
         {"json", required_argument, NULL, O_JSON},
@@ -179,6 +183,7 @@ sl_ctl_submit(sl_ctl_t *ctl, int argc, char **argv)
         {"township", required_argument, NULL, O_TOWNSHIP},
         {"address", required_argument, NULL, O_ADDRESS},
         {"sector", required_argument, NULL, O_SECTOR},
+        {"sector-text", required_argument, NULL, O_STEXT},
         {"violation", required_argument, NULL, O_VIOLATION},
         {"violation-text", required_argument, NULL, O_VTEXT},
         {"description", required_argument, NULL, O_DESC},
@@ -235,6 +240,9 @@ sl_ctl_submit(sl_ctl_t *ctl, int argc, char **argv)
             if (b.clue.n_violations >= SL_ARRAY_LEN(b.violations))
                 sl_ctl_die(SL_EXIT_USAGE, "too many --violation");
             b.violations[b.clue.n_violations++] = atoi(optarg);
+            break;
+        case O_STEXT:
+            b.clue.sector_text = s_dup(&b, optarg);
             break;
         case O_VTEXT:
             b.clue.violation_text = s_dup(&b, optarg);

@@ -14,6 +14,7 @@
 #include "sl_transfer.h"
 #include "sl_transfer_fsm.h"
 #include "sl_util.h"
+#include "sl_words.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -71,11 +72,11 @@ s_event(void *arg, const sl_audit_event_t *ev, const char *prev_hash, const char
     }
     if (!mine)
         return;
-    char at[40];
-    sl_time_format_iso(ev->at_ms, at, sizeof at);
-    printf("  %d\t%s\t%s\tkey=%s\tunit=%s\toperator=%s\tmsg_id=%s\t%s\n", ev->seq, at, ev->kind,
-           *ev->actor_key ? ev->actor_key : "-", *ev->actor_unit ? ev->actor_unit : "-",
-           *ev->operator ? ev->operator : "-", *ev->msg_id ? ev->msg_id : "-", ev->detail);
+    sl_buf_t b;
+    sl_buf_init(&b);
+    sl_words_event(&b, ev);
+    printf("%s\n", b.data);
+    sl_buf_free(&b);
 }
 
 static PGresult *
@@ -120,9 +121,9 @@ s_show(sl_ctl_t *ctl, int argc, char **argv)
     static const struct {
         const char *label, *col;
     } fields[] = {
-        {"交办书编号", "notice_no"},
+        {"交办文号", "notice_no"},
         {"交办清单", "list_no"},
-        {"案件编号", "case_no"},
+        {"线索编号", "case_no"},
         {"状态", "state"},
         {"承办单位", "unit_name"},
         {"承办单位编码", "unit_code"},
@@ -141,17 +142,32 @@ s_show(sl_ctl_t *ctl, int argc, char **argv)
         {"进展次数", "progress_count"},
         {"反馈时间", "fed_back_at"},
         {"办理结果", "feedback"},
-        {"关闭时间", "closed_at"},
-        {"原交办书", "replaces_no"},
-        {"改派后交办书", "replaced_by_no"},
+        {"办结时间", "closed_at"},
+        {"原交办文号", "replaces_no"},
+        {"改派后交办文号", "replaced_by_no"},
         {"通知次数", "announce_count"},
     };
     for (size_t i = 0; i < SL_ARRAY_LEN(fields); i++) {
         const char *v = PQgetvalue(r, 0, PQfnumber(r, fields[i].col));
-        if (strcmp(fields[i].col, "state") == 0) {
-            int s = sl_transfer_state_parse(v);
-            printf("%s\t%s（%s）\n", fields[i].label, v,
-                   sl_transfer_state_zh((sl_transfer_state_t)(s < 0 ? SL_TS_COUNT : s)));
+        const char *col = fields[i].col;
+        if (strcmp(col, "state") == 0 && strcmp(v, "closed") == 0 &&
+            (*PQgetvalue(r, 0, PQfnumber(r, "replaced_by_no")) ||
+             strcmp(PQgetvalue(r, 0, PQfnumber(r, "decision")), "withdrawn") == 0))
+            v = "已撤回"; /* replaced after an accepted objection, or withdrawn from above */
+        else if (strcmp(col, "state") == 0)
+            v = sl_words_label("transfer_state", v);
+        else if (strcmp(col, "kind") == 0)
+            v = sl_words_label("transfer_kind", v);
+        else if (strcmp(col, "delivery") == 0)
+            v = sl_words_label("delivery", v);
+        else if (strcmp(col, "decision") == 0)
+            v = sl_words_label("value", v);
+        if (strcmp(col, "feedback") == 0 && *v) {
+            sl_buf_t b;
+            sl_buf_init(&b);
+            sl_words_detail(&b, v, "\n");
+            printf("%s\n%s", fields[i].label, b.data ? b.data : "");
+            sl_buf_free(&b);
             continue;
         }
         printf("%s\t%s\n", fields[i].label, v);

@@ -78,8 +78,7 @@ s_route(const sl_apply_ctx_t *ctx, sl_apply_item_t *it, const sl_pb_clue_t *clue
     if (it->route.kind == SL_ROUTE_CHILD)
         snprintf(it->unit, sizeof it->unit, "%s", it->route.child);
     else if (it->route.kind == SL_ROUTE_DEPARTMENT)
-        snprintf(it->unit, sizeof it->unit, "%s:%s", ctx->node,
-                 sl_sector_by_value((int)clue->sector)->dept_key);
+        snprintf(it->unit, sizeof it->unit, "%s", it->route.unit);
     else
         return false;
     return true;
@@ -93,11 +92,11 @@ s_prepare_transfer(const sl_apply_ctx_t *ctx, sl_apply_item_t *it)
 {
     sl_pb_transfer_t *t = it->env->transfer;
     if (!t->notice_no || !*t->notice_no) {
-        s_reject(it, SL_ERR_MISSING_FIELD, "notice_no", "交办书须有编号");
+        s_reject(it, SL_ERR_MISSING_FIELD, "notice_no", "交办书须有交办文号");
         return;
     }
     if (!t->case_no || !*t->case_no) {
-        s_reject(it, SL_ERR_MISSING_FIELD, "case_no", "交办书须有上级案件编号");
+        s_reject(it, SL_ERR_MISSING_FIELD, "case_no", "交办书须有上级线索编号");
         return;
     }
     if (!t->clue) {
@@ -112,6 +111,7 @@ s_prepare_transfer(const sl_apply_ctx_t *ctx, sl_apply_item_t *it)
     clue->channel = SAFELOOP__V1__CLUE_REPORT__CHANNEL__UPPER_TRANSFER;
     clue->upper_case_no = t->case_no;
     clue->upper_notice_no = t->notice_no;
+    clue->upper_office = t->from_office;
     clue->origin_node = t->from_unit;
     if (sl_validate_clue(clue, ctx->routes, &it->err) != 0) {
         it->state = SL_APPLY_REJECT;

@@ -278,7 +278,7 @@ static int
 s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
 {
     enum { NO, YEAR, SECTOR, SEQ, AT, CHANNEL, RECEIVED, NAME, KEY, CREDIT, DIVISION, TOWNSHIP,
-           ADDRESS, VIOLATIONS, VTEXT, DESC, MAJOR, CRIME, DERELICT, REPORTER, ROUTE, UNIT, MSG,
+           ADDRESS, VIOLATIONS, VTEXT, STEXT, UOFFICE, DESC, MAJOR, CRIME, DERELICT, REPORTER, ROUTE, UNIT, MSG,
            UPPER_CASE, UPPER_NOTICE, AUDIT_SEQ, AUDIT_HEAD, REPEATS, NCOLS };
     sl_db_cols_t cols;
     sl_db_cols_init(&cols, NCOLS);
@@ -313,6 +313,8 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
         sl_db_array_add(&a[ADDRESS], c->place->address ? c->place->address : "");
         sl_db_array_add(&a[VIOLATIONS], sl_case_violations_literal(c, viol, sizeof viol));
         sl_db_array_add(&a[VTEXT], c->violation_text ? c->violation_text : "");
+        sl_db_array_add(&a[STEXT], c->sector_text ? c->sector_text : "");
+        sl_db_array_add(&a[UOFFICE], c->upper_office ? c->upper_office : "");
         sl_db_array_add(&a[DESC], c->description ? c->description : "");
         sl_db_array_add_bool(&a[MAJOR], c->major_hazard);
         sl_db_array_add_bool(&a[CRIME], c->suspected_crime);
@@ -340,16 +342,17 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
         " received_at, subject_name, subject_key, credit_code, division, township, address,"
         " violations, violation_text, description, major_hazard, suspected_crime,"
         " suspected_dereliction, reporter_sealed, route, unit_code, source_msg_id,"
-        " upper_case_no, upper_notice_no, audit_seq, audit_head, repeat_count)"
+        " upper_case_no, upper_notice_no, audit_seq, audit_head, repeat_count, sector_text,"
+        " upper_office)"
         " SELECT no, y, s, q, 'registered', at, ch, rc, nm, k, cr, dv, tw, ad, v::smallint[], vt,"
-        "        ds, mh, sc, sd, rp, ro, un, mi, uc, un2, aseq, ahead, reps"
+        "        ds, mh, sc, sd, rp, ro, un, mi, uc, un2, aseq, ahead, reps, st, uo"
         " FROM unnest($1::text[], $2::int[], $3::smallint[], $4::int[], $5::timestamptz[],"
         "  $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[],"
-        "  $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::bool[],"
-        "  $18::bool[], $19::bool[], $20::bytea[], $21::text[], $22::text[], $23::text[],"
-        "  $24::text[], $25::text[], $26::int[], $27::text[], $28::int[])"
-        " AS u(no, y, s, q, at, ch, rc, nm, k, cr, dv, tw, ad, v, vt, ds, mh, sc, sd, rp, ro,"
-        "      un, mi, uc, un2, aseq, ahead, reps)"
+        "  $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],"
+        "  $18::text[], $19::bool[], $20::bool[], $21::bool[], $22::bytea[], $23::text[],"
+        "  $24::text[], $25::text[], $26::text[], $27::text[], $28::int[], $29::text[], $30::int[])"
+        " AS u(no, y, s, q, at, ch, rc, nm, k, cr, dv, tw, ad, v, vt, st, uo, ds, mh, sc, sd, rp,"
+        "      ro, un, mi, uc, un2, aseq, ahead, reps)"
         " RETURNING case_no, id",
         NCOLS, sl_db_cols_params(&cols));
     sl_db_cols_free(&cols);
@@ -595,6 +598,7 @@ sl_case_fetch(sl_db_t *db, const char *case_no, PGresult **res)
         " coalesce(c.credit_code, '') AS credit_code, c.channel, c.received_at, c.registered_at,"
         " c.route, coalesce(c.unit_code, '') AS unit_code, coalesce(u.name, '') AS unit_name,"
         " c.repeat_count, array_to_string(c.violations, ',') AS violations, c.violation_text,"
+        " c.sector_text, c.upper_office, (SELECT office_short FROM node) AS node_office,"
         " c.description, c.major_hazard, c.suspected_crime, c.suspected_dereliction,"
         " coalesce(c.upper_case_no, '') AS upper_case_no,"
         " coalesce(c.upper_notice_no, '') AS upper_notice_no, c.reporter_sealed, c.id"
@@ -696,7 +700,7 @@ sl_case_open(sl_db_t *db, const char *node, int64_t now_ms, const sl_case_new_t 
                        S(c->violation_text), S(c->description), c->major_hazard ? "t" : "f",
                        c->suspected_crime ? "t" : "f", c->suspected_dereliction ? "t" : "f",
                        S(c->route), c->unit_code, S(c->msg_id), c->upper_case_no,
-                       c->upper_notice_no};
+                       c->upper_notice_no, S(c->sector_text)};
 #undef S
     rc = sl_db_exec(
         db, &r,
@@ -704,11 +708,11 @@ sl_case_open(sl_db_t *db, const char *node, int64_t now_ms, const sl_case_new_t 
         " received_at, subject_name, subject_key, credit_code, division, township, address,"
         " violations, violation_text, description, major_hazard, suspected_crime,"
         " suspected_dereliction, route, unit_code, source_msg_id, upper_case_no,"
-        " upper_notice_no)"
+        " upper_notice_no, sector_text)"
         " VALUES ($1, $2::int, $3::smallint, $4::int, 'registered', $5::timestamptz, $6,"
         "  $5::timestamptz, $7, $8, $9, $10, $11, $12, $13::smallint[], $14, $15, $16::bool,"
-        "  $17::bool, $18::bool, $19, $20, $21, $22, $23) RETURNING id",
-        23, p);
+        "  $17::bool, $18::bool, $19, $20, $21, $22, $23, $24) RETURNING id",
+        24, p);
     free(key);
     free(credit);
     if (rc != 0)
@@ -818,6 +822,7 @@ sl_case_clue(sl_db_t *db, const char *case_no, int64_t now_ms, bool with_reporte
     clue->sector = sec ? (Safeloop__V1__Sector)sec->value : 0;
     s_violations_parse(a, PQgetvalue(r, 0, PQfnumber(r, "violations")), clue);
     clue->violation_text = F("violation_text");
+    clue->sector_text = F("sector_text");
     clue->description = F("description");
     clue->major_hazard = strcmp(PQgetvalue(r, 0, PQfnumber(r, "major_hazard")), "t") == 0;
     clue->suspected_crime = strcmp(PQgetvalue(r, 0, PQfnumber(r, "suspected_crime")), "t") == 0;

@@ -126,6 +126,7 @@ typedef struct {
     const char *division, *township, *address;
     const char *violations;     /* smallint[] literal, e.g. "{1,3}" */
     const char *violation_text, *description;
+    const char *sector_text;    /* sector OTHER: its name (电力) */
     bool major_hazard, suspected_crime, suspected_dereliction;
     const char *channel;        /* e.g. "escalation" */
     const char *route;          /* e.g. "escalation" */

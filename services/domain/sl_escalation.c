@@ -15,6 +15,7 @@
 #include "sl_sector.h"
 #include "sl_supervision.h"
 #include "sl_transfer_clock.h"
+#include "sl_unit.h"
 #include "sl_util.h"
 
 #include <jansson.h>
@@ -120,10 +121,12 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
             /* The receiver is a child node: this node is the level above. */
             const sl_sector_t *sec = sl_sector_by_value(sector);
             char dept[48];
-            snprintf(dept, sizeof dept, "%s:%s", node, sec ? sec->dept_key : "emergency");
+            if (sl_unit_lead(db, sector, dept, sizeof dept) != 0)
+                snprintf(dept, sizeof dept, "%s:%s", node, sec ? sec->dept_key : "emergency");
             char desc[4096], viol[128];
-            snprintf(desc, sizeof desc, "提级核查（%s）：%s 交办 %s 的 %s。%s", s_cause_zh(cause),
-                     notice, unit, case_no, facts->description);
+            snprintf(desc, sizeof desc,
+                     "提级核查（%s）：原交办文号%s，原承办单位%s，原线索编号%s。%s",
+                     s_cause_zh(cause), notice, e->unit_name, case_no, facts->description);
             sl_case_new_t c = {.sector = sector,
                                .subject_name = facts->subject->name,
                                .credit_code = facts->subject->credit_code,
@@ -132,6 +135,7 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
                                .address = facts->place->address,
                                .violations = sl_case_violations_literal(facts, viol, sizeof viol),
                                .violation_text = facts->violation_text,
+                               .sector_text = facts->sector_text,
                                .description = desc,
                                .major_hazard = facts->major_hazard,
                                .suspected_crime = facts->suspected_crime,
@@ -168,6 +172,7 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
             esc.case_no = (char *)case_no;
             esc.cause = s_cause(cause);
             esc.receiver_unit = (char *)unit;
+            esc.receiver_unit_name = (char *)e->unit_name;
             esc.transfer_date = (char *)e->transfer_date;
             esc.feedback_deadline = (char *)e->feedback_deadline;
             esc.detail = (char *)e->reason;
@@ -239,7 +244,7 @@ sl_escalation_validate(const sl_pb_envelope_t *env, sl_codec_error_t *err)
     } req[] = {
         {offsetof(sl_pb_escalation_t, notice_no), "notice_no", "交办文号"},
         {offsetof(sl_pb_escalation_t, origin_node), "origin_node", "提级核查发起节点"},
-        {offsetof(sl_pb_escalation_t, case_no), "case_no", "原案件编号"},
+        {offsetof(sl_pb_escalation_t, case_no), "case_no", "原线索编号"},
     };
     for (size_t i = 0; i < sizeof req / sizeof req[0]; i++) {
         const char *v = *(char *const *)((const char *)e + req[i].off);
@@ -280,10 +285,16 @@ sl_escalation_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_e
     sl_time_format_iso(now_ms, now, sizeof now);
     PGresult *r;
     const char *op[] = {e->origin_node};
-    int rc = sl_db_exec(db, &r, "SELECT 1 FROM unit WHERE code = $1 AND kind = 'child'", 1, op);
+    int rc = sl_db_exec(db, &r,
+                        "SELECT d.name FROM unit u JOIN division d ON d.code = u.division"
+                        " WHERE u.code = $1 AND u.kind = 'child'",
+                        1, op);
     if (rc != 0)
         return rc;
     bool child = PQntuples(r) > 0;
+    char origin_name[128] = "";
+    if (child)
+        snprintf(origin_name, sizeof origin_name, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
     if (!child) {
         sl_codec_error_set(&res->err, SL_ERR_WRONG_ORIGIN, NULL,
@@ -307,7 +318,8 @@ sl_escalation_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_e
     const sl_pb_clue_t *cl = e->clue;
     const sl_sector_t *sec = sl_sector_by_value((int)cl->sector);
     char dept[48];
-    snprintf(dept, sizeof dept, "%s:%s", node, sec->dept_key);
+    if (sl_unit_lead(db, (int)cl->sector, dept, sizeof dept) != 0)
+        snprintf(dept, sizeof dept, "%s:%s", node, sec->dept_key);
     sl_buf_t viol;
     sl_buf_init(&viol);
     sl_buf_puts(&viol, "{");
@@ -315,8 +327,12 @@ sl_escalation_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_e
         sl_buf_printf(&viol, "%s%d", i ? "," : "", (int)cl->violations[i]);
     sl_buf_puts(&viol, "}");
     char desc[4096];
-    snprintf(desc, sizeof desc, "提级核查（%s）：%s 节点 %s 交办 %s 的 %s。%s%s", s_cause_zh(cause),
-             e->origin_node, e->notice_no, e->receiver_unit ? e->receiver_unit : "", e->case_no,
+    const char *rname = e->receiver_unit_name && *e->receiver_unit_name ? e->receiver_unit_name
+                        : e->receiver_unit                              ? e->receiver_unit
+                                                                        : "";
+    snprintf(desc, sizeof desc,
+             "提级核查（%s）：原交办文号%s（%s交办），原承办单位%s，原线索编号%s。%s%s",
+             s_cause_zh(cause), e->notice_no, origin_name, rname, e->case_no,
              e->detail ? e->detail : "", cl->description ? cl->description : "");
     sl_case_new_t c = {.sector = (int)cl->sector,
                        .subject_name = cl->subject->name,
@@ -326,6 +342,7 @@ sl_escalation_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_e
                        .address = cl->place->address,
                        .violations = viol.data ? viol.data : "{}",
                        .violation_text = cl->violation_text,
+                       .sector_text = cl->sector_text,
                        .description = desc,
                        .major_hazard = cl->major_hazard,
                        .suspected_crime = cl->suspected_crime,

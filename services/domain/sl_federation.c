@@ -162,7 +162,7 @@ sl_fed_answer_up(sl_db_t *db, const char *node, const char *parent, const sl_pb_
         return rc;
     if (rc == 1) {
         sl_codec_error_set(&res->err, SL_ERR_UNKNOWN_TRANSFER, NULL,
-                           "本节点没有上级交办书 %.120s 登记的案件", c.notice_no);
+                           "本节点没有上级交办书 %.120s 登记的问题线索", c.notice_no);
         return SL_DECLINED;
     }
     snprintf(res->case_no, sizeof res->case_no, "%s", case_no);
@@ -172,7 +172,7 @@ sl_fed_answer_up(sl_db_t *db, const char *node, const char *parent, const sl_pb_
         char code[64];
         snprintf(code, sizeof code, "%s%s", SL_ERR_WRONG_STATE, status);
         sl_codec_error_set(&res->err, code, NULL,
-                           "案件 %s 本级尚未核查办结（状态 %s），不能向上级反馈", case_no, status);
+                           "问题线索 %s 本级尚未核查办结（状态 %s），不能向上级反馈", case_no, status);
         return SL_DECLINED;
     }
     /* The same body, as this node's, under a new msg_id, naming our case. */
@@ -219,7 +219,7 @@ static int
 s_withdraw_own(sl_db_t *db, const char *node, int64_t case_id, const char *case_no,
                int64_t now_ms, const char *sender, const sl_pb_decision_t *dc, const char *msg_id)
 {
-    const char *reason = "上级异议成立，案件已撤回";
+    const char *reason = "上级异议成立，交办已撤回";
     sl_transfer_withdrawn_t *w;
     long n = sl_transfer_withdraw_case(db, case_id, now_ms, reason, &w);
     if (n < 0)
@@ -265,7 +265,7 @@ sl_fed_upper_decision(sl_db_t *db, const char *node, const sl_pb_envelope_t *env
         return rc;
     if (rc == 1) {
         sl_codec_error_set(&res->err, SL_ERR_UNKNOWN_TRANSFER, NULL,
-                           "本节点没有上级交办书 %.120s 登记的案件", dc->notice_no);
+                           "本节点没有上级交办书 %.120s 登记的问题线索", dc->notice_no);
         return SL_DECLINED;
     }
     snprintf(res->case_no, sizeof res->case_no, "%s", case_no);
@@ -521,14 +521,14 @@ sl_fed_reseal(sl_db_t *db, sl_fed_keys_t *k, const char *peer, sl_outbox_row_t *
         goto done; /* sealed for the peer already */
     if (!pk) {
         snprintf(reason, size,
-                 "no_seal_key: 未配置节点 %s 的封存公钥（seal_public），举报人信息无法为其封存",
+                 "no_seal_key: 未配置节点 %s 的加密公钥（seal_public），举报人信息无法为其加密",
                  peer);
         rc = SL_DECLINED;
         goto done;
     }
     if (!k->has_sk || !sr->key_id || strcmp(sr->key_id, k->key_id) != 0) {
-        snprintf(reason, size, "reporter_unsealable: 举报人信息封存于密钥 %s，本节点%s无法转封",
-                 sr->key_id ? sr->key_id : "?", k->has_sk ? "不持有该私钥，" : "未配置封存私钥，");
+        snprintf(reason, size, "reporter_unsealable: 举报人信息用密钥 %s 加密，本节点%s无法重新加密",
+                 sr->key_id ? sr->key_id : "?", k->has_sk ? "不持有该私钥，" : "未配置解密私钥，");
         rc = SL_DECLINED;
         goto done;
     }
@@ -544,7 +544,7 @@ sl_fed_reseal(sl_db_t *db, sl_fed_keys_t *k, const char *peer, sl_outbox_row_t *
         plain = sl_seal_open_with(k->last_key, sr->nonce.data, sr->nonce.len, sr->ciphertext.data,
                                   sr->ciphertext.len, NULL, &plen);
     if (!plain) {
-        snprintf(reason, size, "reporter_unsealable: 举报人信息无法用本节点封存私钥打开");
+        snprintf(reason, size, "reporter_unsealable: 举报人信息无法用本节点解密私钥打开");
         rc = SL_DECLINED;
         goto done;
     }

@@ -8,6 +8,7 @@
 
 #include "sl_audit.h"
 #include "sl_clock.h"
+#include "sl_csv.h"
 #include "sl_log.h"
 
 #include <jansson.h>
@@ -125,7 +126,7 @@ sl_ledger_map(const sl_ledger_result_t *r, sl_ledger_item_t *out)
     }
     if (r->penalized) {
         it = s_item(out, &n, R_PENALTY, 0, r->penalty_fen);
-        snprintf(it->details, sizeof it->details, "罚款 %lld.%02lld 元",
+        snprintf(it->details, sizeof it->details, "罚款%lld.%02lld元",
                  (long long)(r->penalty_fen / 100), (long long)(r->penalty_fen % 100));
     }
     if (r->production_suspended) {
@@ -142,7 +143,7 @@ sl_ledger_map(const sl_ledger_result_t *r, sl_ledger_item_t *out)
     }
     if (r->criminal_count > 0) {
         it = s_item(out, &n, R_CRIMINAL, r->criminal_count, 0);
-        snprintf(it->details, sizeof it->details, "追究刑事责任 %d 人", r->criminal_count);
+        snprintf(it->details, sizeof it->details, "追究刑事责任%d人", r->criminal_count);
     }
     if (police && r->police_filed) {
         it = s_item(out, &n, R_POLICE_FILED, 0, 0);
@@ -154,11 +155,11 @@ sl_ledger_map(const sl_ledger_result_t *r, sl_ledger_item_t *out)
             snprintf(it->details, sizeof it->details, "纪检监察机关：%s（%d 人）",
                      r->discipline_result, r->disciplined_count);
         else
-            snprintf(it->details, sizeof it->details, "党纪政务处分 %d 人", r->disciplined_count);
+            snprintf(it->details, sizeof it->details, "党纪政务处分%d人", r->disciplined_count);
     }
     if (r->interviews > 0) {
         it = s_item(out, &n, R_INTERVIEWS, r->interviews, 0);
-        snprintf(it->details, sizeof it->details, "约谈 %d 人（家）", r->interviews);
+        snprintf(it->details, sizeof it->details, "约谈%d人（家）", r->interviews);
     }
     if (r->credit_punished) {
         it = s_item(out, &n, R_CREDIT, 0, 0);
@@ -173,8 +174,8 @@ sl_ledger_supervision_item(const char *leader, const char *title, const char *si
 {
     memset(out, 0, sizeof *out);
     out->list = "挂牌督办";
-    out->item = "验收销号";
-    snprintf(out->details, sizeof out->details, "督办领导：%s%s%s%s；%s 挂牌，核查通过后销号",
+    out->item = "挂牌督办";
+    snprintf(out->details, sizeof out->details, "已验收销号；督办领导：%s%s%s%s；%s起挂牌督办",
              leader, title && *title ? "（" : "", title ? title : "", title && *title ? "）" : "",
              since_date);
 }
@@ -184,23 +185,8 @@ sl_ledger_supervision_item(const char *leader, const char *title, const char *si
 void
 sl_ledger_csv_row(sl_buf_t *buf, const char *const *cols, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        const char *f = cols[i] ? cols[i] : "";
-        if (i > 0)
-            sl_buf_puts(buf, ",");
-        if (!strpbrk(f, ",\"\r\n")) {
-            sl_buf_puts(buf, f);
-            continue;
-        }
-        sl_buf_puts(buf, "\"");
-        for (const char *s = f; *s; s++) {
-            if (*s == '"')
-                sl_buf_puts(buf, "\"\"");
-            else
-                sl_buf_append(buf, s, 1);
-        }
-        sl_buf_puts(buf, "\"");
-    }
+    for (size_t i = 0; i < n; i++)
+        sl_csv_put(buf, cols[i] ? cols[i] : "", i == 0);
     sl_buf_puts(buf, "\r\n");
 }
 
@@ -297,8 +283,8 @@ sl_ledger_add(sl_db_t *db, const char *list, const char *unit, const char *text,
 }
 
 static const char *const s_headers[SL_LEDGER_COLS] = {
-    "清单",       "事项", "案件编号", "交办书编号", "单位", "单位名称",
-    "被举报主体", "日期", "人数",     "金额（元）", "详情", "录入人",
+    "清单",     "事项", "线索编号", "交办文号",   "单位", "单位名称",
+    "涉及单位", "日期", "人数",     "金额（元）", "详情", "录入人",
 };
 
 const char *const *
@@ -318,7 +304,12 @@ sl_ledger_rows(sl_db_t *db, const char *list, const char *month, sl_ledger_row_c
 {
     const char *p[] = {list, month};
     return sl_db_rows(db,
-                      "SELECT e.list, e.item, e.case_no, e.notice_no, e.unit, e.unit_name,"
+                      /* the list is a report that leaves the node: its
+                       * numbers carry the issuing office */
+                      "SELECT e.list, e.item, e.case_no,"
+                      " CASE WHEN coalesce(e.notice_no, '') = '' THEN ''"
+                      "  ELSE (SELECT office_short FROM node) || e.notice_no END,"
+                      " e.unit, e.unit_name,"
                       " e.subject_name, e.entry_date::text, e.persons::text,"
                       " " S_YUAN("e.amount_fen") ", e.details, e.operator"
                                                  " FROM ledger_entry e JOIN " S_LISTS_SQL

@@ -1,13 +1,16 @@
 /* sl_notice.c — annex 3's transfer notice rendered as HTML.
  *
  * The wording follows the annex (事项交办（移送）书): the receiver, what was
- * reported and when, the instruction to handle it by the "seven measures" with
- * the principal leader's sign-off, the objection and feedback deadlines, the
- * warning of escalation, the materials, and the office's stamp line. Every
- * value is HTML-escaped. */
+ * reported, how and when (one sentence per channel, sl_words), the
+ * instruction for the transfer's kind (交办/移交 for handling with the
+ * principal leader's sign-off, 移送 to the police or the discipline
+ * commission), the feedback and objection deadlines, the warning of
+ * escalation, 挂牌督办 of a major hazard, the materials, and the office's
+ * stamp line. Every value is HTML-escaped. */
 #include "sl_notice.h"
 
 #include "sl_util.h"
+#include "sl_words.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,30 +59,13 @@ s_date_zh(sl_buf_t *b, const char *d)
         s_esc(b, d);
 }
 
-const char *
-sl_notice_channel_zh(const char *channel)
-{
-    static const struct {
-        const char *name, *zh;
-    } map[] = {
-        {"HOTLINE", "群众举报（热线）"}, {"LETTER", "群众来信举报"}, {"EMAIL", "群众电子邮件举报"},
-        {"VISIT", "群众来访举报"},       {"INSPECTION", "督查检查"}, {"MEDIA", "媒体曝光"},
-        {"SYSTEM", "监测预警系统"},      {"LOWER_NODE", "下级报送"}, {"UPPER_TRANSFER", "上级交办"},
-        {"OTHER", "其他渠道"},
-    };
-    for (size_t i = 0; channel && i < SL_ARRAY_LEN(map); i++)
-        if (strcmp(map[i].name, channel) == 0)
-            return map[i].zh;
-    return "其他渠道";
-}
-
 char *
 sl_notice_html(const sl_notice_t *n)
 {
     sl_buf_t b;
     sl_buf_init(&b);
     sl_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
-                    "<title>事项交办（移送）书 ");
+                    "<title>“百日攻坚”集中行动（督查检查、群众举报等）事项交办（移送）书 ");
     s_esc(&b, n->notice_no);
     sl_buf_puts(&b,
                 "</title>\n<style>\n"
@@ -96,7 +82,8 @@ sl_notice_html(const sl_notice_t *n)
                 ".sign{text-align:right;margin-top:3em}\n"
                 "@media print{@page{size:A4;margin:3.7cm 2.6cm 3.5cm 2.8cm}"
                 "body{margin:0;max-width:none}.warn{display:none}}\n"
-                "</style>\n</head>\n<body>\n<h1>督查检查、群众举报等事项交办（移送）书</h1>\n"
+                "</style>\n</head>\n<body>\n"
+                "<h1>“百日攻坚”集中行动（督查检查、群众举报等）事项交办（移送）书</h1>\n"
                 "<div class=\"no\">");
     s_esc(&b, n->notice_no);
     sl_buf_puts(&b, "</div>\n<p class=\"to\">");
@@ -104,43 +91,65 @@ sl_notice_html(const sl_notice_t *n)
     sl_buf_puts(&b, "：</p>\n<p>");
     s_date_zh(&b, n->received_date);
     sl_buf_puts(&b, "，");
-    s_esc(&b, n->office);
-    sl_buf_puts(&b, "接到");
-    s_esc(&b, sl_notice_channel_zh(n->channel));
-    sl_buf_puts(&b, "关于");
-    s_esc(&b, n->subject);
-    sl_buf_puts(&b, "存在");
-    s_esc(&b, n->sector);
-    sl_buf_puts(&b, "领域安全生产问题");
-    if (n->major_hazard)
-        sl_buf_puts(&b, "（涉及重大事故隐患）");
-    sl_buf_puts(&b, "的问题线索（案件编号 ");
+    sl_buf_t t;
+    sl_buf_init(&t);
+    sl_words_clue_t c = {.channel = n->channel,
+                         .office = n->office,
+                         .subject = n->subject,
+                         .violations = n->violations,
+                         .violation_text = n->violation_text,
+                         .sector = n->sector,
+                         .upper_office = n->upper_office,
+                         .upper_notice = n->upper_notice_no};
+    sl_words_clue_sentence(&t, &c);
+    s_esc(&b, t.data);
+    sl_buf_puts(&b, "（线索编号");
     s_esc(&b, n->case_no);
-    sl_buf_puts(&b, "）。根据安全生产风险隐患大排查大整治“百日攻坚”集中行动有关要求，现将该事项"
-                    "移交你单位，请按照“七项措施”认真核查办理，并严格落实党委政府主要负责同志"
-                    "审核签字确认。</p>\n<p>如对交办事项有异议，请于");
+    sl_buf_puts(&b, n->major_hazard ? "，涉及重大事故隐患）。" : "）。");
+    sl_buf_puts(&b, "根据安全生产风险隐患大排查大整治“百日攻坚”集中行动有关要求，");
+    sl_buf_t fb;
+    sl_buf_init(&fb);
+    s_date_zh(&fb, n->feedback_deadline);
+    sl_buf_reset(&t);
+    sl_words_instruction(&t, n->kind, n->receiver_kind, fb.data ? fb.data : "");
+    s_esc(&b, t.data);
+    bool handling = !s_set(n->kind) || strcmp(n->kind, "handling") == 0;
+    if (handling) {
+        sl_buf_puts(&b, "请将办理情况于");
+        s_esc(&b, fb.data);
+        sl_buf_puts(&b, "前（自交办之日起7个工作日内）反馈我办。如存在未如期办结的、“接而不办”"
+                        "或虚假办结的，我办将提级核查，从严追责问责。");
+    }
+    sl_buf_puts(&b, "如对交办事项有异议，请于");
     s_date_zh(&b, n->objection_deadline);
-    sl_buf_puts(&b, "前（签收后 2 个工作日内）向我办反馈；如无异议，请将办理情况于");
-    s_date_zh(&b, n->feedback_deadline);
-    sl_buf_puts(&b, "前（自交办之日起 7 个工作日内）反馈我办。如存在未如期办结的、“接而不办”或"
-                    "虚假办结的，我办将提级核查，从严追责问责。</p>\n");
-    if (n->suspected_crime || n->suspected_dereliction) {
+    sl_buf_puts(&b, "前（签收后2个工作日内）向我办提出。</p>\n");
+    if (handling && n->major_hazard &&
+        (!s_set(n->receiver_kind) || strcmp(n->receiver_kind, "child") != 0)) {
+        sl_buf_puts(&b, "<p>同时，按照“三管三必须”有关规定和《通知》要求，请你单位对该事项进行"
+                        "挂牌督办，并将督办情况及结果于");
+        s_esc(&b, fb.data);
+        sl_buf_puts(&b, "前反馈我办。</p>\n");
+    }
+    if (handling && (n->suspected_crime || n->suspected_dereliction)) {
         sl_buf_puts(&b, "<p>");
         if (n->suspected_crime)
-            sl_buf_puts(&b, "该事项涉嫌犯罪，请按权责移交公安机关依法调查处理。");
+            sl_buf_puts(&b, "该事项涉嫌犯罪，我办已同时移送公安机关依法调查处理。");
         if (n->suspected_dereliction)
-            sl_buf_puts(&b, "该事项涉嫌失职渎职，请按权责移交纪检监察机关依纪依规处理。");
+            sl_buf_puts(&b, "该事项涉嫌失职渎职，我办已同时移送纪检监察机关依纪依规处理。");
         sl_buf_puts(&b, "</p>\n");
     }
+    sl_buf_free(&t);
+    sl_buf_free(&fb);
     if (s_set(n->replaces)) {
-        sl_buf_puts(&b, "<p>本交办书因原交办书 ");
+        sl_buf_puts(&b, "<p>原交办文号");
         s_esc(&b, n->replaces);
-        sl_buf_puts(&b, " 异议成立而改派，原交办书同时作废。</p>\n");
+        sl_buf_puts(&b, "的交办事项因异议成立而改派，原交办书同时作废。</p>\n");
     }
     sl_buf_puts(&b, "<table class=\"facts\">\n");
-    static const char *const labels[] = {"交办清单", "案件编号", "行业领域", "被举报主体",
-                                         "地点",     "共性问题", "领域问题", "问题描述",
-                                         "交办日期", "异议期限", "反馈期限"};
+    static const char *const labels[] = {
+        "交办清单", "线索编号",     "行业领域",         "生产经营建设单位名称/非法业主名称",
+        "地点",     "共性违法行为", "行业领域专项问题", "问题描述",
+        "交办日期", "异议期限",     "反馈期限"};
     const char *values[] = {s_set(n->list_no) ? n->list_no : "（改派，不列入清单）",
                             n->case_no,
                             n->sector,
@@ -170,7 +179,7 @@ sl_notice_html(const sl_notice_t *n)
     }
     sl_buf_puts(&b, "<p>承办人及联系方式：");
     s_esc(&b, s_set(n->contact) ? n->contact : "＿＿＿＿＿＿");
-    sl_buf_puts(&b, "</p>\n<p>附该事项有关材料：1. 问题线索登记表（案件编号 ");
+    sl_buf_puts(&b, "</p>\n<p>附该事项有关材料：1. 问题线索登记表（线索编号");
     s_esc(&b, n->case_no);
     sl_buf_puts(&b, "）。</p>\n<div class=\"sign\">");
     s_esc(&b, n->office);

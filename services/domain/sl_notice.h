@@ -32,13 +32,13 @@ typedef struct {
     const char *calendar_warning;   /* "" if none */
     const char *replaces;           /* the notice this one replaces after an objection, or "" */
     const char *contact;            /* 承办人及联系方式, or "" */
+    const char *kind;               /* transfer kind: handling (or ""), police, discipline */
+    const char *receiver_kind;      /* child, department, member, police, discipline */
+    const char *upper_notice_no;    /* channel UPPER_TRANSFER: the upper node's 交办文号 */
+    const char *upper_office;       /* its issuing office's short name, printed before it */
 } sl_notice_t;
 
 /* The notice as an HTML document; a new string the caller frees. */
 char *sl_notice_html(const sl_notice_t *n);
-
-/* The channel's Chinese wording for "received a report from …", e.g.
- * HOTLINE → "群众举报（热线）", INSPECTION → "督查检查". Static. */
-const char *sl_notice_channel_zh(const char *channel);
 
 #endif

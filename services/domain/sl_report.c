@@ -70,8 +70,8 @@ sl_report_validate(const sl_pb_envelope_t *env, sl_codec_error_t *err)
         }
         if (negative < 2) {
             sl_codec_error_set(err, "too_few_negative_cases", NULL,
-                               "周报告至少应附 2 个负面典型案例（附件 5，含标题和基本案情），"
-                               "本次 %zu 个",
+                               "周报告至少应附2个负面典型案例（附件5，含标题和基本案情），"
+                               "本次%zu个",
                                negative);
             return SL_DECLINED;
         }
@@ -141,8 +141,8 @@ sl_report_apply(sl_db_t *db, int64_t now_ms, const sl_pb_envelope_t *env, sl_app
     PGresult *r;
     const char *up[] = {from};
     int rc = sl_db_exec(db, &r,
-                        "SELECT 1 FROM unit WHERE code = $1 AND kind IN ('department', 'police',"
-                        " 'child')",
+                        "SELECT 1 FROM unit WHERE code = $1 AND (kind IN ('department', 'police',"
+                        " 'child') OR kind = 'member' AND weekly_report)",
                         1, up);
     if (rc != 0)
         return rc;
@@ -307,7 +307,8 @@ s_owed_query(sl_db_t *db, s_owed_t *o, PGresult **r)
         "   AS p(k, pd, due, o)"
         " CROSS JOIN unit u"
         " LEFT JOIN report r ON r.kind = p.k AND r.from_unit = u.code AND r.period = p.pd"
-        " WHERE u.kind IN ('department', 'police', 'child')"
+        " WHERE (u.kind IN ('department', 'police', 'child')"
+        "        OR u.kind = 'member' AND u.weekly_report)"
         "   AND (r.id IS NULL OR r.received_at > p.due)"
         " ORDER BY p.o, u.code",
         3, p);

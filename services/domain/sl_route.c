@@ -5,6 +5,7 @@
 #include "sl_route.h"
 
 #include "sl_log.h"
+#include "sl_sector.h"
 #include "sl_util.h"
 
 #include <stdlib.h>
@@ -21,6 +22,7 @@ struct sl_route_map {
     size_t n, cap;          /* used, allocated */
     bool sorted;            /* divs is sorted */
     unsigned keep[2];       /* bitset of kept sectors (1..63) */
+    char lead[64][48];      /* by sector: the unit code leading it here ("" unknown) */
 };
 
 sl_route_map_t *
@@ -59,6 +61,13 @@ sl_route_map_keep(sl_route_map_t *m, int sector)
 {
     if (sector > 0 && sector < 64)
         m->keep[sector / 32] |= 1u << (sector % 32);
+}
+
+void
+sl_route_map_lead(sl_route_map_t *m, int sector, const char *unit_code)
+{
+    if (sector > 0 && sector < 64)
+        snprintf(m->lead[sector], sizeof m->lead[sector], "%s", unit_code);
 }
 
 static int
@@ -126,6 +135,11 @@ sl_route_clue(const sl_route_map_t *m, const char *division, int sector)
         snprintf(r.child, sizeof r.child, "%s", child->code);
     } else {
         r.kind = SL_ROUTE_DEPARTMENT;
+        const sl_sector_t *sec = sl_sector_by_value(sector);
+        if (sector > 0 && sector < 64 && m->lead[sector][0])
+            snprintf(r.unit, sizeof r.unit, "%s", m->lead[sector]);
+        else /* a database migrated before sector_lead: the sector's department */
+            snprintf(r.unit, sizeof r.unit, "%s:%s", m->node, sec ? sec->dept_key : "emergency");
     }
     return r;
 }
@@ -141,6 +155,14 @@ sl_route_map_load(sl_db_t *db, const char *node_code)
     sl_route_map_t *m = sl_route_map_new(node_code);
     for (int i = 0; i < PQntuples(r); i++)
         sl_route_map_add(m, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+    PQclear(r);
+    if (sl_db_exec(db, &r, "SELECT sector, unit_code FROM sector_lead", 0, NULL) != 0) {
+        sl_log(SL_LOG_ERROR, "could not read the sectors' lead units: %s", sl_db_error(db));
+        sl_route_map_destroy(&m);
+        return NULL;
+    }
+    for (int i = 0; i < PQntuples(r); i++)
+        sl_route_map_lead(m, atoi(PQgetvalue(r, i, 0)), PQgetvalue(r, i, 1));
     PQclear(r);
     return m;
 }

@@ -24,6 +24,7 @@ typedef enum {
 typedef struct {
     sl_route_kind_t kind; /* see above */
     char child[7];        /* SL_ROUTE_CHILD: the child's division code */
+    char unit[48];        /* SL_ROUTE_DEPARTMENT: the unit leading the sector ("140700:emergency") */
 } sl_route_t;
 
 /* An empty map for node NODE_CODE. */
@@ -33,7 +34,10 @@ void sl_route_map_destroy(sl_route_map_t **p);
 void sl_route_map_add(sl_route_map_t *m, const char *code, const char *parent);
 /* Marks SECTOR (wire enum value) as kept at this level (config keep_sectors). */
 void sl_route_map_keep(sl_route_map_t *m, int sector);
-/* Fills a new map from the division table. NULL (logged) on a database error. */
+/* Sets the unit (code) that leads SECTOR at this node (table sector_lead);
+ * unset, a sector goes to "<node>:<its dept_key>". */
+void sl_route_map_lead(sl_route_map_t *m, int sector, const char *unit_code);
+/* Fills a new map from the division and sector_lead tables. NULL (logged) on a database error. */
 sl_route_map_t *sl_route_map_load(sl_db_t *db, const char *node_code);
 
 bool sl_route_known(const sl_route_map_t *m, const char *division);

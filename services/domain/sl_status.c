@@ -309,7 +309,7 @@ sl_status_gather(sl_db_t *db, const char *node, int64_t now_ms, bool probe)
                             1, p);
         json_object_set_new(out, "dead_letters_last_hour", json_integer(dead < 0 ? 0 : dead));
         if (dead > 0)
-            s_warning(&g, "近一小时有 %ld 封信封被拒收（死信）", dead);
+            s_warning(&g, "近一小时有 %ld 条报文被拒收（死信）", dead);
         s_transfers(db, now_ms, out, &g);
     }
     int level = json_array_size(g.problems) ? SL_STATUS_CRITICAL
@@ -342,11 +342,11 @@ sl_status_text(const json_t *st)
     sl_buf_t b;
     sl_buf_init(&b);
     int level = (int)s_int(st, "level");
-    sl_buf_printf(&b, "节点 %s %s  %s  状态：%s (%d)\n", s_str(st, "node"), s_str(st, "name"),
+    sl_buf_printf(&b, "节点 %s %s  %s  状态：%s（%d）\n", s_str(st, "node"), s_str(st, "name"),
                   s_str(st, "at"), s_levels[level < 0 || level > 2 ? 2 : level], level);
     json_t *db = json_object_get(st, "database");
     if (json_is_true(json_object_get(db, "up")))
-        sl_buf_printf(&b, "数据库    正常  往返 %.1f ms\n",
+        sl_buf_printf(&b, "数据库    正常  往返 %.1f 毫秒\n",
                       json_real_value(json_object_get(db, "rtt_ms")));
     else
         sl_buf_printf(&b, "数据库    无法连接  %s\n", s_str(db, "error"));
@@ -411,7 +411,7 @@ static const char s_page_head[] =
     "<th>积压</th><th>最早积压</th><th>已送达</th><th>已搁置</th></tr></thead>"
     "<tbody id=\"links\"></tbody></table></section>\n"
     "<section><h2>交办期限</h2><p id=\"deadlines\"></p><table><thead><tr><th>交办文号</th>"
-    "<th>案件编号</th><th>承办单位</th><th>反馈期限</th></tr></thead><tbody id=\"overdue\">"
+    "<th>线索编号</th><th>承办单位</th><th>反馈期限</th></tr></thead><tbody id=\"overdue\">"
     "</tbody></table></section>\n"
     "<section><h2>数据库与日历</h2><p id=\"db\"></p><p id=\"cal\"></p></section>\n"
     "<p class=\"muted\" id=\"foot\">每 5 秒自动刷新</p>\n</main>\n<noscript><pre>";
@@ -450,7 +450,7 @@ static const char s_page_script[] =
     " fill(\"overdue\",o.items.map(t=>row([t.notice_no,t.case_no,t.unit,t.feedback_deadline])),"
     "\"没有逾期的交办\",4);\n"
     " const db=s.database||{};document.getElementById(\"db\").textContent=db.up?"
-    "\"数据库正常，往返 \"+db.rtt_ms.toFixed(1)+\" ms\":\"数据库无法连接：\"+(db.error||\"\");\n"
+    "\"数据库正常，往返 \"+db.rtt_ms.toFixed(1)+\" 毫秒\":\"数据库无法连接：\"+(db.error||\"\");\n"
     " const cal=s.calendar||{years:[]};document.getElementById(\"cal\").textContent="
     "\"已导入节假日安排的年份：\"+(cal.years||[]).join(\"、\");\n}\n"
     "render(INITIAL);\n"

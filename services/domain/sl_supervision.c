@@ -45,8 +45,8 @@ sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_
     if (rc < 0)
         return rc;
     if (rc == 1) {
-        sl_codec_error_set(&res->err, SL_ERR_UNKNOWN_CASE, NULL, "本节点没有编号为 %.80s 的案件",
-                           d->case_no);
+        sl_codec_error_set(&res->err, SL_ERR_UNKNOWN_CASE, NULL,
+                           "本节点没有线索编号为 %.80s 的问题线索", d->case_no);
         return SL_DECLINED;
     }
     snprintf(res->case_no, sizeof res->case_no, "%s", v.case_no);
@@ -56,12 +56,13 @@ sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_
     bool closed = strcmp(v.status, "closed") == 0;
     if (!major) {
         sl_codec_error_set(&res->err, SL_ERR_BAD_FIELD, "major_hazard",
-                           "挂牌督办仅限存在重大事故隐患的案件，案件 %s 未标记重大事故隐患",
+                           "挂牌督办仅限存在重大事故隐患的问题线索，%s 未标记重大事故隐患",
                            res->case_no);
         return SL_DECLINED;
     }
     if (closed) {
-        sl_codec_error_set(&res->err, SL_ERR_WRONG_STATE, "closed", "案件已办结销号，不能挂牌督办");
+        sl_codec_error_set(&res->err, SL_ERR_WRONG_STATE, "closed",
+                           "该事项已办结销号，不能挂牌督办");
         return SL_DECLINED;
     }
     char cid[24];
@@ -74,7 +75,7 @@ sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_
         return rc;
     if (PQntuples(r) > 0) {
         sl_codec_error_set(&res->err, SL_ERR_WRONG_STATE, "supervised",
-                           "案件已在挂牌督办中（督办领导：%.60s）", PQgetvalue(r, 0, 0));
+                           "该事项已在挂牌督办中（督办领导：%.60s）", PQgetvalue(r, 0, 0));
         PQclear(r);
         return SL_DECLINED;
     }

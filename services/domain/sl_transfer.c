@@ -13,6 +13,7 @@
 #include "sl_deadline.h"
 #include "sl_log.h"
 #include "sl_notice.h"
+#include "sl_sector.h"
 #include "sl_util.h"
 
 #include <jansson.h>
@@ -57,7 +58,8 @@ sl_transfer_fetch(sl_db_t *db, const char *notice_no, PGresult **res)
         " coalesce(rb.notice_no, '') AS replaced_by_no, t.announce_count, c.case_no,"
         " (c.received_at AT TIME ZONE 'Asia/Shanghai')::date::text AS case_received_date,"
         " c.channel, c.subject_name, d.name AS division_name, c.township, c.address,"
-        " s.name AS sector_zh,"
+        " s.name AS sector_zh, s.code AS sector_code, c.sector_text, u.kind AS unit_kind,"
+        " coalesce(c.upper_notice_no, '') AS upper_notice_no, c.upper_office,"
         " coalesce((SELECT string_agg(v.text, '；' ORDER BY v.code) FROM violation v"
         "           WHERE v.code = ANY (c.violations)), '') AS violations,"
         " c.violation_text, c.description, c.major_hazard, c.suspected_crime,"
@@ -79,6 +81,7 @@ sl_transfer_notice_html(const PGresult *r, const char *office, const char *conta
     if (!office)
         office = def_office = sl_asprintf("%s“百日攻坚”集中行动领导组办公室", F("node_name"));
     char *place = sl_asprintf("%s%s%s", F("division_name"), F("township"), F("address"));
+    char sector[256];
     sl_notice_t n = {
         .notice_no = F("notice_no"),
         .list_no = F("list_no"),
@@ -89,7 +92,8 @@ sl_transfer_notice_html(const PGresult *r, const char *office, const char *conta
         .channel = F("channel"),
         .subject = F("subject_name"),
         .place = place,
-        .sector = F("sector_zh"),
+        .sector = sl_sector_label(sl_sector_by_value(atoi(F("sector_code"))), F("sector_text"),
+                                  sector, sizeof sector),
         .violations = F("violations"),
         .violation_text = F("violation_text"),
         .description = F("description"),
@@ -102,6 +106,10 @@ sl_transfer_notice_html(const PGresult *r, const char *office, const char *conta
         .calendar_warning = F("calendar_warning"),
         .replaces = F("replaces_no"),
         .contact = contact,
+        .kind = F("kind"),
+        .receiver_kind = F("unit_kind"),
+        .upper_notice_no = F("upper_notice_no"),
+        .upper_office = F("upper_office"),
     };
 #undef F
     char *html = sl_notice_html(&n);

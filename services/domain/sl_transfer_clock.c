@@ -233,7 +233,7 @@ sl_transfer_escalations_pending(sl_db_t *db, long limit, sl_arena_t *a,
     int rc = sl_db_exec(db, &r,
                         "SELECT e.id, e.case_id, e.cause, e.reason, e.msg_id, t.notice_no,"
                         " t.unit_code, u.kind, t.transfer_date::text, t.feedback_deadline::text,"
-                        " c.case_no"
+                        " c.case_no, u.name"
                         " FROM transfer_escalation e JOIN transfer t ON t.id = e.transfer_id"
                         " JOIN cases c ON c.id = e.case_id JOIN unit u ON u.code = t.unit_code"
                         " WHERE e.raised_at IS NULL ORDER BY e.id LIMIT $1::int"
@@ -256,6 +256,7 @@ sl_transfer_escalations_pending(sl_db_t *db, long limit, sl_arena_t *a,
         e[i].transfer_date = V(8);
         e[i].feedback_deadline = V(9);
         e[i].case_no = V(10);
+        e[i].unit_name = V(11);
 #undef V
     }
     PQclear(r);

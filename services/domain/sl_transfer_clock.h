@@ -61,6 +61,7 @@ typedef struct {
     const char *transfer_date; /* YYYY-MM-DD */
     const char *feedback_deadline; /* YYYY-MM-DD */
     const char *case_no;       /* the case's number */
+    const char *unit_name;     /* the receiving unit's name */
 } sl_transfer_escalation_t;
 
 /* Locks up to LIMIT marks not yet raised, oldest first, skipping those another

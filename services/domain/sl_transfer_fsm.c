@@ -39,7 +39,7 @@ static const char *const s_state_names[SL_TS_COUNT] = {
     "issued", "received", "objected", "in_progress", "fed_back", "closed",
 };
 static const char *const s_state_zh[SL_TS_COUNT] = {
-    "已交办", "已签收", "有异议待决定", "办理中", "已反馈", "已关闭",
+    "已交办", "已签收", "有异议待决定", "办理中", "已反馈", "已办结（已销号）",
 };
 static const char *const s_case_status[SL_TS_COUNT] = {
     "transferred", "received", "objected", "in_progress", "fed_back", "closed",
@@ -55,7 +55,7 @@ static const char *const s_msg_zh[SL_TM_COUNT] = {
 /* Why a state refuses messages, for the Ack's text. */
 static const char *const s_state_why[SL_TS_COUNT] = {
     "交办书尚未签收",           "交办书已签收", "异议正等待交办机关决定", "交办事项正在办理",
-    "办理结果已反馈，等待核查", "交办书已关闭",
+    "办理结果已反馈，等待核查", "交办事项已办结（已销号）或已撤回",
 };
 
 void
@@ -78,7 +78,7 @@ sl_transfer_step(sl_transfer_state_t state, sl_transfer_msg_t msg, const sl_tran
         char d[11];
         sl_date_format(guard->objection_deadline, d);
         snprintf(out->code, sizeof out->code, "objection_window_closed");
-        snprintf(out->text, sizeof out->text, "异议期已于 %s 届满（签收后 2 个工作日）", d);
+        snprintf(out->text, sizeof out->text, "异议期已于%s届满（签收后2个工作日）", d);
         return;
     }
     out->applied = true;

@@ -23,7 +23,7 @@ typedef enum {
     SL_TS_OBJECTED,    /* 有异议: an objection waits for the issuing node's decision */
     SL_TS_IN_PROGRESS, /* 办理中: progress reported */
     SL_TS_FED_BACK,    /* 已反馈: the signed-off result is in, to be verified */
-    SL_TS_CLOSED,      /* 已关闭: replaced after an accepted objection, or verified */
+    SL_TS_CLOSED,      /* 已办结（已销号） when verified; 已撤回 when replaced after an accepted objection */
     SL_TS_COUNT
 } sl_transfer_state_t;
 

@@ -55,9 +55,15 @@ s_outbox_transfer(sl_db_t *db, const char *node, int64_t now_ms, const char *cas
     clue->origin_node = (char *)node;
     clue->upper_case_no = (char *)case_no;
     clue->upper_notice_no = (char *)notice_no;
+    char office[256];
+    if ((rc = sl_unit_office(db, office, sizeof office)) < 0) {
+        sl_arena_destroy(&a);
+        return rc;
+    }
     sl_pb_transfer_t t = SAFELOOP__V1__TRANSFER__INIT;
     t.notice_no = (char *)notice_no;
     t.from_unit = (char *)node;
+    t.from_office = office;
     t.at = now_ms;
     t.case_no = (char *)case_no;
     t.list_no = (char *)list_no;

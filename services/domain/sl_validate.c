@@ -39,7 +39,8 @@ sl_validate_clue(const sl_pb_clue_t *clue, const sl_route_map_t *routes, sl_code
         return SL_DECLINED;
     }
     if (!clue->subject || s_blank(clue->subject->name)) {
-        sl_codec_error_set(err, SL_ERR_MISSING_FIELD, "subject.name", "缺少被举报主体名称");
+        sl_codec_error_set(err, SL_ERR_MISSING_FIELD, "subject.name",
+                           "缺少涉及单位（生产经营建设单位或非法业主）名称");
         return SL_DECLINED;
     }
     if (strlen(clue->subject->name) > 500) {
@@ -62,6 +63,11 @@ sl_validate_clue(const sl_pb_clue_t *clue, const sl_route_map_t *routes, sl_code
     if (!sl_sector_by_value((int)clue->sector)) {
         sl_codec_error_set(err, SL_ERR_UNKNOWN_SECTOR, NULL, "未知的行业领域 %d",
                            (int)clue->sector);
+        return SL_DECLINED;
+    }
+    if (clue->sector == SL_SECTOR_OTHER && (!clue->sector_text || !*clue->sector_text)) {
+        sl_codec_error_set(err, SL_ERR_MISSING_FIELD, "sector_text",
+                           "其他行业领域的问题线索须写明所属行业领域（如电力、水利）");
         return SL_DECLINED;
     }
     if (!sl_route_known(routes, clue->place->division)) {
@@ -89,11 +95,11 @@ static int
 s_common(const char *notice_no, const char *from_unit, int64_t at, sl_codec_error_t *err)
 {
     if (s_blank(notice_no)) {
-        sl_codec_error_set(err, SL_ERR_MISSING_FIELD, "notice_no", "缺少交办书编号 notice_no");
+        sl_codec_error_set(err, SL_ERR_MISSING_FIELD, "notice_no", "缺少交办文号 notice_no");
         return SL_DECLINED;
     }
     if (strlen(notice_no) > 80) {
-        sl_codec_error_set(err, SL_ERR_BAD_FIELD, "notice_no", "交办书编号过长");
+        sl_codec_error_set(err, SL_ERR_BAD_FIELD, "notice_no", "交办文号过长");
         return SL_DECLINED;
     }
     if (s_blank(from_unit)) {
@@ -150,7 +156,7 @@ s_feedback(const sl_pb_feedback_t *f, sl_codec_error_t *err)
     const sl_pb_sign_off_t *s = f->sign_off;
     if (!s || s_blank(s->leader_name) || s_blank(s->leader_title) || s->signed_at <= 0) {
         sl_codec_error_set(err, SL_ERR_MISSING_SIGNOFF, NULL,
-                           "办理结果须经党委政府主要负责同志审核签字确认：缺少%s",
+                           "办理结果须经本地党委政府（本单位）主要负责同志审核签字确认：缺少%s",
                            !s || s_blank(s->leader_name) ? "签字领导姓名"
                            : s_blank(s->leader_title)    ? "签字领导职务"
                                                          : "签字时间");
@@ -228,7 +234,7 @@ sl_validate_answer(const sl_pb_envelope_t *env, sl_codec_error_t *err)
 int
 sl_validate_supervise(const sl_pb_decision_t *d, sl_codec_error_t *err)
 {
-    if (s_text(d->case_no, "case_no", "案件编号", 80, err) != 0 ||
+    if (s_text(d->case_no, "case_no", "线索编号", 80, err) != 0 ||
         s_text(d->from_unit, "from_unit", "决定单位", 40, err) != 0)
         return SL_DECLINED;
     if (!d->leader || s_blank(d->leader->leader_name)) {

@@ -428,7 +428,7 @@ s_store(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
                 sl_log(SL_LOG_ERROR, "msg_id=%s could not be applied: %s", sl_apply_msg_id(&items[i]->a),
                        in->sqlerror);
                 char text[384];
-                snprintf(text, sizeof text, "节点无法处理此信封：%.300s", in->sqlerror);
+                snprintf(text, sizeof text, "节点无法处理此报文：%.300s", in->sqlerror);
                 s_reject(items[i], SL_ERR_INTERNAL, NULL, text);
                 r1 = s_apply(in, &items[i], 1, now);
             }

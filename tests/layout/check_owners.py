@@ -36,6 +36,7 @@ OWNERS = {
     "report": "sl_report",
     "report_missing": "sl_report",
     "schema_migrations": "sl_schema",
+    "sector_lead": "sl_unit",
     "supervision": "sl_supervision",
     "transfer": "sl_transfer",
     "transfer_escalation": "sl_transfer",

@@ -99,7 +99,7 @@ sl_expect "after the 2027 notice: no warning" "" "$err"
 sl_expect "after the 2027 notice: 2027-01-01 off" no "$(ctl is-workday 2027-01-01)"
 sl_expect "after the 2027 notice: make-up saturday" yes "$(ctl is-workday 2027-02-20)"
 sl_expect "after the 2027 notice: across spring festival" 2027-02-15 "$(ctl add-workdays 2027-02-05 1)"
-sl_expect "list --year 2027, first line" "$(printf "2027-01-01\tholiday\tNew Year's Day\t2027")" \
+sl_expect "list --year 2027, first line" "$(printf "2027-01-01\t放假\tNew Year's Day\t2027")" \
   "$(ctl list --year 2027 | head -n 1)"
 sl_expect "list --year 2027, lines" 11 "$(ctl list --year 2027 | wc -l)"
 sl_expect "list, all lines" "$(sl_psql "SELECT count(*) FROM calendar_day")" "$(ctl list | wc -l)"

@@ -130,7 +130,7 @@ def test_results_entered_in_the_six_lists(node, state):
     check("six-list entries of the results", got == ",".join([
         "隐患整改/重大事故隐患整改", "惩治处罚/行政处罚", "惩治处罚/停产整顿",
         "惩治处罚/刑事责任追究", "约谈问责/党纪政务处分", "约谈问责/约谈",
-        "联合惩戒/失信联合惩戒", "挂牌督办/验收销号"]), got)
+        "联合惩戒/失信联合惩戒", "挂牌督办/挂牌督办"]), got)
     check("fine amount and persons", node.sql(
         "SELECT amount_fen || ' ' || entry_date || ' ' || month FROM ledger_entry WHERE"
         " item = '行政处罚' AND case_no = '%s'" % a) == "5000000 2026-11-10 2026-11" and
@@ -240,11 +240,14 @@ def ledgers(node, a):
     check("CSV starts with the UTF-8 BOM", raw[:3] == b"\xef\xbb\xbf", repr(raw[:8]))
     rows = list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
     total = int(node.sql("SELECT count(*) FROM ledger_entry WHERE month = '%s'" % MONTH))
-    check("header then one row per entry", rows[0][:4] == ["清单", "事项", "案件编号", "交办书编号"]
+    check("header then one row per entry", rows[0][:4] == ["清单", "事项", "线索编号", "交办文号"]
           and len(rows) == total + 1 and total == 15, "%d rows, %d entries" % (len(rows), total))
     check("Chinese text and quoting intact", any(r[0] == "选树提升" and r[10] == text for r in rows)
           and any(r[2] == a and r[6] == "平遥县甲煤业有限公司" and r[9] == "50000.00"
                   for r in rows), str(rows[-1]))
+    check("numbers leave the node with their office",
+          any(r[2] == a and r[3].startswith("平遥县“百日攻坚”办（煤）移〔2026〕") for r in rows),
+          str([r[3] for r in rows]))
     node.slctl("ledger", "export", "--list", "惩治处罚", "--month", MONTH, "--out", out)
     rows = list(csv.reader(io.StringIO(open(out, "rb").read()[3:].decode("utf-8"), newline="")))
     want = int(node.sql("SELECT count(*) FROM ledger_entry WHERE list = '惩治处罚'"))
@@ -272,16 +275,16 @@ def history(node, a):
     hist = [l.split("\t") for l in show.split("历史\n")[1].splitlines()]
     kinds = [h[2] for h in hist]
     check("case show lists every step", kinds[:7] == [
-        "registered", "transferred", "supervised", "received", "progress", "fed_back",
-        "verified"] and kinds[7:15] == ["ledger_entered"] * 7 + ["supervise_end"] and
-        kinds[15:] == ["ledger_entered", "case_closed"], str(kinds))
+        "登记", "交办", "挂牌督办", "签收", "报告进展", "反馈办理结果",
+        "核查销号"] and kinds[7:15] == ["列入清单台账"] * 7 + ["已验收销号"] and
+        kinds[15:] == ["列入清单台账", "办结销号"], str(kinds))
     check("with its actor", all(h[3].startswith("key=") and h[4].startswith("unit=") and
                                 h[5].startswith("operator=") for h in hist) and
           hist[2][4] == "unit=140728" and hist[2][5] == "operator=核查员甲" and
           hist[6][5] == "operator=核查员甲" and hist[6][6] != "msg_id=-" and
           hist[3][4] == "unit=140728:emergency", show)
-    check("supervision history names the leader", "SUPERVISE_END" in hist[14][7] and
-          "SUPERVISE" in hist[2][7], hist[14][7])
+    check("supervision history names the leader", "决定：已验收销号" in hist[14][7] and
+          "决定：挂牌督办" in hist[2][7] and "督办领导：" in hist[2][7], hist[14][7])
 
 
 def test_false_completion(node, state):

@@ -309,6 +309,10 @@ def test_escalation_envelope_accepted_at_the_parent(pair, state):
                 " WHERE c.case_no = '%s'" % ack.case_no)
     check("a verification case at the parent, linked to the origin",
           row == "escalation|registered|140700:emergency|140728|%s|%s|OVERDUE" % (c1, n1), row)
+    desc = b.sql("SELECT description FROM cases WHERE case_no = '%s'" % ack.case_no)
+    check("the verification case names the number, the unit and the clue",
+          desc.startswith("提级核查（逾期未办结）：原交办文号%s（平遥县交办），原承办单位平遥县应急管理局，"
+                          "原线索编号%s。" % (n1, c1)), desc)
 
 
 def test_missing_reports_noted_once(pair):

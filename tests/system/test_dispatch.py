@@ -167,14 +167,14 @@ def test_history_names_each_step_and_actor(node, state):
     show = node.slctl("case", "show", case1).stdout
     hist = [l.split("\t") for l in show.split("历史\n")[1].splitlines()]
     kinds = [h[2] for h in hist]
-    check("history in order", kinds == ["registered", "transferred", "received", "progress",
-                                        "fed_back"], str(kinds))
+    check("history in order", kinds == ["登记", "交办", "签收", "报告进展", "反馈办理结果"],
+          str(kinds))
     check("history says who", hist[1][3] == "key=sl-dispatch" and hist[1][4] == "unit=140728" and
           all(h[4] == "unit=140728:emergency" and h[5] == "operator=值班员甲" and
               h[6] != "msg_id=-" for h in hist[2:]), show)
     tshow = node.slctl("transfer", "show", notice).stdout
-    check("transfer show with history", "已反馈" in tshow and "fed_back" in tshow and
-          "received" in tshow and "王县长" in tshow, tshow)
+    check("transfer show with history", "已反馈" in tshow and "反馈办理结果" in tshow and
+          "签收" in tshow and "王县长" in tshow, tshow)
 
 
 def test_objection_stops_the_handling(node, state):

@@ -271,6 +271,7 @@ def test_county_objection_accepted_by_the_city_withdraws(fed):
                      " FROM transfer WHERE notice_no = '%s'" % knotice)
     check("the county's own transfer is withdrawn with it (its clocks stop)",
           own.startswith("closed|withdrawn|上级异议成立"), own)
+    check("and reads 已撤回", "状态\t已撤回" in sl(county, "transfer", "show", knotice).stdout)
     ev = events(county, kcase[0])
     check("the county's chain: objection accepted above, then its transfer withdrawn",
           ev[-2:] == ["upper_objection_accepted", "transfer_withdrawn"], str(ev))

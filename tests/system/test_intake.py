@@ -224,7 +224,7 @@ def test_case_list_and_show(node, state):
     check("case list fields", any(l.split("\t")[0] == case_no and "COAL_MINE" in l
                                   for l in lines), str(lines))
     show = node.slctl("case", "show", case_no).stdout
-    check("case show history", "registered" in show and "王家庄非法小煤窑" in show, show)
+    check("case show history", "\t登记\t" in show and "王家庄非法小煤窑" in show, show)
     check("case show hides the reporter", "李四光" not in show and "13800001111" not in show)
 
 

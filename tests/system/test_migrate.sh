@@ -17,11 +17,16 @@ out=$("$SL_BIN/slctl" -c "$SL_TEST_INI" migrate)
 sl_expect "second migrate changes nothing" "schema	$latest	current" "$out"
 rows2=$(sl_psql "SELECT count(*) FROM division")","$(sl_psql "SELECT count(*) FROM calendar_day")","$(sl_psql "SELECT count(*) FROM unit")
 sl_expect "reference data loaded once" "$rows1" "$rows2"
-sl_expect "sixteen sectors" "16" "$(sl_psql "SELECT count(*) FROM sector")"
+sl_expect "the sixteen sectors and OTHER" "17" "$(sl_psql "SELECT count(*) FROM sector")"
 sl_expect "twelve violations" "12" "$(sl_psql "SELECT count(*) FROM violation")"
 sl_expect "node row" "140728|平遥县|county|140700" "$(sl_psql "SELECT code, name, level, parent FROM node")"
 sl_expect "lead department unit" "平遥县应急管理局" "$(sl_psql "SELECT name FROM unit WHERE code = '140728:emergency'")"
 sl_expect "fire service at county level" "平遥县消防救援大队" "$(sl_psql "SELECT name FROM unit WHERE code = '140728:fire'")"
+sl_expect "ecology: a branch of the city bureau" "晋中市生态环境局平遥分局" "$(sl_psql "SELECT name FROM unit WHERE code = '140728:ecology'")"
+sl_expect "natural resources at county level" "平遥县自然资源局" "$(sl_psql "SELECT name FROM unit WHERE code = '140728:resources'")"
+sl_expect "sector OTHER led by the emergency bureau" "140728:emergency" "$(sl_psql "SELECT unit_code FROM sector_lead WHERE sector = 17")"
+sl_expect "holiday names in Chinese" "元旦|holiday" "$(sl_psql "SELECT name, kind FROM calendar_day WHERE day = '2022-12-31'")"
+sl_expect "2022-12-31 belongs to the 2023 notice" "2023" "$(sl_psql "SELECT notice_year FROM calendar_day WHERE day = '2022-12-31'")"
 
 # The daemon refuses a schema it does not know, saying what to run.
 mkdir -p "$SL_TEST_DIR/keys"

@@ -428,7 +428,7 @@ test_sectors(void **state)
     (void)state;
     static const char *shorts[SL_SECTOR_COUNT] = {"煤",   "非煤", "危化", "道运", "建筑", "燃气",
                                                   "临建", "民爆", "文旅", "园区", "危废", "特设",
-                                                  "冶金", "消防", "森防", "矿产"};
+                                                  "冶金", "消防", "森防", "矿产", "其他"};
     const ProtobufCEnumDescriptor *ed = &safeloop__v1__sector__descriptor;
     assert_int_equal(ed->n_values, SL_SECTOR_COUNT + 1);
     for (int v = 1; v <= SL_SECTOR_COUNT; v++) {
@@ -443,13 +443,13 @@ test_sectors(void **state)
         const ProtobufCEnumValue *pv = protobuf_c_enum_descriptor_get_value(ed, v);
         assert_non_null(pv);
         assert_string_equal(pv->name, s->name);
-        assert_true(s->name_zh[0] && s->dept[0] && s->dept_key[0]);
+        assert_true(s->name_zh[0] && s->dept_key[0] && s->province_dept_key[0]);
         assert_true(s->dept_province[0] && s->dept_city[0] && s->dept_county[0]);
     }
     const sl_sector_t *s = sl_sector_by_name("COAL_MINE");
     assert_int_equal(s->value, SAFELOOP__V1__SECTOR__COAL_MINE);
     assert_string_equal(s->name_zh, "煤矿");
-    assert_string_equal(s->dept, "应急管理局");
+    assert_string_equal(sl_sector_dept_name(s, "county"), "应急管理局");
     assert_string_equal(s->dept_key, "emergency");
     s = sl_sector_by_short("消防");
     assert_string_equal(s->name, "FIRE_SAFETY");
@@ -458,30 +458,33 @@ test_sectors(void **state)
     assert_string_equal(s->dept_county, "消防救援大队");
     assert_int_equal(sl_sector_by_short("矿产")->value, SAFELOOP__V1__SECTOR__MINERAL_EXPLOITATION);
     assert_string_equal(sl_sector_by_value(8)->dept_key, "police");
-    /* The table agrees with the reference data the units are made from. */
-    const char *src = getenv("SL_SOURCE");
-    assert_non_null(src);
-    char path[1024];
-    snprintf(path, sizeof path, "%s/schema/data/sectors.csv", src);
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    char line[512];
-    int rows = 0;
-    while (fgets(line, sizeof line, f)) {
-        char *field[6] = {0}, *save = NULL, *t = strtok_r(line, ",\n", &save);
-        for (int i = 0; t && i < 6; i++, t = strtok_r(NULL, ",\n", &save))
-            field[i] = t;
-        if (!field[5] || strcmp(field[0], "code") == 0)
-            continue;
-        assert_string_equal(sl_sector_by_value(atoi(field[0]))->dept_key, field[5]);
-        rows++;
-    }
-    fclose(f);
-    assert_int_equal(rows, SL_SECTOR_COUNT);
+    /* Province names as Shanxi names them (T1): no 局→厅 rule. */
+    s = sl_sector_by_name("SPECIAL_EQUIPMENT");
+    assert_string_equal(sl_sector_dept_name(s, "province"), "市场监督管理局");
+    s = sl_sector_by_name("MINERAL_EXPLOITATION");
+    assert_string_equal(sl_sector_dept_name(s, "province"), "自然资源厅");
+    assert_string_equal(sl_sector_dept_name(s, "city"), "规划和自然资源局");
+    assert_string_equal(sl_sector_dept_name(s, "county"), "自然资源局");
+    /* City gas is led by housing at province level: a route, not a rename. */
+    s = sl_sector_by_name("CITY_GAS");
+    assert_string_equal(sl_sector_dept_key(s, "province"), "housing");
+    assert_string_equal(sl_sector_dept_key(s, "city"), "urban");
+    assert_string_equal(sl_sector_dept_key(s, "county"), "urban");
+    assert_string_equal(sl_sector_dept_key(sl_sector_by_name("COAL_MINE"), "province"),
+                        "emergency");
+    /* OTHER: 其他行业领域, short name 其他, named by the clue's text. */
+    s = sl_sector_by_value(SL_SECTOR_OTHER);
+    assert_string_equal(s->name, "OTHER");
+    assert_int_equal(s->value, SAFELOOP__V1__SECTOR__OTHER);
+    char label[64];
+    assert_string_equal(sl_sector_label(s, "电力", label, sizeof label), "其他行业领域（电力）");
+    assert_string_equal(sl_sector_label(s, "", label, sizeof label), "其他行业领域");
+    assert_string_equal(sl_sector_label(sl_sector_by_value(1), "电力", label, sizeof label),
+                        "煤矿");
     assert_string_equal(sl_sector_by_name("HAZARDOUS_WASTE")->name_zh, "危废处置");
 
     assert_null(sl_sector_by_value(0));
-    assert_null(sl_sector_by_value(17));
+    assert_null(sl_sector_by_value(18));
     assert_null(sl_sector_by_value(-1));
     assert_null(sl_sector_by_name("SECTOR_UNSPECIFIED"));
     assert_null(sl_sector_by_name("coal_mine"));

@@ -284,7 +284,7 @@ test_errors(void **state)
                    "NON_COAL_MINE, HAZARDOUS_CHEMICALS, ROAD_TRANSPORT, CONSTRUCTION, CITY_GAS, "
                    "TEMPORARY_BUILDINGS, CIVIL_EXPLOSIVES, CULTURE_TOURISM, INDUSTRIAL_PARKS, "
                    "HAZARDOUS_WASTE, SPECIAL_EQUIPMENT, METALLURGY, FIRE_SAFETY, FOREST_FIRE, "
-                   "MINERAL_EXPLOITATION");
+                   "MINERAL_EXPLOITATION, OTHER");
     s_expect_error(S_BASE "[intake]\nbatch_max = 5\nendpoint = tcp://a:1\nbatch_max = 6\n", 8,
                    "[intake] batch_max: duplicate key (first set on line 6)");
     /* a section opened twice still holds each key once */

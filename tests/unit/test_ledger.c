@@ -70,7 +70,7 @@ test_map_handling(void **state)
                         "惩治处罚/关闭取缔,惩治处罚/吊销证照,惩治处罚/刑事责任追究,"
                         "约谈问责/党纪政务处分,约谈问责/约谈,联合惩戒/失信联合惩戒");
     assert_int_equal(items[1].amount_fen, 5000050);
-    assert_string_equal(items[1].details, "罚款 50000.50 元");
+    assert_string_equal(items[1].details, "罚款50000.50元");
     assert_int_equal(items[5].persons, 3);
     assert_int_equal(items[6].persons, 2);
     assert_int_equal(items[7].persons, 4);
@@ -116,15 +116,15 @@ test_map_two_transfers(void **state)
     r.disciplined_count = 1;
     assert_string_equal(s_map(&r, items, &n), "约谈问责/党纪政务处分");
     assert_int_equal(items[0].persons, 1);
-    /* the 挂牌督办 entry at 验收销号 */
+    /* the 挂牌督办 entry, 已验收销号 */
     sl_ledger_item_t it;
     sl_ledger_supervision_item("张副县长", "副县长", "2026-11-10", &it);
     assert_string_equal(it.list, "挂牌督办");
-    assert_string_equal(it.item, "验收销号");
+    assert_string_equal(it.item, "挂牌督办");
     assert_string_equal(it.details,
-                        "督办领导：张副县长（副县长）；2026-11-10 挂牌，核查通过后销号");
+                        "已验收销号；督办领导：张副县长（副县长）；2026-11-10起挂牌督办");
     sl_ledger_supervision_item("张", "", "2026-11-10", &it);
-    assert_string_equal(it.details, "督办领导：张；2026-11-10 挂牌，核查通过后销号");
+    assert_string_equal(it.details, "已验收销号；督办领导：张；2026-11-10起挂牌督办");
 }
 
 static void
@@ -140,7 +140,7 @@ test_csv(void **state)
                         "隐患整改,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\r\",,,x\r\n");
     sl_buf_reset(&b);
     sl_ledger_csv_row(&b, sl_ledger_headers(), SL_LEDGER_COLS);
-    assert_string_equal(b.data, "清单,事项,案件编号,交办书编号,单位,单位名称,被举报主体,日期,"
+    assert_string_equal(b.data, "清单,事项,线索编号,交办文号,单位,单位名称,涉及单位,日期,"
                                 "人数,金额（元）,详情,录入人\r\n");
     sl_buf_reset(&b);
     const char *one[] = {"\""};
