@@ -50,8 +50,8 @@ s_cause_name(int cause)
     }
 }
 
-static const char *
-s_cause_zh(const char *name)
+const char *
+sl_escalation_cause_zh(const char *name)
 {
     return strcmp(name, "OVERDUE") == 0                ? "逾期未办结"
            : strcmp(name, "ACCEPTED_NOT_HANDLED") == 0 ? "接而不办"
@@ -139,8 +139,8 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
             char dept[48];
             snprintf(dept, sizeof dept, "%s:%s", node, sec ? sec->dept_key : "emergency");
             char desc[4096];
-            snprintf(desc, sizeof desc, "提级核查（%s）：%s 交办 %s 的 %s。%s", s_cause_zh(cause),
-                     notice, unit, case_no, V(17));
+            snprintf(desc, sizeof desc, "提级核查（%s）：%s 交办 %s 的 %s。%s",
+                     sl_escalation_cause_zh(cause), notice, unit, case_no, V(17));
             sl_case_new_t c = {.sector = sector,
                                .subject_name = V(10),
                                .credit_code = V(11),
@@ -374,9 +374,10 @@ sl_escalation_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_e
         sl_buf_printf(&viol, "%s%d", i ? "," : "", (int)cl->violations[i]);
     sl_buf_puts(&viol, "}");
     char desc[4096];
-    snprintf(desc, sizeof desc, "提级核查（%s）：%s 节点 %s 交办 %s 的 %s。%s%s", s_cause_zh(cause),
-             e->origin_node, e->notice_no, e->receiver_unit ? e->receiver_unit : "", e->case_no,
-             e->detail ? e->detail : "", cl->description ? cl->description : "");
+    snprintf(desc, sizeof desc, "提级核查（%s）：%s 节点 %s 交办 %s 的 %s。%s%s",
+             sl_escalation_cause_zh(cause), e->origin_node, e->notice_no,
+             e->receiver_unit ? e->receiver_unit : "", e->case_no, e->detail ? e->detail : "",
+             cl->description ? cl->description : "");
     sl_case_new_t c = {.sector = (int)cl->sector,
                        .subject_name = cl->subject->name,
                        .credit_code = cl->subject->credit_code,

@@ -10,6 +10,7 @@
 
 #include "sl_audit.h"
 #include "sl_case.h"
+#include "sl_closing.h"
 #include "sl_clock.h"
 #include "sl_ledger.h"
 #include "sl_log.h"
@@ -539,6 +540,7 @@ s_feedback_json(const sl_pb_feedback_t *f)
     }
     if (f->discipline_result && *f->discipline_result)
         json_object_set_new(o, "discipline_result", json_string(f->discipline_result));
+    sl_closing_feedback_json(f, o);
     return o;
 }
 
@@ -596,7 +598,9 @@ s_verified(sl_db_t *db, int64_t tid, int64_t case_id, const char *kind, bool cas
     int rc = sl_db_exec(db, &r,
                         "SELECT t.notice_no, t.unit_code, u.name, c.case_no, c.subject_name,"
                         " coalesce(t.feedback, ''), coalesce(c.unit_code, ''),"
-                        " coalesce(cu.name, '')"
+                        " coalesce(cu.name, ''),"
+                        " EXISTS (SELECT 1 FROM transfer p WHERE p.case_id = t.case_id"
+                        "         AND p.kind = 'police')"
                         " FROM transfer t JOIN cases c ON c.id = t.case_id"
                         " JOIN unit u ON u.code = t.unit_code"
                         " LEFT JOIN unit cu ON cu.code = c.unit_code WHERE t.id = $1::bigint",
@@ -609,9 +613,11 @@ s_verified(sl_db_t *db, int64_t tid, int64_t case_id, const char *kind, bool cas
     sl_ledger_result_t result;
     sl_ledger_item_t items[SL_LEDGER_MAX_ITEMS];
     size_t n = 0;
-    if (sl_ledger_result_parse(V(5), kind, &result) == 0)
+    if (sl_ledger_result_parse(V(5), kind, &result) == 0) {
+        result.criminal_count =
+            sl_closing_criminal_persons(kind, result.criminal_count, V(8)[0] == 't');
         n = sl_ledger_map(&result, items);
-    else
+    } else
         sl_log(SL_LOG_WARN, "case=%s notice=%s verified without a readable feedback", V(3), V(0));
     rc = sl_ledger_record(db, case_id, &lc, items, n, now_ms, actor);
     if (rc == 0 && case_closed) {

@@ -1,0 +1,234 @@
+/* test_closing.c — the result of the check and the closing rules (issue 15).
+ *
+ * The four conclusions by name and in Chinese, which of them need a
+ * rectification; the validation of the new Feedback fields (conclusion,
+ * exposure and where, measures ⑤–⑦, no plan on a case found untrue); how they
+ * are stored, printed for `case show` and entered in the six lists (暂扣 apart
+ * from 吊销); the police's figure of persons prosecuted counted once. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "sl_closing.h"
+#include "sl_ledger.h"
+#include "sl_validate.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void
+test_conclusions(void **state)
+{
+    (void)state;
+    const char *zh[] = {"未填写", "属实", "部分属实", "不属实", "查无实据"};
+    const char *names[] = {"", "SUBSTANTIATED", "PARTLY_SUBSTANTIATED", "UNSUBSTANTIATED",
+                           "NO_EVIDENCE"};
+    for (int c = 0; c < SL_CONCLUSION_COUNT; c++) {
+        assert_string_equal(sl_closing_conclusion_zh(c), zh[c]);
+        assert_string_equal(sl_closing_conclusion_name(c), names[c]);
+        assert_int_equal(sl_closing_conclusion_parse(zh[c]), c == 0 ? -1 : c);
+        assert_int_equal(sl_closing_conclusion_parse(names[c]), c == 0 ? -1 : c);
+    }
+    /* the wire enum and ours agree */
+    assert_int_equal(SAFELOOP__V1__FEEDBACK__CONCLUSION__NO_EVIDENCE, SL_CONCLUSION_NO_EVIDENCE);
+    assert_int_equal(SAFELOOP__V1__FEEDBACK__CONCLUSION__PARTLY_SUBSTANTIATED,
+                     SL_CONCLUSION_PARTLY);
+    assert_int_equal(sl_closing_conclusion_parse("属"), -1);
+    assert_int_equal(sl_closing_conclusion_parse(NULL), -1);
+    assert_string_equal(sl_closing_conclusion_zh(9), "");
+    assert_true(sl_closing_needs_rectification(SL_CONCLUSION_SUBSTANTIATED));
+    assert_true(sl_closing_needs_rectification(SL_CONCLUSION_PARTLY));
+    assert_true(sl_closing_needs_rectification(SL_CONCLUSION_UNSPECIFIED));
+    assert_false(sl_closing_needs_rectification(SL_CONCLUSION_UNSUBSTANTIATED));
+    assert_false(sl_closing_needs_rectification(SL_CONCLUSION_NO_EVIDENCE));
+}
+
+static sl_pb_sign_off_t s_so = {PROTOBUF_C_MESSAGE_INIT(&safeloop__v1__sign_off__descriptor),
+                                "王县长", "县长", 1};
+
+static void
+s_feedback(sl_pb_feedback_t *fb, sl_pb_envelope_t *env)
+{
+    *fb = (sl_pb_feedback_t)SAFELOOP__V1__FEEDBACK__INIT;
+    *env = (sl_pb_envelope_t)SL_PB_ENVELOPE_INIT;
+    fb->notice_no = "（煤）移〔2026〕1号";
+    fb->from_unit = "140728";
+    fb->violation_nature = "非法违法生产经营";
+    fb->sign_off = &s_so;
+    env->msg_id = "m1";
+    env->body_case = SAFELOOP__V1__ENVELOPE__BODY_FEEDBACK;
+    env->feedback = fb;
+}
+
+static void
+s_expect(const sl_pb_envelope_t *env, const char *code)
+{
+    sl_codec_error_t err = {{0}, {0}};
+    int rc = sl_validate_answer(env, &err);
+    if (!code) {
+        assert_int_equal(rc, 0);
+        return;
+    }
+    assert_int_equal(rc, SL_DECLINED);
+    assert_string_equal(err.code, code);
+    assert_true(err.text[0] != '\0');
+}
+
+static void
+test_validate(void **state)
+{
+    (void)state;
+    sl_pb_feedback_t fb;
+    sl_pb_envelope_t env;
+    s_feedback(&fb, &env);
+    s_expect(&env, NULL); /* no conclusion: older senders */
+    for (int c = 1; c < SL_CONCLUSION_COUNT; c++) {
+        fb.conclusion = (Safeloop__V1__Feedback__Conclusion)c;
+        s_expect(&env, NULL);
+    }
+    fb.conclusion = (Safeloop__V1__Feedback__Conclusion)7;
+    s_expect(&env, "bad_field:conclusion");
+    fb.conclusion = SAFELOOP__V1__FEEDBACK__CONCLUSION__SUBSTANTIATED;
+    /* exposure needs where; where needs exposure */
+    fb.exposed = true;
+    s_expect(&env, "missing_field:exposed_where");
+    fb.exposed_where = "晋中日报 2026-11-20";
+    s_expect(&env, NULL);
+    fb.exposed = false;
+    s_expect(&env, "bad_field:exposed_where");
+    fb.exposed_where = "";
+    /* measures ⑤–⑦: what was done, persons not negative */
+    sl_pb_measure_t m = SAFELOOP__V1__MEASURE__INIT;
+    fb.protective_umbrella = &m;
+    s_expect(&env, "missing_field:protective_umbrella.detail");
+    m.detail = "对为其充当保护伞的某所长立案审查";
+    m.persons = -1;
+    s_expect(&env, "bad_field:protective_umbrella.persons");
+    m.persons = 1;
+    s_expect(&env, NULL);
+    fb.protective_umbrella = NULL;
+    fb.organisational = &m;
+    m.detail = "";
+    s_expect(&env, "missing_field:organisational.detail");
+    fb.organisational = NULL;
+    /* a case found untrue has nothing to rectify: no plan */
+    fb.conclusion = SAFELOOP__V1__FEEDBACK__CONCLUSION__UNSUBSTANTIATED;
+    fb.rectify_by = "2026-12-31";
+    s_expect(&env, "bad_field:rectify_by");
+    fb.rectify_by = "";
+    fb.rectify_responsible = "张三";
+    s_expect(&env, "bad_field:rectify_responsible");
+    fb.conclusion = SAFELOOP__V1__FEEDBACK__CONCLUSION__PARTLY_SUBSTANTIATED;
+    s_expect(&env, NULL);
+    fb.conclusion = SAFELOOP__V1__FEEDBACK__CONCLUSION__NO_EVIDENCE;
+    fb.rectify_responsible = "";
+    s_expect(&env, NULL);
+}
+
+/* The JSON sl_transfer.c stores for FB: its older fields are not ours. */
+static char *
+s_stored(const sl_pb_feedback_t *fb)
+{
+    json_t *o = json_pack("{s:s}", "violation_nature", fb->violation_nature);
+    sl_closing_feedback_json(fb, o);
+    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    return text;
+}
+
+static void
+test_store_and_print(void **state)
+{
+    (void)state;
+    sl_pb_feedback_t fb;
+    sl_pb_envelope_t env;
+    s_feedback(&fb, &env);
+    char *text = s_stored(&fb);
+    assert_string_equal(text, "{\"violation_nature\":\"非法违法生产经营\"}"); /* nothing new */
+    free(text);
+    sl_pb_measure_t m5 = SAFELOOP__V1__MEASURE__INIT, m7 = SAFELOOP__V1__MEASURE__INIT;
+    m5.detail = "对应处罚未处罚的执法人员问责";
+    m5.persons = 2;
+    m7.detail = "乡长免职";
+    fb.conclusion = SAFELOOP__V1__FEEDBACK__CONCLUSION__PARTLY_SUBSTANTIATED;
+    fb.license_suspended = true;
+    fb.exposed = true;
+    fb.exposed_where = "平遥县电视台“百日攻坚”专栏";
+    fb.accountability = &m5;
+    fb.organisational = &m7;
+    fb.rectify_responsible = "张三（矿长）";
+    text = s_stored(&fb);
+    assert_string_equal(text,
+                        "{\"accountability\":{\"detail\":\"对应处罚未处罚的执法人员问责\","
+                        "\"persons\":2},\"conclusion\":\"PARTLY_SUBSTANTIATED\","
+                        "\"exposed\":true,\"exposed_where\":\"平遥县电视台“百日攻坚”专栏\","
+                        "\"license_suspended\":true,\"organisational\":{\"detail\":"
+                        "\"乡长免职\",\"persons\":0},\"rectify_responsible\":\"张三（矿长）\","
+                        "\"violation_nature\":\"非法违法生产经营\"}");
+    char *shown = sl_closing_result_text(text);
+    assert_non_null(strstr(shown, "核查结论\t部分属实\n"));
+    assert_non_null(strstr(shown, "暂扣证照\t是\n吊销证照\t否\n"));
+    assert_non_null(strstr(shown, "公开曝光\t是（平遥县电视台“百日攻坚”专栏）\n"));
+    assert_non_null(strstr(
+        shown,
+        "⑤追责问责（应发现未发现、应处罚未处罚）\t是：对应处罚未处罚的执法人员问责（2 人）\n"));
+    assert_non_null(strstr(shown, "⑥查处“保护伞”\t否\n"));
+    assert_non_null(strstr(shown, "⑦组织处理\t是：乡长免职（0 人）\n"));
+    assert_non_null(strstr(shown, "整改情况\t未整改，无整改计划\n"));
+    free(shown);
+
+    /* the six lists: 暂扣 is not 吊销; exposure and the measures are entered */
+    sl_ledger_result_t r;
+    assert_int_equal(sl_ledger_result_parse(text, "handling", &r), 0);
+    sl_ledger_item_t items[SL_LEDGER_MAX_ITEMS];
+    size_t n = sl_ledger_map(&r, items);
+    char got[1024] = "";
+    for (size_t i = 0; i < n; i++)
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s/%s:%d", i ? "," : "",
+                 items[i].list, items[i].item, items[i].persons);
+    assert_string_equal(got, "惩治处罚/暂扣证照:0,约谈问责/公开曝光:0,约谈问责/追责问责:2,"
+                             "约谈问责/组织处理:0");
+    assert_string_equal(items[1].details, "公开曝光：平遥县电视台“百日攻坚”专栏");
+    free(text);
+
+    /* a case found untrue: nothing to rectify */
+    text = sl_closing_result_text("{\"conclusion\":\"UNSUBSTANTIATED\"}");
+    assert_non_null(strstr(text, "核查结论\t不属实\n"));
+    assert_non_null(strstr(text, "整改情况\t无需整改（核查不属实或查无实据）\n"));
+    free(text);
+    /* an older row: no conclusion; the receiver's own 提级核查 flag is labelled as its word */
+    text = sl_closing_result_text("{\"rectified\":true,\"escalated_verification\":true}");
+    assert_non_null(strstr(text, "核查结论\t未填写\n"));
+    assert_non_null(strstr(text, "整改情况\t已整改到位\n"));
+    assert_non_null(strstr(text, "承办单位自报提级核查\t是\n"));
+    free(text);
+    text = sl_closing_result_text("not json");
+    assert_string_equal(text, "");
+    free(text);
+}
+
+static void
+test_police_counted_once(void **state)
+{
+    (void)state;
+    /* the handling unit and the police both report 2 persons prosecuted */
+    assert_int_equal(sl_closing_criminal_persons("handling", 2, true), 0);
+    assert_int_equal(sl_closing_criminal_persons("police", 2, true), 2);
+    /* no police transfer: the handling unit's figure is the only one */
+    assert_int_equal(sl_closing_criminal_persons("handling", 2, false), 2);
+    assert_int_equal(sl_closing_criminal_persons("discipline", 1, true), 1);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_conclusions),
+        cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_store_and_print),
+        cmocka_unit_test(test_police_counted_once),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
