@@ -3,10 +3,17 @@
  * s_conclusions names the four conclusions; the feedback's new fields are
  * stored beside the older ones in transfer.feedback (JSON) and printed from
  * there. Whether a case was escalated is read from transfer_escalation, the
- * node's own record of every 提级核查 it marked and raised. */
+ * node's own record of every 提级核查 it marked and raised. Closing on a plan
+ * leaves its date on the transfer; the rectification clock and a re-report
+ * reopen a closed transfer through the state table. */
 #include "sl_closing.h"
 
+#include "sl_audit.h"
+#include "sl_case.h"
+#include "sl_clock.h"
 #include "sl_escalation.h"
+#include "sl_log.h"
+#include "sl_transfer_fsm.h"
 #include "sl_util.h"
 
 #include <stdio.h>
@@ -202,4 +209,185 @@ sl_closing_results(sl_db_t *db, int64_t case_id, sl_db_row_cb *cb, void *arg)
                       "SELECT notice_no, kind, state, feedback FROM transfer"
                       " WHERE case_id = $1::bigint AND feedback IS NOT NULL ORDER BY id",
                       1, p, cb, arg);
+}
+
+/* --- 销号 only what is fixed -------------------------------------------------------- */
+
+int
+sl_closing_facts_parse(const char *feedback_json, sl_closing_facts_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->rectify_by = -1;
+    json_t *o = feedback_json ? json_loads(feedback_json, 0, NULL) : NULL;
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return -1;
+    }
+    int c = sl_closing_conclusion_parse(s_str(o, "conclusion"));
+    out->conclusion = c < 0 ? SL_CONCLUSION_UNSPECIFIED : c;
+    out->rectified = json_is_true(json_object_get(o, "rectified"));
+    int32_t day;
+    if (*s_str(o, "rectify_by") && sl_date_parse(s_str(o, "rectify_by"), &day) == 0)
+        out->rectify_by = day;
+    out->has_responsible = *s_str(o, "rectify_responsible") != '\0';
+    json_decref(o);
+    return 0;
+}
+
+int
+sl_closing_may_close(const sl_closing_facts_t *f, int32_t today, int32_t *plan_day,
+                     sl_codec_error_t *err)
+{
+    *plan_day = -1;
+    if (!sl_closing_needs_rectification(f->conclusion) || f->rectified)
+        return 0;
+    if (f->rectify_by < 0) {
+        sl_codec_error_set(err, SL_ERR_NOT_RECTIFIED, NULL,
+                           "问题隐患尚未整改到位，也没有整改计划（整改期限 rectify_by 和责任人 "
+                           "rectify_responsible），不能验收销号");
+        return SL_DECLINED;
+    }
+    if (!f->has_responsible) {
+        sl_codec_error_set(err, SL_ERR_NOT_RECTIFIED, NULL,
+                           "问题隐患尚未整改到位，整改计划缺少责任人（rectify_responsible），"
+                           "不能验收销号");
+        return SL_DECLINED;
+    }
+    if (f->rectify_by < today) {
+        char d[11];
+        sl_date_format(f->rectify_by, d);
+        sl_codec_error_set(err, SL_ERR_NOT_RECTIFIED, NULL,
+                           "整改期限 %s 已过仍未整改到位，不能按整改计划销号", d);
+        return SL_DECLINED;
+    }
+    *plan_day = f->rectify_by;
+    return 0;
+}
+
+/* Appends an audit event to case CASE_ID; DETAIL is a JSON object (consumed). */
+static int
+s_audit(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *kind,
+        const sl_transfer_actor_t *actor, json_t *detail)
+{
+    char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+    json_decref(detail);
+    sl_audit_event_t ev = {.at_ms = now_ms,
+                           .kind = kind,
+                           .actor_key = actor->key ? actor->key : "",
+                           .actor_unit = actor->unit ? actor->unit : "",
+                           .operator= actor->operator_name ? actor->operator_name : "",
+                           .msg_id = actor->msg_id ? actor->msg_id : "",
+                           .detail = text};
+    int rc = sl_audit_append(db, case_id, &ev);
+    free(text);
+    return rc;
+}
+
+int
+sl_closing_verify_check(sl_db_t *db, int64_t transfer_id, int32_t today, int32_t *plan_day,
+                        sl_codec_error_t *err)
+{
+    char tid[24];
+    snprintf(tid, sizeof tid, "%lld", (long long)transfer_id);
+    const char *p[] = {tid};
+    PGresult *r;
+    int rc = sl_db_exec(db, &r, "SELECT coalesce(feedback, '') FROM transfer WHERE id = $1::bigint",
+                        1, p);
+    if (rc != 0)
+        return rc;
+    sl_closing_facts_t f;
+    if (PQntuples(r) == 0 || sl_closing_facts_parse(PQgetvalue(r, 0, 0), &f) != 0)
+        memset(&f, 0, sizeof f), f.rectify_by = -1; /* no readable feedback: not rectified */
+    PQclear(r);
+    return sl_closing_may_close(&f, today, plan_day, err);
+}
+
+int
+sl_closing_plan_accept(sl_db_t *db, int64_t transfer_id, int64_t case_id, int32_t plan_day,
+                       int64_t now_ms, const sl_transfer_actor_t *actor)
+{
+    char tid[24], day[11];
+    snprintf(tid, sizeof tid, "%lld", (long long)transfer_id);
+    if (plan_day < 0) { /* closed rectified: an earlier plan is done with */
+        const char *p[] = {tid};
+        return sl_db_exec(db, NULL,
+                          "UPDATE transfer SET rectify_by = NULL WHERE id = $1::bigint"
+                          " AND rectify_by IS NOT NULL",
+                          1, p);
+    }
+    sl_date_format(plan_day, day);
+    const char *p[] = {tid, day};
+    PGresult *r;
+    int rc =
+        sl_db_exec(db, &r,
+                   "UPDATE transfer SET rectify_by = $2::date, rectify_overdue_at = NULL"
+                   " WHERE id = $1::bigint"
+                   " RETURNING notice_no, coalesce(feedback::json->>'rectify_responsible', '')",
+                   2, p);
+    if (rc != 0)
+        return rc;
+    json_t *d = json_pack("{s:s, s:s, s:s}", "notice_no", PQntuples(r) ? PQgetvalue(r, 0, 0) : "",
+                          "rectify_by", day, "rectify_responsible",
+                          PQntuples(r) ? PQgetvalue(r, 0, 1) : "");
+    PQclear(r);
+    return s_audit(db, case_id, now_ms, "plan_accepted", actor, d);
+}
+
+int
+sl_closing_reopen(sl_db_t *db, int64_t case_id, int64_t transfer_id, const char *cause,
+                  json_t *detail, int64_t now_ms, const sl_transfer_actor_t *actor, bool *reopened)
+{
+    if (reopened)
+        *reopened = false;
+    char cid[24], tid[24], now[40];
+    snprintf(cid, sizeof cid, "%lld", (long long)case_id);
+    snprintf(tid, sizeof tid, "%lld", (long long)transfer_id);
+    sl_time_format_iso(now_ms, now, sizeof now);
+    const char *p[] = {cid, tid};
+    PGresult *r;
+    int rc = sl_db_exec(db, &r,
+                        "SELECT id, state, notice_no FROM transfer WHERE case_id = $1::bigint"
+                        " AND kind = 'handling' AND replaced_by IS NULL"
+                        " AND ($2::bigint = 0 OR id = $2::bigint)"
+                        " ORDER BY id DESC LIMIT 1 FOR UPDATE",
+                        2, p);
+    if (rc != 0) {
+        json_decref(detail);
+        return rc;
+    }
+    sl_transfer_outcome_t out = {.applied = false};
+    if (PQntuples(r) > 0)
+        sl_transfer_step((sl_transfer_state_t)sl_transfer_state_parse(PQgetvalue(r, 0, 1)),
+                         SL_TM_REOPEN, NULL, &out);
+    if (!out.applied) { /* not closed: nothing to reopen */
+        PQclear(r);
+        json_decref(detail);
+        return 0;
+    }
+    char id[24], notice[96];
+    snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
+    snprintf(notice, sizeof notice, "%s", PQgetvalue(r, 0, 2));
+    PQclear(r);
+    const char *next = sl_transfer_state_name(out.next);
+    const char *up[] = {id, next, now, cause};
+    if ((rc = sl_db_exec(db, NULL,
+                         "UPDATE transfer SET state = $2, closed_at = NULL, decision = 'reopen',"
+                         " decision_reason = $4, decided_at = $3::timestamptz"
+                         " WHERE id = $1::bigint",
+                         4, up)) != 0 ||
+        (rc = sl_case_set_status(db, case_id, sl_transfer_case_status(out.next), NULL)) != 0) {
+        json_decref(detail);
+        return rc;
+    }
+    json_t *d = json_is_object(detail) ? detail : json_object();
+    if (d != detail)
+        json_decref(detail);
+    json_object_set_new(d, "notice_no", json_string(notice));
+    json_object_set_new(d, "cause", json_string(cause));
+    json_object_set_new(d, "from", json_string("closed"));
+    json_object_set_new(d, "to", json_string(next));
+    sl_log(SL_LOG_INFO, "notice=%s reopened for verification (%s)", notice, cause);
+    if ((rc = s_audit(db, case_id, now_ms, "reopened", actor, d)) == 0 && reopened)
+        *reopened = true;
+    return rc;
 }

@@ -7,12 +7,25 @@
  * persons prosecuted). The database part reads what `slctl case show` prints:
  * each transfer's result and whether the case was escalated (提级核查), taken
  * from this node's own escalation records (transfer_escalation,
- * escalated_case), never from the receiver's own flag. */
+ * escalated_case), never from the receiver's own flag.
+ *
+ * 销号 (verify-pass of a handling transfer) needs the problem rectified, or an
+ * accepted plan — a date not yet passed (rectify_by) and a responsible person
+ * (rectify_responsible) — unless the check found the report 不属实 or 查无实据.
+ * A transfer closed on a plan keeps the plan's date (transfer.rectify_by);
+ * sl-deadline's clock (sl_deadline_check, sl_transfer_clock.c) marks it
+ * RECTIFY_OVERDUE once when the date passes and reopens it for verification
+ * (sl_closing_reopen): the state table's
+ * transition closed → fed_back (SL_TM_REOPEN), which a re-report of a closed
+ * case's subject also takes (sl_closing_reopen). This module is part of the
+ * transfer module for these columns (SQL on transfer.rectify_by,
+ * rectify_overdue_at and the reopening). */
 #ifndef SL_CLOSING_H
 #define SL_CLOSING_H
 
 #include "sl_codec.h"
 #include "sl_db.h"
+#include "sl_transfer.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -67,5 +80,55 @@ int sl_closing_escalated(sl_db_t *db, int64_t case_id, char *buf, size_t size);
  * order, with notice_no, kind, state, feedback (4 strings, borrowed for the
  * call). 0, -1 or SL_AGAIN. */
 int sl_closing_results(sl_db_t *db, int64_t case_id, sl_db_row_cb *cb, void *arg);
+
+/* --- 销号 only what is fixed -------------------------------------------------------- */
+
+#define SL_ERR_NOT_RECTIFIED "not_rectified" /* 销号 refused: unrectified, no valid plan */
+
+/* What the closing rule reads from a feedback. */
+typedef struct {
+    int conclusion;       /* sl_conclusion_t */
+    bool rectified;       /* 整改到位 */
+    int32_t rectify_by;   /* the plan's date; -1: none */
+    bool has_responsible; /* the plan names its responsible person */
+} sl_closing_facts_t;
+
+/* Reads the facts of a stored feedback (JSON) into OUT. 0, or -1 if it is
+ * not a JSON object. Pure. */
+int sl_closing_facts_parse(const char *feedback_json, sl_closing_facts_t *out);
+
+/* May a handling transfer whose feedback says F be verified closed (销号) on
+ * business day TODAY? Yes (0) when the check found nothing to rectify
+ * (不属实, 查无实据), when it is rectified, or on an accepted plan: a date not
+ * before TODAY and a responsible person — then *PLAN_DAY is the plan's date
+ * (else -1). No: SL_DECLINED with ERR not_rectified and why, in Chinese. Pure. */
+int sl_closing_may_close(const sl_closing_facts_t *f, int32_t today, int32_t *plan_day,
+                         sl_codec_error_t *err);
+
+/* sl_closing_may_close for the stored feedback of transfer TRANSFER_ID, inside
+ * the verifying transaction (the transfer is locked by the caller). 0 with
+ * *PLAN_DAY, SL_DECLINED with ERR, -1 or SL_AGAIN. */
+int sl_closing_verify_check(sl_db_t *db, int64_t transfer_id, int32_t today, int32_t *plan_day,
+                            sl_codec_error_t *err);
+
+/* After a verify-pass of handling transfer TRANSFER_ID: on a plan (PLAN_DAY
+ * >= 0) records the plan's date on the transfer (watched by sl-deadline) and a
+ * "plan_accepted" event (date, responsible person) on case CASE_ID; closed
+ * rectified (PLAN_DAY -1) clears an earlier plan's date. Inside the caller's
+ * transaction; 0, -1 or SL_AGAIN. */
+int sl_closing_plan_accept(sl_db_t *db, int64_t transfer_id, int64_t case_id, int32_t plan_day,
+                           int64_t now_ms, const sl_transfer_actor_t *actor);
+
+/* Puts closed case CASE_ID back to verification: its handling transfer
+ * TRANSFER_ID (0: the case's last handling transfer not replaced) goes
+ * closed → fed_back by the state table (SL_TM_REOPEN), the case to
+ * "fed_back", and a "reopened" event (notice, CAUSE, DETAIL — a JSON object,
+ * consumed, may be NULL) goes on the case's chain; the ledger entries made at
+ * closing stay. *REOPENED (may be NULL) is false when there was nothing
+ * closed to reopen (nothing written). Inside the caller's transaction; 0, -1
+ * or SL_AGAIN. */
+int sl_closing_reopen(sl_db_t *db, int64_t case_id, int64_t transfer_id, const char *cause,
+                      json_t *detail, int64_t now_ms, const sl_transfer_actor_t *actor,
+                      bool *reopened);
 
 #endif

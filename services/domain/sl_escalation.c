@@ -32,6 +32,8 @@ s_cause(const char *name)
         return SAFELOOP__V1__ESCALATION__CAUSE__OVERDUE;
     if (strcmp(name, "ACCEPTED_NOT_HANDLED") == 0)
         return SAFELOOP__V1__ESCALATION__CAUSE__ACCEPTED_NOT_HANDLED;
+    if (strcmp(name, "RECTIFY_OVERDUE") == 0)
+        return SAFELOOP__V1__ESCALATION__CAUSE__RECTIFY_OVERDUE;
     return SAFELOOP__V1__ESCALATION__CAUSE__FALSE_COMPLETION;
 }
 
@@ -45,6 +47,8 @@ s_cause_name(int cause)
         return "ACCEPTED_NOT_HANDLED";
     case SAFELOOP__V1__ESCALATION__CAUSE__FALSE_COMPLETION:
         return "FALSE_COMPLETION";
+    case SAFELOOP__V1__ESCALATION__CAUSE__RECTIFY_OVERDUE:
+        return "RECTIFY_OVERDUE";
     default:
         return NULL;
     }
@@ -55,6 +59,7 @@ sl_escalation_cause_zh(const char *name)
 {
     return strcmp(name, "OVERDUE") == 0                ? "逾期未办结"
            : strcmp(name, "ACCEPTED_NOT_HANDLED") == 0 ? "接而不办"
+           : strcmp(name, "RECTIFY_OVERDUE") == 0      ? "整改逾期"
                                                        : "虚假办结";
 }
 

@@ -748,6 +748,10 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
     }
     if (a.msg == SL_TM_FEEDBACK && sl_validate_feedback_kind(env->feedback, kind, &res->err) != 0)
         return SL_DECLINED;
+    int32_t plan_day = -1; /* 销号 only what is fixed (sl_closing.h) */
+    bool handling_pass = a.msg == SL_TM_VERIFY_PASS && strcmp(kind, "handling") == 0;
+    if (handling_pass && (rc = sl_closing_verify_check(db, tid, today, &plan_day, &res->err)) != 0)
+        return rc;
     if (a.msg == SL_TM_OBJECTION_ACCEPT) {
         const char *to = env->decision->to_unit;
         snprintf(target, sizeof target, "%s", to && *to ? to : suggested);
@@ -877,6 +881,9 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
         return rc;
     if (a.msg == SL_TM_VERIFY_PASS &&
         (rc = s_verified(db, tid, case_id, kind, case_closed, now_ms, &actor)) != 0)
+        return rc;
+    if (handling_pass &&
+        (rc = sl_closing_plan_accept(db, tid, case_id, plan_day, now_ms, &actor)) != 0)
         return rc;
     if (a.msg == SL_TM_VERIFY_FAIL &&
         (rc = s_false_completion(db, tid, case_id, res->ref, env->decision->reason, now_ms,

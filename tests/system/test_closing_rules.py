@@ -7,6 +7,12 @@ exposure and where, and measures ⑤–⑦; they reach the six lists. 提级核�
 `case show` comes from the node's escalation records, not from the receiver's
 flag. A person counted by the handling unit and by the police is counted
 once, with the police's figure.
+
+Closing only what is fixed: verify-pass of an unrectified case without a plan
+(a date not passed and a responsible person) is refused with a clear message;
+a 不属实 case closes without a plan; a plan whose date passes raises 提级核查
+(RECTIFY_OVERDUE) once through sl-deadline and reopens the case for
+verification (closed → fed_back).
 """
 import os
 import sys
@@ -16,15 +22,19 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 import sltest  # noqa: E402
 from test_closing import transfers, wait_transfers  # noqa: E402
+from test_deadline import deadline_ini, env_at, run_deadline  # noqa: E402
 
 T0 = "2026-11-10T09:00:00+08:00"  # a Tuesday
 ENV = dict(os.environ, SL_NOW=T0)
 SIGNOFF = ["--leader", "王县长", "--leader-title", "县长"]
 
 
+DEADLINE_PORT, DEADLINE_INI = deadline_ini()
+
+
 @pytest.fixture(scope="module")
 def node():
-    n = sltest.Node("rules")
+    n = sltest.Node("rules", extra_ini=DEADLINE_INI)
     try:
         n.start("intake", env=ENV)
         n.start("dispatch", env=ENV)
@@ -101,7 +111,7 @@ def test_unknown_conclusion_refused_by_slctl(node):
     assert "--conclusion" in r.stderr
 
 
-def test_untrue_case_carries_no_plan(node):
+def test_untrue_case_closes_without_a_plan(node):
     a = submit(node, "平遥县无需整改煤业有限公司")
     notice = wait_transfers(node, a, 1)[0][0]
     run(node, "transfer", "receipt", notice)
@@ -110,6 +120,8 @@ def test_untrue_case_carries_no_plan(node):
     run(node, "transfer", "feedback", notice, "--nature", "举报不实", "--conclusion", "不属实",
         *SIGNOFF)
     assert show(node, a)["整改情况"] == "无需整改（核查不属实或查无实据）"
+    run(node, "case", "verify", a, "--pass")
+    assert status(node, a) == "closed"
 
 
 def test_result_items_shown_and_entered(node):
@@ -166,6 +178,78 @@ def test_police_figure_counted_once(node):
     run(node, "case", "verify", c, "--pass")
     assert status(node, c) == "closed"
     assert entries(node, c) == "惩治处罚/刑事责任追究:3,惩治处罚/公安机关立案:0"
+
+
+# --- 2. closing only what is fixed ----------------------------------------------------
+
+
+def test_unrectified_without_plan_refused(node):
+    a = submit(node, "平遥县未整改煤业有限公司")
+    notice = wait_transfers(node, a, 1)[0][0]
+    feedback(node, notice, "--conclusion", "属实", "--suspended")
+    r = rejected(node, "not_rectified", "case", "verify", a, "--pass")
+    assert "尚未整改到位" in r.stderr and "不能验收销号" in r.stderr, r.stderr
+    assert status(node, a) == "fed_back"
+    # a plan needs its responsible person, and a date not passed
+    run(node, "case", "verify", a, "--fail", "--reason", "须整改到位或提交整改计划")
+    run(node, "transfer", "feedback", notice, "--nature", "非法违法生产经营", "--rectify-by",
+        "2026-11-30", *SIGNOFF)
+    r = rejected(node, "not_rectified", "case", "verify", a, "--pass")
+    assert "责任人" in r.stderr, r.stderr
+    run(node, "case", "verify", a, "--fail", "--reason", "整改计划须明确责任人")
+    run(node, "transfer", "feedback", notice, "--nature", "非法违法生产经营", "--rectify-by",
+        "2026-11-01", "--rectify-responsible", "张三（矿长）", *SIGNOFF)
+    r = rejected(node, "not_rectified", "case", "verify", a, "--pass")
+    assert "2026-11-01 已过" in r.stderr, r.stderr
+    assert status(node, a) == "fed_back"
+
+
+def test_plan_date_passes_escalates_once_and_reopens(node):
+    a = submit(node, "平遥县整改计划煤业有限公司", "--major-hazard")
+    notice = wait_transfers(node, a, 1)[0][0]
+    feedback(node, notice, "--conclusion", "部分属实", "--suspended", "--rectify-by", "2026-11-20",
+             "--rectify-responsible", "张三（矿长）")
+    run(node, "case", "verify", a, "--pass")
+    assert status(node, a) == "closed"
+    tid = node.sql("SELECT id FROM transfer WHERE notice_no = '%s'" % notice)
+    assert node.sql("SELECT rectify_by FROM transfer WHERE id = %s" % tid) == "2026-11-20"
+    s = show(node, a)
+    assert s["整改情况"] == "未整改，整改期限 2026-11-20，责任人 张三（矿长）" and s["提级核查"] == "否"
+    esc = "SELECT count(*) FROM transfer_escalation WHERE transfer_id = %s" \
+          " AND cause = 'RECTIFY_OVERDUE'" % tid
+    ticks = "sl_deadline_ticks_total"
+    # the plan's last day: nothing yet
+    run_deadline(node, DEADLINE_PORT, "2026-11-20T22:00:00+08:00",
+                 lambda: node.metric(DEADLINE_PORT, ticks) >= 2, "two ticks")
+    node.kill("deadline")
+    assert node.sql(esc) == "0" and status(node, a) == "closed"
+    # the day after: 提级核查 (整改逾期) and back to verification
+    run_deadline(node, DEADLINE_PORT, "2026-11-21T09:00:00+08:00",
+                 lambda: node.sql(esc + " AND raised_at IS NOT NULL") == "1", "escalation raised")
+    node.kill("deadline")
+    assert status(node, a) == "fed_back"
+    assert node.sql("SELECT state FROM transfer WHERE id = %s" % tid) == "fed_back"
+    kinds = node.sql("SELECT string_agg(kind, ',' ORDER BY seq) FROM case_event WHERE case_id ="
+                     " (SELECT id FROM cases WHERE case_no = '%s')" % a).split(",")
+    assert kinds[-4:-1] == ["rectify_overdue", "reopened", "escalated"] or \
+        kinds[-3:] == ["rectify_overdue", "reopened", "escalated"], kinds
+    assert "plan_accepted" in kinds and "case_closed" in kinds  # what closing wrote stays
+    assert node.sql("SELECT count(*) FROM ledger_entry WHERE case_no = '%s'" % a) == "1"
+    assert show(node, a)["提级核查"] == "是：整改逾期（已提级）"
+    # once: later ticks, after a kill, add nothing
+    run_deadline(node, DEADLINE_PORT, "2026-11-23T09:00:00+08:00",
+                 lambda: node.metric(DEADLINE_PORT, ticks) >= 3, "three more ticks")
+    assert node.stop("deadline") == 0
+    assert node.sql(esc) == "1"
+    assert node.sql("SELECT count(*) FROM case_event WHERE kind = 'rectify_overdue' AND case_id ="
+                    " (SELECT id FROM cases WHERE case_no = '%s')" % a) == "1"
+    # verified again: fails (not rectified), fed back rectified, closes for good
+    run(node, "case", "verify", a, "--fail", "--reason", "整改期限已过仍未整改")
+    run(node, "transfer", "feedback", notice, "--nature", "非法违法生产经营", "--rectified",
+        *SIGNOFF)
+    run(node, "case", "verify", a, "--pass")
+    assert status(node, a) == "closed"
+    assert node.sql("SELECT rectify_by IS NULL FROM transfer WHERE id = %s" % tid) == "t"
 
 
 if __name__ == "__main__":

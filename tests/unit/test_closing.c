@@ -4,15 +4,21 @@
  * rectification; the validation of the new Feedback fields (conclusion,
  * exposure and where, measures ⑤–⑦, no plan on a case found untrue); how they
  * are stored, printed for `case show` and entered in the six lists (暂扣 apart
- * from 吊销); the police's figure of persons prosecuted counted once. */
+ * from 吊销); the police's figure of persons prosecuted counted once; 销号
+ * only when rectified, found untrue or on a plan with a date not yet passed and
+ * a responsible person; sl-deadline's clock of a plan's date; the reopening
+ * cell of the state table. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "sl_clock.h"
 #include "sl_closing.h"
+#include "sl_deadline.h"
 #include "sl_ledger.h"
+#include "sl_transfer_fsm.h"
 #include "sl_validate.h"
 
 #include <stdio.h>
@@ -221,14 +227,131 @@ test_police_counted_once(void **state)
     assert_int_equal(sl_closing_criminal_persons("discipline", 1, true), 1);
 }
 
+static int32_t
+s_day(const char *s)
+{
+    int32_t d;
+    assert_int_equal(sl_date_parse(s, &d), 0);
+    return d;
+}
+
+/* The code sl_closing_may_close gives F on TODAY ("" when it may close), and
+ * the plan's date it closes on. */
+static const char *
+s_close(const sl_closing_facts_t *f, const char *today, int32_t *plan)
+{
+    static sl_codec_error_t err;
+    memset(&err, 0, sizeof err);
+    int rc = sl_closing_may_close(f, s_day(today), plan, &err);
+    assert_true(rc == 0 ? err.code[0] == '\0' : rc == SL_DECLINED && err.text[0] != '\0');
+    return err.code;
+}
+
+static void
+test_may_close(void **state)
+{
+    (void)state;
+    sl_closing_facts_t f;
+    int32_t plan;
+    /* nothing rectified, no plan: refused */
+    assert_int_equal(sl_closing_facts_parse("{\"violation_nature\":\"x\"}", &f), 0);
+    assert_int_equal(f.rectify_by, -1);
+    assert_string_equal(s_close(&f, "2026-11-10", &plan), "not_rectified");
+    /* rectified: closes, no plan to watch */
+    assert_int_equal(
+        sl_closing_facts_parse("{\"rectified\":true,\"rectify_by\":\"2026-11-01\"}", &f), 0);
+    assert_string_equal(s_close(&f, "2026-11-10", &plan), "");
+    assert_int_equal(plan, -1);
+    /* 不属实 / 查无实据: closes without a rectification */
+    assert_int_equal(sl_closing_facts_parse("{\"conclusion\":\"UNSUBSTANTIATED\"}", &f), 0);
+    assert_string_equal(s_close(&f, "2026-11-10", &plan), "");
+    assert_int_equal(sl_closing_facts_parse("{\"conclusion\":\"NO_EVIDENCE\"}", &f), 0);
+    assert_string_equal(s_close(&f, "2026-11-10", &plan), "");
+    /* 部分属实 needs it as 属实 does */
+    assert_int_equal(sl_closing_facts_parse("{\"conclusion\":\"PARTLY_SUBSTANTIATED\"}", &f), 0);
+    assert_string_equal(s_close(&f, "2026-11-10", &plan), "not_rectified");
+    /* a plan: a date and a responsible person */
+    assert_int_equal(sl_closing_facts_parse("{\"rectify_by\":\"2026-11-20\"}", &f), 0);
+    assert_string_equal(s_close(&f, "2026-11-10", &plan), "not_rectified"); /* nobody */
+    assert_int_equal(sl_closing_facts_parse("{\"rectify_by\":\"2026-11-20\","
+                                            "\"rectify_responsible\":\"张三（矿长）\"}",
+                                            &f),
+                     0);
+    assert_true(f.has_responsible);
+    assert_string_equal(s_close(&f, "2026-11-10", &plan), "");
+    assert_int_equal(plan, s_day("2026-11-20"));
+    assert_string_equal(s_close(&f, "2026-11-20", &plan), ""); /* the last day allowed */
+    assert_string_equal(s_close(&f, "2026-11-21", &plan), "not_rectified"); /* passed */
+    assert_int_equal(plan, -1);
+    assert_int_equal(sl_closing_facts_parse("[]", &f), -1);
+}
+
+/* sl-deadline's clock of a plan (sl_deadline_check): due at the end of its date. */
+static void
+test_plan_overdue(void **state)
+{
+    (void)state;
+    sl_calendar_t *cal = sl_calendar_new();
+    sl_clock_facts_t f = {.state = SL_TS_CLOSED,
+                          .receipt_day = s_day("2026-11-10"),
+                          .last_progress_day = -1,
+                          .fed_back_day = s_day("2026-11-12"),
+                          .objection_deadline = s_day("2026-11-12"),
+                          .feedback_deadline = s_day("2026-11-19"),
+                          .accepted = true,
+                          .reminded = true,
+                          .plan = true,
+                          .rectify_by = s_day("2026-11-20")};
+    sl_clock_due_t due;
+    int64_t ms, midnight;
+    assert_int_equal(sl_time_parse_iso("2026-11-20T23:59:59+08:00", &ms), 0);
+    assert_int_equal(sl_time_parse_iso("2026-11-21T00:00:00+08:00", &midnight), 0);
+    sl_deadline_check(cal, &f, ms, &due);
+    assert_false(due.rectify_overdue);    /* the date is the last day allowed */
+    assert_true(due.next_ms == midnight); /* look again at Asia/Shanghai midnight */
+    sl_deadline_check(cal, &f, midnight, &due);
+    assert_true(due.rectify_overdue);
+    assert_false(due.overdue || due.not_handled || due.remind);
+    f.rectify_overdue = true; /* marked once */
+    sl_deadline_check(cal, &f, midnight + 86400000, &due);
+    assert_false(due.rectify_overdue);
+    assert_true(due.next_ms == SL_DEADLINE_NEVER);
+    f.rectify_overdue = false;
+    f.state = SL_TS_FED_BACK; /* reopened: no longer closed on the plan */
+    sl_deadline_check(cal, &f, midnight, &due);
+    assert_false(due.rectify_overdue);
+    f.state = SL_TS_CLOSED;
+    f.plan = false; /* closed rectified */
+    sl_deadline_check(cal, &f, midnight, &due);
+    assert_false(due.rectify_overdue);
+    sl_calendar_destroy(&cal);
+}
+
+static void
+test_reopen_cell(void **state)
+{
+    (void)state;
+    sl_transfer_outcome_t out;
+    sl_transfer_step(SL_TS_CLOSED, SL_TM_REOPEN, NULL, &out);
+    assert_true(out.applied);
+    assert_int_equal(out.next, SL_TS_FED_BACK); /* back to verification */
+    assert_string_equal(sl_transfer_case_status(out.next), "fed_back");
+    sl_transfer_step(SL_TS_FED_BACK, SL_TM_REOPEN, NULL, &out);
+    assert_false(out.applied);
+    assert_string_equal(out.code, "wrong_state:fed_back");
+    sl_transfer_step(SL_TS_RECEIVED, SL_TM_REOPEN, NULL, &out);
+    assert_string_equal(out.code, "wrong_state:received");
+    assert_string_equal(sl_transfer_msg_name(SL_TM_REOPEN), "reopen");
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_conclusions),
-        cmocka_unit_test(test_validate),
-        cmocka_unit_test(test_store_and_print),
-        cmocka_unit_test(test_police_counted_once),
+        cmocka_unit_test(test_conclusions),     cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_store_and_print), cmocka_unit_test(test_police_counted_once),
+        cmocka_unit_test(test_may_close),       cmocka_unit_test(test_plan_overdue),
+        cmocka_unit_test(test_reopen_cell),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
