@@ -9,6 +9,7 @@
 
 #include "sl_audit.h"
 #include "sl_clock.h"
+#include "sl_closing.h"
 #include "sl_log.h"
 #include "sl_sector.h"
 #include "sl_subject.h"
@@ -38,6 +39,7 @@ typedef struct {
     char head[SL_AUDIT_HEX_LEN + 1]; /* chain: last hash */
     int repeats;             /* repeat_count after the batch */
     bool is_new;             /* registered in this batch */
+    bool closed;             /* a closed case: the first repeat reopens it */
     size_t reg;              /* new cases: the reg that registers it */
     bool touched;            /* chain or count changed */
 } s_chain_t;
@@ -79,6 +81,7 @@ s_detail(const sl_case_reg_t *r, bool repeat, int repeat_count)
     if (repeat) {
         json_object_set_new(o, "repeat_count", json_integer(repeat_count));
         json_object_set_new(o, "subject", json_string(c->subject->name));
+        sl_closing_repeat_facts(c, o); /* the repeat's own facts stay on the case */
     } else {
         json_object_set_new(o, "sector", json_string(sec ? sec->name : ""));
         json_object_set_new(o, "division", json_string(c->place->division));
@@ -162,7 +165,8 @@ s_lookup(sl_db_t *db, sl_case_reg_t *regs, char **keys, char **credits, size_t n
     int rc = sl_db_exec(
         db, &r,
         "SELECT c.id, c.case_no, c.division, c.sector, c.subject_key,"
-        " coalesce(c.credit_code, ''), c.audit_seq, c.audit_head, c.repeat_count"
+        " coalesce(c.credit_code, ''), c.audit_seq, c.audit_head, c.repeat_count,"
+        " c.status = 'closed'"
         " FROM cases c WHERE c.id IN ("
         "  SELECT c1.id FROM unnest($1::text[], $2::int[], $3::text[], $4::text[])"
         "    AS k(division, sector, skey, credit)"
@@ -174,8 +178,22 @@ s_lookup(sl_db_t *db, sl_case_reg_t *regs, char **keys, char **credits, size_t n
         "    AS k(division, sector, skey, credit)"
         "  JOIN cases c2 ON c2.division = k.division AND c2.sector = k.sector"
         "   AND c2.credit_code = k.credit"
-        "  WHERE k.credit <> '' AND c2.status <> 'closed' AND c2.credit_code IS NOT NULL)"
-        " ORDER BY c.id",
+        "  WHERE k.credit <> '' AND c2.status <> 'closed' AND c2.credit_code IS NOT NULL"
+        /* closed cases too (009's indexes): a re-report after 销号 reopens one */
+        "  UNION"
+        "  SELECT c3.id FROM unnest($1::text[], $2::int[], $3::text[], $4::text[])"
+        "    AS k(division, sector, skey, credit)"
+        "  JOIN cases c3 ON c3.division = k.division AND c3.sector = k.sector"
+        "   AND c3.subject_key = k.skey"
+        "  WHERE c3.status = 'closed'"
+        "  UNION"
+        "  SELECT c4.id FROM unnest($1::text[], $2::int[], $3::text[], $4::text[])"
+        "    AS k(division, sector, skey, credit)"
+        "  JOIN cases c4 ON c4.division = k.division AND c4.sector = k.sector"
+        "   AND c4.credit_code = k.credit"
+        "  WHERE k.credit <> '' AND c4.status = 'closed' AND c4.credit_code IS NOT NULL)"
+        /* open cases first, oldest first; then closed ones, latest first */
+        " ORDER BY c.status = 'closed', CASE WHEN c.status = 'closed' THEN -c.id ELSE c.id END",
         4, sl_db_cols_params(&cols));
     sl_db_cols_free(&cols);
     if (rc != 0)
@@ -194,6 +212,7 @@ s_lookup(sl_db_t *db, sl_case_reg_t *regs, char **keys, char **credits, size_t n
         c->seq = atoi(PQgetvalue(r, i, 6));
         snprintf(c->head, sizeof c->head, "%s", PQgetvalue(r, i, 7));
         c->repeats = atoi(PQgetvalue(r, i, 8));
+        c->closed = PQgetvalue(r, i, 9)[0] == 't';
         sl_db_array_add_int(&ids, c->id);
     }
     sl_db_array_end(&ids);
@@ -203,8 +222,8 @@ s_lookup(sl_db_t *db, sl_case_reg_t *regs, char **keys, char **credits, size_t n
     if (chains->n > 0) {
         const char *p[] = {ids.data};
         rc = sl_db_exec(db, &r,
-                        "SELECT id, audit_seq, audit_head, repeat_count FROM cases"
-                        " WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
+                        "SELECT id, audit_seq, audit_head, repeat_count, status = 'closed'"
+                        " FROM cases WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
                         1, p);
         for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
             int64_t id = atoll(PQgetvalue(r, i, 0));
@@ -215,6 +234,7 @@ s_lookup(sl_db_t *db, sl_case_reg_t *regs, char **keys, char **credits, size_t n
                 c->seq = atoi(PQgetvalue(r, i, 1));
                 snprintf(c->head, sizeof c->head, "%s", PQgetvalue(r, i, 2));
                 c->repeats = atoi(PQgetvalue(r, i, 3));
+                c->closed = PQgetvalue(r, i, 4)[0] == 't';
             }
         }
         if (rc == 0)
@@ -391,6 +411,8 @@ s_events(int64_t now_ms, sl_case_reg_t *regs, size_t n, s_chains_t *chains,
         bool repeat = r->repeated;
         if (repeat)
             ch->repeats++;
+        if (r->upper_repeat_count > ch->repeats)
+            ch->repeats = r->upper_repeat_count; /* counted at the level above */
         details[i] = s_detail(r, repeat, ch->repeats);
         sl_audit_row_t *row = &rows[i];
         row->ev.seq = ch->seq + 1;
@@ -455,6 +477,31 @@ s_store_events(sl_db_t *db, sl_case_reg_t *regs, size_t n, s_chains_t *chains,
     return rc;
 }
 
+/* Step 5: a repeat of a closed case reopens it; a repeat of a case a child
+ * node holds is passed down to it (sl_closing.h). */
+static int
+s_after_repeats(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *regs, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        sl_case_reg_t *r = &regs[i];
+        if (!r->repeated)
+            continue;
+        if (r->reopened) {
+            sl_transfer_actor_t actor = {.key = r->actor_key,
+                                         .unit = r->actor_unit,
+                                         .operator_name = r->operator_name,
+                                         .msg_id = r->msg_id};
+            json_t *d = json_pack("{s:i}", "repeat_count", r->repeat_count);
+            if ((rc = sl_closing_reopen(db, r->case_id, 0, "REPEAT", d, now_ms, &actor,
+                                        &r->reopened)) != 0)
+                break;
+        }
+        rc = sl_closing_pass_repeat(db, node, now_ms, r->case_id, r->clue, r->repeat_count);
+    }
+    return rc;
+}
+
 int
 sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *regs, size_t n)
 {
@@ -470,6 +517,7 @@ sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *r
         keys[i] = sl_subject_key(regs[i].clue->subject->name);
         credits[i] = sl_subject_credit(regs[i].clue->subject->credit_code);
         regs[i].repeated = false;
+        regs[i].reopened = false;
         regs[i].case_no[0] = '\0';
     }
     if ((rc = s_lock_subjects(db, regs, n)) != 0 ||
@@ -490,6 +538,8 @@ sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *r
         }
         if (found != SIZE_MAX) {
             regs[i].repeated = true;
+            regs[i].reopened = chains.v[found].closed; /* the first repeat reopens it */
+            chains.v[found].closed = false;
             chain_of[i] = found;
             continue;
         }
@@ -525,7 +575,8 @@ sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *r
             goto done;
         }
     }
-    rc = s_store_events(db, regs, n, &chains, chain_of, rows);
+    if ((rc = s_store_events(db, regs, n, &chains, chain_of, rows)) == 0)
+        rc = s_after_repeats(db, node, now_ms, regs, n);
 done:
     for (size_t i = 0; i < n; i++) {
         free(keys[i]);

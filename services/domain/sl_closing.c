@@ -12,6 +12,7 @@
 #include "sl_case.h"
 #include "sl_clock.h"
 #include "sl_escalation.h"
+#include "sl_federation.h"
 #include "sl_log.h"
 #include "sl_transfer_fsm.h"
 #include "sl_util.h"
@@ -389,5 +390,92 @@ sl_closing_reopen(sl_db_t *db, int64_t case_id, int64_t transfer_id, const char 
     sl_log(SL_LOG_INFO, "notice=%s reopened for verification (%s)", notice, cause);
     if ((rc = s_audit(db, case_id, now_ms, "reopened", actor, d)) == 0 && reopened)
         *reopened = true;
+    return rc;
+}
+
+/* --- a re-report reopens ------------------------------------------------------------ */
+
+void
+sl_closing_repeat_facts(const sl_pb_clue_t *c, json_t *o)
+{
+    const struct {
+        const char *key, *value;
+    } texts[] = {
+        {"township", c->place ? c->place->township : NULL},
+        {"address", c->place ? c->place->address : NULL},
+        {"credit_code", c->subject ? c->subject->credit_code : NULL},
+        {"violation_text", c->violation_text},
+        {"description", c->description},
+    };
+    for (size_t i = 0; i < SL_ARRAY_LEN(texts); i++)
+        if (texts[i].value && *texts[i].value)
+            json_object_set_new(o, texts[i].key, json_string(texts[i].value));
+    if (c->n_violations > 0) {
+        json_t *v = json_array();
+        for (size_t i = 0; i < c->n_violations; i++)
+            json_array_append_new(v, json_integer(c->violations[i]));
+        json_object_set_new(o, "violations", v);
+    }
+    if (c->major_hazard)
+        json_object_set_new(o, "major_hazard", json_true());
+    if (c->suspected_crime)
+        json_object_set_new(o, "suspected_crime", json_true());
+    if (c->suspected_dereliction)
+        json_object_set_new(o, "suspected_dereliction", json_true());
+}
+
+int
+sl_closing_pass_repeat(sl_db_t *db, const char *node, int64_t now_ms, int64_t case_id,
+                       const sl_pb_clue_t *clue, int repeat_count)
+{
+    char cid[24];
+    snprintf(cid, sizeof cid, "%lld", (long long)case_id);
+    const char *p[] = {cid};
+    PGresult *r;
+    int rc = sl_db_exec(db, &r,
+                        "SELECT t.notice_no, coalesce(l.list_no, ''), t.unit_code,"
+                        " t.transfer_date::text, t.objection_deadline::text,"
+                        " t.feedback_deadline::text, c.case_no"
+                        " FROM transfer t JOIN unit u ON u.code = t.unit_code"
+                        " JOIN cases c ON c.id = t.case_id"
+                        " LEFT JOIN transfer_list l ON l.id = t.list_id"
+                        " WHERE t.case_id = $1::bigint AND t.kind = 'handling'"
+                        " AND t.replaced_by IS NULL AND u.has_node"
+                        " ORDER BY t.id DESC LIMIT 1",
+                        1, p);
+    if (rc != 0)
+        return rc;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return 0; /* no child holds the case */
+    }
+#define V(c) PQgetvalue(r, 0, c)
+    sl_pb_clue_t c = *clue; /* the repeat's facts, as the receiving child registers them */
+    c.channel = SAFELOOP__V1__CLUE_REPORT__CHANNEL__UPPER_TRANSFER;
+    c.origin_node = (char *)node;
+    c.upper_case_no = V(6);
+    c.upper_notice_no = V(0);
+    sl_pb_transfer_t t = SAFELOOP__V1__TRANSFER__INIT;
+    t.notice_no = V(0);
+    t.from_unit = (char *)node;
+    t.at = now_ms;
+    t.case_no = V(6);
+    t.list_no = V(1);
+    t.to_unit = V(2);
+    t.transfer_date = V(3);
+    t.objection_deadline = V(4);
+    t.feedback_deadline = V(5);
+    t.clue = &c;
+    t.repeat = true;
+    t.repeat_count = repeat_count;
+    sl_pb_envelope_t env = SL_PB_ENVELOPE_INIT;
+    env.body_case = SAFELOOP__V1__ENVELOPE__BODY_TRANSFER;
+    env.transfer = &t;
+    char id[37];
+    rc = sl_fed_send(db, node, V(2), &env, "transfer", V(6), now_ms, id);
+    sl_log(SL_LOG_INFO, "case=%s notice=%s repeat report %d passed to %s", V(6), V(0), repeat_count,
+           V(2));
+#undef V
+    PQclear(r);
     return rc;
 }

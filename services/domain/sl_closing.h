@@ -131,4 +131,21 @@ int sl_closing_reopen(sl_db_t *db, int64_t case_id, int64_t transfer_id, const c
                       json_t *detail, int64_t now_ms, const sl_transfer_actor_t *actor,
                       bool *reopened);
 
+/* --- a re-report reopens ------------------------------------------------------------ */
+
+/* The facts of a repeat report C that its "repeated" event keeps on the case
+ * beside channel and time: place, problem, flags, credit code — those set —
+ * into O. Never the reporter. Pure. */
+void sl_closing_repeat_facts(const sl_pb_clue_t *c, json_t *o);
+
+/* A repeat report CLUE of case CASE_ID (now counted REPEAT_COUNT) at node
+ * NODE: when the case's handling transfer (the last not replaced) went to a
+ * child that runs its own node, writes to the outbox for that child the
+ * Transfer again, with `repeat` set, the repeat's facts as its clue and
+ * REPEAT_COUNT, so the child links it to the case it holds (and reopens it if
+ * closed). Nothing when no child holds the case. Inside the caller's
+ * transaction; 0, -1 or SL_AGAIN. */
+int sl_closing_pass_repeat(sl_db_t *db, const char *node, int64_t now_ms, int64_t case_id,
+                           const sl_pb_clue_t *clue, int repeat_count);
+
 #endif

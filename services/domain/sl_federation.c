@@ -76,10 +76,9 @@ sl_fed_is_upper_decision(const sl_pb_envelope_t *env, const char *parent)
            env->decision->from_unit && strcmp(env->decision->from_unit, parent) == 0;
 }
 
-/* Encodes ENV under a new msg_id from NODE and adds it to the outbox for PEER. */
-static int
-s_send(sl_db_t *db, const char *node, const char *peer, sl_pb_envelope_t *env, const char *kind,
-       const char *case_no, int64_t now_ms, char msg_id[37])
+int
+sl_fed_send(sl_db_t *db, const char *node, const char *peer, sl_pb_envelope_t *env,
+            const char *kind, const char *case_no, int64_t now_ms, char msg_id[37])
 {
     sl_uuid(msg_id);
     env->msg_id = msg_id;
@@ -105,7 +104,7 @@ sl_fed_receipt_up(sl_db_t *db, const char *node, const char *parent, const char 
     env.body_case = SAFELOOP__V1__ENVELOPE__BODY_RECEIPT;
     env.receipt = &rc_;
     char id[37];
-    return s_send(db, node, parent, &env, "receipt", case_no, now_ms, id);
+    return sl_fed_send(db, node, parent, &env, "receipt", case_no, now_ms, id);
 }
 
 /* The case registered from upper transfer NOTICE, locked: 0 with ID, CASE_NO
@@ -215,7 +214,7 @@ sl_fed_answer_up(sl_db_t *db, const char *node, const char *parent, const sl_pb_
     }
     char id[37];
     const char *kind = sl_codec_body_kind(env);
-    if ((rc = s_send(db, node, parent, &up, kind, case_no, now_ms, id)) != 0)
+    if ((rc = sl_fed_send(db, node, parent, &up, kind, case_no, now_ms, id)) != 0)
         return rc;
     json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "notice_no", c.notice_no, "body", kind, "to",
                           parent, "outbox_msg_id", id);
@@ -268,7 +267,7 @@ s_withdraw_own(sl_db_t *db, const char *node, int64_t case_id, const char *case_
             env.body_case = SAFELOOP__V1__ENVELOPE__BODY_DECISION;
             env.decision = &down;
             char id[37];
-            rc = s_send(db, node, unit, &env, "decision", case_no, now_ms, id);
+            rc = sl_fed_send(db, node, unit, &env, "decision", case_no, now_ms, id);
         }
         if (rc == 0)
             sl_log(SL_LOG_INFO, "case=%s notice=%s withdrawn from %s: the upper level accepted"
@@ -381,7 +380,7 @@ sl_fed_after_answer(sl_db_t *db, const char *node, const char *parent, const sl_
         sl_pb_envelope_t down = SL_PB_ENVELOPE_INIT;
         down.body_case = SAFELOOP__V1__ENVELOPE__BODY_DECISION;
         down.decision = &dc;
-        return s_send(db, node, unit, &down, "decision", case_no, now_ms, id);
+        return sl_fed_send(db, node, unit, &down, "decision", case_no, now_ms, id);
     }
     if (!*upper || !parent || !*parent)
         return 0;
@@ -394,7 +393,7 @@ sl_fed_after_answer(sl_db_t *db, const char *node, const char *parent, const sl_
     sl_pb_envelope_t up = SL_PB_ENVELOPE_INIT;
     up.body_case = SAFELOOP__V1__ENVELOPE__BODY_PROGRESS;
     up.progress = &pr;
-    return s_send(db, node, parent, &up, "progress", case_no, now_ms, id);
+    return sl_fed_send(db, node, parent, &up, "progress", case_no, now_ms, id);
 }
 
 /* --- sl-dispatch: re-sealing ---------------------------------------------------- */

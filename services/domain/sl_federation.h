@@ -39,6 +39,12 @@ bool sl_fed_is_answer_up(const sl_pb_envelope_t *env, const char *node);
  * this node. */
 bool sl_fed_is_upper_decision(const sl_pb_envelope_t *env, const char *parent);
 
+/* Encodes ENV under a new msg_id (into MSG_ID) from NODE and adds it to the
+ * outbox for PEER as a row of body KIND about CASE_NO. Inside the caller's
+ * transaction; 0, -1 or SL_AGAIN. */
+int sl_fed_send(sl_db_t *db, const char *node, const char *peer, sl_pb_envelope_t *env,
+                const char *kind, const char *case_no, int64_t now_ms, char msg_id[37]);
+
 /* The receipt NODE owes PARENT for the transfer UPPER_NOTICE it has just
  * registered as case CASE_NO: into the outbox. 0, -1, SL_AGAIN. */
 int sl_fed_receipt_up(sl_db_t *db, const char *node, const char *parent, const char *case_no,

@@ -124,6 +124,9 @@ sl_notice_html(const sl_notice_t *n)
     s_date_zh(&b, n->feedback_deadline);
     sl_buf_puts(&b, "前（自交办之日起 7 个工作日内）反馈我办。如存在未如期办结的、“接而不办”或"
                     "虚假办结的，我办将提级核查，从严追责问责。</p>\n");
+    if (n->repeat_count > 0) /* 反复举报 weighs more (DOMAIN.md step 2) */
+        sl_buf_printf(&b, "<p>该问题线索已被反复举报%d次，请作为重点认真核查。</p>\n",
+                      n->repeat_count);
     if (n->suspected_crime || n->suspected_dereliction) {
         sl_buf_puts(&b, "<p>");
         if (n->suspected_crime)

@@ -32,6 +32,7 @@ typedef struct {
     const char *calendar_warning;   /* "" if none */
     const char *replaces;           /* the notice this one replaces after an objection, or "" */
     const char *contact;            /* 承办人及联系方式, or "" */
+    int repeat_count;               /* 反复举报: repeat reports of the case, 0 if none */
 } sl_notice_t;
 
 /* The notice as an HTML document; a new string the caller frees. */

@@ -92,7 +92,7 @@ int sl_transfer_list(sl_db_t *db, const char *case_no, sl_transfer_row_cb *cb, v
  * subject_name, division_name, township, address, sector_zh, violations,
  * violation_text, description, major_hazard, suspected_crime,
  * suspected_dereliction, node_name, case_id, kind (handling, police,
- * discipline). *RES has 0 rows if unknown.
+ * discipline), repeat_count. *RES has 0 rows if unknown.
  * 0, -1 or SL_AGAIN; the caller PQclears. */
 int sl_transfer_fetch(sl_db_t *db, const char *notice_no, PGresult **res);
 

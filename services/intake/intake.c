@@ -83,8 +83,9 @@ typedef struct {
     char unit[48];              /* clues: the responsible unit */
     char case_no[64];           /* the result */
     char ref[96];
-    bool repeated;              /* linked to an open case */
+    bool repeated; /* linked to a case as a repeat report */
     int repeat_count;
+    bool reopened;              /* that case was closed: back to verification */
     bool refused;               /* answers: refused by the transfer module in this attempt */
     const char *topic;          /* answers: the event to publish once committed (static) */
 } s_item_t;
@@ -611,7 +612,10 @@ s_apply(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
         }
         sl_case_reg_t *r = &regs[nregs];
         r->clue = s_clue_of(it);
-        r->own_case = sl_codec_body(it->env) == SL_BODY_TRANSFER;
+        bool transfer = sl_codec_body(it->env) == SL_BODY_TRANSFER;
+        /* a transfer re-sent for a repeat report joins the case it repeats */
+        r->own_case = transfer && !it->env->transfer->repeat;
+        r->upper_repeat_count = transfer ? it->env->transfer->repeat_count : 0;
         r->msg_id = s_msg_id(it);
         r->actor_key = it->sender;
         r->actor_unit = it->principal && it->principal->kind != SL_PRINCIPAL_LOCAL
@@ -632,9 +636,10 @@ s_apply(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
         snprintf(it->case_no, sizeof it->case_no, "%s", regs[k].case_no);
         it->repeated = regs[k].repeated;
         it->repeat_count = regs[k].repeat_count;
+        it->reopened = regs[k].reopened;
         if (it->repeated)
             snprintf(it->ref, sizeof it->ref, "repeat:%d", it->repeat_count);
-        if (sl_codec_body(it->env) == SL_BODY_TRANSFER &&
+        if (sl_codec_body(it->env) == SL_BODY_TRANSFER && !it->env->transfer->repeat &&
             (rc = s_registered_transfer(in, it, now)) != 0)
             goto fail;
     }
@@ -769,6 +774,10 @@ s_answer(sl_intake_t *in, s_item_t *it)
             json_t *o = json_pack("{s:s, s:i}", "case_no", it->case_no, "repeat_count",
                                   it->repeat_count);
             s_publish(in, "case.repeated", it->case_no, id, o);
+            if (it->reopened) /* a re-report after 销号: back to verification */
+                s_publish(in, "case.reopened", it->case_no, id,
+                          json_pack("{s:s, s:i, s:s}", "case_no", it->case_no, "repeat_count",
+                                    it->repeat_count, "cause", "REPEAT"));
             sl_log(SL_LOG_DEBUG, "msg_id=%s case=%s repeat report %d", id, it->case_no,
                    it->repeat_count);
         } else {

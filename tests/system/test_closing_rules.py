@@ -13,7 +13,13 @@ Closing only what is fixed: verify-pass of an unrectified case without a plan
 a 不属实 case closes without a plan; a plan whose date passes raises 提级核查
 (RECTIFY_OVERDUE) once through sl-deadline and reopens the case for
 verification (closed → fed_back).
+
+A re-report reopens: a clue about a closed case's subject is linked to it,
+counted, puts it back to verification (event `reopened`) with its new facts
+kept on the case and the count on the notice; between a city and its county, a
+repeat reaching the city is passed to the county that holds the case.
 """
+import json
 import os
 import sys
 
@@ -21,6 +27,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import sltest  # noqa: E402
+from sltest import wait_for  # noqa: E402
 from test_closing import transfers, wait_transfers  # noqa: E402
 from test_deadline import deadline_ini, env_at, run_deadline  # noqa: E402
 
@@ -250,6 +257,89 @@ def test_plan_date_passes_escalates_once_and_reopens(node):
     run(node, "case", "verify", a, "--pass")
     assert status(node, a) == "closed"
     assert node.sql("SELECT rectify_by IS NULL FROM transfer WHERE id = %s" % tid) == "t"
+
+
+# --- a re-report reopens -------------------------------------------------------------
+
+
+def events_of(node, case_no):
+    return node.sql("SELECT string_agg(kind, ',' ORDER BY seq) FROM case_event WHERE case_id ="
+                    " (SELECT id FROM cases WHERE case_no = '%s')" % case_no).split(",")
+
+
+def test_repeat_reopens_closed_case(node):
+    subject = "平遥县反复举报煤业有限公司"
+    a = submit(node, subject, "--description", "超层越界开采")
+    notice = wait_transfers(node, a, 1)[0][0]
+    feedback(node, notice, "--conclusion", "属实", "--penalized", "--penalty-fen", "100000",
+             "--rectified")
+    run(node, "case", "verify", a, "--pass")
+    assert status(node, a) == "closed"
+    # the same subject again (full-width spelling), after 销号
+    r = node.slctl("submit", "--subject", "平遥县反复举报煤业有限公司 ", "--division", "140728",
+                   "--sector", "煤", "--description", "销号后仍在夜间违规开采",
+                   "--township", "洪善镇", env=ENV)
+    fields = r.stdout.split("\t")
+    assert fields[1] == a and fields[2].startswith("repeat:1"), r.stdout
+    assert status(node, a) == "fed_back"
+    assert node.sql("SELECT state FROM transfer WHERE notice_no = '%s'" % notice) == "fed_back"
+    assert len(transfers(node, a)) == 1  # linked, not a new case nor a new transfer
+    kinds = events_of(node, a)
+    assert kinds[-2:] == ["repeated", "reopened"], kinds
+    assert "case_closed" in kinds and "ledger_entered" in kinds  # what closing wrote stays
+    assert node.sql("SELECT count(*) FROM ledger_entry WHERE case_no = '%s'" % a) == "1"
+    facts = node.sql("SELECT detail FROM case_event WHERE kind = 'repeated' AND case_id ="
+                     " (SELECT id FROM cases WHERE case_no = '%s')" % a)
+    facts = json.loads(facts)
+    assert facts["description"] == "销号后仍在夜间违规开采" and facts["township"] == "洪善镇", facts
+    s = show(node, a)
+    assert s["状态"] == "fed_back" and s["反复举报次数"] == "1"
+    html = node.slctl("transfer", "show", notice, "--html").stdout
+    assert "该问题线索已被反复举报1次" in html
+    # verified again: the re-report says it was falsely closed
+    run(node, "case", "verify", a, "--fail", "--reason", "销号后被反复举报，核查属虚假办结")
+    assert status(node, a) == "received"
+    assert show(node, a)["提级核查"] == "是：虚假办结（待提级）"
+    # a second repeat while it is open: counted, nothing reopened
+    submit(node, subject)
+    assert node.sql("SELECT repeat_count FROM cases WHERE case_no = '%s'" % a) == "2"
+    assert events_of(node, a).count("reopened") == 1
+
+
+@pytest.fixture(scope="module")
+def fed():
+    nodes = sltest.federation("rules", codes=("140700", "140728"))
+    try:
+        for n in nodes.values():
+            n.start("intake", env=ENV)
+            n.start("dispatch", env=ENV)
+        yield nodes
+    except Exception:
+        sltest.dump_logs(nodes)
+        raise
+    finally:
+        for n in nodes.values():
+            n.close()
+
+
+def test_repeat_passed_to_the_child_holding_the_case(fed):
+    city, county = fed["140700"], fed["140728"]
+    subject = "平遥县下级持有煤业有限公司"
+    c = submit(city, subject, "--description", "无证开采")
+    cnotice = wait_transfers(city, c, 1)[0][0]
+    county_case = wait_for("the county's case of %s" % cnotice, lambda: county.sql(
+        "SELECT case_no FROM cases WHERE upper_notice_no = '%s'" % cnotice), timeout=60)
+    assert county.sql("SELECT repeat_count FROM cases WHERE case_no = '%s'" % county_case) == "0"
+    # a repeat report reaches the city: counted there and passed to the county
+    r = city.slctl("submit", "--subject", subject, "--division", "140728", "--sector", "煤",
+                   "--description", "又在夜间开采", env=ENV)
+    assert r.stdout.split("\t")[1] == c and "repeat:1" in r.stdout, r.stdout
+    wait_for("the repeat at the county", lambda: county.sql(
+        "SELECT repeat_count FROM cases WHERE case_no = '%s'" % county_case) == "1", timeout=60)
+    assert county.sql("SELECT count(*) FROM cases") == "1"  # linked, not a new case
+    facts = county.sql("SELECT detail FROM case_event WHERE kind = 'repeated' AND case_id ="
+                       " (SELECT id FROM cases WHERE case_no = '%s')" % county_case)
+    assert json.loads(facts)["description"] == "又在夜间开采", facts
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@
  * from 吊销); the police's figure of persons prosecuted counted once; 销号
  * only when rectified, found untrue or on a plan with a date not yet passed and
  * a responsible person; sl-deadline's clock of a plan's date; the reopening
- * cell of the state table. */
+ * cell of the state table; a repeat report's facts kept, never its reporter;
+ * the repeat count on the notice. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include "sl_closing.h"
 #include "sl_deadline.h"
 #include "sl_ledger.h"
+#include "sl_notice.h"
 #include "sl_transfer_fsm.h"
 #include "sl_validate.h"
 
@@ -344,14 +346,61 @@ test_reopen_cell(void **state)
     assert_string_equal(sl_transfer_msg_name(SL_TM_REOPEN), "reopen");
 }
 
+static void
+test_repeat_facts(void **state)
+{
+    (void)state;
+    sl_pb_clue_t c = SAFELOOP__V1__CLUE_REPORT__INIT;
+    sl_pb_subject_t subj = SAFELOOP__V1__SUBJECT__INIT;
+    sl_pb_place_t place = SAFELOOP__V1__PLACE__INIT;
+    sl_pb_reporter_t rep = SAFELOOP__V1__REPORTER__INIT;
+    int32_t v[] = {3, 7};
+    subj.name = "平遥县甲煤业有限公司";
+    place.division = "140728";
+    place.township = "洪善镇";
+    rep.name = "王五";
+    rep.phone = "13900000001";
+    c.subject = &subj;
+    c.place = &place;
+    c.reporter = &rep;
+    c.description = "销号后仍在夜间违规开采";
+    c.violations = v;
+    c.n_violations = 2;
+    c.major_hazard = true;
+    json_t *o = json_object();
+    sl_closing_repeat_facts(&c, o);
+    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    assert_string_equal(text, "{\"description\":\"销号后仍在夜间违规开采\",\"major_hazard\":true,"
+                              "\"township\":\"洪善镇\",\"violations\":[3,7]}");
+    assert_null(strstr(text, "王五")); /* never the reporter */
+    assert_null(strstr(text, "139"));
+    free(text);
+}
+
+static void
+test_notice_repeat_count(void **state)
+{
+    (void)state;
+    sl_notice_t n = {.notice_no = "（煤）移〔2026〕1号", .channel = "HOTLINE"};
+    char *html = sl_notice_html(&n);
+    assert_null(strstr(html, "反复举报"));
+    free(html);
+    n.repeat_count = 2;
+    html = sl_notice_html(&n);
+    assert_non_null(strstr(html, "该问题线索已被反复举报2次"));
+    free(html);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_conclusions),     cmocka_unit_test(test_validate),
-        cmocka_unit_test(test_store_and_print), cmocka_unit_test(test_police_counted_once),
-        cmocka_unit_test(test_may_close),       cmocka_unit_test(test_plan_overdue),
-        cmocka_unit_test(test_reopen_cell),
+        cmocka_unit_test(test_conclusions),         cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_store_and_print),     cmocka_unit_test(test_police_counted_once),
+        cmocka_unit_test(test_may_close),           cmocka_unit_test(test_plan_overdue),
+        cmocka_unit_test(test_reopen_cell),         cmocka_unit_test(test_repeat_facts),
+        cmocka_unit_test(test_notice_repeat_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
