@@ -478,20 +478,41 @@ s_store_events(sl_db_t *db, sl_case_reg_t *regs, size_t n, s_chains_t *chains,
 }
 
 /* Step 5: a repeat of a closed case reopens it; a repeat of a case a child
- * node holds is passed down to it (sl_closing.h). */
+ * node holds is passed down to it (sl_closing.h). A transfer from above about
+ * the subject of a closed case here (REOPEN_OF[i], the case's id) counts as
+ * its repeat and reopens it, beside the transfer's own case. */
 static int
-s_after_repeats(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *regs, size_t n)
+s_after_repeats(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *regs, size_t n,
+                const int64_t *reopen_of)
 {
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         sl_case_reg_t *r = &regs[i];
-        if (!r->repeated)
+        if (!r->repeated && !reopen_of[i])
             continue;
+        sl_transfer_actor_t actor = {.key = r->actor_key,
+                                     .unit = r->actor_unit,
+                                     .operator_name = r->operator_name,
+                                     .msg_id = r->msg_id};
+        if (reopen_of[i]) {
+            char id[24];
+            snprintf(id, sizeof id, "%lld", (long long)reopen_of[i]);
+            const char *p[] = {id};
+            PGresult *res;
+            if ((rc = sl_db_exec(db, &res,
+                                 "UPDATE cases SET repeat_count = repeat_count + 1"
+                                 " WHERE id = $1::bigint RETURNING repeat_count",
+                                 1, p)) != 0)
+                break;
+            json_t *d = json_pack("{s:i, s:s, s:s}", "repeat_count", atoi(PQgetvalue(res, 0, 0)),
+                                  "by_case_no", r->case_no, "upper_notice_no",
+                                  r->clue->upper_notice_no ? r->clue->upper_notice_no : "");
+            PQclear(res);
+            sl_closing_repeat_facts(r->clue, d);
+            rc = sl_closing_reopen(db, reopen_of[i], 0, "REPEAT", d, now_ms, &actor, &r->reopened);
+            continue;
+        }
         if (r->reopened) {
-            sl_transfer_actor_t actor = {.key = r->actor_key,
-                                         .unit = r->actor_unit,
-                                         .operator_name = r->operator_name,
-                                         .msg_id = r->msg_id};
             json_t *d = json_pack("{s:i}", "repeat_count", r->repeat_count);
             if ((rc = sl_closing_reopen(db, r->case_id, 0, "REPEAT", d, now_ms, &actor,
                                         &r->reopened)) != 0)
@@ -511,6 +532,7 @@ sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *r
     size_t *chain_of = sl_calloc(n, sizeof *chain_of);
     sl_audit_row_t *rows = sl_calloc(n, sizeof *rows);
     char **details = sl_calloc(n, sizeof *details);
+    int64_t *reopen_of = sl_calloc(n, sizeof *reopen_of);
     s_chains_t chains = {0};
     int rc;
     for (size_t i = 0; i < n; i++) {
@@ -530,11 +552,19 @@ sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *r
     for (size_t i = 0; i < n; i++) {
         const sl_pb_clue_t *c = regs[i].clue;
         size_t found = SIZE_MAX;
-        for (size_t k = 0; k < chains.n && found == SIZE_MAX && !regs[i].own_case; k++) {
+        for (size_t k = 0; k < chains.n && found == SIZE_MAX; k++) {
             s_chain_t *ch = &chains.v[k];
             if (ch->sector == (int)c->sector && strcmp(ch->division, c->place->division) == 0 &&
-                sl_subject_same(ch->key, ch->credit, keys[i], credits[i]))
+                sl_subject_same(ch->key, ch->credit, keys[i], credits[i]) &&
+                (!regs[i].own_case || ch->closed))
                 found = k;
+        }
+        if (found != SIZE_MAX && regs[i].own_case) {
+            /* a transfer from above is a case of its own; the closed case of its
+             * subject here is reopened by it all the same */
+            reopen_of[i] = chains.v[found].id;
+            chains.v[found].closed = false;
+            found = SIZE_MAX;
         }
         if (found != SIZE_MAX) {
             regs[i].repeated = true;
@@ -576,7 +606,7 @@ sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *r
         }
     }
     if ((rc = s_store_events(db, regs, n, &chains, chain_of, rows)) == 0)
-        rc = s_after_repeats(db, node, now_ms, regs, n);
+        rc = s_after_repeats(db, node, now_ms, regs, n, reopen_of);
 done:
     for (size_t i = 0; i < n; i++) {
         free(keys[i]);
@@ -584,6 +614,7 @@ done:
         free(details[i]);
     }
     free(details);
+    free(reopen_of);
     free(rows);
     for (size_t k = 0; k < chains.n; k++) {
         free(chains.v[k].key);

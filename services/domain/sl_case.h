@@ -27,14 +27,14 @@ typedef struct {
     const void *reporter_sealed;   /* the SealedReporter encoding, or NULL */
     size_t reporter_sealed_len;
     bool own_case;                 /* never a repeat: a transfer from above is a case of its own */
-    int upper_repeat_count; /* the upper node's repeat count (Transfer.repeat_count), 0 if none:
-                               the case counts at least as many */
+    int upper_repeat_count;        /* Transfer.repeat_count, 0 if none: counts at least as many */
     /* out */
     char case_no[64];              /* the new case's, or the case it repeats */
     int64_t case_id;
     bool repeated;                 /* linked to a case as a repeat report (反复举报) */
     int repeat_count;              /* that case's repeat count after this one */
-    bool reopened; /* that case was closed: back to verification (虚假办结 signal) */
+    bool reopened;                 /* that case was closed: reopened (虚假办结 signal); own_case:
+                                      a closed case of its subject here was reopened */
 } sl_case_reg_t;
 
 /* Registers N clues at node NODE at time NOW_MS: each either becomes a new case
@@ -45,7 +45,9 @@ typedef struct {
  * event: the oldest open case, else the latest closed one, which the repeat
  * reopens for verification (sl_closing_reopen). A repeat of a case whose
  * handling transfer went to a child node is passed down to it
- * (sl_closing_pass_repeat). Appends the audit events. Inside the caller's
+ * (sl_closing_pass_repeat). A transfer from above (OWN_CASE) always opens its
+ * own case, and counts as a repeat of a closed case of its subject here,
+ * which it reopens. Appends the audit events. Inside the caller's
  * transaction; 0, -1 or SL_AGAIN (then roll back). */
 int sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *regs,
                      size_t n);

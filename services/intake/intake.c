@@ -83,7 +83,7 @@ typedef struct {
     char unit[48];              /* clues: the responsible unit */
     char case_no[64];           /* the result */
     char ref[96];
-    bool repeated; /* linked to a case as a repeat report */
+    bool repeated;              /* linked to a case as a repeat report */
     int repeat_count;
     bool reopened;              /* that case was closed: back to verification */
     bool refused;               /* answers: refused by the transfer module in this attempt */

@@ -342,5 +342,24 @@ def test_repeat_passed_to_the_child_holding_the_case(fed):
     assert json.loads(facts)["description"] == "又在夜间开采", facts
 
 
+def test_repeat_from_above_reopens_a_case_closed_below(fed):
+    city, county = fed["140700"], fed["140728"]
+    subject = "平遥县县级销号煤业有限公司"
+    k = submit(county, subject, "--description", "无证开采")
+    knotice = wait_transfers(county, k, 1)[0][0]
+    feedback(county, knotice, "--rectified")
+    run(county, "case", "verify", k, "--pass")
+    assert status(county, k) == "closed"
+    # the same subject reported to the city: transferred down like any clue
+    c = submit(city, subject, "--description", "关停后又恢复生产")
+    cnotice = wait_transfers(city, c, 1)[0][0]
+    new = wait_for("the county's case of %s" % cnotice, lambda: county.sql(
+        "SELECT case_no FROM cases WHERE upper_notice_no = '%s'" % cnotice), timeout=60)
+    assert new != k  # the transfer is a case of its own, to answer the city
+    assert status(county, k) == "fed_back"  # and the case closed here is reopened
+    assert county.sql("SELECT repeat_count FROM cases WHERE case_no = '%s'" % k) == "1"
+    assert events_of(county, k)[-1] == "reopened"
+
+
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"]))
