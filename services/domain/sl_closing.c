@@ -297,8 +297,8 @@ sl_closing_verify_check(sl_db_t *db, int64_t transfer_id, int32_t today, int32_t
     if (rc != 0)
         return rc;
     sl_closing_facts_t f;
-    if (PQntuples(r) == 0 || sl_closing_facts_parse(PQgetvalue(r, 0, 0), &f) != 0)
-        memset(&f, 0, sizeof f), f.rectify_by = -1; /* no readable feedback: not rectified */
+    /* no readable feedback reads as nothing rectified and no plan */
+    sl_closing_facts_parse(PQntuples(r) ? PQgetvalue(r, 0, 0) : NULL, &f);
     PQclear(r);
     return sl_closing_may_close(&f, today, plan_day, err);
 }

@@ -94,7 +94,7 @@ typedef struct {
 } sl_closing_facts_t;
 
 /* Reads the facts of a stored feedback (JSON) into OUT. 0, or -1 if it is
- * not a JSON object. Pure. */
+ * not a JSON object (OUT then says: nothing rectified, no plan). Pure. */
 int sl_closing_facts_parse(const char *feedback_json, sl_closing_facts_t *out);
 
 /* May a handling transfer whose feedback says F be verified closed (销号) on
