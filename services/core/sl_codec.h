@@ -38,6 +38,7 @@ typedef Safeloop__V1__Receipt sl_pb_receipt_t;
 typedef Safeloop__V1__Objection sl_pb_objection_t;
 typedef Safeloop__V1__Progress sl_pb_progress_t;
 typedef Safeloop__V1__Feedback sl_pb_feedback_t;
+typedef Safeloop__V1__Measure sl_pb_measure_t;
 typedef Safeloop__V1__Decision sl_pb_decision_t;
 typedef Safeloop__V1__Transfer sl_pb_transfer_t;
 typedef Safeloop__V1__Escalation sl_pb_escalation_t;

@@ -9,6 +9,7 @@
 #include "sl_audit.h"
 #include "sl_case.h"
 #include "sl_clock.h"
+#include "sl_closing.h"
 #include "sl_codec.h"
 #include "sl_seal.h"
 #include "sl_sector.h"
@@ -122,6 +123,30 @@ done:
     return rc;
 }
 
+static void
+s_result_row(void *arg, const char *const *c)
+{
+    (void)arg;
+    char *text = sl_closing_result_text(c[3]);
+    printf("办理结果\t%s（%s，%s）\n", c[0], sl_words_label("transfer_kind", c[1]),
+           sl_words_label("transfer_state", c[2]));
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+        printf("  %s\n", line);
+    free(text);
+}
+
+/* The case's 提级核查 from this node's records, then each transfer's result
+ * (核查结论, the ten items, 曝光, measures ⑤–⑦, rectification). 0 or -1. */
+static int
+s_results(sl_db_t *db, int64_t case_id)
+{
+    char esc[512];
+    if (sl_closing_escalated(db, case_id, esc, sizeof esc) != 0)
+        return -1;
+    printf("提级核查\t%s\n", esc);
+    return sl_closing_results(db, case_id, s_result_row, NULL) != 0 ? -1 : 0;
+}
+
 static int
 s_show(sl_ctl_t *ctl, int argc, char **argv)
 {
@@ -201,6 +226,8 @@ s_show(sl_ctl_t *ctl, int argc, char **argv)
         rc = s_reveal(ctl, r, key_file, operator_name);
     int64_t id = atoll(PQgetvalue(r, 0, PQfnumber(r, "id")));
     PQclear(r);
+    if (s_results(db, id) != 0)
+        sl_ctl_die(SL_EXIT_FAIL, "could not read the results: %s", sl_db_error(db));
     printf("历史\n");
     if (sl_audit_list(db, id, s_event, NULL) < 0)
         sl_ctl_die(SL_EXIT_FAIL, "could not read the history: %s", sl_db_error(db));

@@ -10,6 +10,7 @@
 
 #include "sl_audit.h"
 #include "sl_clock.h"
+#include "sl_closing.h"
 #include "sl_codec.h"
 #include "sl_transfer.h"
 #include "sl_transfer_fsm.h"
@@ -35,6 +36,10 @@ static const char s_usage[] =
     "           [--license-revoked] [--hazard-rectified] [--escalated] [--credit-punished]\n"
     "           [--disciplined N] [--criminal N] [--interviews N] [--measures TEXT]\n"
     "           [--result TEXT] [--rectified] [--rectify-by YYYY-MM-DD]\n"
+    "           [--conclusion 属实|部分属实|不属实|查无实据] [--license-suspended]\n"
+    "           [--exposed WHERE] [--rectify-responsible NAME] [--accountability TEXT]\n"
+    "           [--umbrella TEXT] [--organisational TEXT] (measures ⑤⑥⑦; persons with\n"
+    "           --accountability-persons N, --umbrella-persons N, --organisational-persons N)\n"
     "           police transfers: --police-result TEXT [--police-filed] (立案 / 不予立案);\n"
     "           discipline commission transfers: --discipline-result TEXT (处分)\n"
     "       slctl transfer decide NOTICE_NO (--accept [--to UNIT] | --reject) --reason TEXT\n"
@@ -219,7 +224,17 @@ enum {
     O_POLICE_RESULT,
     O_DISCIPLINE_RESULT,
     O_VERIFY_PASS,
-    O_VERIFY_FAIL
+    O_VERIFY_FAIL,
+    O_CONCLUSION, /* the result of the check (issue 15) */
+    O_LICENSE_SUSPENDED,
+    O_EXPOSED,
+    O_RECTIFY_RESPONSIBLE,
+    O_MEASURE_5,
+    O_MEASURE_6,
+    O_MEASURE_7,
+    O_MEASURE_5_PERSONS,
+    O_MEASURE_6_PERSONS,
+    O_MEASURE_7_PERSONS
 };
 
 static int64_t
@@ -246,6 +261,16 @@ static int32_t
 s_count(const char *s, const char *flag)
 {
     return (int32_t)s_number(s, flag, 1000000);
+}
+
+/* --conclusion: 属实, 部分属实, 不属实, 查无实据 (or the enum's names). */
+static Safeloop__V1__Feedback__Conclusion
+s_conclusion(const char *s)
+{
+    int c = sl_closing_conclusion_parse(s);
+    if (c < 0)
+        sl_ctl_die(SL_EXIT_USAGE, "--conclusion takes 属实, 部分属实, 不属实 or 查无实据");
+    return (Safeloop__V1__Feedback__Conclusion)c;
 }
 
 static int
@@ -289,6 +314,16 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
         {"discipline-result", required_argument, NULL, O_DISCIPLINE_RESULT},
         {"verify-pass", no_argument, NULL, O_VERIFY_PASS},
         {"verify-fail", no_argument, NULL, O_VERIFY_FAIL},
+        {"conclusion", required_argument, NULL, O_CONCLUSION},
+        {"license-suspended", no_argument, NULL, O_LICENSE_SUSPENDED},
+        {"exposed", required_argument, NULL, O_EXPOSED},
+        {"rectify-responsible", required_argument, NULL, O_RECTIFY_RESPONSIBLE},
+        {"accountability", required_argument, NULL, O_MEASURE_5},
+        {"umbrella", required_argument, NULL, O_MEASURE_6},
+        {"organisational", required_argument, NULL, O_MEASURE_7},
+        {"accountability-persons", required_argument, NULL, O_MEASURE_5_PERSONS},
+        {"umbrella-persons", required_argument, NULL, O_MEASURE_6_PERSONS},
+        {"organisational-persons", required_argument, NULL, O_MEASURE_7_PERSONS},
         {NULL, 0, NULL, 0},
     };
     const char *from = NULL, *operator_name = NULL, *msg_id = NULL, *endpoint = NULL;
@@ -299,6 +334,9 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
     sl_pb_feedback_t fb = SAFELOOP__V1__FEEDBACK__INIT;
     sl_pb_sign_off_t so = SAFELOOP__V1__SIGN_OFF__INIT;
     bool has_leader = false;
+    sl_pb_measure_t measures[3] = {SAFELOOP__V1__MEASURE__INIT, SAFELOOP__V1__MEASURE__INIT,
+                                   SAFELOOP__V1__MEASURE__INIT};
+    bool measure_taken[3] = {false, false, false};
     int opt;
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         // clang-format off
@@ -340,6 +378,18 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
         case O_DISCIPLINE_RESULT: fb.discipline_result = optarg; break;
         case O_VERIFY_PASS: accept = 2; break;
         case O_VERIFY_FAIL: accept = 3; break;
+        case O_CONCLUSION: fb.conclusion = s_conclusion(optarg); break;
+        case O_LICENSE_SUSPENDED: fb.license_suspended = true; break;
+        case O_EXPOSED: fb.exposed = true; fb.exposed_where = optarg; break;
+        case O_RECTIFY_RESPONSIBLE: fb.rectify_responsible = optarg; break;
+        case O_MEASURE_5: case O_MEASURE_6: case O_MEASURE_7:
+            measures[opt - O_MEASURE_5].detail = optarg;
+            measure_taken[opt - O_MEASURE_5] = true;
+            break;
+        case O_MEASURE_5_PERSONS: case O_MEASURE_6_PERSONS: case O_MEASURE_7_PERSONS:
+            measures[opt - O_MEASURE_5_PERSONS].persons = s_count(optarg, "--*-persons");
+            measure_taken[opt - O_MEASURE_5_PERSONS] = true;
+            break;
         default:
             fputs(s_usage, stderr);
             return SL_EXIT_USAGE;
@@ -420,6 +470,10 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
         }
         env.body_case = SAFELOOP__V1__ENVELOPE__BODY_FEEDBACK;
         env.feedback = &fb;
+        sl_pb_measure_t **slot[] = {&fb.accountability, &fb.protective_umbrella,
+                                    &fb.organisational};
+        for (int i = 0; i < 3; i++)
+            *slot[i] = measure_taken[i] ? &measures[i] : NULL;
     } else {
         S_FILL(dc);
         static const Safeloop__V1__Decision__Kind kinds[] = {

@@ -77,7 +77,7 @@ s_on_clock(void *arg, const char *topic, const char *case_no, const char *json)
         sl_counter_inc(d->m_reminders);
     else if (strcmp(topic, "deadline.overdue") == 0)
         sl_counter_inc(d->m_overdue);
-    else
+    else if (strcmp(topic, "deadline.not_handled") == 0)
         sl_counter_inc(d->m_not_handled);
     s_publish(d, topic, case_no, json);
 }

@@ -353,7 +353,10 @@ sl_apply_batch(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t **items, 
         }
         sl_case_reg_t *r = &regs[nregs];
         r->clue = sl_apply_clue(it->env);
-        r->own_case = sl_codec_body(it->env) == SL_BODY_TRANSFER;
+        bool transfer = sl_codec_body(it->env) == SL_BODY_TRANSFER;
+        /* a transfer re-sent for a repeat report joins the case it repeats */
+        r->own_case = transfer && !it->env->transfer->repeat;
+        r->upper_repeat_count = transfer ? it->env->transfer->repeat_count : 0;
         r->msg_id = sl_apply_msg_id(it);
         r->actor_key = it->sender;
         r->actor_unit = it->principal && it->principal->kind != SL_PRINCIPAL_LOCAL
@@ -374,9 +377,10 @@ sl_apply_batch(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t **items, 
         snprintf(it->case_no, sizeof it->case_no, "%s", regs[k].case_no);
         it->repeated = regs[k].repeated;
         it->repeat_count = regs[k].repeat_count;
+        it->reopened = regs[k].reopened;
         if (it->repeated)
             snprintf(it->ref, sizeof it->ref, "repeat:%d", it->repeat_count);
-        if (sl_codec_body(it->env) == SL_BODY_TRANSFER &&
+        if (sl_codec_body(it->env) == SL_BODY_TRANSFER && !it->env->transfer->repeat &&
             (rc = s_registered_transfer(ctx, db, it, now)) != 0)
             goto fail;
     }
@@ -450,7 +454,7 @@ fail:
             it->refused = false;
             it->topic = NULL;
             it->case_no[0] = it->ref[0] = '\0';
-            it->repeated = false;
+            it->repeated = it->reopened = false;
         }
     }
 done:

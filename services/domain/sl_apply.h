@@ -64,8 +64,9 @@ typedef struct {
     char unit[48];          /* clues: the responsible unit */
     char case_no[64];       /* the result */
     char ref[96];
-    bool repeated; /* linked to an open case */
-    int repeat_count;
+    bool repeated;     /* linked to a case as a repeat report */
+    int repeat_count;  /* that case's repeat count after this one */
+    bool reopened;     /* that case was closed: back to verification */
     bool refused;      /* refused by the applying module in this attempt */
     const char *topic; /* answers: the event to publish once committed (static) */
 } sl_apply_item_t;

@@ -9,9 +9,11 @@
 
 #include "sl_audit.h"
 #include "sl_clock.h"
+#include "sl_closing.h"
 #include "sl_log.h"
 #include "sl_sector.h"
 #include "sl_subject.h"
+#include "sl_transfer.h"
 #include "sl_util.h"
 
 #include <jansson.h>
@@ -38,6 +40,7 @@ typedef struct {
     char head[SL_AUDIT_HEX_LEN + 1]; /* chain: last hash */
     int repeats;             /* repeat_count after the batch */
     bool is_new;             /* registered in this batch */
+    bool closed;             /* a closed case: the first repeat reopens it */
     size_t reg;              /* new cases: the reg that registers it */
     bool touched;            /* chain or count changed */
 } s_chain_t;
@@ -79,6 +82,7 @@ s_detail(const sl_case_reg_t *r, bool repeat, int repeat_count)
     if (repeat) {
         json_object_set_new(o, "repeat_count", json_integer(repeat_count));
         json_object_set_new(o, "subject", json_string(c->subject->name));
+        sl_closing_repeat_facts(c, o); /* the repeat's own facts stay on the case */
     } else {
         json_object_set_new(o, "sector", json_string(sec ? sec->name : ""));
         json_object_set_new(o, "division", json_string(c->place->division));
@@ -162,7 +166,8 @@ s_lookup(sl_db_t *db, sl_case_reg_t *regs, char **keys, char **credits, size_t n
     int rc = sl_db_exec(
         db, &r,
         "SELECT c.id, c.case_no, c.division, c.sector, c.subject_key,"
-        " coalesce(c.credit_code, ''), c.audit_seq, c.audit_head, c.repeat_count"
+        " coalesce(c.credit_code, ''), c.audit_seq, c.audit_head, c.repeat_count,"
+        " c.status = 'closed'"
         " FROM cases c WHERE c.id IN ("
         "  SELECT c1.id FROM unnest($1::text[], $2::int[], $3::text[], $4::text[])"
         "    AS k(division, sector, skey, credit)"
@@ -174,8 +179,22 @@ s_lookup(sl_db_t *db, sl_case_reg_t *regs, char **keys, char **credits, size_t n
         "    AS k(division, sector, skey, credit)"
         "  JOIN cases c2 ON c2.division = k.division AND c2.sector = k.sector"
         "   AND c2.credit_code = k.credit"
-        "  WHERE k.credit <> '' AND c2.status <> 'closed' AND c2.credit_code IS NOT NULL)"
-        " ORDER BY c.id",
+        "  WHERE k.credit <> '' AND c2.status <> 'closed' AND c2.credit_code IS NOT NULL"
+        /* closed cases too (009's indexes): a re-report after 销号 reopens one */
+        "  UNION"
+        "  SELECT c3.id FROM unnest($1::text[], $2::int[], $3::text[], $4::text[])"
+        "    AS k(division, sector, skey, credit)"
+        "  JOIN cases c3 ON c3.division = k.division AND c3.sector = k.sector"
+        "   AND c3.subject_key = k.skey"
+        "  WHERE c3.status = 'closed'"
+        "  UNION"
+        "  SELECT c4.id FROM unnest($1::text[], $2::int[], $3::text[], $4::text[])"
+        "    AS k(division, sector, skey, credit)"
+        "  JOIN cases c4 ON c4.division = k.division AND c4.sector = k.sector"
+        "   AND c4.credit_code = k.credit"
+        "  WHERE k.credit <> '' AND c4.status = 'closed' AND c4.credit_code IS NOT NULL)"
+        /* open cases first, oldest first; then closed ones, latest first */
+        " ORDER BY c.status = 'closed', CASE WHEN c.status = 'closed' THEN -c.id ELSE c.id END",
         4, sl_db_cols_params(&cols));
     sl_db_cols_free(&cols);
     if (rc != 0)
@@ -194,6 +213,7 @@ s_lookup(sl_db_t *db, sl_case_reg_t *regs, char **keys, char **credits, size_t n
         c->seq = atoi(PQgetvalue(r, i, 6));
         snprintf(c->head, sizeof c->head, "%s", PQgetvalue(r, i, 7));
         c->repeats = atoi(PQgetvalue(r, i, 8));
+        c->closed = PQgetvalue(r, i, 9)[0] == 't';
         sl_db_array_add_int(&ids, c->id);
     }
     sl_db_array_end(&ids);
@@ -203,8 +223,8 @@ s_lookup(sl_db_t *db, sl_case_reg_t *regs, char **keys, char **credits, size_t n
     if (chains->n > 0) {
         const char *p[] = {ids.data};
         rc = sl_db_exec(db, &r,
-                        "SELECT id, audit_seq, audit_head, repeat_count FROM cases"
-                        " WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
+                        "SELECT id, audit_seq, audit_head, repeat_count, status = 'closed'"
+                        " FROM cases WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
                         1, p);
         for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
             int64_t id = atoll(PQgetvalue(r, i, 0));
@@ -215,6 +235,7 @@ s_lookup(sl_db_t *db, sl_case_reg_t *regs, char **keys, char **credits, size_t n
                 c->seq = atoi(PQgetvalue(r, i, 1));
                 snprintf(c->head, sizeof c->head, "%s", PQgetvalue(r, i, 2));
                 c->repeats = atoi(PQgetvalue(r, i, 3));
+                c->closed = PQgetvalue(r, i, 4)[0] == 't';
             }
         }
         if (rc == 0)
@@ -394,6 +415,8 @@ s_events(int64_t now_ms, sl_case_reg_t *regs, size_t n, s_chains_t *chains,
         bool repeat = r->repeated;
         if (repeat)
             ch->repeats++;
+        if (r->upper_repeat_count > ch->repeats)
+            ch->repeats = r->upper_repeat_count; /* counted at the level above */
         details[i] = s_detail(r, repeat, ch->repeats);
         sl_audit_row_t *row = &rows[i];
         row->ev.seq = ch->seq + 1;
@@ -458,6 +481,52 @@ s_store_events(sl_db_t *db, sl_case_reg_t *regs, size_t n, s_chains_t *chains,
     return rc;
 }
 
+/* Step 5: a repeat of a closed case reopens it; a repeat of a case a child
+ * node holds is passed down to it (sl_closing.h). A transfer from above about
+ * the subject of a closed case here (REOPEN_OF[i], the case's id) counts as
+ * its repeat and reopens it, beside the transfer's own case. */
+static int
+s_after_repeats(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *regs, size_t n,
+                const int64_t *reopen_of)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        sl_case_reg_t *r = &regs[i];
+        if (!r->repeated && !reopen_of[i])
+            continue;
+        sl_actor_t actor = {.key = r->actor_key,
+                            .unit = r->actor_unit,
+                            .operator_name = r->operator_name,
+                            .msg_id = r->msg_id};
+        if (reopen_of[i]) {
+            char id[24];
+            snprintf(id, sizeof id, "%lld", (long long)reopen_of[i]);
+            const char *p[] = {id};
+            PGresult *res;
+            if ((rc = sl_db_exec(db, &res,
+                                 "UPDATE cases SET repeat_count = repeat_count + 1"
+                                 " WHERE id = $1::bigint RETURNING repeat_count",
+                                 1, p)) != 0)
+                break;
+            json_t *d = json_pack("{s:i, s:s, s:s}", "repeat_count", atoi(PQgetvalue(res, 0, 0)),
+                                  "by_case_no", r->case_no, "upper_notice_no",
+                                  r->clue->upper_notice_no ? r->clue->upper_notice_no : "");
+            PQclear(res);
+            sl_closing_repeat_facts(r->clue, d);
+            rc = sl_transfer_reopen(db, reopen_of[i], 0, "REPEAT", d, now_ms, &actor, &r->reopened);
+            continue;
+        }
+        if (r->reopened) {
+            json_t *d = json_pack("{s:i}", "repeat_count", r->repeat_count);
+            if ((rc = sl_transfer_reopen(db, r->case_id, 0, "REPEAT", d, now_ms, &actor,
+                                         &r->reopened)) != 0)
+                break;
+        }
+        rc = sl_closing_pass_repeat(db, node, now_ms, r->case_id, r->clue, r->repeat_count);
+    }
+    return rc;
+}
+
 int
 sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *regs, size_t n)
 {
@@ -467,12 +536,14 @@ sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *r
     size_t *chain_of = sl_calloc(n, sizeof *chain_of);
     sl_audit_row_t *rows = sl_calloc(n, sizeof *rows);
     char **details = sl_calloc(n, sizeof *details);
+    int64_t *reopen_of = sl_calloc(n, sizeof *reopen_of);
     s_chains_t chains = {0};
     int rc;
     for (size_t i = 0; i < n; i++) {
         keys[i] = sl_subject_key(regs[i].clue->subject->name);
         credits[i] = sl_subject_credit(regs[i].clue->subject->credit_code);
         regs[i].repeated = false;
+        regs[i].reopened = false;
         regs[i].case_no[0] = '\0';
     }
     if ((rc = s_lock_subjects(db, regs, n)) != 0 ||
@@ -485,14 +556,24 @@ sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *r
     for (size_t i = 0; i < n; i++) {
         const sl_pb_clue_t *c = regs[i].clue;
         size_t found = SIZE_MAX;
-        for (size_t k = 0; k < chains.n && found == SIZE_MAX && !regs[i].own_case; k++) {
+        for (size_t k = 0; k < chains.n && found == SIZE_MAX; k++) {
             s_chain_t *ch = &chains.v[k];
             if (ch->sector == (int)c->sector && strcmp(ch->division, c->place->division) == 0 &&
-                sl_subject_same(ch->key, ch->credit, keys[i], credits[i]))
+                sl_subject_same(ch->key, ch->credit, keys[i], credits[i]) &&
+                (!regs[i].own_case || ch->closed))
                 found = k;
+        }
+        if (found != SIZE_MAX && regs[i].own_case) {
+            /* a transfer from above is a case of its own; the closed case of its
+             * subject here is reopened by it all the same */
+            reopen_of[i] = chains.v[found].id;
+            chains.v[found].closed = false;
+            found = SIZE_MAX;
         }
         if (found != SIZE_MAX) {
             regs[i].repeated = true;
+            regs[i].reopened = chains.v[found].closed; /* the first repeat reopens it */
+            chains.v[found].closed = false;
             chain_of[i] = found;
             continue;
         }
@@ -528,7 +609,8 @@ sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *r
             goto done;
         }
     }
-    rc = s_store_events(db, regs, n, &chains, chain_of, rows);
+    if ((rc = s_store_events(db, regs, n, &chains, chain_of, rows)) == 0)
+        rc = s_after_repeats(db, node, now_ms, regs, n, reopen_of);
 done:
     for (size_t i = 0; i < n; i++) {
         free(keys[i]);
@@ -536,6 +618,7 @@ done:
         free(details[i]);
     }
     free(details);
+    free(reopen_of);
     free(rows);
     for (size_t k = 0; k < chains.n; k++) {
         free(chains.v[k].key);
@@ -851,6 +934,7 @@ sl_case_get(sl_db_t *db, const char *case_no, sl_case_view_t *out)
     out->major_hazard = strcmp(F("major_hazard"), "t") == 0;
     out->suspected_crime = strcmp(F("suspected_crime"), "t") == 0;
     out->suspected_dereliction = strcmp(F("suspected_dereliction"), "t") == 0;
+    out->repeat_count = atoi(F("repeat_count"));
 #undef F
     PQclear(r);
     return 0;

@@ -27,19 +27,28 @@ typedef struct {
     const void *reporter_sealed;   /* the SealedReporter encoding, or NULL */
     size_t reporter_sealed_len;
     bool own_case;                 /* never a repeat: a transfer from above is a case of its own */
+    int upper_repeat_count;        /* Transfer.repeat_count, 0 if none: counts at least as many */
     /* out */
     char case_no[64];              /* the new case's, or the case it repeats */
     int64_t case_id;
-    bool repeated;                 /* linked to an open case as a repeat report (反复举报) */
+    bool repeated;                 /* linked to a case as a repeat report (反复举报) */
     int repeat_count;              /* that case's repeat count after this one */
+    bool reopened;                 /* that case was closed: reopened (虚假办结 signal); own_case:
+                                      a closed case of its subject here was reopened */
 } sl_case_reg_t;
 
 /* Registers N clues at node NODE at time NOW_MS: each either becomes a new case
  * with the next gap-free number of its node, year and sector
- * (`140728-2026-煤-000017`), or, when an open case about the same subject in
- * the same county and sector exists (or is registered earlier in the batch),
- * is linked to it as a repeat and counted. Appends the audit events. Inside
- * the caller's transaction; 0, -1 or SL_AGAIN (then roll back). */
+ * (`140728-2026-煤-000017`), or, when a case about the same subject in the
+ * same county and sector exists (or is registered earlier in the batch), is
+ * linked to it as a repeat and counted, its new facts on the "repeated"
+ * event: the oldest open case, else the latest closed one, which the repeat
+ * reopens for verification (sl_transfer_reopen). A repeat of a case whose
+ * handling transfer went to a child node is passed down to it
+ * (sl_closing_pass_repeat). A transfer from above (OWN_CASE) always opens its
+ * own case, and counts as a repeat of a closed case of its subject here,
+ * which it reopens. Appends the audit events. Inside the caller's
+ * transaction; 0, -1 or SL_AGAIN (then roll back). */
 int sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *regs,
                      size_t n);
 
@@ -74,6 +83,7 @@ typedef struct {
     bool major_hazard;          /* 重大事故隐患 */
     bool suspected_crime;       /* 涉嫌犯罪: also transferred to the police */
     bool suspected_dereliction; /* 涉嫌失职渎职: also to the discipline commission */
+    int repeat_count;           /* 反复举报: repeat reports linked to it */
 } sl_case_view_t;
 
 /* Case CASE_NO into OUT: 0, 1 if unknown, -1 or SL_AGAIN. */

@@ -83,6 +83,9 @@ sl_deadline_check(const sl_calendar_t *cal, const sl_clock_facts_t *f, int64_t n
             out->unknown_year = unknown;
         out->not_handled = s_clock(sl_day_to_ms(out->idle_until + 1), now_ms, &out->next_ms);
     }
+
+    if (f->state == SL_TS_CLOSED && f->plan && !f->rectify_overdue)
+        out->rectify_overdue = s_clock(sl_day_to_ms(f->rectify_by + 1), now_ms, &out->next_ms);
 }
 
 int64_t

@@ -35,6 +35,9 @@ typedef struct {
     bool overdue;               /* already marked overdue */
     bool not_handled;           /* already marked 接而不办 */
     int not_handled_days;       /* [deadline] not_handled_days */
+    bool plan;                  /* closed on an accepted rectification plan (sl_closing.h) */
+    int32_t rectify_by;         /* plan: its date, the last day allowed */
+    bool rectify_overdue;       /* plan: already marked 整改逾期 */
 } sl_clock_facts_t;
 
 /* What is due now, and when to look again. */
@@ -43,6 +46,7 @@ typedef struct {
     bool remind;        /* send the reminder */
     bool overdue;       /* mark overdue (cause OVERDUE) */
     bool not_handled;   /* mark 接而不办 (cause ACCEPTED_NOT_HANDLED) */
+    bool rectify_overdue; /* mark 整改逾期 (cause RECTIFY_OVERDUE) and reopen */
     int64_t next_ms;    /* the earliest pending clock after now; SL_DEADLINE_NEVER: none */
     int32_t remind_day; /* the reminder's day (-1 if no reminder applies) */
     int32_t idle_until; /* last day of the 接而不办 count (-1 if it does not apply) */
@@ -59,7 +63,8 @@ typedef struct {
  *               progress, or at once if the feedback came after it;
  *   not_handled at the end of the NOT_HANDLED_DAYS-th working day after the
  *               later of the receipt and the last progress, while received or
- *               in progress. */
+ *               in progress;
+ *   rectify_overdue at the end of rectify_by while closed on a plan (整改逾期). */
 void sl_deadline_check(const sl_calendar_t *cal, const sl_clock_facts_t *f, int64_t now_ms,
                        sl_clock_due_t *out);
 

@@ -34,6 +34,8 @@ s_cause(const char *name)
         return SAFELOOP__V1__ESCALATION__CAUSE__OVERDUE;
     if (strcmp(name, "ACCEPTED_NOT_HANDLED") == 0)
         return SAFELOOP__V1__ESCALATION__CAUSE__ACCEPTED_NOT_HANDLED;
+    if (strcmp(name, "RECTIFY_OVERDUE") == 0)
+        return SAFELOOP__V1__ESCALATION__CAUSE__RECTIFY_OVERDUE;
     return SAFELOOP__V1__ESCALATION__CAUSE__FALSE_COMPLETION;
 }
 
@@ -47,16 +49,19 @@ s_cause_name(int cause)
         return "ACCEPTED_NOT_HANDLED";
     case SAFELOOP__V1__ESCALATION__CAUSE__FALSE_COMPLETION:
         return "FALSE_COMPLETION";
+    case SAFELOOP__V1__ESCALATION__CAUSE__RECTIFY_OVERDUE:
+        return "RECTIFY_OVERDUE";
     default:
         return NULL;
     }
 }
 
-static const char *
-s_cause_zh(const char *name)
+const char *
+sl_escalation_cause_zh(const char *name)
 {
     return strcmp(name, "OVERDUE") == 0                ? "逾期未办结"
            : strcmp(name, "ACCEPTED_NOT_HANDLED") == 0 ? "接而不办"
+           : strcmp(name, "RECTIFY_OVERDUE") == 0      ? "整改逾期"
                                                        : "虚假办结";
 }
 
@@ -124,9 +129,9 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
             if (sl_unit_lead(db, sector, dept, sizeof dept) != 0)
                 snprintf(dept, sizeof dept, "%s:%s", node, sec ? sec->dept_key : "emergency");
             char desc[4096], viol[128];
-            snprintf(desc, sizeof desc,
-                     "提级核查（%s）：原交办文号%s，原承办单位%s，原线索编号%s。%s",
-                     s_cause_zh(cause), notice, e->unit_name, case_no, facts->description);
+            snprintf(
+                desc, sizeof desc, "提级核查（%s）：原交办文号%s，原承办单位%s，原线索编号%s。%s",
+                sl_escalation_cause_zh(cause), notice, e->unit_name, case_no, facts->description);
             sl_case_new_t c = {.sector = sector,
                                .subject_name = facts->subject->name,
                                .credit_code = facts->subject->credit_code,
@@ -332,7 +337,7 @@ sl_escalation_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_e
                                                                         : "";
     snprintf(desc, sizeof desc,
              "提级核查（%s）：原交办文号%s（%s交办），原承办单位%s，原线索编号%s。%s%s",
-             s_cause_zh(cause), e->notice_no, origin_name, rname, e->case_no,
+             sl_escalation_cause_zh(cause), e->notice_no, origin_name, rname, e->case_no,
              e->detail ? e->detail : "", cl->description ? cl->description : "");
     sl_case_new_t c = {.sector = (int)cl->sector,
                        .subject_name = cl->subject->name,

@@ -57,4 +57,7 @@ int sl_escalation_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_
 typedef sl_db_row_cb sl_escalation_row_cb;
 int sl_escalation_list(sl_db_t *db, sl_escalation_row_cb *cb, void *arg);
 
+/* The Chinese name of escalation cause NAME ("OVERDUE" → "逾期未办结" …). Static. */
+const char *sl_escalation_cause_zh(const char *name);
+
 #endif

@@ -65,10 +65,20 @@ sl_ledger_result_parse(const char *json, const char *kind, sl_ledger_result_t *o
     out->criminal_count = (int)I(criminal_count);
     out->interviews = (int)I(interviews);
     out->police_filed = B(police_filed);
+    out->license_suspended = B(license_suspended);
+    out->exposed = B(exposed);
+    static const char *const measures[3] = {"accountability", "protective_umbrella",
+                                            "organisational"};
+    for (int i = 0; i < 3; i++) {
+        json_t *m = json_object_get(o, measures[i]);
+        out->measure_taken[i] = json_is_object(m);
+        out->measure_persons[i] = (int)json_integer_value(json_object_get(m, "persons"));
+    }
 #undef B
 #undef I
     s_copy(out->police_result, sizeof out->police_result, o, "police_result");
     s_copy(out->discipline_result, sizeof out->discipline_result, o, "discipline_result");
+    s_copy(out->exposed_where, sizeof out->exposed_where, o, "exposed_where");
     json_decref(o);
     return 0;
 }
@@ -86,6 +96,11 @@ typedef enum {
     R_DISCIPLINED,
     R_INTERVIEWS,
     R_CREDIT,
+    R_SUSPENDED_LICENSE,
+    R_EXPOSED,
+    R_ACCOUNTABILITY,
+    R_UMBRELLA,
+    R_ORGANISATIONAL,
     R_COUNT
 } s_rule_t;
 
@@ -94,11 +109,21 @@ static const struct {
     const char *list;
     const char *item;
 } s_rules[R_COUNT] = {
-    [R_HAZARD] = {"隐患整改", "重大事故隐患整改"},   [R_PENALTY] = {"惩治处罚", "行政处罚"},
-    [R_SUSPENDED] = {"惩治处罚", "停产整顿"},        [R_CLOSED_DOWN] = {"惩治处罚", "关闭取缔"},
-    [R_LICENSE] = {"惩治处罚", "吊销证照"},          [R_CRIMINAL] = {"惩治处罚", "刑事责任追究"},
-    [R_POLICE_FILED] = {"惩治处罚", "公安机关立案"}, [R_DISCIPLINED] = {"约谈问责", "党纪政务处分"},
-    [R_INTERVIEWS] = {"约谈问责", "约谈"},           [R_CREDIT] = {"联合惩戒", "失信联合惩戒"},
+    [R_HAZARD] = {"隐患整改", "重大事故隐患整改"},
+    [R_PENALTY] = {"惩治处罚", "行政处罚"},
+    [R_SUSPENDED] = {"惩治处罚", "停产整顿"},
+    [R_CLOSED_DOWN] = {"惩治处罚", "关闭取缔"},
+    [R_LICENSE] = {"惩治处罚", "吊销证照"},
+    [R_CRIMINAL] = {"惩治处罚", "刑事责任追究"},
+    [R_POLICE_FILED] = {"惩治处罚", "公安机关立案"},
+    [R_DISCIPLINED] = {"约谈问责", "党纪政务处分"},
+    [R_INTERVIEWS] = {"约谈问责", "约谈"},
+    [R_CREDIT] = {"联合惩戒", "失信联合惩戒"},
+    [R_SUSPENDED_LICENSE] = {"惩治处罚", "暂扣证照"},
+    [R_EXPOSED] = {"约谈问责", "公开曝光"},
+    [R_ACCOUNTABILITY] = {"约谈问责", "追责问责"},
+    [R_UMBRELLA] = {"惩治处罚", "查处保护伞"},
+    [R_ORGANISATIONAL] = {"约谈问责", "组织处理"},
 };
 
 static sl_ledger_item_t *
@@ -164,6 +189,27 @@ sl_ledger_map(const sl_ledger_result_t *r, sl_ledger_item_t *out)
     if (r->credit_punished) {
         it = s_item(out, &n, R_CREDIT, 0, 0);
         snprintf(it->details, sizeof it->details, "纳入失信联合惩戒");
+    }
+    if (r->license_suspended) {
+        it = s_item(out, &n, R_SUSPENDED_LICENSE, 0, 0);
+        snprintf(it->details, sizeof it->details, "暂扣证照");
+    }
+    if (r->exposed) {
+        it = s_item(out, &n, R_EXPOSED, 0, 0);
+        snprintf(it->details, sizeof it->details, "公开曝光：%s", r->exposed_where);
+    }
+    static const struct {
+        s_rule_t rule;
+        const char *what;
+    } measures[] = {{R_ACCOUNTABILITY, "应发现未发现、应处罚未处罚，追责问责"},
+                    {R_UMBRELLA, "查处充当“保护伞”的"},
+                    {R_ORGANISATIONAL, "对负责人组织处理"}};
+    for (size_t i = 0; i < SL_ARRAY_LEN(measures); i++) {
+        if (!r->measure_taken[i])
+            continue;
+        it = s_item(out, &n, measures[i].rule, r->measure_persons[i], 0);
+        snprintf(it->details, sizeof it->details, "%s %d 人", measures[i].what,
+                 r->measure_persons[i]);
     }
     return n;
 }

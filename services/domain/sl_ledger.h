@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define SL_LEDGER_LISTS 6            /* the six lists */
-#define SL_LEDGER_MAX_ITEMS 12       /* entries one verification can make, at most */
+#define SL_LEDGER_MAX_ITEMS 16       /* entries one verification can make, at most */
 #define SL_LEDGER_BOM "\xEF\xBB\xBF" /* first bytes of an exported CSV (UTF-8 BOM) */
 
 /* The list names in the plan's order ("隐患整改" … "选树提升"); I in 0..5. Static. */
@@ -37,6 +37,11 @@ typedef struct {
     bool penalized;              /* 行政处罚 */
     int64_t penalty_fen;         /* its amount, fen */
     bool license_revoked;        /* 吊销证照 */
+    bool license_suspended;      /* 暂扣证照 */
+    bool exposed;                /* 公开曝光 */
+    char exposed_where[256];     /* where */
+    bool measure_taken[3];       /* ⑤ 追责问责, ⑥ 查处保护伞, ⑦ 组织处理 taken */
+    int measure_persons[3];      /* their persons */
     bool credit_punished;        /* 失信联合惩戒 */
     int disciplined_count;       /* 党纪政务处分, persons */
     int criminal_count;          /* 刑事责任追究, persons */

@@ -123,6 +123,9 @@ sl_notice_html(const sl_notice_t *n)
     sl_buf_puts(&b, "如对交办事项有异议，请于");
     s_date_zh(&b, n->objection_deadline);
     sl_buf_puts(&b, "前（签收后2个工作日内）向我办提出。</p>\n");
+    if (n->repeat_count > 0) /* 反复举报 weighs more (DOMAIN.md step 2) */
+        sl_buf_printf(&b, "<p>该问题线索已被反复举报%d次，请作为重点认真核查。</p>\n",
+                      n->repeat_count);
     if (handling && n->major_hazard &&
         (!s_set(n->receiver_kind) || strcmp(n->receiver_kind, "child") != 0)) {
         sl_buf_puts(&b, "<p>同时，按照“三管三必须”有关规定和《通知》要求，请你单位对该事项进行"

@@ -36,6 +36,7 @@ typedef struct {
     const char *receiver_kind;      /* child, department, member, police, discipline */
     const char *upper_notice_no;    /* channel UPPER_TRANSFER: the upper node's 交办文号 */
     const char *upper_office;       /* its issuing office's short name, printed before it */
+    int repeat_count;               /* 反复举报: repeat reports of the case, 0 if none */
 } sl_notice_t;
 
 /* The notice as an HTML document; a new string the caller frees. */

@@ -63,7 +63,8 @@ sl_transfer_fetch(sl_db_t *db, const char *notice_no, PGresult **res)
         " coalesce((SELECT string_agg(v.text, '；' ORDER BY v.code) FROM violation v"
         "           WHERE v.code = ANY (c.violations)), '') AS violations,"
         " c.violation_text, c.description, c.major_hazard, c.suspected_crime,"
-        " c.suspected_dereliction, (SELECT name FROM node) AS node_name, t.case_id, t.kind"
+        " c.suspected_dereliction, (SELECT name FROM node) AS node_name, t.case_id, t.kind,"
+        " c.repeat_count"
         " FROM transfer t JOIN cases c ON c.id = t.case_id JOIN unit u ON u.code = t.unit_code"
         " JOIN sector s ON s.code = c.sector JOIN division d ON d.code = c.division"
         " LEFT JOIN transfer_list l ON l.id = t.list_id"
@@ -110,6 +111,7 @@ sl_transfer_notice_html(const PGresult *r, const char *office, const char *conta
         .receiver_kind = F("unit_kind"),
         .upper_notice_no = F("upper_notice_no"),
         .upper_office = F("upper_office"),
+        .repeat_count = atoi(F("repeat_count")),
     };
 #undef F
     char *html = sl_notice_html(&n);

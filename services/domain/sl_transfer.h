@@ -23,6 +23,7 @@
 #include "sl_codec.h"
 #include "sl_db.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -102,7 +103,7 @@ int sl_transfer_list(sl_db_t *db, const char *case_no, sl_transfer_row_cb *cb, v
  * subject_name, division_name, township, address, sector_zh, violations,
  * violation_text, description, major_hazard, suspected_crime,
  * suspected_dereliction, node_name, case_id, kind (handling, police,
- * discipline). *RES has 0 rows if unknown.
+ * discipline), repeat_count. *RES has 0 rows if unknown.
  * 0, -1 or SL_AGAIN; the caller PQclears. */
 int sl_transfer_fetch(sl_db_t *db, const char *notice_no, PGresult **res);
 
@@ -124,5 +125,26 @@ long sl_transfer_announce(sl_db_t *db, int64_t now_ms, sl_transfer_announce_cb *
  * SL_AGAIN. */
 long sl_transfer_recompute(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms,
                            const sl_actor_t *actor);
+
+/* --- the closing rules' writes (sl_closing.h; sl_transfer_reopen.c) --------------------- */
+
+/* After a verify-pass of handling transfer TRANSFER_ID: on a plan (PLAN_DAY
+ * >= 0) records the plan's date on the transfer (watched by sl-deadline) and a
+ * "plan_accepted" event (date, responsible person) on case CASE_ID; closed
+ * rectified (PLAN_DAY -1) clears an earlier plan's date. Inside the caller's
+ * transaction; 0, -1 or SL_AGAIN. */
+int sl_transfer_plan_accept(sl_db_t *db, int64_t transfer_id, int64_t case_id, int32_t plan_day,
+                            int64_t now_ms, const sl_actor_t *actor);
+
+/* Puts closed case CASE_ID back to verification: its handling transfer
+ * TRANSFER_ID (0: the case's last handling transfer not replaced) goes
+ * closed → fed_back by the state table (SL_TM_REOPEN), the case to
+ * "fed_back", and a "reopened" event (notice, CAUSE, DETAIL — a JSON object,
+ * consumed, may be NULL) goes on the case's chain; the ledger entries made at
+ * closing stay. *REOPENED (may be NULL) is false when there was nothing
+ * closed to reopen (nothing written). Inside the caller's transaction; 0, -1
+ * or SL_AGAIN. */
+int sl_transfer_reopen(sl_db_t *db, int64_t case_id, int64_t transfer_id, const char *cause,
+                       json_t *detail, int64_t now_ms, const sl_actor_t *actor, bool *reopened);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "sl_audit.h"
 #include "sl_case.h"
+#include "sl_closing.h"
 #include "sl_clock.h"
 #include "sl_deadline.h"
 #include "sl_ledger.h"
@@ -124,6 +125,7 @@ s_feedback_json(const sl_pb_feedback_t *f)
     }
     if (f->discipline_result && *f->discipline_result)
         json_object_set_new(o, "discipline_result", json_string(f->discipline_result));
+    sl_closing_feedback_json(f, o);
     return o;
 }
 
@@ -181,7 +183,9 @@ s_verified(sl_db_t *db, int64_t tid, int64_t case_id, const char *kind, bool cas
     int rc = sl_db_exec(db, &r,
                         "SELECT t.notice_no, t.unit_code, u.name, c.case_no, c.subject_name,"
                         " coalesce(t.feedback, ''), coalesce(c.unit_code, ''),"
-                        " coalesce(cu.name, '')"
+                        " coalesce(cu.name, ''),"
+                        " EXISTS (SELECT 1 FROM transfer p WHERE p.case_id = t.case_id"
+                        "         AND p.kind = 'police')"
                         " FROM transfer t JOIN cases c ON c.id = t.case_id"
                         " JOIN unit u ON u.code = t.unit_code"
                         " LEFT JOIN unit cu ON cu.code = c.unit_code WHERE t.id = $1::bigint",
@@ -194,9 +198,11 @@ s_verified(sl_db_t *db, int64_t tid, int64_t case_id, const char *kind, bool cas
     sl_ledger_result_t result;
     sl_ledger_item_t items[SL_LEDGER_MAX_ITEMS];
     size_t n = 0;
-    if (sl_ledger_result_parse(V(5), kind, &result) == 0)
+    if (sl_ledger_result_parse(V(5), kind, &result) == 0) {
+        result.criminal_count =
+            sl_closing_criminal_persons(kind, result.criminal_count, V(8)[0] == 't');
         n = sl_ledger_map(&result, items);
-    else
+    } else
         sl_log(SL_LOG_WARN, "case=%s notice=%s verified without a readable feedback", V(3), V(0));
     rc = sl_ledger_record(db, case_id, &lc, items, n, now_ms, actor);
     if (rc == 0 && case_closed) {
@@ -327,6 +333,10 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
     }
     if (a.msg == SL_TM_FEEDBACK && sl_validate_feedback_kind(env->feedback, kind, &res->err) != 0)
         return SL_DECLINED;
+    int32_t plan_day = -1; /* 销号 only what is fixed (sl_closing.h) */
+    bool handling_pass = a.msg == SL_TM_VERIFY_PASS && strcmp(kind, "handling") == 0;
+    if (handling_pass && (rc = sl_closing_verify_check(db, tid, today, &plan_day, &res->err)) != 0)
+        return rc;
     if (a.msg == SL_TM_OBJECTION_ACCEPT) {
         const char *to = env->decision->to_unit;
         snprintf(target, sizeof target, "%s", to && *to ? to : suggested);
@@ -456,6 +466,9 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
         return rc;
     if (a.msg == SL_TM_VERIFY_PASS &&
         (rc = s_verified(db, tid, case_id, kind, case_closed, now_ms, &actor)) != 0)
+        return rc;
+    if (handling_pass &&
+        (rc = sl_transfer_plan_accept(db, tid, case_id, plan_day, now_ms, &actor)) != 0)
         return rc;
     if (a.msg == SL_TM_VERIFY_FAIL &&
         (rc = s_false_completion(db, tid, case_id, res->ref, env->decision->reason, now_ms,

@@ -8,8 +8,10 @@
 
 #include "sl_audit.h"
 #include "sl_clock.h"
+#include "sl_closing.h"
 #include "sl_deadline.h"
 #include "sl_log.h"
+#include "sl_transfer.h"
 #include "sl_transfer_fsm.h"
 #include "sl_util.h"
 
@@ -73,7 +75,9 @@ sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
              " coalesce(t.receipt_date::text, ''), coalesce(t.last_progress_at::date::text, ''),"
              " coalesce(t.fed_back_at::date::text, ''), t.objection_deadline::text,"
              " t.feedback_deadline::text, t.accepted_at IS NOT NULL, t.reminded_at IS NOT NULL,"
-             " t.overdue_at IS NOT NULL, t.not_handled_at IS NOT NULL, t.calendar_warning"
+             " t.overdue_at IS NOT NULL, t.not_handled_at IS NOT NULL, t.calendar_warning,"
+             " t.rectify_by IS NOT NULL, coalesce(t.rectify_by::text, ''),"
+             " t.rectify_overdue_at IS NOT NULL"
              " FROM transfer t JOIN cases c ON c.id = t.case_id"
              " WHERE t.due_at <= $1::timestamptz ORDER BY t.due_at"
              " LIMIT $2::int FOR UPDATE OF t SKIP LOCKED",
@@ -94,6 +98,9 @@ sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
             .overdue = V(13)[0] == 't',
             .not_handled = V(14)[0] == 't',
             .not_handled_days = not_handled_days,
+            .plan = V(16)[0] == 't',
+            .rectify_by = s_day(V(17)),
+            .rectify_overdue = V(18)[0] == 't',
         };
         sl_clock_due_t due;
         sl_deadline_check(cal, &f, now_ms, &due);
@@ -110,7 +117,8 @@ sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
                             due.remind ? "t" : "f",
                             due.overdue ? "t" : "f",
                             due.not_handled ? "t" : "f",
-                            warn};
+                            warn,
+                            due.rectify_overdue ? "t" : "f"};
         /* held back: travels with the audit's look-up (one round trip less) */
         if ((rc = sl_db_defer(
                  db,
@@ -121,18 +129,23 @@ sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
                  " not_handled_at = CASE WHEN $7::bool THEN $3::timestamptz"
                  "                  ELSE not_handled_at END,"
                  " calendar_warning = CASE WHEN $8 <> '' AND calendar_warning = '' THEN $8"
-                 "                    ELSE calendar_warning END"
+                 "                    ELSE calendar_warning END,"
+                 " rectify_overdue_at = CASE WHEN $9::bool THEN $3::timestamptz"
+                 "                      ELSE rectify_overdue_at END"
                  " WHERE id = $1::bigint",
-                 8, up)) != 0)
+                 9, up)) != 0)
             goto fail;
         struct {
             bool on;
-            const char *kind, *topic, *cause;
+            const char *kind, *topic, *cause, *reason;
         } acts[] = {
-            {due.accept, "objection_window_closed", "deadline.accepted", NULL},
-            {due.remind, "reminded", "deadline.reminder", NULL},
-            {due.overdue, "overdue", "deadline.overdue", "OVERDUE"},
-            {due.not_handled, "not_handled", "deadline.not_handled", "ACCEPTED_NOT_HANDLED"},
+            {due.accept, "objection_window_closed", "deadline.accepted", NULL, NULL},
+            {due.remind, "reminded", "deadline.reminder", NULL, NULL},
+            {due.overdue, "overdue", "deadline.overdue", "OVERDUE", "逾期未办结"},
+            {due.not_handled, "not_handled", "deadline.not_handled", "ACCEPTED_NOT_HANDLED",
+             "接而不办"},
+            {due.rectify_overdue, "rectify_overdue", "deadline.rectify_overdue", "RECTIFY_OVERDUE",
+             "整改逾期：整改期限已过仍未整改到位"},
         };
         for (size_t k = 0; k < sizeof acts / sizeof acts[0]; k++) {
             if (!acts[k].on)
@@ -150,11 +163,12 @@ sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
                 json_object_set_new(o, "remind_day", json_string(rd));
             if (iu[0] && k == 3)
                 json_object_set_new(o, "idle_until", json_string(iu));
+            if (k == 4)
+                json_object_set_new(o, "rectify_by", json_string(V(17)));
             char *detail = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
             json_decref(o);
             if (acts[k].cause) {
-                const char *ep[] = {V(0), V(1), acts[k].cause, now,
-                                    k == 2 ? "逾期未办结" : "接而不办"};
+                const char *ep[] = {V(0), V(1), acts[k].cause, now, acts[k].reason};
                 if ((rc = sl_db_defer(
                          db,
                          "INSERT INTO transfer_escalation (transfer_id, case_id, cause,"
@@ -175,6 +189,18 @@ sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
             }
             evs[nev++] = (s_event_t){acts[k].topic, sl_strdup(V(2)), detail};
             sl_log(SL_LOG_INFO, "case=%s notice=%s %s", V(2), V(3), acts[k].kind);
+            bool reopened = false; /* 整改逾期: back to verification (sl_closing.h) */
+            if (k == 4 && (rc = sl_transfer_reopen(db, case_id, atoll(V(0)), "RECTIFY_OVERDUE",
+                                                   json_pack("{s:s}", "rectify_by", V(17)), now_ms,
+                                                   actor, &reopened)) != 0)
+                goto fail;
+            if (reopened) {
+                if (nev == cap) {
+                    cap *= 2;
+                    evs = sl_realloc(evs, cap * sizeof *evs);
+                }
+                evs[nev++] = (s_event_t){"case.reopened", sl_strdup(V(2)), sl_strdup(detail)};
+            }
         }
 #undef V
     }

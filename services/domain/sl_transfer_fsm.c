@@ -20,13 +20,13 @@
 #define S_FED SL_TS_FED_BACK
 #define S_CLO SL_TS_CLOSED
 static const int s_table[SL_TS_COUNT][SL_TM_COUNT] = {
-    /*                   receipt objection progress feedback obj.accept obj.reject verify_pass verify_fail */
-    [SL_TS_ISSUED]      = {S_RCV, S_OBJ,   S_NO,    S_NO,    S_NO,      S_NO,      S_NO,       S_NO},
-    [SL_TS_RECEIVED]    = {S_NO,  S_OBJ,   S_PRG,   S_FED,   S_NO,      S_NO,      S_NO,       S_NO},
-    [SL_TS_OBJECTED]    = {S_NO,  S_NO,    S_NO,    S_NO,    S_CLO,     S_RCV,     S_NO,       S_NO},
-    [SL_TS_IN_PROGRESS] = {S_NO,  S_OBJ,   S_PRG,   S_FED,   S_NO,      S_NO,      S_NO,       S_NO},
-    [SL_TS_FED_BACK]    = {S_NO,  S_NO,    S_NO,    S_NO,    S_NO,      S_NO,      S_CLO,      S_RCV},
-    [SL_TS_CLOSED]      = {S_NO,  S_NO,    S_NO,    S_NO,    S_NO,      S_NO,      S_NO,       S_NO},
+    /*                   receipt objection progress feedback obj.accept obj.reject verify_pass verify_fail reopen */
+    [SL_TS_ISSUED]      = {S_RCV, S_OBJ,   S_NO,    S_NO,    S_NO,      S_NO,      S_NO,       S_NO,       S_NO},
+    [SL_TS_RECEIVED]    = {S_NO,  S_OBJ,   S_PRG,   S_FED,   S_NO,      S_NO,      S_NO,       S_NO,       S_NO},
+    [SL_TS_OBJECTED]    = {S_NO,  S_NO,    S_NO,    S_NO,    S_CLO,     S_RCV,     S_NO,       S_NO,       S_NO},
+    [SL_TS_IN_PROGRESS] = {S_NO,  S_OBJ,   S_PRG,   S_FED,   S_NO,      S_NO,      S_NO,       S_NO,       S_NO},
+    [SL_TS_FED_BACK]    = {S_NO,  S_NO,    S_NO,    S_NO,    S_NO,      S_NO,      S_CLO,      S_RCV,      S_NO},
+    [SL_TS_CLOSED]      = {S_NO,  S_NO,    S_NO,    S_NO,    S_NO,      S_NO,      S_NO,       S_NO,       S_FED},
 };
 #undef S_RCV
 #undef S_OBJ
@@ -45,11 +45,12 @@ static const char *const s_case_status[SL_TS_COUNT] = {
     "transferred", "received", "objected", "in_progress", "fed_back", "closed",
 };
 static const char *const s_msg_names[SL_TM_COUNT] = {
-    "receipt",          "objection",        "progress",    "feedback",
-    "objection_accept", "objection_reject", "verify_pass", "verify_fail",
+    "receipt",          "objection",   "progress",    "feedback", "objection_accept",
+    "objection_reject", "verify_pass", "verify_fail", "reopen",
 };
 static const char *const s_msg_zh[SL_TM_COUNT] = {
-    "签收", "异议", "进展", "办理结果", "异议成立决定", "异议不成立决定", "核查通过", "核查不通过",
+    "签收",           "异议",     "进展",       "办理结果", "异议成立决定",
+    "异议不成立决定", "核查通过", "核查不通过", "重新核查",
 };
 
 /* Why a state refuses messages, for the Ack's text. */

@@ -37,6 +37,8 @@ typedef enum {
     SL_TM_OBJECTION_REJECT, /* 异议不成立: the transfer continues, deadlines stand */
     SL_TM_VERIFY_PASS,      /* 核查通过: closes */
     SL_TM_VERIFY_FAIL,      /* 核查不通过: reopened, to be handled again */
+    SL_TM_REOPEN,           /* 重新核查: a closed transfer back to verification (a re-report,
+                               or an accepted plan's date passed unrectified) */
     SL_TM_COUNT
 } sl_transfer_msg_t;
 
@@ -68,7 +70,7 @@ const char *sl_transfer_case_status(sl_transfer_state_t s);
 /* The state named NAME, or -1. */
 int sl_transfer_state_parse(const char *name);
 /* "receipt", "objection", "progress", "feedback", "objection_accept",
- * "objection_reject", "verify_pass", "verify_fail". Static. */
+ * "objection_reject", "verify_pass", "verify_fail", "reopen". Static. */
 const char *sl_transfer_msg_name(sl_transfer_msg_t m);
 
 /* The notice number of annex 3: "（煤）移〔2026〕17号". BUF >= 64 bytes. */

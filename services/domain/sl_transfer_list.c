@@ -56,9 +56,11 @@ s_outbox_transfer(sl_db_t *db, const char *node, int64_t now_ms, const char *cas
     clue->upper_case_no = (char *)case_no;
     clue->upper_notice_no = (char *)notice_no;
     char office[256];
-    if ((rc = sl_unit_office(db, office, sizeof office)) < 0) {
+    sl_case_view_t v;
+    if ((rc = sl_unit_office(db, office, sizeof office)) < 0 ||
+        (rc = sl_case_get(db, case_no, &v)) != 0) {
         sl_arena_destroy(&a);
-        return rc;
+        return rc == 1 ? -1 : rc;
     }
     sl_pb_transfer_t t = SAFELOOP__V1__TRANSFER__INIT;
     t.notice_no = (char *)notice_no;
@@ -72,6 +74,7 @@ s_outbox_transfer(sl_db_t *db, const char *node, int64_t now_ms, const char *cas
     t.objection_deadline = (char *)odate;
     t.feedback_deadline = (char *)fdate;
     t.clue = clue;
+    t.repeat_count = v.repeat_count; /* 反复举报, counted on at the child */
     sl_pb_envelope_t env = SL_PB_ENVELOPE_INIT;
     char id[37];
     sl_uuid(id);

@@ -5,6 +5,7 @@
 #include "sl_validate.h"
 
 #include "sl_clock.h"
+#include "sl_closing.h"
 #include "sl_sector.h"
 #include "sl_util.h"
 
@@ -131,6 +132,54 @@ s_text(const char *s, const char *path, const char *what, size_t max, sl_codec_e
     return 0;
 }
 
+/* The result of the check (issue 15, sl_closing.h): a known conclusion;
+ * exposure with where it was exposed; each measure ⑤–⑦ taken with what was
+ * done; no rectification plan (date, person) on a case found 不属实 or
+ * 查无实据. */
+static int
+s_closing_fields(const sl_pb_feedback_t *f, sl_codec_error_t *err)
+{
+    if ((int)f->conclusion < 0 || (int)f->conclusion >= SL_CONCLUSION_COUNT) {
+        sl_codec_error_set(err, SL_ERR_BAD_FIELD, "conclusion",
+                           "核查结论须为属实、部分属实、不属实或查无实据");
+        return SL_DECLINED;
+    }
+    if (f->exposed && s_text(f->exposed_where, "exposed_where", "曝光媒体或方式", 400, err) != 0)
+        return SL_DECLINED;
+    if (!f->exposed && !s_blank(f->exposed_where)) {
+        sl_codec_error_set(err, SL_ERR_BAD_FIELD, "exposed_where",
+                           "未曝光（exposed 为假）却填写了曝光方式");
+        return SL_DECLINED;
+    }
+    static const char *const paths[][2] = {
+        {"accountability.detail", "accountability.persons"},
+        {"protective_umbrella.detail", "protective_umbrella.persons"},
+        {"organisational.detail", "organisational.persons"}};
+    const sl_pb_measure_t *m[] = {f->accountability, f->protective_umbrella, f->organisational};
+    for (size_t i = 0; i < SL_ARRAY_LEN(m); i++) {
+        if (!m[i])
+            continue;
+        if (s_text(m[i]->detail, paths[i][0], "措施内容", 2000, err) != 0)
+            return SL_DECLINED;
+        if (m[i]->persons < 0) {
+            sl_codec_error_set(err, SL_ERR_BAD_FIELD, paths[i][1], "人数不能为负数");
+            return SL_DECLINED;
+        }
+    }
+    if (!s_blank(f->rectify_responsible) && strlen(f->rectify_responsible) > 200) {
+        sl_codec_error_set(err, SL_ERR_BAD_FIELD, "rectify_responsible", "整改责任人过长");
+        return SL_DECLINED;
+    }
+    if (!sl_closing_needs_rectification((int)f->conclusion) &&
+        (!s_blank(f->rectify_by) || !s_blank(f->rectify_responsible))) {
+        sl_codec_error_set(
+            err, SL_ERR_BAD_FIELD, !s_blank(f->rectify_by) ? "rectify_by" : "rectify_responsible",
+            "核查结论为%s，无需整改计划", sl_closing_conclusion_zh((int)f->conclusion));
+        return SL_DECLINED;
+    }
+    return 0;
+}
+
 static int
 s_feedback(const sl_pb_feedback_t *f, sl_codec_error_t *err)
 {
@@ -153,6 +202,8 @@ s_feedback(const sl_pb_feedback_t *f, sl_codec_error_t *err)
         sl_codec_error_set(err, SL_ERR_BAD_FIELD, "rectify_by", "整改期限须为 YYYY-MM-DD");
         return SL_DECLINED;
     }
+    if (s_closing_fields(f, err) != 0)
+        return SL_DECLINED;
     const sl_pb_sign_off_t *s = f->sign_off;
     if (!s || s_blank(s->leader_name) || s_blank(s->leader_title) || s->signed_at <= 0) {
         sl_codec_error_set(err, SL_ERR_MISSING_SIGNOFF, NULL,

@@ -356,6 +356,10 @@ s_answer(sl_intake_t *in, s_item_t *it)
             json_t *o = json_pack("{s:s, s:i}", "case_no", it->a.case_no, "repeat_count",
                                   it->a.repeat_count);
             s_publish(in, "case.repeated", it->a.case_no, id, o);
+            if (it->a.reopened) /* a re-report after 销号: back to verification */
+                s_publish(in, "case.reopened", it->a.case_no, id,
+                          json_pack("{s:s, s:i, s:s}", "case_no", it->a.case_no, "repeat_count",
+                                    it->a.repeat_count, "cause", "REPEAT"));
             sl_log(SL_LOG_DEBUG, "msg_id=%s case=%s repeat report %d", id, it->a.case_no,
                    it->a.repeat_count);
         } else {

@@ -190,7 +190,7 @@ def two_transfers(node):
     rejected(node, "bad_field:police_result", "transfer", "feedback", tc[0][0], "--nature", "x",
              "--police-result", "立案", *SIGNOFF)
     run(node, "transfer", "feedback", tc[0][0], "--nature", "非法违法生产经营", "--suspended",
-        *SIGNOFF)
+        "--rectified", *SIGNOFF)
     run(node, "case", "verify", c, "--pass")
     check("handling verified, police open: case not closed",
           transfer_state(node, tc[0][0]) == "closed" and status(node, c) == "verified",
@@ -221,7 +221,7 @@ def two_transfers(node):
     check("discipline result recorded", entries(node, d) == "约谈问责/党纪政务处分" and
           "给予党内严重警告处分" in node.sql(
               "SELECT details FROM ledger_entry WHERE case_no = '%s'" % d))
-    handle(node, td[0][0], "--hazard-rectified")
+    handle(node, td[0][0], "--hazard-rectified", "--rectified")
     r = run(node, "case", "verify", d, "--pass")
     check("and closes with it", status(node, d) == "closed", status(node, d))
     return c, d

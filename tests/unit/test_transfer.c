@@ -84,25 +84,26 @@ s_teardown(void **state)
 static const char *const s_expect[SL_TS_COUNT][SL_TM_COUNT] = {
     /*               receipt                 objection               progress
                      feedback                accept                  reject
-                     verify_pass             verify_fail */
+                     verify_pass             verify_fail             reopen */
     [SL_TS_ISSUED] = {"received", "objected", "wrong_state:issued", "wrong_state:issued",
                       "wrong_state:issued", "wrong_state:issued", "wrong_state:issued",
-                      "wrong_state:issued"},
+                      "wrong_state:issued", "wrong_state:issued"},
     [SL_TS_RECEIVED] = {"wrong_state:received", "objected", "in_progress", "fed_back",
                         "wrong_state:received", "wrong_state:received", "wrong_state:received",
-                        "wrong_state:received"},
+                        "wrong_state:received", "wrong_state:received"},
     [SL_TS_OBJECTED] = {"wrong_state:objected", "wrong_state:objected", "wrong_state:objected",
                         "wrong_state:objected", "closed", "received", "wrong_state:objected",
-                        "wrong_state:objected"},
+                        "wrong_state:objected", "wrong_state:objected"},
     [SL_TS_IN_PROGRESS] = {"wrong_state:in_progress", "objected", "in_progress", "fed_back",
                            "wrong_state:in_progress", "wrong_state:in_progress",
-                           "wrong_state:in_progress", "wrong_state:in_progress"},
+                           "wrong_state:in_progress", "wrong_state:in_progress",
+                           "wrong_state:in_progress"},
     [SL_TS_FED_BACK] = {"wrong_state:fed_back", "wrong_state:fed_back", "wrong_state:fed_back",
                         "wrong_state:fed_back", "wrong_state:fed_back", "wrong_state:fed_back",
-                        "closed", "received"},
+                        "closed", "received", "wrong_state:fed_back"},
     [SL_TS_CLOSED] = {"wrong_state:closed", "wrong_state:closed", "wrong_state:closed",
                       "wrong_state:closed", "wrong_state:closed", "wrong_state:closed",
-                      "wrong_state:closed", "wrong_state:closed"},
+                      "wrong_state:closed", "wrong_state:closed", "fed_back"},
 };
 // clang-format on
 
