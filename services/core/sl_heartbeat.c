@@ -13,6 +13,8 @@
 struct sl_heartbeat {
     uv_timer_t timer;
     sl_db_t *db;          /* borrowed */
+    sl_heartbeat_cb *cb;  /* told each beat's result, or NULL */
+    void *arg;            /* its argument */
     char daemon[32];
     char instance[12];
     char pid[16];
@@ -29,20 +31,26 @@ s_beat(uv_timer_t *t)
     sl_time_format_iso(sl_now_ms(), now, sizeof now);
     const char *p[] = {h->daemon, h->instance, SL_VERSION, h->pid, h->host, h->http, h->started,
                        now};
-    if (sl_db_exec(h->db, NULL,
+    int rc = sl_db_exec(h->db, NULL,
                    "INSERT INTO daemon_state (daemon, instance, version, pid, host, http,"
                    " started_at, beat_at) VALUES ($1, $2::int, $3, $4::int, $5, $6, $7, $8)"
                    " ON CONFLICT (daemon, instance) DO UPDATE SET version = $3, pid = $4::int,"
                    " host = $5, http = $6, started_at = $7, beat_at = $8, stopped_at = NULL",
-                   8, p) != 0)
+                   8, p);
+    if (rc != 0)
         sl_log(SL_LOG_DEBUG, "could not record the heartbeat: %s", sl_db_error(h->db));
+    if (h->cb)
+        h->cb(rc, h->db, h->arg);
 }
 
 sl_heartbeat_t *
-sl_heartbeat_new(uv_loop_t *loop, sl_db_t *db, const char *daemon, int instance, const char *http)
+sl_heartbeat_new(uv_loop_t *loop, sl_db_t *db, const char *daemon, int instance, const char *http,
+                 sl_heartbeat_cb *cb, void *arg)
 {
     sl_heartbeat_t *h = sl_calloc(1, sizeof *h);
     h->db = db;
+    h->cb = cb;
+    h->arg = arg;
     snprintf(h->daemon, sizeof h->daemon, "%s", daemon);
     snprintf(h->instance, sizeof h->instance, "%d", instance);
     snprintf(h->pid, sizeof h->pid, "%d", (int)getpid());

@@ -917,46 +917,52 @@ sl_transfer_list(sl_db_t *db, const char *case_no, sl_transfer_row_cb *cb, void 
                       1, p, cb, arg);
 }
 
+/* sl_transfer_fetch's columns, for one transfer or a chunk of them. */
+#define S_FETCH \
+    "SELECT t.notice_no, t.state, t.unit_code, u.name AS unit_name, t.delivery," \
+        " t.transfer_date::text AS transfer_date," \
+        " t.objection_deadline::text AS objection_deadline," \
+        " t.feedback_deadline::text AS feedback_deadline, t.calendar_warning, t.issued_at," \
+        " coalesce(t.receipt_date::text, '') AS receipt_date, t.received_at," \
+        " coalesce(t.receiver_name, '') AS receiver_name," \
+        " coalesce(t.objection_reason, '') AS objection_reason," \
+        " coalesce(t.suggested_unit, '') AS suggested_unit, t.objected_at," \
+        " coalesce(t.decision, '') AS decision," \
+        " coalesce(t.decision_reason, '') AS decision_reason, t.decided_at," \
+        " t.progress_count, t.last_progress_at, t.fed_back_at," \
+        " coalesce(t.feedback, '') AS feedback, t.closed_at," \
+        " coalesce(l.list_no, '') AS list_no, coalesce(rp.notice_no, '') AS replaces_no," \
+        " coalesce(rb.notice_no, '') AS replaced_by_no, t.announce_count, c.case_no," \
+        " (c.received_at AT TIME ZONE 'Asia/Shanghai')::date::text AS case_received_date," \
+        " c.channel, c.subject_name, d.name AS division_name, c.township, c.address," \
+        " s.name AS sector_zh," \
+        " coalesce((SELECT string_agg(v.text, '；' ORDER BY v.code) FROM violation v" \
+        "           WHERE v.code = ANY (c.violations)), '') AS violations," \
+        " c.violation_text, c.description, c.major_hazard, c.suspected_crime," \
+        " c.suspected_dereliction, (SELECT name FROM node) AS node_name, t.case_id, t.kind" \
+        " FROM transfer t JOIN cases c ON c.id = t.case_id JOIN unit u ON u.code = t.unit_code" \
+        " JOIN sector s ON s.code = c.sector JOIN division d ON d.code = c.division" \
+        " LEFT JOIN transfer_list l ON l.id = t.list_id" \
+        " LEFT JOIN transfer rp ON rp.id = t.replaces" \
+        " LEFT JOIN transfer rb ON rb.id = t.replaced_by"
+
 int
 sl_transfer_fetch(sl_db_t *db, const char *notice_no, PGresult **res)
 {
     const char *p[] = {notice_no};
-    return sl_db_exec(
-        db, res,
-        "SELECT t.notice_no, t.state, t.unit_code, u.name AS unit_name, t.delivery,"
-        " t.transfer_date::text AS transfer_date,"
-        " t.objection_deadline::text AS objection_deadline,"
-        " t.feedback_deadline::text AS feedback_deadline, t.calendar_warning, t.issued_at,"
-        " coalesce(t.receipt_date::text, '') AS receipt_date, t.received_at,"
-        " coalesce(t.receiver_name, '') AS receiver_name,"
-        " coalesce(t.objection_reason, '') AS objection_reason,"
-        " coalesce(t.suggested_unit, '') AS suggested_unit, t.objected_at,"
-        " coalesce(t.decision, '') AS decision,"
-        " coalesce(t.decision_reason, '') AS decision_reason, t.decided_at,"
-        " t.progress_count, t.last_progress_at, t.fed_back_at,"
-        " coalesce(t.feedback, '') AS feedback, t.closed_at,"
-        " coalesce(l.list_no, '') AS list_no, coalesce(rp.notice_no, '') AS replaces_no,"
-        " coalesce(rb.notice_no, '') AS replaced_by_no, t.announce_count, c.case_no,"
-        " (c.received_at AT TIME ZONE 'Asia/Shanghai')::date::text AS case_received_date,"
-        " c.channel, c.subject_name, d.name AS division_name, c.township, c.address,"
-        " s.name AS sector_zh,"
-        " coalesce((SELECT string_agg(v.text, '；' ORDER BY v.code) FROM violation v"
-        "           WHERE v.code = ANY (c.violations)), '') AS violations,"
-        " c.violation_text, c.description, c.major_hazard, c.suspected_crime,"
-        " c.suspected_dereliction, (SELECT name FROM node) AS node_name, t.case_id, t.kind"
-        " FROM transfer t JOIN cases c ON c.id = t.case_id JOIN unit u ON u.code = t.unit_code"
-        " JOIN sector s ON s.code = c.sector JOIN division d ON d.code = c.division"
-        " LEFT JOIN transfer_list l ON l.id = t.list_id"
-        " LEFT JOIN transfer rp ON rp.id = t.replaces"
-        " LEFT JOIN transfer rb ON rb.id = t.replaced_by"
-        " WHERE t.notice_no = $1",
-        1, p);
+    return sl_db_exec(db, res, S_FETCH " WHERE t.notice_no = $1", 1, p);
 }
 
 char *
 sl_transfer_notice_html(const PGresult *r, const char *office, const char *contact)
 {
-#define F(name) PQgetvalue(r, 0, PQfnumber(r, name))
+    return sl_transfer_notice_html_row(r, 0, office, contact);
+}
+
+char *
+sl_transfer_notice_html_row(const PGresult *r, int row, const char *office, const char *contact)
+{
+#define F(name) PQgetvalue(r, row, PQfnumber(r, name))
     char *def_office = NULL;
     if (!office)
         office = def_office = sl_asprintf("%s“百日攻坚”集中行动领导组办公室", F("node_name"));
@@ -995,23 +1001,42 @@ sl_transfer_notice_html(const PGresult *r, const char *office, const char *conta
 long
 sl_transfer_announce(sl_db_t *db, int64_t now_ms, sl_transfer_announce_cb *cb, void *arg)
 {
-    char at[40];
+    char at[40], after[24] = "0", limit[24];
     sl_time_format_iso(now_ms, at, sizeof at);
-    const char *p[] = {at};
-    PGresult *r;
-    int rc = sl_db_exec(db, &r,
-                        "WITH a AS (UPDATE transfer SET announced_at = $1::timestamptz,"
-                        "   announce_count = announce_count + 1"
-                        "   WHERE state = 'issued' AND delivery = 'event' RETURNING id, notice_no)"
-                        " SELECT notice_no FROM a ORDER BY id",
-                        1, p);
-    if (rc != 0)
-        return rc;
-    long n = PQntuples(r);
-    for (long i = 0; i < n; i++)
-        cb(arg, PQgetvalue(r, (int)i, 0));
-    PQclear(r);
-    return n;
+    snprintf(limit, sizeof limit, "%d", SL_TRANSFER_ANNOUNCE_CHUNK);
+    long total = 0;
+    for (;;) {
+        const char *p[] = {at, after, limit};
+        PGresult *r;
+        int rc = sl_db_exec(db, &r,
+                            "WITH a AS (UPDATE transfer SET announced_at = $1::timestamptz,"
+                            "   announce_count = announce_count + 1"
+                            "   WHERE id IN (SELECT id FROM transfer WHERE state = 'issued'"
+                            "     AND delivery = 'event' AND id > $2::bigint ORDER BY id"
+                            "     LIMIT $3::int) RETURNING id)"
+                            " SELECT coalesce(array_agg(id ORDER BY id)::text, '{}'),"
+                            " coalesce(max(id), 0), count(*) FROM a",
+                            3, p);
+        if (rc != 0)
+            return rc;
+        long n = atol(PQgetvalue(r, 0, 2));
+        snprintf(after, sizeof after, "%s", PQgetvalue(r, 0, 1));
+        const char *ids[] = {PQgetvalue(r, 0, 0)};
+        PGresult *rows = NULL;
+        rc = n > 0 ? sl_db_exec(db, &rows, S_FETCH " WHERE t.id = ANY ($1::bigint[]) ORDER BY t.id",
+                                1, ids)
+                   : 0;
+        PQclear(r);
+        if (rc != 0)
+            return rc;
+        for (int i = 0; rows && i < PQntuples(rows); i++)
+            cb(arg, rows, i);
+        PQclear(rows);
+        total += n;
+        if (n < SL_TRANSFER_ANNOUNCE_CHUNK)
+            return total;
+        sl_log(SL_LOG_INFO, "announcing the transfers not yet received: %ld so far", total);
+    }
 }
 
 long
