@@ -255,7 +255,7 @@ s_pipeline(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char
         /* results left over: the connection's state is unknown, start afresh */
         if (!failed)
             s_set_error(db, PQerrorMessage(db->conn), "08006");
-        sl_log(SL_LOG_WARN, "database pipeline left unfinished (%s): reconnecting", db->error);
+        sl_log(SL_LOG_DEBUG, "database pipeline left unfinished (%s): reconnecting", db->error);
         if (res && *res) {
             PQclear(*res);
             *res = NULL;

@@ -863,9 +863,10 @@ s_job_done(uv_work_t *req, int status)
     if (down) {
         /* Database down: wait, then try the same envelopes again. */
         in->waiting_db = true;
+        /* said once per outage (the service says the database's state) */
+        sl_log(in->retry_ms ? SL_LOG_DEBUG : SL_LOG_WARN,
+               "database unavailable; %zu envelopes wait, retrying with backoff", in->qlen);
         in->retry_ms = in->retry_ms ? (in->retry_ms * 2 > 5000 ? 5000 : in->retry_ms * 2) : 100;
-        sl_log(SL_LOG_WARN, "database unavailable; %zu envelopes wait, retrying in %d ms",
-               in->qlen, in->retry_ms);
         uv_timer_start(&in->retry, s_retry, (uint64_t)in->retry_ms, 0);
     } else {
         in->retry_ms = 0;
