@@ -757,7 +757,10 @@ s_answer(sl_intake_t *in, s_item_t *it)
         sl_log(SL_LOG_DEBUG, "msg_id=%s duplicate", id);
         break;
     default: {
-        sl_codec_ack_rejected(&ack, id, it->err.code, it->err.text);
+        /* a msg_id that is not one (bad_msg_id) is not echoed: the dead
+         * letter and the log keep it, escaped */
+        bool bad_id = strcmp(it->err.code, SL_ERR_BAD_MSG_ID) == 0;
+        sl_codec_ack_rejected(&ack, bad_id ? "" : id, it->err.code, it->err.text);
         sl_counter_inc(in->m_rejected_total);
         char labels[160];
         snprintf(labels, sizeof labels, "code=%s", it->err.code);
