@@ -139,8 +139,10 @@ s_watch(sl_service_t *s, bool up, const char *error)
 }
 
 void
-sl_service_db_report(sl_service_t *s, int rc, const sl_db_t *db)
+sl_service_db_report(sl_service_t *s, int rc, sl_db_t *db)
 {
+    if (rc == SL_AGAIN && sl_db_connect(db) == 0)
+        rc = 0; /* a stale connection (the server restarted), not a lost database */
     if (rc == 0)
         s_watch(s, true, NULL);
     else if (rc == SL_AGAIN)
@@ -254,6 +256,7 @@ s_job(uv_work_t *req)
 {
     sl_service_t *s = req->data;
     s->work_rc = s->work(s->work_db, s->work_arg);
+    sl_service_db_report(s, s->work_rc, s->work_db); /* here: it may reconnect */
 }
 
 static void
@@ -262,7 +265,6 @@ s_job_done(uv_work_t *req, int status)
     sl_service_t *s = req->data;
     s->busy = false;
     int rc = status == 0 ? s->work_rc : -1;
-    sl_service_db_report(s, rc, s->work_db);
     if (s->after)
         s->after(rc, s->work_arg);
     s_flush(&s->flush); /* the run's events before anything that follows */

@@ -85,10 +85,12 @@ sl_db_t *sl_service_db(sl_service_t *s);
 /* The config's instance-qualified program name: "sl-dispatch", "sl-dispatch.2". */
 const char *sl_service_name(const sl_service_t *s);
 
-/* Reports how the daemon's own database work went: RC 0 (the database
+/* Reports how the daemon's own database work on DB went: RC 0 (the database
  * answered), SL_AGAIN (it did not: DB's error says why) or anything else (an
- * SQL error: says nothing about reachability, ignored). Any thread. */
-void sl_service_db_report(sl_service_t *s, int rc, const sl_db_t *db);
+ * SQL error: says nothing about reachability, ignored). After SL_AGAIN, DB
+ * tries to reconnect (within its backoff): a connection that was only stale
+ * is no lost database. Call on the thread that uses DB. */
+void sl_service_db_report(sl_service_t *s, int rc, sl_db_t *db);
 /* True unless the database's last answer was a failure. Any thread. */
 bool sl_service_db_up(const sl_service_t *s);
 
