@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -47,13 +46,7 @@ def sh(script, *args):
     return r.stdout.strip()
 
 
-def health(port):
-    try:
-        return urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port, timeout=2).status
-    except urllib.error.HTTPError as e:
-        return e.code
-    except OSError:
-        return 0
+health = sltest.healthz
 
 
 def db_up(port):

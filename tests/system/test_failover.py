@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 import sltest  # noqa: E402
@@ -54,13 +53,7 @@ def psql(sock, port, db, q):
     return r.stdout.strip()
 
 
-def health(port):
-    try:
-        return urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port, timeout=2).status
-    except urllib.error.HTTPError as e:
-        return e.code
-    except Exception:
-        return 0
+health = sltest.healthz
 
 
 def main():
