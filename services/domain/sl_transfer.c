@@ -414,6 +414,8 @@ sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, i
     out->list_id = atoll(PQgetvalue(r, 0, 0));
     PQclear(r);
     r = NULL;
+    sl_log(SL_LOG_INFO, "list=%s forming the transfer list: %ld registered cases", out->list_no,
+           n);
     for (long i = 0; i < n; i++) {
         char notice[64];
         int64_t tid;

@@ -166,7 +166,8 @@ def main():
         check("every /healthz 200 once reconnected", not unhealthy, str(unhealthy[:5]))
         check("sl-dispatch was at work meanwhile (issuing the next list)", lines1 > lines0)
         text = "\n".join(ln for ln in log_lines(node, "dispatch") if "transfer issued" not in ln)
-        check("a long step says what it does", "transfer list formed" in text, text[-1500:])
+        check("a long step says what it does", "forming the transfer list" in text,
+              text[-1500:])
         c.close()
     except BaseException:
         if node:
