@@ -29,11 +29,11 @@ void sl__log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
 
 /* Logs FMT at LEVEL if LEVEL reaches the configured level; otherwise
  * evaluates nothing. */
-#define sl_log(level, ...)                                                                     \
-    do {                                                                                       \
-        int sl__lvl = (level);                                                                 \
-        if (sl__lvl >= sl__log_level)                                                          \
-            sl__log(sl__lvl, __VA_ARGS__);                                                     \
+#define sl_log(level, ...)                                                                         \
+    do {                                                                                           \
+        int sl__lvl = (level);                                                                     \
+        if (sl__lvl >= sl__log_level)                                                              \
+            sl__log(sl__lvl, __VA_ARGS__);                                                         \
     } while (0)
 
 #endif

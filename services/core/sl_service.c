@@ -85,20 +85,20 @@ struct sl_service {
     sl_dbwatch_t watch;        /* the database's state, for the log */
     s_event_t *queue;          /* events from other threads */
     size_t qlen, qcap;
-    uv_async_t flush;          /* sends the queue on the loop */
-    uv_timer_t timer;          /* periodic work */
-    uv_work_t job;             /* a run in flight */
-    bool busy;                 /* job queued or running */
-    bool stopping;             /* no more runs */
-    sl_db_t *work_db;          /* the runs' connection (worker thread while busy) */
-    int work_rc;               /* the last run's result */
-    uint64_t period_ms;        /* between the end of a run and the next */
-    sl_service_work_cb *work;  /* the run */
+    uv_async_t flush;           /* sends the queue on the loop */
+    uv_timer_t timer;           /* periodic work */
+    uv_work_t job;              /* a run in flight */
+    bool busy;                  /* job queued or running */
+    bool stopping;              /* no more runs */
+    sl_db_t *work_db;           /* the runs' connection (worker thread while busy) */
+    int work_rc;                /* the last run's result */
+    uint64_t period_ms;         /* between the end of a run and the next */
+    sl_service_work_cb *work;   /* the run */
     sl_service_after_cb *after; /* after it, on the loop */
-    void *work_arg;            /* their argument */
-    void (*stopped)(void *);   /* sl_service_stop_work's callback, while waiting */
+    void *work_arg;             /* their argument */
+    void (*stopped)(void *);    /* sl_service_stop_work's callback, while waiting */
     void *stopped_arg;
-    int handles;               /* embedded handles not yet closed */
+    int handles; /* embedded handles not yet closed */
 };
 
 static bool
@@ -209,8 +209,7 @@ s_flush(uv_async_t *a)
 
 /* Sends JSON (owned) now on the loop thread, or queues it for the loop. */
 static void
-s_publish(sl_service_t *s, const char *topic, const char *case_no, const char *msg_id,
-          char *json)
+s_publish(sl_service_t *s, const char *topic, const char *case_no, const char *msg_id, char *json)
 {
     uv_thread_t self = uv_thread_self();
     if (uv_thread_equal(&self, &s->loop_thread)) {
@@ -240,8 +239,8 @@ sl_service_publish(sl_service_t *s, const char *topic, const char *case_no, cons
 }
 
 void
-sl_service_publish_json(sl_service_t *s, const char *topic, const char *case_no,
-                        const char *msg_id, const char *json)
+sl_service_publish_json(sl_service_t *s, const char *topic, const char *case_no, const char *msg_id,
+                        const char *json)
 {
     if (s->events)
         s_publish(s, topic, case_no, msg_id, sl_strdup(json ? json : "{}"));

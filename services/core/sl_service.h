@@ -98,8 +98,8 @@ bool sl_service_db_up(const sl_service_t *s);
  * MSG_ID (NULL: ""), as the node's; does nothing without an events
  * endpoint. Any thread: off the loop thread it is queued and sent by the
  * loop. */
-void sl_service_publish(sl_service_t *s, const char *topic, const char *case_no,
-                        const char *msg_id, json_t *o);
+void sl_service_publish(sl_service_t *s, const char *topic, const char *case_no, const char *msg_id,
+                        json_t *o);
 /* The same with the JSON as text (borrowed; NULL: {}). */
 void sl_service_publish_json(sl_service_t *s, const char *topic, const char *case_no,
                              const char *msg_id, const char *json);

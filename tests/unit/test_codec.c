@@ -438,8 +438,8 @@ test_bad_bytes(void **state)
     /* sl_utf8_escape itself: stray, truncated and overlong bytes; backslashes */
     struct {
         const char *in, *out;
-    } cases[] = {{"编号-1", "编号-1"},     {"a\\b", "a\\\\b"},
-                 {"\xff", "\\xff"},       {"x\xe7\xbc", "x\\xe7\\xbc"},
+    } cases[] = {{"编号-1", "编号-1"},       {"a\\b", "a\\\\b"},
+                 {"\xff", "\\xff"},          {"x\xe7\xbc", "x\\xe7\\xbc"},
                  {"\xc0\xaf", "\\xc0\\xaf"}, {"\xed\xa0\x80", "\\xed\\xa0\\x80"}};
     for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++) {
         sl_buf_t b;
