@@ -204,16 +204,28 @@ sl_codec_decode_envelope(sl_arena_t *arena, const void *data, size_t len, size_t
     return 0;
 }
 
+/* Unpacks and escapes whatever string is not UTF-8 (a peer's bytes). */
+static ProtobufCMessage *
+s_unpack_clean(sl_arena_t *arena, const ProtobufCMessageDescriptor *desc, const void *data,
+               size_t len)
+{
+    ProtobufCMessage *m = sl_codec_unpack(arena, desc, data, len);
+    s_path_t path = {.len = 0};
+    if (m)
+        s_utf8_walk(m, &path, false, arena);
+    return m;
+}
+
 sl_pb_ack_t *
 sl_codec_decode_ack(sl_arena_t *arena, const void *data, size_t len)
 {
-    return (sl_pb_ack_t *)sl_codec_unpack(arena, &safeloop__v1__ack__descriptor, data, len);
+    return (sl_pb_ack_t *)s_unpack_clean(arena, &safeloop__v1__ack__descriptor, data, len);
 }
 
 sl_pb_event_t *
 sl_codec_decode_event(sl_arena_t *arena, const void *data, size_t len)
 {
-    return (sl_pb_event_t *)sl_codec_unpack(arena, &safeloop__v1__event__descriptor, data, len);
+    return (sl_pb_event_t *)s_unpack_clean(arena, &safeloop__v1__event__descriptor, data, len);
 }
 
 uint8_t *

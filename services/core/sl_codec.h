@@ -120,8 +120,10 @@ void sl_codec_error_set(sl_codec_error_t *err, const char *code, const char *det
  * (required fields, sectors, divisions …) are the validation module's. */
 int sl_codec_decode_envelope(sl_arena_t *arena, const void *data, size_t len, size_t max_len,
                              sl_pb_envelope_t **out, sl_codec_error_t *err);
-/* Decode an Ack / Event into ARENA; NULL if the bytes are not one (no other
- * checks). For clients (slctl, sl-dispatch) and subscribers. */
+/* Decode an Ack / Event into ARENA; NULL if the bytes are not one. A string
+ * that is not valid UTF-8 comes back escaped (sl_utf8_escape), so a peer's
+ * bytes can be stored and logged; no other checks. For clients (slctl,
+ * sl-dispatch) and subscribers. */
 sl_pb_ack_t *sl_codec_decode_ack(sl_arena_t *arena, const void *data, size_t len);
 sl_pb_event_t *sl_codec_decode_event(sl_arena_t *arena, const void *data, size_t len);
 /* Any message type: DESC is e.g. &safeloop__v1__reporter__descriptor. */

@@ -435,6 +435,15 @@ test_bad_bytes(void **state)
     assert_true(sl_utf8_valid(back->msg_id, strlen(back->msg_id)));
     free(buf);
 
+    /* a peer's answer with bad bytes (protobuf-c packs what it is given)
+     * decodes escaped: sl-dispatch stores a refusal's text as the parked reason */
+    sl_codec_ack_rejected(&ack, "m-1", "bad_field:x", "原因\xe7\xbc");
+    buf = sl_codec_encode_ack(&ack, &len);
+    back = sl_codec_decode_ack(arena, buf, len);
+    assert_non_null(back);
+    assert_string_equal(back->error_text, "原因\\xe7\\xbc");
+    free(buf);
+
     /* sl_utf8_escape itself: stray, truncated and overlong bytes; backslashes */
     struct {
         const char *in, *out;
