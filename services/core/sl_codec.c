@@ -19,6 +19,7 @@
 typedef struct {
     char s[256]; /* the path, NUL-terminated, truncated if deeper */
     size_t len;  /* strlen(s) */
+    bool frozen; /* names the first bad field found: push no more */
 } s_path_t;
 
 static void *
@@ -101,14 +102,18 @@ s_path_push(s_path_t *p, const char *name, long index)
         p->len = (size_t)n < room ? p->len + (size_t)n : sizeof p->s - 1;
 }
 
-/* Checks every string under M; on the first invalid one returns false with
- * PATH naming it. At the root, the oneof members (the body) add no path
- * element, so paths are relative to the body as in the error-code table. */
+/* Checks every string under M. Each that is not valid UTF-8 is replaced by
+ * its escaped form (sl_utf8_escape) in ARENA, so nothing downstream — the
+ * dead-letter row, the Ack, the log — meets the peer's bad bytes; PATH names
+ * the first. At the root, the oneof members (the body) add no path element,
+ * so paths are relative to the body as in the error-code table. Returns
+ * false if any string was replaced. */
 static bool
-s_utf8_walk(const ProtobufCMessage *m, s_path_t *path, bool root)
+s_utf8_walk(ProtobufCMessage *m, s_path_t *path, bool root, sl_arena_t *arena)
 {
     const ProtobufCMessageDescriptor *d = m->descriptor;
-    const char *base = (const char *)m;
+    char *base = (char *)m;
+    bool all_ok = true;
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
         if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE)
@@ -118,27 +123,40 @@ s_utf8_walk(const ProtobufCMessage *m, s_path_t *path, bool root)
             continue;
         size_t saved = path->len;
         size_t count = 1;
-        void *const *items = (void *const *)(base + f->offset);
+        void **items = (void **)(base + f->offset);
         bool repeated = f->label == PROTOBUF_C_LABEL_REPEATED;
         if (repeated) {
             count = *(const size_t *)(base + f->quantifier_offset);
-            items = *(void *const *const *)(base + f->offset);
+            items = *(void ***)(base + f->offset);
         }
         for (size_t k = 0; k < count; k++) {
-            const void *v = items[k];
+            void *v = items[k];
             if (!v)
                 continue;
-            if (!(root && in_oneof))
+            if (!(root && in_oneof) && !path->frozen)
                 s_path_push(path, f->name, repeated ? (long)k : -1);
-            bool ok = f->type == PROTOBUF_C_TYPE_STRING ? sl_utf8_valid(v, strlen(v))
-                                                        : s_utf8_walk(v, path, false);
-            if (!ok)
-                return false;
-            path->len = saved;
-            path->s[saved] = '\0';
+            bool ok = true;
+            if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+                ok = s_utf8_walk(v, path, false, arena);
+            } else if (!sl_utf8_valid(v, strlen(v))) {
+                sl_buf_t esc;
+                sl_buf_init(&esc);
+                sl_utf8_escape(&esc, v, strlen(v));
+                items[k] = sl_arena_strndup(arena, esc.data, esc.len);
+                sl_buf_free(&esc);
+                ok = false;
+            }
+            if (!ok) {
+                all_ok = false;
+                path->frozen = true; /* PATH keeps naming the first */
+            }
+            if (!path->frozen) {
+                path->len = saved;
+                path->s[saved] = '\0';
+            }
         }
     }
-    return true;
+    return all_ok;
 }
 
 int
@@ -164,14 +182,17 @@ sl_codec_decode_envelope(sl_arena_t *arena, const void *data, size_t len, size_t
     }
     sl_pb_envelope_t *env = (sl_pb_envelope_t *)m;
     *out = env;
-    if (!sl_codec_msg_id_valid(env->msg_id)) {
+    /* msg_id is judged on the bytes received, before any escaping */
+    bool id_ok = sl_codec_msg_id_valid(env->msg_id);
+    s_path_t path = {.len = 0};
+    path.s[0] = '\0';
+    bool utf8_ok = s_utf8_walk(m, &path, true, arena);
+    if (!id_ok) {
         sl_codec_error_set(err, SL_ERR_BAD_MSG_ID, NULL,
                            "msg_id 须为 1 至 %d 字节的可打印 ASCII 字符", SL_MSG_ID_MAX);
         return SL_DECLINED;
     }
-    s_path_t path = {.len = 0};
-    path.s[0] = '\0';
-    if (!s_utf8_walk(m, &path, true)) {
+    if (!utf8_ok) {
         sl_codec_error_set(err, SL_ERR_BAD_UTF8, NULL, "字段 %s 不是有效的 UTF-8",
                            path.len ? path.s : "(body)");
         return SL_DECLINED;
@@ -183,16 +204,28 @@ sl_codec_decode_envelope(sl_arena_t *arena, const void *data, size_t len, size_t
     return 0;
 }
 
+/* Unpacks and escapes whatever string is not UTF-8 (a peer's bytes). */
+static ProtobufCMessage *
+s_unpack_clean(sl_arena_t *arena, const ProtobufCMessageDescriptor *desc, const void *data,
+               size_t len)
+{
+    ProtobufCMessage *m = sl_codec_unpack(arena, desc, data, len);
+    s_path_t path = {.len = 0};
+    if (m)
+        s_utf8_walk(m, &path, false, arena);
+    return m;
+}
+
 sl_pb_ack_t *
 sl_codec_decode_ack(sl_arena_t *arena, const void *data, size_t len)
 {
-    return (sl_pb_ack_t *)sl_codec_unpack(arena, &safeloop__v1__ack__descriptor, data, len);
+    return (sl_pb_ack_t *)s_unpack_clean(arena, &safeloop__v1__ack__descriptor, data, len);
 }
 
 sl_pb_event_t *
 sl_codec_decode_event(sl_arena_t *arena, const void *data, size_t len)
 {
-    return (sl_pb_event_t *)sl_codec_unpack(arena, &safeloop__v1__event__descriptor, data, len);
+    return (sl_pb_event_t *)s_unpack_clean(arena, &safeloop__v1__event__descriptor, data, len);
 }
 
 uint8_t *

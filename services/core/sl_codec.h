@@ -114,12 +114,17 @@ void sl_codec_error_set(sl_codec_error_t *err, const char *code, const char *det
  * (bad_utf8, the text names the field) and that a known body is set
  * (unknown_body). Returns 0 with *OUT set, or SL_DECLINED with ERR filled; then
  * *OUT is the decoded envelope if the bytes parsed (so the Ack can carry its
- * msg_id when sl_codec_msg_id_valid), else NULL. Body-specific rules (required
- * fields, sectors, divisions …) are the validation module's. */
+ * msg_id when sl_codec_msg_id_valid), else NULL. In a declined envelope every
+ * string that was not valid UTF-8 (msg_id and producer included) has been
+ * replaced by its escaped form (sl_utf8_escape), so it can be stored as text
+ * and logged; msg_id is judged on the bytes received. Body-specific rules
+ * (required fields, sectors, divisions …) are the validation module's. */
 int sl_codec_decode_envelope(sl_arena_t *arena, const void *data, size_t len, size_t max_len,
                              sl_pb_envelope_t **out, sl_codec_error_t *err);
-/* Decode an Ack / Event into ARENA; NULL if the bytes are not one (no other
- * checks). For clients (slctl, sl-dispatch) and subscribers. */
+/* Decode an Ack / Event into ARENA; NULL if the bytes are not one. A string
+ * that is not valid UTF-8 comes back escaped (sl_utf8_escape), so a peer's
+ * bytes can be stored and logged; no other checks. For clients (slctl,
+ * sl-dispatch) and subscribers. */
 sl_pb_ack_t *sl_codec_decode_ack(sl_arena_t *arena, const void *data, size_t len);
 sl_pb_event_t *sl_codec_decode_event(sl_arena_t *arena, const void *data, size_t len);
 /* Any message type: DESC is e.g. &safeloop__v1__reporter__descriptor. */

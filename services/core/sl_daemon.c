@@ -5,10 +5,9 @@
  * the loop turns but does not keep a finished loop alive; likewise the signal
  * handles. */
 #include "sl_daemon.h"
-#include <getopt.h>
-#include "sl_db.h"
-#include "sl_clock.h"
 
+#include "sl_clock.h"
+#include "sl_db.h"
 #include "sl_log.h"
 #include "sl_util.h"
 
@@ -192,6 +191,7 @@ sl_loop_close(uv_loop_t *loop)
 typedef struct {
     const sl_daemon_def_t *def;
     sl_daemon_t *daemon;
+    sl_service_t *svc;
     void *server;
 } s_main_t;
 
@@ -289,15 +289,21 @@ sl_daemon_main(const sl_daemon_def_t *def, int argc, char **argv)
     int rc = 1;
     if (!(m.daemon = sl_daemon_new(&loop, s_main_stop, &m)))
         goto done;
-    if (!(m.server = def->start(cfg, &loop)))
+    if (!(m.svc = sl_service_new(cfg, &loop, def->section)) ||
+        sl_service_wait_db(m.svc, SL_DAEMON_WAIT_DB_MS) != 0)
+        goto done;
+    if (!(m.server = def->start(cfg, &loop, m.svc)) || sl_service_start(m.svc) != 0)
         goto done;
     sl_daemon_ready(m.daemon, def->ready);
     uv_run(&loop, UV_RUN_DEFAULT);
     sl_log(SL_LOG_INFO, "stopped");
     rc = 0;
 done:
+    if (m.svc)
+        sl_service_stop(m.svc); /* no HTTP route or periodic run reaches the server now */
     if (m.server)
         def->destroy(m.server);
+    sl_service_destroy(&m.svc);
     sl_daemon_destroy(&m.daemon);
     sl_loop_close(&loop);
     sl_config_destroy(&cfg);

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include "sl_config.h"
+#include "sl_service.h"
 
 #include <uv.h>
 
@@ -46,21 +47,29 @@ unsigned long long sl_daemon_watchdog_usec(const sl_daemon_t *d);
 int sl_loop_close(uv_loop_t *loop);
 
 /* What a daemon's main() hands to sl_daemon_main: its name, its help text and
- * its server's lifecycle. The server is an opaque pointer of the daemon's. */
+ * its server's lifecycle. The server is an opaque pointer of the daemon's;
+ * it is started with the daemon's sl_service (borrowed: metrics, bus, HTTP,
+ * events, the database's state), which sl_daemon_main makes before and
+ * frees after it. */
 typedef struct {
     const char *name;     /* "sl-intake" */
     const char *section;  /* its config section, "intake" (for --help) */
     const char *about;    /* a paragraph for --help: what it does, what it serves */
     const char *ready;    /* systemd STATUS= once serving, e.g. "serving" */
     const char *draining; /* logged at SIGTERM, e.g. "finishing in-flight envelopes" */
-    void *(*start)(const sl_config_t *cfg, uv_loop_t *loop); /* NULL: could not start */
+    void *(*start)(const sl_config_t *cfg, uv_loop_t *loop,
+                   sl_service_t *svc); /* NULL: could not start */
     void (*drain)(void *server, void (*done)(void *), void *arg);
     void (*destroy)(void *server);
 } sl_daemon_def_t;
 
+#define SL_DAEMON_WAIT_DB_MS 60000 /* how long a starting daemon waits for the database */
+
 /* The whole main() of a daemon: parses -c NODE.ini, --instance N, --log-level,
  * --help, --version; loads the config (exit 2 naming file, line and key);
- * starts the server; runs the loop until SIGTERM/SIGINT, drains, stops.
+ * makes the service for DEF->section and waits for the database (up to
+ * SL_DAEMON_WAIT_DB_MS, then exit 1); starts the server, then HTTP and the
+ * heartbeat; runs the loop until SIGTERM/SIGINT, drains, stops.
  * Returns the exit code: 0 stopped cleanly, 1 could not start, 2 bad
  * arguments or config. */
 int sl_daemon_main(const sl_daemon_def_t *def, int argc, char **argv);

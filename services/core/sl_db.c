@@ -1,7 +1,12 @@
 /* sl_db.c — one PostgreSQL connection that reconnects, sessions in Asia/Shanghai.
  *
  * Blocking libpq calls. A lost connection makes the call return SL_AGAIN and
- * the next call reconnects; callers retry whole transactions, never halves. */
+ * the next call reconnects; callers retry whole transactions, never halves.
+ * Reconnecting backs off (SL_DB_RETRY_MIN_MS doubling to SL_DB_RETRY_MAX_MS):
+ * a call between two attempts returns SL_AGAIN at once with the last error,
+ * so however often a daemon asks, the server sees a few attempts a second at
+ * most. Connection failures are logged at debug: what the daemon's state is
+ * (up, down, back) is sl_service's to say, once per change. */
 #include "sl_db.h"
 
 #include "sl_log.h"
@@ -9,6 +14,7 @@
 
 #include <assert.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +34,18 @@ struct sl_db {
     char sqlstate[6]; /* last SQLSTATE */
     s_deferred_t *deferred; /* held back, in order */
     size_t ndeferred, capdeferred;
+    int backoff_ms;    /* the wait after the last failed attempt, 0 if none */
+    int64_t retry_at;  /* monotonic ms before which no attempt is made */
 };
+
+/* Monotonic milliseconds (the backoff must not follow SL_NOW or clock steps). */
+static int64_t
+s_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void
 s_deferred_clear(sl_db_t *db)
@@ -99,23 +116,43 @@ sl_db_connect(sl_db_t *db)
         PQfinish(db->conn);
         db->conn = NULL;
     }
+    if (db->backoff_ms > 0 && s_mono_ms() < db->retry_at)
+        return SL_AGAIN; /* too soon after the last failure: its error stands */
     /* The conninfo may be a URI or keywords; options are added separately so
-     * every session runs in Asia/Shanghai whatever the server's default. */
-    const char *keys[] = {"dbname", "options", "application_name", "fallback_application_name", NULL};
-    const char *vals[] = {db->conninfo, "-c timezone=Asia/Shanghai", NULL, "safeloop", NULL};
+     * every session runs in Asia/Shanghai whatever the server's default. A
+     * connect_timeout given before dbname is a default the conninfo may
+     * override: an unreachable host must not hold a daemon for minutes. */
+    const char *keys[] = {"connect_timeout", "dbname", "options", "application_name",
+                          "fallback_application_name", NULL};
+    const char *vals[] = {"5", db->conninfo, "-c timezone=Asia/Shanghai", NULL, "safeloop", NULL};
     db->conn = PQconnectdbParams(keys, vals, 1);
     if (PQstatus(db->conn) != CONNECTION_OK) {
         s_set_error(db, PQerrorMessage(db->conn), "08006");
-        sl_log(SL_LOG_WARN, "could not connect to database: %s", db->error);
+        db->backoff_ms = db->backoff_ms == 0 ? SL_DB_RETRY_MIN_MS
+                         : db->backoff_ms * 2 > SL_DB_RETRY_MAX_MS ? SL_DB_RETRY_MAX_MS
+                                                                   : db->backoff_ms * 2;
+        db->retry_at = s_mono_ms() + db->backoff_ms;
+        sl_log(SL_LOG_DEBUG, "retry_ms=%d could not connect to database: %s", db->backoff_ms,
+               db->error);
         PQfinish(db->conn);
         db->conn = NULL;
         return SL_AGAIN;
     }
     PQsetNoticeProcessor(db->conn, s_notice, NULL);
+    db->backoff_ms = 0;
     db->connects++;
     if (db->connects > 1)
-        sl_log(SL_LOG_INFO, "reconnected to database");
+        sl_log(SL_LOG_DEBUG, "reconnected to database");
     return 0;
+}
+
+int
+sl_db_retry_in_ms(const sl_db_t *db)
+{
+    if (sl_db_connected(db) || db->backoff_ms == 0)
+        return 0;
+    int64_t left = db->retry_at - s_mono_ms();
+    return left > 0 ? (int)left : 0;
 }
 
 bool
@@ -142,7 +179,7 @@ static int
 s_failed(sl_db_t *db)
 {
     if (PQstatus(db->conn) != CONNECTION_OK) {
-        sl_log(SL_LOG_WARN, "lost database connection: %s", db->error);
+        sl_log(SL_LOG_DEBUG, "lost database connection: %s", db->error);
         PQfinish(db->conn);
         db->conn = NULL;
         return SL_AGAIN;
@@ -218,7 +255,7 @@ s_pipeline(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char
         /* results left over: the connection's state is unknown, start afresh */
         if (!failed)
             s_set_error(db, PQerrorMessage(db->conn), "08006");
-        sl_log(SL_LOG_WARN, "database pipeline left unfinished (%s): reconnecting", db->error);
+        sl_log(SL_LOG_DEBUG, "database pipeline left unfinished (%s): reconnecting", db->error);
         if (res && *res) {
             PQclear(*res);
             *res = NULL;

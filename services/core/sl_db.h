@@ -17,8 +17,16 @@ typedef struct sl_db sl_db_t;
 sl_db_t *sl_db_new(const char *conninfo);
 void sl_db_destroy(sl_db_t **p);
 
-/* Connects if not connected. 0, or SL_AGAIN (logged) if the server is down. */
+#define SL_DB_RETRY_MIN_MS 100  /* first wait after a failed connection attempt */
+#define SL_DB_RETRY_MAX_MS 5000 /* the cap of the doubling wait */
+
+/* Connects if not connected. 0, or SL_AGAIN if the server is down (the
+ * reason in sl_db_error, logged at debug only). After a failed attempt the
+ * next is made no sooner than a backoff later (SL_DB_RETRY_MIN_MS doubling to
+ * SL_DB_RETRY_MAX_MS); calls before then return SL_AGAIN at once. */
 int sl_db_connect(sl_db_t *db);
+/* Milliseconds until the next connection attempt may be made (0: now). */
+int sl_db_retry_in_ms(const sl_db_t *db);
 bool sl_db_connected(const sl_db_t *db);
 /* Counts reconnects after the first connection (for metrics). */
 long sl_db_reconnects(const sl_db_t *db);

@@ -12,7 +12,6 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,21 +284,4 @@ sl_http_from_hostport(const char *hostport, sl_metrics_t *metrics, sl_http_healt
     snprintf(host, sizeof host, "%.*s", (int)(colon - hostport), hostport);
     *out = sl_http_new(host[0] ? host : NULL, port, metrics, health, health_arg);
     return *out ? 0 : -1;
-}
-
-bool
-sl_http_health_db(sl_buf_t *reason, void *arg)
-{
-    if (!atomic_load((atomic_bool *)arg)) {
-        sl_buf_puts(reason, "database unreachable");
-        return false;
-    }
-    return true;
-}
-
-void
-sl_http_db_up(atomic_bool *flag, sl_gauge_t *gauge, bool up)
-{
-    atomic_store(flag, up);
-    sl_gauge_set(gauge, up ? 1 : 0);
 }

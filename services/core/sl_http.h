@@ -8,7 +8,6 @@
 #ifndef SL_HTTP_H
 #define SL_HTTP_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "sl_metrics.h"
@@ -32,12 +31,6 @@ typedef int(sl_http_route_cb)(const sl_http_req_t *req, sl_buf_t *body, const ch
  * sl_http_start. NULL if ADDRESS is not an IP literal (logged). */
 sl_http_t *sl_http_new(const char *address, int port, sl_metrics_t *metrics,
                        sl_http_health_cb *health, void *health_arg);
-/* A /healthz callback for the common case: ARG is the daemon's atomic_bool
- * "the database answered its last use" (stdatomic); unhealthy says so. */
-bool sl_http_health_db(sl_buf_t *reason, void *arg);
-/* Records whether the database answered: FLAG (that atomic_bool, what
- * /healthz reads) and GAUGE (the daemon's *_db_up metric) together. */
-void sl_http_db_up(atomic_bool *flag, sl_gauge_t *gauge, bool up);
 
 /* The same from a config's "HOST:PORT" value (the daemons' `http` keys): *OUT
  * is the server, not started, or NULL when the port is 0 (disabled). 0, or -1

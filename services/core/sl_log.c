@@ -17,8 +17,9 @@
 static struct {
     char daemon[32]; /* program name, daemon= */
     char node[16];   /* node code, node= */
-    int level;       /* lines below this are dropped */
-} s_log = {"safeloop", "", SL_LOG_INFO};
+} s_log = {"safeloop", ""};
+
+int sl__log_level = SL_LOG_INFO; /* lines below this are not even formatted */
 
 static const char *s_level_names[] = {"debug", "info", "warn", "error"};
 
@@ -38,13 +39,13 @@ sl_log_set_node(const char *node)
 void
 sl_log_set_level(int level)
 {
-    s_log.level = level;
+    sl__log_level = level;
 }
 
 int
 sl_log_level(void)
 {
-    return s_log.level;
+    return sl__log_level;
 }
 
 int
@@ -60,11 +61,13 @@ sl_log_level_parse(const char *s)
     return -1;
 }
 
-/* Appends V as a logfmt value: bare if it needs no quoting, else quoted. */
+/* Appends V as a logfmt value: bare if it needs no quoting, else quoted, with
+ * quotes, backslashes, control characters and bytes that are not UTF-8
+ * escaped (a peer's bytes never make a line invalid UTF-8). */
 static void
 s_value(sl_buf_t *b, const char *v, size_t n)
 {
-    bool bare = n > 0;
+    bool bare = n > 0 && sl_utf8_valid(v, n);
     for (size_t i = 0; i < n && bare; i++) {
         unsigned char c = (unsigned char)v[i];
         if (c <= ' ' || c == '"' || c == '=' || c == '\\')
@@ -75,18 +78,21 @@ s_value(sl_buf_t *b, const char *v, size_t n)
         return;
     }
     sl_buf_puts(b, "\"");
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0, k; i < n; i += k) {
         unsigned char c = (unsigned char)v[i];
+        k = sl_utf8_char(v + i, n - i);
         if (c == '"' || c == '\\') {
             sl_buf_append(b, "\\", 1);
             sl_buf_append(b, &v[i], 1);
         } else if (c == '\n') {
             sl_buf_puts(b, "\\n");
-        } else if (c < ' ') {
+        } else if (c < ' ' || k == 0) {
             sl_buf_printf(b, "\\x%02x", c);
         } else {
-            sl_buf_append(b, &v[i], 1);
+            sl_buf_append(b, &v[i], k);
+            continue;
         }
+        k = 1;
     }
     sl_buf_puts(b, "\"");
 }
@@ -110,10 +116,8 @@ s_field_len(const char *p)
 }
 
 void
-sl_log(int level, const char *fmt, ...)
+sl__log(int level, const char *fmt, ...)
 {
-    if (level < s_log.level)
-        return;
     if (level < SL_LOG_DEBUG || level > SL_LOG_ERROR)
         level = SL_LOG_ERROR;
     char text[4096];

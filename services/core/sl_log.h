@@ -4,7 +4,11 @@
  * formatted text that look like key=value (a lowercase key, a value without
  * spaces) become fields, so `sl_log(SL_LOG_WARN, "msg_id=%s code=%s envelope
  * rejected", id, code)` gives `msg_id=… code=… msg="envelope rejected"`.
- * Messages follow postgres style: lowercase, no final period. */
+ * Messages follow postgres style: lowercase, no final period.
+ *
+ * sl_log is a macro (Redis serverLog): below the configured level it
+ * evaluates nothing, not even its arguments, so a debug line may format
+ * freely. The level is read without a lock (an int set at start). */
 #ifndef SL_LOG_H
 #define SL_LOG_H
 
@@ -18,6 +22,18 @@ int sl_log_level(void);
 /* Parses "debug", "info", "warn"/"warning", "error"; returns -1 if unknown. */
 int sl_log_level_parse(const char *s);
 
-void sl_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The configured level; read through sl_log. Internal. */
+extern int sl__log_level;
+/* Writes one line unconditionally (sl_log checks the level first). Internal. */
+void sl__log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Logs FMT at LEVEL if LEVEL reaches the configured level; otherwise
+ * evaluates nothing. */
+#define sl_log(level, ...)                                                                         \
+    do {                                                                                           \
+        int sl__lvl = (level);                                                                     \
+        if (sl__lvl >= sl__log_level)                                                              \
+            sl__log(sl__lvl, __VA_ARGS__);                                                         \
+    } while (0)
 
 #endif

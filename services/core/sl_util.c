@@ -175,40 +175,66 @@ sl_read_file(const char *path, size_t *len)
     return sl_buf_steal(&b);
 }
 
-bool
-sl_utf8_valid(const char *str, size_t n)
+size_t
+sl_utf8_char(const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
+    if (n == 0)
+        return 0;
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t need;
+    unsigned cp, min;
+    if ((c & 0xE0) == 0xC0) {
+        need = 1, cp = c & 0x1F, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+        need = 2, cp = c & 0x0F, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+        need = 3, cp = c & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (need >= n)
+        return 0;
+    for (size_t k = 1; k <= need; k++) {
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[k] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return need + 1;
+}
+
+bool
+sl_utf8_valid(const char *s, size_t n)
+{
+    for (size_t i = 0, k; i < n; i += k)
+        if ((k = sl_utf8_char(s + i, n - i)) == 0)
+            return false;
+    return true;
+}
+
+void
+sl_utf8_escape(sl_buf_t *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
     size_t i = 0;
     while (i < n) {
-        unsigned c = s[i];
-        if (c < 0x80) {
-            i++;
+        size_t k = sl_utf8_char(s + i, n - i);
+        if (k > 0 && s[i] != '\\') {
+            sl_buf_append(b, s + i, k);
+            i += k;
             continue;
         }
-        size_t need;
-        unsigned cp, min;
-        if ((c & 0xE0) == 0xC0) {
-            need = 1, cp = c & 0x1F, min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            need = 2, cp = c & 0x0F, min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-            need = 3, cp = c & 0x07, min = 0x10000;
-        } else {
-            return false;
-        }
-        if (i + need >= n)
-            return false;
-        for (size_t k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += need + 1;
+        unsigned char c = (unsigned char)s[i++];
+        char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+        if (c == '\\')
+            sl_buf_append(b, "\\\\", 2);
+        else
+            sl_buf_append(b, esc, 4);
     }
-    return true;
 }
 
 char *

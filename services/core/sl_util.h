@@ -45,6 +45,14 @@ char *sl_read_file(const char *path, size_t *len);
 
 /* True if s[0..n) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool sl_utf8_valid(const char *s, size_t n);
+/* Length of the valid UTF-8 character at s[0..n): 1 to 4, or 0 if the bytes
+ * there are not one (a stray, overlong or truncated sequence) or n is 0. */
+size_t sl_utf8_char(const char *s, size_t n);
+/* Appends s[0..n) to B as valid UTF-8: each byte not part of a valid
+ * character becomes the four characters \xNN and a backslash becomes \\, so
+ * bytes a peer sent can be stored as text, logged and answered without
+ * passing invalid UTF-8 on (and without two inputs looking alike). */
+void sl_utf8_escape(sl_buf_t *b, const char *s, size_t n);
 
 /* Writes a random (version 4) UUID, 36 characters and a NUL, into OUT. */
 void sl_uuid(char out[37]);

@@ -10,19 +10,20 @@
 #define SL_DEADLINE_DAEMON_H
 
 #include "sl_config.h"
+#include "sl_service.h"
 
 #include <uv.h>
 
 typedef struct sl_deadline sl_deadline_t;
 
-/* Connects to the database (waiting up to a minute), checks the schema and
- * the node row, binds the events socket and the HTTP port, and starts the tick
- * timer (the first tick runs at once). NULL on failure (logged). */
-sl_deadline_t *sl_deadline_new(const sl_config_t *cfg, uv_loop_t *loop);
-/* Stops the timer and frees everything; accepts *p == NULL. */
+/* Reads the node row through SVC (borrowed: its database is up, its metrics,
+ * events and HTTP are the daemon's) and starts ticking off the loop (the
+ * first tick at once). NULL on failure (logged). */
+sl_deadline_t *sl_deadline_new(const sl_config_t *cfg, uv_loop_t *loop, sl_service_t *svc);
+/* Frees everything; the service's periodic work must be stopped (sl_service_stop).
+ * Accepts *p == NULL. */
 void sl_deadline_destroy(sl_deadline_t **p);
-/* Stops ticking; a tick runs to its end inside one loop callback, so nothing
- * is in flight afterwards: calls DONE(ARG) at once. */
+/* Stops ticking; DONE(ARG) runs once the tick in flight, if any, has ended. */
 void sl_deadline_drain(sl_deadline_t *d, void (*done)(void *), void *arg);
 
 #endif

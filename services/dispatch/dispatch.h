@@ -13,19 +13,20 @@
 #define SL_DISPATCH_H
 
 #include "sl_config.h"
+#include "sl_service.h"
 
 #include <uv.h>
 
 typedef struct sl_dispatch sl_dispatch_t;
 
-/* Connects to the database (waiting up to a minute), checks the schema and
- * the node row, binds the events socket and the HTTP port, and starts the scan
- * timer (the first scan runs at once). NULL on failure (logged). */
-sl_dispatch_t *sl_dispatch_new(const sl_config_t *cfg, uv_loop_t *loop);
-/* Stops the timer and frees everything; accepts *p == NULL. */
+/* Reads the node row through SVC (borrowed: its database is up, its metrics,
+ * bus, events and HTTP are the daemon's), opens the links and starts scanning
+ * off the loop (the first scan at once). NULL on failure (logged). */
+sl_dispatch_t *sl_dispatch_new(const sl_config_t *cfg, uv_loop_t *loop, sl_service_t *svc);
+/* Closes the links and frees everything; the service's periodic work must be
+ * stopped (sl_service_stop). Accepts *p == NULL. */
 void sl_dispatch_destroy(sl_dispatch_t **p);
-/* Stops scanning; a scan runs to its end inside one loop callback, so nothing
- * is in flight afterwards: calls DONE(ARG) at once. */
+/* Stops scanning; DONE(ARG) runs once the scan in flight, if any, has ended. */
 void sl_dispatch_drain(sl_dispatch_t *d, void (*done)(void *), void *arg);
 
 #endif

@@ -10,9 +10,9 @@
 #include "sl_daemon.h"
 
 static void *
-s_start(const sl_config_t *cfg, uv_loop_t *loop)
+s_start(const sl_config_t *cfg, uv_loop_t *loop, sl_service_t *svc)
 {
-    return sl_dispatch_new(cfg, loop);
+    return sl_dispatch_new(cfg, loop, svc);
 }
 
 static void

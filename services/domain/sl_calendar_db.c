@@ -159,7 +159,8 @@ sl_calendar_db_version(sl_db_t *db)
         "          FROM calendar_day)",
         0, NULL);
     if (rc != 0) {
-        sl_log(SL_LOG_ERROR, "could not read the calendar's version: %s", sl_db_error(db));
+        if (rc == -1) /* a lost database is the caller's to say, once */
+            sl_log(SL_LOG_ERROR, "could not read the calendar's version: %s", sl_db_error(db));
         return NULL;
     }
     char *v = sl_strdup(PQgetvalue(r, 0, 0));

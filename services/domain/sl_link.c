@@ -152,6 +152,10 @@ s_on_message(sl_sock_t *sock, const sl_frames_t *msg, void *arg)
         char reason[512];
         snprintf(reason, sizeof reason, "%s: %s", ack->error_code ? ack->error_code : "",
                  ack->error_text ? ack->error_text : "");
+        /* the ack's strings are UTF-8 (sl_codec); a cut may split the last character */
+        size_t n = strlen(reason);
+        while (n > 0 && !sl_utf8_valid(reason, n))
+            reason[--n] = '\0';
         int rc = sl_outbox_park(l->db, l->fl[i].id, reason, sl_now_ms());
         sl_log(SL_LOG_ERROR, "peer=%s msg_id=%s code=%s rejected by the peer: parked%s", l->peer,
                ack->msg_id, ack->error_code, rc == 0 ? "" : " (not yet recorded: database)");

@@ -111,12 +111,18 @@ int sl_transfer_fetch(sl_db_t *db, const char *notice_no, PGresult **res);
  * OFFICE (NULL: "<node name>“百日攻坚”集中行动领导组办公室") and CONTACT
  * (NULL: blank line to fill in) come from [dispatch]. New string. */
 char *sl_transfer_notice_html(const PGresult *r, const char *office, const char *contact);
+/* The same for row ROW. */
+char *sl_transfer_notice_html_row(const PGresult *r, int row, const char *office,
+                                  const char *contact);
+
+#define SL_TRANSFER_ANNOUNCE_CHUNK 1000 /* transfers per round trip of an announcement */
 
 /* Transfers delivered by event and not yet received: stamps each as announced
- * now (announced_at, announce_count) and calls CB with its notice number, in
- * issue order. Its own statement (autocommit). Returns the count, or -1 /
- * SL_AGAIN. */
-typedef void(sl_transfer_announce_cb)(void *arg, const char *notice_no);
+ * now (announced_at, announce_count) and calls CB with row ROW of R, which has
+ * sl_transfer_fetch's columns, in issue order. Set-based: one stamp and one
+ * read per SL_TRANSFER_ANNOUNCE_CHUNK transfers, each stamp its own statement
+ * (autocommit). Returns the count, or -1 / SL_AGAIN. */
+typedef void(sl_transfer_announce_cb)(void *arg, const PGresult *r, int row);
 long sl_transfer_announce(sl_db_t *db, int64_t now_ms, sl_transfer_announce_cb *cb, void *arg);
 
 /* Recomputes the deadlines of open transfers that carry a calendar warning,

@@ -19,4 +19,36 @@ int sl__transfer_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, 
                        const char *replaces_no, const sl_actor_t *actor, char *notice_no,
                        int64_t *transfer_id, const char *kind);
 
+/* sl_transfer_fetch's columns, for one transfer (sl_transfer_fetch) or a chunk
+ * of them (sl_transfer_announce). */
+#define SL__TRANSFER_FETCH \
+    "SELECT t.notice_no, t.state, t.unit_code, u.name AS unit_name, t.delivery," \
+    " t.transfer_date::text AS transfer_date," \
+    " t.objection_deadline::text AS objection_deadline," \
+    " t.feedback_deadline::text AS feedback_deadline, t.calendar_warning, t.issued_at," \
+    " coalesce(t.receipt_date::text, '') AS receipt_date, t.received_at," \
+    " coalesce(t.receiver_name, '') AS receiver_name," \
+    " coalesce(t.objection_reason, '') AS objection_reason," \
+    " coalesce(t.suggested_unit, '') AS suggested_unit, t.objected_at," \
+    " coalesce(t.decision, '') AS decision," \
+    " coalesce(t.decision_reason, '') AS decision_reason, t.decided_at," \
+    " t.progress_count, t.last_progress_at, t.fed_back_at," \
+    " coalesce(t.feedback, '') AS feedback, t.closed_at," \
+    " coalesce(l.list_no, '') AS list_no, coalesce(rp.notice_no, '') AS replaces_no," \
+    " coalesce(rb.notice_no, '') AS replaced_by_no, t.announce_count, c.case_no," \
+    " (c.received_at AT TIME ZONE 'Asia/Shanghai')::date::text AS case_received_date," \
+    " c.channel, c.subject_name, d.name AS division_name, c.township, c.address," \
+    " s.name AS sector_zh, s.code AS sector_code, c.sector_text, u.kind AS unit_kind," \
+    " coalesce(c.upper_notice_no, '') AS upper_notice_no, c.upper_office," \
+    " coalesce((SELECT string_agg(v.text, '；' ORDER BY v.code) FROM violation v" \
+    "           WHERE v.code = ANY (c.violations)), '') AS violations," \
+    " c.violation_text, c.description, c.major_hazard, c.suspected_crime," \
+    " c.suspected_dereliction, (SELECT name FROM node) AS node_name, t.case_id, t.kind," \
+    " c.repeat_count" \
+    " FROM transfer t JOIN cases c ON c.id = t.case_id JOIN unit u ON u.code = t.unit_code" \
+    " JOIN sector s ON s.code = c.sector JOIN division d ON d.code = c.division" \
+    " LEFT JOIN transfer_list l ON l.id = t.list_id" \
+    " LEFT JOIN transfer rp ON rp.id = t.replaces" \
+    " LEFT JOIN transfer rb ON rb.id = t.replaced_by"
+
 #endif

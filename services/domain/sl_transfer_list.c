@@ -297,6 +297,8 @@ sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, i
     out->list_id = atoll(PQgetvalue(r, 0, 0));
     PQclear(r);
     r = NULL;
+    sl_log(SL_LOG_INFO, "list=%s forming the transfer list: %ld registered cases", out->list_no,
+           n);
     for (long i = 0; i < n; i++) {
         char notice[64];
         int64_t tid;
@@ -332,21 +334,41 @@ fail:
 long
 sl_transfer_announce(sl_db_t *db, int64_t now_ms, sl_transfer_announce_cb *cb, void *arg)
 {
-    char at[40];
+    char at[40], after[24] = "0", limit[24];
     sl_time_format_iso(now_ms, at, sizeof at);
-    const char *p[] = {at};
-    PGresult *r;
-    int rc = sl_db_exec(db, &r,
-                        "WITH a AS (UPDATE transfer SET announced_at = $1::timestamptz,"
-                        "   announce_count = announce_count + 1"
-                        "   WHERE state = 'issued' AND delivery = 'event' RETURNING id, notice_no)"
-                        " SELECT notice_no FROM a ORDER BY id",
-                        1, p);
-    if (rc != 0)
-        return rc;
-    long n = PQntuples(r);
-    for (long i = 0; i < n; i++)
-        cb(arg, PQgetvalue(r, (int)i, 0));
-    PQclear(r);
-    return n;
+    snprintf(limit, sizeof limit, "%d", SL_TRANSFER_ANNOUNCE_CHUNK);
+    long total = 0;
+    for (;;) {
+        const char *p[] = {at, after, limit};
+        PGresult *r;
+        int rc = sl_db_exec(db, &r,
+                            "WITH a AS (UPDATE transfer SET announced_at = $1::timestamptz,"
+                            "   announce_count = announce_count + 1"
+                            "   WHERE id IN (SELECT id FROM transfer WHERE state = 'issued'"
+                            "     AND delivery = 'event' AND id > $2::bigint ORDER BY id"
+                            "     LIMIT $3::int) RETURNING id)"
+                            " SELECT coalesce(array_agg(id ORDER BY id)::text, '{}'),"
+                            " coalesce(max(id), 0), count(*) FROM a",
+                            3, p);
+        if (rc != 0)
+            return rc;
+        long n = atol(PQgetvalue(r, 0, 2));
+        snprintf(after, sizeof after, "%s", PQgetvalue(r, 0, 1));
+        const char *ids[] = {PQgetvalue(r, 0, 0)};
+        PGresult *rows = NULL;
+        rc = n > 0 ? sl_db_exec(db, &rows,
+                                SL__TRANSFER_FETCH " WHERE t.id = ANY ($1::bigint[]) ORDER BY t.id",
+                                1, ids)
+                   : 0;
+        PQclear(r);
+        if (rc != 0)
+            return rc;
+        for (int i = 0; rows && i < PQntuples(rows); i++)
+            cb(arg, rows, i);
+        PQclear(rows);
+        total += n;
+        if (n < SL_TRANSFER_ANNOUNCE_CHUNK)
+            return total;
+        sl_log(SL_LOG_INFO, "announcing the transfers not yet received: %ld so far", total);
+    }
 }

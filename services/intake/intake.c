@@ -20,9 +20,9 @@
  *
  * Threads: the worker touches only the in-flight items (in->inflight), the
  * batch connection (in->db), the calendar cache and metrics (atomic or
- * locked); everything else — sockets, the queue, the sealer, events — belongs
- * to the loop thread. The heartbeat and the status page have connections of
- * their own. */
+ * locked); everything else — sockets, the queue, the sealer — belongs to
+ * the loop thread. The service (sl_service: HTTP, heartbeat, events, the
+ * database's state) and the status page have connections of their own. */
 #include "intake.h"
 
 #include "sl_apply.h"
@@ -31,8 +31,6 @@
 #include "sl_clock.h"
 #include "sl_codec.h"
 #include "sl_db.h"
-#include "sl_heartbeat.h"
-#include "sl_http.h"
 #include "sl_log.h"
 #include "sl_metrics.h"
 #include "sl_principal.h"
@@ -46,7 +44,6 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <sodium.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,23 +67,20 @@ struct sl_intake {
     uv_loop_t *loop;            /* borrowed */
     char node[8];               /* the node's division code */
     char parent[8];             /* the parent node's code, "" at the top */
+    sl_service_t *svc;          /* metrics, bus, events, HTTP, the database's state; borrowed */
     sl_db_t *db;                /* the batches' connection: the worker's while busy */
-    sl_db_t *hb_db;             /* the heartbeat's (loop thread) */
     sl_route_map_t *routes;
     sl_sealer_t *sealer;
     sl_calendar_cache_t *cal;   /* working days for transfer deadlines */
     sl_apply_ctx_t apply;       /* this node, for sl_apply (points into this struct) */
     sl_apply_item_t **batch;    /* the worker's view of a batch's items (batch_max room) */
     char seal_key_id[48];       /* "<node>:<fingerprint>" */
-    sl_bus_t *bus;
     sl_principals_t *principals; /* the keys the config names */
     sl_zap_t *zap;              /* admits only those keys (CURVE on) */
     bool curve;                 /* [intake] curve */
     sl_sock_t *tcp;             /* ROUTER on TCP */
     sl_sock_t *ipc;             /* ROUTER on the node's ipc endpoint */
-    sl_events_t *events;        /* PUB, or NULL */
-    sl_metrics_t *metrics;
-    sl_http_t *http;
+    sl_metrics_t *metrics;      /* the service's */
     size_t batch_max;           /* envelopes per transaction */
     size_t max_envelope;        /* bytes */
     s_item_t **queue;           /* taken, not yet answered */
@@ -106,16 +100,14 @@ struct sl_intake {
     bool draining;              /* stop taking messages */
     void (*drained)(void *);    /* called once the queue is empty while draining */
     void *drained_arg;
-    atomic_bool db_up;          /* for /healthz (read on the HTTP thread) */
     pthread_mutex_t status_lock; /* the status page's connection, on the HTTP thread */
     sl_db_t *status_db;
-    sl_heartbeat_t *heartbeat;  /* this instance's row in daemon_state */
     char sqlstate[6];           /* of the last batch that failed (ROLLBACK clears the db's) */
     char sqlerror[512];         /* its error text */
     /* metrics */
     sl_counter_t *m_accepted, *m_duplicate, *m_rejected_total;
     sl_histogram_t *m_batch, *m_commit;
-    sl_gauge_t *m_queue, *m_db_up, *m_peers, *m_reconnects;
+    sl_gauge_t *m_queue, *m_peers, *m_reconnects;
     sl_counter_t *m_registered, *m_repeated, *m_forwarded;
 };
 
@@ -311,29 +303,6 @@ s_apply(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
 /* --- answering ------------------------------------------------------------- */
 
 static void
-s_publish(sl_intake_t *in, const char *topic, const char *case_no, const char *msg_id, json_t *o)
-{
-    if (!in->events) {
-        json_decref(o);
-        return;
-    }
-    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(o);
-    sl_pb_event_t ev = SL_PB_EVENT_INIT;
-    ev.topic = (char *)topic;
-    ev.at = sl_now_ms();
-    ev.node = in->node;
-    ev.case_no = (char *)(case_no ? case_no : "");
-    ev.msg_id = (char *)(msg_id ? msg_id : "");
-    ev.json = text;
-    size_t len;
-    uint8_t *bytes = sl_codec_encode_event(&ev, &len);
-    sl_events_publish(in->events, topic, bytes, len);
-    free(bytes);
-    free(text);
-}
-
-static void
 s_answer(sl_intake_t *in, s_item_t *it)
 {
     sl_pb_ack_t ack = SL_PB_ACK_INIT;
@@ -345,7 +314,7 @@ s_answer(sl_intake_t *in, s_item_t *it)
         if (it->a.topic) {
             json_t *o = json_pack("{s:s, s:s, s:s}", "case_no", it->a.case_no, "notice_no",
                                   it->a.ref, "body", sl_codec_body_kind(it->a.env));
-            s_publish(in, it->a.topic, it->a.case_no, id, o);
+            sl_service_publish(in->svc, it->a.topic, it->a.case_no, id, o);
             sl_log(SL_LOG_INFO, "msg_id=%s case=%s notice=%s %s applied", id, it->a.case_no,
                    it->a.ref, sl_codec_body_kind(it->a.env));
         } else if (it->a.ref[0] && strncmp(it->a.ref, "forwarded:", 10) == 0) {
@@ -355,11 +324,12 @@ s_answer(sl_intake_t *in, s_item_t *it)
             sl_counter_inc(in->m_repeated);
             json_t *o = json_pack("{s:s, s:i}", "case_no", it->a.case_no, "repeat_count",
                                   it->a.repeat_count);
-            s_publish(in, "case.repeated", it->a.case_no, id, o);
+            sl_service_publish(in->svc, "case.repeated", it->a.case_no, id, o);
             if (it->a.reopened) /* a re-report after 销号: back to verification */
-                s_publish(in, "case.reopened", it->a.case_no, id,
-                          json_pack("{s:s, s:i, s:s}", "case_no", it->a.case_no, "repeat_count",
-                                    it->a.repeat_count, "cause", "REPEAT"));
+                sl_service_publish(in->svc, "case.reopened", it->a.case_no, id,
+                                   json_pack("{s:s, s:i, s:s}", "case_no", it->a.case_no,
+                                             "repeat_count", it->a.repeat_count, "cause",
+                                             "REPEAT"));
             sl_log(SL_LOG_DEBUG, "msg_id=%s case=%s repeat report %d", id, it->a.case_no,
                    it->a.repeat_count);
         } else {
@@ -369,7 +339,7 @@ s_answer(sl_intake_t *in, s_item_t *it)
                                   sl_sector_by_value((int)c->sector)->name, "division",
                                   c->place->division, "unit", it->a.unit, "route",
                                   it->a.route.kind == SL_ROUTE_CHILD ? "child" : "department");
-            s_publish(in, "case.registered", it->a.case_no, id, o);
+            sl_service_publish(in->svc, "case.registered", it->a.case_no, id, o);
             sl_log(SL_LOG_DEBUG, "msg_id=%s case=%s registered", id, it->a.case_no);
         }
         break;
@@ -379,7 +349,10 @@ s_answer(sl_intake_t *in, s_item_t *it)
         sl_log(SL_LOG_DEBUG, "msg_id=%s duplicate", id);
         break;
     default: {
-        sl_codec_ack_rejected(&ack, id, it->a.err.code, it->a.err.text);
+        /* a msg_id that is not one (bad_msg_id) is not echoed: the dead
+         * letter and the log keep it, escaped */
+        bool bad_id = strcmp(it->a.err.code, SL_ERR_BAD_MSG_ID) == 0;
+        sl_codec_ack_rejected(&ack, bad_id ? "" : id, it->a.err.code, it->a.err.text);
         sl_counter_inc(in->m_rejected_total);
         char labels[160];
         snprintf(labels, sizeof labels, "code=%s", it->a.err.code);
@@ -387,7 +360,7 @@ s_answer(sl_intake_t *in, s_item_t *it)
                                           "Envelopes rejected, by error code", labels));
         json_t *o = json_pack("{s:s, s:s, s:s}", "code", it->a.err.code, "text", it->a.err.text,
                               "sender", it->sender);
-        s_publish(in, "envelope.rejected", NULL, id, o);
+        sl_service_publish(in->svc, "envelope.rejected", NULL, id, o);
         sl_log(SL_LOG_WARN, "msg_id=%s code=%s sender=%s envelope rejected: %s", *id ? id : "-",
                it->a.err.code, it->sender, it->a.err.text);
         break;
@@ -445,7 +418,7 @@ s_store(sl_intake_t *in, s_item_t **items, size_t n, int64_t now)
         if (rc != SL_AGAIN)
             rc = 0;
     }
-    sl_http_db_up(&in->db_up, in->m_db_up, rc != SL_AGAIN);
+    sl_service_db_report(in->svc, rc == SL_AGAIN ? SL_AGAIN : 0, in->db);
     sl_gauge_set(in->m_reconnects, (double)sl_db_reconnects(in->db));
     if (n > 0)
         sl_histogram_observe(in->m_batch, (double)n);
@@ -485,9 +458,10 @@ s_job_done(uv_work_t *req, int status)
     if (down) {
         /* Database down: wait, then try the same envelopes again. */
         in->waiting_db = true;
+        /* said once per outage (the service says the database's state) */
+        sl_log(in->retry_ms ? SL_LOG_DEBUG : SL_LOG_WARN,
+               "database unavailable; %zu envelopes wait, retrying with backoff", in->qlen);
         in->retry_ms = in->retry_ms ? (in->retry_ms * 2 > 5000 ? 5000 : in->retry_ms * 2) : 100;
-        sl_log(SL_LOG_WARN, "database unavailable; %zu envelopes wait, retrying in %d ms",
-               in->qlen, in->retry_ms);
         uv_timer_start(&in->retry, s_retry, (uint64_t)in->retry_ms, 0);
     } else {
         in->retry_ms = 0;
@@ -619,7 +593,7 @@ s_zap_allow(const char *domain, const char *address, const char *client_key, voi
 static sl_sock_t *
 s_router(sl_intake_t *in, const char *endpoint, bool curve)
 {
-    sl_sock_t *s = sl_sock_new(in->bus, in->loop, ZMQ_ROUTER);
+    sl_sock_t *s = sl_sock_new(sl_service_bus(in->svc), in->loop, ZMQ_ROUTER);
     if (!s)
         return NULL;
     sl_sock_set_hwm(s, 100000, 100000);
@@ -635,20 +609,6 @@ s_router(sl_intake_t *in, const char *endpoint, bool curve)
     }
     sl_sock_on_message(s, s_on_message, in);
     return s;
-}
-
-static int
-s_connect_db(sl_intake_t *in)
-{
-    /* The database may start after us (boot order, failover): wait a minute. */
-    for (int attempt = 0; attempt < 60; attempt++) {
-        if (sl_db_connect(in->db) == 0)
-            return sl_schema_check(in->db, sl_config_path(in->cfg));
-        uv_sleep(1000);
-    }
-    sl_log(SL_LOG_ERROR, "could not connect to the database for a minute: %s",
-           sl_db_error(in->db));
-    return -1;
 }
 
 /* The status figures, gathered on the HTTP thread with a connection of its
@@ -691,25 +651,21 @@ s_status_page(const sl_http_req_t *req, sl_buf_t *body, const char **content_typ
     return 200;
 }
 
-static int
+/* The administrators' status page: the node's queue health. */
+static void
 s_http(sl_intake_t *in)
 {
-    if (sl_http_from_hostport(sl_config_str(in->cfg, "intake", "http"), in->metrics,
-                              sl_http_health_db, &in->db_up,
-                              &in->http) != 0)
-        return -1;
-    if (!in->http)
-        return 0;
-    /* The administrators' status page: the node's queue health. */
-    sl_http_route(in->http, "/status", s_status_page, in);
-    sl_http_route(in->http, "/status.json", s_status_json, in);
-    return sl_http_start(in->http);
+    sl_http_t *http = sl_service_http(in->svc);
+    if (!http)
+        return;
+    sl_http_route(http, "/status", s_status_page, in);
+    sl_http_route(http, "/status.json", s_status_json, in);
 }
 
 static void
 s_metrics(sl_intake_t *in)
 {
-    sl_metrics_t *m = in->metrics = sl_metrics_new();
+    sl_metrics_t *m = in->metrics = sl_service_metrics(in->svc);
     in->m_accepted = sl_metrics_counter(m, "sl_intake_envelopes_total",
                                         "Envelopes answered, by status", "status=accepted");
     in->m_duplicate = sl_metrics_counter(m, "sl_intake_envelopes_total",
@@ -732,12 +688,9 @@ s_metrics(sl_intake_t *in)
                                         SL_ARRAY_LEN(secs));
     in->m_queue = sl_metrics_gauge(m, "sl_intake_queue_depth",
                                    "Envelopes taken off the sockets, not yet answered", NULL);
-    in->m_db_up = sl_metrics_gauge(m, "sl_db_up", "1 if the database answered the last batch",
-                                   NULL);
     in->m_reconnects = sl_metrics_gauge(m, "sl_db_reconnects", "Database reconnects since start",
                                         NULL);
     in->m_peers = sl_metrics_gauge(m, "sl_zmq_peers", "Connected ZeroMQ peers", NULL);
-    sl_gauge_set(in->m_db_up, 1);
 }
 
 static int
@@ -760,15 +713,15 @@ s_keys(sl_intake_t *in)
 }
 
 sl_intake_t *
-sl_intake_new(const sl_config_t *cfg, uv_loop_t *loop)
+sl_intake_new(const sl_config_t *cfg, uv_loop_t *loop, sl_service_t *svc)
 {
     sl_intake_t *in = sl_calloc(1, sizeof *in);
     in->cfg = cfg;
     in->loop = loop;
+    in->svc = svc;
     snprintf(in->node, sizeof in->node, "%s", sl_config_node(cfg));
     in->batch_max = (size_t)sl_config_int(cfg, "intake", "batch_max");
     in->max_envelope = (size_t)sl_config_int(cfg, "intake", "max_envelope");
-    atomic_init(&in->db_up, true);
     pthread_mutex_init(&in->status_lock, NULL);
     uv_idle_init(loop, &in->work);
     in->work.data = in;
@@ -778,22 +731,19 @@ sl_intake_new(const sl_config_t *cfg, uv_loop_t *loop)
     in->inflight = sl_calloc(in->batch_max ? in->batch_max : 1, sizeof *in->inflight);
     in->spare = sl_calloc(in->batch_max ? in->batch_max : 1, sizeof *in->spare);
     in->db = sl_db_new(sl_config_str(cfg, "database", "conninfo"));
-    in->hb_db = sl_db_new(sl_config_str(cfg, "database", "conninfo"));
     in->cal = sl_calendar_cache_new();
     in->batch = sl_calloc(in->batch_max ? in->batch_max : 1, sizeof *in->batch);
     in->apply = (sl_apply_ctx_t){.node = in->node, .parent = in->parent, .cal = in->cal};
-    if (s_connect_db(in) != 0 || s_keys(in) != 0 ||
-        sl_unit_node(in->db, in->node, in->parent, sizeof in->parent) != 0)
+    sl_db_t *db = sl_service_db(svc); /* the batches' connection connects with the first */
+    if (s_keys(in) != 0 || sl_unit_node(db, in->node, in->parent, sizeof in->parent) != 0)
         goto fail;
-    if (!(in->routes = sl_route_map_load(in->db, in->node)))
+    if (!(in->routes = sl_route_map_load(db, in->node)))
         goto fail;
     in->apply.routes = in->routes;
     const char *const *keep;
     size_t nkeep = sl_config_list(cfg, "node", "keep_sectors", &keep);
     for (size_t i = 0; i < nkeep; i++)
         sl_route_map_keep(in->routes, sl_sector_by_name(keep[i])->value);
-    if (!(in->bus = sl_bus_new()))
-        goto fail;
     char *perr = NULL;
     if (!(in->principals = sl_principals_load(cfg, &perr))) {
         sl_log(SL_LOG_ERROR, "%s", perr);
@@ -801,22 +751,14 @@ sl_intake_new(const sl_config_t *cfg, uv_loop_t *loop)
         goto fail;
     }
     in->curve = sl_config_bool(cfg, "intake", "curve");
-    if (in->curve && !(in->zap = sl_zap_new(in->bus, loop, s_zap_allow, in)))
+    if (in->curve && !(in->zap = sl_zap_new(sl_service_bus(svc), loop, s_zap_allow, in)))
         goto fail;
     if (!(in->tcp = s_router(in, sl_config_str(cfg, "intake", "endpoint"), in->curve)))
         goto fail;
     const char *ipc = sl_config_str(cfg, "intake", "ipc");
     if (ipc && !(in->ipc = s_router(in, ipc, false)))
         goto fail;
-    const char *events = sl_config_str(cfg, "intake", "events");
-    if (events && !(in->events = sl_events_new(in->bus, loop, events)))
-        goto fail;
-    if (s_http(in) != 0)
-        goto fail;
-    in->heartbeat = sl_heartbeat_new(loop, in->hb_db, "intake", sl_config_instance(cfg),
-                                     sl_config_int(cfg, "intake", "http") > 0
-                                         ? sl_config_str(cfg, "intake", "http")
-                                         : NULL);
+    s_http(in);
     sl_log(SL_LOG_INFO, "sl-intake serving %s (%s, %zu keys) %s%s",
            sl_config_str(cfg, "intake", "endpoint"), in->curve ? "CURVE" : "no CURVE",
            sl_principals_count(in->principals), ipc ? "and " : "", ipc ? ipc : "");
@@ -862,13 +804,10 @@ sl_intake_destroy(sl_intake_t **p)
      * finish and be answered before anything it uses goes. */
     while (in->busy)
         uv_run(in->loop, UV_RUN_ONCE);
-    sl_http_destroy(&in->http);
-    sl_heartbeat_destroy(&in->heartbeat);
     sl_db_destroy(&in->status_db);
     pthread_mutex_destroy(&in->status_lock);
     sl_sock_destroy(&in->tcp);
     sl_sock_destroy(&in->ipc);
-    sl_events_destroy(&in->events);
     sl_zap_destroy(&in->zap);
     for (size_t i = 0; i < in->qlen; i++)
         s_item_free(in->queue[i]);
@@ -880,14 +819,11 @@ sl_intake_destroy(sl_intake_t **p)
     uv_close((uv_handle_t *)&in->retry, s_free_on_close);
     /* the handles are embedded: run the loop once so their close completes */
     uv_run(in->loop, UV_RUN_NOWAIT);
-    sl_bus_destroy(&in->bus);
     sl_route_map_destroy(&in->routes);
     sl_principals_destroy(&in->principals);
     sl_sealer_destroy(&in->sealer);
     sl_calendar_cache_destroy(&in->cal);
     sl_db_destroy(&in->db);
-    sl_db_destroy(&in->hb_db);
-    sl_metrics_destroy(&in->metrics);
     free(in);
     *p = NULL;
 }

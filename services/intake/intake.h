@@ -8,15 +8,16 @@
 #define SL_INTAKE_H
 
 #include "sl_config.h"
+#include "sl_service.h"
 
 #include <uv.h>
 
 typedef struct sl_intake sl_intake_t;
 
-/* Connects to the database (waiting for it up to a minute), checks the schema,
- * loads the node's keys and reference data, binds the sockets and the HTTP
- * port. NULL on failure (logged). */
-sl_intake_t *sl_intake_new(const sl_config_t *cfg, uv_loop_t *loop);
+/* Loads the node's keys and reference data through SVC (borrowed: its
+ * database is up; its metrics, bus, events and HTTP are the daemon's), adds
+ * the status page's routes and binds the sockets. NULL on failure (logged). */
+sl_intake_t *sl_intake_new(const sl_config_t *cfg, uv_loop_t *loop, sl_service_t *svc);
 /* Stops taking messages, finishes the batch in flight, closes everything;
  * accepts *p == NULL. Run the loop afterwards to let handles close. */
 void sl_intake_destroy(sl_intake_t **p);

@@ -724,3 +724,14 @@ def check_forwarded_once(city, counties, n_each):
           "%d sent, %d stored, %d missing" % (len(sent), len(stored), len(sent - stored)))
     origins = city.sql("SELECT string_agg(DISTINCT i.sender, ',') FROM inbox i")
     check("each came over a child's CURVE key", "ipc" not in origins, origins)
+
+
+def healthz(port):
+    """The HTTP status of a daemon's /healthz on 127.0.0.1:PORT (200, 503, …),
+    or 0 if nothing answered."""
+    try:
+        return urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port, timeout=2).status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except OSError:
+        return 0

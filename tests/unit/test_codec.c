@@ -384,6 +384,83 @@ test_declined(void **state)
     sl_arena_destroy(&arena);
 }
 
+/* Bad bytes never pass on: a declined envelope's strings that are not UTF-8
+ * come back escaped (what the dead letter stores and the log shows), with the
+ * code naming the first bad field; valid strings are left as they are. */
+static void
+test_bad_bytes(void **state)
+{
+    (void)state;
+    sl_arena_t *arena = sl_arena_new(0);
+    sl_pb_envelope_t *env;
+    sl_codec_error_t err;
+    size_t len;
+
+    /* msg_id not UTF-8: bad_msg_id, judged on the bytes; all strings escaped */
+    uint8_t *buf = s_encode_clue("ab\xff\xfe", "\xc3公司", &len);
+    assert_int_equal(sl_codec_decode_envelope(arena, buf, len, 0, &env, &err), SL_DECLINED);
+    assert_string_equal(err.code, "bad_msg_id");
+    assert_non_null(env);
+    assert_string_equal(env->msg_id, "ab\\xff\\xfe");
+    assert_string_equal(env->clue->subject->name, "\\xc3公司");
+    assert_string_equal(env->producer, "hotline");
+    free(buf);
+
+    /* producer not UTF-8 (a truncated sequence): bad_utf8 naming it */
+    sl_pb_envelope_t e = SL_PB_ENVELOPE_INIT;
+    e.msg_id = "m-producer";
+    e.producer = "前端\xe7\xbc";
+    e.body_case = SAFELOOP__V1__ENVELOPE__BODY_RECEIPT;
+    sl_pb_receipt_t receipt = SAFELOOP__V1__RECEIPT__INIT;
+    receipt.notice_no = "a\\b"; /* a valid string with a backslash stays as it is */
+    receipt.receiver_name = "\x80";
+    e.receipt = &receipt;
+    buf = sl_codec_encode_envelope(&e, &len);
+    assert_int_equal(sl_codec_decode_envelope(arena, buf, len, 0, &env, &err), SL_DECLINED);
+    assert_string_equal(err.code, "bad_utf8");
+    assert_non_null(strstr(err.text, "producer"));
+    assert_true(sl_utf8_valid(err.text, strlen(err.text)));
+    assert_string_equal(env->msg_id, "m-producer");
+    assert_string_equal(env->producer, "前端\\xe7\\xbc");
+    assert_string_equal(env->receipt->notice_no, "a\\b");
+    assert_string_equal(env->receipt->receiver_name, "\\x80");
+    free(buf);
+
+    /* the answer built from it parses and holds only UTF-8 */
+    sl_pb_ack_t ack;
+    sl_codec_ack_rejected(&ack, env->msg_id, err.code, err.text);
+    buf = sl_codec_encode_ack(&ack, &len);
+    sl_pb_ack_t *back = sl_codec_decode_ack(arena, buf, len);
+    assert_non_null(back);
+    assert_true(sl_utf8_valid(back->msg_id, strlen(back->msg_id)));
+    free(buf);
+
+    /* a peer's answer with bad bytes (protobuf-c packs what it is given)
+     * decodes escaped: sl-dispatch stores a refusal's text as the parked reason */
+    sl_codec_ack_rejected(&ack, "m-1", "bad_field:x", "原因\xe7\xbc");
+    buf = sl_codec_encode_ack(&ack, &len);
+    back = sl_codec_decode_ack(arena, buf, len);
+    assert_non_null(back);
+    assert_string_equal(back->error_text, "原因\\xe7\\xbc");
+    free(buf);
+
+    /* sl_utf8_escape itself: stray, truncated and overlong bytes; backslashes */
+    struct {
+        const char *in, *out;
+    } cases[] = {{"编号-1", "编号-1"},       {"a\\b", "a\\\\b"},
+                 {"\xff", "\\xff"},          {"x\xe7\xbc", "x\\xe7\\xbc"},
+                 {"\xc0\xaf", "\\xc0\\xaf"}, {"\xed\xa0\x80", "\\xed\\xa0\\x80"}};
+    for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++) {
+        sl_buf_t b;
+        sl_buf_init(&b);
+        sl_utf8_escape(&b, cases[i].in, strlen(cases[i].in));
+        assert_string_equal(b.data ? b.data : "", cases[i].out);
+        assert_true(sl_utf8_valid(b.data ? b.data : "", b.len));
+        sl_buf_free(&b);
+    }
+    sl_arena_destroy(&arena);
+}
+
 static void
 test_error_text_truncation(void **state)
 {
@@ -531,6 +608,7 @@ main(void)
         cmocka_unit_test(test_weekly_report_round_trip),
         cmocka_unit_test(test_ack_and_event),
         cmocka_unit_test(test_declined),
+        cmocka_unit_test(test_bad_bytes),
         cmocka_unit_test(test_error_text_truncation),
         cmocka_unit_test(test_body_names),
         cmocka_unit_test(test_sectors),

@@ -1,0 +1,107 @@
+"""bench_dispatch_backlog.py — sl-dispatch working through a backlog: is the
+daemon at work also a daemon that answers?
+
+--cases registered cases (bulk-inserted, untransferred) wait when sl-dispatch
+starts ([dispatch] interval_days = 0, scan_seconds = 1, so it forms one
+10,000-transfer list after another). For --seconds it samples every 0.5 s:
+its heartbeat's age (daemon_state.beat_at), the /healthz answer and how long
+it took. Prints the time of each list and of each announcement round (from
+the log), the largest heartbeat age, the slowest /healthz and any that was not
+200. Figures are reported, never asserted.
+
+    --cases N (SL_BENCH_CASES, 50000)   --seconds S (SL_BENCH_SECONDS, 90)
+
+Measured on the 2-core CI machine (loaded), 50,000 cases, 120 s:
+- before issue 14 (the scan on the loop; each transfer not yet received
+  announced by its own 12-join query and notice, every scan): two lists, 53 s
+  apart; the heartbeat 118 s old at the end (slctl status: not running);
+  SIGTERM took 80.7 s.
+- after (the scan off the loop; announcements 1,000 per round trip): five
+  lists, about 24 s apart; announcing 40,000 transfers 5.6 s; the heartbeat
+  never older than 5.0 s; /healthz always 200 within 27 ms; SIGTERM 0.8 s
+  (between scans; within one, the list in flight is finished first).
+"""
+import argparse
+import os
+import re
+import sys
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "system"))
+import sltest  # noqa: E402
+from sltest import check  # noqa: E402
+
+
+def probe(port):
+    t = time.time()
+    try:
+        st = urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port, timeout=10).status
+    except urllib.error.HTTPError as e:
+        st = e.code
+    except OSError:
+        st = 0
+    return st, time.time() - t
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cases", type=int, default=int(os.environ.get("SL_BENCH_CASES", 50000)))
+    ap.add_argument("--seconds", type=float,
+                    default=float(os.environ.get("SL_BENCH_SECONDS", 90)))
+    a = ap.parse_args()
+    node = sltest.Node("bench-backlog")
+    try:
+        node.sql("""
+INSERT INTO cases (case_no, year, sector, seq, status, registered_at, channel, subject_name,
+                   subject_key, division, route, unit_code, source_msg_id)
+SELECT '140728-2025-煤-' || lpad(g::text, 6, '0'), 2025, s.code, g, 'registered', now(),
+       'hotline', '某煤业' || g, '某煤业' || g, '140728', 'department', '140728:emergency',
+       'bench-' || g
+FROM generate_series(1, %d) g, sector s WHERE s.short_name = '煤';
+ANALYZE cases;""" % a.cases)
+        check("loaded", node.sql("SELECT count(*) FROM cases") == str(a.cases))
+        node.start("dispatch", wait=False)
+        port = node.dispatch_http_port
+        t0 = time.time()
+        worst_age, worst_probe, not_ok, samples = 0.0, 0.0, [], 0
+        while time.time() - t0 < a.seconds:
+            st, took = probe(port)
+            age = node.sql("SELECT coalesce(extract(epoch FROM now() - max(beat_at)), -1)"
+                           " FROM daemon_state WHERE daemon = 'dispatch'", check=False)
+            samples += 1
+            worst_probe = max(worst_probe, took)
+            if age and float(age) >= 0:
+                worst_age = max(worst_age, float(age))
+            if st != 200 and time.time() - t0 > 5:
+                not_ok.append((round(time.time() - t0, 1), st))
+            time.sleep(0.5)
+        log = node.log("dispatch")
+        ts = lambda ln: re.search(r"ts=\S+T(\d+):(\d+):([\d.]+)", ln)  # noqa: E731
+        print("cases: %d, sampled %d times over %.0f s" % (a.cases, samples, a.seconds))
+        start = None
+        for ln in log.splitlines():
+            m = ts(ln)
+            if not m:
+                continue
+            secs = int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
+            if start is None:
+                start = secs
+            if "transfer list formed" in ln or "announced" in ln:
+                print("  %6.1f s  %s" % (secs - start, ln.split("msg=", 1)[-1]))
+        print("largest heartbeat age: %.1f s (slctl status says down past 15 s)" % worst_age)
+        print("slowest /healthz: %.3f s; not 200: %s" % (worst_probe, not_ok[:10] or "none"))
+        print("transfers issued: %s" % node.sql("SELECT count(*) FROM transfer"))
+        t = time.time()
+        try:
+            node.stop("dispatch", timeout=120)  # SIGTERM: the scan in flight finishes first
+            print("stopped %.1f s after SIGTERM" % (time.time() - t))
+        except AssertionError as e:
+            print(e)
+    finally:
+        node.close()
+
+
+if __name__ == "__main__":
+    main()
