@@ -277,6 +277,8 @@ sl_codec_body(const sl_pb_envelope_t *env)
     case SAFELOOP__V1__ENVELOPE__BODY_ESCALATION:
     case SAFELOOP__V1__ENVELOPE__BODY_WEEKLY_REPORT:
     case SAFELOOP__V1__ENVELOPE__BODY_MONTHLY_REPORT:
+    case SAFELOOP__V1__ENVELOPE__BODY_INSPECTION:
+    case SAFELOOP__V1__ENVELOPE__BODY_SPOT_CHECK:
         return (sl_body_t)env->body_case;
     default:
         return SL_BODY_NONE;
@@ -307,6 +309,10 @@ sl_codec_body_msg(const sl_pb_envelope_t *env)
         return &env->weekly_report->base;
     case SL_BODY_MONTHLY_REPORT:
         return &env->monthly_report->base;
+    case SL_BODY_INSPECTION:
+        return &env->inspection->base;
+    case SL_BODY_SPOT_CHECK:
+        return &env->spot_check->base;
     case SL_BODY_NONE:
         break;
     }
@@ -337,6 +343,10 @@ sl_codec_body_name(sl_body_t body)
         return "weekly_report";
     case SL_BODY_MONTHLY_REPORT:
         return "monthly_report";
+    case SL_BODY_INSPECTION:
+        return "inspection";
+    case SL_BODY_SPOT_CHECK:
+        return "spot_check";
     case SL_BODY_NONE:
         break;
     }

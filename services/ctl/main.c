@@ -84,6 +84,14 @@ static const s_command_t s_commands[] = {
      "                                 acked, retried, parked, connected\n"
      "  link parked                     rows a peer refused, with the reason\n"
      "  link release ID                 send a parked row again"},
+    {"inspection", sl_ctl_inspection,
+     "inspection add|import FILE.csv|list|export   the register of inspections (检查记录;\n"
+     "                                 slctl inspection help)"},
+    {"spotcheck", sl_ctl_spotcheck,
+     "spotcheck draw --county D --sector S --share N [--seed N] | show DRAW_ID | record …\n"
+     "                                 the city's spot checks (抽查) of inspected units"},
+    {"interview", sl_ctl_interview,
+     "interview list|export [--out FILE]   the 约谈问责 list (应发现未发现、应处罚未处罚)"},
     {"audit", sl_ctl_audit,
      "audit verify                     check every case's audit chain; exit 1 naming each break"},
 };

@@ -30,7 +30,9 @@ enum {
     SL_MAY_OBJECTION = 1 << 2,
     SL_MAY_PROGRESS = 1 << 3,
     SL_MAY_FEEDBACK = 1 << 4,
-    SL_MAY_REPORT = 1 << 5
+    SL_MAY_REPORT = 1 << 5,
+    SL_MAY_INSPECTION = 1 << 6, /* 检查记录 (registers) */
+    SL_MAY_SPOT_CHECK = 1 << 7  /* 抽查结果 (registers) */
 };
 
 typedef struct {

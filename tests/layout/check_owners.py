@@ -18,6 +18,7 @@ import sys
 
 # table -> the one module that writes it
 OWNERS = {
+    "audit_subject": "sl_audit",
     "calendar_day": "sl_calendar_db",
     "calendar_notice": "sl_calendar_db",
     "campaign": "sl_report",
@@ -29,6 +30,8 @@ OWNERS = {
     "dead_letter": "sl_inbox",
     "escalated_case": "sl_escalation",
     "inbox": "sl_inbox",
+    "inspection": "sl_inspection",
+    "interview_entry": "sl_spotcheck",
     "ledger_entry": "sl_ledger",
     "link_state": "sl_link",
     "node": "sl_unit",
@@ -36,6 +39,10 @@ OWNERS = {
     "report": "sl_report",
     "report_missing": "sl_report",
     "schema_migrations": "sl_schema",
+    "spot_check": "sl_spotcheck",
+    "spot_draw": "sl_spotcheck",
+    "spot_draw_item": "sl_spotcheck",
+    "subject_event": "sl_audit",
     "supervision": "sl_supervision",
     "transfer": "sl_transfer",
     "transfer_escalation": "sl_transfer",

@@ -1,0 +1,96 @@
+-- 010_registers.sql — the campaign's registers (issue 18): inspections and the
+-- city's spot checks of them, the 约谈问责 list; and the audit chain
+-- generalised to any subject, so a register row is audited like a case.
+
+-- The audit chain of any subject other than a case ------------------------------
+-- A subject is "<kind>:<id>" (inspection:<key>, spot_draw:<id> …); its chain
+-- starts at genesis(subject) = SHA-256("safeloop:" || subject), the same rule
+-- as a case's ("safeloop:case:" || case_no), and hashes each event as
+-- case_event does (sl_audit.h).
+CREATE TABLE audit_subject (
+    subject text PRIMARY KEY,
+    seq     int NOT NULL DEFAULT 0,                -- last event's seq
+    head    text NOT NULL DEFAULT ''               -- last event's hash
+);
+CREATE TABLE subject_event (
+    subject    text NOT NULL REFERENCES audit_subject(subject),
+    seq        int NOT NULL,
+    at         timestamptz NOT NULL,
+    kind       text NOT NULL,                     -- recorded, spot_checked, drawn …
+    actor_key  text NOT NULL DEFAULT '',
+    actor_unit text NOT NULL DEFAULT '',
+    operator   text NOT NULL DEFAULT '',
+    msg_id     text NOT NULL DEFAULT '',
+    detail     text NOT NULL DEFAULT '{}',
+    prev_hash  text NOT NULL,
+    hash       text NOT NULL,
+    PRIMARY KEY (subject, seq)
+);
+
+-- Inspections (R81–R82) ------------------------------------------------------
+-- One row per inspection, recorded at the county (origin_node '') or received
+-- from a child node (origin_node its code). key = credit_code|inspected_on|
+-- inspecting_body is the register's idempotency key.
+CREATE TABLE inspection (
+    id              bigserial PRIMARY KEY,
+    key             text NOT NULL UNIQUE,
+    unit_name       text NOT NULL,
+    credit_code     text NOT NULL,
+    sector          smallint NOT NULL,
+    division        text NOT NULL REFERENCES division(code),
+    township        text NOT NULL DEFAULT '',      -- as given
+    township_key    text NOT NULL DEFAULT '',      -- normalised (no township lists in the divisions data)
+    inspecting_body text NOT NULL,
+    inspected_on    date NOT NULL,
+    findings        text NOT NULL DEFAULT '',
+    problem_found   bool NOT NULL DEFAULT false,
+    punished        bool NOT NULL DEFAULT false,
+    origin_node     text NOT NULL DEFAULT '',
+    case_no         text,                          -- the clue a problem became (channel INSPECTION)
+    msg_id          text NOT NULL,
+    recorded_at     timestamptz NOT NULL
+);
+CREATE INDEX inspection_county ON inspection(division, sector);
+
+-- Spot checks (R83) ------------------------------------------------------------
+-- A draw: the seed is stored, so the same draw can be made again.
+CREATE TABLE spot_draw (
+    id         bigserial PRIMARY KEY,
+    division   text NOT NULL REFERENCES division(code),
+    sector     smallint NOT NULL,
+    share      int NOT NULL CHECK (share BETWEEN 1 AND 100),
+    seed       bigint NOT NULL,
+    population int NOT NULL,                       -- inspected units it was drawn from
+    drawn_at   timestamptz NOT NULL,
+    operator   text NOT NULL DEFAULT ''
+);
+CREATE TABLE spot_draw_item (
+    draw_id       bigint NOT NULL REFERENCES spot_draw(id),
+    pos           int NOT NULL,
+    inspection_id bigint NOT NULL REFERENCES inspection(id),
+    PRIMARY KEY (draw_id, pos)
+);
+-- A spot check's result, against the inspection it checks.
+CREATE TABLE spot_check (
+    id            bigserial PRIMARY KEY,
+    inspection_id bigint NOT NULL REFERENCES inspection(id),
+    checked_on    date NOT NULL,
+    checking_body text NOT NULL,
+    findings      text NOT NULL DEFAULT '',
+    problem_found bool NOT NULL DEFAULT false,
+    should_punish bool NOT NULL DEFAULT false,
+    from_unit     text NOT NULL DEFAULT '',        -- the parent that spot-checked, when sent down
+    msg_id        text NOT NULL,
+    recorded_at   timestamptz NOT NULL,
+    UNIQUE (inspection_id, checked_on, checking_body)
+);
+-- 约谈问责: 应发现未发现、应处罚未处罚 (measure ⑤), naming the inspecting body.
+CREATE TABLE interview_entry (
+    id              bigserial PRIMARY KEY,
+    spot_check_id   bigint NOT NULL UNIQUE REFERENCES spot_check(id),
+    inspection_id   bigint NOT NULL REFERENCES inspection(id),
+    inspecting_body text NOT NULL,
+    division        text NOT NULL,
+    reason          text NOT NULL,                 -- 应发现未发现 / 应处罚未处罚 / both, joined by '、'
+    created_at      timestamptz NOT NULL
+);

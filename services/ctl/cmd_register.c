@@ -1,0 +1,490 @@
+/* cmd_register.c — slctl inspection, spotcheck and interview: the register of
+ * inspections, the city's spot checks and the 约谈问责 list (issue 18).
+ *
+ * A row (one by flags, or a CSV file checked whole first: a bad line names
+ * its line and reason and nothing is sent) travels through the node's intake
+ * like any change, with a msg_id made from the register's key, so sending the
+ * same row or file again adds nothing. A draw is administration on the
+ * database (sl_spotcheck_draw); lists and exports read it. */
+#include "slctl.h"
+
+#include "sl_arena.h"
+#include "sl_clock.h"
+#include "sl_codec.h"
+#include "sl_inspection.h"
+#include "sl_ledger.h"
+#include "sl_register.h"
+#include "sl_route.h"
+#include "sl_sector.h"
+#include "sl_spotcheck.h"
+#include "sl_util.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char s_usage[] =
+    "usage: slctl inspection add --unit NAME --credit-code C --sector S --division D\n"
+    "                            [--township T] --body B --date YYYY-MM-DD [--findings T]\n"
+    "                            [--problem] [--punished]\n"
+    "       slctl inspection import FILE.csv   check every line, then send each row\n"
+    "       slctl inspection list|export [--county D] [--sector S] [--out FILE]\n"
+    "       slctl spotcheck draw --county D --sector S --share N [--seed N] [--operator NAME]\n"
+    "       slctl spotcheck show DRAW_ID        the units a draw picked\n"
+    "       slctl spotcheck record --inspection KEY --date YYYY-MM-DD --body B\n"
+    "                            [--findings T] [--problem] [--should-punish]\n"
+    "       slctl interview list|export [--out FILE]   the 约谈问责 list\n"
+    "\n"
+    "  An inspection's KEY is credit_code|date|inspecting body; the import file's\n"
+    "  header is 被检查单位,统一社会信用代码,行业领域,县级行政区划代码,乡镇（街道）,\n"
+    "  检查主体,检查日期,检查发现,发现问题,已处罚 (是/否). export writes CSV, UTF-8 with BOM.\n";
+
+typedef struct {
+    const char *unit, *credit, *sector, *division, *township, *body, *date, *findings;
+    const char *inspection, *out, *operator_name;
+    bool problem, punished, should_punish;
+    int share;
+    bool has_seed;
+    uint64_t seed;
+} s_opts_t;
+
+enum {
+    O_UNIT = 256,
+    O_CREDIT,
+    O_SECTOR,
+    O_DIVISION,
+    O_TOWNSHIP,
+    O_BODY,
+    O_DATE,
+    O_FINDINGS,
+    O_PROBLEM,
+    O_PUNISHED,
+    O_SHOULD,
+    O_SHARE,
+    O_SEED,
+    O_INSPECTION,
+    O_OUT,
+    O_OPERATOR
+};
+
+static void
+s_parse(int argc, char **argv, s_opts_t *o)
+{
+    static const struct option opts[] = {{"unit", required_argument, NULL, O_UNIT},
+                                         {"credit-code", required_argument, NULL, O_CREDIT},
+                                         {"sector", required_argument, NULL, O_SECTOR},
+                                         {"division", required_argument, NULL, O_DIVISION},
+                                         {"county", required_argument, NULL, O_DIVISION},
+                                         {"township", required_argument, NULL, O_TOWNSHIP},
+                                         {"body", required_argument, NULL, O_BODY},
+                                         {"date", required_argument, NULL, O_DATE},
+                                         {"findings", required_argument, NULL, O_FINDINGS},
+                                         {"problem", no_argument, NULL, O_PROBLEM},
+                                         {"punished", no_argument, NULL, O_PUNISHED},
+                                         {"should-punish", no_argument, NULL, O_SHOULD},
+                                         {"share", required_argument, NULL, O_SHARE},
+                                         {"seed", required_argument, NULL, O_SEED},
+                                         {"inspection", required_argument, NULL, O_INSPECTION},
+                                         {"out", required_argument, NULL, O_OUT},
+                                         {"operator", required_argument, NULL, O_OPERATOR},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    memset(o, 0, sizeof *o);
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_UNIT:
+            o->unit = optarg;
+            break;
+        case O_CREDIT:
+            o->credit = optarg;
+            break;
+        case O_SECTOR:
+            o->sector = optarg;
+            break;
+        case O_DIVISION:
+            o->division = optarg;
+            break;
+        case O_TOWNSHIP:
+            o->township = optarg;
+            break;
+        case O_BODY:
+            o->body = optarg;
+            break;
+        case O_DATE:
+            o->date = optarg;
+            break;
+        case O_FINDINGS:
+            o->findings = optarg;
+            break;
+        case O_PROBLEM:
+            o->problem = true;
+            break;
+        case O_PUNISHED:
+            o->punished = true;
+            break;
+        case O_SHOULD:
+            o->should_punish = true;
+            break;
+        case O_SHARE:
+            o->share = atoi(optarg);
+            break;
+        case O_SEED:
+            o->has_seed = true;
+            o->seed = (uint64_t)strtoll(optarg, NULL, 10);
+            break;
+        case O_INSPECTION:
+            o->inspection = optarg;
+            break;
+        case O_OUT:
+            o->out = optarg;
+            break;
+        case O_OPERATOR:
+            o->operator_name = optarg;
+            break;
+        case 'h':
+            fputs(s_usage, stdout);
+            exit(SL_EXIT_OK);
+        default:
+            fputs(s_usage, stderr);
+            exit(SL_EXIT_USAGE);
+        }
+    }
+}
+
+/* The sector named S (COAL_MINE or 煤 …), or 0 for NULL; exits 2 if unknown. */
+static int
+s_sector(const char *s)
+{
+    if (!s)
+        return 0;
+    const sl_sector_t *sec = sl_sector_by_short(s);
+    if (!sec)
+        sec = sl_sector_by_name(s);
+    if (!sec)
+        sl_ctl_die(SL_EXIT_USAGE, "unknown sector \"%s\" (COAL_MINE … or 煤 …)", s);
+    return sec->value;
+}
+
+/* Sends ENV (its body set) with msg_id MSG_ID; returns the exit code. */
+static int
+s_send(sl_ctl_t *ctl, sl_pb_envelope_t *env, const char *msg_id)
+{
+    env->msg_id = (char *)msg_id;
+    env->producer = "slctl";
+    env->sent_at = sl_now_ms();
+    size_t len;
+    uint8_t *bytes = sl_codec_encode_envelope(env, &len);
+    int rc = sl_ctl_send(ctl, NULL, bytes, len, msg_id, 10.0);
+    free(bytes);
+    return rc;
+}
+
+static int
+s_send_inspection(sl_ctl_t *ctl, sl_pb_inspection_t *in)
+{
+    char key[SL_INSPECTION_KEY_MAX], msg_id[SL_REGISTER_MSG_ID_LEN + 1];
+    sl_inspection_key(in, key, sizeof key);
+    sl_register_msg_id("insp", key, msg_id);
+    sl_pb_envelope_t env = SL_PB_ENVELOPE_INIT;
+    env.body_case = SAFELOOP__V1__ENVELOPE__BODY_INSPECTION;
+    env.inspection = in;
+    return s_send(ctl, &env, msg_id);
+}
+
+static int
+s_inspection_add(sl_ctl_t *ctl, const s_opts_t *o)
+{
+    sl_pb_inspection_t in = SAFELOOP__V1__INSPECTION__INIT;
+    in.unit_name = (char *)(o->unit ? o->unit : "");
+    in.credit_code = (char *)(o->credit ? o->credit : "");
+    in.sector = (Safeloop__V1__Sector)s_sector(o->sector);
+    in.division = (char *)(o->division ? o->division : "");
+    in.township = (char *)(o->township ? o->township : "");
+    in.inspecting_body = (char *)(o->body ? o->body : "");
+    in.inspected_on = (char *)(o->date ? o->date : "");
+    in.findings = (char *)(o->findings ? o->findings : "");
+    in.problem_found = o->problem;
+    in.punished = o->punished;
+    sl_codec_error_t err;
+    if (sl_inspection_validate(&in, NULL, &err) != 0)
+        sl_ctl_die(SL_EXIT_USAGE, "%s: %s", err.code, err.text);
+    return s_send_inspection(ctl, &in);
+}
+
+/* The import file's rows, all checked before any is sent. */
+typedef struct {
+    const sl_route_map_t *routes; /* the node's territory */
+    sl_arena_t *arena;            /* the rows' strings */
+    sl_pb_inspection_t *rows;     /* checked rows */
+    size_t n;
+} s_import_t;
+
+static int
+s_import_line(void *arg, int lineno, char **f, int n, char **err)
+{
+    (void)lineno;
+    (void)n;
+    s_import_t *im = arg;
+    char *kept[SL_INSPECTION_CSV_COLS];
+    for (int i = 0; i < SL_INSPECTION_CSV_COLS; i++)
+        kept[i] = sl_arena_strdup(im->arena, f[i]);
+    sl_pb_inspection_t in;
+    sl_codec_error_t e;
+    if (sl_inspection_from_fields(kept, &in, &e) != 0 ||
+        sl_inspection_validate(&in, im->routes, &e) != 0) {
+        *err = sl_asprintf("%s（%s）", e.text, e.code);
+        return -1;
+    }
+    im->rows = sl_realloc(im->rows, (im->n + 1) * sizeof *im->rows);
+    im->rows[im->n++] = in;
+    return 0;
+}
+
+static int
+s_inspection_import(sl_ctl_t *ctl, const char *path)
+{
+    size_t len;
+    char *text = sl_read_file(path, &len);
+    if (!text)
+        sl_ctl_die(SL_EXIT_FAIL, "could not read %s: %m", path);
+    sl_db_t *db = sl_ctl_db_current(ctl);
+    sl_route_map_t *routes = sl_route_map_load(db, sl_config_node(sl_ctl_config(ctl)));
+    if (!routes)
+        sl_ctl_die(SL_EXIT_FAIL, "could not load the node's divisions: %s", sl_db_error(db));
+    s_import_t im = {.routes = routes, .arena = sl_arena_new(0)};
+    char *errs = NULL;
+    int bad = sl_csv_each(text, len, sl_inspection_csv_header(), SL_INSPECTION_CSV_COLS,
+                          s_import_line, &im, &errs);
+    int rc = SL_EXIT_OK;
+    if (bad) {
+        char *save = NULL;
+        for (char *l = strtok_r(errs, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+            fprintf(stderr, "slctl: %s: %s\n", path, l);
+        fprintf(stderr, "slctl: %s: %d bad line(s); nothing was sent\n", path, bad);
+        rc = SL_EXIT_USAGE;
+    } else {
+        size_t sent = 0;
+        for (size_t i = 0; i < im.n && rc == SL_EXIT_OK; i++, sent++)
+            rc = s_send_inspection(ctl, &im.rows[i]);
+        fprintf(stderr, "slctl: %s: %zu of %zu row(s) sent\n", path, sent, im.n);
+    }
+    free(errs);
+    free(im.rows);
+    sl_arena_destroy(&im.arena);
+    sl_route_map_destroy(&routes);
+    free(text);
+    return rc;
+}
+
+/* --- listing ---------------------------------------------------------------- */
+
+static void
+s_tab_row(void *arg, const char *const *cols)
+{
+    size_t n = *(const size_t *)arg;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            putchar('\t');
+        for (const char *s = cols[i]; *s; s++)
+            putchar(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s);
+    }
+    putchar('\n');
+}
+
+typedef struct {
+    sl_buf_t buf; /* the CSV text */
+    size_t n;     /* columns */
+} s_csv_t;
+
+static void
+s_csv_row(void *arg, const char *const *cols)
+{
+    s_csv_t *c = arg;
+    sl_ledger_csv_row(&c->buf, cols, c->n);
+}
+
+/* Writes C's CSV to PATH (stdout if NULL) and frees it; exits 1 on failure. */
+static int
+s_write_csv(s_csv_t *c, const char *path)
+{
+    FILE *f = path ? fopen(path, "wb") : stdout;
+    if (!f) {
+        sl_buf_free(&c->buf);
+        sl_ctl_die(SL_EXIT_FAIL, "could not open %s for writing: %m", path);
+    }
+    bool ok = fwrite(c->buf.data, 1, c->buf.len, f) == c->buf.len;
+    ok = (path ? fclose(f) : fflush(f)) == 0 && ok;
+    sl_buf_free(&c->buf);
+    if (!ok)
+        sl_ctl_die(SL_EXIT_FAIL, "could not write %s: %m", path ? path : "stdout");
+    return SL_EXIT_OK;
+}
+
+/* list (tab-separated) or export (CSV with BOM and Chinese headers) of the
+ * rows ROWS gives. */
+typedef int(s_rows_fn)(sl_db_t *db, const s_opts_t *o, sl_db_row_cb *cb, void *arg);
+
+static int
+s_list(sl_ctl_t *ctl, const s_opts_t *o, bool export, const char *const *headers, size_t ncols,
+       s_rows_fn *rows)
+{
+    sl_db_t *db = sl_ctl_db_current(ctl);
+    if (!export) {
+        if (rows(db, o, s_tab_row, &ncols) != 0)
+            sl_ctl_die(SL_EXIT_FAIL, "could not read the register: %s", sl_db_error(db));
+        return SL_EXIT_OK;
+    }
+    s_csv_t c = {.n = ncols};
+    sl_buf_init(&c.buf);
+    sl_buf_puts(&c.buf, SL_LEDGER_BOM);
+    sl_ledger_csv_row(&c.buf, headers, ncols);
+    if (rows(db, o, s_csv_row, &c) != 0) {
+        sl_buf_free(&c.buf);
+        sl_ctl_die(SL_EXIT_FAIL, "could not read the register: %s", sl_db_error(db));
+    }
+    return s_write_csv(&c, o->out);
+}
+
+static int
+s_inspection_rows(sl_db_t *db, const s_opts_t *o, sl_db_row_cb *cb, void *arg)
+{
+    return sl_inspection_rows(db, o->division, s_sector(o->sector), cb, arg);
+}
+
+static int
+s_interview_rows(sl_db_t *db, const s_opts_t *o, sl_db_row_cb *cb, void *arg)
+{
+    (void)o;
+    return sl_interview_rows(db, cb, arg);
+}
+
+int
+sl_ctl_inspection(sl_ctl_t *ctl, int argc, char **argv)
+{
+    const char *sub = argc > 1 ? argv[1] : "";
+    s_opts_t o;
+    s_parse(argc - 1, argv + 1, &o);
+    if (strcmp(sub, "add") == 0)
+        return s_inspection_add(ctl, &o);
+    if (strcmp(sub, "import") == 0) {
+        if (optind + 1 >= argc)
+            sl_ctl_die(SL_EXIT_USAGE, "inspection import needs FILE.csv");
+        return s_inspection_import(ctl, argv[1 + optind]);
+    }
+    if (strcmp(sub, "list") == 0 || strcmp(sub, "export") == 0)
+        return s_list(ctl, &o, strcmp(sub, "export") == 0, sl_inspection_headers(),
+                      SL_INSPECTION_COLS, s_inspection_rows);
+    fputs(s_usage, stderr);
+    return SL_EXIT_USAGE;
+}
+
+int
+sl_ctl_interview(sl_ctl_t *ctl, int argc, char **argv)
+{
+    const char *sub = argc > 1 ? argv[1] : "";
+    s_opts_t o;
+    s_parse(argc - 1, argv + 1, &o);
+    if (strcmp(sub, "list") == 0 || strcmp(sub, "export") == 0)
+        return s_list(ctl, &o, strcmp(sub, "export") == 0, sl_interview_headers(),
+                      SL_INTERVIEW_COLS, s_interview_rows);
+    fputs(s_usage, stderr);
+    return SL_EXIT_USAGE;
+}
+
+/* --- spot checks ------------------------------------------------------------- */
+
+static int
+s_draw(sl_ctl_t *ctl, s_opts_t *o)
+{
+    if (!o->division || !o->sector || o->share < 1 || o->share > 100)
+        sl_ctl_die(SL_EXIT_USAGE, "spotcheck draw needs --county D --sector S --share 1..100");
+    int sector = s_sector(o->sector);
+    if (!o->has_seed)
+        randombytes_buf(&o->seed, sizeof o->seed);
+    if (!o->operator_name) {
+        struct passwd *pw = getpwuid(getuid());
+        o->operator_name = pw ? pw->pw_name : "unknown";
+    }
+    sl_db_t *db = sl_ctl_db_current(ctl);
+    int64_t id;
+    size_t picked, population;
+    if (sl_spotcheck_draw(db, o->division, sector, o->share, o->seed, o->operator_name, sl_now_ms(),
+                          &id, &picked, &population) != 0)
+        sl_ctl_die(SL_EXIT_FAIL, "could not draw: %s", sl_db_error(db));
+    printf("draw %" PRId64 "\tseed %" PRId64 "\tpicked %zu of %zu\n", id, (int64_t)o->seed, picked,
+           population);
+    size_t ncols = 6;
+    if (sl_spotcheck_draw_rows(db, id, s_tab_row, &ncols) != 0)
+        sl_ctl_die(SL_EXIT_FAIL, "could not read the draw: %s", sl_db_error(db));
+    return SL_EXIT_OK;
+}
+
+static int
+s_show(sl_ctl_t *ctl, const char *arg)
+{
+    sl_db_t *db = sl_ctl_db_current(ctl);
+    char division[16];
+    int sector, share;
+    uint64_t seed;
+    int64_t id = strtoll(arg, NULL, 10);
+    int rc = sl_spotcheck_draw_get(db, id, division, &sector, &share, &seed);
+    if (rc == 1)
+        sl_ctl_die(SL_EXIT_FAIL, "no draw %s", arg);
+    if (rc != 0)
+        sl_ctl_die(SL_EXIT_FAIL, "could not read the draw: %s", sl_db_error(db));
+    printf("draw %" PRId64 "\tseed %" PRId64 "\tcounty %s\tsector %s\tshare %d%%\n", id,
+           (int64_t)seed, division, sl_sector_by_value(sector)->short_zh, share);
+    size_t ncols = 6;
+    if (sl_spotcheck_draw_rows(db, id, s_tab_row, &ncols) != 0)
+        sl_ctl_die(SL_EXIT_FAIL, "could not read the draw: %s", sl_db_error(db));
+    return SL_EXIT_OK;
+}
+
+static int
+s_record(sl_ctl_t *ctl, const s_opts_t *o)
+{
+    sl_pb_spot_check_t sc = SAFELOOP__V1__SPOT_CHECK__INIT;
+    sc.inspection_key = (char *)(o->inspection ? o->inspection : "");
+    sc.checked_on = (char *)(o->date ? o->date : "");
+    sc.checking_body = (char *)(o->body ? o->body : "");
+    sc.findings = (char *)(o->findings ? o->findings : "");
+    sc.problem_found = o->problem;
+    sc.should_punish = o->should_punish;
+    sl_codec_error_t err;
+    if (sl_spotcheck_validate(&sc, &err) != 0)
+        sl_ctl_die(SL_EXIT_USAGE, "%s: %s", err.code, err.text);
+    char *key = sl_asprintf("%s|%s|%s", sc.inspection_key, sc.checked_on, sc.checking_body);
+    char msg_id[SL_REGISTER_MSG_ID_LEN + 1];
+    sl_register_msg_id("spot", key, msg_id);
+    free(key);
+    sl_pb_envelope_t env = SL_PB_ENVELOPE_INIT;
+    env.body_case = SAFELOOP__V1__ENVELOPE__BODY_SPOT_CHECK;
+    env.spot_check = &sc;
+    return s_send(ctl, &env, msg_id);
+}
+
+int
+sl_ctl_spotcheck(sl_ctl_t *ctl, int argc, char **argv)
+{
+    const char *sub = argc > 1 ? argv[1] : "";
+    s_opts_t o;
+    s_parse(argc - 1, argv + 1, &o);
+    if (strcmp(sub, "draw") == 0)
+        return s_draw(ctl, &o);
+    if (strcmp(sub, "show") == 0) {
+        if (optind + 1 >= argc)
+            sl_ctl_die(SL_EXIT_USAGE, "spotcheck show needs DRAW_ID");
+        return s_show(ctl, argv[1 + optind]);
+    }
+    if (strcmp(sub, "record") == 0)
+        return s_record(ctl, &o);
+    fputs(s_usage, stderr);
+    return SL_EXIT_USAGE;
+}

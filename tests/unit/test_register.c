@@ -1,0 +1,196 @@
+/* test_register.c — the registers' pure parts: the spot-check sample (size,
+ * spread over townships, the same from the same seed), what a spot check finds
+ * the inspection missed, reading an import file line by line, an inspection's
+ * fields, checks and key, and a register row's msg_id. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "sl_inspection.h"
+#include "sl_register.h"
+#include "sl_spotcheck.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void
+test_sample_size(void **state)
+{
+    (void)state;
+    assert_int_equal(sl_spotcheck_size(40, 10), 4);
+    assert_int_equal(sl_spotcheck_size(41, 10), 5); /* not less than the share: rounded up */
+    assert_int_equal(sl_spotcheck_size(3, 10), 1);
+    assert_int_equal(sl_spotcheck_size(7, 100), 7);
+    assert_int_equal(sl_spotcheck_size(0, 10), 0);
+}
+
+static void
+test_sample_spreads_and_repeats(void **state)
+{
+    (void)state;
+    static const char *const towns[] = {"古陶镇", "洪善镇", "宁固镇"};
+    const char *t[40];
+    for (int i = 0; i < 40; i++)
+        t[i] = towns[i < 30 ? 0 : i < 36 ? 1 : 2]; /* uneven: 30, 6, 4 */
+    size_t a[40], b[40], c[40];
+    size_t n = sl_spotcheck_sample(t, 40, 10, 12345, a);
+    assert_int_equal(n, 4);
+    bool seen[3] = {false, false, false};
+    for (size_t i = 0; i < n; i++) {
+        assert_true(a[i] < 40);
+        for (size_t j = 0; j < i; j++)
+            assert_true(a[i] != a[j]); /* no unit twice */
+        seen[a[i] < 30 ? 0 : a[i] < 36 ? 1 : 2] = true;
+    }
+    assert_true(seen[0] && seen[1] && seen[2]); /* every township before a second from any */
+    assert_int_equal(sl_spotcheck_sample(t, 40, 10, 12345, b), 4);
+    assert_memory_equal(a, b, sizeof(size_t) * 4); /* the stored seed draws the same */
+    bool differs = false;
+    for (uint64_t seed = 1; seed < 20 && !differs; seed++) {
+        sl_spotcheck_sample(t, 40, 10, seed, c);
+        differs = memcmp(a, c, sizeof(size_t) * 4) != 0;
+    }
+    assert_true(differs);
+    /* the whole population at 100% */
+    assert_int_equal(sl_spotcheck_sample(t, 40, 100, 7, c), 40);
+}
+
+static void
+test_missed(void **state)
+{
+    (void)state;
+    assert_string_equal(sl_spotcheck_missed(false, false, true, true),
+                        "应发现未发现、应处罚未处罚");
+    assert_string_equal(sl_spotcheck_missed(false, false, true, false), "应发现未发现");
+    assert_string_equal(sl_spotcheck_missed(true, false, true, true), "应处罚未处罚");
+    assert_null(sl_spotcheck_missed(true, true, true, true));
+    assert_null(sl_spotcheck_missed(false, false, false, false));
+}
+
+static void
+test_csv_split(void **state)
+{
+    (void)state;
+    char line[] = "a,\"b,c\",\"say \"\"hi\"\"\",,d";
+    char *f[8];
+    assert_int_equal(sl_csv_split(line, f, 8), 5);
+    assert_string_equal(f[0], "a");
+    assert_string_equal(f[1], "b,c");
+    assert_string_equal(f[2], "say \"hi\"");
+    assert_string_equal(f[3], "");
+    assert_string_equal(f[4], "d");
+    char open[] = "a,\"b";
+    assert_int_equal(sl_csv_split(open, f, 8), -1);
+    char many[] = "a,b,c";
+    assert_int_equal(sl_csv_split(many, f, 2), 3);
+}
+
+typedef struct {
+    int rows;
+} s_count_t;
+
+static int
+s_line(void *arg, int lineno, char **f, int n, char **err)
+{
+    s_count_t *c = arg;
+    (void)n;
+    if (strcmp(f[1], "bad") == 0) {
+        *err = strdup("第二列不能是 bad");
+        return -1;
+    }
+    (void)lineno;
+    c->rows++;
+    return 0;
+}
+
+static void
+test_csv_each_names_every_bad_line(void **state)
+{
+    (void)state;
+    static const char *const header[] = {"甲", "乙"};
+    const char good[] = "\xEF\xBB\xBF甲,乙\r\n1,2\r\n\r\n3,4\r\n";
+    s_count_t c = {0};
+    char *errs = NULL;
+    assert_int_equal(sl_csv_each(good, strlen(good), header, 2, s_line, &c, &errs), 0);
+    assert_null(errs);
+    assert_int_equal(c.rows, 2);
+
+    const char bad[] = "甲,乙\n1,2\n3,bad\n4\n\"5,6\n7,8\n";
+    c.rows = 0;
+    assert_int_equal(sl_csv_each(bad, strlen(bad), header, 2, s_line, &c, &errs), 3);
+    assert_non_null(strstr(errs, "line 3: 第二列不能是 bad"));
+    assert_non_null(strstr(errs, "line 4: 应有 2 列，实有 1 列"));
+    assert_non_null(strstr(errs, "line 5: 引号未闭合"));
+    free(errs);
+
+    const char noheader[] = "1,2\n";
+    assert_int_equal(sl_csv_each(noheader, strlen(noheader), header, 2, s_line, &c, &errs), 1);
+    assert_non_null(strstr(errs, "line 1: 首行须为表头"));
+    free(errs);
+}
+
+static void
+test_inspection_fields_and_checks(void **state)
+{
+    (void)state;
+    char *f[SL_INSPECTION_CSV_COLS] = {
+        "平遥县某煤业",     "91140728MA00000001", "煤",       "140728", "古陶镇",
+        "平遥县应急管理局", "2026-11-02",         "通风隐患", "是",     "否"};
+    sl_pb_inspection_t in;
+    sl_codec_error_t err;
+    assert_int_equal(sl_inspection_from_fields(f, &in, &err), 0);
+    assert_int_equal(in.sector, 1);
+    assert_true(in.problem_found);
+    assert_false(in.punished);
+    assert_int_equal(sl_inspection_validate(&in, NULL, &err), 0);
+    char key[SL_INSPECTION_KEY_MAX];
+    sl_inspection_key(&in, key, sizeof key);
+    assert_string_equal(key, "91140728MA00000001|2026-11-02|平遥县应急管理局");
+
+    in.inspected_on = "2026/11/02";
+    assert_int_equal(sl_inspection_validate(&in, NULL, &err), SL_DECLINED);
+    assert_string_equal(err.code, "bad_field:inspected_on");
+    in.inspected_on = "2026-11-02";
+    in.credit_code = "9114";
+    assert_int_equal(sl_inspection_validate(&in, NULL, &err), SL_DECLINED);
+    assert_string_equal(err.code, "bad_field:credit_code");
+
+    f[2] = "矿泉水";
+    assert_int_equal(sl_inspection_from_fields(f, &in, &err), SL_DECLINED);
+    assert_string_equal(err.code, "unknown_sector");
+    f[2] = "COAL_MINE";
+    f[9] = "也许";
+    assert_int_equal(sl_inspection_from_fields(f, &in, &err), SL_DECLINED);
+    assert_string_equal(err.code, "bad_field:punished");
+}
+
+static void
+test_msg_id(void **state)
+{
+    (void)state;
+    char a[SL_REGISTER_MSG_ID_LEN + 1], b[SL_REGISTER_MSG_ID_LEN + 1];
+    sl_register_msg_id("insp", "91140728MA00000001|2026-11-02|平遥县应急管理局", a);
+    sl_register_msg_id("insp", "91140728MA00000001|2026-11-02|平遥县应急管理局", b);
+    assert_string_equal(a, b);
+    assert_int_equal(strlen(a), 5 + 32);
+    assert_true(strncmp(a, "insp-", 5) == 0);
+    sl_register_msg_id("insp", "91140728MA00000001|2026-11-03|平遥县应急管理局", b);
+    assert_string_not_equal(a, b);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sample_size),
+        cmocka_unit_test(test_sample_spreads_and_repeats),
+        cmocka_unit_test(test_missed),
+        cmocka_unit_test(test_csv_split),
+        cmocka_unit_test(test_csv_each_names_every_bad_line),
+        cmocka_unit_test(test_inspection_fields_and_checks),
+        cmocka_unit_test(test_msg_id),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
