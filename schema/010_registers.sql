@@ -94,3 +94,56 @@ CREATE TABLE interview_entry (
     reason          text NOT NULL,                 -- 应发现未发现 / 应处罚未处罚 / both, joined by '、'
     created_at      timestamptz NOT NULL
 );
+
+-- Accidents (R53, R60) -----------------------------------------------------------
+-- key = division|occurred_on|subject_name. traced: the start of 一追溯 (a
+-- 较大 or graver accident, or one concealed); a place with a 较大 or graver
+-- accident gets 开小灶 (`slctl accident focus`).
+CREATE TABLE accident (
+    id           bigserial PRIMARY KEY,
+    key          text NOT NULL UNIQUE,
+    occurred_on  date NOT NULL,
+    division     text NOT NULL REFERENCES division(code),
+    township     text NOT NULL DEFAULT '',
+    place        text NOT NULL DEFAULT '',
+    subject_name text NOT NULL,
+    credit_code  text NOT NULL DEFAULT '',
+    sector       smallint NOT NULL,
+    level        smallint NOT NULL CHECK (level BETWEEN 1 AND 4), -- 一般 较大 重大 特别重大
+    deaths       int NOT NULL DEFAULT 0 CHECK (deaths >= 0),
+    injuries     int NOT NULL DEFAULT 0 CHECK (injuries >= 0),
+    concealed    bool NOT NULL DEFAULT false,                     -- 瞒报
+    description  text NOT NULL DEFAULT '',
+    traced       bool NOT NULL,                                   -- 启动责任追溯
+    msg_id       text NOT NULL,
+    recorded_at  timestamptz NOT NULL
+);
+-- An individual owner's name: personal, in a table of its own so a role can
+-- be denied it whole.
+CREATE TABLE accident_owner (
+    accident_id bigint PRIMARY KEY REFERENCES accident(id),
+    owner_name  text NOT NULL
+);
+
+-- Responsible officials (R60) ------------------------------------------------------
+-- One row per post a person held; key = person_id|unit|title|from_on. unit is
+-- a unit code (140728:emergency) or a unit's name, as the register gives it.
+CREATE TABLE official_post (
+    id          bigserial PRIMARY KEY,
+    key         text NOT NULL UNIQUE,
+    person_id   text NOT NULL,
+    name        text NOT NULL,
+    unit        text NOT NULL,
+    title       text NOT NULL,
+    from_on     date NOT NULL,
+    to_on       date,                              -- NULL while held
+    msg_id      text NOT NULL,
+    recorded_at timestamptz NOT NULL,
+    CHECK (to_on IS NULL OR to_on >= from_on)
+);
+CREATE INDEX official_post_name ON official_post(name);
+-- Officials' phone numbers: personal, in a table of their own.
+CREATE TABLE official_phone (
+    person_id text PRIMARY KEY,
+    phone     text NOT NULL
+);

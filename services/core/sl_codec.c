@@ -279,6 +279,8 @@ sl_codec_body(const sl_pb_envelope_t *env)
     case SAFELOOP__V1__ENVELOPE__BODY_MONTHLY_REPORT:
     case SAFELOOP__V1__ENVELOPE__BODY_INSPECTION:
     case SAFELOOP__V1__ENVELOPE__BODY_SPOT_CHECK:
+    case SAFELOOP__V1__ENVELOPE__BODY_ACCIDENT:
+    case SAFELOOP__V1__ENVELOPE__BODY_OFFICIAL:
         return (sl_body_t)env->body_case;
     default:
         return SL_BODY_NONE;
@@ -313,6 +315,10 @@ sl_codec_body_msg(const sl_pb_envelope_t *env)
         return &env->inspection->base;
     case SL_BODY_SPOT_CHECK:
         return &env->spot_check->base;
+    case SL_BODY_ACCIDENT:
+        return &env->accident->base;
+    case SL_BODY_OFFICIAL:
+        return &env->official->base;
     case SL_BODY_NONE:
         break;
     }
@@ -347,6 +353,10 @@ sl_codec_body_name(sl_body_t body)
         return "inspection";
     case SL_BODY_SPOT_CHECK:
         return "spot_check";
+    case SL_BODY_ACCIDENT:
+        return "accident";
+    case SL_BODY_OFFICIAL:
+        return "official";
     case SL_BODY_NONE:
         break;
     }

@@ -47,6 +47,8 @@ typedef Safeloop__V1__MonthlyReport sl_pb_monthly_report_t;
 typedef Safeloop__V1__TypicalCase sl_pb_typical_case_t;
 typedef Safeloop__V1__Inspection sl_pb_inspection_t;
 typedef Safeloop__V1__SpotCheck sl_pb_spot_check_t;
+typedef Safeloop__V1__Accident sl_pb_accident_t;
+typedef Safeloop__V1__Official sl_pb_official_t;
 
 /* Initialisers for messages built on the stack: sl_pb_ack_t a = SL_PB_ACK_INIT; */
 #define SL_PB_ENVELOPE_INIT SAFELOOP__V1__ENVELOPE__INIT
@@ -68,6 +70,8 @@ typedef enum {
     SL_BODY_MONTHLY_REPORT = SAFELOOP__V1__ENVELOPE__BODY_MONTHLY_REPORT,
     SL_BODY_INSPECTION = SAFELOOP__V1__ENVELOPE__BODY_INSPECTION,
     SL_BODY_SPOT_CHECK = SAFELOOP__V1__ENVELOPE__BODY_SPOT_CHECK,
+    SL_BODY_ACCIDENT = SAFELOOP__V1__ENVELOPE__BODY_ACCIDENT,
+    SL_BODY_OFFICIAL = SAFELOOP__V1__ENVELOPE__BODY_OFFICIAL,
 } sl_body_t;
 
 /* Ack statuses. */

@@ -8,11 +8,13 @@
  * database (sl_spotcheck_draw); lists and exports read it. */
 #include "slctl.h"
 
+#include "sl_accident.h"
 #include "sl_arena.h"
 #include "sl_clock.h"
 #include "sl_codec.h"
 #include "sl_inspection.h"
 #include "sl_ledger.h"
+#include "sl_official.h"
 #include "sl_register.h"
 #include "sl_route.h"
 #include "sl_sector.h"
@@ -39,10 +41,18 @@ static const char s_usage[] =
     "       slctl spotcheck record --inspection KEY --date YYYY-MM-DD --body B\n"
     "                            [--findings T] [--problem] [--should-punish]\n"
     "       slctl interview list|export [--out FILE]   the 约谈问责 list\n"
+    "       slctl accident import FILE.csv | list | export [--out FILE]\n"
+    "       slctl accident focus               places with a 较大 or graver accident (开小灶)\n"
+    "       slctl official import FILE.csv | list | export [--out FILE]   posts held (no phones)\n"
+    "       slctl trace --person NAME|PERSON_ID | --case CASE_NO\n"
     "\n"
     "  An inspection's KEY is credit_code|date|inspecting body; the import file's\n"
     "  header is 被检查单位,统一社会信用代码,行业领域,县级行政区划代码,乡镇（街道）,\n"
-    "  检查主体,检查日期,检查发现,发现问题,已处罚 (是/否). export writes CSV, UTF-8 with BOM.\n";
+    "  检查主体,检查日期,检查发现,发现问题,已处罚 (是/否); an accident file's is 事故日期,\n"
+    "  县级行政区划代码,乡镇（街道）,事故地点,事故单位,统一社会信用代码,行业领域,事故等级\n"
+    "  (一般/较大/重大/特别重大),死亡人数,受伤人数,瞒报,事故简况,个体经营者姓名; an official\n"
+    "  file's is 人员编号,姓名,单位,职务,任职起始,任职终止,联系电话.\n"
+    "  export writes CSV, UTF-8 with BOM.\n";
 
 typedef struct {
     const char *unit, *credit, *sector, *division, *township, *body, *date, *findings;
@@ -164,12 +174,10 @@ s_sector(const char *s)
 {
     if (!s)
         return 0;
-    const sl_sector_t *sec = sl_sector_by_short(s);
-    if (!sec)
-        sec = sl_sector_by_name(s);
-    if (!sec)
+    int v = sl_register_sector(s);
+    if (!v)
         sl_ctl_die(SL_EXIT_USAGE, "unknown sector \"%s\" (COAL_MINE … or 煤 …)", s);
-    return sec->value;
+    return v;
 }
 
 /* Sends ENV (its body set) with msg_id MSG_ID; returns the exit code. */
@@ -186,15 +194,119 @@ s_send(sl_ctl_t *ctl, sl_pb_envelope_t *env, const char *msg_id)
     return rc;
 }
 
+/* One register as slctl sends its rows: the import file's columns and how a
+ * line becomes a body, is checked and keyed, and travels. */
+typedef struct {
+    const char *prefix; /* msg_id prefix, e.g. "insp" */
+    size_t size;        /* bytes of the body message */
+    int ncols;          /* import columns */
+    const char *const *(*header)(void);
+    int (*from_fields)(char *const *f, void *msg, sl_codec_error_t *err);
+    int (*validate)(const void *msg, const sl_route_map_t *routes, sl_codec_error_t *err);
+    void (*key)(const void *msg, char *out, size_t size);
+    void (*set_body)(sl_pb_envelope_t *env, void *msg);
+} s_register_t;
+
 static int
-s_send_inspection(sl_ctl_t *ctl, sl_pb_inspection_t *in)
+s_insp_fields(char *const *f, void *m, sl_codec_error_t *e)
 {
-    char key[SL_INSPECTION_KEY_MAX], msg_id[SL_REGISTER_MSG_ID_LEN + 1];
-    sl_inspection_key(in, key, sizeof key);
-    sl_register_msg_id("insp", key, msg_id);
+    return sl_inspection_from_fields(f, m, e);
+}
+static int
+s_insp_valid(const void *m, const sl_route_map_t *r, sl_codec_error_t *e)
+{
+    return sl_inspection_validate(m, r, e);
+}
+static void
+s_insp_key(const void *m, char *out, size_t size)
+{
+    sl_inspection_key(m, out, size);
+}
+static void
+s_insp_body(sl_pb_envelope_t *env, void *m)
+{
+    env->body_case = SAFELOOP__V1__ENVELOPE__BODY_INSPECTION;
+    env->inspection = m;
+}
+static const s_register_t s_inspections = {"insp",
+                                           sizeof(sl_pb_inspection_t),
+                                           SL_INSPECTION_CSV_COLS,
+                                           sl_inspection_csv_header,
+                                           s_insp_fields,
+                                           s_insp_valid,
+                                           s_insp_key,
+                                           s_insp_body};
+
+static int
+s_acc_fields(char *const *f, void *m, sl_codec_error_t *e)
+{
+    return sl_accident_from_fields(f, m, e);
+}
+static int
+s_acc_valid(const void *m, const sl_route_map_t *r, sl_codec_error_t *e)
+{
+    return sl_accident_validate(m, r, e);
+}
+static void
+s_acc_key(const void *m, char *out, size_t size)
+{
+    sl_accident_key(m, out, size);
+}
+static void
+s_acc_body(sl_pb_envelope_t *env, void *m)
+{
+    env->body_case = SAFELOOP__V1__ENVELOPE__BODY_ACCIDENT;
+    env->accident = m;
+}
+static const s_register_t s_accidents = {"acc",
+                                         sizeof(sl_pb_accident_t),
+                                         SL_ACCIDENT_CSV_COLS,
+                                         sl_accident_csv_header,
+                                         s_acc_fields,
+                                         s_acc_valid,
+                                         s_acc_key,
+                                         s_acc_body};
+
+static int
+s_off_fields(char *const *f, void *m, sl_codec_error_t *e)
+{
+    return sl_official_from_fields(f, m, e);
+}
+static int
+s_off_valid(const void *m, const sl_route_map_t *r, sl_codec_error_t *e)
+{
+    (void)r;
+    return sl_official_validate(m, e);
+}
+static void
+s_off_key(const void *m, char *out, size_t size)
+{
+    sl_official_key(m, out, size);
+}
+static void
+s_off_body(sl_pb_envelope_t *env, void *m)
+{
+    env->body_case = SAFELOOP__V1__ENVELOPE__BODY_OFFICIAL;
+    env->official = m;
+}
+static const s_register_t s_officials = {"off",
+                                         sizeof(sl_pb_official_t),
+                                         SL_OFFICIAL_CSV_COLS,
+                                         sl_official_csv_header,
+                                         s_off_fields,
+                                         s_off_valid,
+                                         s_off_key,
+                                         s_off_body};
+
+/* Sends register REG's row MSG with the msg_id its key gives; the exit code. */
+static int
+s_send_row(sl_ctl_t *ctl, const s_register_t *reg, void *msg)
+{
+    char key[1024], msg_id[SL_REGISTER_MSG_ID_LEN + 1];
+    reg->key(msg, key, sizeof key);
+    sl_register_msg_id(reg->prefix, key, msg_id);
     sl_pb_envelope_t env = SL_PB_ENVELOPE_INIT;
-    env.body_case = SAFELOOP__V1__ENVELOPE__BODY_INSPECTION;
-    env.inspection = in;
+    reg->set_body(&env, msg);
     return s_send(ctl, &env, msg_id);
 }
 
@@ -215,14 +327,15 @@ s_inspection_add(sl_ctl_t *ctl, const s_opts_t *o)
     sl_codec_error_t err;
     if (sl_inspection_validate(&in, NULL, &err) != 0)
         sl_ctl_die(SL_EXIT_USAGE, "%s: %s", err.code, err.text);
-    return s_send_inspection(ctl, &in);
+    return s_send_row(ctl, &s_inspections, &in);
 }
 
 /* The import file's rows, all checked before any is sent. */
 typedef struct {
+    const s_register_t *reg;      /* which register */
     const sl_route_map_t *routes; /* the node's territory */
-    sl_arena_t *arena;            /* the rows' strings */
-    sl_pb_inspection_t *rows;     /* checked rows */
+    sl_arena_t *arena;            /* the rows and their strings */
+    void **rows;                  /* checked rows */
     size_t n;
 } s_import_t;
 
@@ -230,25 +343,25 @@ static int
 s_import_line(void *arg, int lineno, char **f, int n, char **err)
 {
     (void)lineno;
-    (void)n;
     s_import_t *im = arg;
-    char *kept[SL_INSPECTION_CSV_COLS];
-    for (int i = 0; i < SL_INSPECTION_CSV_COLS; i++)
+    char **kept = sl_arena_alloc(im->arena, (size_t)n * sizeof *kept);
+    for (int i = 0; i < n; i++)
         kept[i] = sl_arena_strdup(im->arena, f[i]);
-    sl_pb_inspection_t in;
+    void *msg = sl_arena_alloc(im->arena, im->reg->size);
     sl_codec_error_t e;
-    if (sl_inspection_from_fields(kept, &in, &e) != 0 ||
-        sl_inspection_validate(&in, im->routes, &e) != 0) {
+    if (im->reg->from_fields(kept, msg, &e) != 0 || im->reg->validate(msg, im->routes, &e) != 0) {
         *err = sl_asprintf("%s（%s）", e.text, e.code);
         return -1;
     }
     im->rows = sl_realloc(im->rows, (im->n + 1) * sizeof *im->rows);
-    im->rows[im->n++] = in;
+    im->rows[im->n++] = msg;
     return 0;
 }
 
+/* slctl REGISTER import PATH: every line checked (nothing sent if any is
+ * bad: each named on stderr, exit 2), then each row sent through intake. */
 static int
-s_inspection_import(sl_ctl_t *ctl, const char *path)
+s_import(sl_ctl_t *ctl, const s_register_t *reg, const char *path)
 {
     size_t len;
     char *text = sl_read_file(path, &len);
@@ -258,10 +371,9 @@ s_inspection_import(sl_ctl_t *ctl, const char *path)
     sl_route_map_t *routes = sl_route_map_load(db, sl_config_node(sl_ctl_config(ctl)));
     if (!routes)
         sl_ctl_die(SL_EXIT_FAIL, "could not load the node's divisions: %s", sl_db_error(db));
-    s_import_t im = {.routes = routes, .arena = sl_arena_new(0)};
+    s_import_t im = {.reg = reg, .routes = routes, .arena = sl_arena_new(0)};
     char *errs = NULL;
-    int bad = sl_csv_each(text, len, sl_inspection_csv_header(), SL_INSPECTION_CSV_COLS,
-                          s_import_line, &im, &errs);
+    int bad = sl_csv_each(text, len, reg->header(), reg->ncols, s_import_line, &im, &errs);
     int rc = SL_EXIT_OK;
     if (bad) {
         char *save = NULL;
@@ -272,7 +384,7 @@ s_inspection_import(sl_ctl_t *ctl, const char *path)
     } else {
         size_t sent = 0;
         for (size_t i = 0; i < im.n && rc == SL_EXIT_OK; i++, sent++)
-            rc = s_send_inspection(ctl, &im.rows[i]);
+            rc = s_send_row(ctl, reg, im.rows[i]);
         fprintf(stderr, "slctl: %s: %zu of %zu row(s) sent\n", path, sent, im.n);
     }
     free(errs);
@@ -376,13 +488,129 @@ sl_ctl_inspection(sl_ctl_t *ctl, int argc, char **argv)
     if (strcmp(sub, "import") == 0) {
         if (optind + 1 >= argc)
             sl_ctl_die(SL_EXIT_USAGE, "inspection import needs FILE.csv");
-        return s_inspection_import(ctl, argv[1 + optind]);
+        return s_import(ctl, &s_inspections, argv[1 + optind]);
     }
     if (strcmp(sub, "list") == 0 || strcmp(sub, "export") == 0)
         return s_list(ctl, &o, strcmp(sub, "export") == 0, sl_inspection_headers(),
                       SL_INSPECTION_COLS, s_inspection_rows);
     fputs(s_usage, stderr);
     return SL_EXIT_USAGE;
+}
+
+static int
+s_accident_rows(sl_db_t *db, const s_opts_t *o, sl_db_row_cb *cb, void *arg)
+{
+    (void)o;
+    return sl_accident_rows(db, cb, arg);
+}
+
+int
+sl_ctl_accident(sl_ctl_t *ctl, int argc, char **argv)
+{
+    const char *sub = argc > 1 ? argv[1] : "";
+    s_opts_t o;
+    s_parse(argc - 1, argv + 1, &o);
+    if (strcmp(sub, "import") == 0) {
+        if (optind + 1 >= argc)
+            sl_ctl_die(SL_EXIT_USAGE, "accident import needs FILE.csv");
+        return s_import(ctl, &s_accidents, argv[1 + optind]);
+    }
+    if (strcmp(sub, "list") == 0 || strcmp(sub, "export") == 0)
+        return s_list(ctl, &o, strcmp(sub, "export") == 0, sl_accident_headers(), SL_ACCIDENT_COLS,
+                      s_accident_rows);
+    if (strcmp(sub, "focus") == 0) {
+        size_t ncols = 5;
+        sl_db_t *db = sl_ctl_db_current(ctl);
+        if (sl_accident_focus_rows(db, s_tab_row, &ncols) != 0)
+            sl_ctl_die(SL_EXIT_FAIL, "could not read the register: %s", sl_db_error(db));
+        return SL_EXIT_OK;
+    }
+    fputs(s_usage, stderr);
+    return SL_EXIT_USAGE;
+}
+
+static int
+s_official_rows(sl_db_t *db, const s_opts_t *o, sl_db_row_cb *cb, void *arg)
+{
+    (void)o;
+    return sl_official_rows(db, cb, arg);
+}
+
+int
+sl_ctl_official(sl_ctl_t *ctl, int argc, char **argv)
+{
+    const char *sub = argc > 1 ? argv[1] : "";
+    s_opts_t o;
+    s_parse(argc - 1, argv + 1, &o);
+    if (strcmp(sub, "import") == 0) {
+        if (optind + 1 >= argc)
+            sl_ctl_die(SL_EXIT_USAGE, "official import needs FILE.csv");
+        return s_import(ctl, &s_officials, argv[1 + optind]);
+    }
+    if (strcmp(sub, "list") == 0 || strcmp(sub, "export") == 0)
+        return s_list(ctl, &o, strcmp(sub, "export") == 0, sl_official_headers(), SL_OFFICIAL_COLS,
+                      s_official_rows);
+    fputs(s_usage, stderr);
+    return SL_EXIT_USAGE;
+}
+
+/* The persons a name or id matches, kept for `trace --person`. */
+typedef struct {
+    size_t n;
+    char id[128];
+} s_persons_t;
+
+static void
+s_person_row(void *arg, const char *const *cols)
+{
+    s_persons_t *p = arg;
+    if (p->n++ == 0)
+        snprintf(p->id, sizeof p->id, "%s", cols[0]);
+    fprintf(stderr, "slctl: %s\t%s\t%s\n", cols[0], cols[1], cols[2]);
+}
+
+int
+sl_ctl_trace(sl_ctl_t *ctl, int argc, char **argv)
+{
+    static const struct option opts[] = {{"person", required_argument, NULL, 'p'},
+                                         {"case", required_argument, NULL, 'c'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *person = NULL, *case_no = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'p')
+            person = optarg;
+        else if (c == 'c')
+            case_no = optarg;
+        else {
+            fputs("usage: slctl trace --person NAME|PERSON_ID | --case CASE_NO\n",
+                  c == 'h' ? stdout : stderr);
+            return c == 'h' ? SL_EXIT_OK : SL_EXIT_USAGE;
+        }
+    }
+    if (!person == !case_no)
+        sl_ctl_die(SL_EXIT_USAGE, "trace needs --person NAME|PERSON_ID or --case CASE_NO");
+    sl_db_t *db = sl_ctl_db_current(ctl);
+    size_t ncols = case_no ? 7 : 6;
+    if (case_no) {
+        if (sl_official_trace_case(db, case_no, s_tab_row, &ncols) != 0)
+            sl_ctl_die(SL_EXIT_FAIL, "could not trace %s: %s", case_no, sl_db_error(db));
+        return SL_EXIT_OK;
+    }
+    s_persons_t who = {0};
+    int n = sl_official_persons(db, person, s_person_row, &who);
+    if (n < 0)
+        sl_ctl_die(SL_EXIT_FAIL, "could not read the officials: %s", sl_db_error(db));
+    if (n == 0)
+        sl_ctl_die(SL_EXIT_FAIL, "nobody in the officials register is \"%s\"", person);
+    if (n > 1)
+        sl_ctl_die(SL_EXIT_FAIL, "\"%s\" names %d people (listed above): trace --person PERSON_ID",
+                   person, n);
+    if (sl_official_trace_person(db, who.id, s_tab_row, &ncols) != 0)
+        sl_ctl_die(SL_EXIT_FAIL, "could not trace %s: %s", who.id, sl_db_error(db));
+    return SL_EXIT_OK;
 }
 
 int

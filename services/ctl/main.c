@@ -90,6 +90,15 @@ static const s_command_t s_commands[] = {
     {"spotcheck", sl_ctl_spotcheck,
      "spotcheck draw --county D --sector S --share N [--seed N] | show DRAW_ID | record …\n"
      "                                 the city's spot checks (抽查) of inspected units"},
+    {"accident", sl_ctl_accident,
+     "accident import FILE.csv | list | export [--out FILE] | focus   the register of\n"
+     "                                 accidents (事故记录); focus: places for 开小灶"},
+    {"official", sl_ctl_official,
+     "official import FILE.csv | list | export [--out FILE]   posts held by responsible\n"
+     "                                 officials (责任人员); phone numbers are never listed"},
+    {"trace", sl_ctl_trace,
+     "trace --person NAME|PERSON_ID    every case the person signed or supervised, in any post\n"
+     "  trace --case CASE_NO            who acted at each step of a case (一追溯)"},
     {"interview", sl_ctl_interview,
      "interview list|export [--out FILE]   the 约谈问责 list (应发现未发现、应处罚未处罚)"},
     {"audit", sl_ctl_audit,

@@ -8,12 +8,14 @@
  * to (sl_apply_batch). DESIGN.md "Intake" and "Where things are". */
 #include "sl_apply.h"
 
+#include "sl_accident.h"
 #include "sl_case.h"
 #include "sl_escalation.h"
 #include "sl_federation.h"
 #include "sl_inbox.h"
 #include "sl_inspection.h"
 #include "sl_log.h"
+#include "sl_official.h"
 #include "sl_report.h"
 #include "sl_sector.h"
 #include "sl_spotcheck.h"
@@ -70,20 +72,25 @@ s_validate_upward(const sl_pb_envelope_t *env, sl_codec_error_t *err)
                                                     : sl_report_validate(env, err);
 }
 
-/* Register rows (issue 18): an inspection, a spot check's result. */
+/* Register rows (issue 18): an inspection, a spot check's result, an accident,
+ * an official's post. */
 static bool
 s_register(const sl_pb_envelope_t *env)
 {
     sl_body_t b = sl_codec_body(env);
-    return b == SL_BODY_INSPECTION || b == SL_BODY_SPOT_CHECK;
+    return b == SL_BODY_INSPECTION || b == SL_BODY_SPOT_CHECK || b == SL_BODY_ACCIDENT ||
+           b == SL_BODY_OFFICIAL;
 }
 
 static int
-s_validate_register(const sl_apply_ctx_t *ctx, const sl_pb_envelope_t *env,
-                    sl_codec_error_t *err)
+s_validate_register(const sl_apply_ctx_t *ctx, const sl_pb_envelope_t *env, sl_codec_error_t *err)
 {
     if (sl_codec_body(env) == SL_BODY_SPOT_CHECK)
         return sl_spotcheck_validate(env->spot_check, err);
+    if (sl_codec_body(env) == SL_BODY_ACCIDENT)
+        return sl_accident_validate(env->accident, ctx->routes, err);
+    if (sl_codec_body(env) == SL_BODY_OFFICIAL)
+        return sl_official_validate(env->official, err);
     return sl_inspection_validate(env->inspection, ctx->routes, err);
 }
 
@@ -165,8 +172,8 @@ sl_apply_prepare(const sl_apply_ctx_t *ctx, sl_apply_item_t *it)
     } else if (s_upward(it->env)) {
         it->state = s_validate_upward(it->env, &it->err) == 0 ? SL_APPLY_VALID : SL_APPLY_REJECT;
     } else if (s_register(it->env)) {
-        it->state = s_validate_register(ctx, it->env, &it->err) == 0 ? SL_APPLY_VALID
-                                                                      : SL_APPLY_REJECT;
+        it->state =
+            s_validate_register(ctx, it->env, &it->err) == 0 ? SL_APPLY_VALID : SL_APPLY_REJECT;
     } else {
         /* answers and decisions: unknown_body for anything else */
         it->state = sl_validate_answer(it->env, &it->err) == 0 ? SL_APPLY_VALID : SL_APPLY_REJECT;
@@ -258,18 +265,24 @@ s_apply_upward(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it, int6
     return s_take_result(it, rc, &res);
 }
 
-/* Records a register row: a spot check's result through its module; an
- * inspection through its module, and then, recorded here, its problem becomes
- * a clue (channel INSPECTION) routed like any clue and linked to it, and the
- * inspection goes up to the parent with the outbox. A refusal rejects only
+/* Records a register row: a spot check's result, an accident or an
+ * official's post through its module; an inspection through its module, and
+ * then, recorded here, its problem becomes a clue (channel INSPECTION) routed
+ * like any clue and linked to it, and the inspection goes up to the parent
+ * with the outbox. A refusal rejects only
  * this envelope. 0, or -1 / SL_AGAIN for the whole attempt. */
 static int
 s_apply_register(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it, int64_t now)
 {
     sl_apply_result_t res;
     int rc;
-    if (sl_codec_body(it->env) == SL_BODY_SPOT_CHECK) {
-        rc = sl_spotcheck_apply(db, ctx->node, now, it->env, it->sender, &res);
+    if (sl_codec_body(it->env) != SL_BODY_INSPECTION) {
+        sl_body_t b = sl_codec_body(it->env);
+        rc = b == SL_BODY_SPOT_CHECK
+                 ? sl_spotcheck_apply(db, ctx->node, now, it->env, it->sender, &res)
+             : b == SL_BODY_ACCIDENT
+                 ? sl_accident_apply(db, ctx->node, now, it->env, it->sender, &res)
+                 : sl_official_apply(db, ctx->node, now, it->env, it->sender, &res);
         return s_take_result(it, rc, &res);
     }
     sl_pb_inspection_t *in = it->env->inspection;

@@ -8,6 +8,7 @@
 #include "sl_audit.h"
 #include "sl_clock.h"
 #include "sl_log.h"
+#include "sl_register.h"
 #include "sl_sector.h"
 #include "sl_subject.h"
 #include "sl_util.h"
@@ -112,41 +113,23 @@ sl_inspection_csv_header(void)
     return h;
 }
 
-/* "是"/"否" and their usual spellings; -1 if none. */
-static int
-s_yes_no(const char *s)
-{
-    static const char *const yes[] = {"是", "1", "true", "y", "yes", "Y"};
-    static const char *const no[] = {"否", "0", "false", "n", "no", "N", ""};
-    for (size_t i = 0; i < SL_ARRAY_LEN(yes); i++)
-        if (strcmp(s, yes[i]) == 0)
-            return 1;
-    for (size_t i = 0; i < SL_ARRAY_LEN(no); i++)
-        if (strcmp(s, no[i]) == 0)
-            return 0;
-    return -1;
-}
-
 int
 sl_inspection_from_fields(char *const *f, sl_pb_inspection_t *in, sl_codec_error_t *err)
 {
     safeloop__v1__inspection__init(in);
     in->unit_name = f[0];
     in->credit_code = f[1];
-    const sl_sector_t *sec = sl_sector_by_short(f[2]);
-    if (!sec)
-        sec = sl_sector_by_name(f[2]);
-    if (!sec) {
+    in->sector = (Safeloop__V1__Sector)sl_register_sector(f[2]);
+    if (!in->sector) {
         sl_codec_error_set(err, SL_ERR_UNKNOWN_SECTOR, NULL, "未知的行业领域“%.40s”", f[2]);
         return SL_DECLINED;
     }
-    in->sector = (Safeloop__V1__Sector)sec->value;
     in->division = f[3];
     in->township = f[4];
     in->inspecting_body = f[5];
     in->inspected_on = f[6];
     in->findings = f[7];
-    int found = s_yes_no(f[8]), punished = s_yes_no(f[9]);
+    int found = sl_register_yes_no(f[8]), punished = sl_register_yes_no(f[9]);
     if (found < 0 || punished < 0) {
         sl_codec_error_set(err, SL_ERR_BAD_FIELD, found < 0 ? "problem_found" : "punished",
                            "“%s”须填“是”或“否”", found < 0 ? "发现问题" : "已处罚");

@@ -107,8 +107,10 @@ sl_principals_load(const sl_config_t *cfg, char **err)
         snprintf(p->unit, sizeof p->unit, "%s", unit ? unit : "");
         const char *const *may;
         size_t nmay = sl_config_list(cfg, section, "may_send", &may);
-        static const char *const kinds[] = {"clue",     "receipt",  "objection",  "progress",
-                                            "feedback", "report",   "inspection", "spot_check"};
+        static const char *const kinds[] = {"clue",       "receipt",  "objection",
+                                            "progress",   "feedback", "report",
+                                            "inspection", "spot_check", "accident",
+                                            "official"};
         for (size_t k = 0; k < nmay; k++)
             for (size_t b = 0; b < SL_ARRAY_LEN(kinds); b++)
                 if (strcmp(may[k], kinds[b]) == 0)
@@ -173,6 +175,12 @@ s_claim(const sl_pb_envelope_t *env)
     case SL_BODY_SPOT_CHECK: /* down from the city that spot-checked */
         c.origin = *env->spot_check->from_unit ? env->spot_check->from_unit : NULL;
         c.may = SL_MAY_SPOT_CHECK, c.down = true, c.no_origin = true;
+        break;
+    case SL_BODY_ACCIDENT: /* recorded where it is reported; producers and operators */
+        c.may = SL_MAY_ACCIDENT, c.no_origin = true;
+        break;
+    case SL_BODY_OFFICIAL:
+        c.may = SL_MAY_OFFICIAL, c.no_origin = true;
         break;
     case SL_BODY_RECEIPT:
         c.origin = env->receipt->from_unit, c.may = SL_MAY_RECEIPT, c.up = true;

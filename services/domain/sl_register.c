@@ -2,6 +2,7 @@
  * See sl_register.h. */
 #include "sl_register.h"
 
+#include "sl_sector.h"
 #include "sl_util.h"
 
 #include <sodium.h>
@@ -143,4 +144,27 @@ sl_register_msg_id(const char *prefix, const char *key, char out[SL_REGISTER_MSG
     char hex[33];
     sodium_bin2hex(hex, sizeof hex, h, sizeof h);
     snprintf(out, SL_REGISTER_MSG_ID_LEN + 1, "%.8s-%s", prefix, hex);
+}
+
+int
+sl_register_yes_no(const char *s)
+{
+    static const char *const yes[] = {"是", "1", "true", "y", "yes", "Y"};
+    static const char *const no[] = {"否", "0", "false", "n", "no", "N", ""};
+    for (size_t i = 0; i < SL_ARRAY_LEN(yes); i++)
+        if (strcmp(s, yes[i]) == 0)
+            return 1;
+    for (size_t i = 0; i < SL_ARRAY_LEN(no); i++)
+        if (strcmp(s, no[i]) == 0)
+            return 0;
+    return -1;
+}
+
+int
+sl_register_sector(const char *s)
+{
+    const sl_sector_t *sec = s ? sl_sector_by_short(s) : NULL;
+    if (!sec && s)
+        sec = sl_sector_by_name(s);
+    return sec ? sec->value : 0;
 }

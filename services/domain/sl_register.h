@@ -36,4 +36,11 @@ int sl_csv_split(char *line, char **fields, int max);
  * letters, e.g. "insp") "-" and hex of a 16-byte BLAKE2b of KEY. */
 void sl_register_msg_id(const char *prefix, const char *key, char out[SL_REGISTER_MSG_ID_LEN + 1]);
 
+/* An import file's yes/no column: 1 for 是 (1, true, y, yes), 0 for 否 (0,
+ * false, n, no, empty), -1 for anything else. */
+int sl_register_yes_no(const char *s);
+/* The sector value a file or a flag names, by its short name (煤) or its enum
+ * name (COAL_MINE); 0 if none. */
+int sl_register_sector(const char *s);
+
 #endif

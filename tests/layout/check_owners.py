@@ -18,6 +18,8 @@ import sys
 
 # table -> the one module that writes it
 OWNERS = {
+    "accident": "sl_accident",
+    "accident_owner": "sl_accident",
     "audit_subject": "sl_audit",
     "calendar_day": "sl_calendar_db",
     "calendar_notice": "sl_calendar_db",
@@ -35,6 +37,8 @@ OWNERS = {
     "ledger_entry": "sl_ledger",
     "link_state": "sl_link",
     "node": "sl_unit",
+    "official_phone": "sl_official",
+    "official_post": "sl_official",
     "outbox": "sl_outbox",
     "report": "sl_report",
     "report_missing": "sl_report",

@@ -27,6 +27,7 @@ from sltest import wait_for  # noqa: E402
 HEADER = "被检查单位,统一社会信用代码,行业领域,县级行政区划代码,乡镇（街道）,检查主体,检查日期,检查发现,发现问题,已处罚"
 TOWNS = ["古陶镇", "洪善镇", "宁固镇"]
 BODY = "平遥县应急管理局"
+T0 = "2026-11-10T09:00:00+08:00"  # the daemons' clock at start
 
 
 def credit(i):
@@ -57,8 +58,8 @@ def nodes():
     ns = sltest.federation("reg", codes=("140700", "140728"))
     try:
         for n in ns.values():
-            n.start("intake")
-            n.start("dispatch")
+            n.start("intake", env={"SL_NOW": T0})
+            n.start("dispatch", env={"SL_NOW": T0})
         yield ns
     except Exception:
         sltest.dump_logs(ns)
@@ -165,6 +166,101 @@ def test_exports_are_csv_with_bom(county, city):
     assert rows[1][1] == "平遥县第1煤业有限公司" and rows[1][4] == "平遥县"
     text = city.slctl("interview", "export").stdout
     assert text.startswith("\ufeff") and BODY in text
+
+
+ACC_HEADER = ("事故日期,县级行政区划代码,乡镇（街道）,事故地点,事故单位,统一社会信用代码,行业领域,"
+              "事故等级,死亡人数,受伤人数,瞒报,事故简况,个体经营者姓名")
+ACCIDENTS = [
+    "2026-11-03,140728,古陶镇,古陶镇东街,平遥县第1煤业有限公司,%s,煤,一般,0,2,否,运输巷片帮," % credit(1),
+    "2026-11-05,140728,洪善镇,洪善村,平遥县洪善烟花爆竹店,,民爆,较大,3,1,否,储存间爆炸,张三丰",
+    "2026-11-07,140728,宁固镇,宁固工业园,平遥县第7煤业有限公司,%s,煤,一般,1,0,是,冒顶," % credit(7),
+]
+
+
+def test_accidents(county):
+    path = os.path.join(county.dir, "acc.csv")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(ACC_HEADER + "\n" + "\n".join(
+            ACCIDENTS[:2] + [ACCIDENTS[2].replace(",一般,", ",中等,")]) + "\n")
+    r = county.slctl("accident", "import", path, check=False)
+    assert r.returncode == 2 and "line 4:" in r.stderr and "bad_field:level" in r.stderr, r.stderr
+    assert count(county, "accident") == 0
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(ACC_HEADER + "\n" + "\n".join(ACCIDENTS) + "\n")
+    assert county.slctl("accident", "import", path).stdout.count("accepted\t") == 3
+    assert county.slctl("accident", "import", path).stdout.count("duplicate\t") == 3
+    listed = county.slctl("accident", "list").stdout.splitlines()
+    assert len(listed) == 3
+    # a 较大 accident and a concealed one start the trace (一追溯)
+    assert [l.split("\t")[-1] for l in listed] == ["否", "是", "是"]
+    assert county.slctl("accident", "focus").stdout.split("\t")[:3] == ["平遥县", "洪善镇", "1"]
+    # the individual owner's name is kept apart and never listed or exported
+    assert county.sql("SELECT owner_name FROM accident_owner") == "张三丰"
+    out = county.slctl("accident", "export").stdout
+    assert out.startswith("\ufeff事故") is False and out.startswith("\ufeff编号")
+    assert "张三丰" not in out and "张三丰" not in "\n".join(listed)
+    assert count(county, "subject_event", "subject LIKE 'accident:%'") == 3
+
+
+OFF_HEADER = "人员编号,姓名,单位,职务,任职起始,任职终止,联系电话"
+
+
+def officials(node, name, lines):
+    path = os.path.join(node.dir, name)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(OFF_HEADER + "\n" + "\n".join(lines) + "\n")
+    return node.slctl("official", "import", path)
+
+
+def at(now):
+    return dict(os.environ, SL_NOW=now)
+
+
+def test_trace_a_person_across_a_change_of_post(county):
+    officials(county, "off1.csv", [
+        "P001,王建国,140728:emergency,局长,2026-01-01,2026-11-15,13900001111",
+        "P001,王建国,平遥县人民政府,副县长,2026-11-16,,13900001111",
+        "P002,李四,140728:emergency,副局长,2026-01-01,,13900002222",
+    ])
+    # case A: a problem an inspection found, fed back on 11-10 under 局长 王建国's sign-off
+    case_a = county.sql("SELECT case_no FROM inspection WHERE case_no IS NOT NULL ORDER BY id"
+                        " LIMIT 1")
+    notice = wait_for("the transfer of %s" % case_a, lambda: county.slctl(
+        "transfer", "list", "--case", case_a).stdout.split("\t")[0], timeout=30)
+    e = at("2026-11-10T10:00:00+08:00")
+    county.slctl("transfer", "receipt", notice, env=e)
+    county.slctl("transfer", "progress", notice, "--text", "已派员现场核查", env=e)
+    county.slctl("transfer", "feedback", notice, "--nature", "非法违法生产经营", "--leader",
+                 "王建国", "--leader-title", "局长", env=e)
+    # case B: a major hazard listed for supervision on 11-20 under 副县长 王建国
+    county.stop("intake")
+    county.start("intake", env={"SL_NOW": "2026-11-20T09:00:00+08:00"})
+    e = at("2026-11-20T09:00:00+08:00")
+    case_b = county.slctl("submit", "--subject", "平遥县某化工有限公司", "--division", "140728",
+                          "--sector", "危化", "--major-hazard", env=e).stdout.split("\t")[1]
+    county.slctl("case", "supervise", case_b, "--leader", "王建国", "--title", "副县长", env=e)
+
+    r = county.slctl("trace", "--person", "王建国")
+    rows = [l.split("\t") for l in r.stdout.splitlines()]
+    assert [(x[0], x[1]) for x in rows] == [(case_a, "签发"), (case_b, "挂牌督办")], r.stdout
+    assert rows[0][4] == "140728:emergency 局长" and rows[1][4] == "平遥县人民政府 副县长"
+    assert rows[0][5] == "" and rows[1][5] == ""
+    # who acted at each step of case A
+    steps = county.slctl("trace", "--case", case_a).stdout.splitlines()
+    signed = [l.split("\t") for l in steps if "王建国" in l]
+    assert len(signed) == 1 and signed[0][6] == "P001", steps
+
+    # a second 王建国 (another unit): the name is ambiguous, listed, not guessed
+    officials(county, "off2.csv", ["P003,王建国,140728:housing,局长,2026-01-01,,"])
+    amb = county.slctl("trace", "--person", "王建国", check=False)
+    assert amb.returncode == 1 and "P001" in amb.stderr and "P003" in amb.stderr
+    assert "names 2 people" in amb.stderr
+    assert county.slctl("trace", "--person", "P001").stdout == r.stdout
+
+    # phones never listed or exported
+    out = county.slctl("official", "list").stdout + county.slctl("official", "export").stdout
+    assert "王建国" in out and "1390000" not in out
+    assert county.sql("SELECT count(*) FROM official_phone") == "2"
 
 
 def test_register_rows_are_audited(county):

@@ -1,14 +1,17 @@
 /* test_register.c — the registers' pure parts: the spot-check sample (size,
  * spread over townships, the same from the same seed), what a spot check finds
  * the inspection missed, reading an import file line by line, an inspection's
- * fields, checks and key, and a register row's msg_id. */
+ * fields, checks and key, an accident's level and trace, and a register
+ * row's msg_id. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "sl_accident.h"
 #include "sl_inspection.h"
+#include "sl_official.h"
 #include "sl_register.h"
 #include "sl_spotcheck.h"
 
@@ -180,6 +183,61 @@ test_msg_id(void **state)
     assert_string_not_equal(a, b);
 }
 
+static void
+test_accident(void **state)
+{
+    (void)state;
+    assert_int_equal(sl_accident_level("较大"), 2);
+    assert_int_equal(sl_accident_level("EXTRAORDINARY"), 4);
+    assert_int_equal(sl_accident_level("中等"), 0);
+    assert_string_equal(sl_accident_level_name(3), "重大");
+    char *f[SL_ACCIDENT_CSV_COLS] = {"2026-11-05", "140728", "洪善镇", "洪善村", "某烟花爆竹店",
+                                     "",           "民爆",   "一般",   "0",      "1",
+                                     "是",         "爆炸",   "张三丰"};
+    sl_pb_accident_t a;
+    sl_codec_error_t err;
+    assert_int_equal(sl_accident_from_fields(f, &a, &err), 0);
+    assert_int_equal(sl_accident_validate(&a, NULL, &err), 0);
+    assert_true(sl_accident_traced(&a)); /* concealed */
+    a.concealed = false;
+    assert_false(sl_accident_traced(&a));
+    a.level = SAFELOOP__V1__ACCIDENT__LEVEL__LARGER;
+    assert_true(sl_accident_traced(&a));
+    char key[256];
+    sl_accident_key(&a, key, sizeof key);
+    assert_string_equal(key, "140728|2026-11-05|某烟花爆竹店");
+    f[8] = "-1";
+    assert_int_equal(sl_accident_from_fields(f, &a, &err), SL_DECLINED);
+    assert_string_equal(err.code, "bad_field:deaths");
+    f[8] = "0";
+    f[7] = "中等";
+    assert_int_equal(sl_accident_from_fields(f, &a, &err), 0);
+    assert_int_equal(sl_accident_validate(&a, NULL, &err), SL_DECLINED);
+    assert_string_equal(err.code, "bad_field:level");
+}
+
+static void
+test_official(void **state)
+{
+    (void)state;
+    char *f[SL_OFFICIAL_CSV_COLS] = {"P001",       "王建国",     "140728:emergency", "局长",
+                                     "2026-01-01", "2026-11-15", "13900001111"};
+    sl_pb_official_t o;
+    sl_codec_error_t err;
+    assert_int_equal(sl_official_from_fields(f, &o, &err), 0);
+    assert_int_equal(sl_official_validate(&o, &err), 0);
+    char key[256];
+    sl_official_key(&o, key, sizeof key);
+    assert_string_equal(key, "P001|140728:emergency|局长|2026-01-01");
+    o.to = "2025-12-31"; /* ends before it starts */
+    assert_int_equal(sl_official_validate(&o, &err), SL_DECLINED);
+    assert_string_equal(err.code, "bad_field:to");
+    o.to = "";
+    o.person_id = "";
+    assert_int_equal(sl_official_validate(&o, &err), SL_DECLINED);
+    assert_string_equal(err.code, "missing_field:person_id");
+}
+
 int
 main(void)
 {
@@ -191,6 +249,8 @@ main(void)
         cmocka_unit_test(test_csv_each_names_every_bad_line),
         cmocka_unit_test(test_inspection_fields_and_checks),
         cmocka_unit_test(test_msg_id),
+        cmocka_unit_test(test_accident),
+        cmocka_unit_test(test_official),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
