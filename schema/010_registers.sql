@@ -147,3 +147,17 @@ CREATE TABLE official_phone (
     person_id text PRIMARY KEY,
     phone     text NOT NULL
 );
+
+-- Earlier findings (R13, R49) ------------------------------------------------------
+-- A problem of an earlier list, registered as a case; the special ledger
+-- (专项台账) lists these apart. source_list: 1 大督查, 2 大盘点, 3 大起底,
+-- 4 近三年举报.
+CREATE TABLE earlier_finding (
+    id          bigserial PRIMARY KEY,
+    source_list smallint NOT NULL CHECK (source_list BETWEEN 1 AND 4),
+    source_ref  text NOT NULL,
+    case_no     text,                              -- the case it became
+    msg_id      text NOT NULL,
+    recorded_at timestamptz NOT NULL,
+    UNIQUE (source_list, source_ref)
+);

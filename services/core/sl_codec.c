@@ -281,6 +281,7 @@ sl_codec_body(const sl_pb_envelope_t *env)
     case SAFELOOP__V1__ENVELOPE__BODY_SPOT_CHECK:
     case SAFELOOP__V1__ENVELOPE__BODY_ACCIDENT:
     case SAFELOOP__V1__ENVELOPE__BODY_OFFICIAL:
+    case SAFELOOP__V1__ENVELOPE__BODY_FINDING:
         return (sl_body_t)env->body_case;
     default:
         return SL_BODY_NONE;
@@ -319,6 +320,8 @@ sl_codec_body_msg(const sl_pb_envelope_t *env)
         return &env->accident->base;
     case SL_BODY_OFFICIAL:
         return &env->official->base;
+    case SL_BODY_FINDING:
+        return &env->finding->base;
     case SL_BODY_NONE:
         break;
     }
@@ -357,6 +360,8 @@ sl_codec_body_name(sl_body_t body)
         return "accident";
     case SL_BODY_OFFICIAL:
         return "official";
+    case SL_BODY_FINDING:
+        return "finding";
     case SL_BODY_NONE:
         break;
     }

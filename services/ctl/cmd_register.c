@@ -12,6 +12,7 @@
 #include "sl_arena.h"
 #include "sl_clock.h"
 #include "sl_codec.h"
+#include "sl_finding.h"
 #include "sl_inspection.h"
 #include "sl_ledger.h"
 #include "sl_official.h"
@@ -45,13 +46,17 @@ static const char s_usage[] =
     "       slctl accident focus               places with a 较大 or graver accident (开小灶)\n"
     "       slctl official import FILE.csv | list | export [--out FILE]   posts held (no phones)\n"
     "       slctl trace --person NAME|PERSON_ID | --case CASE_NO\n"
+    "       slctl finding import FILE.csv | list | export [--out FILE]   earlier findings\n"
+    "                            as cases; list/export: the special ledger (专项台账)\n"
     "\n"
     "  An inspection's KEY is credit_code|date|inspecting body; the import file's\n"
     "  header is 被检查单位,统一社会信用代码,行业领域,县级行政区划代码,乡镇（街道）,\n"
     "  检查主体,检查日期,检查发现,发现问题,已处罚 (是/否); an accident file's is 事故日期,\n"
     "  县级行政区划代码,乡镇（街道）,事故地点,事故单位,统一社会信用代码,行业领域,事故等级\n"
     "  (一般/较大/重大/特别重大),死亡人数,受伤人数,瞒报,事故简况,个体经营者姓名; an official\n"
-    "  file's is 人员编号,姓名,单位,职务,任职起始,任职终止,联系电话.\n"
+    "  file's is 人员编号,姓名,单位,职务,任职起始,任职终止,联系电话; a finding file's is\n"
+    "  来源清单 (大督查/大盘点/大起底/近三年举报),原编号,被举报单位,统一社会信用代码,行业领域,\n"
+    "  县级行政区划代码,乡镇（街道）,问题描述,重大事故隐患.\n"
     "  export writes CSV, UTF-8 with BOM.\n";
 
 typedef struct {
@@ -202,7 +207,7 @@ typedef struct {
     int ncols;          /* import columns */
     const char *const *(*header)(void);
     int (*from_fields)(char *const *f, void *msg, sl_codec_error_t *err);
-    int (*validate)(const void *msg, const sl_route_map_t *routes, sl_codec_error_t *err);
+    int (*validate)(void *msg, const sl_route_map_t *routes, sl_codec_error_t *err);
     void (*key)(const void *msg, char *out, size_t size);
     void (*set_body)(sl_pb_envelope_t *env, void *msg);
 } s_register_t;
@@ -213,7 +218,7 @@ s_insp_fields(char *const *f, void *m, sl_codec_error_t *e)
     return sl_inspection_from_fields(f, m, e);
 }
 static int
-s_insp_valid(const void *m, const sl_route_map_t *r, sl_codec_error_t *e)
+s_insp_valid(void *m, const sl_route_map_t *r, sl_codec_error_t *e)
 {
     return sl_inspection_validate(m, r, e);
 }
@@ -243,7 +248,7 @@ s_acc_fields(char *const *f, void *m, sl_codec_error_t *e)
     return sl_accident_from_fields(f, m, e);
 }
 static int
-s_acc_valid(const void *m, const sl_route_map_t *r, sl_codec_error_t *e)
+s_acc_valid(void *m, const sl_route_map_t *r, sl_codec_error_t *e)
 {
     return sl_accident_validate(m, r, e);
 }
@@ -273,7 +278,7 @@ s_off_fields(char *const *f, void *m, sl_codec_error_t *e)
     return sl_official_from_fields(f, m, e);
 }
 static int
-s_off_valid(const void *m, const sl_route_map_t *r, sl_codec_error_t *e)
+s_off_valid(void *m, const sl_route_map_t *r, sl_codec_error_t *e)
 {
     (void)r;
     return sl_official_validate(m, e);
@@ -297,6 +302,36 @@ static const s_register_t s_officials = {"off",
                                          s_off_valid,
                                          s_off_key,
                                          s_off_body};
+
+static int
+s_find_fields(char *const *f, void *m, sl_codec_error_t *e)
+{
+    return sl_finding_from_fields(f, sl_now_ms(), m, e);
+}
+static int
+s_find_valid(void *m, const sl_route_map_t *r, sl_codec_error_t *e)
+{
+    return sl_finding_prepare(&((sl_finding_row_t *)m)->finding, r, e);
+}
+static void
+s_find_key(const void *m, char *out, size_t size)
+{
+    sl_finding_key(&((const sl_finding_row_t *)m)->finding, out, size);
+}
+static void
+s_find_body(sl_pb_envelope_t *env, void *m)
+{
+    env->body_case = SAFELOOP__V1__ENVELOPE__BODY_FINDING;
+    env->finding = &((sl_finding_row_t *)m)->finding;
+}
+static const s_register_t s_findings = {"find",
+                                        sizeof(sl_finding_row_t),
+                                        SL_FINDING_CSV_COLS,
+                                        sl_finding_csv_header,
+                                        s_find_fields,
+                                        s_find_valid,
+                                        s_find_key,
+                                        s_find_body};
 
 /* Sends register REG's row MSG with the msg_id its key gives; the exit code. */
 static int
@@ -477,22 +512,46 @@ s_interview_rows(sl_db_t *db, const s_opts_t *o, sl_db_row_cb *cb, void *arg)
     return sl_interview_rows(db, cb, arg);
 }
 
+/* slctl NAME import FILE | list | export [--out FILE] for register REG (its
+ * listing HEADERS, NCOLS, ROWS); 0 and *HANDLED false if SUB is none of them. */
+static int
+s_register_command(sl_ctl_t *ctl, const char *sub, const char *path, const s_opts_t *o,
+                   const s_register_t *reg, const char *const *headers, size_t ncols,
+                   s_rows_fn *rows, bool *handled)
+{
+    *handled = true;
+    if (strcmp(sub, "import") == 0) {
+        if (!path)
+            sl_ctl_die(SL_EXIT_USAGE, "import needs FILE.csv");
+        return s_import(ctl, reg, path);
+    }
+    if (strcmp(sub, "list") == 0 || strcmp(sub, "export") == 0)
+        return s_list(ctl, o, strcmp(sub, "export") == 0, headers, ncols, rows);
+    *handled = false;
+    return 0;
+}
+
+/* The subcommand, its options and its one argument (NULL if none). */
+static const char *
+s_sub(int argc, char **argv, s_opts_t *o, const char **arg)
+{
+    s_parse(argc - 1, argv + 1, o);
+    *arg = optind + 1 < argc ? argv[1 + optind] : NULL;
+    return argc > 1 ? argv[1] : "";
+}
+
 int
 sl_ctl_inspection(sl_ctl_t *ctl, int argc, char **argv)
 {
-    const char *sub = argc > 1 ? argv[1] : "";
     s_opts_t o;
-    s_parse(argc - 1, argv + 1, &o);
+    const char *arg, *sub = s_sub(argc, argv, &o, &arg);
+    bool handled;
+    int rc = s_register_command(ctl, sub, arg, &o, &s_inspections, sl_inspection_headers(),
+                                SL_INSPECTION_COLS, s_inspection_rows, &handled);
+    if (handled)
+        return rc;
     if (strcmp(sub, "add") == 0)
         return s_inspection_add(ctl, &o);
-    if (strcmp(sub, "import") == 0) {
-        if (optind + 1 >= argc)
-            sl_ctl_die(SL_EXIT_USAGE, "inspection import needs FILE.csv");
-        return s_import(ctl, &s_inspections, argv[1 + optind]);
-    }
-    if (strcmp(sub, "list") == 0 || strcmp(sub, "export") == 0)
-        return s_list(ctl, &o, strcmp(sub, "export") == 0, sl_inspection_headers(),
-                      SL_INSPECTION_COLS, s_inspection_rows);
     fputs(s_usage, stderr);
     return SL_EXIT_USAGE;
 }
@@ -507,17 +566,13 @@ s_accident_rows(sl_db_t *db, const s_opts_t *o, sl_db_row_cb *cb, void *arg)
 int
 sl_ctl_accident(sl_ctl_t *ctl, int argc, char **argv)
 {
-    const char *sub = argc > 1 ? argv[1] : "";
     s_opts_t o;
-    s_parse(argc - 1, argv + 1, &o);
-    if (strcmp(sub, "import") == 0) {
-        if (optind + 1 >= argc)
-            sl_ctl_die(SL_EXIT_USAGE, "accident import needs FILE.csv");
-        return s_import(ctl, &s_accidents, argv[1 + optind]);
-    }
-    if (strcmp(sub, "list") == 0 || strcmp(sub, "export") == 0)
-        return s_list(ctl, &o, strcmp(sub, "export") == 0, sl_accident_headers(), SL_ACCIDENT_COLS,
-                      s_accident_rows);
+    const char *arg, *sub = s_sub(argc, argv, &o, &arg);
+    bool handled;
+    int rc = s_register_command(ctl, sub, arg, &o, &s_accidents, sl_accident_headers(),
+                                SL_ACCIDENT_COLS, s_accident_rows, &handled);
+    if (handled)
+        return rc;
     if (strcmp(sub, "focus") == 0) {
         size_t ncols = 5;
         sl_db_t *db = sl_ctl_db_current(ctl);
@@ -539,17 +594,13 @@ s_official_rows(sl_db_t *db, const s_opts_t *o, sl_db_row_cb *cb, void *arg)
 int
 sl_ctl_official(sl_ctl_t *ctl, int argc, char **argv)
 {
-    const char *sub = argc > 1 ? argv[1] : "";
     s_opts_t o;
-    s_parse(argc - 1, argv + 1, &o);
-    if (strcmp(sub, "import") == 0) {
-        if (optind + 1 >= argc)
-            sl_ctl_die(SL_EXIT_USAGE, "official import needs FILE.csv");
-        return s_import(ctl, &s_officials, argv[1 + optind]);
-    }
-    if (strcmp(sub, "list") == 0 || strcmp(sub, "export") == 0)
-        return s_list(ctl, &o, strcmp(sub, "export") == 0, sl_official_headers(), SL_OFFICIAL_COLS,
-                      s_official_rows);
+    const char *arg, *sub = s_sub(argc, argv, &o, &arg);
+    bool handled;
+    int rc = s_register_command(ctl, sub, arg, &o, &s_officials, sl_official_headers(),
+                                SL_OFFICIAL_COLS, s_official_rows, &handled);
+    if (handled)
+        return rc;
     fputs(s_usage, stderr);
     return SL_EXIT_USAGE;
 }
@@ -611,6 +662,27 @@ sl_ctl_trace(sl_ctl_t *ctl, int argc, char **argv)
     if (sl_official_trace_person(db, who.id, s_tab_row, &ncols) != 0)
         sl_ctl_die(SL_EXIT_FAIL, "could not trace %s: %s", who.id, sl_db_error(db));
     return SL_EXIT_OK;
+}
+
+static int
+s_finding_rows(sl_db_t *db, const s_opts_t *o, sl_db_row_cb *cb, void *arg)
+{
+    (void)o;
+    return sl_finding_rows(db, cb, arg);
+}
+
+int
+sl_ctl_finding(sl_ctl_t *ctl, int argc, char **argv)
+{
+    s_opts_t o;
+    const char *arg, *sub = s_sub(argc, argv, &o, &arg);
+    bool handled;
+    int rc = s_register_command(ctl, sub, arg, &o, &s_findings, sl_finding_headers(),
+                                SL_FINDING_COLS, s_finding_rows, &handled);
+    if (handled)
+        return rc;
+    fputs(s_usage, stderr);
+    return SL_EXIT_USAGE;
 }
 
 int

@@ -99,6 +99,9 @@ static const s_command_t s_commands[] = {
     {"trace", sl_ctl_trace,
      "trace --person NAME|PERSON_ID    every case the person signed or supervised, in any post\n"
      "  trace --case CASE_NO            who acted at each step of a case (一追溯)"},
+    {"finding", sl_ctl_finding,
+     "finding import FILE.csv | list | export [--out FILE]   earlier findings (大督查、大盘点、\n"
+     "                                 大起底、近三年举报) as cases; the special ledger (专项台账)"},
     {"interview", sl_ctl_interview,
      "interview list|export [--out FILE]   the 约谈问责 list (应发现未发现、应处罚未处罚)"},
     {"audit", sl_ctl_audit,

@@ -12,6 +12,7 @@
 #include "sl_case.h"
 #include "sl_escalation.h"
 #include "sl_federation.h"
+#include "sl_finding.h"
 #include "sl_inbox.h"
 #include "sl_inspection.h"
 #include "sl_log.h"
@@ -73,13 +74,13 @@ s_validate_upward(const sl_pb_envelope_t *env, sl_codec_error_t *err)
 }
 
 /* Register rows (issue 18): an inspection, a spot check's result, an accident,
- * an official's post. */
+ * an official's post, an earlier finding. */
 static bool
 s_register(const sl_pb_envelope_t *env)
 {
     sl_body_t b = sl_codec_body(env);
     return b == SL_BODY_INSPECTION || b == SL_BODY_SPOT_CHECK || b == SL_BODY_ACCIDENT ||
-           b == SL_BODY_OFFICIAL;
+           b == SL_BODY_OFFICIAL || b == SL_BODY_FINDING;
 }
 
 static int
@@ -91,6 +92,8 @@ s_validate_register(const sl_apply_ctx_t *ctx, const sl_pb_envelope_t *env, sl_c
         return sl_accident_validate(env->accident, ctx->routes, err);
     if (sl_codec_body(env) == SL_BODY_OFFICIAL)
         return sl_official_validate(env->official, err);
+    if (sl_codec_body(env) == SL_BODY_FINDING)
+        return sl_finding_prepare(env->finding, ctx->routes, err);
     return sl_inspection_validate(env->inspection, ctx->routes, err);
 }
 
@@ -265,19 +268,43 @@ s_apply_upward(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it, int6
     return s_take_result(it, rc, &res);
 }
 
+/* Registers CLUE, which register row IT brought, as a case routed like any
+ * clue (when it stays in the territory); *CASE_NO gets its number ("" if it
+ * went nowhere). 0, -1 or SL_AGAIN. */
+static int
+s_register_clue(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it,
+                const sl_pb_clue_t *clue, int64_t now, char case_no[64])
+{
+    case_no[0] = '\0';
+    if (!s_route(ctx, it, clue))
+        return 0;
+    sl_case_reg_t reg = {.clue = clue,
+                         .msg_id = sl_apply_msg_id(it),
+                         .actor_key = it->sender,
+                         .actor_unit = "",
+                         .operator_name = "",
+                         .route = it->route.kind == SL_ROUTE_CHILD ? "child" : "department",
+                         .unit_code = it->unit};
+    int rc = sl_case_register(db, ctx->node, now, &reg, 1);
+    if (rc == 0)
+        snprintf(case_no, 64, "%s", reg.case_no);
+    return rc;
+}
+
 /* Records a register row: a spot check's result, an accident or an
- * official's post through its module; an inspection through its module, and
- * then, recorded here, its problem becomes a clue (channel INSPECTION) routed
- * like any clue and linked to it, and the inspection goes up to the parent
- * with the outbox. A refusal rejects only
- * this envelope. 0, or -1 / SL_AGAIN for the whole attempt. */
+ * official's post through its module; an inspection or an earlier finding
+ * through its module, and then its problem becomes a case (an inspection's
+ * only where it was recorded, channel INSPECTION) linked to it; an
+ * inspection recorded here goes up to the parent with the outbox. A refusal
+ * rejects only this envelope. 0, or -1 / SL_AGAIN for the whole attempt. */
 static int
 s_apply_register(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it, int64_t now)
 {
     sl_apply_result_t res;
     int rc;
-    if (sl_codec_body(it->env) != SL_BODY_INSPECTION) {
-        sl_body_t b = sl_codec_body(it->env);
+    int64_t id = 0;
+    sl_body_t b = sl_codec_body(it->env);
+    if (b == SL_BODY_SPOT_CHECK || b == SL_BODY_ACCIDENT || b == SL_BODY_OFFICIAL) {
         rc = b == SL_BODY_SPOT_CHECK
                  ? sl_spotcheck_apply(db, ctx->node, now, it->env, it->sender, &res)
              : b == SL_BODY_ACCIDENT
@@ -285,27 +312,23 @@ s_apply_register(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it, in
                  : sl_official_apply(db, ctx->node, now, it->env, it->sender, &res);
         return s_take_result(it, rc, &res);
     }
+    if (b == SL_BODY_FINDING) {
+        rc = sl_finding_apply(db, now, it->env, &id, &res);
+        if (rc == 0 && (rc = s_register_clue(ctx, db, it, it->env->finding->clue, now,
+                                             res.case_no)) == 0)
+            rc = sl_finding_link_case(db, id, res.case_no, now, sl_apply_msg_id(it));
+        return s_take_result(it, rc, &res);
+    }
     sl_pb_inspection_t *in = it->env->inspection;
-    int64_t id = 0;
     bool wants_clue = false;
     rc = sl_inspection_apply(db, ctx->node, now, it->env, it->sender, &id, &wants_clue, &res);
-    sl_pb_clue_t clue;
-    sl_pb_subject_t subject;
-    sl_pb_place_t place;
     if (rc == 0 && wants_clue) {
+        sl_pb_clue_t clue;
+        sl_pb_subject_t subject;
+        sl_pb_place_t place;
         sl_inspection_clue(in, now, &clue, &subject, &place);
-        if (s_route(ctx, it, &clue)) {
-            sl_case_reg_t reg = {.clue = &clue,
-                                 .msg_id = sl_apply_msg_id(it),
-                                 .actor_key = it->sender,
-                                 .actor_unit = "",
-                                 .operator_name = "",
-                                 .route = it->route.kind == SL_ROUTE_CHILD ? "child" : "department",
-                                 .unit_code = it->unit};
-            if ((rc = sl_case_register(db, ctx->node, now, &reg, 1)) == 0)
-                rc = sl_inspection_link_case(db, id, reg.case_no, now, sl_apply_msg_id(it));
-            snprintf(res.case_no, sizeof res.case_no, "%s", reg.case_no);
-        }
+        if ((rc = s_register_clue(ctx, db, it, &clue, now, res.case_no)) == 0 && res.case_no[0])
+            rc = sl_inspection_link_case(db, id, res.case_no, now, sl_apply_msg_id(it));
     }
     if (rc == 0 && !*in->origin_node && ctx->parent[0]) {
         sl_pb_envelope_t up = SL_PB_ENVELOPE_INIT;

@@ -110,7 +110,7 @@ sl_principals_load(const sl_config_t *cfg, char **err)
         static const char *const kinds[] = {"clue",       "receipt",  "objection",
                                             "progress",   "feedback", "report",
                                             "inspection", "spot_check", "accident",
-                                            "official"};
+                                            "official",   "finding"};
         for (size_t k = 0; k < nmay; k++)
             for (size_t b = 0; b < SL_ARRAY_LEN(kinds); b++)
                 if (strcmp(may[k], kinds[b]) == 0)
@@ -181,6 +181,9 @@ s_claim(const sl_pb_envelope_t *env)
         break;
     case SL_BODY_OFFICIAL:
         c.may = SL_MAY_OFFICIAL, c.no_origin = true;
+        break;
+    case SL_BODY_FINDING:
+        c.may = SL_MAY_FINDING, c.no_origin = true;
         break;
     case SL_BODY_RECEIPT:
         c.origin = env->receipt->from_unit, c.may = SL_MAY_RECEIPT, c.up = true;

@@ -34,7 +34,8 @@ enum {
     SL_MAY_INSPECTION = 1 << 6, /* 检查记录 (registers) */
     SL_MAY_SPOT_CHECK = 1 << 7, /* 抽查结果 (registers) */
     SL_MAY_ACCIDENT = 1 << 8,   /* 事故记录 (registers) */
-    SL_MAY_OFFICIAL = 1 << 9    /* 责任人员 (registers) */
+    SL_MAY_OFFICIAL = 1 << 9,   /* 责任人员 (registers) */
+    SL_MAY_FINDING = 1 << 10    /* 前期排查问题 (registers) */
 };
 
 typedef struct {

@@ -31,6 +31,7 @@ OWNERS = {
     "daemon_state": "sl_heartbeat",
     "dead_letter": "sl_inbox",
     "escalated_case": "sl_escalation",
+    "earlier_finding": "sl_finding",
     "inbox": "sl_inbox",
     "inspection": "sl_inspection",
     "interview_entry": "sl_spotcheck",

@@ -263,6 +263,39 @@ def test_trace_a_person_across_a_change_of_post(county):
     assert county.sql("SELECT count(*) FROM official_phone") == "2"
 
 
+FIND_HEADER = ("来源清单,原编号,被举报单位,统一社会信用代码,行业领域,县级行政区划代码,乡镇（街道）,"
+               "问题描述,重大事故隐患")
+FINDINGS = [
+    "大督查,DDC-017,平遥县某非煤矿山有限公司,,非煤,140728,古陶镇,越界开采,否",
+    "近三年举报,JB-2024-003,平遥县某加油站,,危化,140728,洪善镇,反复举报违规储存,是",
+    "近三年举报,JB-2025-101,平遥县某建筑工地,,建筑,140728,宁固镇,无证施工,否",
+]
+
+
+def test_earlier_findings_become_cases_listed_apart(county):
+    path = os.path.join(county.dir, "find.csv")
+    cases_before = count(county, "cases")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(FIND_HEADER + "\n" + "\n".join(FINDINGS[:2] + ["大排查" + FINDINGS[2][5:]]) + "\n")
+    r = county.slctl("finding", "import", path, check=False)
+    assert r.returncode == 2 and "line 4:" in r.stderr and "source_list" in r.stderr, r.stderr
+    assert count(county, "earlier_finding") == 0 and count(county, "cases") == cases_before
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(FIND_HEADER + "\n" + "\n".join(FINDINGS) + "\n")
+    assert county.slctl("finding", "import", path).stdout.count("accepted\t") == 3
+    assert county.slctl("finding", "import", path).stdout.count("duplicate\t") == 3
+    assert count(county, "cases") == cases_before + 3
+    ledger = [l.split("\t") for l in county.slctl("finding", "list").stdout.splitlines()]
+    assert [(x[0], x[1]) for x in ledger] == [("大督查", "DDC-017"), ("近三年举报", "JB-2024-003"),
+                                              ("近三年举报", "JB-2025-101")]
+    assert all(x[2].startswith("140728-2026-") for x in ledger)
+    # numbered and transferred like any other case
+    wait_for("the finding's transfer", lambda: county.slctl(
+        "transfer", "list", "--case", ledger[0][2]).stdout.strip() != "", timeout=30)
+    text = county.slctl("finding", "export").stdout
+    assert text.startswith("\ufeff来源清单") and "JB-2025-101" in text
+
+
 def test_register_rows_are_audited(county):
     r = county.slctl("audit", "verify")
     assert r.returncode == 0

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "sl_accident.h"
+#include "sl_finding.h"
 #include "sl_inspection.h"
 #include "sl_official.h"
 #include "sl_register.h"
@@ -238,6 +239,41 @@ test_official(void **state)
     assert_string_equal(err.code, "missing_field:person_id");
 }
 
+static void
+test_finding(void **state)
+{
+    (void)state;
+    assert_int_equal(sl_finding_source("大起底"), 3);
+    assert_int_equal(sl_finding_source("OLD_REPORTS"), 4);
+    assert_int_equal(sl_finding_source("大排查"), 0);
+    char *f[SL_FINDING_CSV_COLS] = {"近三年举报", "JB-1",   "某加油站", "",  "危化",
+                                    "140728",     "洪善镇", "反复举报", "是"};
+    sl_route_map_t *routes = sl_route_map_new("140728");
+    sl_route_map_add(routes, "140700", "");
+    sl_route_map_add(routes, "140728", "140700");
+    sl_route_map_add(routes, "140781", "140700");
+    sl_finding_row_t row;
+    sl_codec_error_t err;
+    assert_int_equal(sl_finding_from_fields(f, 1794272400000, &row, &err), 0);
+    assert_ptr_equal(row.finding.clue, &row.clue);
+    assert_true(row.clue.major_hazard);
+    assert_int_equal(sl_finding_prepare(&row.finding, routes, &err), 0);
+    assert_int_equal(row.clue.channel, SAFELOOP__V1__CLUE_REPORT__CHANNEL__OTHER);
+    char key[64];
+    sl_finding_key(&row.finding, key, sizeof key);
+    assert_string_equal(key, "4|JB-1");
+    f[0] = "大排查";
+    assert_int_equal(sl_finding_from_fields(f, 1794272400000, &row, &err), 0);
+    assert_int_equal(sl_finding_prepare(&row.finding, routes, &err), SL_DECLINED);
+    assert_string_equal(err.code, "bad_field:source_list");
+    f[0] = "大督查";
+    f[5] = "140781"; /* 介休市: known, not this node's territory */
+    assert_int_equal(sl_finding_from_fields(f, 1794272400000, &row, &err), 0);
+    assert_int_equal(sl_finding_prepare(&row.finding, routes, &err), SL_DECLINED);
+    assert_string_equal(err.code, "bad_field:clue.place.division");
+    sl_route_map_destroy(&routes);
+}
+
 int
 main(void)
 {
@@ -251,6 +287,7 @@ main(void)
         cmocka_unit_test(test_msg_id),
         cmocka_unit_test(test_accident),
         cmocka_unit_test(test_official),
+        cmocka_unit_test(test_finding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
