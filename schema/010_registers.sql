@@ -161,3 +161,30 @@ CREATE TABLE earlier_finding (
     recorded_at timestamptz NOT NULL,
     UNIQUE (source_list, source_ref)
 );
+
+-- Liaison persons (R79, annex 7) and safety commitments (R70, annex 2) --------------
+CREATE TABLE liaison (
+    unit   text PRIMARY KEY,                       -- one per member unit
+    name   text NOT NULL,
+    post   text NOT NULL,
+    since  timestamptz NOT NULL,
+    msg_id text NOT NULL
+);
+-- Liaisons' phones: personal, shown to the office, never published.
+CREATE TABLE liaison_phone (
+    unit         text PRIMARY KEY REFERENCES liaison(unit),
+    office_phone text NOT NULL DEFAULT '',
+    mobile       text NOT NULL DEFAULT ''
+);
+CREATE TABLE commitment (
+    id          bigserial PRIMARY KEY,
+    key         text NOT NULL UNIQUE,
+    unit_name   text NOT NULL,
+    credit_code text NOT NULL DEFAULT '',
+    division    text NOT NULL REFERENCES division(code),
+    signer      text NOT NULL,
+    signed_on   date NOT NULL,
+    publicity   smallint NOT NULL CHECK (publicity BETWEEN 1 AND 3), -- 电视台 张贴 其他
+    msg_id      text NOT NULL,
+    recorded_at timestamptz NOT NULL
+);

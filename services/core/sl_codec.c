@@ -282,6 +282,8 @@ sl_codec_body(const sl_pb_envelope_t *env)
     case SAFELOOP__V1__ENVELOPE__BODY_ACCIDENT:
     case SAFELOOP__V1__ENVELOPE__BODY_OFFICIAL:
     case SAFELOOP__V1__ENVELOPE__BODY_FINDING:
+    case SAFELOOP__V1__ENVELOPE__BODY_LIAISON:
+    case SAFELOOP__V1__ENVELOPE__BODY_COMMITMENT:
         return (sl_body_t)env->body_case;
     default:
         return SL_BODY_NONE;
@@ -322,6 +324,10 @@ sl_codec_body_msg(const sl_pb_envelope_t *env)
         return &env->official->base;
     case SL_BODY_FINDING:
         return &env->finding->base;
+    case SL_BODY_LIAISON:
+        return &env->liaison->base;
+    case SL_BODY_COMMITMENT:
+        return &env->commitment->base;
     case SL_BODY_NONE:
         break;
     }
@@ -362,6 +368,10 @@ sl_codec_body_name(sl_body_t body)
         return "official";
     case SL_BODY_FINDING:
         return "finding";
+    case SL_BODY_LIAISON:
+        return "liaison";
+    case SL_BODY_COMMITMENT:
+        return "commitment";
     case SL_BODY_NONE:
         break;
     }

@@ -50,6 +50,8 @@ typedef Safeloop__V1__SpotCheck sl_pb_spot_check_t;
 typedef Safeloop__V1__Accident sl_pb_accident_t;
 typedef Safeloop__V1__Official sl_pb_official_t;
 typedef Safeloop__V1__EarlierFinding sl_pb_finding_t;
+typedef Safeloop__V1__Liaison sl_pb_liaison_t;
+typedef Safeloop__V1__Commitment sl_pb_commitment_t;
 
 /* Initialisers for messages built on the stack: sl_pb_ack_t a = SL_PB_ACK_INIT; */
 #define SL_PB_ENVELOPE_INIT SAFELOOP__V1__ENVELOPE__INIT
@@ -74,6 +76,8 @@ typedef enum {
     SL_BODY_ACCIDENT = SAFELOOP__V1__ENVELOPE__BODY_ACCIDENT,
     SL_BODY_OFFICIAL = SAFELOOP__V1__ENVELOPE__BODY_OFFICIAL,
     SL_BODY_FINDING = SAFELOOP__V1__ENVELOPE__BODY_FINDING,
+    SL_BODY_LIAISON = SAFELOOP__V1__ENVELOPE__BODY_LIAISON,
+    SL_BODY_COMMITMENT = SAFELOOP__V1__ENVELOPE__BODY_COMMITMENT,
 } sl_body_t;
 
 /* Ack statuses. */

@@ -16,6 +16,7 @@
 #include "sl_inspection.h"
 #include "sl_ledger.h"
 #include "sl_official.h"
+#include "sl_pledge.h"
 #include "sl_register.h"
 #include "sl_route.h"
 #include "sl_sector.h"
@@ -48,6 +49,10 @@ static const char s_usage[] =
     "       slctl trace --person NAME|PERSON_ID | --case CASE_NO\n"
     "       slctl finding import FILE.csv | list | export [--out FILE]   earlier findings\n"
     "                            as cases; list/export: the special ledger (专项台账)\n"
+    "       slctl liaison import FILE.csv | list | export | contacts   联络人 (contacts: with\n"
+    "                            phones, for the office only)\n"
+    "       slctl commitment import FILE.csv | list | export | count   安全承诺 (count:\n"
+    "                            annex 4's column per county)\n"
     "\n"
     "  An inspection's KEY is credit_code|date|inspecting body; the import file's\n"
     "  header is 被检查单位,统一社会信用代码,行业领域,县级行政区划代码,乡镇（街道）,\n"
@@ -56,7 +61,9 @@ static const char s_usage[] =
     "  (一般/较大/重大/特别重大),死亡人数,受伤人数,瞒报,事故简况,个体经营者姓名; an official\n"
     "  file's is 人员编号,姓名,单位,职务,任职起始,任职终止,联系电话; a finding file's is\n"
     "  来源清单 (大督查/大盘点/大起底/近三年举报),原编号,被举报单位,统一社会信用代码,行业领域,\n"
-    "  县级行政区划代码,乡镇（街道）,问题描述,重大事故隐患.\n"
+    "  县级行政区划代码,乡镇（街道）,问题描述,重大事故隐患; a liaison file's is 单位,姓名,职务,\n"
+    "  办公电话,手机; a commitment file's is 承诺单位,统一社会信用代码,县级行政区划代码,承诺人,\n"
+    "  签署日期,公开方式 (电视台/张贴/其他).\n"
     "  export writes CSV, UTF-8 with BOM.\n";
 
 typedef struct {
@@ -333,6 +340,67 @@ static const s_register_t s_findings = {"find",
                                         s_find_key,
                                         s_find_body};
 
+static int
+s_lia_fields(char *const *f, void *m, sl_codec_error_t *e)
+{
+    return sl_liaison_from_fields(f, m, e);
+}
+static int
+s_lia_valid(void *m, const sl_route_map_t *r, sl_codec_error_t *e)
+{
+    (void)r;
+    return sl_liaison_validate(m, e);
+}
+static void
+s_lia_key(const void *m, char *out, size_t size)
+{
+    sl_liaison_key(m, out, size);
+}
+static void
+s_lia_body(sl_pb_envelope_t *env, void *m)
+{
+    env->body_case = SAFELOOP__V1__ENVELOPE__BODY_LIAISON;
+    env->liaison = m;
+}
+static const s_register_t s_liaisons = {"lia",
+                                        sizeof(sl_pb_liaison_t),
+                                        SL_LIAISON_CSV_COLS,
+                                        sl_liaison_csv_header,
+                                        s_lia_fields,
+                                        s_lia_valid,
+                                        s_lia_key,
+                                        s_lia_body};
+
+static int
+s_com_fields(char *const *f, void *m, sl_codec_error_t *e)
+{
+    return sl_commitment_from_fields(f, m, e);
+}
+static int
+s_com_valid(void *m, const sl_route_map_t *r, sl_codec_error_t *e)
+{
+    return sl_commitment_validate(m, r, e);
+}
+static void
+s_com_key(const void *m, char *out, size_t size)
+{
+    sl_commitment_key(m, out, size);
+}
+static void
+s_com_body(sl_pb_envelope_t *env, void *m)
+{
+    env->body_case = SAFELOOP__V1__ENVELOPE__BODY_COMMITMENT;
+    env->commitment = m;
+}
+static const s_register_t s_commitments = {"com",
+                                           sizeof(sl_pb_commitment_t),
+                                           SL_COMMITMENT_CSV_COLS,
+                                           sl_commitment_csv_header,
+                                           s_com_fields,
+                                           s_com_valid,
+                                           s_com_key,
+                                           s_com_body};
+
 /* Sends register REG's row MSG with the msg_id its key gives; the exit code. */
 static int
 s_send_row(sl_ctl_t *ctl, const s_register_t *reg, void *msg)
@@ -474,6 +542,8 @@ s_write_csv(s_csv_t *c, const char *path)
     return SL_EXIT_OK;
 }
 
+static int s_print(sl_ctl_t *ctl, int (*rows)(sl_db_t *, sl_db_row_cb *, void *), size_t ncols);
+
 /* list (tab-separated) or export (CSV with BOM and Chinese headers) of the
  * rows ROWS gives. */
 typedef int(s_rows_fn)(sl_db_t *db, const s_opts_t *o, sl_db_row_cb *cb, void *arg);
@@ -573,13 +643,8 @@ sl_ctl_accident(sl_ctl_t *ctl, int argc, char **argv)
                                 SL_ACCIDENT_COLS, s_accident_rows, &handled);
     if (handled)
         return rc;
-    if (strcmp(sub, "focus") == 0) {
-        size_t ncols = 5;
-        sl_db_t *db = sl_ctl_db_current(ctl);
-        if (sl_accident_focus_rows(db, s_tab_row, &ncols) != 0)
-            sl_ctl_die(SL_EXIT_FAIL, "could not read the register: %s", sl_db_error(db));
-        return SL_EXIT_OK;
-    }
+    if (strcmp(sub, "focus") == 0)
+        return s_print(ctl, sl_accident_focus_rows, 5);
     fputs(s_usage, stderr);
     return SL_EXIT_USAGE;
 }
@@ -681,6 +746,62 @@ sl_ctl_finding(sl_ctl_t *ctl, int argc, char **argv)
                                 SL_FINDING_COLS, s_finding_rows, &handled);
     if (handled)
         return rc;
+    fputs(s_usage, stderr);
+    return SL_EXIT_USAGE;
+}
+
+static int
+s_liaison_rows(sl_db_t *db, const s_opts_t *o, sl_db_row_cb *cb, void *arg)
+{
+    (void)o;
+    return sl_liaison_rows(db, cb, arg);
+}
+
+static int
+s_commitment_rows(sl_db_t *db, const s_opts_t *o, sl_db_row_cb *cb, void *arg)
+{
+    (void)o;
+    return sl_commitment_rows(db, cb, arg);
+}
+
+/* Prints ROWS' NCOLS columns tab-separated; exits 1 on a database error. */
+static int
+s_print(sl_ctl_t *ctl, int (*rows)(sl_db_t *, sl_db_row_cb *, void *), size_t ncols)
+{
+    sl_db_t *db = sl_ctl_db_current(ctl);
+    if (rows(db, s_tab_row, &ncols) != 0)
+        sl_ctl_die(SL_EXIT_FAIL, "could not read the register: %s", sl_db_error(db));
+    return SL_EXIT_OK;
+}
+
+int
+sl_ctl_liaison(sl_ctl_t *ctl, int argc, char **argv)
+{
+    s_opts_t o;
+    const char *arg, *sub = s_sub(argc, argv, &o, &arg);
+    bool handled;
+    int rc = s_register_command(ctl, sub, arg, &o, &s_liaisons, sl_liaison_headers(),
+                                SL_LIAISON_COLS, s_liaison_rows, &handled);
+    if (handled)
+        return rc;
+    if (strcmp(sub, "contacts") == 0) /* the office's own view, with phones */
+        return s_print(ctl, sl_liaison_contact_rows, 5);
+    fputs(s_usage, stderr);
+    return SL_EXIT_USAGE;
+}
+
+int
+sl_ctl_commitment(sl_ctl_t *ctl, int argc, char **argv)
+{
+    s_opts_t o;
+    const char *arg, *sub = s_sub(argc, argv, &o, &arg);
+    bool handled;
+    int rc = s_register_command(ctl, sub, arg, &o, &s_commitments, sl_commitment_headers(),
+                                SL_COMMITMENT_COLS, s_commitment_rows, &handled);
+    if (handled)
+        return rc;
+    if (strcmp(sub, "count") == 0) /* annex 4's 安全承诺 column */
+        return s_print(ctl, sl_commitment_count_rows, 4);
     fputs(s_usage, stderr);
     return SL_EXIT_USAGE;
 }

@@ -102,6 +102,11 @@ static const s_command_t s_commands[] = {
     {"finding", sl_ctl_finding,
      "finding import FILE.csv | list | export [--out FILE]   earlier findings (大督查、大盘点、\n"
      "                                 大起底、近三年举报) as cases; the special ledger (专项台账)"},
+    {"liaison", sl_ctl_liaison,
+     "liaison import FILE.csv | list | export | contacts   联络人 of the member units (phones\n"
+     "                                 only in contacts, for the office; never published)"},
+    {"commitment", sl_ctl_commitment,
+     "commitment import FILE.csv | list | export | count   安全承诺 (annex 2); count per county"},
     {"interview", sl_ctl_interview,
      "interview list|export [--out FILE]   the 约谈问责 list (应发现未发现、应处罚未处罚)"},
     {"audit", sl_ctl_audit,

@@ -17,6 +17,7 @@
 #include "sl_inspection.h"
 #include "sl_log.h"
 #include "sl_official.h"
+#include "sl_pledge.h"
 #include "sl_report.h"
 #include "sl_sector.h"
 #include "sl_spotcheck.h"
@@ -74,13 +75,14 @@ s_validate_upward(const sl_pb_envelope_t *env, sl_codec_error_t *err)
 }
 
 /* Register rows (issue 18): an inspection, a spot check's result, an accident,
- * an official's post, an earlier finding. */
+ * an official's post, an earlier finding, a liaison, a commitment. */
 static bool
 s_register(const sl_pb_envelope_t *env)
 {
     sl_body_t b = sl_codec_body(env);
     return b == SL_BODY_INSPECTION || b == SL_BODY_SPOT_CHECK || b == SL_BODY_ACCIDENT ||
-           b == SL_BODY_OFFICIAL || b == SL_BODY_FINDING;
+           b == SL_BODY_OFFICIAL || b == SL_BODY_FINDING || b == SL_BODY_LIAISON ||
+           b == SL_BODY_COMMITMENT;
 }
 
 static int
@@ -94,6 +96,10 @@ s_validate_register(const sl_apply_ctx_t *ctx, const sl_pb_envelope_t *env, sl_c
         return sl_official_validate(env->official, err);
     if (sl_codec_body(env) == SL_BODY_FINDING)
         return sl_finding_prepare(env->finding, ctx->routes, err);
+    if (sl_codec_body(env) == SL_BODY_LIAISON)
+        return sl_liaison_validate(env->liaison, err);
+    if (sl_codec_body(env) == SL_BODY_COMMITMENT)
+        return sl_commitment_validate(env->commitment, ctx->routes, err);
     return sl_inspection_validate(env->inspection, ctx->routes, err);
 }
 
@@ -291,8 +297,8 @@ s_register_clue(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it,
     return rc;
 }
 
-/* Records a register row: a spot check's result, an accident or an
- * official's post through its module; an inspection or an earlier finding
+/* Records a register row: a spot check's result, an accident, an official's
+ * post, a liaison or a commitment through its module; an inspection or an earlier finding
  * through its module, and then its problem becomes a case (an inspection's
  * only where it was recorded, channel INSPECTION) linked to it; an
  * inspection recorded here goes up to the parent with the outbox. A refusal
@@ -304,18 +310,22 @@ s_apply_register(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it, in
     int rc;
     int64_t id = 0;
     sl_body_t b = sl_codec_body(it->env);
-    if (b == SL_BODY_SPOT_CHECK || b == SL_BODY_ACCIDENT || b == SL_BODY_OFFICIAL) {
-        rc = b == SL_BODY_SPOT_CHECK
-                 ? sl_spotcheck_apply(db, ctx->node, now, it->env, it->sender, &res)
-             : b == SL_BODY_ACCIDENT
-                 ? sl_accident_apply(db, ctx->node, now, it->env, it->sender, &res)
-                 : sl_official_apply(db, ctx->node, now, it->env, it->sender, &res);
+    /* the rows that only their module records */
+    int (*apply)(sl_db_t *, const char *, int64_t, const sl_pb_envelope_t *, const char *,
+                 sl_apply_result_t *) = b == SL_BODY_SPOT_CHECK   ? sl_spotcheck_apply
+                                        : b == SL_BODY_ACCIDENT   ? sl_accident_apply
+                                        : b == SL_BODY_OFFICIAL   ? sl_official_apply
+                                        : b == SL_BODY_LIAISON    ? sl_liaison_apply
+                                        : b == SL_BODY_COMMITMENT ? sl_commitment_apply
+                                                                  : NULL;
+    if (apply) {
+        rc = apply(db, ctx->node, now, it->env, it->sender, &res);
         return s_take_result(it, rc, &res);
     }
     if (b == SL_BODY_FINDING) {
         rc = sl_finding_apply(db, now, it->env, &id, &res);
-        if (rc == 0 && (rc = s_register_clue(ctx, db, it, it->env->finding->clue, now,
-                                             res.case_no)) == 0)
+        if (rc == 0 &&
+            (rc = s_register_clue(ctx, db, it, it->env->finding->clue, now, res.case_no)) == 0)
             rc = sl_finding_link_case(db, id, res.case_no, now, sl_apply_msg_id(it));
         return s_take_result(it, rc, &res);
     }

@@ -110,7 +110,8 @@ sl_principals_load(const sl_config_t *cfg, char **err)
         static const char *const kinds[] = {"clue",       "receipt",  "objection",
                                             "progress",   "feedback", "report",
                                             "inspection", "spot_check", "accident",
-                                            "official",   "finding"};
+                                            "official",   "finding",
+                                            "liaison",    "commitment"};
         for (size_t k = 0; k < nmay; k++)
             for (size_t b = 0; b < SL_ARRAY_LEN(kinds); b++)
                 if (strcmp(may[k], kinds[b]) == 0)
@@ -184,6 +185,12 @@ s_claim(const sl_pb_envelope_t *env)
         break;
     case SL_BODY_FINDING:
         c.may = SL_MAY_FINDING, c.no_origin = true;
+        break;
+    case SL_BODY_LIAISON:
+        c.may = SL_MAY_LIAISON, c.no_origin = true;
+        break;
+    case SL_BODY_COMMITMENT:
+        c.may = SL_MAY_COMMITMENT, c.no_origin = true;
         break;
     case SL_BODY_RECEIPT:
         c.origin = env->receipt->from_unit, c.may = SL_MAY_RECEIPT, c.up = true;

@@ -35,7 +35,9 @@ enum {
     SL_MAY_SPOT_CHECK = 1 << 7, /* 抽查结果 (registers) */
     SL_MAY_ACCIDENT = 1 << 8,   /* 事故记录 (registers) */
     SL_MAY_OFFICIAL = 1 << 9,   /* 责任人员 (registers) */
-    SL_MAY_FINDING = 1 << 10    /* 前期排查问题 (registers) */
+    SL_MAY_FINDING = 1 << 10,   /* 前期排查问题 (registers) */
+    SL_MAY_LIAISON = 1 << 11,   /* 联络人 (registers) */
+    SL_MAY_COMMITMENT = 1 << 12 /* 安全承诺 (registers) */
 };
 
 typedef struct {

@@ -296,6 +296,48 @@ def test_earlier_findings_become_cases_listed_apart(county):
     assert text.startswith("\ufeff来源清单") and "JB-2025-101" in text
 
 
+def write_csv(node, name, header, lines):
+    path = os.path.join(node.dir, name)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(header + "\n" + "\n".join(lines) + "\n")
+    return path
+
+
+def test_liaisons_phones_stay_with_the_office(county):
+    header = "单位,姓名,职务,办公电话,手机"
+    bad = write_csv(county, "lia-bad.csv", header, ["140728:emergency,赵六,科长,,"])
+    r = county.slctl("liaison", "import", bad, check=False)
+    assert r.returncode == 2 and "line 2:" in r.stderr and count(county, "liaison") == 0
+    path = write_csv(county, "lia.csv", header, [
+        "140728:emergency,赵六,安全生产基础科科长,0354-5600001,13800000001",
+        "140728:housing,钱七,质量安全股股长,,13800000002"])
+    assert county.slctl("liaison", "import", path).stdout.count("accepted\t") == 2
+    assert county.slctl("liaison", "import", path).stdout.count("duplicate\t") == 2
+    # a new liaison for a unit replaces the old one
+    county.slctl("liaison", "import", write_csv(county, "lia2.csv", header, [
+        "140728:housing,孙八,质量安全股副股长,,13800000003"]))
+    listed = county.slctl("liaison", "list").stdout + county.slctl("liaison", "export").stdout
+    assert "孙八" in listed and "钱七" not in listed and "1380000" not in listed
+    assert "0354-5600001" not in listed
+    contacts = county.slctl("liaison", "contacts").stdout
+    assert "13800000003" in contacts and "0354-5600001" in contacts
+
+
+def test_commitments_counted_per_county(county):
+    header = "承诺单位,统一社会信用代码,县级行政区划代码,承诺人,签署日期,公开方式"
+    path = write_csv(county, "com.csv", header, [
+        "平遥县人民政府,,140728,王县长,2026-11-12,电视台",
+        "平遥县应急管理局,,140728,王建国,2026-11-12,张贴",
+        "平遥县第1煤业有限公司,%s,140728,周矿长,2026-11-13,张贴" % credit(1)])
+    assert county.slctl("commitment", "import", path).stdout.count("accepted\t") == 3
+    assert county.slctl("commitment", "import", path).stdout.count("duplicate\t") == 3
+    assert county.slctl("commitment", "count").stdout.split() == ["平遥县", "3", "1", "2"]
+    bad = write_csv(county, "com-bad.csv", header, ["某公司,,140728,某人,2026-11-13,广播"])
+    r = county.slctl("commitment", "import", bad, check=False)
+    assert r.returncode == 2 and "bad_field:publicity" in r.stderr
+    assert count(county, "commitment") == 3
+
+
 def test_register_rows_are_audited(county):
     r = county.slctl("audit", "verify")
     assert r.returncode == 0

@@ -13,6 +13,7 @@
 #include "sl_finding.h"
 #include "sl_inspection.h"
 #include "sl_official.h"
+#include "sl_pledge.h"
 #include "sl_register.h"
 #include "sl_spotcheck.h"
 
@@ -274,6 +275,35 @@ test_finding(void **state)
     sl_route_map_destroy(&routes);
 }
 
+static void
+test_pledges(void **state)
+{
+    (void)state;
+    char *lf[SL_LIAISON_CSV_COLS] = {"140728:emergency", "赵六", "科长", "", ""};
+    sl_pb_liaison_t l;
+    sl_codec_error_t err;
+    assert_int_equal(sl_liaison_from_fields(lf, &l, &err), 0);
+    assert_int_equal(sl_liaison_validate(&l, &err), SL_DECLINED); /* no phone at all */
+    assert_string_equal(err.code, "missing_field:mobile");
+    l.mobile = "13800000001";
+    assert_int_equal(sl_liaison_validate(&l, &err), 0);
+
+    assert_int_equal(sl_commitment_publicity("电视台"), 1);
+    assert_int_equal(sl_commitment_publicity("POSTED"), 2);
+    assert_int_equal(sl_commitment_publicity("广播"), 0);
+    char *cf[SL_COMMITMENT_CSV_COLS] = {"平遥县人民政府", "",           "140728",
+                                        "王县长",         "2026-11-12", "张贴"};
+    sl_pb_commitment_t c;
+    assert_int_equal(sl_commitment_from_fields(cf, &c, &err), 0);
+    assert_int_equal(sl_commitment_validate(&c, NULL, &err), 0);
+    char key[128];
+    sl_commitment_key(&c, key, sizeof key);
+    assert_string_equal(key, "平遥县人民政府|王县长|2026-11-12");
+    c.publicity = 0;
+    assert_int_equal(sl_commitment_validate(&c, NULL, &err), SL_DECLINED);
+    assert_string_equal(err.code, "bad_field:publicity");
+}
+
 int
 main(void)
 {
@@ -288,6 +318,7 @@ main(void)
         cmocka_unit_test(test_accident),
         cmocka_unit_test(test_official),
         cmocka_unit_test(test_finding),
+        cmocka_unit_test(test_pledges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
