@@ -188,3 +188,29 @@ CREATE TABLE commitment (
     msg_id      text NOT NULL,
     recorded_at timestamptz NOT NULL
 );
+
+-- Implementation plans (R78) ---------------------------------------------------------
+-- The date each campaign wants its member units' plans by; the 2021-2022
+-- campaign's: "于12月底前报".
+CREATE TABLE plan_due (
+    campaign_id bigint PRIMARY KEY REFERENCES campaign(id),
+    due_on      date NOT NULL
+);
+INSERT INTO plan_due (campaign_id, due_on)
+SELECT id, '2021-12-31' FROM campaign WHERE name LIKE '2021-2022 %';
+-- One plan per member unit (a resend replaces the content, not the time).
+CREATE TABLE implementation_plan (
+    unit         text PRIMARY KEY,
+    title        text NOT NULL,
+    submitted_on date NOT NULL,
+    received_at  timestamptz NOT NULL,
+    msg_id       text NOT NULL
+);
+-- Units found without a plan when due, evented once (report.missing, kind plan).
+CREATE TABLE plan_missing (
+    campaign_id bigint NOT NULL REFERENCES campaign(id),
+    unit        text NOT NULL,
+    due_on      date NOT NULL,
+    noted_at    timestamptz NOT NULL,
+    PRIMARY KEY (campaign_id, unit)
+);

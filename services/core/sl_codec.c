@@ -284,6 +284,7 @@ sl_codec_body(const sl_pb_envelope_t *env)
     case SAFELOOP__V1__ENVELOPE__BODY_FINDING:
     case SAFELOOP__V1__ENVELOPE__BODY_LIAISON:
     case SAFELOOP__V1__ENVELOPE__BODY_COMMITMENT:
+    case SAFELOOP__V1__ENVELOPE__BODY_PLAN:
         return (sl_body_t)env->body_case;
     default:
         return SL_BODY_NONE;
@@ -328,6 +329,8 @@ sl_codec_body_msg(const sl_pb_envelope_t *env)
         return &env->liaison->base;
     case SL_BODY_COMMITMENT:
         return &env->commitment->base;
+    case SL_BODY_PLAN:
+        return &env->plan->base;
     case SL_BODY_NONE:
         break;
     }
@@ -372,6 +375,8 @@ sl_codec_body_name(sl_body_t body)
         return "liaison";
     case SL_BODY_COMMITMENT:
         return "commitment";
+    case SL_BODY_PLAN:
+        return "plan";
     case SL_BODY_NONE:
         break;
     }

@@ -52,6 +52,7 @@ typedef Safeloop__V1__Official sl_pb_official_t;
 typedef Safeloop__V1__EarlierFinding sl_pb_finding_t;
 typedef Safeloop__V1__Liaison sl_pb_liaison_t;
 typedef Safeloop__V1__Commitment sl_pb_commitment_t;
+typedef Safeloop__V1__ImplementationPlan sl_pb_plan_t;
 
 /* Initialisers for messages built on the stack: sl_pb_ack_t a = SL_PB_ACK_INIT; */
 #define SL_PB_ENVELOPE_INIT SAFELOOP__V1__ENVELOPE__INIT
@@ -78,6 +79,7 @@ typedef enum {
     SL_BODY_FINDING = SAFELOOP__V1__ENVELOPE__BODY_FINDING,
     SL_BODY_LIAISON = SAFELOOP__V1__ENVELOPE__BODY_LIAISON,
     SL_BODY_COMMITMENT = SAFELOOP__V1__ENVELOPE__BODY_COMMITMENT,
+    SL_BODY_PLAN = SAFELOOP__V1__ENVELOPE__BODY_PLAN,
 } sl_body_t;
 
 /* Ack statuses. */

@@ -16,6 +16,7 @@
 #include "sl_inspection.h"
 #include "sl_ledger.h"
 #include "sl_official.h"
+#include "sl_plan.h"
 #include "sl_pledge.h"
 #include "sl_register.h"
 #include "sl_route.h"
@@ -53,6 +54,8 @@ static const char s_usage[] =
     "                            phones, for the office only)\n"
     "       slctl commitment import FILE.csv | list | export | count   安全承诺 (count:\n"
     "                            annex 4's column per county)\n"
+    "       slctl plan import FILE.csv | list | export   实施方案 of each member unit against\n"
+    "                            the campaign's date; plan due CAMPAIGN --date D sets it\n"
     "\n"
     "  An inspection's KEY is credit_code|date|inspecting body; the import file's\n"
     "  header is 被检查单位,统一社会信用代码,行业领域,县级行政区划代码,乡镇（街道）,\n"
@@ -63,7 +66,7 @@ static const char s_usage[] =
     "  来源清单 (大督查/大盘点/大起底/近三年举报),原编号,被举报单位,统一社会信用代码,行业领域,\n"
     "  县级行政区划代码,乡镇（街道）,问题描述,重大事故隐患; a liaison file's is 单位,姓名,职务,\n"
     "  办公电话,手机; a commitment file's is 承诺单位,统一社会信用代码,县级行政区划代码,承诺人,\n"
-    "  签署日期,公开方式 (电视台/张贴/其他).\n"
+    "  签署日期,公开方式 (电视台/张贴/其他); a plan file's is 单位,方案名称,印发日期.\n"
     "  export writes CSV, UTF-8 with BOM.\n";
 
 typedef struct {
@@ -117,7 +120,7 @@ s_parse(int argc, char **argv, s_opts_t *o)
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
-    optind = 1;
+    optind = 0; /* glibc: reinitialise getopt (permutes operands after options) */
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -400,6 +403,32 @@ static const s_register_t s_commitments = {"com",
                                            s_com_valid,
                                            s_com_key,
                                            s_com_body};
+
+static int
+s_plan_fields(char *const *f, void *m, sl_codec_error_t *e)
+{
+    return sl_plan_from_fields(f, m, e);
+}
+static int
+s_plan_valid(void *m, const sl_route_map_t *r, sl_codec_error_t *e)
+{
+    (void)r;
+    return sl_plan_validate(m, e);
+}
+static void
+s_plan_key(const void *m, char *out, size_t size)
+{
+    sl_plan_key(m, out, size);
+}
+static void
+s_plan_body(sl_pb_envelope_t *env, void *m)
+{
+    env->body_case = SAFELOOP__V1__ENVELOPE__BODY_PLAN;
+    env->plan = m;
+}
+static const s_register_t s_plans = {
+    "plan",        sizeof(sl_pb_plan_t), SL_PLAN_CSV_COLS, sl_plan_csv_header,
+    s_plan_fields, s_plan_valid,         s_plan_key,       s_plan_body};
 
 /* Sends register REG's row MSG with the msg_id its key gives; the exit code. */
 static int
@@ -694,7 +723,7 @@ sl_ctl_trace(sl_ctl_t *ctl, int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     const char *person = NULL, *case_no = NULL;
     int c;
-    optind = 1;
+    optind = 0; /* glibc: reinitialise getopt (permutes operands after options) */
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'p')
             person = optarg;
@@ -802,6 +831,39 @@ sl_ctl_commitment(sl_ctl_t *ctl, int argc, char **argv)
         return rc;
     if (strcmp(sub, "count") == 0) /* annex 4's 安全承诺 column */
         return s_print(ctl, sl_commitment_count_rows, 4);
+    fputs(s_usage, stderr);
+    return SL_EXIT_USAGE;
+}
+
+static int
+s_plan_rows(sl_db_t *db, const s_opts_t *o, sl_db_row_cb *cb, void *arg)
+{
+    (void)o;
+    return sl_plan_rows(db, sl_now_ms(), cb, arg);
+}
+
+int
+sl_ctl_plan(sl_ctl_t *ctl, int argc, char **argv)
+{
+    s_opts_t o;
+    const char *arg, *sub = s_sub(argc, argv, &o, &arg);
+    bool handled;
+    int rc = s_register_command(ctl, sub, arg, &o, &s_plans, sl_plan_headers(), SL_PLAN_COLS,
+                                s_plan_rows, &handled);
+    if (handled)
+        return rc;
+    if (strcmp(sub, "due") == 0) { /* plan due CAMPAIGN --date D */
+        int32_t day;
+        if (!arg || !o.date || sl_date_parse(o.date, &day) != 0)
+            sl_ctl_die(SL_EXIT_USAGE, "plan due needs CAMPAIGN --date YYYY-MM-DD");
+        sl_db_t *db = sl_ctl_db_current(ctl);
+        rc = sl_plan_set_due(db, arg, day);
+        if (rc == 1)
+            sl_ctl_die(SL_EXIT_FAIL, "no campaign \"%s\"", arg);
+        if (rc != 0)
+            sl_ctl_die(SL_EXIT_FAIL, "could not set the plan date: %s", sl_db_error(db));
+        return SL_EXIT_OK;
+    }
     fputs(s_usage, stderr);
     return SL_EXIT_USAGE;
 }

@@ -107,6 +107,9 @@ static const s_command_t s_commands[] = {
      "                                 only in contacts, for the office; never published)"},
     {"commitment", sl_ctl_commitment,
      "commitment import FILE.csv | list | export | count   安全承诺 (annex 2); count per county"},
+    {"plan", sl_ctl_plan,
+     "plan import FILE.csv | list | export | due CAMPAIGN --date D   implementation plans\n"
+     "                                 (实施方案) of the member units, due by the campaign's date"},
     {"interview", sl_ctl_interview,
      "interview list|export [--out FILE]   the 约谈问责 list (应发现未发现、应处罚未处罚)"},
     {"audit", sl_ctl_audit,

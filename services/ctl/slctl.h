@@ -66,6 +66,7 @@ int sl_ctl_trace(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_finding(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_liaison(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_commitment(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_plan(sl_ctl_t *ctl, int argc, char **argv);
 /* `slctl transfer KIND …` answers (receipt, objection, progress, feedback,
  * decide): argv[0] is KIND; returns the exit code. */
 int sl_ctl_transfer_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv);

@@ -17,6 +17,7 @@
 #include "sl_http.h"
 #include "sl_log.h"
 #include "sl_metrics.h"
+#include "sl_plan.h"
 #include "sl_report.h"
 #include "sl_transfer_clock.h"
 #include "sl_unit.h"
@@ -134,6 +135,10 @@ s_tick_once(sl_deadline_t *d)
     } while (n == 100 && !busy);
     if (!busy && (n = sl_report_check(d->db, now, &busy, s_on_report, d)) < 0) {
         rc = (int)n;
+        goto down;
+    }
+    if (!busy && (n = sl_plan_check(d->db, now, &busy, s_on_report, d)) < 0) {
+        rc = (int)n; /* implementation plans (sl_plan.h) */
         goto down;
     }
     if (busy) {

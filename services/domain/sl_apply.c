@@ -17,6 +17,7 @@
 #include "sl_inspection.h"
 #include "sl_log.h"
 #include "sl_official.h"
+#include "sl_plan.h"
 #include "sl_pledge.h"
 #include "sl_report.h"
 #include "sl_sector.h"
@@ -75,14 +76,14 @@ s_validate_upward(const sl_pb_envelope_t *env, sl_codec_error_t *err)
 }
 
 /* Register rows (issue 18): an inspection, a spot check's result, an accident,
- * an official's post, an earlier finding, a liaison, a commitment. */
+ * an official's post, an earlier finding, a liaison, a commitment, a plan. */
 static bool
 s_register(const sl_pb_envelope_t *env)
 {
     sl_body_t b = sl_codec_body(env);
     return b == SL_BODY_INSPECTION || b == SL_BODY_SPOT_CHECK || b == SL_BODY_ACCIDENT ||
            b == SL_BODY_OFFICIAL || b == SL_BODY_FINDING || b == SL_BODY_LIAISON ||
-           b == SL_BODY_COMMITMENT;
+           b == SL_BODY_COMMITMENT || b == SL_BODY_PLAN;
 }
 
 static int
@@ -100,6 +101,8 @@ s_validate_register(const sl_apply_ctx_t *ctx, const sl_pb_envelope_t *env, sl_c
         return sl_liaison_validate(env->liaison, err);
     if (sl_codec_body(env) == SL_BODY_COMMITMENT)
         return sl_commitment_validate(env->commitment, ctx->routes, err);
+    if (sl_codec_body(env) == SL_BODY_PLAN)
+        return sl_plan_validate(env->plan, err);
     return sl_inspection_validate(env->inspection, ctx->routes, err);
 }
 
@@ -298,7 +301,7 @@ s_register_clue(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it,
 }
 
 /* Records a register row: a spot check's result, an accident, an official's
- * post, a liaison or a commitment through its module; an inspection or an earlier finding
+ * post, a liaison, a commitment or a plan through its module; an inspection or an earlier finding
  * through its module, and then its problem becomes a case (an inspection's
  * only where it was recorded, channel INSPECTION) linked to it; an
  * inspection recorded here goes up to the parent with the outbox. A refusal
@@ -317,6 +320,7 @@ s_apply_register(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it, in
                                         : b == SL_BODY_OFFICIAL   ? sl_official_apply
                                         : b == SL_BODY_LIAISON    ? sl_liaison_apply
                                         : b == SL_BODY_COMMITMENT ? sl_commitment_apply
+                                        : b == SL_BODY_PLAN       ? sl_plan_apply
                                                                   : NULL;
     if (apply) {
         rc = apply(db, ctx->node, now, it->env, it->sender, &res);

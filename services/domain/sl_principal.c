@@ -111,7 +111,7 @@ sl_principals_load(const sl_config_t *cfg, char **err)
                                             "progress",   "feedback", "report",
                                             "inspection", "spot_check", "accident",
                                             "official",   "finding",
-                                            "liaison",    "commitment"};
+                                            "liaison",    "commitment", "plan"};
         for (size_t k = 0; k < nmay; k++)
             for (size_t b = 0; b < SL_ARRAY_LEN(kinds); b++)
                 if (strcmp(may[k], kinds[b]) == 0)
@@ -191,6 +191,9 @@ s_claim(const sl_pb_envelope_t *env)
         break;
     case SL_BODY_COMMITMENT:
         c.may = SL_MAY_COMMITMENT, c.no_origin = true;
+        break;
+    case SL_BODY_PLAN: /* a unit's producer sends its own plan */
+        c.origin = env->plan->from_unit, c.may = SL_MAY_PLAN;
         break;
     case SL_BODY_RECEIPT:
         c.origin = env->receipt->from_unit, c.may = SL_MAY_RECEIPT, c.up = true;

@@ -37,7 +37,8 @@ enum {
     SL_MAY_OFFICIAL = 1 << 9,   /* 责任人员 (registers) */
     SL_MAY_FINDING = 1 << 10,   /* 前期排查问题 (registers) */
     SL_MAY_LIAISON = 1 << 11,   /* 联络人 (registers) */
-    SL_MAY_COMMITMENT = 1 << 12 /* 安全承诺 (registers) */
+    SL_MAY_COMMITMENT = 1 << 12, /* 安全承诺 (registers) */
+    SL_MAY_PLAN = 1 << 13        /* 实施方案 (registers) */
 };
 
 typedef struct {

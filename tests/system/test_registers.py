@@ -338,6 +338,24 @@ def test_commitments_counted_per_county(county):
     assert count(county, "commitment") == 3
 
 
+def test_implementation_plans_are_a_report_due(county):
+    campaign = county.sql("SELECT name FROM campaign ORDER BY id LIMIT 1")
+    county.slctl("plan", "due", campaign, "--date", "2026-11-30")
+    path = write_csv(county, "plan.csv", "单位,方案名称,印发日期",
+                     ["140728:emergency,平遥县应急管理局“百日攻坚”集中行动实施方案,2026-11-08"])
+    assert county.slctl("plan", "import", path).stdout.count("accepted\t") == 1
+    assert county.slctl("plan", "import", path).stdout.count("duplicate\t") == 1
+    rows = {l.split("\t")[0]: l.split("\t") for l in county.slctl(
+        "plan", "list", env=at("2026-11-20T09:00:00+08:00")).stdout.splitlines()}
+    assert rows["140728:emergency"][4] == "按时" and rows["140728:housing"][4] == "待报"
+    # after the date sl-deadline notes each unit without a plan once (report.missing)
+    county.start("deadline", env={"SL_NOW": "2026-12-01T09:00:00+08:00"})
+    wait_for("missing plans noted", lambda: count(county, "plan_missing") > 0, timeout=60)
+    assert count(county, "plan_missing", "unit = '140728:emergency'") == 0
+    assert count(county, "plan_missing", "unit = '140728:housing'") == 1
+    county.stop("deadline")
+
+
 def test_register_rows_are_audited(county):
     r = county.slctl("audit", "verify")
     assert r.returncode == 0

@@ -13,6 +13,7 @@
 #include "sl_finding.h"
 #include "sl_inspection.h"
 #include "sl_official.h"
+#include "sl_plan.h"
 #include "sl_pledge.h"
 #include "sl_register.h"
 #include "sl_spotcheck.h"
@@ -304,6 +305,23 @@ test_pledges(void **state)
     assert_string_equal(err.code, "bad_field:publicity");
 }
 
+static void
+test_plan(void **state)
+{
+    (void)state;
+    char *f[SL_PLAN_CSV_COLS] = {"140728:emergency", "实施方案", "2026-11-08"};
+    sl_pb_plan_t p;
+    sl_codec_error_t err;
+    assert_int_equal(sl_plan_from_fields(f, &p, &err), 0);
+    assert_int_equal(sl_plan_validate(&p, &err), 0);
+    char key[64];
+    sl_plan_key(&p, key, sizeof key);
+    assert_string_equal(key, "140728:emergency");
+    p.submitted_on = "11月8日";
+    assert_int_equal(sl_plan_validate(&p, &err), SL_DECLINED);
+    assert_string_equal(err.code, "bad_field:submitted_on");
+}
+
 int
 main(void)
 {
@@ -319,6 +337,7 @@ main(void)
         cmocka_unit_test(test_official),
         cmocka_unit_test(test_finding),
         cmocka_unit_test(test_pledges),
+        cmocka_unit_test(test_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
