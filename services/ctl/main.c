@@ -113,7 +113,8 @@ static const s_command_t s_commands[] = {
     {"interview", sl_ctl_interview,
      "interview list|export [--out FILE]   the 约谈问责 list (应发现未发现、应处罚未处罚)"},
     {"audit", sl_ctl_audit,
-     "audit verify                     check every case's audit chain; exit 1 naming each break"},
+     "audit verify                     check every case's and register row's audit chain; exit 1\n"
+     "                                 naming each break"},
 };
 
 static void

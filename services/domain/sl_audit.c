@@ -484,7 +484,7 @@ sl_audit_verify(sl_db_t *db, sl_audit_break_cb cb, void *arg, long *cases_checke
                 long *events_checked)
 {
     s_report_t rep = {.cb = cb, .arg = arg};
-    long ncases = 0, nevents = 0;
+    long ncases = 0, nevents = 0, nsubjects = 0;
     int rc;
     /* One snapshot for the whole walk: an append committed meanwhile is either
      * wholly seen (event and head) or not at all. */
@@ -508,8 +508,9 @@ sl_audit_verify(sl_db_t *db, sl_audit_break_cb cb, void *arg, long *cases_checke
                          " FROM audit_subject c LEFT JOIN subject_event e"
                          " ON e.subject = c.subject ORDER BY c.subject, e.seq",
                          0, NULL)) != 0 ||
-        (rc = s_walk_cursor(db, true, &rep, &ncases, &nevents)) != 0)
+        (rc = s_walk_cursor(db, true, &rep, &nsubjects, &nevents)) != 0)
         goto fail;
+    sl_log(SL_LOG_DEBUG, "audit: %ld register rows' chains checked", nsubjects);
     if ((rc = sl_db_exec(db, NULL, "COMMIT", 0, NULL)) != 0)
         goto fail;
     if (cases_checked)

@@ -127,11 +127,13 @@ int sl_audit_set_heads(sl_db_t *db, const int64_t *case_ids, const int32_t *seqs
  * duration of the call. */
 typedef void (*sl_audit_break_cb)(void *arg, const char *case_no, int32_t seq, const char *reason);
 
-/* Checks every case's chain in one read-only snapshot (REPEATABLE READ, so
- * concurrent appends cannot look like breaks), streaming the events through a
- * cursor. Runs its own transaction: the caller must not be in one. Reports each
- * break through CB; *CASES_CHECKED and *EVENTS_CHECKED (either may be NULL) get
- * the counts. Returns the number of breaks (>= 0), -1 on a database error
+/* Checks every case's chain, then every register row's (audit_subject), in
+ * one read-only snapshot (REPEATABLE READ, so concurrent appends cannot look
+ * like breaks), streaming the events through a cursor. Runs its own
+ * transaction: the caller must not be in one. Reports each break through CB
+ * (a register row's names its subject, "inspection:<key>", where a case's
+ * names its number); *CASES_CHECKED (cases only) and *EVENTS_CHECKED (both
+ * kinds; either may be NULL) get the counts. Returns the number of breaks (>= 0), -1 on a database error
  * (logged), SL_AGAIN if the connection was lost. */
 int sl_audit_verify(sl_db_t *db, sl_audit_break_cb cb, void *arg, long *cases_checked,
                     long *events_checked);
