@@ -310,6 +310,14 @@ sl_codec_body(const sl_pb_envelope_t *env)
     case SAFELOOP__V1__ENVELOPE__BODY_ESCALATION:
     case SAFELOOP__V1__ENVELOPE__BODY_WEEKLY_REPORT:
     case SAFELOOP__V1__ENVELOPE__BODY_MONTHLY_REPORT:
+    case SAFELOOP__V1__ENVELOPE__BODY_INSPECTION:
+    case SAFELOOP__V1__ENVELOPE__BODY_SPOT_CHECK:
+    case SAFELOOP__V1__ENVELOPE__BODY_ACCIDENT:
+    case SAFELOOP__V1__ENVELOPE__BODY_OFFICIAL:
+    case SAFELOOP__V1__ENVELOPE__BODY_FINDING:
+    case SAFELOOP__V1__ENVELOPE__BODY_LIAISON:
+    case SAFELOOP__V1__ENVELOPE__BODY_COMMITMENT:
+    case SAFELOOP__V1__ENVELOPE__BODY_PLAN:
         return (sl_body_t)env->body_case;
     default:
         return SL_BODY_NONE;
@@ -340,6 +348,22 @@ sl_codec_body_msg(const sl_pb_envelope_t *env)
         return &env->weekly_report->base;
     case SL_BODY_MONTHLY_REPORT:
         return &env->monthly_report->base;
+    case SL_BODY_INSPECTION:
+        return &env->inspection->base;
+    case SL_BODY_SPOT_CHECK:
+        return &env->spot_check->base;
+    case SL_BODY_ACCIDENT:
+        return &env->accident->base;
+    case SL_BODY_OFFICIAL:
+        return &env->official->base;
+    case SL_BODY_FINDING:
+        return &env->finding->base;
+    case SL_BODY_LIAISON:
+        return &env->liaison->base;
+    case SL_BODY_COMMITMENT:
+        return &env->commitment->base;
+    case SL_BODY_PLAN:
+        return &env->plan->base;
     case SL_BODY_NONE:
         break;
     }
@@ -370,6 +394,22 @@ sl_codec_body_name(sl_body_t body)
         return "weekly_report";
     case SL_BODY_MONTHLY_REPORT:
         return "monthly_report";
+    case SL_BODY_INSPECTION:
+        return "inspection";
+    case SL_BODY_SPOT_CHECK:
+        return "spot_check";
+    case SL_BODY_ACCIDENT:
+        return "accident";
+    case SL_BODY_OFFICIAL:
+        return "official";
+    case SL_BODY_FINDING:
+        return "finding";
+    case SL_BODY_LIAISON:
+        return "liaison";
+    case SL_BODY_COMMITMENT:
+        return "commitment";
+    case SL_BODY_PLAN:
+        return "plan";
     case SL_BODY_NONE:
         break;
     }

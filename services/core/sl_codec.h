@@ -18,6 +18,7 @@
 #include "safeloop/v1/clue.pb-c.h"
 #include "safeloop/v1/envelope.pb-c.h"
 #include "safeloop/v1/handling.pb-c.h"
+#include "safeloop/v1/registers.pb-c.h"
 #include "safeloop/v1/reports.pb-c.h"
 
 #include <stdbool.h>
@@ -45,6 +46,14 @@ typedef Safeloop__V1__Escalation sl_pb_escalation_t;
 typedef Safeloop__V1__WeeklyReport sl_pb_weekly_report_t;
 typedef Safeloop__V1__MonthlyReport sl_pb_monthly_report_t;
 typedef Safeloop__V1__TypicalCase sl_pb_typical_case_t;
+typedef Safeloop__V1__Inspection sl_pb_inspection_t;
+typedef Safeloop__V1__SpotCheck sl_pb_spot_check_t;
+typedef Safeloop__V1__Accident sl_pb_accident_t;
+typedef Safeloop__V1__Official sl_pb_official_t;
+typedef Safeloop__V1__EarlierFinding sl_pb_finding_t;
+typedef Safeloop__V1__Liaison sl_pb_liaison_t;
+typedef Safeloop__V1__Commitment sl_pb_commitment_t;
+typedef Safeloop__V1__ImplementationPlan sl_pb_plan_t;
 
 /* Initialisers for messages built on the stack: sl_pb_ack_t a = SL_PB_ACK_INIT; */
 #define SL_PB_ENVELOPE_INIT SAFELOOP__V1__ENVELOPE__INIT
@@ -64,6 +73,14 @@ typedef enum {
     SL_BODY_ESCALATION = SAFELOOP__V1__ENVELOPE__BODY_ESCALATION,
     SL_BODY_WEEKLY_REPORT = SAFELOOP__V1__ENVELOPE__BODY_WEEKLY_REPORT,
     SL_BODY_MONTHLY_REPORT = SAFELOOP__V1__ENVELOPE__BODY_MONTHLY_REPORT,
+    SL_BODY_INSPECTION = SAFELOOP__V1__ENVELOPE__BODY_INSPECTION,
+    SL_BODY_SPOT_CHECK = SAFELOOP__V1__ENVELOPE__BODY_SPOT_CHECK,
+    SL_BODY_ACCIDENT = SAFELOOP__V1__ENVELOPE__BODY_ACCIDENT,
+    SL_BODY_OFFICIAL = SAFELOOP__V1__ENVELOPE__BODY_OFFICIAL,
+    SL_BODY_FINDING = SAFELOOP__V1__ENVELOPE__BODY_FINDING,
+    SL_BODY_LIAISON = SAFELOOP__V1__ENVELOPE__BODY_LIAISON,
+    SL_BODY_COMMITMENT = SAFELOOP__V1__ENVELOPE__BODY_COMMITMENT,
+    SL_BODY_PLAN = SAFELOOP__V1__ENVELOPE__BODY_PLAN,
 } sl_body_t;
 
 /* Ack statuses. */

@@ -7,16 +7,20 @@
 
 #include <string.h>
 
-size_t
-sl_csv_split(char *line, char **field, size_t max)
+int
+sl_csv_split(char *line, char **field, int max)
 {
-    size_t n = 0;
+    int n = 0;
     char *r = line;
-    while (n < max) {
+    for (;;) {
+        if (n == max)
+            return max + 1; /* another field follows: too many */
         char *w = r;
         field[n++] = w;
         if (*r == '"') {
-            for (r++; *r; r++) {
+            for (r++;; r++) {
+                if (!*r)
+                    return -1; /* the quote is never closed */
                 if (*r == '"' && r[1] != '"') {
                     r++;
                     break;
@@ -26,7 +30,7 @@ sl_csv_split(char *line, char **field, size_t max)
                 *w++ = *r;
             }
             while (*r && *r != ',')
-                r++;
+                r++; /* text after the closing quote is dropped */
         } else {
             while (*r && *r != ',')
                 *w++ = *r++;
@@ -34,10 +38,9 @@ sl_csv_split(char *line, char **field, size_t max)
         char sep = *r;
         *w = '\0';
         if (sep != ',')
-            break;
+            return n;
         r++;
     }
-    return n;
 }
 
 int

@@ -14,8 +14,9 @@
 
 /* Splits one record LINE (no line end) in place into at most MAX fields,
  * unquoting quoted ones; FIELD[i] point into LINE. Returns the number of
- * fields (at least 1). */
-size_t sl_csv_split(char *line, char **field, size_t max);
+ * fields (at least 1), MAX + 1 if the record has more than MAX (the first MAX
+ * are split), or -1 if a quoted field is never closed. */
+int sl_csv_split(char *line, char **field, int max);
 
 /* The index of column NAME in the header fields HEAD[0..N-1], or -1. */
 int sl_csv_column(char *const *head, size_t n, const char *name);

@@ -75,13 +75,15 @@ s_project(const char *target, const sl_schema_file_t *f)
         return sl_strdup(f->data);
     char *cols = sl_strndup(open + 1, (size_t)(close - open - 1));
     char *want[64], *head[64], *field[64];
-    size_t nwant = sl_csv_split(cols, want, 64);
+    int nw = sl_csv_split(cols, want, 64);
+    size_t nwant = nw > 0 && nw <= 64 ? (size_t)nw : 0;
     int pick[64];
     char *text = sl_strdup(f->data), *save = NULL, *out = NULL;
     char *line = strtok_r(text, "\n", &save);
     if (line && *line && line[strlen(line) - 1] == '\r')
         line[strlen(line) - 1] = '\0';
-    size_t nhead = line ? sl_csv_split(line, head, 64) : 0;
+    int nh = line ? sl_csv_split(line, head, 64) : 0;
+    size_t nhead = nh > 0 && nh <= 64 ? (size_t)nh : 0;
     sl_buf_t b;
     sl_buf_init(&b);
     for (size_t i = 0; i < nwant; i++) {
@@ -101,9 +103,14 @@ s_project(const char *target, const sl_schema_file_t *f)
             line[--len] = '\0';
         if (len == 0)
             continue;
-        size_t n = sl_csv_split(line, field, 64);
+        int n = sl_csv_split(line, field, 64);
+        if (n < 0 || n > 64) {
+            sl_log(SL_LOG_ERROR, "%s: a malformed line (an unclosed quote or over 64 fields)",
+                   f->name);
+            goto done;
+        }
         for (size_t i = 0; i < nwant; i++)
-            sl_csv_put(&b, (size_t)pick[i] < n ? field[pick[i]] : "", i == 0);
+            sl_csv_put(&b, pick[i] < n ? field[pick[i]] : "", i == 0);
         sl_buf_puts(&b, "\n");
     }
     out = sl_buf_steal(&b);

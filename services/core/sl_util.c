@@ -151,6 +151,24 @@ sl_buf_steal(sl_buf_t *b)
     return p;
 }
 
+bool
+sl_text_line(const char *text, size_t len, size_t *pos, const char **line, size_t *n)
+{
+    if (*pos == 0 && len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        *pos = 3;
+    if (*pos >= len)
+        return false;
+    const char *start = text + *pos;
+    const char *nl = memchr(start, '\n', len - *pos);
+    size_t l = nl ? (size_t)(nl - start) : len - *pos;
+    *pos += l + (nl ? 1 : 0);
+    if (l > 0 && start[l - 1] == '\r')
+        l--;
+    *line = start;
+    *n = l;
+    return true;
+}
+
 char *
 sl_read_file(const char *path, size_t *len)
 {

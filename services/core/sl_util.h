@@ -43,6 +43,11 @@ char *sl_buf_steal(sl_buf_t *b);
  * Returns NULL and sets errno on failure. */
 char *sl_read_file(const char *path, size_t *len);
 
+/* The next line of TEXT[0..LEN) from *POS (start at 0): *LINE and *N, without
+ * its "\n" or "\r\n"; *POS moves past it. A UTF-8 byte order mark at the
+ * start, as spreadsheet programs write it, is not data. False at the end. */
+bool sl_text_line(const char *text, size_t len, size_t *pos, const char **line, size_t *n);
+
 /* True if s[0..n) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool sl_utf8_valid(const char *s, size_t n);
 /* Length of the valid UTF-8 character at s[0..n): 1 to 4, or 0 if the bytes

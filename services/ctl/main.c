@@ -84,8 +84,37 @@ static const s_command_t s_commands[] = {
      "                                 acked, retried, parked, connected\n"
      "  link parked                     rows a peer refused, with the reason\n"
      "  link release ID                 send a parked row again"},
+    {"inspection", sl_ctl_inspection,
+     "inspection add|import FILE.csv|list|export   the register of inspections (检查记录;\n"
+     "                                 slctl inspection help)"},
+    {"spotcheck", sl_ctl_spotcheck,
+     "spotcheck draw --county D --sector S --share N [--seed N] | show DRAW_ID | record …\n"
+     "                                 the city's spot checks (抽查) of inspected units"},
+    {"accident", sl_ctl_accident,
+     "accident import FILE.csv | list | export [--out FILE] | focus   the register of\n"
+     "                                 accidents (事故记录); focus: places for 开小灶"},
+    {"official", sl_ctl_official,
+     "official import FILE.csv | list | export [--out FILE]   posts held by responsible\n"
+     "                                 officials (责任人员); phone numbers are never listed"},
+    {"trace", sl_ctl_trace,
+     "trace --person NAME|PERSON_ID    every case the person signed or supervised, in any post\n"
+     "  trace --case CASE_NO            who acted at each step of a case (一追溯)"},
+    {"finding", sl_ctl_finding,
+     "finding import FILE.csv | list | export [--out FILE]   earlier findings (大督查、大盘点、\n"
+     "                                 大起底、近三年举报) as cases; the special ledger (专项台账)"},
+    {"liaison", sl_ctl_liaison,
+     "liaison import FILE.csv | list | export | contacts   联络人 of the member units (phones\n"
+     "                                 only in contacts, for the office; never published)"},
+    {"commitment", sl_ctl_commitment,
+     "commitment import FILE.csv | list | export | count   安全承诺 (annex 2); count per county"},
+    {"plan", sl_ctl_plan,
+     "plan import FILE.csv | list | export | due CAMPAIGN --date D   implementation plans\n"
+     "                                 (实施方案) of the member units, due by the campaign's date"},
+    {"interview", sl_ctl_interview,
+     "interview list|export [--out FILE]   the 约谈问责 list (应发现未发现、应处罚未处罚)"},
     {"audit", sl_ctl_audit,
-     "audit verify                     check every case's audit chain; exit 1 naming each break"},
+     "audit verify                     check every case's and register row's audit chain; exit 1\n"
+     "                                 naming each break"},
 };
 
 static void

@@ -55,6 +55,18 @@ int sl_ctl_supervision(sl_ctl_t *ctl, int argc, char **argv);
 /* `case verify` and `case supervise` (WHAT), argv[0] being WHAT (cmd_closing.c). */
 int sl_ctl_case_decide(sl_ctl_t *ctl, const char *what, int argc, char **argv);
 int sl_ctl_link(sl_ctl_t *ctl, int argc, char **argv);
+/* The registers (cmd_register.c): inspections, spot checks, the 约谈问责 list,
+ * accidents, officials and tracing through them. */
+int sl_ctl_inspection(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_spotcheck(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_interview(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_accident(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_official(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_trace(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_finding(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_liaison(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_commitment(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_plan(sl_ctl_t *ctl, int argc, char **argv);
 /* `slctl transfer KIND …` answers (receipt, objection, progress, feedback,
  * decide): argv[0] is KIND; returns the exit code. */
 int sl_ctl_transfer_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv);

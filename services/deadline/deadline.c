@@ -14,6 +14,7 @@
 #include "sl_escalation.h"
 #include "sl_log.h"
 #include "sl_metrics.h"
+#include "sl_plan.h"
 #include "sl_report.h"
 #include "sl_transfer_clock.h"
 #include "sl_unit.h"
@@ -107,6 +108,10 @@ s_tick(sl_db_t *db, void *arg)
     } while (n == 100 && !busy);
     if (!busy && (n = sl_report_check(db, now, &busy, s_on_report, d)) < 0) {
         rc = (int)n;
+        goto down;
+    }
+    if (!busy && (n = sl_plan_check(db, now, &busy, s_on_report, d)) < 0) {
+        rc = (int)n; /* implementation plans (sl_plan.h) */
         goto down;
     }
     if (busy) {

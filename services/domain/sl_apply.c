@@ -8,13 +8,20 @@
  * to (sl_apply_batch). DESIGN.md "Intake" and "Where things are". */
 #include "sl_apply.h"
 
+#include "sl_accident.h"
 #include "sl_case.h"
 #include "sl_escalation.h"
 #include "sl_federation.h"
+#include "sl_finding.h"
 #include "sl_inbox.h"
+#include "sl_inspection.h"
 #include "sl_log.h"
+#include "sl_official.h"
+#include "sl_plan.h"
+#include "sl_pledge.h"
 #include "sl_report.h"
 #include "sl_sector.h"
+#include "sl_spotcheck.h"
 #include "sl_supervision.h"
 #include "sl_transfer.h"
 #include "sl_util.h"
@@ -66,6 +73,37 @@ s_validate_upward(const sl_pb_envelope_t *env, sl_codec_error_t *err)
 {
     return sl_codec_body(env) == SL_BODY_ESCALATION ? sl_escalation_validate(env, err)
                                                     : sl_report_validate(env, err);
+}
+
+/* Register rows (issue 18): an inspection, a spot check's result, an accident,
+ * an official's post, an earlier finding, a liaison, a commitment, a plan. */
+static bool
+s_register(const sl_pb_envelope_t *env)
+{
+    sl_body_t b = sl_codec_body(env);
+    return b == SL_BODY_INSPECTION || b == SL_BODY_SPOT_CHECK || b == SL_BODY_ACCIDENT ||
+           b == SL_BODY_OFFICIAL || b == SL_BODY_FINDING || b == SL_BODY_LIAISON ||
+           b == SL_BODY_COMMITMENT || b == SL_BODY_PLAN;
+}
+
+static int
+s_validate_register(const sl_apply_ctx_t *ctx, const sl_pb_envelope_t *env, sl_codec_error_t *err)
+{
+    if (sl_codec_body(env) == SL_BODY_SPOT_CHECK)
+        return sl_spotcheck_validate(env->spot_check, err);
+    if (sl_codec_body(env) == SL_BODY_ACCIDENT)
+        return sl_accident_validate(env->accident, ctx->routes, err);
+    if (sl_codec_body(env) == SL_BODY_OFFICIAL)
+        return sl_official_validate(env->official, err);
+    if (sl_codec_body(env) == SL_BODY_FINDING)
+        return sl_finding_prepare(env->finding, ctx->routes, err);
+    if (sl_codec_body(env) == SL_BODY_LIAISON)
+        return sl_liaison_validate(env->liaison, err);
+    if (sl_codec_body(env) == SL_BODY_COMMITMENT)
+        return sl_commitment_validate(env->commitment, ctx->routes, err);
+    if (sl_codec_body(env) == SL_BODY_PLAN)
+        return sl_plan_validate(env->plan, err);
+    return sl_inspection_validate(env->inspection, ctx->routes, err);
 }
 
 /* Routes CLUE (validated) for IT: its route, and the unit when it stays in
@@ -145,6 +183,9 @@ sl_apply_prepare(const sl_apply_ctx_t *ctx, sl_apply_item_t *it)
         }
     } else if (s_upward(it->env)) {
         it->state = s_validate_upward(it->env, &it->err) == 0 ? SL_APPLY_VALID : SL_APPLY_REJECT;
+    } else if (s_register(it->env)) {
+        it->state =
+            s_validate_register(ctx, it->env, &it->err) == 0 ? SL_APPLY_VALID : SL_APPLY_REJECT;
     } else {
         /* answers and decisions: unknown_body for anything else */
         it->state = sl_validate_answer(it->env, &it->err) == 0 ? SL_APPLY_VALID : SL_APPLY_REJECT;
@@ -233,6 +274,85 @@ s_apply_upward(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it, int6
     int rc = sl_codec_body(it->env) == SL_BODY_ESCALATION
                  ? sl_escalation_apply(db, ctx->node, now, it->env, it->sender, &res)
                  : sl_report_apply(db, now, it->env, &res);
+    return s_take_result(it, rc, &res);
+}
+
+/* Registers CLUE, which register row IT brought, as a case routed like any
+ * clue (when it stays in the territory); *CASE_NO gets its number ("" if it
+ * went nowhere). 0, -1 or SL_AGAIN. */
+static int
+s_register_clue(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it,
+                const sl_pb_clue_t *clue, int64_t now, char case_no[64])
+{
+    case_no[0] = '\0';
+    if (!s_route(ctx, it, clue))
+        return 0;
+    sl_case_reg_t reg = {.clue = clue,
+                         .msg_id = sl_apply_msg_id(it),
+                         .actor_key = it->sender,
+                         .actor_unit = "",
+                         .operator_name = "",
+                         .route = it->route.kind == SL_ROUTE_CHILD ? "child" : "department",
+                         .unit_code = it->unit};
+    int rc = sl_case_register(db, ctx->node, now, &reg, 1);
+    if (rc == 0)
+        snprintf(case_no, 64, "%s", reg.case_no);
+    return rc;
+}
+
+/* Records a register row: a spot check's result, an accident, an official's
+ * post, a liaison, a commitment or a plan through its module; an inspection or an earlier finding
+ * through its module, and then its problem becomes a case (an inspection's
+ * only where it was recorded, channel INSPECTION) linked to it; an
+ * inspection recorded here goes up to the parent with the outbox. A refusal
+ * rejects only this envelope. 0, or -1 / SL_AGAIN for the whole attempt. */
+static int
+s_apply_register(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it, int64_t now)
+{
+    sl_apply_result_t res;
+    int rc;
+    int64_t id = 0;
+    sl_body_t b = sl_codec_body(it->env);
+    /* the rows that only their module records */
+    int (*apply)(sl_db_t *, const char *, int64_t, const sl_pb_envelope_t *, const char *,
+                 sl_apply_result_t *) = b == SL_BODY_SPOT_CHECK   ? sl_spotcheck_apply
+                                        : b == SL_BODY_ACCIDENT   ? sl_accident_apply
+                                        : b == SL_BODY_OFFICIAL   ? sl_official_apply
+                                        : b == SL_BODY_LIAISON    ? sl_liaison_apply
+                                        : b == SL_BODY_COMMITMENT ? sl_commitment_apply
+                                        : b == SL_BODY_PLAN       ? sl_plan_apply
+                                                                  : NULL;
+    if (apply) {
+        rc = apply(db, ctx->node, now, it->env, it->sender, &res);
+        return s_take_result(it, rc, &res);
+    }
+    if (b == SL_BODY_FINDING) {
+        rc = sl_finding_apply(db, now, it->env, &id, &res);
+        if (rc == 0 &&
+            (rc = s_register_clue(ctx, db, it, it->env->finding->clue, now, res.case_no)) == 0)
+            rc = sl_finding_link_case(db, id, res.case_no, now, sl_apply_msg_id(it));
+        return s_take_result(it, rc, &res);
+    }
+    sl_pb_inspection_t *in = it->env->inspection;
+    bool wants_clue = false;
+    rc = sl_inspection_apply(db, ctx->node, now, it->env, it->sender, &id, &wants_clue, &res);
+    if (rc == 0 && wants_clue) {
+        sl_pb_clue_t clue;
+        sl_pb_subject_t subject;
+        sl_pb_place_t place;
+        sl_inspection_clue(in, now, &clue, &subject, &place);
+        if ((rc = s_register_clue(ctx, db, it, &clue, now, res.case_no)) == 0 && res.case_no[0])
+            rc = sl_inspection_link_case(db, id, res.case_no, now, sl_apply_msg_id(it));
+    }
+    if (rc == 0 && !*in->origin_node && ctx->parent[0]) {
+        sl_pb_envelope_t up = SL_PB_ENVELOPE_INIT;
+        sl_pb_inspection_t copy = *in;
+        copy.origin_node = (char *)ctx->node;
+        up.body_case = SAFELOOP__V1__ENVELOPE__BODY_INSPECTION;
+        up.inspection = &copy;
+        char mid[37];
+        rc = sl_fed_send(db, ctx->node, ctx->parent, &up, "inspection", NULL, now, mid);
+    }
     return s_take_result(it, rc, &res);
 }
 
@@ -391,8 +511,9 @@ sl_apply_batch(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t **items, 
             continue;
         if (!cal && (rc = sl_calendar_cache_get(ctx->cal, db, &cal, NULL)) != 0)
             goto fail;
-        if ((rc = s_upward(items[i]->env) ? s_apply_upward(ctx, db, items[i], now)
-                                          : s_apply_linked(ctx, db, items[i], cal, now)) != 0)
+        if ((rc = s_upward(items[i]->env)     ? s_apply_upward(ctx, db, items[i], now)
+                  : s_register(items[i]->env) ? s_apply_register(ctx, db, items[i], now)
+                                              : s_apply_linked(ctx, db, items[i], cal, now)) != 0)
             goto fail;
     }
     for (size_t i = 0; i < n; i++) {

@@ -20,6 +20,7 @@
 
 #define S_TAG "safeloop:audit:v1"
 #define S_GENESIS_PREFIX "safeloop:case:"
+#define S_SUBJECT_PREFIX "safeloop:" /* then "<kind>:<id>": a case is the subject "case:<no>" */
 #define S_FETCH_ROWS "2000" /* rows per FETCH while verifying */
 
 /* Pure part ------------------------------------------------------------------ */
@@ -77,17 +78,29 @@ s_str(const char *s)
     return s ? s : "";
 }
 
-void
-sl_audit_genesis(const char *case_no, char out_hex[SL_AUDIT_HEX_LEN + 1])
+/* SHA-256(PREFIX || NAME) as hex: the genesis of a chain. */
+static void
+s_genesis(const char *prefix, const char *name, char out_hex[SL_AUDIT_HEX_LEN + 1])
 {
     crypto_hash_sha256_state st;
     unsigned char digest[crypto_hash_sha256_BYTES];
     crypto_hash_sha256_init(&st);
-    crypto_hash_sha256_update(&st, (const unsigned char *)S_GENESIS_PREFIX,
-                              strlen(S_GENESIS_PREFIX));
-    crypto_hash_sha256_update(&st, (const unsigned char *)s_str(case_no), strlen(s_str(case_no)));
+    crypto_hash_sha256_update(&st, (const unsigned char *)prefix, strlen(prefix));
+    crypto_hash_sha256_update(&st, (const unsigned char *)s_str(name), strlen(s_str(name)));
     crypto_hash_sha256_final(&st, digest);
     s_hex(digest, out_hex);
+}
+
+void
+sl_audit_genesis(const char *case_no, char out_hex[SL_AUDIT_HEX_LEN + 1])
+{
+    s_genesis(S_GENESIS_PREFIX, case_no, out_hex);
+}
+
+void
+sl_audit_genesis_of(const char *subject, char out_hex[SL_AUDIT_HEX_LEN + 1])
+{
+    s_genesis(S_SUBJECT_PREFIX, subject, out_hex);
 }
 
 void
@@ -323,6 +336,7 @@ typedef struct {
     long events;       /* events seen */
     char *prev;        /* stored hash of the last event seen (genesis at first); owned */
     bool linked;       /* the last event seen is the previous seq, so the link is checkable */
+    bool subject;      /* a register's subject ("inspection:…"), not a case: case_no is the subject */
 } s_walk_t;
 
 typedef struct {
@@ -357,9 +371,10 @@ s_walk_clear(s_walk_t *w)
 }
 
 static void
-s_walk_start(s_walk_t *w, const PGresult *r, int row)
+s_walk_start(s_walk_t *w, const PGresult *r, int row, bool subject)
 {
     s_walk_clear(w);
+    w->subject = subject;
     w->id = strtoll(PQgetvalue(r, row, 0), NULL, 10);
     w->case_no = sl_strdup(PQgetvalue(r, row, 1));
     w->audit_seq = (int32_t)strtol(PQgetvalue(r, row, 2), NULL, 10);
@@ -367,7 +382,10 @@ s_walk_start(s_walk_t *w, const PGresult *r, int row)
     w->next = 1;
     w->linked = true;
     char genesis[SL_AUDIT_HEX_LEN + 1];
-    sl_audit_genesis(w->case_no, genesis);
+    if (subject)
+        sl_audit_genesis_of(w->case_no, genesis);
+    else
+        sl_audit_genesis(w->case_no, genesis);
     w->prev = sl_strdup(genesis);
 }
 
@@ -426,14 +444,47 @@ s_walk_finish(s_walk_t *w, s_report_t *rep)
         s_break(rep, w, w->audit_seq, "chain head does not match cases.audit_head");
 }
 
+/* Walks the chains the cursor sl_audit_walk returns (id, name, head seq, head,
+ * S_EVENT_COLS; ordered by id, seq), counting into *NCHAINS and *NEVENTS. */
+static int
+s_walk_cursor(sl_db_t *db, bool subject, s_report_t *rep, long *nchains, long *nevents)
+{
+    s_walk_t w = {0};
+    PGresult *r = NULL;
+    int rc;
+    for (;;) {
+        if ((rc = sl_db_exec(db, &r, "FETCH " S_FETCH_ROWS " FROM sl_audit_walk", 0, NULL)) != 0)
+            break;
+        int n = PQntuples(r);
+        for (int i = 0; i < n; i++) {
+            int64_t id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+            if (id != w.id) {
+                s_walk_finish(&w, rep);
+                s_walk_start(&w, r, i, subject);
+                (*nchains)++;
+            }
+            if (!PQgetisnull(r, i, 4)) {
+                s_walk_event(&w, rep, r, i);
+                (*nevents)++;
+            }
+        }
+        PQclear(r);
+        r = NULL;
+        if (n == 0)
+            break;
+    }
+    if (rc == 0)
+        s_walk_finish(&w, rep);
+    s_walk_clear(&w);
+    return rc;
+}
+
 int
 sl_audit_verify(sl_db_t *db, sl_audit_break_cb cb, void *arg, long *cases_checked,
                 long *events_checked)
 {
     s_report_t rep = {.cb = cb, .arg = arg};
-    s_walk_t w = {0};
-    long ncases = 0, nevents = 0;
-    PGresult *r = NULL;
+    long ncases = 0, nevents = 0, nsubjects = 0;
     int rc;
     /* One snapshot for the whole walk: an append committed meanwhile is either
      * wholly seen (event and head) or not at all. */
@@ -445,33 +496,23 @@ sl_audit_verify(sl_db_t *db, sl_audit_break_cb cb, void *arg, long *cases_checke
                          " SELECT c.id, c.case_no, c.audit_seq, c.audit_head, " S_EVENT_COLS
                          " FROM cases c LEFT JOIN case_event e ON e.case_id = c.id"
                          " ORDER BY c.id, e.seq",
-                         0, NULL)) != 0)
+                         0, NULL)) != 0 ||
+        (rc = s_walk_cursor(db, false, &rep, &ncases, &nevents)) != 0 ||
+        (rc = sl_db_exec(db, NULL, "CLOSE sl_audit_walk", 0, NULL)) != 0)
         goto fail;
-    for (;;) {
-        if ((rc = sl_db_exec(db, &r, "FETCH " S_FETCH_ROWS " FROM sl_audit_walk", 0, NULL)) != 0)
-            goto fail;
-        int n = PQntuples(r);
-        for (int i = 0; i < n; i++) {
-            int64_t id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-            if (id != w.id) {
-                s_walk_finish(&w, &rep);
-                s_walk_start(&w, r, i);
-                ncases++;
-            }
-            if (!PQgetisnull(r, i, 4)) {
-                s_walk_event(&w, &rep, r, i);
-                nevents++;
-            }
-        }
-        PQclear(r);
-        r = NULL;
-        if (n == 0)
-            break;
-    }
-    s_walk_finish(&w, &rep);
+    /* Then every register row's chain (a subject), numbered in the walk. */
+    if ((rc = sl_db_exec(db, NULL,
+                         "DECLARE sl_audit_walk NO SCROLL CURSOR FOR"
+                         " SELECT dense_rank() OVER (ORDER BY c.subject), c.subject, c.seq,"
+                         " c.head, " S_EVENT_COLS
+                         " FROM audit_subject c LEFT JOIN subject_event e"
+                         " ON e.subject = c.subject ORDER BY c.subject, e.seq",
+                         0, NULL)) != 0 ||
+        (rc = s_walk_cursor(db, true, &rep, &nsubjects, &nevents)) != 0)
+        goto fail;
+    sl_log(SL_LOG_DEBUG, "audit: %ld register rows' chains checked", nsubjects);
     if ((rc = sl_db_exec(db, NULL, "COMMIT", 0, NULL)) != 0)
         goto fail;
-    s_walk_clear(&w);
     if (cases_checked)
         *cases_checked = ncases;
     if (events_checked)
@@ -479,8 +520,6 @@ sl_audit_verify(sl_db_t *db, sl_audit_break_cb cb, void *arg, long *cases_checke
     return rep.breaks;
 fail:
     sl_log(SL_LOG_ERROR, "could not verify the audit chains: %s", sl_db_error(db));
-    PQclear(r);
-    s_walk_clear(&w);
     sl_db_rollback(db);
     if (cases_checked)
         *cases_checked = ncases;
@@ -503,6 +542,65 @@ sl_audit_append_json(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *k
                            .msg_id = actor->msg_id ? actor->msg_id : "",
                            .detail = text};
     int rc = sl_audit_append(db, case_id, &ev);
+    free(text);
+    return rc;
+}
+
+int
+sl_audit_append_subject(sl_db_t *db, const char *subject, int64_t now_ms, const char *kind,
+                        const sl_actor_t *actor, json_t *detail)
+{
+    char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+    json_decref(detail);
+    PGresult *r = NULL;
+    const char *p1[] = {subject};
+    /* Creates the chain on its first event and locks its head. */
+    int rc = sl_db_exec(db, NULL,
+                        "INSERT INTO audit_subject (subject) VALUES ($1)"
+                        " ON CONFLICT (subject) DO NOTHING",
+                        1, p1);
+    if (rc == 0)
+        rc = sl_db_exec(db, &r, "SELECT seq, head FROM audit_subject WHERE subject = $1 FOR UPDATE",
+                        1, p1);
+    if (rc != 0 || PQntuples(r) != 1) {
+        sl_log(SL_LOG_ERROR, "subject=%s could not lock its audit chain: %s", subject,
+               sl_db_error(db));
+        rc = rc ? rc : -1;
+        goto done;
+    }
+    int32_t prev_seq = (int32_t)strtol(PQgetvalue(r, 0, 0), NULL, 10);
+    sl_audit_event_t e = {.seq = prev_seq + 1,
+                          .at_ms = now_ms,
+                          .kind = kind,
+                          .actor_key = s_str(actor->key),
+                          .actor_unit = s_str(actor->unit),
+                          .operator= s_str(actor->operator_name),
+                          .msg_id = s_str(actor->msg_id),
+                          .detail = text};
+    char prev[SL_AUDIT_HEX_LEN + 1], hash[SL_AUDIT_HEX_LEN + 1];
+    if (prev_seq == 0)
+        sl_audit_genesis_of(subject, prev);
+    else
+        snprintf(prev, sizeof prev, "%s", PQgetvalue(r, 0, 1));
+    sl_audit_hash(prev, &e, hash);
+    char seq[16], at[48];
+    snprintf(seq, sizeof seq, "%" PRId32, e.seq);
+    sl_time_format_iso(e.at_ms, at, sizeof at);
+    const char *p[] = {subject, seq,      at,          kind, e.actor_key, e.actor_unit,
+                       e.operator, e.msg_id, s_detail(&e), prev, hash};
+    rc = sl_db_exec(db, NULL,
+                    "WITH moved AS (UPDATE audit_subject SET seq = $2::int, head = $11"
+                    "  WHERE subject = $1 RETURNING subject)"
+                    " INSERT INTO subject_event (subject, seq, at, kind, actor_key, actor_unit,"
+                    "   operator, msg_id, detail, prev_hash, hash)"
+                    " SELECT subject, $2::int, $3::timestamptz, $4, $5, $6, $7, $8, $9, $10, $11"
+                    "   FROM moved",
+                    (int)SL_ARRAY_LEN(p), p);
+    if (rc != 0)
+        sl_log(SL_LOG_ERROR, "subject=%s could not append audit event %s: %s", subject, seq,
+               sl_db_error(db));
+done:
+    PQclear(r);
     free(text);
     return rc;
 }

@@ -57,6 +57,10 @@ typedef struct {
 
 /* Writes genesis(CASE_NO) as 64 hex digits plus NUL into OUT_HEX. */
 void sl_audit_genesis(const char *case_no, char out_hex[SL_AUDIT_HEX_LEN + 1]);
+/* Writes genesis(SUBJECT) = SHA-256("safeloop:" || SUBJECT) for a register
+ * row's chain; SUBJECT is "<kind>:<id>" ("inspection:<key>"), so a case's
+ * genesis is the subject "case:<case_no>"'s. */
+void sl_audit_genesis_of(const char *subject, char out_hex[SL_AUDIT_HEX_LEN + 1]);
 /* Writes hash(PREV_HEX, EV) as 64 hex digits plus NUL into OUT_HEX. PREV_HEX is
  * hashed as given (NULL counts as ""), so a damaged prev_hash read back from the
  * database still hashes deterministically. */
@@ -77,6 +81,13 @@ int sl_audit_append(sl_db_t *db, int64_t case_id, const sl_audit_event_t *ev);
  * 0, -1 or SL_AGAIN. */
 int sl_audit_append_json(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *kind,
                          const sl_actor_t *actor, json_t *detail);
+
+/* Appends event KIND at NOW_MS by ACTOR with DETAIL (consumed, stored as
+ * sl_audit_append_json) to the chain of SUBJECT ("inspection:<key>" …),
+ * creating the chain at its genesis on the first event; table audit_subject
+ * holds its head. Inside the caller's transaction; 0, -1 or SL_AGAIN. */
+int sl_audit_append_subject(sl_db_t *db, const char *subject, int64_t now_ms, const char *kind,
+                            const sl_actor_t *actor, json_t *detail);
 
 /* As sl_audit_append for a caller that already knows the chain's state, e.g.
  * for a case inserted earlier in the same transaction (PREV_SEQ 0, PREV_HEAD
@@ -116,11 +127,13 @@ int sl_audit_set_heads(sl_db_t *db, const int64_t *case_ids, const int32_t *seqs
  * duration of the call. */
 typedef void (*sl_audit_break_cb)(void *arg, const char *case_no, int32_t seq, const char *reason);
 
-/* Checks every case's chain in one read-only snapshot (REPEATABLE READ, so
- * concurrent appends cannot look like breaks), streaming the events through a
- * cursor. Runs its own transaction: the caller must not be in one. Reports each
- * break through CB; *CASES_CHECKED and *EVENTS_CHECKED (either may be NULL) get
- * the counts. Returns the number of breaks (>= 0), -1 on a database error
+/* Checks every case's chain, then every register row's (audit_subject), in
+ * one read-only snapshot (REPEATABLE READ, so concurrent appends cannot look
+ * like breaks), streaming the events through a cursor. Runs its own
+ * transaction: the caller must not be in one. Reports each break through CB
+ * (a register row's names its subject, "inspection:<key>", where a case's
+ * names its number); *CASES_CHECKED (cases only) and *EVENTS_CHECKED (both
+ * kinds; either may be NULL) get the counts. Returns the number of breaks (>= 0), -1 on a database error
  * (logged), SL_AGAIN if the connection was lost. */
 int sl_audit_verify(sl_db_t *db, sl_audit_break_cb cb, void *arg, long *cases_checked,
                     long *events_checked);

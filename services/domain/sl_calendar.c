@@ -260,16 +260,10 @@ sl_calendar_parse_csv(const char *text, size_t len, int year, sl_calendar_day_t 
     *days = NULL;
     *n = 0;
     *err = NULL;
-    /* A UTF-8 byte order mark, as spreadsheet programs write it, is not data. */
-    size_t pos = (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) ? 3 : 0;
-    while (pos < len) {
-        const char *start = text + pos;
-        const char *nl = memchr(start, '\n', len - pos);
-        size_t l = nl ? (size_t)(nl - start) : len - pos;
-        pos += l + (nl ? 1 : 0);
+    size_t pos = 0, l;
+    const char *start;
+    while (sl_text_line(text, len, &pos, &start, &l)) { /* a BOM is not data */
         lineno++;
-        if (l > 0 && start[l - 1] == '\r')
-            l--;
         if (memchr(start, '\0', l)) {
             e = s_line_error(lineno, "NUL byte in line");
             goto fail;

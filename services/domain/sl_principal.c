@@ -107,8 +107,11 @@ sl_principals_load(const sl_config_t *cfg, char **err)
         snprintf(p->unit, sizeof p->unit, "%s", unit ? unit : "");
         const char *const *may;
         size_t nmay = sl_config_list(cfg, section, "may_send", &may);
-        static const char *const kinds[] = {"clue",     "receipt",  "objection",
-                                            "progress", "feedback", "report"};
+        static const char *const kinds[] = {"clue",       "receipt",  "objection",
+                                            "progress",   "feedback", "report",
+                                            "inspection", "spot_check", "accident",
+                                            "official",   "finding",
+                                            "liaison",    "commitment", "plan"};
         for (size_t k = 0; k < nmay; k++)
             for (size_t b = 0; b < SL_ARRAY_LEN(kinds); b++)
                 if (strcmp(may[k], kinds[b]) == 0)
@@ -153,6 +156,7 @@ typedef struct {
     unsigned may;       /* SL_MAY_* a producer needs; 0: producers may not */
     bool up;            /* a child may send it up */
     bool down;          /* the parent may send it down */
+    bool no_origin;     /* a producer's copy names no origin (clue, register rows) */
 } s_claim_t;
 
 static s_claim_t
@@ -163,7 +167,33 @@ s_claim(const sl_pb_envelope_t *env)
     case SL_BODY_CLUE:
         c.origin = env->clue->origin_node && *env->clue->origin_node ? env->clue->origin_node
                                                                      : NULL;
-        c.may = SL_MAY_CLUE, c.up = true;
+        c.may = SL_MAY_CLUE, c.up = true, c.no_origin = true;
+        break;
+    case SL_BODY_INSPECTION: /* up from the county that recorded it */
+        c.origin = *env->inspection->origin_node ? env->inspection->origin_node : NULL;
+        c.may = SL_MAY_INSPECTION, c.up = true, c.no_origin = true;
+        break;
+    case SL_BODY_SPOT_CHECK: /* down from the city that spot-checked */
+        c.origin = *env->spot_check->from_unit ? env->spot_check->from_unit : NULL;
+        c.may = SL_MAY_SPOT_CHECK, c.down = true, c.no_origin = true;
+        break;
+    case SL_BODY_ACCIDENT: /* recorded where it is reported; producers and operators */
+        c.may = SL_MAY_ACCIDENT, c.no_origin = true;
+        break;
+    case SL_BODY_OFFICIAL:
+        c.may = SL_MAY_OFFICIAL, c.no_origin = true;
+        break;
+    case SL_BODY_FINDING:
+        c.may = SL_MAY_FINDING, c.no_origin = true;
+        break;
+    case SL_BODY_LIAISON:
+        c.may = SL_MAY_LIAISON, c.no_origin = true;
+        break;
+    case SL_BODY_COMMITMENT:
+        c.may = SL_MAY_COMMITMENT, c.no_origin = true;
+        break;
+    case SL_BODY_PLAN: /* a unit's producer sends its own plan */
+        c.origin = env->plan->from_unit, c.may = SL_MAY_PLAN;
         break;
     case SL_BODY_RECEIPT:
         c.origin = env->receipt->from_unit, c.may = SL_MAY_RECEIPT, c.up = true;
@@ -212,8 +242,9 @@ sl_permit(const sl_principal_t *p, const sl_pb_envelope_t *env, const char *node
     case SL_PRINCIPAL_PRODUCER:
         if (!(p->may & c.may))
             goto not_permitted;
-        /* A producer speaks for its own unit only; a clue names no origin. */
-        if (sl_codec_body(env) == SL_BODY_CLUE ? *origin != '\0' : strcmp(origin, p->unit) != 0)
+        /* A producer speaks for its own unit only; a clue or a register row
+         * names no origin. */
+        if (c.no_origin ? *origin != '\0' : strcmp(origin, p->unit) != 0)
             goto wrong_origin;
         return 0;
     case SL_PRINCIPAL_CHILD:

@@ -30,7 +30,15 @@ enum {
     SL_MAY_OBJECTION = 1 << 2,
     SL_MAY_PROGRESS = 1 << 3,
     SL_MAY_FEEDBACK = 1 << 4,
-    SL_MAY_REPORT = 1 << 5
+    SL_MAY_REPORT = 1 << 5,
+    SL_MAY_INSPECTION = 1 << 6, /* 检查记录 (registers) */
+    SL_MAY_SPOT_CHECK = 1 << 7, /* 抽查结果 (registers) */
+    SL_MAY_ACCIDENT = 1 << 8,   /* 事故记录 (registers) */
+    SL_MAY_OFFICIAL = 1 << 9,   /* 责任人员 (registers) */
+    SL_MAY_FINDING = 1 << 10,   /* 前期排查问题 (registers) */
+    SL_MAY_LIAISON = 1 << 11,   /* 联络人 (registers) */
+    SL_MAY_COMMITMENT = 1 << 12, /* 安全承诺 (registers) */
+    SL_MAY_PLAN = 1 << 13        /* 实施方案 (registers) */
 };
 
 typedef struct {

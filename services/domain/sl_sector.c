@@ -27,20 +27,21 @@ s_load(void)
     assert(data);
     char *text = sl_strdup(data), *save = NULL; /* kept: the table points into it */
     char *head[16], *f[16];
-    size_t nh = sl_csv_split(strtok_r(text, "\n", &save), head, 16);
+    int nh = sl_csv_split(strtok_r(text, "\n", &save), head, 16);
+    assert(nh > 0 && nh <= 16);
     int col[9];
     static const char *const names[9] = {"code",       "enum_name",   "name",
                                          "short_name", "dept_key",    "dept_province",
                                          "dept_city",  "dept_county", "province_dept_key"};
     for (int i = 0; i < 9; i++) {
-        col[i] = sl_csv_column(head, nh, names[i]);
+        col[i] = sl_csv_column(head, (size_t)nh, names[i]);
         assert(col[i] >= 0);
     }
     size_t n = 0;
     for (char *line; (line = strtok_r(NULL, "\n", &save)) != NULL;) {
         if (!*line)
             continue;
-        size_t nf = sl_csv_split(line, f, 16);
+        int nf = sl_csv_split(line, f, 16);
         assert(nf == nh && n < SL_SECTOR_COUNT && atoi(f[col[0]]) == (int)n + 1);
         sl_sector_t *s = &s_sectors[n++];
         s->value = atoi(f[col[0]]);
