@@ -34,7 +34,7 @@ static const char s_usage[] =
     "           [--signed-at ISO] [--suspended] [--closed-down] [--penalized] [--penalty-fen N]\n"
     "           [--license-revoked] [--hazard-rectified] [--escalated] [--credit-punished]\n"
     "           [--disciplined N] [--criminal N] [--interviews N] [--measures TEXT]\n"
-    "           [--result TEXT] [--rectified] [--rectify-by YYYY-MM-DD]\n"
+    "           [--result TEXT] [--rectified] [--rectify-by YYYY-MM-DD] [--category 企业类别]\n"
     "           police transfers: --police-result TEXT [--police-filed] (立案 / 不予立案);\n"
     "           discipline commission transfers: --discipline-result TEXT (处分)\n"
     "       slctl transfer decide NOTICE_NO (--accept [--to UNIT] | --reject) --reason TEXT\n"
@@ -219,7 +219,8 @@ enum {
     O_POLICE_RESULT,
     O_DISCIPLINE_RESULT,
     O_VERIFY_PASS,
-    O_VERIFY_FAIL
+    O_VERIFY_FAIL,
+    O_CATEGORY
 };
 
 static int64_t
@@ -289,6 +290,7 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
         {"discipline-result", required_argument, NULL, O_DISCIPLINE_RESULT},
         {"verify-pass", no_argument, NULL, O_VERIFY_PASS},
         {"verify-fail", no_argument, NULL, O_VERIFY_FAIL},
+        {"category", required_argument, NULL, O_CATEGORY},
         {NULL, 0, NULL, 0},
     };
     const char *from = NULL, *operator_name = NULL, *msg_id = NULL, *endpoint = NULL;
@@ -340,6 +342,7 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
         case O_DISCIPLINE_RESULT: fb.discipline_result = optarg; break;
         case O_VERIFY_PASS: accept = 2; break;
         case O_VERIFY_FAIL: accept = 3; break;
+        case O_CATEGORY: fb.category = optarg; break;
         default:
             fputs(s_usage, stderr);
             return SL_EXIT_USAGE;

@@ -4,6 +4,8 @@
  * two decimals, the persons handled as "党政纪处分/追究刑事责任" in one cell. */
 #include "sl_rollup.h"
 
+#include "sl_clock.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -135,4 +137,29 @@ sl_rollup_item_cell(const sl_rollup_item_t *it, size_t seq, int col, char *buf, 
     default:
         return "";
     }
+}
+
+int
+sl_rollup_week_parse(const char *s, int32_t *monday)
+{
+    int y, w;
+    char tail;
+    if (!s || sscanf(s, "%4d-W%2d%c", &y, &w, &tail) != 2 || y < 1970 || w < 1 || w > 53)
+        return -1;
+    int32_t jan4 = sl_date_from_ymd(y, 1, 4);
+    int32_t week1 = jan4 - sl_date_weekday(jan4);
+    int32_t m = week1 + 7 * (w - 1);
+    /* week 53 only in a year that has it: its Thursday is still in year Y */
+    int yy, mm, dd;
+    sl_date_ymd(m + 3, &yy, &mm, &dd);
+    if (yy != y)
+        return -1;
+    *monday = m;
+    return 0;
+}
+
+int32_t
+sl_rollup_last_week(int32_t day)
+{
+    return day - sl_date_weekday(day) - 7;
 }

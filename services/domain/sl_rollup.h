@@ -89,6 +89,12 @@ extern const char *const sl_rollup_item_headers[SL_ROLLUP_ITEM_COLUMNS];
 const char *sl_rollup_item_cell(const sl_rollup_item_t *it, size_t seq, int col, char *buf,
                                 size_t len);
 
+/* ISO week "2026-W49" → the day number of its Monday. 0 or -1. */
+int sl_rollup_week_parse(const char *s, int32_t *monday);
+/* The Monday of the week before the one holding DAY (the week a report
+ * made on DAY covers by default). */
+int32_t sl_rollup_last_week(int32_t day);
+
 /* The enterprise categories slctl suggests (企业类别, free text), NULL-ended. */
 extern const char *const sl_rollup_categories[];
 

@@ -1,6 +1,7 @@
 /* test_rollup.c — annex 4's arithmetic (sl_rollup.h): the total is the sum of
  * the rows, a missing child's row stays empty and marks the total incomplete,
  * fines print in 万元 with two decimals, persons as "a/b"; annex 6's cells. */
+#include "sl_clock.h"
 #include "sl_rollup.h"
 
 #include <setjmp.h>
@@ -105,14 +106,39 @@ test_items(void **state)
     assert_string_equal(sl_rollup_columns[6].unit, "（万元）");
 }
 
+static void
+test_weeks(void **state)
+{
+    (void)state;
+    int32_t m;
+    char d[11];
+    assert_int_equal(sl_rollup_week_parse("2026-W49", &m), 0);
+    sl_date_format(m, d);
+    assert_string_equal(d, "2026-11-30");
+    assert_int_equal(sl_rollup_week_parse("2022-W01", &m), 0);
+    sl_date_format(m, d);
+    assert_string_equal(d, "2022-01-03");
+    assert_int_equal(sl_rollup_week_parse("2020-W53", &m), 0); /* 2020 has 53 weeks */
+    sl_date_format(m, d);
+    assert_string_equal(d, "2020-12-28");
+    assert_int_equal(sl_rollup_week_parse("2021-W53", &m), -1);
+    assert_int_equal(sl_rollup_week_parse("2026-49", &m), -1);
+    assert_int_equal(sl_rollup_week_parse("2026-W49x", &m), -1);
+    int32_t thu;
+    sl_date_parse("2026-12-03", &thu);
+    sl_date_format(sl_rollup_last_week(thu), d);
+    assert_string_equal(d, "2026-11-23");
+    sl_date_parse("2026-11-30", &thu); /* a Monday: the week before */
+    sl_date_format(sl_rollup_last_week(thu), d);
+    assert_string_equal(d, "2026-11-23");
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_keys),
-        cmocka_unit_test(test_total),
-        cmocka_unit_test(test_fines),
-        cmocka_unit_test(test_items),
+        cmocka_unit_test(test_keys),  cmocka_unit_test(test_total), cmocka_unit_test(test_fines),
+        cmocka_unit_test(test_items), cmocka_unit_test(test_weeks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

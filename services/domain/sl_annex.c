@@ -1,0 +1,323 @@
+/* sl_annex.c — the annexes of a report as XLSX, CSV and HTML.
+ *
+ * The spreadsheet keeps the printed form's shape: a title row, the line
+ * 填报单位/填表人/填表日期, three header rows merged as the form merges them
+ * (集中行动开展情况 over its four columns, 非法违法生产经营建设行为案例 and
+ * 重大隐患 over their two), a row of units, then 总计 and the rows. Numbers
+ * are cells of numbers (fines "0.00" 万元); the persons cell is the form's
+ * text "a/b". */
+#include "sl_annex.h"
+
+#include "sl_csv.h"
+#include "sl_log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <xlsxwriter.h>
+
+#define S_TITLE4 "“百日攻坚”集中行动统计表"
+#define S_TITLE6 "非法违法生产经营建设行为、重大事故隐患统计表"
+#define S_NOTE4                                                                                                                            \
+    "注：1. 市级统计数据包含市直各部门和各县（区、市），市级专项行动领导组办公室只统计汇总市本" \
+    "级数据。2. 重大隐患明细对照方案中重点行业领域内容填写，非法违法具体行为对照“百日攻坚”集" \
+    "中行动重点内容“严厉打击”事项填写。"
+
+/* The 总计 row's label: marked when a child's report is missing. */
+static const char *
+s_total_label(const sl_rollup_report_t *r)
+{
+    return r->incomplete ? "总计（不完整）" : "总计";
+}
+
+/* The note naming the children whose reports had not arrived, or "". */
+static void
+s_missing_note(const sl_rollup_report_t *r, sl_buf_t *b)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_missing; i++) {
+        if (r->missing[i].late)
+            continue;
+        sl_buf_puts(b, n++ ? "、" : "未收到周报告：");
+        sl_buf_printf(b, "%s（%s）", r->missing[i].name, r->missing[i].unit);
+    }
+    if (n)
+        sl_buf_puts(b, "，其行为空，总计不含其数据。");
+}
+
+/* --- XLSX ----------------------------------------------------------------- */
+
+typedef struct {
+    lxw_format *title, *line, *head, *cell, *num, *money, *left;
+} s_fmt_t;
+
+static void
+s_formats(lxw_workbook *wb, s_fmt_t *f)
+{
+    f->title = workbook_add_format(wb);
+    format_set_bold(f->title);
+    format_set_font_size(f->title, 16);
+    format_set_align(f->title, LXW_ALIGN_CENTER);
+    f->line = workbook_add_format(wb);
+    format_set_align(f->line, LXW_ALIGN_LEFT);
+    f->head = workbook_add_format(wb);
+    format_set_bold(f->head);
+    format_set_text_wrap(f->head);
+    format_set_border(f->head, LXW_BORDER_THIN);
+    format_set_align(f->head, LXW_ALIGN_CENTER);
+    format_set_align(f->head, LXW_ALIGN_VERTICAL_CENTER);
+    f->cell = workbook_add_format(wb);
+    format_set_border(f->cell, LXW_BORDER_THIN);
+    format_set_align(f->cell, LXW_ALIGN_CENTER);
+    format_set_text_wrap(f->cell);
+    f->left = workbook_add_format(wb);
+    format_set_border(f->left, LXW_BORDER_THIN);
+    format_set_text_wrap(f->left);
+    f->num = workbook_add_format(wb);
+    format_set_border(f->num, LXW_BORDER_THIN);
+    format_set_align(f->num, LXW_ALIGN_CENTER);
+    f->money = workbook_add_format(wb);
+    format_set_border(f->money, LXW_BORDER_THIN);
+    format_set_align(f->money, LXW_ALIGN_CENTER);
+    format_set_num_format(f->money, "0.00");
+}
+
+/* Title, and 填报单位/填表人/填表日期 over LAST + 1 columns. */
+static void
+s_heading(lxw_worksheet *ws, const s_fmt_t *f, const sl_annex_meta_t *m, const char *title,
+          lxw_col_t last)
+{
+    char buf[512];
+    worksheet_merge_range(ws, 0, 0, 0, last, title, f->title);
+    worksheet_set_row(ws, 0, 30, NULL);
+    lxw_col_t a = last / 3, b = 2 * last / 3;
+    snprintf(buf, sizeof buf, "填报单位：%s", m->unit_name ? m->unit_name : "");
+    worksheet_merge_range(ws, 1, 0, 1, a, buf, f->line);
+    snprintf(buf, sizeof buf, "填表人：%s", m->filled_by ? m->filled_by : "");
+    worksheet_merge_range(ws, 1, a + 1, 1, b, buf, f->line);
+    snprintf(buf, sizeof buf, "填表日期：%s", m->filled_on ? m->filled_on : "");
+    worksheet_merge_range(ws, 1, b + 1, 1, last, buf, f->line);
+}
+
+static void
+s_row4(lxw_worksheet *ws, const s_fmt_t *f, lxw_row_t at, const sl_rollup_row_t *row,
+       const char *label)
+{
+    worksheet_write_string(ws, at, 0, label, f->cell);
+    for (int c = 0; c < SL_ROLLUP_COLUMNS; c++) {
+        double d;
+        char text[64];
+        if (sl_rollup_cell_number(row, c, &d)) {
+            worksheet_write_number(ws, at, (lxw_col_t)(c + 1), d, c == 6 ? f->money : f->num);
+        } else {
+            sl_rollup_cell(row, c, text, sizeof text);
+            worksheet_write_string(ws, at, (lxw_col_t)(c + 1), text, f->cell);
+        }
+    }
+}
+
+static void
+s_sheet4(lxw_worksheet *ws, const s_fmt_t *f, const sl_rollup_report_t *r, const sl_annex_meta_t *m)
+{
+    const lxw_col_t last = SL_ROLLUP_COLUMNS;
+    s_heading(ws, f, m, S_TITLE4, last);
+    worksheet_set_column(ws, 0, 0, 16, NULL);
+    worksheet_set_column(ws, 1, last, 10, NULL);
+    worksheet_merge_range(ws, 2, 0, 4, 0, "项目单位", f->head);
+    worksheet_write_string(ws, 5, 0, "", f->head);
+    for (int c = 0; c < SL_ROLLUP_COLUMNS;) {
+        const sl_rollup_column_t *k = &sl_rollup_columns[c];
+        lxw_col_t x = (lxw_col_t)(c + 1);
+        if (!k->group) {
+            worksheet_merge_range(ws, 2, x, 4, x, k->name, f->head);
+            worksheet_write_string(ws, 5, x, k->unit, f->head);
+            c++;
+            continue;
+        }
+        int g = c;
+        while (g < SL_ROLLUP_COLUMNS && sl_rollup_columns[g].group &&
+               strcmp(sl_rollup_columns[g].group, k->group) == 0)
+            g++;
+        worksheet_merge_range(ws, 2, x, 2, (lxw_col_t)g, k->group, f->head);
+        for (int s = c; s < g;) {
+            const sl_rollup_column_t *ks = &sl_rollup_columns[s];
+            lxw_col_t xs = (lxw_col_t)(s + 1);
+            if (!ks->sub) {
+                worksheet_merge_range(ws, 3, xs, 4, xs, ks->name, f->head);
+                worksheet_write_string(ws, 5, xs, ks->unit, f->head);
+                s++;
+                continue;
+            }
+            int e = s;
+            while (e < g && sl_rollup_columns[e].sub &&
+                   strcmp(sl_rollup_columns[e].sub, ks->sub) == 0) {
+                worksheet_write_string(ws, 4, (lxw_col_t)(e + 1), sl_rollup_columns[e].name,
+                                       f->head);
+                worksheet_write_string(ws, 5, (lxw_col_t)(e + 1), sl_rollup_columns[e].unit,
+                                       f->head);
+                e++;
+            }
+            worksheet_merge_range(ws, 3, xs, 3, (lxw_col_t)e, ks->sub, f->head);
+            s = e;
+        }
+        c = g;
+    }
+    lxw_row_t at = 6;
+    s_row4(ws, f, at++, &r->total, s_total_label(r));
+    for (size_t i = 0; i < r->n_rows; i++)
+        s_row4(ws, f, at++, &r->rows[i], r->rows[i].label);
+    sl_buf_t note;
+    sl_buf_init(&note);
+    sl_buf_puts(&note, S_NOTE4);
+    s_missing_note(r, &note);
+    worksheet_merge_range(ws, at, 0, at, last, note.data, f->line);
+    worksheet_set_row(ws, at, 45, NULL);
+    sl_buf_free(&note);
+    worksheet_set_landscape(ws);
+    worksheet_set_paper(ws, 9); /* A4 */
+    worksheet_fit_to_pages(ws, 1, 0);
+}
+
+static void
+s_sheet6(lxw_worksheet *ws, const s_fmt_t *f, const sl_rollup_report_t *r, const sl_annex_meta_t *m)
+{
+    const lxw_col_t last = SL_ROLLUP_ITEM_COLUMNS - 1;
+    s_heading(ws, f, m, S_TITLE6, last);
+    static const double widths[SL_ROLLUP_ITEM_COLUMNS] = {6, 28, 10, 20, 12, 40, 16, 28};
+    for (lxw_col_t c = 0; c <= last; c++) {
+        worksheet_set_column(ws, c, c, widths[c], NULL);
+        worksheet_write_string(ws, 2, c, sl_rollup_item_headers[c], f->head);
+    }
+    for (size_t i = 0; i < r->n_items; i++) {
+        char buf[2048];
+        lxw_row_t at = (lxw_row_t)(3 + i);
+        worksheet_write_number(ws, at, 0, (double)(i + 1), f->num);
+        for (int c = 1; c < SL_ROLLUP_ITEM_COLUMNS; c++)
+            worksheet_write_string(ws, at, (lxw_col_t)c,
+                                   sl_rollup_item_cell(&r->items[i], i + 1, c, buf, sizeof buf),
+                                   c == 2 || c == 4 ? f->cell : f->left);
+    }
+    worksheet_set_landscape(ws);
+    worksheet_set_paper(ws, 9);
+    worksheet_fit_to_pages(ws, 1, 0);
+}
+
+int
+sl_annex_xlsx(const sl_rollup_report_t *r, const sl_annex_meta_t *m, int annex, const char *path)
+{
+    lxw_workbook *wb = workbook_new(path);
+    if (!wb) {
+        sl_log(SL_LOG_ERROR, "could not create \"%s\"", path);
+        return -1;
+    }
+    s_fmt_t f;
+    s_formats(wb, &f);
+    lxw_worksheet *ws = workbook_add_worksheet(wb, annex == 4 ? "附件4" : "附件6");
+    if (annex == 4)
+        s_sheet4(ws, &f, r, m);
+    else
+        s_sheet6(ws, &f, r, m);
+    lxw_error e = workbook_close(wb);
+    if (e != LXW_NO_ERROR) {
+        sl_log(SL_LOG_ERROR, "could not write \"%s\": %s", path, lxw_strerror(e));
+        return -1;
+    }
+    return 0;
+}
+
+/* --- CSV ------------------------------------------------------------------ */
+
+static void
+s_csv_row4(sl_buf_t *out, const sl_rollup_row_t *row, const char *label)
+{
+    sl_csv_put(out, label, true);
+    for (int c = 0; c < SL_ROLLUP_COLUMNS; c++) {
+        char text[64];
+        sl_rollup_cell(row, c, text, sizeof text);
+        sl_csv_put(out, text, false);
+    }
+    sl_buf_puts(out, "\r\n");
+}
+
+void
+sl_annex_csv(const sl_rollup_report_t *r, int annex, sl_buf_t *out)
+{
+    sl_buf_puts(out, "\xEF\xBB\xBF");
+    if (annex == 4) {
+        sl_csv_put(out, "项目单位", true);
+        for (int c = 0; c < SL_ROLLUP_COLUMNS; c++) {
+            const sl_rollup_column_t *k = &sl_rollup_columns[c];
+            char h[256];
+            snprintf(h, sizeof h, "%s%s%s%s", k->sub ? k->sub : "", k->name, k->unit, "");
+            sl_csv_put(out, h, false);
+        }
+        sl_buf_puts(out, "\r\n");
+        s_csv_row4(out, &r->total, s_total_label(r));
+        for (size_t i = 0; i < r->n_rows; i++)
+            s_csv_row4(out, &r->rows[i], r->rows[i].label);
+        return;
+    }
+    for (int c = 0; c < SL_ROLLUP_ITEM_COLUMNS; c++)
+        sl_csv_put(out, sl_rollup_item_headers[c], c == 0);
+    sl_buf_puts(out, "\r\n");
+    for (size_t i = 0; i < r->n_items; i++) {
+        char buf[2048];
+        for (int c = 0; c < SL_ROLLUP_ITEM_COLUMNS; c++)
+            sl_csv_put(out, sl_rollup_item_cell(&r->items[i], i + 1, c, buf, sizeof buf), c == 0);
+        sl_buf_puts(out, "\r\n");
+    }
+}
+
+/* --- 附件5 ----------------------------------------------------------------- */
+
+static void
+s_part(sl_buf_t *out, const char *name, const char *text)
+{
+    sl_buf_printf(out, "<h3>【%s】</h3>\n<p>", name);
+    for (const char *s = text ? text : ""; *s; s++) {
+        if (*s == '\n') {
+            sl_buf_puts(out, "</p>\n<p>");
+            continue;
+        }
+        char one[2] = {*s, 0};
+        sl_buf_html(out, one);
+    }
+    sl_buf_puts(out, "</p>\n");
+}
+
+void
+sl_annex_typical_html(const sl_rollup_report_t *r, const sl_annex_meta_t *m, sl_buf_t *out)
+{
+    sl_buf_puts(out, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\n"
+                     "<title>“百日攻坚”集中行动典型案例</title>\n<style>\n"
+                     "@page{size:A4;margin:25mm 20mm}\n"
+                     "body{font-family:\"FangSong\",\"仿宋\",\"Noto Serif CJK SC\",serif;"
+                     "font-size:16pt;line-height:1.6;max-width:170mm;margin:auto}\n"
+                     "h1{font-size:22pt;text-align:center}h2{font-size:18pt;text-align:center}"
+                     "h3{font-size:16pt;margin:.6em 0 .2em}p{text-indent:2em;margin:.2em 0}\n"
+                     ".meta{text-align:center}\n"
+                     "section{page-break-after:always}section:last-child{page-break-after:auto}\n"
+                     "</style></head><body>\n<h1>“百日攻坚”集中行动典型案例</h1>\n"
+                     "<p class=\"meta\">");
+    sl_buf_puts(out, "填报单位：");
+    sl_buf_html(out, m->unit_name);
+    sl_buf_printf(out, "　周期：%s至%s</p>\n", r->period_start, r->period_end);
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_typical; i++) {
+        const sl_rollup_typical_t *t = &r->typical[i];
+        sl_buf_puts(out, "<section>\n<h2>");
+        sl_buf_html(out, t->title);
+        sl_buf_printf(out, "</h2>\n<p class=\"meta\">%s案例</p>\n", t->negative ? "负面" : "正面");
+        s_part(out, "标题", t->title);
+        s_part(out, "关键词", t->keywords);
+        s_part(out, "要旨", t->summary);
+        s_part(out, "基本案情", t->facts);
+        s_part(out, "处理结果", t->outcome);
+        s_part(out, "案例剖析", t->analysis);
+        s_part(out, "举一反三工作建议", t->advice);
+        sl_buf_puts(out, "</section>\n");
+        n++;
+    }
+    if (n == 0)
+        sl_buf_puts(out, "<p>本周尚未选取典型案例。</p>\n");
+    sl_buf_puts(out, "</body></html>\n");
+}

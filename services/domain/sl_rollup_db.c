@@ -1,0 +1,385 @@
+/* sl_rollup_db.c — the weekly report drafted from the ledger and the
+ * children's reports.
+ *
+ * Three reads of this node's ledger (cases registered in the week, results
+ * verified in it, annex 6's items), one of the children's reports for the
+ * week; the arithmetic is sl_rollup.c's. */
+#include "sl_rollup_db.h"
+
+#include "sl_clock.h"
+#include "sl_codec.h"
+#include "sl_log.h"
+#include "sl_util.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A case this node counts itself: not handed to a child, not forwarded up. */
+#define S_OWN "c.route NOT IN ('child', 'parent')"
+/* An illegal act (非法违法行为): any case that is not only a major hazard. */
+#define S_ILLEGAL "(cardinality(c.violations) > 0 OR NOT c.major_hazard)"
+/* The feedback of transfer t as jsonb ('{}' if unreadable). */
+#define S_FB "(CASE WHEN t.feedback LIKE '{%' THEN t.feedback::jsonb ELSE '{}'::jsonb END)"
+
+/* The row of group LABEL among R's own rows (a county's townships), made if new. */
+static sl_rollup_row_t *
+s_own_row(sl_rollup_report_t *r, size_t *cap, const char *label)
+{
+    bool county = strcmp(r->level, "county") == 0;
+    const char *name = !county ? (strcmp(r->level, "province") == 0 ? "省直各部门" : "市直各部门")
+                       : label[0] ? label
+                                  : "县本级";
+    for (size_t i = 0; i < r->n_rows; i++)
+        if (strcmp(r->rows[i].label, name) == 0)
+            return &r->rows[i];
+    if (r->n_rows == *cap) {
+        *cap = *cap ? 2 * *cap : 16;
+        r->rows = sl_realloc(r->rows, *cap * sizeof *r->rows);
+    }
+    sl_rollup_row_t *row = &r->rows[r->n_rows++];
+    memset(row, 0, sizeof *row);
+    snprintf(row->label, sizeof row->label, "%s", name);
+    snprintf(row->unit, sizeof row->unit, "%s", county ? "" : r->node);
+    return row;
+}
+
+static int
+s_own(sl_db_t *db, sl_rollup_report_t *r, const char *from, const char *to, size_t *cap)
+{
+    const char *p[] = {from, to};
+    PGresult *q;
+    int rc =
+        sl_db_exec(db, &q,
+                   "SELECT c.township, count(*) FILTER (WHERE " S_ILLEGAL "),"
+                   " count(*) FILTER (WHERE c.major_hazard)"
+                   " FROM cases c WHERE c.registered_at >= $1::timestamptz"
+                   "  AND c.registered_at < $2::timestamptz AND " S_OWN " GROUP BY 1 ORDER BY 1",
+                   2, p);
+    if (rc != 0)
+        return rc;
+    for (int i = 0; i < PQntuples(q); i++) {
+        sl_rollup_row_t *row = s_own_row(r, cap, PQgetvalue(q, i, 0));
+        row->v[SL_FIG_ILLEGAL_FOUND] += atoll(PQgetvalue(q, i, 1));
+        row->v[SL_FIG_MAJOR_HAZARDS] += atoll(PQgetvalue(q, i, 2));
+    }
+    PQclear(q);
+    rc = sl_db_exec(
+        db, &q,
+        "SELECT c.township,"
+        " count(*) FILTER (WHERE " S_ILLEGAL " AND (coalesce((f->>'penalized')::bool, false)"
+        "  OR coalesce((f->>'production_suspended')::bool, false)"
+        "  OR coalesce((f->>'closed_down')::bool, false)"
+        "  OR coalesce((f->>'license_revoked')::bool, false)"
+        "  OR coalesce((f->>'license_suspended')::bool, false))),"
+        " count(*) FILTER (WHERE c.major_hazard"
+        "  AND coalesce((f->>'major_hazard_rectified')::bool, false)),"
+        " coalesce(sum(coalesce((f->>'penalty_fen')::bigint, 0)), 0),"
+        " count(*) FILTER (WHERE coalesce((f->>'production_suspended')::bool, false)),"
+        " count(*) FILTER (WHERE coalesce((f->>'license_revoked')::bool, false)"
+        "  OR coalesce((f->>'license_suspended')::bool, false)),"
+        " count(*) FILTER (WHERE coalesce((f->>'closed_down')::bool, false)),"
+        " coalesce(sum(coalesce((f->>'disciplined_count')::int, 0)), 0),"
+        " coalesce(sum(coalesce((f->>'criminal_count')::int, 0)), 0),"
+        " count(*) FILTER (WHERE coalesce((f->>'exposed')::bool, false))"
+        " FROM transfer t JOIN cases c ON c.id = t.case_id, LATERAL (SELECT " S_FB " AS f) fb"
+        " WHERE t.kind = 'handling' AND t.decision = 'verify_pass'"
+        "  AND t.decided_at >= $1::timestamptz AND t.decided_at < $2::timestamptz AND " S_OWN
+        " GROUP BY 1 ORDER BY 1",
+        2, p);
+    if (rc != 0)
+        return rc;
+    static const sl_fig_t cols[] = {
+        SL_FIG_ILLEGAL_PUNISHED,    SL_FIG_MAJOR_HAZARDS_RECTIFIED, SL_FIG_FINE_FEN,
+        SL_FIG_SUSPENDED,           SL_FIG_LICENCES_REVOKED,        SL_FIG_CLOSED_DOWN,
+        SL_FIG_PERSONS_DISCIPLINED, SL_FIG_PERSONS_PROSECUTED,      SL_FIG_EXPOSED};
+    for (int i = 0; i < PQntuples(q); i++) {
+        sl_rollup_row_t *row = s_own_row(r, cap, PQgetvalue(q, i, 0));
+        for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
+            row->v[cols[k]] += atoll(PQgetvalue(q, i, (int)k + 1));
+    }
+    PQclear(q);
+    return 0;
+}
+
+static void
+s_item_add(sl_rollup_report_t *r, size_t *cap, const sl_rollup_item_t *it)
+{
+    if (r->n_items == *cap) {
+        *cap = *cap ? 2 * *cap : 64;
+        r->items = sl_realloc(r->items, *cap * sizeof *r->items);
+    }
+    r->items[r->n_items++] = *it;
+}
+
+static int
+s_items(sl_db_t *db, sl_rollup_report_t *r, const char *from, const char *to, size_t *cap)
+{
+    const char *p[] = {from, to};
+    PGresult *q;
+    int rc = sl_db_exec(
+        db, &q,
+        "SELECT c.case_no, c.subject_name,"
+        " EXISTS (SELECT 1 FROM transfer_escalation e WHERE e.case_id = c.id)"
+        "  OR EXISTS (SELECT 1 FROM escalated_case x WHERE x.from_case_id = c.id),"
+        " coalesce(d.name, '') || c.township,"
+        " coalesce(nullif(fb.f->>'category', ''), c.category),"
+        " CASE WHEN 5 = ANY(c.violations) THEN '瞒报事故' WHEN c.major_hazard THEN '重大隐患'"
+        "  ELSE '非法违法行为' END,"
+        " concat_ws('；', nullif((SELECT string_agg(v.text, '；' ORDER BY v.code) FROM violation v"
+        "  WHERE v.code = ANY(c.violations)), ''), nullif(c.violation_text, ''),"
+        "  CASE WHEN c.violation_text = '' AND cardinality(c.violations) = 0"
+        "   THEN nullif(c.description, '') END),"
+        " coalesce(fb.f->>'violation_nature', ''),"
+        " coalesce(nullif(fb.f->>'measures', ''), fb.f->>'result_text', '')"
+        " FROM cases c LEFT JOIN division d ON d.code = c.division"
+        " LEFT JOIN LATERAL (SELECT " S_FB " AS f FROM transfer t WHERE t.case_id = c.id"
+        "  AND t.kind = 'handling' AND t.feedback IS NOT NULL ORDER BY t.id DESC LIMIT 1) fb"
+        "  ON true"
+        " WHERE c.registered_at >= $1::timestamptz AND c.registered_at < $2::timestamptz"
+        "  AND " S_OWN " ORDER BY c.registered_at, c.id",
+        2, p);
+    if (rc != 0)
+        return rc;
+    for (int i = 0; i < PQntuples(q); i++) {
+#define V(k) sl_arena_strdup(r->arena, PQgetvalue(q, i, k))
+        sl_rollup_item_t it = {.case_no = V(0),
+                               .subject = V(1),
+                               .escalated = PQgetvalue(q, i, 2)[0] == 't',
+                               .place = V(3),
+                               .category = V(4),
+                               .kind = V(5),
+                               .detail = V(6),
+                               .nature = V(7),
+                               .measures = V(8)};
+#undef V
+        s_item_add(r, cap, &it);
+    }
+    PQclear(q);
+    return 0;
+}
+
+/* The weekly reports of the children: a row each (missing if none), their
+ * annex 6 items after this node's. */
+static int
+s_children(sl_db_t *db, sl_rollup_report_t *r, size_t *cap, size_t *icap)
+{
+    const char *p[] = {r->period_start};
+    PGresult *q;
+    int rc = sl_db_exec(db, &q,
+                        "SELECT u.code, coalesce(d.name, u.name), coalesce(r.figures::text, ''),"
+                        " r.body, r.id IS NOT NULL, coalesce(r.on_time, false)"
+                        " FROM unit u LEFT JOIN division d ON d.code = u.division"
+                        " LEFT JOIN report r ON r.kind = 'weekly'"
+                        "  AND r.from_unit = u.code AND r.period = $1"
+                        " WHERE u.kind = 'child' ORDER BY u.code",
+                        1, p);
+    if (rc != 0)
+        return rc;
+    int n = PQntuples(q);
+    r->missing = sl_arena_calloc(r->arena, (size_t)(n + 1) * sizeof *r->missing);
+    for (int i = 0; i < n; i++) {
+        if (r->n_rows == *cap) {
+            *cap = *cap ? 2 * *cap : 16;
+            r->rows = sl_realloc(r->rows, *cap * sizeof *r->rows);
+        }
+        sl_rollup_row_t *row = &r->rows[r->n_rows++];
+        memset(row, 0, sizeof *row);
+        snprintf(row->label, sizeof row->label, "%s", PQgetvalue(q, i, 1));
+        snprintf(row->unit, sizeof row->unit, "%s", PQgetvalue(q, i, 0));
+        bool got = PQgetvalue(q, i, 4)[0] == 't';
+        if (!got || PQgetvalue(q, i, 5)[0] != 't') {
+            sl_rollup_child_t *m = &r->missing[r->n_missing++];
+            m->unit = sl_arena_strdup(r->arena, PQgetvalue(q, i, 0));
+            m->name = sl_arena_strdup(r->arena, PQgetvalue(q, i, 1));
+            m->late = got;
+        }
+        if (!got) {
+            row->missing = true;
+            continue;
+        }
+        json_t *fig = json_loads(PQgetvalue(q, i, 2), 0, NULL);
+        const char *key;
+        json_t *v;
+        json_object_foreach(fig, key, v)
+        {
+            int k = sl_rollup_key_index(key);
+            if (k >= 0 && json_is_integer(v))
+                row->v[k] = json_integer_value(v);
+        }
+        json_decref(fig);
+        size_t len;
+        unsigned char *raw = PQunescapeBytea((const unsigned char *)PQgetvalue(q, i, 3), &len);
+        const sl_pb_weekly_report_t *w =
+            raw ? (const sl_pb_weekly_report_t *)sl_codec_unpack(
+                      r->arena, &safeloop__v1__weekly_report__descriptor, raw, len)
+                : NULL;
+        if (!w)
+            sl_log(SL_LOG_WARN, "weekly report of %s for %s unreadable: its items left out",
+                   row->unit, r->period_start);
+        for (size_t k = 0; w && k < w->n_items; k++) {
+            const Safeloop__V1__ListedItem *li = w->items[k];
+            sl_rollup_item_t it = {.case_no = li->case_no,
+                                   .subject = li->subject_name,
+                                   .escalated = li->escalated,
+                                   .place = li->township,
+                                   .category = li->category,
+                                   .kind = li->kind,
+                                   .detail = li->problem,
+                                   .nature = li->nature,
+                                   .measures = li->measures};
+            s_item_add(r, icap, &it);
+        }
+        PQfreemem(raw);
+    }
+    PQclear(q);
+    return 0;
+}
+
+static int
+s_handling(sl_db_t *db, sl_rollup_report_t *r, const char *from, const char *to)
+{
+    const char *p[] = {from, to};
+    PGresult *q;
+    int rc =
+        sl_db_exec(db, &q,
+                   "SELECT (SELECT count(*) FROM cases c WHERE c.registered_at >= $1::timestamptz"
+                   "  AND c.registered_at < $2::timestamptz),"
+                   " (SELECT count(*) FROM transfer t WHERE t.issued_at >= $1::timestamptz"
+                   "  AND t.issued_at < $2::timestamptz),"
+                   " (SELECT count(*) FROM transfer t WHERE t.fed_back_at >= $1::timestamptz"
+                   "  AND t.fed_back_at < $2::timestamptz)",
+                   2, p);
+    if (rc != 0)
+        return rc;
+    r->clues = atoll(PQgetvalue(q, 0, 0));
+    r->transfers = atoll(PQgetvalue(q, 0, 1));
+    r->feedbacks = atoll(PQgetvalue(q, 0, 2));
+    PQclear(q);
+    return 0;
+}
+
+static int
+s_typical(sl_db_t *db, sl_rollup_report_t *r, const char *from)
+{
+    const char *p[] = {from};
+    PGresult *q;
+    int rc = sl_db_exec(db, &q,
+                        "SELECT c.case_no, t.title, t.keywords, t.summary, t.facts, t.outcome,"
+                        " t.analysis, t.advice, t.negative FROM typical_case t"
+                        " JOIN cases c ON c.id = t.case_id WHERE t.made_at >= $1::timestamptz"
+                        " ORDER BY t.id",
+                        1, p);
+    if (rc != 0)
+        return rc;
+    r->n_typical = (size_t)PQntuples(q);
+    r->typical = sl_arena_calloc(r->arena, (r->n_typical + 1) * sizeof *r->typical);
+    for (int i = 0; i < PQntuples(q); i++) {
+#define V(k) sl_arena_strdup(r->arena, PQgetvalue(q, i, k))
+        r->typical[i] = (sl_rollup_typical_t){
+            V(0), V(1), V(2), V(3), V(4), V(5), V(6), V(7), PQgetvalue(q, i, 8)[0] == 't'};
+#undef V
+    }
+    PQclear(q);
+    return 0;
+}
+
+int
+sl_rollup_weekly(sl_db_t *db, int32_t monday, sl_rollup_report_t **out)
+{
+    *out = NULL;
+    sl_rollup_report_t *r = sl_calloc(1, sizeof *r);
+    r->arena = sl_arena_new(0);
+    sl_date_format(monday, r->period_start);
+    sl_date_format(monday + 6, r->period_end);
+    char from[40], to[40];
+    sl_time_format_iso(sl_day_to_ms(monday), from, sizeof from);
+    sl_time_format_iso(sl_day_to_ms(monday + 7), to, sizeof to);
+    PGresult *q;
+    int rc = sl_db_exec(db, &q, "SELECT code, name, level FROM node", 0, NULL);
+    if (rc != 0)
+        goto fail;
+    if (PQntuples(q) != 1) {
+        PQclear(q);
+        sl_log(SL_LOG_ERROR, "could not draft the weekly report: the node is not set (migrate)");
+        rc = -1;
+        goto fail;
+    }
+    r->node = sl_arena_strdup(r->arena, PQgetvalue(q, 0, 0));
+    r->node_name = sl_arena_strdup(r->arena, PQgetvalue(q, 0, 1));
+    r->level = sl_arena_strdup(r->arena, PQgetvalue(q, 0, 2));
+    PQclear(q);
+    size_t cap = 0, icap = 0;
+    if (strcmp(r->level, "county") != 0)
+        s_own_row(r, &cap, ""); /* 市直各部门 even when it counted nothing */
+    if ((rc = s_own(db, r, from, to, &cap)) != 0 || (rc = s_items(db, r, from, to, &icap)) != 0 ||
+        (rc = s_children(db, r, &cap, &icap)) != 0 || (rc = s_handling(db, r, from, to)) != 0 ||
+        (rc = s_typical(db, r, from)) != 0)
+        goto fail;
+    sl_rollup_total(r->rows, r->n_rows, &r->total, &r->incomplete);
+    *out = r;
+    return 0;
+fail:
+    sl_rollup_report_destroy(&r);
+    return rc;
+}
+
+void
+sl_rollup_report_destroy(sl_rollup_report_t **p)
+{
+    if (!*p)
+        return;
+    free((*p)->rows);
+    free((*p)->items);
+    sl_arena_destroy(&(*p)->arena);
+    free(*p);
+    *p = NULL;
+}
+
+int
+sl_rollup_typical_make(sl_db_t *db, const char *case_no, const sl_rollup_typical_t *t,
+                       const char *operator_name, int64_t now_ms)
+{
+    if (!t->title || !t->title[0] || !t->facts || !t->facts[0] || !t->keywords || !t->keywords[0]) {
+        sl_log(SL_LOG_ERROR, "case=%s typical case needs title, keywords and facts", case_no);
+        return SL_DECLINED;
+    }
+    size_t words = 1;
+    for (const char *s = t->keywords; (s = strstr(s, "、")) != NULL; s += strlen("、"))
+        words++;
+    if (words < 3 || words > 5) {
+        sl_log(SL_LOG_ERROR, "case=%s typical case needs 3 to 5 keywords separated by 、, has %zu",
+               case_no, words);
+        return SL_DECLINED;
+    }
+    char at[40];
+    sl_time_format_iso(now_ms, at, sizeof at);
+#define S(x) ((x) ? (x) : "")
+    const char *p[] = {
+        case_no,         t->title,       t->keywords,  S(t->summary),           t->facts,
+        S(t->outcome),   S(t->analysis), S(t->advice), t->negative ? "t" : "f", at,
+        S(operator_name)};
+#undef S
+    PGresult *q;
+    int rc = sl_db_exec(
+        db, &q,
+        "INSERT INTO typical_case (case_id, title, keywords, summary, facts, outcome, analysis,"
+        " advice, negative, made_at, operator)"
+        " SELECT id, $2, $3, $4, $5, $6, $7, $8, $9::bool, $10::timestamptz, $11 FROM cases"
+        " WHERE case_no = $1"
+        " ON CONFLICT (case_id) DO UPDATE SET title = excluded.title,"
+        "  keywords = excluded.keywords, summary = excluded.summary, facts = excluded.facts,"
+        "  outcome = excluded.outcome, analysis = excluded.analysis, advice = excluded.advice,"
+        "  negative = excluded.negative, made_at = excluded.made_at,"
+        "  operator = excluded.operator RETURNING id",
+        11, p);
+    if (rc != 0)
+        return rc;
+    bool made = PQntuples(q) > 0;
+    PQclear(q);
+    if (!made) {
+        sl_log(SL_LOG_ERROR, "case=%s no such case", case_no);
+        return SL_DECLINED;
+    }
+    return 0;
+}
