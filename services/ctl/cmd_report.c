@@ -13,6 +13,7 @@
 #include "sl_annex.h"
 #include "sl_clock.h"
 #include "sl_codec.h"
+#include "sl_ledger.h"
 #include "sl_log.h"
 #include "sl_rollup_db.h"
 #include "sl_util.h"
@@ -125,63 +126,33 @@ s_mkdirs(const char *dir)
     return mkdir(p, 0750) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-static int
-s_build(sl_ctl_t *ctl, int argc, char **argv)
+/* DIR, or the default <var_dir>/reports/KIND-PERIOD; made if missing.
+ * Static storage for the default. */
+static const char *
+s_dir(sl_ctl_t *ctl, const char *dir, const char *kind, const char *period)
 {
-    const char *usage = "usage: slctl report build --weekly [--week YYYY-Www] [--dir DIR]"
-                        " [--filled-by NAME] [--filled-on YYYY-MM-DD]";
-    const char *week = NULL, *dir = NULL, *filled_by = NULL, *filled_on = NULL;
-    bool weekly = false;
-    static const struct option opts[] = {
-        {"weekly", no_argument, NULL, 'w'},          {"week", required_argument, NULL, 'k'},
-        {"dir", required_argument, NULL, 'd'},       {"filled-by", required_argument, NULL, 'f'},
-        {"filled-on", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
-    int opt;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'w':
-            weekly = true;
-            break;
-        case 'k':
-            week = optarg;
-            break;
-        case 'd':
-            dir = optarg;
-            break;
-        case 'f':
-            filled_by = optarg;
-            break;
-        case 'o':
-            filled_on = optarg;
-            break;
-        default:
-            sl_ctl_die(SL_EXIT_USAGE, "%s", usage);
-        }
+    static char def[4096];
+    if (!dir) {
+        snprintf(def, sizeof def, "%s/reports/%s-%s",
+                 sl_config_str(sl_ctl_config(ctl), "node", "var_dir"), kind, period);
+        dir = def;
     }
-    if (!weekly || optind != argc)
-        sl_ctl_die(SL_EXIT_USAGE, "%s", usage);
-    int32_t today = sl_ms_to_day(sl_now_ms()), monday = sl_rollup_last_week(today), d;
-    if (week && sl_rollup_week_parse(week, &monday) != 0)
-        sl_ctl_die(SL_EXIT_USAGE, "--week %s: 应为 YYYY-Www（如 2026-W49）", week);
-    char on[11];
-    sl_date_format(today, on);
-    if (filled_on && sl_date_parse(filled_on, &d) != 0)
-        sl_ctl_die(SL_EXIT_USAGE, "--filled-on %s: 应为 YYYY-MM-DD", filled_on);
+    if (s_mkdirs(dir) != 0)
+        sl_ctl_die(SL_EXIT_FAIL, "could not create %s: %s", dir, strerror(errno));
+    return dir;
+}
+
+static int
+s_build_weekly(sl_ctl_t *ctl, int32_t monday, const char *dir, const sl_annex_meta_t *meta)
+{
     sl_db_t *db = sl_ctl_db_current(ctl);
     sl_rollup_report_t *r;
     int rc = sl_rollup_weekly(db, monday, &r);
     if (rc != 0)
         sl_ctl_die(SL_EXIT_FAIL, "could not draft the weekly report: %s", sl_db_error(db));
-    char defdir[4096];
-    if (!dir) {
-        snprintf(defdir, sizeof defdir, "%s/reports/weekly-%s",
-                 sl_config_str(sl_ctl_config(ctl), "node", "var_dir"), r->period_start);
-        dir = defdir;
-    }
-    if (s_mkdirs(dir) != 0)
-        sl_ctl_die(SL_EXIT_FAIL, "could not create %s: %s", dir, strerror(errno));
-    sl_annex_meta_t m = {r->node_name, s_operator(filled_by), filled_on ? filled_on : on};
+    dir = s_dir(ctl, dir, "weekly", r->period_start);
+    sl_annex_meta_t m = *meta;
+    m.unit_name = r->node_name;
     json_t *files = json_array();
     char path[4200];
     for (int annex = 4; annex <= 6; annex += 2) {
@@ -229,6 +200,136 @@ s_build(sl_ctl_t *ctl, int argc, char **argv)
                r->missing[i].unit);
     sl_rollup_report_destroy(&r);
     return SL_EXIT_OK;
+}
+
+/* The month's draft as the JSON `report send --monthly` reads. */
+static json_t *
+s_month_draft(const sl_rollup_month_t *m, json_t *files)
+{
+    json_t *lists = json_array();
+    for (int i = 0; i < 6; i++)
+        json_array_append_new(lists, json_pack("{s:s, s:I}", "list", sl_ledger_list_name(i),
+                                               "count", (json_int_t)m->counts[i]));
+    json_t *entries = json_array();
+    for (size_t i = 0; i < m->n_entries; i++) {
+        const sl_rollup_entry_t *e = &m->entries[i];
+        json_array_append_new(entries,
+                              json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:s}", "list",
+                                        e->list, "item", e->item, "case_no", e->case_no, "unit",
+                                        e->unit_name && e->unit_name[0] ? e->unit_name : e->unit,
+                                        "subject_name", e->subject, "entry_date", e->date,
+                                        "persons", e->persons, "amount_fen",
+                                        (json_int_t)e->amount_fen, "details", e->details));
+    }
+    return json_pack("{s:s, s:s, s:o, s:o, s:o}", "from_unit", m->node, "month", m->month, "lists",
+                     lists, "entries", entries, "files", files);
+}
+
+static int
+s_build_monthly(sl_ctl_t *ctl, const char *month, const char *dir, const sl_annex_meta_t *meta)
+{
+    sl_db_t *db = sl_ctl_db_current(ctl);
+    sl_rollup_month_t *m;
+    if (sl_rollup_monthly(db, month, &m) != 0)
+        sl_ctl_die(SL_EXIT_FAIL, "could not draft the monthly report: %s", sl_db_error(db));
+    dir = s_dir(ctl, dir, "monthly", month);
+    sl_annex_meta_t mm = *meta;
+    mm.unit_name = m->node_name;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/六个清单.xlsx", dir);
+    if (sl_annex_month_xlsx(m, &mm, path) != 0)
+        sl_ctl_die(SL_EXIT_FAIL, "could not write %s", path);
+    json_t *files = json_array();
+    json_array_append_new(
+        files, json_pack("{s:s, s:s}", "name", "六个清单.xlsx", "path", "六个清单.xlsx"));
+    sl_buf_t b;
+    sl_buf_init(&b);
+    sl_annex_month_csv(m, &b);
+    s_write(dir, "六个清单.csv", &b, files);
+    sl_buf_reset(&b);
+    json_t *draft = s_month_draft(m, files);
+    char *text = json_dumps(draft, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(draft);
+    sl_buf_puts(&b, text);
+    sl_buf_puts(&b, "\n");
+    free(text);
+    s_write(dir, "月小结.json", &b, NULL);
+    sl_buf_free(&b);
+    printf("月小结\t%s\n目录\t%s\n", m->month, dir);
+    for (int i = 0; i < 6; i++)
+        printf("%s\t%lld\n", sl_ledger_list_name(i), (long long)m->counts[i]);
+    printf("明细\t%zu条\n", m->n_entries);
+    for (size_t i = 0; i < m->n_missing; i++)
+        printf("%s\t%s（%s）\n", m->missing[i].late ? "逾期报送" : "未报送", m->missing[i].name,
+               m->missing[i].unit);
+    sl_rollup_month_destroy(&m);
+    return SL_EXIT_OK;
+}
+
+static int
+s_build(sl_ctl_t *ctl, int argc, char **argv)
+{
+    const char *usage = "usage: slctl report build --weekly [--week YYYY-Www] | --monthly"
+                        " [--month YYYY-MM]  [--dir DIR] [--filled-by NAME]"
+                        " [--filled-on YYYY-MM-DD]";
+    const char *week = NULL, *month = NULL, *dir = NULL, *filled_by = NULL, *filled_on = NULL;
+    int kind = 0;
+    static const struct option opts[] = {
+        {"weekly", no_argument, NULL, 'w'},          {"monthly", no_argument, NULL, 'm'},
+        {"week", required_argument, NULL, 'k'},      {"month", required_argument, NULL, 'n'},
+        {"dir", required_argument, NULL, 'd'},       {"filled-by", required_argument, NULL, 'f'},
+        {"filled-on", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
+    int opt;
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'w':
+        case 'm':
+            if (kind && kind != opt)
+                sl_ctl_die(SL_EXIT_USAGE, "%s", usage);
+            kind = opt;
+            break;
+        case 'k':
+            week = optarg;
+            break;
+        case 'n':
+            month = optarg;
+            break;
+        case 'd':
+            dir = optarg;
+            break;
+        case 'f':
+            filled_by = optarg;
+            break;
+        case 'o':
+            filled_on = optarg;
+            break;
+        default:
+            sl_ctl_die(SL_EXIT_USAGE, "%s", usage);
+        }
+    }
+    if (!kind || optind != argc || (kind == 'w' && month) || (kind == 'm' && week))
+        sl_ctl_die(SL_EXIT_USAGE, "%s", usage);
+    int32_t today = sl_ms_to_day(sl_now_ms()), d;
+    char on[11];
+    sl_date_format(today, on);
+    if (filled_on && sl_date_parse(filled_on, &d) != 0)
+        sl_ctl_die(SL_EXIT_USAGE, "--filled-on %s: 应为 YYYY-MM-DD", filled_on);
+    sl_annex_meta_t meta = {NULL, s_operator(filled_by), filled_on ? filled_on : on};
+    if (kind == 'w') {
+        int32_t monday = sl_rollup_last_week(today);
+        if (week && sl_rollup_week_parse(week, &monday) != 0)
+            sl_ctl_die(SL_EXIT_USAGE, "--week %s: 应为 YYYY-Www（如 2026-W49）", week);
+        return s_build_weekly(ctl, monday, dir, &meta);
+    }
+    char cur[8];
+    snprintf(cur, sizeof cur, "%.7s", on); /* the month running: sent by its end */
+    int y, mo;
+    char tail;
+    if (month && (sscanf(month, "%4d-%2d%c", &y, &mo, &tail) != 2 || strlen(month) != 7 || mo < 1 ||
+                  mo > 12))
+        sl_ctl_die(SL_EXIT_USAGE, "--month %s: 应为 YYYY-MM", month);
+    return s_build_monthly(ctl, month ? month : cur, dir, &meta);
 }
 
 int

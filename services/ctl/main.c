@@ -70,7 +70,10 @@ static const s_command_t s_commands[] = {
      "  report build --weekly [--week YYYY-Www] [--dir DIR] [--filled-by NAME]\n"
      "                                 draft the week's report from the ledger and the\n"
      "                                 children's reports: 周报告.json, 附件4/6 .xlsx .csv,\n"
-     "                                 附件5.html; names children whose report is missing"},
+     "                                 附件5.html; names children whose report is missing\n"
+     "  report build --monthly [--month YYYY-MM] [--dir DIR]   the month's six lists from the\n"
+     "                                 ledger and the children's 月小结: 月小结.json, 六个清单\n"
+     "                                 .xlsx .csv"},
     {"campaign", sl_ctl_campaign,
      "campaign list | campaign add NAME --start D --end D [--weekly-day N] [--weekly-time HH:MM]\n"
      "                                 [--no-monthly] [--phase NAME:START:END]…"},

@@ -9,6 +9,7 @@
 #include "sl_annex.h"
 
 #include "sl_csv.h"
+#include "sl_ledger.h"
 #include "sl_log.h"
 
 #include <stdio.h>
@@ -29,19 +30,22 @@ s_total_label(const sl_rollup_report_t *r)
     return r->incomplete ? "总计（不完整）" : "总计";
 }
 
-/* The note naming the children whose reports had not arrived, or "". */
+/* Appends to B the note naming the children MISSING[0..N) whose reports had
+ * not arrived (not those that came late): LEAD, the names, TAIL; nothing if
+ * none. */
 static void
-s_missing_note(const sl_rollup_report_t *r, sl_buf_t *b)
+s_missing_note(sl_buf_t *b, const sl_rollup_child_t *missing, size_t n, const char *lead,
+               const char *tail)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < r->n_missing; i++) {
-        if (r->missing[i].late)
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (missing[i].late)
             continue;
-        sl_buf_puts(b, n++ ? "、" : "未收到周报告：");
-        sl_buf_printf(b, "%s（%s）", r->missing[i].name, r->missing[i].unit);
+        sl_buf_puts(b, k++ ? "、" : lead);
+        sl_buf_printf(b, "%s（%s）", missing[i].name, missing[i].unit);
     }
-    if (n)
-        sl_buf_puts(b, "，其行为空，总计不含其数据。");
+    if (k)
+        sl_buf_puts(b, tail);
 }
 
 /* --- XLSX ----------------------------------------------------------------- */
@@ -168,7 +172,8 @@ s_sheet4(lxw_worksheet *ws, const s_fmt_t *f, const sl_rollup_report_t *r, const
     sl_buf_t note;
     sl_buf_init(&note);
     sl_buf_puts(&note, S_NOTE4);
-    s_missing_note(r, &note);
+    s_missing_note(&note, r->missing, r->n_missing, "未收到周报告：",
+                   "，其行为空，总计不含其数据。");
     worksheet_merge_range(ws, at, 0, at, last, note.data, f->line);
     worksheet_set_row(ws, at, 45, NULL);
     sl_buf_free(&note);
@@ -320,4 +325,131 @@ sl_annex_typical_html(const sl_rollup_report_t *r, const sl_annex_meta_t *m, sl_
     if (n == 0)
         sl_buf_puts(out, "<p>本周尚未选取典型案例。</p>\n");
     sl_buf_puts(out, "</body></html>\n");
+}
+
+/* --- 月小结: the six lists ------------------------------------------------ */
+
+#define S_MONTH_COLS 12
+static const char *const s_month_headers[S_MONTH_COLS] = {
+    "序号", "清单", "事项",       "案件编号",   "交办文号", "办理单位",
+    "对象", "日期", "人数（人）", "金额（元）", "详情",     "来源"};
+
+/* Column C of entry E numbered SEQ: borrowed or in BUF. */
+static const char *
+s_month_cell(const sl_rollup_entry_t *e, size_t seq, int c, char *buf, size_t len)
+{
+    switch (c) {
+    case 0:
+        snprintf(buf, len, "%zu", seq);
+        return buf;
+    case 1:
+        return e->list;
+    case 2:
+        return e->item;
+    case 3:
+        return e->case_no;
+    case 4:
+        return e->notice_no;
+    case 5:
+        return e->unit_name && e->unit_name[0] ? e->unit_name : e->unit;
+    case 6:
+        return e->subject;
+    case 7:
+        return e->date;
+    case 8:
+        snprintf(buf, len, "%d", e->persons);
+        return buf;
+    case 9:
+        snprintf(buf, len, "%lld.%02lld", (long long)(e->amount_fen / 100),
+                 (long long)(e->amount_fen % 100));
+        return buf;
+    case 10:
+        return e->details;
+    default:
+        return e->from && e->from[0] ? e->from : "本级";
+    }
+}
+
+int
+sl_annex_month_xlsx(const sl_rollup_month_t *m, const sl_annex_meta_t *meta, const char *path)
+{
+    lxw_workbook *wb = workbook_new(path);
+    if (!wb) {
+        sl_log(SL_LOG_ERROR, "could not create \"%s\"", path);
+        return -1;
+    }
+    s_fmt_t f;
+    s_formats(wb, &f);
+    char title[128];
+    int y = 0, mo = 0;
+    sscanf(m->month, "%d-%d", &y, &mo);
+    snprintf(title, sizeof title, "六个清单（%d年%d月）", y, mo);
+    lxw_worksheet *ws = workbook_add_worksheet(wb, "汇总");
+    s_heading(ws, &f, meta, title, 2);
+    worksheet_set_column(ws, 0, 2, 16, NULL);
+    worksheet_write_string(ws, 2, 0, "清单", f.head);
+    worksheet_write_string(ws, 2, 1, "条数（条）", f.head);
+    worksheet_write_string(ws, 2, 2, "", f.head);
+    int64_t total = 0;
+    for (int i = 0; i < 6; i++) {
+        worksheet_write_string(ws, (lxw_row_t)(3 + i), 0, sl_ledger_list_name(i), f.cell);
+        worksheet_write_number(ws, (lxw_row_t)(3 + i), 1, (double)m->counts[i], f.num);
+        worksheet_write_string(ws, (lxw_row_t)(3 + i), 2, "", f.cell);
+        total += m->counts[i];
+    }
+    worksheet_write_string(ws, 9, 0, "合计", f.cell);
+    worksheet_write_number(ws, 9, 1, (double)total, f.num);
+    worksheet_write_string(ws, 9, 2, "", f.cell);
+    sl_buf_t note;
+    sl_buf_init(&note);
+    s_missing_note(&note, m->missing, m->n_missing, "未收到月小结：", "，合计不含其数据。");
+    if (note.len)
+        worksheet_merge_range(ws, 10, 0, 10, 2, note.data, f.line);
+    sl_buf_free(&note);
+    lxw_worksheet *ws2 = workbook_add_worksheet(wb, "明细");
+    s_heading(ws2, &f, meta, title, S_MONTH_COLS - 1);
+    for (int c = 0; c < S_MONTH_COLS; c++)
+        worksheet_write_string(ws2, 2, (lxw_col_t)c, s_month_headers[c], f.head);
+    worksheet_set_column(ws2, 1, 7, 14, NULL);
+    worksheet_set_column(ws2, 10, 10, 30, NULL);
+    for (size_t i = 0; i < m->n_entries; i++) {
+        char buf[128];
+        for (int c = 0; c < S_MONTH_COLS; c++) {
+            lxw_row_t r = (lxw_row_t)(3 + i);
+            if (c == 0 || c == 8)
+                worksheet_write_number(ws2, r, (lxw_col_t)c,
+                                       c == 0 ? (double)(i + 1) : m->entries[i].persons, f.num);
+            else if (c == 9)
+                worksheet_write_number(ws2, r, (lxw_col_t)c,
+                                       (double)m->entries[i].amount_fen / 100.0, f.money);
+            else
+                worksheet_write_string(ws2, r, (lxw_col_t)c,
+                                       s_month_cell(&m->entries[i], i + 1, c, buf, sizeof buf),
+                                       f.left);
+        }
+    }
+    worksheet_set_landscape(ws2);
+    worksheet_set_paper(ws2, 9);
+    worksheet_fit_to_pages(ws2, 1, 0);
+    lxw_error e = workbook_close(wb);
+    if (e != LXW_NO_ERROR) {
+        sl_log(SL_LOG_ERROR, "could not write \"%s\": %s", path, lxw_strerror(e));
+        return -1;
+    }
+    return 0;
+}
+
+void
+sl_annex_month_csv(const sl_rollup_month_t *m, sl_buf_t *out)
+{
+    sl_buf_puts(out, "\xEF\xBB\xBF");
+    for (int c = 0; c < S_MONTH_COLS; c++)
+        sl_csv_put(out, s_month_headers[c], c == 0);
+    sl_buf_puts(out, "\r\n");
+    for (size_t i = 0; i < m->n_entries; i++) {
+        char buf[128];
+        for (int c = 0; c < S_MONTH_COLS; c++)
+            sl_csv_put(out, s_month_cell(&m->entries[i], i + 1, c, buf, sizeof buf), c == 0);
+        sl_buf_puts(out, "\r\n");
+    }
 }

@@ -26,4 +26,10 @@ void sl_annex_csv(const sl_rollup_report_t *r, int annex, sl_buf_t *out);
 /* Appends annex 5 (R's typical cases) to OUT as an HTML document for print. */
 void sl_annex_typical_html(const sl_rollup_report_t *r, const sl_annex_meta_t *m, sl_buf_t *out);
 
+/* The month's six lists (月小结): an XLSX workbook at PATH with a sheet
+ * 汇总 (each list's count) and a sheet 明细 (one numbered row per entry),
+ * 0 or -1 (logged); the entries as CSV with BOM appended to OUT. */
+int sl_annex_month_xlsx(const sl_rollup_month_t *m, const sl_annex_meta_t *meta, const char *path);
+void sl_annex_month_csv(const sl_rollup_month_t *m, sl_buf_t *out);
+
 #endif

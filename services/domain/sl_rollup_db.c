@@ -8,6 +8,7 @@
 
 #include "sl_clock.h"
 #include "sl_codec.h"
+#include "sl_ledger.h"
 #include "sl_log.h"
 #include "sl_util.h"
 
@@ -284,6 +285,26 @@ s_typical(sl_db_t *db, sl_rollup_report_t *r, const char *from)
     return 0;
 }
 
+/* This node's own: code, name, level into the arena. */
+static int
+s_node(sl_db_t *db, sl_arena_t *arena, const char **code, const char **name, const char **level)
+{
+    PGresult *q;
+    int rc = sl_db_exec(db, &q, "SELECT code, name, level FROM node", 0, NULL);
+    if (rc != 0)
+        return rc;
+    if (PQntuples(q) != 1) {
+        PQclear(q);
+        sl_log(SL_LOG_ERROR, "could not draft the report: the node is not set (migrate)");
+        return -1;
+    }
+    *code = sl_arena_strdup(arena, PQgetvalue(q, 0, 0));
+    *name = sl_arena_strdup(arena, PQgetvalue(q, 0, 1));
+    *level = sl_arena_strdup(arena, PQgetvalue(q, 0, 2));
+    PQclear(q);
+    return 0;
+}
+
 int
 sl_rollup_weekly(sl_db_t *db, int32_t monday, sl_rollup_report_t **out)
 {
@@ -295,20 +316,9 @@ sl_rollup_weekly(sl_db_t *db, int32_t monday, sl_rollup_report_t **out)
     char from[40], to[40];
     sl_time_format_iso(sl_day_to_ms(monday), from, sizeof from);
     sl_time_format_iso(sl_day_to_ms(monday + 7), to, sizeof to);
-    PGresult *q;
-    int rc = sl_db_exec(db, &q, "SELECT code, name, level FROM node", 0, NULL);
+    int rc = s_node(db, r->arena, &r->node, &r->node_name, &r->level);
     if (rc != 0)
         goto fail;
-    if (PQntuples(q) != 1) {
-        PQclear(q);
-        sl_log(SL_LOG_ERROR, "could not draft the weekly report: the node is not set (migrate)");
-        rc = -1;
-        goto fail;
-    }
-    r->node = sl_arena_strdup(r->arena, PQgetvalue(q, 0, 0));
-    r->node_name = sl_arena_strdup(r->arena, PQgetvalue(q, 0, 1));
-    r->level = sl_arena_strdup(r->arena, PQgetvalue(q, 0, 2));
-    PQclear(q);
     size_t cap = 0, icap = 0;
     if (strcmp(r->level, "county") != 0)
         s_own_row(r, &cap, ""); /* 市直各部门 even when it counted nothing */
@@ -322,6 +332,135 @@ sl_rollup_weekly(sl_db_t *db, int32_t monday, sl_rollup_report_t **out)
 fail:
     sl_rollup_report_destroy(&r);
     return rc;
+}
+
+static int
+s_list_index(const char *name)
+{
+    for (int i = 0; i < 6; i++)
+        if (name && strcmp(sl_ledger_list_name(i), name) == 0)
+            return i;
+    return -1;
+}
+
+static void
+s_entry_add(sl_rollup_month_t *m, size_t *cap, const sl_rollup_entry_t *e)
+{
+    if (m->n_entries == *cap) {
+        *cap = *cap ? 2 * *cap : 64;
+        m->entries = sl_realloc(m->entries, *cap * sizeof *m->entries);
+    }
+    m->entries[m->n_entries++] = *e;
+}
+
+int
+sl_rollup_monthly(sl_db_t *db, const char *month, sl_rollup_month_t **out)
+{
+    *out = NULL;
+    sl_rollup_month_t *m = sl_calloc(1, sizeof *m);
+    m->arena = sl_arena_new(0);
+    snprintf(m->month, sizeof m->month, "%s", month);
+    size_t cap = 0;
+    PGresult *q = NULL;
+    int rc = s_node(db, m->arena, &m->node, &m->node_name, &m->level);
+    if (rc != 0)
+        goto fail;
+    const char *p[] = {month};
+    if ((rc = sl_db_exec(db, &q,
+                         "SELECT e.list, e.item, e.case_no,"
+                         " CASE WHEN e.notice_no = '' THEN ''"
+                         "  ELSE (SELECT office_short FROM node) || e.notice_no END,"
+                         " e.unit, e.unit_name, e.subject_name, e.entry_date::text, e.persons,"
+                         " e.amount_fen, e.details FROM ledger_entry e"
+                         " LEFT JOIN cases c ON c.id = e.case_id"
+                         " WHERE e.month = $1 AND (c.id IS NULL OR c.route <> 'child')"
+                         " ORDER BY e.id",
+                         1, p)) != 0)
+        goto fail;
+    for (int i = 0; i < PQntuples(q); i++) {
+#define V(k) sl_arena_strdup(m->arena, PQgetvalue(q, i, k))
+        sl_rollup_entry_t e = {V(0),
+                               V(1),
+                               V(2),
+                               V(3),
+                               V(4),
+                               V(5),
+                               V(6),
+                               V(7),
+                               V(10),
+                               atoi(PQgetvalue(q, i, 8)),
+                               atoll(PQgetvalue(q, i, 9)),
+                               ""};
+#undef V
+        int k = s_list_index(e.list);
+        if (k >= 0)
+            m->counts[k]++;
+        s_entry_add(m, &cap, &e);
+    }
+    PQclear(q);
+    q = NULL;
+    if ((rc = sl_db_exec(db, &q,
+                         "SELECT u.code, coalesce(d.name, u.name),"
+                         " coalesce(r.figures->'six_lists', '{}')::text, r.body,"
+                         " r.id IS NOT NULL, coalesce(r.on_time, false)"
+                         " FROM unit u LEFT JOIN division d ON d.code = u.division"
+                         " LEFT JOIN report r ON r.kind = 'monthly' AND r.from_unit = u.code"
+                         "  AND r.period = $1 WHERE u.kind = 'child' ORDER BY u.code",
+                         1, p)) != 0)
+        goto fail;
+    int n = PQntuples(q);
+    m->missing = sl_arena_calloc(m->arena, (size_t)(n + 1) * sizeof *m->missing);
+    for (int i = 0; i < n; i++) {
+        bool got = PQgetvalue(q, i, 4)[0] == 't';
+        const char *name = sl_arena_strdup(m->arena, PQgetvalue(q, i, 1));
+        if (!got || PQgetvalue(q, i, 5)[0] != 't')
+            m->missing[m->n_missing++] =
+                (sl_rollup_child_t){sl_arena_strdup(m->arena, PQgetvalue(q, i, 0)), name, got};
+        if (!got)
+            continue;
+        json_t *lists = json_loads(PQgetvalue(q, i, 2), 0, NULL);
+        const char *key;
+        json_t *v;
+        json_object_foreach(lists, key, v)
+        {
+            int k = s_list_index(key);
+            if (k >= 0 && json_is_integer(v))
+                m->counts[k] += json_integer_value(v);
+        }
+        json_decref(lists);
+        size_t len;
+        unsigned char *raw = PQunescapeBytea((const unsigned char *)PQgetvalue(q, i, 3), &len);
+        const sl_pb_monthly_report_t *mr =
+            raw ? (const sl_pb_monthly_report_t *)sl_codec_unpack(
+                      m->arena, &safeloop__v1__monthly_report__descriptor, raw, len)
+                : NULL;
+        for (size_t k = 0; mr && k < mr->n_entries; k++) {
+            const Safeloop__V1__SixListEntry *se = mr->entries[k];
+            sl_rollup_entry_t e = {se->list,    se->item,    se->case_no,      "",
+                                   se->unit,    "",          se->subject_name, se->entry_date,
+                                   se->details, se->persons, se->amount_fen,   name};
+            s_entry_add(m, &cap, &e);
+        }
+        PQfreemem(raw);
+    }
+    PQclear(q);
+    *out = m;
+    return 0;
+fail:
+    PQclear(q);
+    sl_rollup_month_destroy(&m);
+    return rc;
+}
+
+void
+sl_rollup_month_destroy(sl_rollup_month_t **p)
+{
+    if (!*p)
+        return;
+    free((*p)->entries);
+    sl_arena_destroy(&(*p)->arena);
+    free(*p);
+    *p = NULL;
 }
 
 void

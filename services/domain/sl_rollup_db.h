@@ -54,6 +54,34 @@ typedef struct {
 int sl_rollup_weekly(sl_db_t *db, int32_t monday, sl_rollup_report_t **out);
 void sl_rollup_report_destroy(sl_rollup_report_t **p);
 
+/* One entry of the six lists (六个清单) in a month's report; strings in the
+ * report's arena. */
+typedef struct {
+    const char *list, *item, *case_no, *notice_no, *unit, *unit_name, *subject, *date, *details;
+    int32_t persons;
+    int64_t amount_fen;
+    const char *from; /* "" for this node's own, else the child's name */
+} sl_rollup_entry_t;
+
+/* A drafted monthly report (月小结): the six lists of the month. */
+typedef struct {
+    sl_arena_t *arena;
+    const char *node, *node_name, *level;
+    char month[8];              /* YYYY-MM */
+    int64_t counts[6];          /* per list, in the plan's order: own + children's */
+    sl_rollup_entry_t *entries; /* own entries, then each child's */
+    size_t n_entries;
+    sl_rollup_child_t *missing; /* children whose monthly report has not arrived */
+    size_t n_missing;
+} sl_rollup_month_t;
+
+/* Drafts the monthly report of MONTH ("YYYY-MM") from this node's ledger
+ * entries (not those of cases handed to a child: the child reports them) and
+ * the children's monthly reports. 0 with *OUT (sl_rollup_month_destroy), -1
+ * or SL_AGAIN. */
+int sl_rollup_monthly(sl_db_t *db, const char *month, sl_rollup_month_t **out);
+void sl_rollup_month_destroy(sl_rollup_month_t **p);
+
 /* Makes typical case of case CASE_NO from T (its own transaction; T->case_no
  * ignored). 0; SL_DECLINED if there is no such case, a required part is
  * missing or it has 0 or more than 5 keywords (logged); -1 or SL_AGAIN. A

@@ -290,3 +290,51 @@ def test_reports_due_per_level(fed, state):
     check("the province expects the city by 16:00", any(
         x.split("\t")[0] == "140700" and x.split("\t")[4] == "2026-12-07 16:00"
         for x in late.splitlines()), late)
+
+
+def test_monthly_six_lists_roll_up(fed, state):
+    city, county = fed.city, fed.county
+    out = os.path.join(fed.dir, "county-month")
+    r = sl(county, "report", "build", "--monthly", "--month", "2026-11", "--dir", out,
+           now="2026-11-30T18:00:00+08:00")
+    cdraft = json.load(open(os.path.join(out, "月小结.json")))
+    own = county.sql("SELECT count(*) FROM ledger_entry WHERE month = '2026-11'")
+    check("the county's six lists: its ledger's entries", sum(x["count"] for x in cdraft["lists"])
+          == int(own) == len(cdraft["entries"]) and int(own) >= 2, r.stdout)
+    sl(county, "report", "send", "--monthly", os.path.join(out, "月小结.json"),
+       now="2026-11-30T18:00:00+08:00")
+    wait_for("the county's monthly report at the city", lambda: city.sql(
+        "SELECT count(*) FROM report WHERE kind = 'monthly' AND from_unit = '140728'") == "1",
+        timeout=60)
+    out = os.path.join(fed.dir, "city-month")
+    r = sl(city, "report", "build", "--monthly", "--month", "2026-11", "--dir", out,
+           now="2026-11-30T18:00:00+08:00")
+    draft = json.load(open(os.path.join(out, "月小结.json")))
+    mine = city.sql("SELECT e.list, count(*) FROM ledger_entry e LEFT JOIN cases c"
+                    " ON c.id = e.case_id WHERE e.month = '2026-11' AND"
+                    " (c.id IS NULL OR c.route <> 'child') GROUP BY 1")
+    hand = {}
+    for line in mine.splitlines():
+        name, n = line.split("|")
+        hand[name] = int(n)
+    for x in cdraft["lists"]:
+        if x["count"]:
+            hand[x["list"]] = hand.get(x["list"], 0) + x["count"]
+    got = {x["list"]: x["count"] for x in draft["lists"] if x["count"]}
+    check("the city's six lists: its own entries plus the county's", got == hand,
+          "%s %s" % (got, hand))
+    check("the entries: its own and the county's", len(draft["entries"]) ==
+          sum(hand.values()), str(len(draft["entries"])))
+    check("介休市 named", "未报送\t介休市（140781）" in r.stdout, r.stdout)
+    wb = openpyxl.load_workbook(os.path.join(out, "六个清单.xlsx"))
+    ws = wb["汇总"]
+    check("summary sheet", ws["A1"].value == "六个清单（2026年11月）" and
+          [ws.cell(4 + i, 2).value for i in range(6)] == [x["count"] for x in draft["lists"]] and
+          "介休市（140781）" in ws["A11"].value, str([[c.value for c in r] for r in ws.rows]))
+    ws = wb["明细"]
+    check("detail sheet: one row per entry", ws.cell(3 + len(draft["entries"]), 1).value ==
+          len(draft["entries"]) and ws.cell(4 + len(draft["entries"]), 1).value is None)
+    raw = open(os.path.join(out, "六个清单.csv"), "rb").read()
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    check("CSV with BOM, one row per entry", raw.startswith(b"\xef\xbb\xbf") and
+          rows[0][1] == "清单" and len(rows) == 1 + len(draft["entries"]))
