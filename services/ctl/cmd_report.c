@@ -111,6 +111,21 @@ s_write(const char *dir, const char *name, const sl_buf_t *b, json_t *files)
         json_array_append_new(files, json_pack("{s:s, s:s}", "name", name, "path", name));
 }
 
+/* Writes the draft J (consumed) as DIR/NAME, indented. */
+static void
+s_write_json(const char *dir, const char *name, json_t *j)
+{
+    char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    sl_buf_t b;
+    sl_buf_init(&b);
+    sl_buf_puts(&b, text);
+    sl_buf_puts(&b, "\n");
+    free(text);
+    s_write(dir, name, &b, NULL);
+    sl_buf_free(&b);
+}
+
 static int
 s_mkdirs(const char *dir)
 {
@@ -173,15 +188,8 @@ s_build_weekly(sl_ctl_t *ctl, int32_t monday, const char *dir, const sl_annex_me
     sl_buf_init(&b);
     sl_annex_typical_html(r, &m, &b);
     s_write(dir, "附件5.html", &b, files);
-    sl_buf_reset(&b);
-    json_t *draft = s_draft(r, &m, files);
-    char *text = json_dumps(draft, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(draft);
-    sl_buf_puts(&b, text);
-    sl_buf_puts(&b, "\n");
-    free(text);
-    s_write(dir, "周报告.json", &b, NULL);
     sl_buf_free(&b);
+    s_write_json(dir, "周报告.json", s_draft(r, &m, files));
     /* what was drafted, for the operator */
     printf("周报告\t%s至%s\n目录\t%s\n", r->period_start, r->period_end, dir);
     char cell[64];
@@ -246,15 +254,8 @@ s_build_monthly(sl_ctl_t *ctl, const char *month, const char *dir, const sl_anne
     sl_buf_init(&b);
     sl_annex_month_csv(m, &b);
     s_write(dir, "六个清单.csv", &b, files);
-    sl_buf_reset(&b);
-    json_t *draft = s_month_draft(m, files);
-    char *text = json_dumps(draft, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(draft);
-    sl_buf_puts(&b, text);
-    sl_buf_puts(&b, "\n");
-    free(text);
-    s_write(dir, "月小结.json", &b, NULL);
     sl_buf_free(&b);
+    s_write_json(dir, "月小结.json", s_month_draft(m, files));
     printf("月小结\t%s\n目录\t%s\n", m->month, dir);
     for (int i = 0; i < 6; i++)
         printf("%s\t%lld\n", sl_ledger_list_name(i), (long long)m->counts[i]);

@@ -231,6 +231,33 @@ sl_annex_xlsx(const sl_rollup_report_t *r, const sl_annex_meta_t *m, int annex, 
 
 /* --- CSV ------------------------------------------------------------------ */
 
+/* Column C of row I (numbered I + 1) of a table: borrowed or in BUF. */
+typedef const char *(s_cell_fn)(const void *arg, size_t i, int c, char *buf, size_t len);
+
+/* Appends a table of N rows and NCOLS columns under HEADERS to OUT as CSV
+ * records. */
+static void
+s_csv_table(sl_buf_t *out, const char *const *headers, int ncols, size_t n, s_cell_fn *cell,
+            const void *arg)
+{
+    for (int c = 0; c < ncols; c++)
+        sl_csv_put(out, headers[c], c == 0);
+    sl_buf_puts(out, "\r\n");
+    for (size_t i = 0; i < n; i++) {
+        char buf[2048];
+        for (int c = 0; c < ncols; c++)
+            sl_csv_put(out, cell(arg, i, c, buf, sizeof buf), c == 0);
+        sl_buf_puts(out, "\r\n");
+    }
+}
+
+static const char *
+s_item_cell(const void *arg, size_t i, int c, char *buf, size_t len)
+{
+    const sl_rollup_report_t *r = arg;
+    return sl_rollup_item_cell(&r->items[i], i + 1, c, buf, len);
+}
+
 static void
 s_csv_row4(sl_buf_t *out, const sl_rollup_row_t *row, const char *label)
 {
@@ -261,15 +288,7 @@ sl_annex_csv(const sl_rollup_report_t *r, int annex, sl_buf_t *out)
             s_csv_row4(out, &r->rows[i], r->rows[i].label);
         return;
     }
-    for (int c = 0; c < SL_ROLLUP_ITEM_COLUMNS; c++)
-        sl_csv_put(out, sl_rollup_item_headers[c], c == 0);
-    sl_buf_puts(out, "\r\n");
-    for (size_t i = 0; i < r->n_items; i++) {
-        char buf[2048];
-        for (int c = 0; c < SL_ROLLUP_ITEM_COLUMNS; c++)
-            sl_csv_put(out, sl_rollup_item_cell(&r->items[i], i + 1, c, buf, sizeof buf), c == 0);
-        sl_buf_puts(out, "\r\n");
-    }
+    s_csv_table(out, sl_rollup_item_headers, SL_ROLLUP_ITEM_COLUMNS, r->n_items, s_item_cell, r);
 }
 
 /* --- 附件5 ----------------------------------------------------------------- */
@@ -439,17 +458,16 @@ sl_annex_month_xlsx(const sl_rollup_month_t *m, const sl_annex_meta_t *meta, con
     return 0;
 }
 
+static const char *
+s_entry_cell(const void *arg, size_t i, int c, char *buf, size_t len)
+{
+    const sl_rollup_month_t *m = arg;
+    return s_month_cell(&m->entries[i], i + 1, c, buf, len);
+}
+
 void
 sl_annex_month_csv(const sl_rollup_month_t *m, sl_buf_t *out)
 {
     sl_buf_puts(out, "\xEF\xBB\xBF");
-    for (int c = 0; c < S_MONTH_COLS; c++)
-        sl_csv_put(out, s_month_headers[c], c == 0);
-    sl_buf_puts(out, "\r\n");
-    for (size_t i = 0; i < m->n_entries; i++) {
-        char buf[128];
-        for (int c = 0; c < S_MONTH_COLS; c++)
-            sl_csv_put(out, s_month_cell(&m->entries[i], i + 1, c, buf, sizeof buf), c == 0);
-        sl_buf_puts(out, "\r\n");
-    }
+    s_csv_table(out, s_month_headers, S_MONTH_COLS, m->n_entries, s_entry_cell, m);
 }

@@ -160,6 +160,36 @@ s_items(sl_db_t *db, sl_rollup_report_t *r, const char *from, const char *to, si
     return 0;
 }
 
+/* Adds (ADD) or sets the integers of the JSON object TEXT into V at the index
+ * INDEX gives each key (keys it does not know, -1, are skipped). */
+static void
+s_json_counts(const char *text, int (*index)(const char *), int64_t *v, bool add)
+{
+    json_t *o = json_loads(text, 0, NULL);
+    const char *key;
+    json_t *x;
+    json_object_foreach(o, key, x)
+    {
+        int k = index(key);
+        if (k >= 0 && json_is_integer(x))
+            v[k] = (add ? v[k] : 0) + json_integer_value(x);
+    }
+    json_decref(o);
+}
+
+/* Row I of Q (code, name, …, received, on time in columns 4 and 5) names a
+ * child; a report not received, or late, is added to MISSING[*N]. Returns
+ * whether a report was received. */
+static bool
+s_child_seen(sl_arena_t *arena, PGresult *q, int i, sl_rollup_child_t *missing, size_t *n)
+{
+    bool got = PQgetvalue(q, i, 4)[0] == 't';
+    if (!got || PQgetvalue(q, i, 5)[0] != 't')
+        missing[(*n)++] = (sl_rollup_child_t){sl_arena_strdup(arena, PQgetvalue(q, i, 0)),
+                                              sl_arena_strdup(arena, PQgetvalue(q, i, 1)), got};
+    return got;
+}
+
 /* The weekly reports of the children: a row each (missing if none), their
  * annex 6 items after this node's. */
 static int
@@ -188,27 +218,11 @@ s_children(sl_db_t *db, sl_rollup_report_t *r, size_t *cap, size_t *icap)
         memset(row, 0, sizeof *row);
         snprintf(row->label, sizeof row->label, "%s", PQgetvalue(q, i, 1));
         snprintf(row->unit, sizeof row->unit, "%s", PQgetvalue(q, i, 0));
-        bool got = PQgetvalue(q, i, 4)[0] == 't';
-        if (!got || PQgetvalue(q, i, 5)[0] != 't') {
-            sl_rollup_child_t *m = &r->missing[r->n_missing++];
-            m->unit = sl_arena_strdup(r->arena, PQgetvalue(q, i, 0));
-            m->name = sl_arena_strdup(r->arena, PQgetvalue(q, i, 1));
-            m->late = got;
-        }
-        if (!got) {
+        if (!s_child_seen(r->arena, q, i, r->missing, &r->n_missing)) {
             row->missing = true;
             continue;
         }
-        json_t *fig = json_loads(PQgetvalue(q, i, 2), 0, NULL);
-        const char *key;
-        json_t *v;
-        json_object_foreach(fig, key, v)
-        {
-            int k = sl_rollup_key_index(key);
-            if (k >= 0 && json_is_integer(v))
-                row->v[k] = json_integer_value(v);
-        }
-        json_decref(fig);
+        s_json_counts(PQgetvalue(q, i, 2), sl_rollup_key_index, row->v, false);
         size_t len;
         unsigned char *raw = PQunescapeBytea((const unsigned char *)PQgetvalue(q, i, 3), &len);
         const sl_pb_weekly_report_t *w =
@@ -411,23 +425,10 @@ sl_rollup_monthly(sl_db_t *db, const char *month, sl_rollup_month_t **out)
     int n = PQntuples(q);
     m->missing = sl_arena_calloc(m->arena, (size_t)(n + 1) * sizeof *m->missing);
     for (int i = 0; i < n; i++) {
-        bool got = PQgetvalue(q, i, 4)[0] == 't';
-        const char *name = sl_arena_strdup(m->arena, PQgetvalue(q, i, 1));
-        if (!got || PQgetvalue(q, i, 5)[0] != 't')
-            m->missing[m->n_missing++] =
-                (sl_rollup_child_t){sl_arena_strdup(m->arena, PQgetvalue(q, i, 0)), name, got};
-        if (!got)
+        if (!s_child_seen(m->arena, q, i, m->missing, &m->n_missing))
             continue;
-        json_t *lists = json_loads(PQgetvalue(q, i, 2), 0, NULL);
-        const char *key;
-        json_t *v;
-        json_object_foreach(lists, key, v)
-        {
-            int k = s_list_index(key);
-            if (k >= 0 && json_is_integer(v))
-                m->counts[k] += json_integer_value(v);
-        }
-        json_decref(lists);
+        const char *name = sl_arena_strdup(m->arena, PQgetvalue(q, i, 1));
+        s_json_counts(PQgetvalue(q, i, 2), s_list_index, m->counts, true);
         size_t len;
         unsigned char *raw = PQunescapeBytea((const unsigned char *)PQgetvalue(q, i, 3), &len);
         const sl_pb_monthly_report_t *mr =
