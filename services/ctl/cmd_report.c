@@ -268,24 +268,65 @@ s_build_monthly(sl_ctl_t *ctl, const char *month, const char *dir, const sl_anne
 }
 
 static int
+s_build_daily(sl_ctl_t *ctl, int32_t day, int issue, const char *dir)
+{
+    sl_db_t *db = sl_ctl_db_current(ctl);
+    sl_rollup_day_t *d;
+    if (sl_rollup_daily(db, day, &d) != 0)
+        sl_ctl_die(SL_EXIT_FAIL, "could not draft the daily summary: %s", sl_db_error(db));
+    dir = s_dir(ctl, dir, "daily", d->day);
+    sl_buf_t b;
+    sl_buf_init(&b);
+    sl_annex_daily_html(d, &b);
+    s_write(dir, "日汇总.html", &b, NULL);
+    sl_buf_reset(&b);
+    sl_annex_briefing_html(d, issue, &b);
+    s_write(dir, "简报.html", &b, NULL);
+    sl_buf_free(&b);
+    printf("日汇总\t%s\n目录\t%s\n", d->day, dir);
+    for (size_t i = 0; i <= d->n_county; i++) {
+        const sl_rollup_day_row_t *r = i < d->n_county ? &d->by_county[i] : &d->total;
+        printf("%s\t%lld\t%lld\t%lld\t%lld\t%lld\n", r->label, (long long)r->clues,
+               (long long)r->transfers, (long long)r->answers, (long long)r->overdue,
+               (long long)r->escalated);
+    }
+    sl_rollup_day_destroy(&d);
+    return SL_EXIT_OK;
+}
+
+static int
 s_build(sl_ctl_t *ctl, int argc, char **argv)
 {
     const char *usage = "usage: slctl report build --weekly [--week YYYY-Www] | --monthly"
-                        " [--month YYYY-MM]  [--dir DIR] [--filled-by NAME]"
-                        " [--filled-on YYYY-MM-DD]";
+                        " [--month YYYY-MM] | --daily [--day YYYY-MM-DD] [--issue N]"
+                        "  [--dir DIR] [--filled-by NAME] [--filled-on YYYY-MM-DD]";
     const char *week = NULL, *month = NULL, *dir = NULL, *filled_by = NULL, *filled_on = NULL;
-    int kind = 0;
-    static const struct option opts[] = {
-        {"weekly", no_argument, NULL, 'w'},          {"monthly", no_argument, NULL, 'm'},
-        {"week", required_argument, NULL, 'k'},      {"month", required_argument, NULL, 'n'},
-        {"dir", required_argument, NULL, 'd'},       {"filled-by", required_argument, NULL, 'f'},
-        {"filled-on", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
+    const char *day = NULL;
+    int kind = 0, issue = 0;
+    static const struct option opts[] = {{"weekly", no_argument, NULL, 'w'},
+                                         {"monthly", no_argument, NULL, 'm'},
+                                         {"daily", no_argument, NULL, 'D'},
+                                         {"day", required_argument, NULL, 'y'},
+                                         {"issue", required_argument, NULL, 'i'},
+                                         {"week", required_argument, NULL, 'k'},
+                                         {"month", required_argument, NULL, 'n'},
+                                         {"dir", required_argument, NULL, 'd'},
+                                         {"filled-by", required_argument, NULL, 'f'},
+                                         {"filled-on", required_argument, NULL, 'o'},
+                                         {NULL, 0, NULL, 0}};
     int opt;
     optind = 0;
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (opt) {
+        case 'y':
+            day = optarg;
+            break;
+        case 'i':
+            issue = atoi(optarg);
+            break;
         case 'w':
         case 'm':
+        case 'D':
             if (kind && kind != opt)
                 sl_ctl_die(SL_EXIT_USAGE, "%s", usage);
             kind = opt;
@@ -309,9 +350,16 @@ s_build(sl_ctl_t *ctl, int argc, char **argv)
             sl_ctl_die(SL_EXIT_USAGE, "%s", usage);
         }
     }
-    if (!kind || optind != argc || (kind == 'w' && month) || (kind == 'm' && week))
+    if (!kind || optind != argc || (kind != 'm' && month) || (kind != 'w' && week) ||
+        (kind != 'D' && (day || issue)))
         sl_ctl_die(SL_EXIT_USAGE, "%s", usage);
     int32_t today = sl_ms_to_day(sl_now_ms()), d;
+    if (kind == 'D') {
+        int32_t which = today;
+        if (day && sl_date_parse(day, &which) != 0)
+            sl_ctl_die(SL_EXIT_USAGE, "--day %s: 应为 YYYY-MM-DD", day);
+        return s_build_daily(ctl, which, issue, dir);
+    }
     char on[11];
     sl_date_format(today, on);
     if (filled_on && sl_date_parse(filled_on, &d) != 0)

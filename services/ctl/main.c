@@ -73,7 +73,10 @@ static const s_command_t s_commands[] = {
      "                                 附件5.html; names children whose report is missing\n"
      "  report build --monthly [--month YYYY-MM] [--dir DIR]   the month's six lists from the\n"
      "                                 ledger and the children's 月小结: 月小结.json, 六个清单\n"
-     "                                 .xlsx .csv"},
+     "                                 .xlsx .csv\n"
+     "  report build --daily [--day YYYY-MM-DD] [--issue N]   日汇总.html and 简报.html: the\n"
+     "                                 day's clues, transfers, answers, overdue, escalations\n"
+     "                                 by county and sector"},
     {"campaign", sl_ctl_campaign,
      "campaign list | campaign add NAME --start D --end D [--weekly-day N] [--weekly-time HH:MM]\n"
      "                                 [--no-monthly] [--phase NAME:START:END]…"},

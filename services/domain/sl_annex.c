@@ -471,3 +471,120 @@ sl_annex_month_csv(const sl_rollup_month_t *m, sl_buf_t *out)
     sl_buf_puts(out, "\xEF\xBB\xBF");
     s_csv_table(out, s_month_headers, S_MONTH_COLS, m->n_entries, s_entry_cell, m);
 }
+
+/* --- 日汇总、简报 ------------------------------------------------------------ */
+
+static const char s_doc_style[] =
+    "<style>\n@page{size:A4;margin:25mm 20mm}\n"
+    "body{font-family:\"FangSong\",\"仿宋\",\"Noto Serif CJK SC\",serif;font-size:14pt;"
+    "line-height:1.6;max-width:170mm;margin:auto}\n"
+    "h1{font-size:20pt;text-align:center;color:#c00}h2{font-size:16pt}"
+    "p{text-indent:2em;margin:.3em 0}.meta{text-align:center;text-indent:0}\n"
+    "table{border-collapse:collapse;width:100%;margin:.5em 0}"
+    "th,td{border:1px solid #000;padding:2px "
+    "6px;text-align:center}td:first-child{text-align:left}\n"
+    "</style>\n";
+
+static void
+s_doc_head(sl_buf_t *out, const char *title)
+{
+    sl_buf_puts(out,
+                "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\n<title>");
+    sl_buf_html(out, title);
+    sl_buf_puts(out, "</title>\n");
+    sl_buf_puts(out, s_doc_style);
+    sl_buf_puts(out, "</head><body>\n");
+}
+
+/* A table of ROWS[0..N) and the total under the header FIRST (地区 / 行业领域). */
+static void
+s_day_table(sl_buf_t *out, const char *first, const sl_rollup_day_row_t *rows, size_t n,
+            const sl_rollup_day_row_t *total)
+{
+    sl_buf_printf(out,
+                  "<table>\n<tr><th>%s</th><th>新受理问题线索（条）</th><th>交办（件）</th>"
+                  "<th>反馈（件）</th><th>逾期未反馈（件）</th><th>提级核查（件）</th></tr>\n",
+                  first);
+    for (size_t i = 0; i <= n; i++) {
+        const sl_rollup_day_row_t *r = i < n ? &rows[i] : total;
+        sl_buf_puts(out, "<tr><td>");
+        sl_buf_html(out, r->label);
+        sl_buf_printf(out,
+                      "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td>"
+                      "</tr>\n",
+                      (long long)r->clues, (long long)r->transfers, (long long)r->answers,
+                      (long long)r->overdue, (long long)r->escalated);
+    }
+    sl_buf_puts(out, "</table>\n");
+}
+
+/* "2026年12月1日" */
+static void
+s_day_zh(sl_buf_t *out, const char *day)
+{
+    int y = 0, m = 0, d = 0;
+    sscanf(day, "%d-%d-%d", &y, &m, &d);
+    sl_buf_printf(out, "%d年%d月%d日", y, m, d);
+}
+
+void
+sl_annex_daily_html(const sl_rollup_day_t *d, sl_buf_t *out)
+{
+    s_doc_head(out, "“百日攻坚”集中行动日汇总");
+    sl_buf_puts(out, "<h1>“百日攻坚”集中行动日汇总</h1>\n<p class=\"meta\">");
+    sl_buf_html(out, d->node_name);
+    sl_buf_puts(out, "　");
+    s_day_zh(out, d->day);
+    sl_buf_puts(out, "</p>\n<h2>一、按地区</h2>\n");
+    s_day_table(out, "地区", d->by_county, d->n_county, &d->total);
+    sl_buf_puts(out, "<h2>二、按行业领域</h2>\n");
+    s_day_table(out, "行业领域", d->by_sector, d->n_sector, &d->total);
+    sl_buf_puts(out, "</body></html>\n");
+}
+
+void
+sl_annex_briefing_html(const sl_rollup_day_t *d, int issue, sl_buf_t *out)
+{
+    s_doc_head(out, "“百日攻坚”集中行动简报");
+    sl_buf_puts(out, "<h1>“百日攻坚”集中行动简报</h1>\n<p class=\"meta\">");
+    if (issue > 0)
+        sl_buf_printf(out, "第%d期　", issue);
+    sl_buf_html(out, d->node_name);
+    sl_buf_puts(out, "“百日攻坚”集中行动领导组办公室　");
+    s_day_zh(out, d->day);
+    sl_buf_puts(out, "</p>\n<p>");
+    s_day_zh(out, d->day);
+    sl_buf_puts(out, "，");
+    sl_buf_html(out, d->node_name);
+    sl_buf_printf(out,
+                  "共受理问题线索%lld条，交办%lld件，收到办理反馈%lld件；"
+                  "逾期未反馈%lld件，提级核查%lld件。</p>\n",
+                  (long long)d->total.clues, (long long)d->total.transfers,
+                  (long long)d->total.answers, (long long)d->total.overdue,
+                  (long long)d->total.escalated);
+    const sl_rollup_day_row_t *most = NULL;
+    for (size_t i = 0; i < d->n_county; i++)
+        if (d->by_county[i].clues > 0 && (!most || d->by_county[i].clues > most->clues))
+            most = &d->by_county[i];
+    if (most) {
+        sl_buf_puts(out, "<p>受理问题线索最多的是");
+        sl_buf_html(out, most->label);
+        sl_buf_printf(out, "（%lld条）。", (long long)most->clues);
+        if (d->total.overdue > 0)
+            sl_buf_printf(out, "逾期未反馈的%lld件请有关单位抓紧办理，逾期将提级核查。",
+                          (long long)d->total.overdue);
+        sl_buf_puts(out, "</p>\n");
+    }
+    s_day_table(out, "地区", d->by_county, d->n_county, &d->total);
+    /* the plan's distribution, said at this node's level */
+    const char *lv = strcmp(d->level, "province") == 0 ? "省"
+                     : strcmp(d->level, "city") == 0   ? "市"
+                                                       : "县";
+    const char *below = strcmp(d->level, "province") == 0 ? "市级"
+                        : strcmp(d->level, "city") == 0   ? "县级"
+                                                          : "乡镇";
+    sl_buf_printf(out,
+                  "<p class=\"meta\">报：“百日攻坚”集中行动领导组，%s委、%s政府主要领导、分管领导"
+                  "<br>送：%s党委政府、%s有关部门主要负责人</p>\n</body></html>\n",
+                  lv, lv, below, lv);
+}

@@ -32,4 +32,11 @@ void sl_annex_typical_html(const sl_rollup_report_t *r, const sl_annex_meta_t *m
 int sl_annex_month_xlsx(const sl_rollup_month_t *m, const sl_annex_meta_t *meta, const char *path);
 void sl_annex_month_csv(const sl_rollup_month_t *m, sl_buf_t *out);
 
+/* The daily summary (日汇总: the day's figures by county and by sector) and
+ * the briefing for the leaders (简报: the same in a few sentences and the
+ * county table), each an HTML document appended to OUT. ISSUE numbers the
+ * briefing (第N期; 0: none). */
+void sl_annex_daily_html(const sl_rollup_day_t *d, sl_buf_t *out);
+void sl_annex_briefing_html(const sl_rollup_day_t *d, int issue, sl_buf_t *out);
+
 #endif

@@ -453,6 +453,94 @@ fail:
     return rc;
 }
 
+/* The day's figures grouped by GROUP (an SQL expression over case c). */
+static int
+s_day_rows(sl_db_t *db, sl_rollup_day_t *d, const char *group, const char *const *p,
+           sl_rollup_day_row_t **rows, size_t *n)
+{
+    char sql[2048];
+    snprintf(sql, sizeof sql,
+             "SELECT g, sum(a), sum(b), sum(f), sum(o), sum(e) FROM ("
+             " SELECT %1$s AS g, 1 AS a, 0 AS b, 0 AS f, 0 AS o, 0 AS e FROM cases c"
+             "  WHERE c.registered_at >= $1::timestamptz AND c.registered_at < $2::timestamptz"
+             " UNION ALL SELECT %1$s, 0, 1, 0, 0, 0 FROM transfer t JOIN cases c"
+             "  ON c.id = t.case_id WHERE t.issued_at >= $1::timestamptz"
+             "  AND t.issued_at < $2::timestamptz"
+             " UNION ALL SELECT %1$s, 0, 0, 1, 0, 0 FROM transfer t JOIN cases c"
+             "  ON c.id = t.case_id WHERE t.fed_back_at >= $1::timestamptz"
+             "  AND t.fed_back_at < $2::timestamptz"
+             " UNION ALL SELECT %1$s, 0, 0, 0, 1, 0 FROM transfer t JOIN cases c"
+             "  ON c.id = t.case_id WHERE t.state IN ('issued', 'received', 'objected',"
+             "  'in_progress') AND t.feedback_deadline < $3::date"
+             " UNION ALL SELECT %1$s, 0, 0, 0, 0, 1 FROM transfer_escalation x JOIN cases c"
+             "  ON c.id = x.case_id WHERE x.marked_at >= $1::timestamptz"
+             "  AND x.marked_at < $2::timestamptz"
+             ") z GROUP BY g ORDER BY g",
+             group);
+    PGresult *q;
+    int rc = sl_db_exec(db, &q, sql, 3, p);
+    if (rc != 0)
+        return rc;
+    *n = (size_t)PQntuples(q);
+    *rows = sl_arena_calloc(d->arena, (*n + 1) * sizeof **rows);
+    for (size_t i = 0; i < *n; i++) {
+        sl_rollup_day_row_t *r = &(*rows)[i];
+        r->label = sl_arena_strdup(d->arena, PQgetvalue(q, (int)i, 0));
+        r->clues = atoll(PQgetvalue(q, (int)i, 1));
+        r->transfers = atoll(PQgetvalue(q, (int)i, 2));
+        r->answers = atoll(PQgetvalue(q, (int)i, 3));
+        r->overdue = atoll(PQgetvalue(q, (int)i, 4));
+        r->escalated = atoll(PQgetvalue(q, (int)i, 5));
+    }
+    PQclear(q);
+    return 0;
+}
+
+int
+sl_rollup_daily(sl_db_t *db, int32_t day, sl_rollup_day_t **out)
+{
+    *out = NULL;
+    sl_rollup_day_t *d = sl_calloc(1, sizeof *d);
+    d->arena = sl_arena_new(0);
+    sl_date_format(day, d->day);
+    char from[40], to[40];
+    sl_time_format_iso(sl_day_to_ms(day), from, sizeof from);
+    sl_time_format_iso(sl_day_to_ms(day + 1), to, sizeof to);
+    const char *p[] = {from, to, d->day};
+    int rc = s_node(db, d->arena, &d->node, &d->node_name, &d->level);
+    if (rc == 0)
+        rc = s_day_rows(db, d,
+                        "coalesce((SELECT name FROM division WHERE code = c.division), c.division)",
+                        p, &d->by_county, &d->n_county);
+    if (rc == 0)
+        rc = s_day_rows(db, d, "coalesce((SELECT name FROM sector WHERE code = c.sector), '')", p,
+                        &d->by_sector, &d->n_sector);
+    if (rc != 0) {
+        sl_rollup_day_destroy(&d);
+        return rc;
+    }
+    d->total.label = "合计";
+    for (size_t i = 0; i < d->n_county; i++) {
+        d->total.clues += d->by_county[i].clues;
+        d->total.transfers += d->by_county[i].transfers;
+        d->total.answers += d->by_county[i].answers;
+        d->total.overdue += d->by_county[i].overdue;
+        d->total.escalated += d->by_county[i].escalated;
+    }
+    *out = d;
+    return 0;
+}
+
+void
+sl_rollup_day_destroy(sl_rollup_day_t **p)
+{
+    if (!*p)
+        return;
+    sl_arena_destroy(&(*p)->arena);
+    free(*p);
+    *p = NULL;
+}
+
 void
 sl_rollup_month_destroy(sl_rollup_month_t **p)
 {

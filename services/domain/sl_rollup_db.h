@@ -82,6 +82,30 @@ typedef struct {
 int sl_rollup_monthly(sl_db_t *db, const char *month, sl_rollup_month_t **out);
 void sl_rollup_month_destroy(sl_rollup_month_t **p);
 
+/* One row of the daily summary (日汇总). */
+typedef struct {
+    const char *label; /* a county (division) or a sector; 合计 for the total */
+    int64_t clues;     /* 新受理问题线索 */
+    int64_t transfers; /* 交办 */
+    int64_t answers;   /* 反馈 */
+    int64_t overdue;   /* 逾期未反馈 (open, past the feedback deadline) */
+    int64_t escalated; /* 提级核查 (marked that day) */
+} sl_rollup_day_row_t;
+
+/* A drafted daily summary: the day's figures by county and by sector. */
+typedef struct {
+    sl_arena_t *arena;
+    const char *node, *node_name, *level;
+    char day[11];
+    sl_rollup_day_row_t *by_county, *by_sector, total;
+    size_t n_county, n_sector;
+} sl_rollup_day_t;
+
+/* Drafts the daily summary of business day DAY (Asia/Shanghai). 0 with *OUT
+ * (sl_rollup_day_destroy), -1 or SL_AGAIN. */
+int sl_rollup_daily(sl_db_t *db, int32_t day, sl_rollup_day_t **out);
+void sl_rollup_day_destroy(sl_rollup_day_t **p);
+
 /* Makes typical case of case CASE_NO from T (its own transaction; T->case_no
  * ignored). 0; SL_DECLINED if there is no such case, a required part is
  * missing or it has 0 or more than 5 keywords (logged); -1 or SL_AGAIN. A

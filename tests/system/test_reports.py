@@ -338,3 +338,24 @@ def test_monthly_six_lists_roll_up(fed, state):
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     check("CSV with BOM, one row per entry", raw.startswith(b"\xef\xbb\xbf") and
           rows[0][1] == "清单" and len(rows) == 1 + len(draft["entries"]))
+
+
+def test_daily_summary_and_briefing(fed, state):
+    city = fed.city
+    out = os.path.join(fed.dir, "city-day")
+    r = sl(city, "report", "build", "--daily", "--day", "2026-11-30", "--issue", "3", "--dir",
+           out, now="2026-11-30T18:00:00+08:00")
+    lines = {x.split("\t")[0]: x.split("\t")[1:] for x in r.stdout.splitlines()}
+    # 晋中市: A, B, C registered, transferred, A and B answered; 平遥县: D handed down
+    check("by county", lines.get("晋中市") == ["3", "3", "2", "0", "0"] and
+          lines.get("平遥县") == ["1", "1", "0", "0", "0"] and
+          lines.get("合计") == ["4", "4", "2", "0", "0"], r.stdout)
+    day = open(os.path.join(out, "日汇总.html"), encoding="utf-8").read()
+    check("日汇总: by county and by sector",
+          "一、按地区" in day and "二、按行业领域" in day and
+          "<tr><td>晋中市</td><td>3</td><td>3</td><td>2</td><td>0</td><td>0</td></tr>" in day and
+          "<td>煤矿</td><td>4</td>" in day, day)
+    brief = open(os.path.join(out, "简报.html"), encoding="utf-8").read()
+    check("简报: issue, sentences, table", "第3期" in brief and
+          "2026年11月30日，晋中市共受理问题线索4条，交办4件，收到办理反馈2件" in brief and
+          "市委、市政府主要领导" in brief and "<table>" in brief, brief)
