@@ -299,6 +299,15 @@ s_typical(sl_db_t *db, sl_rollup_report_t *r, const char *from)
     return 0;
 }
 
+/* The instants that start business days FIRST and END (Asia/Shanghai), as
+ * ISO text: the period [FROM, TO). */
+static void
+s_bounds(int32_t first, int32_t end, char from[40], char to[40])
+{
+    sl_time_format_iso(sl_day_to_ms(first), from, 40);
+    sl_time_format_iso(sl_day_to_ms(end), to, 40);
+}
+
 /* This node's own: code, name, level into the arena. */
 static int
 s_node(sl_db_t *db, sl_arena_t *arena, const char **code, const char **name, const char **level)
@@ -328,8 +337,7 @@ sl_rollup_weekly(sl_db_t *db, int32_t monday, sl_rollup_report_t **out)
     sl_date_format(monday, r->period_start);
     sl_date_format(monday + 6, r->period_end);
     char from[40], to[40];
-    sl_time_format_iso(sl_day_to_ms(monday), from, sizeof from);
-    sl_time_format_iso(sl_day_to_ms(monday + 7), to, sizeof to);
+    s_bounds(monday, monday + 7, from, to);
     int rc = s_node(db, r->arena, &r->node, &r->node_name, &r->level);
     if (rc != 0)
         goto fail;
@@ -504,8 +512,7 @@ sl_rollup_daily(sl_db_t *db, int32_t day, sl_rollup_day_t **out)
     d->arena = sl_arena_new(0);
     sl_date_format(day, d->day);
     char from[40], to[40];
-    sl_time_format_iso(sl_day_to_ms(day), from, sizeof from);
-    sl_time_format_iso(sl_day_to_ms(day + 1), to, sizeof to);
+    s_bounds(day, day + 1, from, to);
     const char *p[] = {from, to, d->day};
     int rc = s_node(db, d->arena, &d->node, &d->node_name, &d->level);
     if (rc == 0)
