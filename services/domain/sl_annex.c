@@ -13,6 +13,7 @@
 #include "sl_log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <xlsxwriter.h>
 
@@ -279,7 +280,7 @@ sl_annex_csv(const sl_rollup_report_t *r, int annex, sl_buf_t *out)
         for (int c = 0; c < SL_ROLLUP_COLUMNS; c++) {
             const sl_rollup_column_t *k = &sl_rollup_columns[c];
             char h[256];
-            snprintf(h, sizeof h, "%s%s%s%s", k->sub ? k->sub : "", k->name, k->unit, "");
+            snprintf(h, sizeof h, "%s%s%s", k->sub ? k->sub : "", k->name, k->unit);
             sl_csv_put(out, h, false);
         }
         sl_buf_puts(out, "\r\n");
@@ -296,16 +297,18 @@ sl_annex_csv(const sl_rollup_report_t *r, int annex, sl_buf_t *out)
 static void
 s_part(sl_buf_t *out, const char *name, const char *text)
 {
-    sl_buf_printf(out, "<h3>【%s】</h3>\n<p>", name);
-    for (const char *s = text ? text : ""; *s; s++) {
-        if (*s == '\n') {
-            sl_buf_puts(out, "</p>\n<p>");
-            continue;
-        }
-        char one[2] = {*s, 0};
-        sl_buf_html(out, one);
-    }
-    sl_buf_puts(out, "</p>\n");
+    sl_buf_printf(out, "<h3>【%s】</h3>\n", name);
+    const char *s = text ? text : "";
+    do {
+        const char *nl = strchr(s, '\n');
+        size_t n = nl ? (size_t)(nl - s) : strlen(s);
+        char *line = sl_strndup(s, n);
+        sl_buf_puts(out, "<p>");
+        sl_buf_html(out, line);
+        sl_buf_puts(out, "</p>\n");
+        free(line);
+        s = nl ? nl + 1 : NULL;
+    } while (s);
 }
 
 void
