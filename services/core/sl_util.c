@@ -235,6 +235,32 @@ sl_utf8_valid(const char *s, size_t n)
 }
 
 void
+sl_buf_html(sl_buf_t *b, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&':
+            sl_buf_puts(b, "&amp;");
+            break;
+        case '<':
+            sl_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            sl_buf_puts(b, "&gt;");
+            break;
+        case '"':
+            sl_buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            sl_buf_puts(b, "&#39;");
+            break;
+        default:
+            sl_buf_append(b, s, 1);
+        }
+    }
+}
+
+void
 sl_utf8_escape(sl_buf_t *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";

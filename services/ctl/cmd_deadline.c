@@ -210,6 +210,19 @@ s_fill(ProtobufCMessage *m, json_t *o, const char *path, char *err, size_t size)
     return 0;
 }
 
+/* 1 if this node is a county's (its weekly report goes to the city with the
+ * county's negative typical cases), 0 if not, -1 if the database says no. */
+static int
+s_node_is_county(sl_db_t *db)
+{
+    PGresult *r;
+    if (sl_db_exec(db, &r, "SELECT level = 'county' FROM node", 0, NULL) != 0)
+        return -1;
+    int county = PQntuples(r) > 0 && PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    return county;
+}
+
 static int
 s_report_send(sl_ctl_t *ctl, int argc, char **argv)
 {
@@ -260,13 +273,19 @@ s_report_send(sl_ctl_t *ctl, int argc, char **argv)
                                                       : &safeloop__v1__monthly_report__descriptor;
     ProtobufCMessage *m = sl_calloc(1, d->sizeof_message);
     d->message_init(m);
+    json_t *files = json_incref(json_object_get(o, "files"));
+    json_object_del(o, "files");
     char err[512];
     if (s_fill(m, o, "", err, sizeof err) != 0) {
+        json_decref(files);
         json_decref(o);
         protobuf_c_message_free_unpacked(m, NULL);
         sl_ctl_die(SL_EXIT_USAGE, "%s: %s", file, err);
     }
     json_decref(o);
+    sl_ctl_report_attach(
+        m, files, file, (size_t)sl_config_int(sl_ctl_config(ctl), "intake", "max_envelope") - 1024);
+    json_decref(files);
     const char *node = sl_config_node(sl_ctl_config(ctl));
     /* defaults: from this node, now, by this operator */
     char **from = kind == 'w' ? &((sl_pb_weekly_report_t *)m)->from_unit
@@ -300,7 +319,10 @@ s_report_send(sl_ctl_t *ctl, int argc, char **argv)
         env.monthly_report = (sl_pb_monthly_report_t *)m;
     }
     sl_codec_error_t verr;
-    if (sl_report_validate(&env, &verr) != 0) {
+    int rc;
+    if (sl_report_validate(&env, &verr) != 0 ||
+        (!local && (rc = s_node_is_county(sl_ctl_db_current(ctl))) > 0 &&
+         sl_report_validate_county(&env, &verr) != 0)) {
         protobuf_c_message_free_unpacked(m, NULL);
         fprintf(stderr, "slctl: rejected: %s: %s\n", verr.code, verr.text);
         return SL_EXIT_REJECTED;
@@ -308,7 +330,6 @@ s_report_send(sl_ctl_t *ctl, int argc, char **argv)
     size_t len;
     uint8_t *bytes = sl_codec_encode_envelope(&env, &len);
     protobuf_c_message_free_unpacked(m, NULL);
-    int rc;
     if (local) {
         rc = sl_ctl_send(ctl, NULL, bytes, len, id, timeout);
     } else {
@@ -335,9 +356,11 @@ s_report_send(sl_ctl_t *ctl, int argc, char **argv)
 int
 sl_ctl_report(sl_ctl_t *ctl, int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "build") == 0)
+        return sl_ctl_report_build(ctl, argc - 1, argv + 1);
     if (argc < 2 || strcmp(argv[1], "send") != 0)
-        sl_ctl_die(SL_EXIT_USAGE,
-                   "usage: slctl report send --weekly|--monthly FILE.json [--local]");
+        sl_ctl_die(SL_EXIT_USAGE, "usage: slctl report send --weekly|--monthly FILE.json [--local]"
+                                  " | report build --weekly [--week YYYY-Www]");
     return s_report_send(ctl, argc - 1, argv + 1);
 }
 
@@ -357,7 +380,9 @@ sl_ctl_campaign(sl_ctl_t *ctl, int argc, char **argv)
     const char *usage =
         "usage: slctl campaign list\n"
         "       slctl campaign add NAME --start DATE --end DATE [--weekly-day 1-7|0]\n"
-        "             [--weekly-time HH:MM] [--no-monthly] [--phase NAME:START:END]…";
+        "             [--weekly-time HH:MM] [--no-monthly] [--phase NAME:START:END]…\n"
+        "             [--level-time LEVEL=HH:MM]…  (LEVEL province|city|county: the weekly\n"
+        "             deadline a node of that level sets the units below it)";
     if (argc == 2 && strcmp(argv[1], "list") == 0) {
         int n = 6;
         if (sl_campaign_list(sl_ctl_db_current(ctl), s_print_row, &n) != 0)
@@ -373,13 +398,14 @@ sl_ctl_campaign(sl_ctl_t *ctl, int argc, char **argv)
     sl_campaign_phase_t phases[32];
     char *copies[32];
     size_t np = 0;
-    static const struct option opts[] = {{"start", required_argument, NULL, 's'},
-                                         {"end", required_argument, NULL, 'e'},
-                                         {"weekly-day", required_argument, NULL, 'd'},
-                                         {"weekly-time", required_argument, NULL, 't'},
-                                         {"no-monthly", no_argument, NULL, 'n'},
-                                         {"phase", required_argument, NULL, 'p'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"start", required_argument, NULL, 's'},      {"end", required_argument, NULL, 'e'},
+        {"weekly-day", required_argument, NULL, 'd'}, {"weekly-time", required_argument, NULL, 't'},
+        {"no-monthly", no_argument, NULL, 'n'},       {"phase", required_argument, NULL, 'p'},
+        {"level-time", required_argument, NULL, 'l'}, {NULL, 0, NULL, 0}};
+    sl_campaign_level_t levels[3];
+    char *lcopies[3];
+    size_t nl = 0;
     int opt;
     optind = 0;
     while ((opt = getopt_long(argc - 2, argv + 2, "", opts, NULL)) != -1) {
@@ -404,6 +430,16 @@ sl_ctl_campaign(sl_ctl_t *ctl, int argc, char **argv)
         case 'n':
             monthly = false;
             break;
+        case 'l': {
+            char *eq = strchr(optarg, '=');
+            int t = eq ? s_hhmm(eq + 1) : -1;
+            if (nl == 3 || t < 0)
+                sl_ctl_die(SL_EXIT_USAGE, "--level-time takes LEVEL=HH:MM, once per level");
+            lcopies[nl] = sl_strndup(optarg, (size_t)(eq - optarg));
+            levels[nl] = (sl_campaign_level_t){lcopies[nl], 0, t};
+            nl++;
+            break;
+        }
         case 'p': {
             if (np == 32)
                 sl_ctl_die(SL_EXIT_USAGE, "at most 32 phases");
@@ -426,10 +462,14 @@ sl_ctl_campaign(sl_ctl_t *ctl, int argc, char **argv)
     }
     if (start < 0 || end < 0)
         sl_ctl_die(SL_EXIT_USAGE, "%s", usage);
-    int rc =
-        sl_campaign_add(sl_ctl_db_current(ctl), name, start, end, dow, time, monthly, phases, np);
+    for (size_t i = 0; i < nl; i++)
+        levels[i].weekly_dow = dow > 0 ? dow : 1;
+    int rc = sl_campaign_add(sl_ctl_db_current(ctl), name, start, end, dow, time, monthly, phases,
+                             np, levels, nl);
     for (size_t i = 0; i < np; i++)
         free(copies[i]);
+    for (size_t i = 0; i < nl; i++)
+        free(lcopies[i]);
     if (rc == SL_DECLINED)
         sl_ctl_die(SL_EXIT_FAIL, "campaign %s not added: the name exists or a date is out of order",
                    name);

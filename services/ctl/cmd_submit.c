@@ -25,12 +25,13 @@ static const char s_usage[] =
     "         [--division CODE] [--township T] [--address A] [--sector S] [--sector-text T]\n"
     "         [--violation N]... [--violation-text T] [--description T] [--major-hazard]\n"
     "         [--suspected-crime] [--suspected-dereliction] [--reporter-name N]\n"
-    "         [--reporter-phone P] [--anonymous]\n"
+    "         [--reporter-phone P] [--anonymous] [--category 企业类别]\n"
     "         [--received-at ISO] [--source-ref R] [--msg-id ID] [--producer P]\n"
     "         [--endpoint EP] [--timeout SECONDS]\n"
     "  C: hotline letter email visit inspection media system other (or the enum name)\n"
     "  S: the sector's enum name (COAL_MINE) or short name (煤); OTHER (其他) needs\n"
     "     --sector-text naming the sector (电力, 水利 …)\n"
+    "  企业类别: free text, e.g. 生产企业 经营企业 建设项目 个体工商户 其他\n"
     "prints: status<TAB>case number<TAB>ref<TAB>msg_id; exit 0 accepted or duplicate,\n"
     "3 rejected (code and text on stderr), 4 no answer\n";
 
@@ -108,6 +109,8 @@ s_from_json(s_build_t *b, const char *path)
         if ((s = s_json_str(sub, "credit_code")))
             b->subject.credit_code = s_dup(b, s);
     }
+    if ((s = s_json_str(root, "category")))
+        b->clue.category = s_dup(b, s);
     json_t *pl = json_object_get(root, "place");
     if (json_is_object(pl)) {
         if ((s = s_json_str(pl, "division")))
@@ -173,7 +176,8 @@ sl_ctl_submit(sl_ctl_t *ctl, int argc, char **argv)
     double timeout = 10;
     enum { O_JSON = 256, O_CHANNEL, O_SUBJECT, O_CREDIT, O_DIVISION, O_TOWNSHIP, O_ADDRESS,
            O_SECTOR, O_STEXT, O_VIOLATION, O_VTEXT, O_DESC, O_MAJOR, O_CRIME, O_DERELICT, O_RNAME,
-           O_RPHONE, O_ANON, O_RECEIVED, O_SOURCE, O_MSGID, O_PRODUCER, O_ENDPOINT, O_TIMEOUT };
+           O_RPHONE, O_ANON, O_RECEIVED, O_SOURCE, O_MSGID, O_PRODUCER, O_ENDPOINT, O_TIMEOUT,
+           O_CATEGORY };
     static const struct option opts[] = {
         {"json", required_argument, NULL, O_JSON},
         {"channel", required_argument, NULL, O_CHANNEL},
@@ -199,6 +203,7 @@ sl_ctl_submit(sl_ctl_t *ctl, int argc, char **argv)
         {"producer", required_argument, NULL, O_PRODUCER},
         {"endpoint", required_argument, NULL, O_ENDPOINT},
         {"timeout", required_argument, NULL, O_TIMEOUT},
+        {"category", required_argument, NULL, O_CATEGORY},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     /* The JSON file first, so flags override it. */
@@ -228,6 +233,9 @@ sl_ctl_submit(sl_ctl_t *ctl, int argc, char **argv)
             break;
         case O_ADDRESS:
             b.place.address = s_dup(&b, optarg);
+            break;
+        case O_CATEGORY:
+            b.clue.category = s_dup(&b, optarg);
             break;
         case O_SECTOR: {
             int sec = s_sector(optarg);

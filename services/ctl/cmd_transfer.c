@@ -234,7 +234,8 @@ enum {
     O_MEASURE_7,
     O_MEASURE_5_PERSONS,
     O_MEASURE_6_PERSONS,
-    O_MEASURE_7_PERSONS
+    O_MEASURE_7_PERSONS,
+    O_CATEGORY
 };
 
 static int64_t
@@ -324,6 +325,7 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
         {"accountability-persons", required_argument, NULL, O_MEASURE_5_PERSONS},
         {"umbrella-persons", required_argument, NULL, O_MEASURE_6_PERSONS},
         {"organisational-persons", required_argument, NULL, O_MEASURE_7_PERSONS},
+        {"category", required_argument, NULL, O_CATEGORY},
         {NULL, 0, NULL, 0},
     };
     const char *from = NULL, *operator_name = NULL, *msg_id = NULL, *endpoint = NULL;
@@ -390,6 +392,7 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
             measures[opt - O_MEASURE_5_PERSONS].persons = s_count(optarg, "--*-persons");
             measure_taken[opt - O_MEASURE_5_PERSONS] = true;
             break;
+        case O_CATEGORY: fb.category = optarg; break;
         default:
             fputs(s_usage, stderr);
             return SL_EXIT_USAGE;

@@ -42,6 +42,7 @@ static const s_command_t s_commands[] = {
      "  case verify NO --pass | --fail --reason T [--notice N]   核查: close (销号) or false\n"
      "                                  completion (虚假办结) of its fed-back transfer\n"
      "  case supervise NO --leader NAME [--title T]   list a major-hazard case (挂牌督办)\n"
+     "  case typical NO --file ANALYSIS.json   a typical case (附件5) made from case NO\n"
      "  case feedback-up|objection-up|progress-up NO …   this node's own answer to the\n"
      "                                  upper node's transfer of case NO (flags as transfer …)"},
     {"transfer", sl_ctl_transfer,
@@ -65,7 +66,17 @@ static const s_command_t s_commands[] = {
     {"report", sl_ctl_report,
      "report send --weekly|--monthly FILE.json [--local]\n"
      "                                 a report upward (outbox for the parent), or --local\n"
-     "                                 through this node's intake for one of its units"},
+     "                                 through this node's intake for one of its units\n"
+     "  report build --weekly [--week YYYY-Www] [--dir DIR] [--filled-by NAME]\n"
+     "                                 draft the week's report from the ledger and the\n"
+     "                                 children's reports: 周报告.json, 附件4/6 .xlsx .csv,\n"
+     "                                 附件5.html; names children whose report is missing\n"
+     "  report build --monthly [--month YYYY-MM] [--dir DIR]   the month's six lists from the\n"
+     "                                 ledger and the children's 月小结: 月小结.json, 六个清单\n"
+     "                                 .xlsx .csv\n"
+     "  report build --daily [--day YYYY-MM-DD] [--issue N]   日汇总.html and 简报.html: the\n"
+     "                                 day's clues, transfers, answers, overdue, escalations\n"
+     "                                 by county and sector"},
     {"campaign", sl_ctl_campaign,
      "campaign list | campaign add NAME --start D --end D [--weekly-day N] [--weekly-time HH:MM]\n"
      "                                 [--no-monthly] [--phase NAME:START:END]…"},

@@ -50,6 +50,18 @@ int sl_ctl_escalation(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_reports(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_report(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_campaign(sl_ctl_t *ctl, int argc, char **argv);
+/* `report build …` (argv[0] "build") and `case typical NO …` (argv[0]
+ * "typical"), cmd_report.c. */
+int sl_ctl_report_build(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_case_typical(sl_ctl_t *ctl, int argc, char **argv);
+/* Attaches FILES (the draft's [{"name", "path"}], paths relative to JSON_PATH's
+ * directory) to the WeeklyReport or MonthlyReport M as ReportFile bytes while
+ * the encoded report stays under BUDGET bytes; a file that does not fit is
+ * left out and said so on stdout. Exits 2 if a file cannot be read. */
+struct ProtobufCMessage;
+struct json_t;
+void sl_ctl_report_attach(struct ProtobufCMessage *m, struct json_t *files, const char *json_path,
+                          size_t budget);
 int sl_ctl_ledger(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_supervision(sl_ctl_t *ctl, int argc, char **argv);
 /* `case verify` and `case supervise` (WHAT), argv[0] being WHAT (cmd_closing.c). */

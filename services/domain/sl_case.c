@@ -300,7 +300,7 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
 {
     enum { NO, YEAR, SECTOR, SEQ, AT, CHANNEL, RECEIVED, NAME, KEY, CREDIT, DIVISION, TOWNSHIP,
            ADDRESS, VIOLATIONS, VTEXT, STEXT, UOFFICE, DESC, MAJOR, CRIME, DERELICT, REPORTER, ROUTE, UNIT, MSG,
-           UPPER_CASE, UPPER_NOTICE, AUDIT_SEQ, AUDIT_HEAD, REPEATS, NCOLS };
+           UPPER_CASE, UPPER_NOTICE, AUDIT_SEQ, AUDIT_HEAD, REPEATS, CATEGORY, NCOLS };
     sl_db_cols_t cols;
     sl_db_cols_init(&cols, NCOLS);
     sl_buf_t *a = cols.col;
@@ -350,6 +350,7 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
         sl_db_array_add_int(&a[AUDIT_SEQ], ch->seq);
         sl_db_array_add(&a[AUDIT_HEAD], ch->head);
         sl_db_array_add_int(&a[REPEATS], ch->repeats);
+        sl_db_array_add(&a[CATEGORY], c->category ? c->category : "");
         rows++;
     }
     if (rows == 0) {
@@ -364,16 +365,17 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
         " violations, violation_text, description, major_hazard, suspected_crime,"
         " suspected_dereliction, reporter_sealed, route, unit_code, source_msg_id,"
         " upper_case_no, upper_notice_no, audit_seq, audit_head, repeat_count, sector_text,"
-        " upper_office)"
+        "  upper_office, category)"
         " SELECT no, y, s, q, 'registered', at, ch, rc, nm, k, cr, dv, tw, ad, v::smallint[], vt,"
-        "        ds, mh, sc, sd, rp, ro, un, mi, uc, un2, aseq, ahead, reps, st, uo"
+        "        ds, mh, sc, sd, rp, ro, un, mi, uc, un2, aseq, ahead, reps, st, uo, cat"
         " FROM unnest($1::text[], $2::int[], $3::smallint[], $4::int[], $5::timestamptz[],"
         "  $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[],"
         "  $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],"
         "  $18::text[], $19::bool[], $20::bool[], $21::bool[], $22::bytea[], $23::text[],"
-        "  $24::text[], $25::text[], $26::text[], $27::text[], $28::int[], $29::text[], $30::int[])"
+        "  $24::text[], $25::text[], $26::text[], $27::text[], $28::int[], $29::text[], $30::int[],"
+        "  $31::text[])"
         " AS u(no, y, s, q, at, ch, rc, nm, k, cr, dv, tw, ad, v, vt, st, uo, ds, mh, sc, sd, rp,"
-        "      ro, un, mi, uc, un2, aseq, ahead, reps)"
+        "      ro, un, mi, uc, un2, aseq, ahead, reps, cat)"
         " RETURNING case_no, id",
         NCOLS, sl_db_cols_params(&cols));
     sl_db_cols_free(&cols);
@@ -684,7 +686,7 @@ sl_case_fetch(sl_db_t *db, const char *case_no, PGresult **res)
         " c.sector_text, c.upper_office, (SELECT office_short FROM node) AS node_office,"
         " c.description, c.major_hazard, c.suspected_crime, c.suspected_dereliction,"
         " coalesce(c.upper_case_no, '') AS upper_case_no,"
-        " coalesce(c.upper_notice_no, '') AS upper_notice_no, c.reporter_sealed, c.id"
+        "  coalesce(c.upper_notice_no, '') AS upper_notice_no, c.reporter_sealed, c.id, c.category"
         " FROM cases c JOIN sector s ON s.code = c.sector"
         " JOIN division d ON d.code = c.division LEFT JOIN unit u ON u.code = c.unit_code"
         " WHERE c.case_no = $1",
@@ -906,6 +908,7 @@ sl_case_clue(sl_db_t *db, const char *case_no, int64_t now_ms, bool with_reporte
     s_violations_parse(a, PQgetvalue(r, 0, PQfnumber(r, "violations")), clue);
     clue->violation_text = F("violation_text");
     clue->sector_text = F("sector_text");
+    clue->category = F("category");
     clue->description = F("description");
     clue->major_hazard = strcmp(PQgetvalue(r, 0, PQfnumber(r, "major_hazard")), "t") == 0;
     clue->suspected_crime = strcmp(PQgetvalue(r, 0, PQfnumber(r, "suspected_crime")), "t") == 0;

@@ -62,19 +62,6 @@ sl_report_validate(const sl_pb_envelope_t *env, sl_codec_error_t *err)
                                    w->figures[i]->key);
                 return SL_DECLINED;
             }
-        size_t negative = 0;
-        for (size_t i = 0; i < w->n_typical_cases; i++) {
-            const Safeloop__V1__TypicalCase *c = w->typical_cases[i];
-            if (c->negative && c->title && c->title[0] && c->facts && c->facts[0])
-                negative++;
-        }
-        if (negative < 2) {
-            sl_codec_error_set(err, "too_few_negative_cases", NULL,
-                               "周报告至少应附2个负面典型案例（附件5，含标题和基本案情），"
-                               "本次%zu个",
-                               negative);
-            return SL_DECLINED;
-        }
         return 0;
     }
     const sl_pb_monthly_report_t *m = env->monthly_report;
@@ -105,6 +92,30 @@ sl_report_validate(const sl_pb_envelope_t *env, sl_codec_error_t *err)
     return 0;
 }
 
+int
+sl_report_validate_county(const sl_pb_envelope_t *env, sl_codec_error_t *err)
+{
+    if (sl_codec_body(env) != SL_BODY_WEEKLY_REPORT)
+        return 0;
+    const sl_pb_weekly_report_t *w = env->weekly_report;
+    size_t negative = 0;
+    for (size_t i = 0; i < w->n_typical_cases; i++) {
+        const sl_pb_typical_case_t *c = w->typical_cases[i];
+        if (c->negative && c->title && c->title[0] && c->facts && c->facts[0])
+            negative++;
+    }
+    if (negative >= 2)
+        return 0;
+    sl_codec_error_set(err, "too_few_negative_cases", NULL,
+                       "县级周报告至少应附2个负面典型案例（附件5，含标题和基本案情），本次%zu个",
+                       negative);
+    return SL_DECLINED;
+}
+
+/* The campaign's weekly deadline at this node's level, if it has one (l). */
+#define S_LEVEL                                                                                    \
+    "LEFT JOIN campaign_level l ON l.campaign_id = c.id AND l.level = (SELECT level FROM node)"
+
 /* The weekly rules of the campaign named NAME, or else of one running on DAY
  * (defaults: Monday, 10:00). */
 static int
@@ -117,10 +128,11 @@ s_weekly_rules(sl_db_t *db, const char *name, int32_t day, int *dow, int *time)
     const char *p[] = {name && name[0] ? name : NULL, d};
     PGresult *r;
     int rc = sl_db_exec(db, &r,
-                        "SELECT coalesce(weekly_dow, 1), weekly_time FROM campaign"
-                        " WHERE ($1::text IS NOT NULL AND name = $1)"
-                        "    OR ($1::text IS NULL AND $2::date BETWEEN start_date AND end_date)"
-                        " ORDER BY start_date DESC LIMIT 1",
+                        "SELECT coalesce(l.weekly_dow, c.weekly_dow, 1),"
+                        " coalesce(l.weekly_time, c.weekly_time) FROM campaign c " S_LEVEL
+                        " WHERE ($1::text IS NOT NULL AND c.name = $1)"
+                        "    OR ($1::text IS NULL AND $2::date BETWEEN c.start_date AND c.end_date)"
+                        " ORDER BY c.start_date DESC LIMIT 1",
                         2, p);
     if (rc != 0)
         return rc;
@@ -141,13 +153,18 @@ sl_report_apply(sl_db_t *db, int64_t now_ms, const sl_pb_envelope_t *env, sl_app
     PGresult *r;
     const char *up[] = {from};
     int rc = sl_db_exec(db, &r,
-                        "SELECT 1 FROM unit WHERE code = $1 AND (kind IN ('department', 'police',"
-                        " 'child') OR kind = 'member' AND weekly_report)",
+                        "SELECT u.kind = 'child' AND coalesce(d.level, '') = 'county' FROM unit u"
+                        " LEFT JOIN division d ON d.code = u.division WHERE u.code = $1"
+                        " AND (u.kind IN ('department', 'police', 'child')"
+                        "  OR u.kind = 'member' AND u.weekly_report)",
                         1, up);
     if (rc != 0)
         return rc;
     bool known = PQntuples(r) > 0;
+    bool county = known && PQgetvalue(r, 0, 0)[0] == 't';
     PQclear(r);
+    if (county && sl_report_validate_county(env, &res->err) != 0)
+        return SL_DECLINED;
     if (!known) {
         sl_codec_error_set(&res->err, SL_ERR_BAD_FIELD, "from_unit",
                            "%s 不是向本节点报送的单位（本级部门、公安或下级政府）", from);
@@ -261,13 +278,16 @@ s_campaigns(sl_db_t *db, bool lock, s_campaign_t **out, size_t *n)
     PGresult *r;
     int rc = sl_db_exec(
         db, &r,
-        lock ? "SELECT id, name, start_date::text, end_date::text, coalesce(weekly_dow, 0),"
-               " weekly_time, monthly,"
-               " coalesce((extract(epoch FROM phases_seen) * 1000)::bigint::text, ''),"
-               " coalesce((extract(epoch FROM reports_seen) * 1000)::bigint::text, '')"
-               " FROM campaign ORDER BY id FOR UPDATE SKIP LOCKED"
-             : "SELECT id, name, start_date::text, end_date::text, coalesce(weekly_dow, 0),"
-               " weekly_time, monthly, '', '' FROM campaign ORDER BY id",
+        lock ? "SELECT c.id, c.name, c.start_date::text, c.end_date::text,"
+               " CASE WHEN c.weekly_dow IS NULL THEN 0 ELSE coalesce(l.weekly_dow, c.weekly_dow)"
+               " END, coalesce(l.weekly_time, c.weekly_time), c.monthly,"
+               " coalesce((extract(epoch FROM c.phases_seen) * 1000)::bigint::text, ''),"
+               " coalesce((extract(epoch FROM c.reports_seen) * 1000)::bigint::text, '')"
+               " FROM campaign c " S_LEVEL " ORDER BY c.id FOR UPDATE OF c SKIP LOCKED"
+             : "SELECT c.id, c.name, c.start_date::text, c.end_date::text,"
+               " CASE WHEN c.weekly_dow IS NULL THEN 0 ELSE coalesce(l.weekly_dow, c.weekly_dow)"
+               " END, coalesce(l.weekly_time, c.weekly_time), c.monthly, '', ''"
+               " FROM campaign c " S_LEVEL " ORDER BY c.id",
         0, NULL);
     if (rc != 0)
         return rc;
@@ -500,8 +520,15 @@ done:
 
 int
 sl_campaign_add(sl_db_t *db, const char *name, int32_t start_day, int32_t end_day, int weekly_dow,
-                int weekly_time, bool monthly, const sl_campaign_phase_t *phases, size_t n)
+                int weekly_time, bool monthly, const sl_campaign_phase_t *phases, size_t n,
+                const sl_campaign_level_t *levels, size_t nl)
 {
+    for (size_t i = 0; i < nl; i++)
+        if (strcmp(levels[i].level, "province") != 0 && strcmp(levels[i].level, "city") != 0 &&
+            strcmp(levels[i].level, "county") != 0) {
+            sl_log(SL_LOG_ERROR, "campaign %s: unknown level %s", name, levels[i].level);
+            return SL_DECLINED;
+        }
     if (end_day < start_day) {
         sl_log(SL_LOG_ERROR, "campaign %s ends before it starts", name);
         return SL_DECLINED;
@@ -549,6 +576,18 @@ sl_campaign_add(sl_db_t *db, const char *name, int32_t start_day, int32_t end_da
             goto fail;
         PQclear(r);
     }
+    for (size_t i = 0; i < nl; i++) {
+        char d[8], t[8];
+        snprintf(d, sizeof d, "%d", levels[i].weekly_dow);
+        snprintf(t, sizeof t, "%d", levels[i].weekly_time);
+        const char *lp[] = {id, levels[i].level, d, t};
+        if ((rc = sl_db_exec(db, &r,
+                             "INSERT INTO campaign_level (campaign_id, level, weekly_dow,"
+                             " weekly_time) VALUES ($1::bigint, $2, $3::int, $4::int)",
+                             4, lp)) != 0)
+            goto fail;
+        PQclear(r);
+    }
     return sl_db_commit(db);
 fail:
     sl_db_rollback(db);
@@ -562,12 +601,13 @@ sl_campaign_list(sl_db_t *db, sl_campaign_row_cb *cb, void *arg)
         db,
         "SELECT c.name, c.start_date::text, c.end_date::text,"
         " CASE WHEN c.weekly_dow IS NULL THEN '' ELSE"
-        "  (ARRAY['周一','周二','周三','周四','周五','周六','周日'])[c.weekly_dow] || ' ' ||"
-        "  lpad((c.weekly_time / 60)::text, 2, '0') || ':' || lpad((c.weekly_time % 60)::text,"
-        "  2, '0') END,"
+        "  (ARRAY['周一','周二','周三','周四','周五','周六','周日'])"
+        "  [coalesce(l.weekly_dow, c.weekly_dow)] || ' ' ||"
+        "  lpad((coalesce(l.weekly_time, c.weekly_time) / 60)::text, 2, '0') || ':' ||"
+        "  lpad((coalesce(l.weekly_time, c.weekly_time) % 60)::text, 2, '0') END,"
         " CASE WHEN c.monthly THEN '月底' ELSE '' END,"
         " coalesce((SELECT string_agg(p.name || ' ' || p.start_date || '～' || p.end_date, '；'"
         "  ORDER BY p.seq) FROM campaign_phase p WHERE p.campaign_id = c.id), '')"
-        " FROM campaign c ORDER BY c.start_date, c.id",
+        " FROM campaign c " S_LEVEL " ORDER BY c.start_date, c.id",
         0, NULL, cb, arg);
 }

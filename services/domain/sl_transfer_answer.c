@@ -113,6 +113,8 @@ s_feedback_json(const sl_pb_feedback_t *f)
     json_object_set_new(o, "result_text", json_string(s_or(f->result_text, "")));
     json_object_set_new(o, "rectified", json_boolean(f->rectified));
     json_object_set_new(o, "rectify_by", json_string(s_or(f->rectify_by, "")));
+    if (f->category && *f->category)
+        json_object_set_new(o, "category", json_string(f->category));
     char signed_at[40];
     sl_time_format_iso(f->sign_off->signed_at, signed_at, sizeof signed_at);
     json_object_set_new(o, "sign_off",

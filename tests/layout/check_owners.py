@@ -24,6 +24,7 @@ OWNERS = {
     "calendar_day": "sl_calendar_db",
     "calendar_notice": "sl_calendar_db",
     "campaign": "sl_report",
+    "campaign_level": "sl_report",
     "campaign_phase": "sl_report",
     "case_event": "sl_audit",
     "cases": "sl_case",
@@ -59,6 +60,7 @@ OWNERS = {
     "transfer": "sl_transfer",
     "transfer_escalation": "sl_transfer",
     "transfer_list": "sl_transfer",
+    "typical_case": "sl_rollup_db",
     "unit": "sl_unit",
 }
 
