@@ -174,6 +174,9 @@ static const s_key_t s_keys[] = {
     {"dispatch", "time_of_day", S_TIME, "09:00", 0, 0, 0, NULL,
      "time of day (Asia/Shanghai) a dispatch round runs"},
     {"dispatch", "scan_seconds", S_INT, "5", 1, 3600, 0, NULL, "seconds between scans for work"},
+    {"dispatch", "upper_margin_days", S_INT, "1", 0, 5, 0, NULL,
+     "working days a case transferred from above is due before the upper deadline "
+     "(this level's own verification and sign-off)"},
     {"dispatch", "events", S_ENDPOINT, NULL, 0, 0, 0, NULL, "PUB endpoint for events; unset: none"},
     {"dispatch", "http", S_HOSTPORT, "127.0.0.1:0", 0, 0, 0, NULL,
      "HOST:PORT serving /metrics and /healthz; port 0 disables"},
@@ -186,7 +189,8 @@ static const s_key_t s_keys[] = {
     {"dispatch", "ack_timeout_ms", S_INT, "10000", 100, 3600000, 0, NULL,
      "a link resends an envelope whose ack is this late (ms)"},
     {"dispatch", "office", S_STRING, NULL, 0, 0, 0, NULL,
-     "the issuing office printed on transfer notices; unset: <node name>“百日攻坚”集中行动领导组办公室"},
+     "the issuing office printed on transfer notices; unset: <node "
+     "name>“百日攻坚”集中行动领导组办公室"},
     {"dispatch", "office_short", S_STRING, NULL, 0, 0, 0, NULL,
      "the issuing office's short name printed before notice numbers that leave the node, "
      "e.g. 晋中市“百日攻坚”办; unset: <node name>“百日攻坚”办"},
@@ -228,7 +232,8 @@ static const s_key_t s_keys[] = {
     {"producer", "public_key", S_PATH, NULL, 0, 0, S_IN_SECTION, NULL,
      "file with the producer's CURVE public key"},
     {"producer", "unit", S_STRING, NULL, 0, 0, 0, NULL,
-     "the unit code this producer answers for, e.g. 140100:emergency; unset: it only reports clues"},
+     "the unit code this producer answers for, e.g. 140100:emergency; unset: it only reports "
+     "clues"},
     {"producer", "may_send", S_LIST, NULL, 0, 0, S_IN_SECTION, s_bodies,
      "bodies the producer may send"},
 };

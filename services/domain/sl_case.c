@@ -684,7 +684,13 @@ sl_case_fetch(sl_db_t *db, const char *case_no, PGresult **res)
         " c.sector_text, c.upper_office, (SELECT office_short FROM node) AS node_office,"
         " c.description, c.major_hazard, c.suspected_crime, c.suspected_dereliction,"
         " coalesce(c.upper_case_no, '') AS upper_case_no,"
-        " coalesce(c.upper_notice_no, '') AS upper_notice_no, c.reporter_sealed, c.id"
+        " coalesce(c.upper_notice_no, '') AS upper_notice_no, c.reporter_sealed, c.id,"
+        " coalesce(c.upper_transfer_date::text, '') AS upper_transfer_date,"
+        " coalesce(c.upper_objection_deadline::text, '') AS upper_objection_deadline,"
+        " coalesce(c.upper_feedback_deadline::text, '') AS upper_feedback_deadline,"
+        " coalesce(c.upper_list_no, '') AS upper_list_no,"
+        " coalesce(c.upper_answered_at::text, '') AS upper_answered_at,"
+        " c.upper_overdue_at IS NOT NULL AS upper_overdue"
         " FROM cases c JOIN sector s ON s.code = c.sector"
         " JOIN division d ON d.code = c.division LEFT JOIN unit u ON u.code = c.unit_code"
         " WHERE c.case_no = $1",
@@ -692,18 +698,19 @@ sl_case_fetch(sl_db_t *db, const char *case_no, PGresult **res)
 }
 
 long
-sl_case_claim_registered(sl_db_t *db, long limit, sl_case_claim_t **out)
+sl_case_claim_registered(sl_db_t *db, long limit, bool from_above, sl_case_claim_t **out)
 {
     char lim[32];
     snprintf(lim, sizeof lim, "%ld", limit > 0 ? limit : 1000000);
-    const char *p[] = {lim};
+    const char *p[] = {lim, from_above ? "t" : "f"};
     PGresult *r;
     *out = NULL;
     int rc = sl_db_exec(db, &r,
                         "SELECT id, case_no, sector, unit_code FROM cases"
                         " WHERE status = 'registered' AND unit_code IS NOT NULL"
+                        " AND (NOT $2::bool OR upper_notice_no IS NOT NULL)"
                         " ORDER BY id LIMIT $1::bigint FOR UPDATE SKIP LOCKED",
-                        1, p);
+                        2, p);
     if (rc != 0)
         return rc;
     long n = PQntuples(r);
@@ -935,7 +942,43 @@ sl_case_get(sl_db_t *db, const char *case_no, sl_case_view_t *out)
     out->suspected_crime = strcmp(F("suspected_crime"), "t") == 0;
     out->suspected_dereliction = strcmp(F("suspected_dereliction"), "t") == 0;
     out->repeat_count = atoi(F("repeat_count"));
+    out->upper_objection = -1;
+    out->upper_feedback = -1;
+    if (*F("upper_objection_deadline"))
+        sl_date_parse(F("upper_objection_deadline"), &out->upper_objection);
+    if (*F("upper_feedback_deadline"))
+        sl_date_parse(F("upper_feedback_deadline"), &out->upper_feedback);
 #undef F
     PQclear(r);
     return 0;
+}
+
+int
+sl_case_set_upper(sl_db_t *db, const char *case_no, const char *transfer_date,
+                  const char *objection_deadline, const char *feedback_deadline,
+                  const char *list_no)
+{
+#define N(s) ((s) && *(s) ? (s) : NULL)
+    const char *p[] = {case_no, N(transfer_date), N(objection_deadline), N(feedback_deadline),
+                       N(list_no)};
+#undef N
+    return sl_db_exec(db, NULL,
+                      "UPDATE cases SET upper_transfer_date = $2::date,"
+                      " upper_objection_deadline = $3::date, upper_feedback_deadline = $4::date,"
+                      " upper_list_no = $5 WHERE case_no = $1",
+                      5, p);
+}
+
+int
+sl_case_upper_answered(sl_db_t *db, int64_t case_id, int64_t now_ms)
+{
+    char id[24], at[40];
+    snprintf(id, sizeof id, "%lld", (long long)case_id);
+    sl_time_format_iso(now_ms, at, sizeof at);
+    const char *p[] = {id, at};
+    return sl_db_exec(db, NULL,
+                      "UPDATE cases SET upper_answered_at = $2::timestamptz"
+                      " WHERE id = $1::bigint AND upper_feedback_deadline IS NOT NULL"
+                      " AND upper_answered_at IS NULL",
+                      2, p);
 }

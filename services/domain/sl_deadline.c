@@ -225,6 +225,31 @@ sl_transfer_deadlines(const sl_calendar_t *cal, int32_t transfer_day, int32_t re
 }
 
 void
+sl_deadline_under_upper(const sl_calendar_t *cal, int32_t transfer_day, int32_t upper_objection,
+                        int32_t upper_feedback, int margin, int32_t *objection, int32_t *feedback,
+                        bool *late, int *unknown_year)
+{
+    *late = false;
+    if (upper_objection >= 0 && *objection > upper_objection)
+        *objection = upper_objection < transfer_day ? transfer_day : upper_objection;
+    if (upper_feedback < 0)
+        return;
+    int32_t due = upper_feedback;
+    for (int i = 0; i < margin; i++) {
+        int u = 0;
+        due = sl_deadline_prev_workday(cal, due, &u);
+        if (u && unknown_year && !*unknown_year)
+            *unknown_year = u;
+    }
+    if (due < transfer_day) {
+        due = upper_feedback;
+        *late = true;
+    }
+    if (*feedback > due)
+        *feedback = due;
+}
+
+void
 sl_transfer_calendar_warning(int unknown_year, char *buf, size_t size)
 {
     if (unknown_year <= 0) {

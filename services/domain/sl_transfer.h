@@ -45,11 +45,24 @@ typedef struct {
  * dereliction (两移交; OUT->items counts every transfer). ROUND_DATE is
  * the scheduled round the list belongs to (one list per round), or -1 for a
  * list on demand. WAIT: block on the formation lock (slctl) rather than give
- * up (daemons). A list is formed only when there is at least one case. Returns
- * 0 with OUT filled, -1 or SL_AGAIN (rolled back, logged). */
+ * up (daemons). A case transferred from above is due UPPER_MARGIN working days
+ * before its upper deadline ([dispatch] upper_margin_days;
+ * sl_deadline_under_upper). A list is formed only when there is at least one
+ * case. Returns 0 with OUT filled, -1 or SL_AGAIN (rolled back, logged). */
 int sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
-                          int32_t round_date, bool wait, const sl_actor_t *actor,
+                          int32_t round_date, bool wait, int upper_margin, const sl_actor_t *actor,
                           sl_transfer_formed_t *out);
+
+/* An on-demand list of the registered cases transferred from above only
+ * (DESIGN.md "Where levels meet"): sl-dispatch forms one on every scan, so a
+ * case from above is transferred on at once instead of waiting for the next
+ * round; the rounds stay for the node's own clues. As sl_transfer_form_list
+ * without waiting for the formation lock (OUT->busy: try at the next scan). */
+int sl_transfer_form_upper_list(sl_db_t *db, const sl_calendar_t *cal, const char *node,
+                                int64_t now_ms, int upper_margin, const sl_actor_t *actor,
+                                sl_transfer_formed_t *out);
+
+#define SL_TRANSFER_UPPER_MARGIN 1 /* [dispatch] upper_margin_days' default */
 
 /* The result of applying one answer or decision: sl_apply's result type,
  * under the name the transfer modules used before it moved (sl_apply.h). */

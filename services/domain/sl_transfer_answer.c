@@ -481,8 +481,9 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
         snprintf(old, sizeof old, "%s", res->ref);
         sl_actor_t issuer = {
             .key = sender, .unit = node, .operator_name = a.operator_name, .msg_id = env->msg_id};
-        if ((rc = sl__transfer_issue(db, cal, node, now_ms, case_id, res->case_no, sector, target, 0, NULL,
-                          tid, old, &issuer, notice, &new_id, kind)) != 0)
+        if ((rc = sl__transfer_issue(db, cal, node, now_ms, case_id, res->case_no, sector, target,
+                                     0, NULL, tid, old, &issuer, notice, &new_id, kind,
+                                     SL_TRANSFER_UPPER_MARGIN)) != 0)
             return rc;
         char nid[24];
         snprintf(nid, sizeof nid, "%lld", (long long)new_id);

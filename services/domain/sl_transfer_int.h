@@ -11,13 +11,15 @@
  * only: the case follows its handling transfer), audit, outbox. NOTICE_NO
  * (>= 64) gets the number. LIST_ID/LIST_NO: the list it is on (0/NULL: none);
  * REPLACES/REPLACES_NO: the transfer it replaces after an accepted objection
- * (0/NULL: none). Inside the caller's transaction; 0 with *TRANSFER_ID, -1 or
- * SL_AGAIN. */
+ * (0/NULL: none). A handling transfer of a case from above is due before the
+ * upper deadline by UPPER_MARGIN working days (sl_deadline_under_upper; when
+ * that has passed, on the upper deadline, logged and audited as upper_late).
+ * Inside the caller's transaction; 0 with *TRANSFER_ID, -1 or SL_AGAIN. */
 int sl__transfer_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
                        int64_t case_id, const char *case_no, int sector, const char *unit_code,
                        int64_t list_id, const char *list_no, int64_t replaces,
                        const char *replaces_no, const sl_actor_t *actor, char *notice_no,
-                       int64_t *transfer_id, const char *kind);
+                       int64_t *transfer_id, const char *kind, int upper_margin);
 
 /* sl_transfer_fetch's columns, for one transfer (sl_transfer_fetch) or a chunk
  * of them (sl_transfer_announce). */

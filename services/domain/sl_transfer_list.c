@@ -92,10 +92,11 @@ s_outbox_transfer(sl_db_t *db, const char *node, int64_t now_ms, const char *cas
 }
 
 int
-sl__transfer_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms, int64_t case_id,
-        const char *case_no, int sector, const char *unit_code, int64_t list_id,
-        const char *list_no, int64_t replaces, const char *replaces_no,
-        const sl_actor_t *actor, char *notice_no, int64_t *transfer_id, const char *kind)
+sl__transfer_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
+                   int64_t case_id, const char *case_no, int sector, const char *unit_code,
+                   int64_t list_id, const char *list_no, int64_t replaces, const char *replaces_no,
+                   const sl_actor_t *actor, char *notice_no, int64_t *transfer_id, const char *kind,
+                   int upper_margin)
 {
     char uname[256];
     bool has_node = false;
@@ -114,6 +115,17 @@ sl__transfer_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int6
     int y, m, d, unknown;
     sl_date_ymd(tday, &y, &m, &d);
     sl_transfer_deadlines(cal, tday, -1, &oday, &fday, &unknown);
+    bool handling = strcmp(kind, "handling") == 0, upper_late = false;
+    char upper_fdate[11] = "";
+    if (handling) {
+        sl_case_view_t v;
+        if ((rc = sl_case_get(db, case_no, &v)) != 0)
+            return rc == 1 ? -1 : rc;
+        sl_deadline_under_upper(cal, tday, v.upper_objection, v.upper_feedback, upper_margin, &oday,
+                                &fday, &upper_late, &unknown);
+        if (v.upper_feedback >= 0)
+            sl_date_format(v.upper_feedback, upper_fdate);
+    }
     long long seq;
     if ((rc = sl_case_next_seq(db, "notice", y, sec->short_zh, &seq)) != 0)
         return rc;
@@ -153,7 +165,6 @@ sl__transfer_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int6
         return rc;
     *transfer_id = atoll(PQgetvalue(r, 0, 0));
     PQclear(r);
-    bool handling = strcmp(kind, "handling") == 0;
     if (handling && (rc = sl_case_set_status(db, case_id, sl_transfer_case_status(SL_TS_ISSUED),
                                              unit_code)) != 0)
         return rc;
@@ -169,6 +180,15 @@ sl__transfer_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int6
         json_object_set_new(o, "calendar_warning", json_string(warn));
     if (!handling)
         json_object_set_new(o, "kind", json_string(kind));
+    if (*upper_fdate)
+        json_object_set_new(o, "upper_feedback_deadline", json_string(upper_fdate));
+    if (upper_late) {
+        json_object_set_new(o, "upper_late", json_true());
+        sl_log(SL_LOG_WARN,
+               "case=%s arrived after the upper deadline %s less the margin: its unit %s is due "
+               "on the upper deadline itself",
+               case_no, upper_fdate, unit_code);
+    }
     if ((rc = sl_audit_append_json(db, case_id, now_ms, "transferred", actor, o)) != 0)
         return rc;
     if (has_node)
@@ -207,8 +227,9 @@ s_issue_two(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now
         char unit[48], notice[64];
         int64_t tid;
         snprintf(unit, sizeof unit, "%s:%s", node, kinds[k]);
-        if ((rc = sl__transfer_issue(db, cal, node, now_ms, c->id, c->case_no, c->sector, unit, list_id,
-                          list_no, 0, NULL, actor, notice, &tid, kinds[k])) != 0)
+        if ((rc = sl__transfer_issue(db, cal, node, now_ms, c->id, c->case_no, c->sector, unit,
+                                     list_id, list_no, 0, NULL, actor, notice, &tid, kinds[k],
+                                     0)) != 0)
             return rc;
         (*issued)++;
     }
@@ -227,10 +248,12 @@ s_list_items(sl_db_t *db, int64_t list_id, long items)
                       p);
 }
 
-int
-sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
-                      int32_t round_date, bool wait, const sl_actor_t *actor,
-                      sl_transfer_formed_t *out)
+/* sl_transfer_form_list and sl_transfer_form_upper_list: FROM_ABOVE takes
+ * only the cases transferred from above, on demand. */
+static int
+s_form(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms, int32_t round_date,
+       bool wait, bool from_above, int upper_margin, const sl_actor_t *actor,
+       sl_transfer_formed_t *out)
 {
     memset(out, 0, sizeof *out);
     sl_case_claim_t *cases = NULL;
@@ -261,7 +284,7 @@ sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, i
         if (out->already)
             goto done;
     }
-    long n = sl_case_claim_registered(db, S_MAX_LIST, &cases);
+    long n = sl_case_claim_registered(db, S_MAX_LIST, from_above, &cases);
     if (n < 0) {
         rc = (int)n;
         goto fail;
@@ -302,9 +325,10 @@ sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, i
     for (long i = 0; i < n; i++) {
         char notice[64];
         int64_t tid;
-        if ((rc = sl__transfer_issue(db, cal, node, now_ms, cases[i].id, cases[i].case_no, cases[i].sector,
-                          cases[i].unit_code, out->list_id, out->list_no, 0, NULL, actor, notice,
-                          &tid, "handling")) != 0)
+        if ((rc =
+                 sl__transfer_issue(db, cal, node, now_ms, cases[i].id, cases[i].case_no,
+                                    cases[i].sector, cases[i].unit_code, out->list_id, out->list_no,
+                                    0, NULL, actor, notice, &tid, "handling", upper_margin)) != 0)
             goto fail;
         if ((rc = s_issue_two(db, cal, node, now_ms, &cases[i], out->list_id, out->list_no, actor,
                               &out->items)) != 0)
@@ -329,6 +353,21 @@ fail:
     free(cases);
     memset(out, 0, sizeof *out);
     return rc;
+}
+
+int
+sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
+                      int32_t round_date, bool wait, int upper_margin, const sl_actor_t *actor,
+                      sl_transfer_formed_t *out)
+{
+    return s_form(db, cal, node, now_ms, round_date, wait, false, upper_margin, actor, out);
+}
+
+int
+sl_transfer_form_upper_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
+                            int upper_margin, const sl_actor_t *actor, sl_transfer_formed_t *out)
+{
+    return s_form(db, cal, node, now_ms, -1, false, true, upper_margin, actor, out);
 }
 
 long

@@ -147,6 +147,8 @@ static const s_word_t s_field[] = {
     {"idle_until", "无进展截止日期"},
     {"since", "起始时间"},
     {"calendar_warning", "日历提示"},
+    {"upper_feedback_deadline", "向上级反馈期限"},
+    {"upper_late", "到达时已过上级期限减预留时间"},
     {"leader", "督办领导"},
     {"leader_name", "签字领导"},
     {"leader_title", "职务"},

@@ -1,0 +1,154 @@
+"""test_levels.py — rules where levels meet (issue 16), on the demo's chain.
+
+山西省 140000 → 晋中市 140700 → 平遥县 140728, each its own database, real
+sl-intake and sl-dispatch, rounds every other day from 2021-11-17 (so nothing
+waits for a round on Monday 2021-11-15), SL_NOW pinned to that Monday.
+
+1. The upper deadline binds (R25): the province forms a list on demand; the
+   city and the county each transfer the case on at once, in an on-demand
+   list of cases from above, not held for the round. The province's city is
+   due 2021-11-24 (7 working days); the city's county 2021-11-23 (one
+   working day before); the county's emergency bureau 2021-11-22. `case show`
+   at the city and the county prints the deadline owed upward, and the
+   county's notice asks for the feedback by its own date. The bureau answers
+   on 11-23, one day late: sl-deadline at the county marks it overdue there;
+   the county and the city still answer up that day, the province's transfer
+   is fed back in time, not overdue.
+"""
+import os
+import sys
+import types
+
+sys.path.insert(0, os.path.dirname(__file__))
+import pytest  # noqa: E402
+import sltest  # noqa: E402
+from sltest import check, wait_for  # noqa: E402
+from test_deadline import deadline_ini, env_at  # noqa: E402
+
+T0 = "2021-11-15T09:00:00+08:00"  # a Monday
+LATE = "2021-11-23T10:00:00+08:00"  # the county's bureau is a day late
+DISPATCH = "interval_days = 2\nstart_date = 2021-11-17\n"
+
+FEEDBACK = ["--nature", "非法违法生产经营", "--suspended", "--penalized", "--penalty-fen",
+            "3000000", "--result", "已停产整顿并处罚款3万元", "--rectified"]
+
+
+def sl(node, *args, now=T0, check_rc=True):
+    r = node.slctl(*args, env=env_at(now), check=False)
+    if check_rc and r.returncode != 0:
+        raise AssertionError("slctl %s at %s failed (%d): %s%s" % (
+            " ".join(args), node.code, r.returncode, r.stdout, r.stderr))
+    return r
+
+
+def transfer_of(node, case_no, state=None, kind="handling"):
+    """The newest transfer of KIND of CASE_NO as a dict, waiting for it (and for STATE)."""
+    cols = ("notice_no", "unit_code", "state", "transfer_date", "objection_deadline",
+            "feedback_deadline", "list_no", "overdue", "fed_back_date")
+
+    def get():
+        out = node.sql(
+            "SELECT t.notice_no, t.unit_code, t.state, t.transfer_date, t.objection_deadline,"
+            " t.feedback_deadline, coalesce(l.list_no, ''), t.overdue_at IS NOT NULL,"
+            " coalesce((t.fed_back_at AT TIME ZONE 'Asia/Shanghai')::date::text, '')"
+            " FROM transfer t JOIN cases c ON c.id = t.case_id"
+            " LEFT JOIN transfer_list l ON l.id = t.list_id"
+            " WHERE c.case_no = '%s' AND t.kind = '%s' ORDER BY t.id DESC LIMIT 1"
+            % (case_no, kind))
+        if not out:
+            return None
+        row = dict(zip(cols, out.split("|")))
+        return row if state is None or row["state"] == state else None
+    return wait_for("%s transfer of %s at %s%s" % (kind, case_no, node.code,
+                                                   " in state " + state if state else ""),
+                    get, timeout=60)
+
+
+def upper_case(node, upper_notice):
+    return wait_for("the case of %s at %s" % (upper_notice, node.code), lambda: node.sql(
+        "SELECT case_no FROM cases WHERE upper_notice_no = '%s'" % upper_notice) or None,
+        timeout=60)
+
+
+def show(node, case_no):
+    out = sl(node, "case", "show", case_no).stdout
+    return dict(l.split("\t", 1) for l in out.splitlines() if "\t" in l)
+
+
+@pytest.fixture(scope="module")
+def fed(nodes):
+    chain = nodes.federation("levels", codes=("140000", "140700", "140728"),
+                             dispatch_ini=DISPATCH)
+    prov, city, county = (chain[c] for c in ("140000", "140700", "140728"))
+    county.deadline_port, ini = deadline_ini()
+    with open(county.ini, "a") as f:
+        f.write(ini)
+    for n in chain.values():
+        n.start("intake", env=env_at(T0))
+        n.start("dispatch", env=env_at(T0))
+    return types.SimpleNamespace(prov=prov, city=city, county=county)
+
+
+# --- 1. the upper deadline binds -------------------------------------------------
+def test_upper_deadline_binds_down_the_chain(fed, state):
+    prov, city, county = fed.prov, fed.city, fed.county
+    r = sl(prov, "submit", "--subject", "平遥县某某煤业有限公司", "--division", "140728",
+           "--sector", "煤", "--description", "超层越界开采")
+    pcase = r.stdout.split("\t")[1]
+    sl(prov, "dispatch", "now", "--operator", "省值班员")
+    p = transfer_of(prov, pcase)
+    check("the province's list on demand goes to 晋中市, due in 7 working days",
+          p["unit_code"] == "140700" and p["feedback_deadline"] == "2021-11-24", str(p))
+    ccase = upper_case(city, p["notice_no"])
+    c = transfer_of(city, ccase)
+    check("the city transfers it on at once (no round before 11-17), in a list of its own",
+          c["unit_code"] == "140728" and c["transfer_date"] == "2021-11-15" and c["list_no"],
+          str(c))
+    check("the city's county is due a working day before the province's deadline",
+          c["feedback_deadline"] == "2021-11-23", str(c))
+    check("the city's objection window is not later than the province's",
+          c["objection_deadline"] <= p["objection_deadline"], str((c, p)))
+    kcase = upper_case(county, c["notice_no"])
+    k = transfer_of(county, kcase)
+    check("the county's bureau is due a working day before the city's deadline",
+          k["unit_code"] == "140728:emergency" and k["feedback_deadline"] == "2021-11-22",
+          str(k))
+    check("a deadline below is before the one above", k["feedback_deadline"] <
+          c["feedback_deadline"] < p["feedback_deadline"])
+    cs, ks = show(city, ccase), show(county, kcase)
+    check("case show at the city prints the deadline owed upward",
+          cs.get("向上级反馈期限", "").startswith("2021-11-24") and
+          cs.get("上级交办日期") == "2021-11-15", str(cs))
+    check("case show at the county prints the deadline owed upward",
+          ks.get("向上级反馈期限", "").startswith("2021-11-23（未向上级反馈）"), str(ks))
+    notice = sl(county, "transfer", "show", k["notice_no"], "--html").stdout
+    check("the county's notice asks for the feedback by its own date",
+          "2021年11月22日前" in notice, notice)
+    state.p, state.c, state.k = p, c, k
+    state.pcase, state.ccase, state.kcase = pcase, ccase, kcase
+
+
+def test_a_day_late_below_and_in_time_above(fed, state):
+    prov, city, county = fed.prov, fed.city, fed.county
+    k = state.k
+    sl(county, "transfer", "receipt", k["notice_no"], "--operator", "值班员")
+    county.start("deadline", env=env_at(LATE), wait=False)
+    wait_for("the bureau's transfer overdue at the county",
+             lambda: transfer_of(county, state.kcase)["overdue"] == "t", timeout=60)
+    county.stop("deadline")
+    sl(county, "transfer", "feedback", k["notice_no"], *FEEDBACK, "--leader", "张局长",
+       "--leader-title", "局长", "--operator", "值班员", now=LATE)
+    sl(county, "transfer", "decide", k["notice_no"], "--verify-pass", "--operator", "县核查员",
+       now=LATE)
+    sl(county, "case", "feedback-up", state.kcase, *FEEDBACK, "--leader", "李县长",
+       "--leader-title", "县长", "--operator", "值班员", now=LATE)
+    check("case show at the county: fed back up",
+          "已向上级反馈" in show(county, state.kcase).get("向上级反馈期限", ""))
+    c = transfer_of(city, state.ccase, state="fed_back")
+    check("the county answered the city in time", c["overdue"] == "f", str(c))
+    sl(city, "transfer", "decide", c["notice_no"], "--verify-pass", "--operator", "市核查员",
+       now=LATE)
+    sl(city, "case", "feedback-up", state.ccase, *FEEDBACK, "--leader", "赵市长",
+       "--leader-title", "市长", "--operator", "值班员", now=LATE)
+    p = transfer_of(prov, state.pcase, state="fed_back")
+    check("the city answered the province in time, not overdue", p["overdue"] == "f", str(p))
