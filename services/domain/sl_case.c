@@ -10,6 +10,7 @@
 #include "sl_audit.h"
 #include "sl_clock.h"
 #include "sl_closing.h"
+#include "sl_deadline.h"
 #include "sl_log.h"
 #include "sl_sector.h"
 #include "sl_subject.h"
@@ -981,4 +982,105 @@ sl_case_upper_answered(sl_db_t *db, int64_t case_id, int64_t now_ms)
                       " WHERE id = $1::bigint AND upper_feedback_deadline IS NOT NULL"
                       " AND upper_answered_at IS NULL",
                       2, p);
+}
+
+long
+sl_case_upper_watch(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, long long key,
+                    long limit, const sl_actor_t *actor, bool *busy, sl_case_upper_cb *cb,
+                    void *arg)
+{
+    *busy = false;
+    bool leader;
+    int rc = sl_db_begin_leader(db, key, &leader);
+    if (rc != 0)
+        return rc;
+    if (!leader) {
+        *busy = true;
+        return 0;
+    }
+    char today[11], lim[24], at[40];
+    sl_date_format(sl_ms_to_day(now_ms), today);
+    snprintf(lim, sizeof lim, "%ld", limit);
+    sl_time_format_iso(now_ms, at, sizeof at);
+    const char *p[] = {today, lim};
+    PGresult *r = NULL;
+    /* a reminder falls at most a fortnight before (the longest holiday) */
+    if ((rc = sl_db_exec(db, &r,
+                         "SELECT id, case_no, upper_feedback_deadline::text,"
+                         " upper_reminded_at IS NOT NULL, coalesce(upper_notice_no, ''),"
+                         " coalesce(upper_office, '')"
+                         " FROM cases WHERE upper_feedback_deadline IS NOT NULL"
+                         " AND upper_answered_at IS NULL AND upper_overdue_at IS NULL"
+                         " AND upper_feedback_deadline <= $1::date + 15"
+                         " ORDER BY upper_feedback_deadline, id LIMIT $2::int"
+                         " FOR UPDATE SKIP LOCKED",
+                         2, p)) != 0)
+        goto fail;
+    int n = PQntuples(r);
+    char **topics = sl_calloc((size_t)n * 2 + 1, sizeof *topics);
+    char **nos = sl_calloc((size_t)n * 2 + 1, sizeof *nos);
+    char **bodies = sl_calloc((size_t)n * 2 + 1, sizeof *bodies);
+    size_t nev = 0;
+    long acted = 0;
+    for (int i = 0; i < n; i++) {
+#define V(c) PQgetvalue(r, i, c)
+        int32_t day;
+        if (sl_date_parse(V(2), &day) != 0)
+            continue;
+        sl_clock_due_t due;
+        sl_deadline_upper_check(cal, day, V(3)[0] == 't', false, now_ms, &due);
+        if (!due.remind && !due.overdue)
+            continue;
+        acted++;
+        const char *up[] = {V(0), at, due.remind ? "t" : "f", due.overdue ? "t" : "f"};
+        if ((rc = sl_db_exec(db, NULL,
+                             "UPDATE cases SET"
+                             " upper_reminded_at = CASE WHEN $3::bool THEN $2::timestamptz"
+                             "   ELSE upper_reminded_at END,"
+                             " upper_overdue_at = CASE WHEN $4::bool THEN $2::timestamptz"
+                             "   ELSE upper_overdue_at END WHERE id = $1::bigint",
+                             4, up)) != 0)
+            goto fail_events;
+        static const char *const kinds[2] = {"upper_reminded", "upper_overdue"};
+        static const char *const tops[2] = {"deadline.upper_reminder", "deadline.upper_overdue"};
+        bool on[2] = {due.remind, due.overdue};
+        for (int k = 0; k < 2; k++) {
+            if (!on[k])
+                continue;
+            json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "case_no", V(1), "upper_notice_no", V(4),
+                                  "upper_feedback_deadline", V(2), "clock", kinds[k]);
+            bodies[nev] = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+            topics[nev] = (char *)tops[k];
+            nos[nev++] = sl_strdup(V(1));
+            if ((rc = sl_audit_append_json(db, atoll(V(0)), now_ms, kinds[k], actor, o)) != 0)
+                goto fail_events;
+            sl_log(k ? SL_LOG_WARN : SL_LOG_INFO, "case=%s %s: owed upward by %s", V(1), kinds[k],
+                   V(2));
+        }
+#undef V
+    }
+    PQclear(r);
+    r = NULL;
+    if ((rc = sl_db_commit(db)) != 0)
+        goto fail_events;
+    for (size_t k = 0; k < nev; k++)
+        if (cb)
+            cb(arg, topics[k], nos[k], bodies[k]);
+    rc = 0;
+fail_events:
+    for (size_t k = 0; k < nev; k++) {
+        free(nos[k]);
+        free(bodies[k]);
+    }
+    free(topics);
+    free(nos);
+    free(bodies);
+    if (rc == 0)
+        return acted;
+fail:
+    if (rc == -1)
+        sl_log(SL_LOG_ERROR, "could not watch the deadlines owed upward: %s", sl_db_error(db));
+    PQclear(r);
+    sl_db_rollback(db);
+    return rc;
 }

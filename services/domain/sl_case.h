@@ -7,6 +7,8 @@
 #ifndef SL_CASE_H
 #define SL_CASE_H
 
+#include "sl_audit.h"
+#include "sl_calendar.h"
 #include "sl_codec.h"
 #include "sl_db.h"
 
@@ -105,6 +107,23 @@ int sl_case_set_upper(sl_db_t *db, const char *case_no, const char *transfer_dat
  * (once; a case not from above is left alone): the watch of the upper
  * deadline stops. 0, -1 or SL_AGAIN. */
 int sl_case_upper_answered(sl_db_t *db, int64_t case_id, int64_t now_ms);
+
+/* One thing sl_case_upper_watch did, for the event published after commit:
+ * TOPIC "deadline.upper_reminder" or "deadline.upper_overdue", JSON its body.
+ * Borrowed for the call. */
+typedef void(sl_case_upper_cb)(void *arg, const char *topic, const char *case_no, const char *json);
+/* sl-deadline's watch of the deadlines owed upward (DESIGN.md "Where levels
+ * meet"): for up to LIMIT cases from above whose own feedback has not gone up,
+ * sl_deadline_upper_check decides at NOW_MS; the reminder and the overdue
+ * mark are recorded once each (upper_reminded_at, upper_overdue_at, audit
+ * events upper_reminded / upper_overdue), in one transaction under the leader
+ * lock KEY, then CB is called for each. The level's own warning: nothing is
+ * escalated (the issuer above escalates its own transfer). Returns the number
+ * acted on (0 with *BUSY set when another instance holds the lock), -1 or
+ * SL_AGAIN (rolled back). */
+long sl_case_upper_watch(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, long long key,
+                         long limit, const sl_actor_t *actor, bool *busy, sl_case_upper_cb *cb,
+                         void *arg);
 
 /* Case CASE_NO's facts as a ClueReport (subject, place, sector, violations,
  * texts, flags, received_at — NOW_MS if unreadable — and, if WITH_REPORTER,

@@ -88,6 +88,22 @@ sl_deadline_check(const sl_calendar_t *cal, const sl_clock_facts_t *f, int64_t n
         out->rectify_overdue = s_clock(sl_day_to_ms(f->rectify_by + 1), now_ms, &out->next_ms);
 }
 
+void
+sl_deadline_upper_check(const sl_calendar_t *cal, int32_t upper_feedback, bool reminded,
+                        bool overdue, int64_t now_ms, sl_clock_due_t *out)
+{
+    sl_clock_facts_t f = {.state = SL_TS_IN_PROGRESS,
+                          .receipt_day = -1,
+                          .last_progress_day = -1,
+                          .fed_back_day = -1,
+                          .objection_deadline = upper_feedback,
+                          .feedback_deadline = upper_feedback,
+                          .accepted = true,
+                          .reminded = reminded,
+                          .overdue = overdue};
+    sl_deadline_check(cal, &f, now_ms, out);
+}
+
 int64_t
 sl_deadline_weekly_due(int32_t monday, int dow, int time)
 {

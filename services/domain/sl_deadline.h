@@ -68,6 +68,15 @@ typedef struct {
 void sl_deadline_check(const sl_calendar_t *cal, const sl_clock_facts_t *f, int64_t now_ms,
                        sl_clock_due_t *out);
 
+/* The watch a level keeps on the deadline it owes upward for a case from
+ * above (UPPER_FEEDBACK), until its own feedback is sent up: the reminder at
+ * the start of the working day before, overdue at the end of the day itself
+ * — the rules of sl_deadline_check for an open transfer, each once (REMINDED,
+ * OVERDUE: already recorded). OUT's remind, overdue, remind_day, next_ms and
+ * unknown_year are set; the rest is false / -1. Pure. */
+void sl_deadline_upper_check(const sl_calendar_t *cal, int32_t upper_feedback, bool reminded,
+                             bool overdue, int64_t now_ms, sl_clock_due_t *out);
+
 /* The working day before DAY; *UNKNOWN_YEAR (if not NULL) gets its year when
  * that year's notice is not loaded (weekends only were counted), else 0. */
 int32_t sl_deadline_prev_workday(const sl_calendar_t *cal, int32_t day, int *unknown_year);

@@ -75,6 +75,8 @@ static const s_word_t s_event[] = {
     {"not_handled", "接而不办"},
     {"false_completion", "虚假办结"},
     {"rectify_overdue", "整改逾期"},
+    {"upper_reminded", "向上级反馈到期提醒"},
+    {"upper_overdue", "逾期未向上级反馈"},
     {"plan_accepted", "按整改计划销号"},
     {"reopened", "重新核查"},
     {"case_closed", "办结销号"},

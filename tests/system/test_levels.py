@@ -11,7 +11,8 @@ waits for a round on Monday 2021-11-15), SL_NOW pinned to that Monday.
    working day before); the county's emergency bureau 2021-11-22. `case show`
    at the city and the county prints the deadline owed upward, and the
    county's notice asks for the feedback by its own date. The bureau answers
-   on 11-23, one day late: sl-deadline at the county marks it overdue there;
+   on 11-23, one day late: sl-deadline at the county marks it overdue there
+   and reminds the county of the deadline it owes the city that day;
    the county and the city still answer up that day, the province's transfer
    is fed back in time, not overdue.
 """
@@ -123,7 +124,8 @@ def test_upper_deadline_binds_down_the_chain(fed, state):
           ks.get("向上级反馈期限", "").startswith("2021-11-23（未向上级反馈）"), str(ks))
     notice = sl(county, "transfer", "show", k["notice_no"], "--html").stdout
     check("the county's notice asks for the feedback by its own date",
-          "2021年11月22日前" in notice, notice)
+          "2021年11月22日前（按上级交办时限，预留本级核查时间）反馈我办" in notice and
+          "自交办之日起7个工作日内" not in notice, notice)
     state.p, state.c, state.k = p, c, k
     state.pcase, state.ccase, state.kcase = pcase, ccase, kcase
 
@@ -135,6 +137,10 @@ def test_a_day_late_below_and_in_time_above(fed, state):
     county.start("deadline", env=env_at(LATE), wait=False)
     wait_for("the bureau's transfer overdue at the county",
              lambda: transfer_of(county, state.kcase)["overdue"] == "t", timeout=60)
+    wait_for("the county reminded of the deadline it owes the city (11-23, a day before)",
+             lambda: county.sql("SELECT upper_reminded_at IS NOT NULL AND upper_overdue_at IS NULL"
+                                " FROM cases WHERE case_no = '%s'" % state.kcase) == "t",
+             timeout=30)
     county.stop("deadline")
     sl(county, "transfer", "feedback", k["notice_no"], *FEEDBACK, "--leader", "张局长",
        "--leader-title", "局长", "--operator", "值班员", now=LATE)
@@ -152,3 +158,27 @@ def test_a_day_late_below_and_in_time_above(fed, state):
        "--leader-title", "市长", "--operator", "值班员", now=LATE)
     p = transfer_of(prov, state.pcase, state="fed_back")
     check("the city answered the province in time, not overdue", p["overdue"] == "f", str(p))
+
+
+def test_child_overdue_against_the_upper_deadline(fed, state):
+    """A second clue down the chain, the county silent: on 11-24 sl-deadline at
+    the county marks the case overdue against the deadline it owes the city
+    (11-23) — its own warning, once; `case show` says so."""
+    prov, city, county = fed.prov, fed.city, fed.county
+    r = sl(prov, "submit", "--subject", "平遥县另一煤业有限公司", "--division", "140728",
+           "--sector", "煤", "--description", "无证开采")
+    pcase = r.stdout.split("\t")[1]
+    sl(prov, "dispatch", "now", "--operator", "省值班员")
+    ccase = upper_case(city, transfer_of(prov, pcase)["notice_no"])
+    kcase = upper_case(county, transfer_of(city, ccase)["notice_no"])
+    transfer_of(county, kcase)
+    county.start("deadline", env=env_at("2021-11-24T10:00:00+08:00"), wait=False)
+    wait_for("the county overdue against the city's deadline", lambda: county.sql(
+        "SELECT upper_overdue_at IS NOT NULL FROM cases WHERE case_no = '%s'" % kcase) == "t",
+        timeout=60)
+    county.stop("deadline")
+    check("recorded once, in the case's history", county.sql(
+        "SELECT count(*) FROM case_event e JOIN cases c ON c.id = e.case_id"
+        " WHERE c.case_no = '%s' AND e.kind = 'upper_overdue'" % kcase) == "1")
+    check("case show at the county says it is overdue upward",
+          show(county, kcase).get("向上级反馈期限") == "2021-11-23（已逾期）")

@@ -377,6 +377,37 @@ test_under_upper(void **state)
     assert_false(late);
 }
 
+/* The child's own watch of the deadline it owes upward: reminded from the
+ * start of the working day before (Friday for a Monday), overdue from the
+ * day after; each once; nothing before. */
+static void
+test_upper_watch(void **state)
+{
+    const sl_calendar_t *cal = *state;
+    sl_clock_due_t due;
+    sl_deadline_upper_check(cal, D("2025-03-10"), false, false, T("2025-03-06T18:00:00+08:00"),
+                            &due);
+    assert_false(due.remind);
+    assert_false(due.overdue);
+    assert_int_equal(due.next_ms, T("2025-03-07T00:00:00+08:00"));
+    sl_deadline_upper_check(cal, D("2025-03-10"), false, false, T("2025-03-07T09:00:00+08:00"),
+                            &due);
+    assert_true(due.remind);
+    assert_int_equal(due.remind_day, D("2025-03-07"));
+    assert_false(due.overdue);
+    assert_false(due.accept || due.not_handled || due.rectify_overdue);
+    sl_deadline_upper_check(cal, D("2025-03-10"), true, false, T("2025-03-10T23:59:00+08:00"),
+                            &due);
+    assert_false(due.remind);
+    assert_false(due.overdue);
+    sl_deadline_upper_check(cal, D("2025-03-10"), true, false, T("2025-03-11T00:00:00+08:00"),
+                            &due);
+    assert_true(due.overdue);
+    sl_deadline_upper_check(cal, D("2025-03-10"), true, true, T("2025-03-12T00:00:00+08:00"), &due);
+    assert_false(due.overdue);
+    assert_int_equal(due.next_ms, SL_DEADLINE_NEVER);
+}
+
 int
 main(void)
 {
@@ -390,6 +421,7 @@ main(void)
         cmocka_unit_test(test_report_periods),
         cmocka_unit_test(test_phase_boundaries),
         cmocka_unit_test(test_under_upper),
+        cmocka_unit_test(test_upper_watch),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
