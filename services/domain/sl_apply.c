@@ -220,7 +220,8 @@ s_take_result(sl_apply_item_t *it, int rc, const sl_apply_result_t *res)
 }
 
 /* Applies an answer or decision through the transfer module (a listing for
- * supervision through the supervision module), inside the
+ * supervision through the supervision module; a referral, 两移交 after the
+ * check, through sl_transfer_refer_apply), inside the
  * batch's transaction. A refusal rejects only this envelope (nothing was
  * written for it). 0, or -1 / SL_AGAIN for the whole attempt. */
 static int
@@ -230,6 +231,8 @@ s_apply_answer(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it,
     sl_apply_result_t res;
     int rc = sl_supervision_is(it->env)
                  ? sl_supervision_apply(db, ctx->node, now, it->env, it->sender, &res)
+             : sl_transfer_is_refer(it->env)
+                 ? sl_transfer_refer_apply(db, cal, ctx->node, now, it->env, it->sender, &res)
                  : sl_transfer_apply(db, cal, ctx->node, now, it->env, it->sender, &res);
     return s_take_result(it, rc, &res);
 }

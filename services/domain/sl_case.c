@@ -1084,3 +1084,35 @@ fail:
     sl_db_rollback(db);
     return rc;
 }
+
+int
+sl_case_set_suspected(sl_db_t *db, int64_t case_id, bool crime, bool dereliction)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)case_id);
+    const char *p[] = {id, crime ? "t" : "f", dereliction ? "t" : "f"};
+    return sl_db_exec(db, NULL,
+                      "UPDATE cases SET suspected_crime = suspected_crime OR $2::bool,"
+                      " suspected_dereliction = suspected_dereliction OR $3::bool"
+                      " WHERE id = $1::bigint",
+                      3, p);
+}
+
+int
+sl_case_for_decision(sl_db_t *db, const char *node, const sl_pb_decision_t *d, const char *what,
+                     sl_codec_error_t *err, sl_case_view_t *out)
+{
+    if (strcmp(d->from_unit, node) != 0) {
+        sl_codec_error_set(err, SL_ERR_WRONG_ORIGIN, NULL,
+                           "%s只能由本节点 %s 决定，收到的发送单位是 %.40s", what, node,
+                           d->from_unit);
+        return SL_DECLINED;
+    }
+    int rc = sl_case_get(db, d->case_no, out);
+    if (rc == 1) {
+        sl_codec_error_set(err, SL_ERR_UNKNOWN_CASE, NULL, "本节点没有线索编号为 %.80s 的问题线索",
+                           d->case_no);
+        return SL_DECLINED;
+    }
+    return rc;
+}

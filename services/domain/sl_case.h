@@ -103,6 +103,11 @@ int sl_case_set_upper(sl_db_t *db, const char *case_no, const char *transfer_dat
                       const char *objection_deadline, const char *feedback_deadline,
                       const char *list_no);
 
+/* Sets the flags of case CASE_ID found after registration (by the check or
+ * `case refer`): suspected crime if CRIME, suspected dereliction if
+ * DERELICTION (a flag already set stays). 0, -1 or SL_AGAIN. */
+int sl_case_set_suspected(sl_db_t *db, int64_t case_id, bool crime, bool dereliction);
+
 /* Records that this level's own feedback on case CASE_ID went up at NOW_MS
  * (once; a case not from above is left alone): the watch of the upper
  * deadline stops. 0, -1 or SL_AGAIN. */
@@ -124,6 +129,13 @@ typedef void(sl_case_upper_cb)(void *arg, const char *topic, const char *case_no
 long sl_case_upper_watch(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, long long key,
                          long limit, const sl_actor_t *actor, bool *busy, sl_case_upper_cb *cb,
                          void *arg);
+
+/* The case a decision of this node names by case number (SUPERVISE,
+ * REFER_*), into OUT: 0; SL_DECLINED with ERR set when D comes from another
+ * unit than NODE (wrong_origin; WHAT names the decision in the text, e.g.
+ * "挂牌督办") or names no case here (unknown_case); -1 or SL_AGAIN. */
+int sl_case_for_decision(sl_db_t *db, const char *node, const sl_pb_decision_t *d,
+                         const char *what, sl_codec_error_t *err, sl_case_view_t *out);
 
 /* Case CASE_NO's facts as a ClueReport (subject, place, sector, violations,
  * texts, flags, received_at — NOW_MS if unreadable — and, if WITH_REPORTER,

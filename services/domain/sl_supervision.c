@@ -34,21 +34,10 @@ sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_
 {
     memset(res, 0, sizeof *res);
     const sl_pb_decision_t *d = env->decision;
-    if (strcmp(d->from_unit, node) != 0) {
-        sl_codec_error_set(&res->err, SL_ERR_WRONG_ORIGIN, NULL,
-                           "挂牌督办只能由本节点 %s 决定，收到的发送单位是 %.40s", node,
-                           d->from_unit);
-        return SL_DECLINED;
-    }
     sl_case_view_t v;
-    int rc = sl_case_get(db, d->case_no, &v);
-    if (rc < 0)
+    int rc = sl_case_for_decision(db, node, d, "挂牌督办", &res->err, &v);
+    if (rc != 0)
         return rc;
-    if (rc == 1) {
-        sl_codec_error_set(&res->err, SL_ERR_UNKNOWN_CASE, NULL,
-                           "本节点没有线索编号为 %.80s 的问题线索", d->case_no);
-        return SL_DECLINED;
-    }
     snprintf(res->case_no, sizeof res->case_no, "%s", v.case_no);
     int64_t case_id = v.id;
     PGresult *r;

@@ -62,6 +62,34 @@ int sl_transfer_form_upper_list(sl_db_t *db, const sl_calendar_t *cal, const cha
                                 int64_t now_ms, int upper_margin, const sl_actor_t *actor,
                                 sl_transfer_formed_t *out);
 
+/* 两移交 once per clue (sl_transfer_two.c): what this node does about the
+ * police or discipline transfer of a case. */
+typedef enum {
+    SL_TWO_ISSUE,      /* this level handles the case and none was issued: issue it */
+    SL_TWO_ISSUED,     /* one exists already for the clue here: nothing */
+    SL_TWO_BELOW,      /* the case went to a lower government: its duty, recorded */
+    SL_TWO_ESCALATION, /* a verification case (提级核查): the original's stand */
+} sl_transfer_two_duty_t;
+
+/* The rule, pure: CHANNEL the case's channel ("escalation" for a
+ * verification case), HANDED_DOWN its unit is a child government, EXISTS a
+ * transfer of the kind was issued for the clue at this node. */
+sl_transfer_two_duty_t sl_transfer_two_duty(const char *channel, bool handed_down, bool exists);
+
+/* True if ENV is a Decision REFER_POLICE or REFER_DISCIPLINE (`slctl case
+ * refer`). */
+bool sl_transfer_is_refer(const sl_pb_envelope_t *env);
+
+/* Applies a REFER_* decision inside the caller's transaction: issues the
+ * police / discipline transfer of the case it names now (after the check),
+ * sets the case's flag, audits "referred". SL_DECLINED with RES->err
+ * (wrong_origin, unknown_case, wrong_state:registered — the list issues it —,
+ * wrong_state:handed_down — the lower level's duty —, wrong_state:referred —
+ * one exists already); 0, -1 or SL_AGAIN. */
+int sl_transfer_refer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
+                            const sl_pb_envelope_t *env, const char *sender,
+                            sl_apply_result_t *res);
+
 #define SL_TRANSFER_UPPER_MARGIN 1 /* [dispatch] upper_margin_days' default */
 
 /* The result of applying one answer or decision: sl_apply's result type,

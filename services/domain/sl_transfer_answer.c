@@ -126,6 +126,15 @@ s_feedback_json(const sl_pb_feedback_t *f)
     if (f->discipline_result && *f->discipline_result)
         json_object_set_new(o, "discipline_result", json_string(f->discipline_result));
     sl_closing_feedback_json(f, o);
+    /* 两移交 found by the check, and the lower level's own transfers' outcomes */
+    if (f->crime_found)
+        json_object_set_new(o, "crime_found", json_true());
+    if (f->dereliction_found)
+        json_object_set_new(o, "dereliction_found", json_true());
+    if (f->police_outcome && *f->police_outcome)
+        json_object_set_new(o, "police_outcome", json_string(f->police_outcome));
+    if (f->discipline_outcome && *f->discipline_outcome)
+        json_object_set_new(o, "discipline_outcome", json_string(f->discipline_outcome));
     return o;
 }
 
@@ -467,6 +476,16 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
     if (a.msg == SL_TM_VERIFY_PASS &&
         (rc = s_verified(db, tid, case_id, kind, case_closed, now_ms, &actor)) != 0)
         return rc;
+    if (a.msg == SL_TM_FEEDBACK && strcmp(kind, "handling") == 0 &&
+        (env->feedback->crime_found || env->feedback->dereliction_found)) {
+        /* the check found it: 两移交 now, by the level that handles the case */
+        const sl_pb_feedback_t *f = env->feedback;
+        if ((rc = sl_case_set_suspected(db, case_id, f->crime_found, f->dereliction_found)) != 0 ||
+            (rc = sl__transfer_issue_two(db, cal, node, now_ms, case_id, res->case_no, sector,
+                                         f->crime_found, f->dereliction_found, 0, NULL, &actor,
+                                         NULL, NULL)) != 0)
+            return rc;
+    }
     if (handling_pass &&
         (rc = sl_transfer_plan_accept(db, tid, case_id, plan_day, now_ms, &actor)) != 0)
         return rc;

@@ -21,6 +21,17 @@ int sl__transfer_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, 
                        const char *replaces_no, const sl_actor_t *actor, char *notice_no,
                        int64_t *transfer_id, const char *kind, int upper_margin);
 
+/* 两移交 of case CASE_ID (sl_transfer_two.c): for each of POLICE and
+ * DISCIPLINE wanted, decides by sl_transfer_two_duty and issues the transfer
+ * (to <node>:police, <node>:discipline) when this node's duty, or records
+ * "two_transfers_below" when the lower level's. *ISSUED (if not NULL) grows by
+ * the transfers issued; DUTIES (if not NULL, [2]) get each duty. Inside the
+ * caller's transaction; 0, -1 or SL_AGAIN. */
+int sl__transfer_issue_two(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
+                           int64_t case_id, const char *case_no, int sector, bool police,
+                           bool discipline, int64_t list_id, const char *list_no,
+                           const sl_actor_t *actor, long *issued, sl_transfer_two_duty_t *duties);
+
 /* sl_transfer_fetch's columns, for one transfer (sl_transfer_fetch) or a chunk
  * of them (sl_transfer_announce). */
 #define SL__TRANSFER_FETCH \

@@ -202,10 +202,9 @@ sl__transfer_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int6
     return rc;
 }
 
-/* The two transfers (两移交) of a case just put on a list: to the police
- * (<node>:police) if it is flagged suspected_crime, to the discipline
- * commission (<node>:discipline) if suspected_dereliction, each with its own
- * notice number and deadlines. *ISSUED grows by the transfers issued. */
+/* The two transfers (两移交) of a case just put on a list, as its flags
+ * (suspected_crime, suspected_dereliction) ask and the once-per-clue rule
+ * allows (sl__transfer_issue_two). *ISSUED grows by the transfers issued. */
 static int
 s_issue_two(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
             const sl_case_claim_t *c, int64_t list_id, const char *list_no,
@@ -219,21 +218,9 @@ s_issue_two(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now
     }
     if (rc != 0)
         return rc;
-    bool flags[2] = {v.suspected_crime, v.suspected_dereliction};
-    static const char *const kinds[2] = {"police", "discipline"};
-    for (int k = 0; k < 2; k++) {
-        if (!flags[k])
-            continue;
-        char unit[48], notice[64];
-        int64_t tid;
-        snprintf(unit, sizeof unit, "%s:%s", node, kinds[k]);
-        if ((rc = sl__transfer_issue(db, cal, node, now_ms, c->id, c->case_no, c->sector, unit,
-                                     list_id, list_no, 0, NULL, actor, notice, &tid, kinds[k],
-                                     0)) != 0)
-            return rc;
-        (*issued)++;
-    }
-    return 0;
+    return sl__transfer_issue_two(db, cal, node, now_ms, c->id, c->case_no, c->sector,
+                                  v.suspected_crime, v.suspected_dereliction, list_id, list_no,
+                                  actor, issued, NULL);
 }
 
 /* Sets the item count of list LIST_ID (after the two transfers added some). */

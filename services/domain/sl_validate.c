@@ -254,6 +254,15 @@ sl_validate_answer(const sl_pb_envelope_t *env, sl_codec_error_t *err)
         const sl_pb_decision_t *d = env->decision;
         if (d->kind == SAFELOOP__V1__DECISION__KIND__SUPERVISE)
             return sl_validate_supervise(d, err);
+        if (d->kind == SAFELOOP__V1__DECISION__KIND__REFER_POLICE ||
+            d->kind == SAFELOOP__V1__DECISION__KIND__REFER_DISCIPLINE) {
+            /* 两移交 after the check: by case number, with its reason */
+            if (s_text(d->case_no, "case_no", "线索编号", 80, err) != 0 ||
+                s_text(d->from_unit, "from_unit", "决定单位", 40, err) != 0 ||
+                s_text(d->reason, "reason", "移交理由", 4000, err) != 0)
+                return SL_DECLINED;
+            return 0;
+        }
         if (s_common(d->notice_no, d->from_unit, d->at, err) != 0)
             return SL_DECLINED;
         switch (d->kind) {

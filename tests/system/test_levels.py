@@ -182,3 +182,75 @@ def test_child_overdue_against_the_upper_deadline(fed, state):
         " WHERE c.case_no = '%s' AND e.kind = 'upper_overdue'" % kcase) == "1")
     check("case show at the county says it is overdue upward",
           show(county, kcase).get("向上级反馈期限") == "2021-11-23（已逾期）")
+
+
+# --- 2. 两移交 once, by the level that handles the case ------------------------
+def police_transfers(node):
+    return int(node.sql("SELECT count(*) FROM transfer WHERE kind = 'police'"))
+
+
+def test_police_transfer_once_in_the_federation(fed, state):
+    """A clue flagged suspected_crime at the province, handled city → county:
+    one police transfer in the whole federation, issued by the county (whose
+    bureau handles it); the province and the city record it as the lower
+    level's duty. The police's notice asks it to investigate."""
+    prov, city, county = fed.prov, fed.city, fed.county
+    before = [police_transfers(n) for n in (prov, city, county)]
+    r = sl(prov, "submit", "--subject", "平遥县涉罪煤业有限公司", "--division", "140728",
+           "--sector", "煤", "--description", "非法盗采", "--suspected-crime")
+    pcase = r.stdout.split("\t")[1]
+    sl(prov, "dispatch", "now", "--operator", "省值班员")
+    ccase = upper_case(city, transfer_of(prov, pcase)["notice_no"])
+    kcase = upper_case(county, transfer_of(city, ccase)["notice_no"])
+    police = transfer_of(county, kcase, kind="police")
+    check("the county issues the police transfer, to its own police",
+          police["unit_code"] == "140728:police", str(police))
+    after = [police_transfers(n) for n in (prov, city, county)]
+    check("exactly one police transfer in the federation",
+          [a - b for a, b in zip(after, before)] == [0, 0, 1], str((before, after)))
+    for node, case in ((prov, pcase), (city, ccase)):
+        check("%s records the police transfer as the lower level's duty" % node.code,
+              node.sql("SELECT count(*) FROM case_event e JOIN cases c ON c.id = e.case_id"
+                       " WHERE c.case_no = '%s' AND e.kind = 'two_transfers_below'" % case) ==
+              "1")
+    notice = sl(county, "transfer", "show", police["notice_no"], "--html").stdout
+    check("the police's notice asks it to investigate, not to transfer",
+          "现将该涉嫌犯罪问题线索移送你局，请依法调查处理，并将立案或不予立案情况于" in notice
+          and "移交公安机关" not in notice, notice)
+    r = sl(city, "case", "refer", ccase, "--police", "--reason", "核查发现涉嫌犯罪",
+           "--operator", "市值班员", check_rc=False)
+    check("the city may not refer a case it handed down",
+          r.returncode == 3 and "wrong_state:handed_down" in r.stderr, r.stdout + r.stderr)
+
+
+def test_raised_after_checking(fed, state):
+    """A clue without the flags at the county: its bureau's feedback reports a
+    crime found by the check, and the police transfer is issued then; `case
+    refer --discipline` issues the discipline transfer through intake; a second
+    refer is refused."""
+    county = fed.county
+    r = sl(county, "submit", "--subject", "平遥县某某建材有限公司", "--division", "140728",
+           "--sector", "煤", "--description", "违规储存炸药")
+    kcase = r.stdout.split("\t")[1]
+    sl(county, "dispatch", "now", "--operator", "县值班员")
+    k = transfer_of(county, kcase)
+    sl(county, "transfer", "receipt", k["notice_no"], "--operator", "值班员")
+    check("no police transfer before the check", county.sql(
+        "SELECT count(*) FROM transfer t JOIN cases c ON c.id = t.case_id"
+        " WHERE c.case_no = '%s' AND t.kind <> 'handling'" % kcase) == "0")
+    sl(county, "transfer", "feedback", k["notice_no"], *FEEDBACK, "--crime-found",
+       "--leader", "张局长", "--leader-title", "局长", "--operator", "值班员")
+    police = transfer_of(county, kcase, kind="police")
+    check("the feedback reporting a crime issues the police transfer",
+          police["unit_code"] == "140728:police", str(police))
+    check("the case is now flagged suspected crime", county.sql(
+        "SELECT suspected_crime FROM cases WHERE case_no = '%s'" % kcase) == "t")
+    sl(county, "case", "refer", kcase, "--discipline", "--reason", "核查发现监管人员失职",
+       "--operator", "县值班员")
+    disc = transfer_of(county, kcase, kind="discipline")
+    check("case refer --discipline issues the discipline transfer",
+          disc["unit_code"] == "140728:discipline", str(disc))
+    r = sl(county, "case", "refer", kcase, "--police", "--reason", "再次移交",
+           "--operator", "县值班员", check_rc=False)
+    check("a second police transfer is refused",
+          r.returncode == 3 and "wrong_state:referred" in r.stderr, r.stdout + r.stderr)
