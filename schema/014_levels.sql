@@ -20,3 +20,11 @@ ALTER TABLE cases
 CREATE INDEX cases_upper_open ON cases(upper_feedback_deadline)
     WHERE upper_feedback_deadline IS NOT NULL AND upper_answered_at IS NULL
       AND status <> 'closed';
+
+-- 挂牌督办 as the plan has it (R34, R62): when a case under supervision goes
+-- to a lower government, this level's lead department for the sector gets a
+-- supervising copy, a transfer of its own kind, due with the lower
+-- government's feedback and answered by a supervision report (督办情况).
+ALTER TABLE transfer DROP CONSTRAINT transfer_kind_check;
+ALTER TABLE transfer ADD CONSTRAINT transfer_kind_check
+    CHECK (kind IN ('handling', 'police', 'discipline', 'supervision'));

@@ -17,6 +17,7 @@
 #include "sl_log.h"
 #include "sl_outbox.h"
 #include "sl_sector.h"
+#include "sl_supervision.h"
 #include "sl_transfer_fsm.h"
 #include "sl_unit.h"
 #include "sl_util.h"
@@ -117,7 +118,7 @@ sl__transfer_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int6
     sl_transfer_deadlines(cal, tday, -1, &oday, &fday, &unknown);
     bool handling = strcmp(kind, "handling") == 0, upper_late = false;
     char upper_fdate[11] = "";
-    if (handling) {
+    if (handling || strcmp(kind, "supervision") == 0) { /* the copy is due with its handling */
         sl_case_view_t v;
         if ((rc = sl_case_get(db, case_no, &v)) != 0)
             return rc == 1 ? -1 : rc;
@@ -202,12 +203,45 @@ sl__transfer_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int6
     return rc;
 }
 
+/* 挂牌督办 of a major-hazard case just put on a list (R34, R62; DESIGN.md
+ * "Where levels meet"): handled at this level, it is listed without a
+ * command; handed to a lower government, this level's lead department for
+ * the sector gets the supervising copy, a transfer of kind supervision due
+ * with the lower government's feedback. *ISSUED grows by the copy. */
+static int
+s_supervise(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
+            const sl_case_claim_t *c, int64_t list_id, const char *list_no, int upper_margin,
+            const sl_actor_t *actor, long *issued)
+{
+    int rc;
+    bool below = strchr(c->unit_code, ':') == NULL; /* a child government, not a department */
+    if (!below) {
+        bool listed;
+        return sl_supervision_list_auto(db, c->id, now_ms, "", "", actor, &listed);
+    }
+    char lead[48], notice[64];
+    if ((rc = sl_unit_lead(db, c->sector, lead, sizeof lead)) != 0) {
+        if (rc == 1)
+            sl_log(SL_LOG_WARN, "case=%s no lead department for its sector: no supervising copy",
+                   c->case_no);
+        return rc == 1 ? 0 : rc;
+    }
+    int64_t tid;
+    if ((rc = sl__transfer_issue(db, cal, node, now_ms, c->id, c->case_no, c->sector, lead, list_id,
+                                 list_no, 0, NULL, actor, notice, &tid, "supervision",
+                                 upper_margin)) != 0)
+        return rc;
+    (*issued)++;
+    return 0;
+}
+
 /* The two transfers (两移交) of a case just put on a list, as its flags
  * (suspected_crime, suspected_dereliction) ask and the once-per-clue rule
- * allows (sl__transfer_issue_two). *ISSUED grows by the transfers issued. */
+ * allows (sl__transfer_issue_two), and its 挂牌督办 if it has a major hazard
+ * (s_supervise). *ISSUED grows by the transfers issued. */
 static int
 s_issue_two(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
-            const sl_case_claim_t *c, int64_t list_id, const char *list_no,
+            const sl_case_claim_t *c, int64_t list_id, const char *list_no, int upper_margin,
             const sl_actor_t *actor, long *issued)
 {
     sl_case_view_t v;
@@ -218,9 +252,13 @@ s_issue_two(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now
     }
     if (rc != 0)
         return rc;
-    return sl__transfer_issue_two(db, cal, node, now_ms, c->id, c->case_no, c->sector,
-                                  v.suspected_crime, v.suspected_dereliction, list_id, list_no,
-                                  actor, issued, NULL);
+    if ((rc = sl__transfer_issue_two(db, cal, node, now_ms, c->id, c->case_no, c->sector,
+                                     v.suspected_crime, v.suspected_dereliction, list_id, list_no,
+                                     actor, issued, NULL)) != 0)
+        return rc;
+    return v.major_hazard ? s_supervise(db, cal, node, now_ms, c, list_id, list_no, upper_margin,
+                                        actor, issued)
+                          : 0;
 }
 
 /* Sets the item count of list LIST_ID (after the two transfers added some). */
@@ -317,8 +355,8 @@ s_form(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms, 
                                     cases[i].sector, cases[i].unit_code, out->list_id, out->list_no,
                                     0, NULL, actor, notice, &tid, "handling", upper_margin)) != 0)
             goto fail;
-        if ((rc = s_issue_two(db, cal, node, now_ms, &cases[i], out->list_id, out->list_no, actor,
-                              &out->items)) != 0)
+        if ((rc = s_issue_two(db, cal, node, now_ms, &cases[i], out->list_id, out->list_no,
+                              upper_margin, actor, &out->items)) != 0)
             goto fail;
     }
     if (out->items > 0 && (rc = s_list_items(db, out->list_id, n + out->items)) != 0)

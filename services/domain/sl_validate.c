@@ -314,6 +314,9 @@ int
 sl_validate_feedback_kind(const sl_pb_feedback_t *f, const char *kind, sl_codec_error_t *err)
 {
     bool police = strcmp(kind, "police") == 0, discipline = strcmp(kind, "discipline") == 0;
+    if (strcmp(kind, "supervision") == 0 &&
+        s_text(f->result_text, "result_text", "督办情况及结果", 8000, err) != 0)
+        return SL_DECLINED; /* a supervision report (挂牌督办的督办情况) */
     if (police) {
         if (s_text(f->police_result, "police_result", "公安机关办理结果（立案/不予立案）", 2000,
                    err) != 0)

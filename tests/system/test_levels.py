@@ -254,3 +254,49 @@ def test_raised_after_checking(fed, state):
            "--operator", "县值班员", check_rc=False)
     check("a second police transfer is refused",
           r.returncode == 3 and "wrong_state:referred" in r.stderr, r.stdout + r.stderr)
+
+
+# --- 3. 挂牌督办 as the plan has it ------------------------------------------------
+def test_major_hazard_supervised_without_a_command(fed, state):
+    """A major-hazard clue at the province, handed city → county: the county,
+    whose bureau handles it, lists it for supervision by itself, on the day it
+    is transferred; the city's lead department for the sector gets the
+    supervising copy, due with the county's feedback, answered by a
+    supervision report; `case supervise` then names the leader."""
+    prov, city, county = fed.prov, fed.city, fed.county
+    r = sl(prov, "submit", "--subject", "平遥县隐患煤业有限公司", "--division", "140728",
+           "--sector", "煤", "--description", "采空区隐患未治理", "--major-hazard")
+    pcase = r.stdout.split("\t")[1]
+    sl(prov, "dispatch", "now", "--operator", "省值班员")
+    ccase = upper_case(city, transfer_of(prov, pcase)["notice_no"])
+    handling = transfer_of(city, ccase)
+    copy = transfer_of(city, ccase, kind="supervision")
+    lead = city.sql("SELECT unit_code FROM sector_lead s JOIN sector x ON x.code = s.sector"
+                    " WHERE x.name LIKE '%煤%' LIMIT 1")
+    check("the city's lead department gets the supervising copy",
+          copy["unit_code"] == lead and lead.startswith("140700:"), str((copy, lead)))
+    check("due with the county's feedback",
+          copy["feedback_deadline"] == handling["feedback_deadline"], str((copy, handling)))
+    notice = sl(city, "transfer", "show", copy["notice_no"], "--html").stdout
+    check("the copy asks for 挂牌督办 and its report",
+          "请你局对该事项进行挂牌督办，并将督办情况及结果于" in notice, notice)
+    kcase = upper_case(county, handling["notice_no"])
+    transfer_of(county, kcase)
+    sup = wait_for("the county's 挂牌督办 list", lambda: [
+        l.split("\t") for l in sl(county, "supervision", "list").stdout.splitlines()
+        if l.startswith(kcase)] or None, timeout=30)
+    check("listed at the county from the day it is transferred, without a command",
+          sup[0][4] == "2021-11-15" and sup[0][5] == "listed", str(sup))
+    check("not listed at the city, which handed it down", city.sql(
+        "SELECT count(*) FROM supervision s JOIN cases c ON c.id = s.case_id"
+        " WHERE c.case_no = '%s'" % ccase) == "0")
+    r = sl(county, "case", "supervise", kcase, "--leader", "王副县长", "--title", "副县长",
+           "--operator", "县值班员")
+    check("case supervise on a listed case names the leader", r.returncode == 0 and any(
+        "王副县长（副县长）" in l for l in sl(county, "supervision", "list").stdout.splitlines()))
+    sl(city, "transfer", "receipt", copy["notice_no"], "--operator", "值班员")
+    sl(city, "transfer", "feedback", copy["notice_no"], "--nature", "非法违法生产经营",
+       "--result", "已对该事项挂牌督办，督促平遥县按期完成采空区治理", "--leader", "刘局长",
+       "--leader-title", "局长", "--operator", "值班员")
+    check("the supervision report is in", transfer_of(city, ccase, kind="supervision")["state"]
+          == "fed_back")
