@@ -100,10 +100,10 @@ s_scan(sl_db_t *db, void *arg)
         sl_counter_add(d->m_recomputed, (uint64_t)n);
         d->cal_seen = true;
     }
+    sl_transfer_form_opts_t opts = {.upper_margin = d->upper_margin, .cfg = d->cfg};
     /* cases from above go on at once, in an on-demand list of their own */
     sl_transfer_formed_t up;
-    if ((rc = sl_transfer_form_upper_list(db, cal, d->node, now, d->upper_margin, &actor, &up)) !=
-        0)
+    if ((rc = sl_transfer_form_upper_list(db, cal, d->node, now, &opts, &actor, &up)) != 0)
         goto fail;
     if (up.items > 0) {
         d->formed = true;
@@ -118,8 +118,8 @@ s_scan(sl_db_t *db, void *arg)
     }
     if (due) {
         sl_transfer_formed_t f;
-        if ((rc = sl_transfer_form_list(db, cal, d->node, now, round, false, d->upper_margin,
-                                        &actor, &f)) != 0)
+        if ((rc = sl_transfer_form_list(db, cal, d->node, now, round, false, &opts, &actor, &f)) !=
+            0)
             goto fail;
         if (f.items > 0) {
             d->formed = true; /* transfers to child nodes wait: kicked after the scan */

@@ -210,14 +210,24 @@ sl__transfer_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int6
  * with the lower government's feedback. *ISSUED grows by the copy. */
 static int
 s_supervise(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
-            const sl_case_claim_t *c, int64_t list_id, const char *list_no, int upper_margin,
-            const sl_actor_t *actor, long *issued)
+            const sl_case_claim_t *c, int64_t list_id, const char *list_no,
+            const sl_transfer_form_opts_t *opts, const sl_actor_t *actor, long *issued)
 {
     int rc;
     bool below = strchr(c->unit_code, ':') == NULL; /* a child government, not a department */
     if (!below) {
+        /* the leader from [supervision] <sector short name> = 姓名 职务 */
+        const sl_sector_t *sec = sl_sector_by_value(c->sector);
+        const char *conf =
+            opts->cfg && sec ? sl_config_str(opts->cfg, "supervision", sec->short_zh) : NULL;
+        char leader[128];
+        snprintf(leader, sizeof leader, "%s", conf ? conf : "");
+        char *title = strchr(leader, ' ');
+        if (title)
+            *title++ = '\0';
         bool listed;
-        return sl_supervision_list_auto(db, c->id, now_ms, "", "", actor, &listed);
+        return sl_supervision_list_auto(db, c->id, now_ms, leader, title ? title : "", actor,
+                                        &listed);
     }
     char lead[48], notice[64];
     if ((rc = sl_unit_lead(db, c->sector, lead, sizeof lead)) != 0) {
@@ -229,7 +239,7 @@ s_supervise(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now
     int64_t tid;
     if ((rc = sl__transfer_issue(db, cal, node, now_ms, c->id, c->case_no, c->sector, lead, list_id,
                                  list_no, 0, NULL, actor, notice, &tid, "supervision",
-                                 upper_margin)) != 0)
+                                 opts->upper_margin)) != 0)
         return rc;
     (*issued)++;
     return 0;
@@ -241,8 +251,8 @@ s_supervise(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now
  * (s_supervise). *ISSUED grows by the transfers issued. */
 static int
 s_issue_two(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
-            const sl_case_claim_t *c, int64_t list_id, const char *list_no, int upper_margin,
-            const sl_actor_t *actor, long *issued)
+            const sl_case_claim_t *c, int64_t list_id, const char *list_no,
+            const sl_transfer_form_opts_t *opts, const sl_actor_t *actor, long *issued)
 {
     sl_case_view_t v;
     int rc = sl_case_get(db, c->case_no, &v);
@@ -256,9 +266,9 @@ s_issue_two(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now
                                      v.suspected_crime, v.suspected_dereliction, list_id, list_no,
                                      actor, issued, NULL)) != 0)
         return rc;
-    return v.major_hazard ? s_supervise(db, cal, node, now_ms, c, list_id, list_no, upper_margin,
-                                        actor, issued)
-                          : 0;
+    return v.major_hazard
+               ? s_supervise(db, cal, node, now_ms, c, list_id, list_no, opts, actor, issued)
+               : 0;
 }
 
 /* Sets the item count of list LIST_ID (after the two transfers added some). */
@@ -277,7 +287,7 @@ s_list_items(sl_db_t *db, int64_t list_id, long items)
  * only the cases transferred from above, on demand. */
 static int
 s_form(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms, int32_t round_date,
-       bool wait, bool from_above, int upper_margin, const sl_actor_t *actor,
+       bool wait, bool from_above, const sl_transfer_form_opts_t *opts, const sl_actor_t *actor,
        sl_transfer_formed_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -350,13 +360,13 @@ s_form(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms, 
     for (long i = 0; i < n; i++) {
         char notice[64];
         int64_t tid;
-        if ((rc =
-                 sl__transfer_issue(db, cal, node, now_ms, cases[i].id, cases[i].case_no,
-                                    cases[i].sector, cases[i].unit_code, out->list_id, out->list_no,
-                                    0, NULL, actor, notice, &tid, "handling", upper_margin)) != 0)
+        if ((rc = sl__transfer_issue(db, cal, node, now_ms, cases[i].id, cases[i].case_no,
+                                     cases[i].sector, cases[i].unit_code, out->list_id,
+                                     out->list_no, 0, NULL, actor, notice, &tid, "handling",
+                                     opts->upper_margin)) != 0)
             goto fail;
-        if ((rc = s_issue_two(db, cal, node, now_ms, &cases[i], out->list_id, out->list_no,
-                              upper_margin, actor, &out->items)) != 0)
+        if ((rc = s_issue_two(db, cal, node, now_ms, &cases[i], out->list_id, out->list_no, opts,
+                              actor, &out->items)) != 0)
             goto fail;
     }
     if (out->items > 0 && (rc = s_list_items(db, out->list_id, n + out->items)) != 0)
@@ -382,17 +392,18 @@ fail:
 
 int
 sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
-                      int32_t round_date, bool wait, int upper_margin, const sl_actor_t *actor,
-                      sl_transfer_formed_t *out)
+                      int32_t round_date, bool wait, const sl_transfer_form_opts_t *opts,
+                      const sl_actor_t *actor, sl_transfer_formed_t *out)
 {
-    return s_form(db, cal, node, now_ms, round_date, wait, false, upper_margin, actor, out);
+    return s_form(db, cal, node, now_ms, round_date, wait, false, opts, actor, out);
 }
 
 int
 sl_transfer_form_upper_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
-                            int upper_margin, const sl_actor_t *actor, sl_transfer_formed_t *out)
+                            const sl_transfer_form_opts_t *opts, const sl_actor_t *actor,
+                            sl_transfer_formed_t *out)
 {
-    return s_form(db, cal, node, now_ms, -1, false, true, upper_margin, actor, out);
+    return s_form(db, cal, node, now_ms, -1, false, true, opts, actor, out);
 }
 
 long

@@ -83,7 +83,7 @@ def fed(nodes):
     prov, city, county = (chain[c] for c in ("140000", "140700", "140728"))
     county.deadline_port, ini = deadline_ini()
     with open(county.ini, "a") as f:
-        f.write(ini)
+        f.write(ini + "[supervision]\n煤 = 李某某 副县长\n")
     for n in chain.values():
         n.start("intake", env=env_at(T0))
         n.start("dispatch", env=env_at(T0))
@@ -262,7 +262,7 @@ def test_major_hazard_supervised_without_a_command(fed, state):
     whose bureau handles it, lists it for supervision by itself, on the day it
     is transferred; the city's lead department for the sector gets the
     supervising copy, due with the county's feedback, answered by a
-    supervision report; `case supervise` then names the leader."""
+    supervision report; `case supervise` then changes the leader."""
     prov, city, county = fed.prov, fed.city, fed.county
     r = sl(prov, "submit", "--subject", "平遥县隐患煤业有限公司", "--division", "140728",
            "--sector", "煤", "--description", "采空区隐患未治理", "--major-hazard")
@@ -285,8 +285,10 @@ def test_major_hazard_supervised_without_a_command(fed, state):
     sup = wait_for("the county's 挂牌督办 list", lambda: [
         l.split("\t") for l in sl(county, "supervision", "list").stdout.splitlines()
         if l.startswith(kcase)] or None, timeout=30)
-    check("listed at the county from the day it is transferred, without a command",
-          sup[0][4] == "2021-11-15" and sup[0][5] == "listed", str(sup))
+    check("listed at the county from the day it is transferred, without a command, under"
+          " the leader [supervision] names for the sector",
+          sup[0][4] == "2021-11-15" and sup[0][5] == "listed" and sup[0][3] == "李某某（副县长）",
+          str(sup))
     check("not listed at the city, which handed it down", city.sql(
         "SELECT count(*) FROM supervision s JOIN cases c ON c.id = s.case_id"
         " WHERE c.case_no = '%s'" % ccase) == "0")
