@@ -74,6 +74,8 @@ static const s_section_t s_sections[] = {
     {"producer", S_NAMES, "producer.NAME",
      "a producer (another system), one section each, named by a label"},
     {"routing", S_PLAIN, "routing", "where clues of sectors outside the plan's 16 go"},
+    {"supervision", S_PLAIN, "supervision",
+     "挂牌督办: the supervising leader per sector (short name), \"姓名 职务\""},
     {"unit", S_NAMES, "unit.KEY",
      "a unit's name as the node's area names it: a member unit the plan names (晋中开发区 …), "
      "or another name for a derived unit (KEY a department key, police, discipline or a "
@@ -174,6 +176,9 @@ static const s_key_t s_keys[] = {
     {"dispatch", "time_of_day", S_TIME, "09:00", 0, 0, 0, NULL,
      "time of day (Asia/Shanghai) a dispatch round runs"},
     {"dispatch", "scan_seconds", S_INT, "5", 1, 3600, 0, NULL, "seconds between scans for work"},
+    {"dispatch", "upper_margin_days", S_INT, "1", 0, 5, 0, NULL,
+     "working days a case transferred from above is due before the upper deadline "
+     "(this level's own verification and sign-off)"},
     {"dispatch", "events", S_ENDPOINT, NULL, 0, 0, 0, NULL, "PUB endpoint for events; unset: none"},
     {"dispatch", "http", S_HOSTPORT, "127.0.0.1:0", 0, 0, 0, NULL,
      "HOST:PORT serving /metrics and /healthz; port 0 disables"},
@@ -186,7 +191,8 @@ static const s_key_t s_keys[] = {
     {"dispatch", "ack_timeout_ms", S_INT, "10000", 100, 3600000, 0, NULL,
      "a link resends an envelope whose ack is this late (ms)"},
     {"dispatch", "office", S_STRING, NULL, 0, 0, 0, NULL,
-     "the issuing office printed on transfer notices; unset: <node name>“百日攻坚”集中行动领导组办公室"},
+     "the issuing office printed on transfer notices; unset: <node "
+     "name>“百日攻坚”集中行动领导组办公室"},
     {"dispatch", "office_short", S_STRING, NULL, 0, 0, 0, NULL,
      "the issuing office's short name printed before notice numbers that leave the node, "
      "e.g. 晋中市“百日攻坚”办; unset: <node name>“百日攻坚”办"},
@@ -216,6 +222,57 @@ static const s_key_t s_keys[] = {
      "file with the child's sealing public key: reporters sent down are sealed for it"},
     {"child", "name", S_STRING, NULL, 0, 0, 0, NULL, "name of the child's division, for humans"},
 
+    {"supervision", "煤", S_STRING, NULL, 0, 0, 0, NULL,
+     "the leader a 煤 case is listed under (挂牌督办), \"姓名 职务\"; unset: named by case "
+     "supervise"},
+    {"supervision", "非煤", S_STRING, NULL, 0, 0, 0, NULL,
+     "the leader a 非煤 case is listed under (挂牌督办), \"姓名 职务\"; unset: named by case "
+     "supervise"},
+    {"supervision", "危化", S_STRING, NULL, 0, 0, 0, NULL,
+     "the leader a 危化 case is listed under (挂牌督办), \"姓名 职务\"; unset: named by case "
+     "supervise"},
+    {"supervision", "道运", S_STRING, NULL, 0, 0, 0, NULL,
+     "the leader a 道运 case is listed under (挂牌督办), \"姓名 职务\"; unset: named by case "
+     "supervise"},
+    {"supervision", "建筑", S_STRING, NULL, 0, 0, 0, NULL,
+     "the leader a 建筑 case is listed under (挂牌督办), \"姓名 职务\"; unset: named by case "
+     "supervise"},
+    {"supervision", "燃气", S_STRING, NULL, 0, 0, 0, NULL,
+     "the leader a 燃气 case is listed under (挂牌督办), \"姓名 职务\"; unset: named by case "
+     "supervise"},
+    {"supervision", "临建", S_STRING, NULL, 0, 0, 0, NULL,
+     "the leader a 临建 case is listed under (挂牌督办), \"姓名 职务\"; unset: named by case "
+     "supervise"},
+    {"supervision", "民爆", S_STRING, NULL, 0, 0, 0, NULL,
+     "the leader a 民爆 case is listed under (挂牌督办), \"姓名 职务\"; unset: named by case "
+     "supervise"},
+    {"supervision", "文旅", S_STRING, NULL, 0, 0, 0, NULL,
+     "the leader a 文旅 case is listed under (挂牌督办), \"姓名 职务\"; unset: named by case "
+     "supervise"},
+    {"supervision", "园区", S_STRING, NULL, 0, 0, 0, NULL,
+     "the leader a 园区 case is listed under (挂牌督办), \"姓名 职务\"; unset: named by case "
+     "supervise"},
+    {"supervision", "危废", S_STRING, NULL, 0, 0, 0, NULL,
+     "the leader a 危废 case is listed under (挂牌督办), \"姓名 职务\"; unset: named by case "
+     "supervise"},
+    {"supervision", "特设", S_STRING, NULL, 0, 0, 0, NULL,
+     "the leader a 特设 case is listed under (挂牌督办), \"姓名 职务\"; unset: named by case "
+     "supervise"},
+    {"supervision", "冶金", S_STRING, NULL, 0, 0, 0, NULL,
+     "the leader a 冶金 case is listed under (挂牌督办), \"姓名 职务\"; unset: named by case "
+     "supervise"},
+    {"supervision", "消防", S_STRING, NULL, 0, 0, 0, NULL,
+     "the leader a 消防 case is listed under (挂牌督办), \"姓名 职务\"; unset: named by case "
+     "supervise"},
+    {"supervision", "森防", S_STRING, NULL, 0, 0, 0, NULL,
+     "the leader a 森防 case is listed under (挂牌督办), \"姓名 职务\"; unset: named by case "
+     "supervise"},
+    {"supervision", "矿产", S_STRING, NULL, 0, 0, 0, NULL,
+     "the leader a 矿产 case is listed under (挂牌督办), \"姓名 职务\"; unset: named by case "
+     "supervise"},
+    {"supervision", "其他", S_STRING, NULL, 0, 0, 0, NULL,
+     "the leader a 其他 case is listed under (挂牌督办), \"姓名 职务\"; unset: named by case "
+     "supervise"},
     {"routing", "other_sector_unit", S_STRING, "emergency", 0, 0, 0, NULL,
      "the unit key that leads clues of sector OTHER (其他行业领域): a department key or a "
      "[unit.KEY] member unit"},
@@ -228,7 +285,8 @@ static const s_key_t s_keys[] = {
     {"producer", "public_key", S_PATH, NULL, 0, 0, S_IN_SECTION, NULL,
      "file with the producer's CURVE public key"},
     {"producer", "unit", S_STRING, NULL, 0, 0, 0, NULL,
-     "the unit code this producer answers for, e.g. 140100:emergency; unset: it only reports clues"},
+     "the unit code this producer answers for, e.g. 140100:emergency; unset: it only reports "
+     "clues"},
     {"producer", "may_send", S_LIST, NULL, 0, 0, S_IN_SECTION, s_bodies,
      "bodies the producer may send"},
 };

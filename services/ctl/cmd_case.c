@@ -188,17 +188,32 @@ s_show(sl_ctl_t *ctl, int argc, char **argv)
     static const struct {
         const char *label, *col;
     } fields[] = {
-        {"线索编号", "case_no"},      {"状态", "status"},
-        {"领域", "sector_zh"},        {"行政区划", "division_name"},
-        {"乡镇", "township"},         {"地址", "address"},
-        {"涉及单位", "subject_name"}, {"统一社会信用代码", "credit_code"},
-        {"来源渠道", "channel"},      {"受理时间", "received_at"},
-        {"登记时间", "registered_at"}, {"责任单位", "unit_name"},
-        {"责任单位编码", "unit_code"}, {"反复举报次数", "repeat_count"},
-        {"共性违法行为", "violations"}, {"行业领域专项问题", "violation_text"},
-        {"问题描述", "description"},  {"重大事故隐患", "major_hazard"},
-        {"涉嫌犯罪", "suspected_crime"}, {"涉嫌失职渎职", "suspected_dereliction"},
-        {"上级线索编号", "upper_case_no"}, {"上级交办的交办文号", "upper_notice_no"},
+        {"线索编号", "case_no"},
+        {"状态", "status"},
+        {"领域", "sector_zh"},
+        {"行政区划", "division_name"},
+        {"乡镇", "township"},
+        {"地址", "address"},
+        {"涉及单位", "subject_name"},
+        {"统一社会信用代码", "credit_code"},
+        {"来源渠道", "channel"},
+        {"受理时间", "received_at"},
+        {"登记时间", "registered_at"},
+        {"责任单位", "unit_name"},
+        {"责任单位编码", "unit_code"},
+        {"反复举报次数", "repeat_count"},
+        {"共性违法行为", "violations"},
+        {"行业领域专项问题", "violation_text"},
+        {"问题描述", "description"},
+        {"重大事故隐患", "major_hazard"},
+        {"涉嫌犯罪", "suspected_crime"},
+        {"涉嫌失职渎职", "suspected_dereliction"},
+        {"上级线索编号", "upper_case_no"},
+        {"上级交办的交办文号", "upper_notice_no"},
+        {"上级交办清单", "upper_list_no"},
+        {"上级交办日期", "upper_transfer_date"},
+        {"上级异议期限", "upper_objection_deadline"},
+        {"向上级反馈期限", "upper_feedback_deadline"},
     };
     for (size_t i = 0; i < SL_ARRAY_LEN(fields); i++) {
         const char *v = PQgetvalue(r, 0, PQfnumber(r, fields[i].col));
@@ -211,6 +226,15 @@ s_show(sl_ctl_t *ctl, int argc, char **argv)
             /* a number from above, with the office that issued it */
             snprintf(label, sizeof label, "%s%s", PQgetvalue(r, 0, PQfnumber(r, "upper_office")),
                      v);
+            v = label;
+        } else if (strcmp(fields[i].col, "upper_feedback_deadline") == 0 && *v) {
+            /* the deadline owed upward, and where this level stands with it */
+            const char *answered = PQgetvalue(r, 0, PQfnumber(r, "upper_answered_at"));
+            bool late = strcmp(PQgetvalue(r, 0, PQfnumber(r, "upper_overdue")), "t") == 0;
+            snprintf(label, sizeof label, "%s（%s）", v,
+                     *answered ? "已向上级反馈"
+                     : late    ? "已逾期"
+                               : "未向上级反馈");
             v = label;
         } else if (strcmp(fields[i].col, "status") == 0)
             v = sl_words_label("case_status", v);
@@ -242,7 +266,8 @@ sl_ctl_case(sl_ctl_t *ctl, int argc, char **argv)
                                   "[--limit N]");
     if (strcmp(argv[1], "show") == 0)
         return s_show(ctl, argc - 1, argv + 1);
-    if (strcmp(argv[1], "verify") == 0 || strcmp(argv[1], "supervise") == 0)
+    if (strcmp(argv[1], "verify") == 0 || strcmp(argv[1], "supervise") == 0 ||
+        strcmp(argv[1], "refer") == 0)
         return sl_ctl_case_decide(ctl, argv[1], argc - 1, argv + 1);
     if (strcmp(argv[1], "typical") == 0)
         return sl_ctl_case_typical(ctl, argc - 1, argv + 1);

@@ -23,7 +23,8 @@
 static const char s_usage[] =
     "usage: slctl case verify NO (--pass | --fail --reason TEXT) [--notice NOTICE_NO]\n"
     "       slctl case supervise NO --leader NAME [--title TITLE] [--reason TEXT]\n"
-    "  both also take: [--operator NAME] [--at ISO] [--msg-id ID] [--endpoint EP]\n"
+    "       slctl case refer NO (--police | --discipline) --reason TEXT\n"
+    "  all also take: [--operator NAME] [--at ISO] [--msg-id ID] [--endpoint EP]\n"
     "  [--timeout SECONDS]. verify finds the case's fed-back transfer (--notice picks one\n"
     "  when several are fed back: the handling, police and discipline transfers). They print\n"
     "  status<TAB>case number<TAB>ref<TAB>msg_id; exit 0 accepted or duplicate, 3 rejected\n"
@@ -53,7 +54,9 @@ enum {
     O_AT,
     O_MSG_ID,
     O_ENDPOINT,
-    O_TIMEOUT
+    O_TIMEOUT,
+    O_POLICE,
+    O_DISCIPLINE
 };
 
 int
@@ -71,13 +74,15 @@ sl_ctl_case_decide(sl_ctl_t *ctl, const char *what, int argc, char **argv)
         {"msg-id", required_argument, NULL, O_MSG_ID},
         {"endpoint", required_argument, NULL, O_ENDPOINT},
         {"timeout", required_argument, NULL, O_TIMEOUT},
+        {"police", no_argument, NULL, O_POLICE},
+        {"discipline", no_argument, NULL, O_DISCIPLINE},
         {NULL, 0, NULL, 0},
     };
     const char *reason = NULL, *notice = NULL, *leader = NULL, *title = NULL;
     const char *operator_name = NULL, *msg_id = NULL, *endpoint = NULL;
     int64_t at = sl_now_ms();
     double timeout = 10;
-    int pass = -1, opt;
+    int pass = -1, refer = -1, opt;
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         // clang-format off
         switch (opt) {
@@ -95,6 +100,8 @@ sl_ctl_case_decide(sl_ctl_t *ctl, const char *what, int argc, char **argv)
         case O_MSG_ID: msg_id = optarg; break;
         case O_ENDPOINT: endpoint = optarg; break;
         case O_TIMEOUT: timeout = atof(optarg); break;
+        case O_POLICE: refer = 0; break;
+        case O_DISCIPLINE: refer = 1; break;
         default:
             fputs(s_usage, stderr);
             return SL_EXIT_USAGE;
@@ -109,7 +116,10 @@ sl_ctl_case_decide(sl_ctl_t *ctl, const char *what, int argc, char **argv)
     bool verify = strcmp(what, "verify") == 0;
     if (verify && pass < 0)
         sl_ctl_die(SL_EXIT_USAGE, "case verify needs --pass or --fail --reason TEXT");
-    if (!verify && !leader)
+    bool refers = strcmp(what, "refer") == 0;
+    if (refers && (refer < 0 || !reason))
+        sl_ctl_die(SL_EXIT_USAGE, "case refer needs --police or --discipline, and --reason TEXT");
+    if (!verify && !refers && !leader)
         sl_ctl_die(SL_EXIT_USAGE, "case supervise needs --leader NAME");
     if (!operator_name) {
         struct passwd *pw = getpwuid(getuid());
@@ -157,6 +167,9 @@ sl_ctl_case_decide(sl_ctl_t *ctl, const char *what, int argc, char **argv)
     if (verify) {
         dc.kind = pass ? SAFELOOP__V1__DECISION__KIND__VERIFY_PASS
                        : SAFELOOP__V1__DECISION__KIND__VERIFY_FAIL;
+    } else if (refers) {
+        dc.kind = refer == 0 ? SAFELOOP__V1__DECISION__KIND__REFER_POLICE
+                             : SAFELOOP__V1__DECISION__KIND__REFER_DISCIPLINE;
     } else {
         dc.kind = SAFELOOP__V1__DECISION__KIND__SUPERVISE;
         so.leader_name = (char *)leader;

@@ -46,7 +46,10 @@ sl_ctl_dispatch(sl_ctl_t *ctl, int argc, char **argv)
     sl_transfer_actor_t actor = {
         .key = "slctl", .unit = node, .operator_name = operator_name, .msg_id = ""};
     sl_transfer_formed_t f;
-    int rc = sl_transfer_form_list(db, cal, node, sl_now_ms(), -1, true, &actor, &f);
+    sl_transfer_form_opts_t form = {
+        .upper_margin = (int)sl_config_int(sl_ctl_config(ctl), "dispatch", "upper_margin_days"),
+        .cfg = sl_ctl_config(ctl)};
+    int rc = sl_transfer_form_list(db, cal, node, sl_now_ms(), -1, true, &form, &actor, &f);
     sl_calendar_destroy(&cal);
     if (rc != 0)
         sl_ctl_die(SL_EXIT_FAIL, "could not form a transfer list: %s", sl_db_error(db));

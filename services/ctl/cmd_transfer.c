@@ -42,6 +42,9 @@ static const char s_usage[] =
     "           --accountability-persons N, --umbrella-persons N, --organisational-persons N)\n"
     "           police transfers: --police-result TEXT [--police-filed] (立案 / 不予立案);\n"
     "           discipline commission transfers: --discipline-result TEXT (处分)\n"
+    "           两移交 found by the check: [--crime-found] [--dereliction-found]; the lower\n"
+    "           level's own transfers' outcomes: [--police-outcome TEXT]\n"
+    "           [--discipline-outcome TEXT]\n"
     "       slctl transfer decide NOTICE_NO (--accept [--to UNIT] | --reject) --reason TEXT\n"
     "       slctl transfer decide NOTICE_NO (--verify-pass | --verify-fail --reason TEXT)\n"
     "  answers and decisions also take: [--from UNIT] [--operator NAME] [--at ISO]\n"
@@ -235,7 +238,11 @@ enum {
     O_MEASURE_5_PERSONS,
     O_MEASURE_6_PERSONS,
     O_MEASURE_7_PERSONS,
-    O_CATEGORY
+    O_CATEGORY,
+    O_CRIME_FOUND, /* 两移交 found by the check (issue 16) */
+    O_DERELICTION_FOUND,
+    O_POLICE_OUTCOME,
+    O_DISCIPLINE_OUTCOME
 };
 
 static int64_t
@@ -326,6 +333,10 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
         {"umbrella-persons", required_argument, NULL, O_MEASURE_6_PERSONS},
         {"organisational-persons", required_argument, NULL, O_MEASURE_7_PERSONS},
         {"category", required_argument, NULL, O_CATEGORY},
+        {"crime-found", no_argument, NULL, O_CRIME_FOUND},
+        {"dereliction-found", no_argument, NULL, O_DERELICTION_FOUND},
+        {"police-outcome", required_argument, NULL, O_POLICE_OUTCOME},
+        {"discipline-outcome", required_argument, NULL, O_DISCIPLINE_OUTCOME},
         {NULL, 0, NULL, 0},
     };
     const char *from = NULL, *operator_name = NULL, *msg_id = NULL, *endpoint = NULL;
@@ -384,6 +395,10 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
         case O_LICENSE_SUSPENDED: fb.license_suspended = true; break;
         case O_EXPOSED: fb.exposed = true; fb.exposed_where = optarg; break;
         case O_RECTIFY_RESPONSIBLE: fb.rectify_responsible = optarg; break;
+        case O_CRIME_FOUND: fb.crime_found = true; break;
+        case O_DERELICTION_FOUND: fb.dereliction_found = true; break;
+        case O_POLICE_OUTCOME: fb.police_outcome = optarg; break;
+        case O_DISCIPLINE_OUTCOME: fb.discipline_outcome = optarg; break;
         case O_MEASURE_5: case O_MEASURE_6: case O_MEASURE_7:
             measures[opt - O_MEASURE_5].detail = optarg;
             measure_taken[opt - O_MEASURE_5] = true;

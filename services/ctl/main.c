@@ -43,6 +43,9 @@ static const s_command_t s_commands[] = {
      "                                  completion (虚假办结) of its fed-back transfer\n"
      "  case supervise NO --leader NAME [--title T]   list a major-hazard case (挂牌督办)\n"
      "  case typical NO --file ANALYSIS.json   a typical case (附件5) made from case NO\n"
+     "  case refer NO --police|--discipline --reason T   两移交 after the check: the police\n"
+     "                                  or discipline transfer, once per clue, by the level\n"
+     "                                  that handles the case\n"
      "  case feedback-up|objection-up|progress-up NO …   this node's own answer to the\n"
      "                                  upper node's transfer of case NO (flags as transfer …)"},
     {"transfer", sl_ctl_transfer,
@@ -82,7 +85,8 @@ static const s_command_t s_commands[] = {
      "                                 [--no-monthly] [--phase NAME:START:END]…"},
     {"status", sl_ctl_status,
      "status [--json] [--watch SECONDS] [--no-probe]\n"
-     "                                 queue health: daemons, links, dead letters, overdue, calendar;\n"
+     "                                 queue health: daemons, links, dead letters, overdue, "
+     "calendar;\n"
      "                                 exit 0 all well, 1 warnings, 2 needs a person"},
     {"supervision", sl_ctl_supervision,
      "supervision list [--all]         listed cases: number, subject, unit, leader, since, status"},

@@ -16,6 +16,7 @@
 #include "sl_metrics.h"
 #include "sl_plan.h"
 #include "sl_report.h"
+#include "sl_case.h"
 #include "sl_transfer_clock.h"
 #include "sl_unit.h"
 #include "sl_util.h"
@@ -35,7 +36,7 @@ struct sl_deadline {
     sl_service_t *svc;         /* metrics, events, HTTP, the database's state; borrowed */
     sl_calendar_cache_t *cal;  /* the tick's (worker thread) */
     sl_counter_t *m_ticks, *m_accepted, *m_reminders, *m_overdue, *m_not_handled, *m_escalated,
-        *m_missing, *m_phases, *m_errors, *m_busy;
+        *m_missing, *m_phases, *m_errors, *m_busy, *m_upper_reminders, *m_upper_overdue;
     sl_gauge_t *m_tick_seconds;
 };
 
@@ -51,6 +52,15 @@ s_on_clock(void *arg, const char *topic, const char *case_no, const char *json)
         sl_counter_inc(d->m_overdue);
     else if (strcmp(topic, "deadline.not_handled") == 0)
         sl_counter_inc(d->m_not_handled);
+    sl_service_publish_json(d->svc, topic, case_no, NULL, json);
+}
+
+static void
+s_on_upper(void *arg, const char *topic, const char *case_no, const char *json)
+{
+    sl_deadline_t *d = arg;
+    sl_counter_inc(strcmp(topic, "deadline.upper_overdue") == 0 ? d->m_upper_overdue
+                                                                : d->m_upper_reminders);
     sl_service_publish_json(d->svc, topic, case_no, NULL, json);
 }
 
@@ -91,6 +101,16 @@ s_tick(sl_db_t *db, void *arg)
     do {
         n = sl_transfer_clock_tick(db, cal, now, d->not_handled_days, S_BATCH, &actor, &busy,
                                    s_on_clock, d);
+        if (n < 0) {
+            rc = (int)n;
+            goto down;
+        }
+        looked += n;
+    } while (n == S_BATCH && !busy);
+    /* cases from above: the deadline this level owes upward (its own warning) */
+    do {
+        n = sl_case_upper_watch(db, cal, now, SL_DEADLINE_LOCK, S_BATCH, &actor, &busy, s_on_upper,
+                                d);
         if (n < 0) {
             rc = (int)n;
             goto down;
@@ -152,6 +172,12 @@ s_metrics(sl_deadline_t *d)
                                      "Ticks that stopped on a database error", NULL);
     d->m_busy = sl_metrics_counter(m, "sl_deadline_not_leader_total",
                                    "Ticks that found another instance holding the lock", NULL);
+    d->m_upper_reminders =
+        sl_metrics_counter(m, "sl_deadline_upper_reminders_total",
+                           "Reminders of the deadline owed upward (cases from above)", NULL);
+    d->m_upper_overdue =
+        sl_metrics_counter(m, "sl_deadline_upper_overdue_total",
+                           "Cases from above past the deadline owed upward, not fed back", NULL);
     d->m_tick_seconds =
         sl_metrics_gauge(m, "sl_deadline_tick_seconds", "Duration of the last tick", NULL);
 }

@@ -42,6 +42,7 @@ struct sl_dispatch {
     int32_t start_day;            /* first round */
     int interval;                 /* days between rounds; 0: every scan */
     int time_of_day;              /* minutes after midnight */
+    int upper_margin;             /* [dispatch] upper_margin_days */
     const char *office, *contact; /* for the notices (config, borrowed) */
     sl_counter_t *m_scans, *m_lists, *m_issued, *m_announced, *m_recomputed, *m_errors;
     sl_gauge_t *m_scan_seconds;
@@ -99,6 +100,16 @@ s_scan(sl_db_t *db, void *arg)
         sl_counter_add(d->m_recomputed, (uint64_t)n);
         d->cal_seen = true;
     }
+    sl_transfer_form_opts_t opts = {.upper_margin = d->upper_margin, .cfg = d->cfg};
+    /* cases from above go on at once, in an on-demand list of their own */
+    sl_transfer_formed_t up;
+    if ((rc = sl_transfer_form_upper_list(db, cal, d->node, now, &opts, &actor, &up)) != 0)
+        goto fail;
+    if (up.items > 0) {
+        d->formed = true;
+        sl_counter_inc(d->m_lists);
+        sl_counter_add(d->m_issued, (uint64_t)up.items);
+    }
     int32_t round = -1;
     bool due = d->interval == 0;
     if (!due) {
@@ -107,7 +118,8 @@ s_scan(sl_db_t *db, void *arg)
     }
     if (due) {
         sl_transfer_formed_t f;
-        if ((rc = sl_transfer_form_list(db, cal, d->node, now, round, false, &actor, &f)) != 0)
+        if ((rc = sl_transfer_form_list(db, cal, d->node, now, round, false, &opts, &actor, &f)) !=
+            0)
             goto fail;
         if (f.items > 0) {
             d->formed = true; /* transfers to child nodes wait: kicked after the scan */
@@ -237,6 +249,7 @@ sl_dispatch_new(const sl_config_t *cfg, uv_loop_t *loop, sl_service_t *svc)
     snprintf(d->name, sizeof d->name, "%s", sl_service_name(svc));
     d->interval = (int)sl_config_int(cfg, "dispatch", "interval_days");
     d->time_of_day = (int)sl_config_int(cfg, "dispatch", "time_of_day");
+    d->upper_margin = (int)sl_config_int(cfg, "dispatch", "upper_margin_days");
     d->start_day = sl_config_has(cfg, "dispatch", "start_date")
                        ? (int32_t)sl_config_int(cfg, "dispatch", "start_date")
                        : sl_ms_to_day(sl_now_ms());

@@ -10,6 +10,7 @@
 
 #include "sl_accident.h"
 #include "sl_case.h"
+#include "sl_clock.h"
 #include "sl_escalation.h"
 #include "sl_federation.h"
 #include "sl_finding.h"
@@ -145,6 +146,16 @@ s_prepare_transfer(const sl_apply_ctx_t *ctx, sl_apply_item_t *it)
         s_reject(it, SL_ERR_BAD_FIELD, "to_unit", "交办书的承办单位不是本节点");
         return;
     }
+    /* the upper dates are kept on the case (sl_case_set_upper): dates or none */
+    const char *dates[] = {t->transfer_date, t->objection_deadline, t->feedback_deadline};
+    static const char *const names[] = {"transfer_date", "objection_deadline", "feedback_deadline"};
+    for (int i = 0; i < 3; i++) {
+        int32_t day;
+        if (dates[i] && *dates[i] && sl_date_parse(dates[i], &day) != 0) {
+            s_reject(it, SL_ERR_BAD_FIELD, names[i], "交办书的日期格式有误");
+            return;
+        }
+    }
     sl_pb_clue_t *clue = t->clue;
     clue->channel = SAFELOOP__V1__CLUE_REPORT__CHANNEL__UPPER_TRANSFER;
     clue->upper_case_no = t->case_no;
@@ -250,7 +261,8 @@ s_take_result(sl_apply_item_t *it, int rc, const sl_apply_result_t *res)
 }
 
 /* Applies an answer or decision through the transfer module (a listing for
- * supervision through the supervision module), inside the
+ * supervision through the supervision module; a referral, 两移交 after the
+ * check, through sl_transfer_refer_apply), inside the
  * batch's transaction. A refusal rejects only this envelope (nothing was
  * written for it). 0, or -1 / SL_AGAIN for the whole attempt. */
 static int
@@ -260,6 +272,8 @@ s_apply_answer(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it,
     sl_apply_result_t res;
     int rc = sl_supervision_is(it->env)
                  ? sl_supervision_apply(db, ctx->node, now, it->env, it->sender, &res)
+             : sl_transfer_is_refer(it->env)
+                 ? sl_transfer_refer_apply(db, cal, ctx->node, now, it->env, it->sender, &res)
                  : sl_transfer_apply(db, cal, ctx->node, now, it->env, it->sender, &res);
     return s_take_result(it, rc, &res);
 }
@@ -356,14 +370,19 @@ s_apply_register(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it, in
     return s_take_result(it, rc, &res);
 }
 
-/* A transfer from the parent, just registered as IT's case: the parent gets
- * this node's receipt (outbox). 0, -1 or SL_AGAIN. */
+/* A transfer from the parent, just registered as IT's case: its dates kept on
+ * the case, the parent gets this node's receipt (outbox). 0, -1 or SL_AGAIN. */
 static int
 s_registered_transfer(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it, int64_t now)
 {
     const sl_pb_transfer_t *t = it->env->transfer;
     snprintf(it->ref, sizeof it->ref, "%s", t->notice_no);
     it->topic = "case.registered";
+    /* the upper deadline binds: its dates stay on the case here */
+    int rc = sl_case_set_upper(db, it->case_no, t->transfer_date, t->objection_deadline,
+                               t->feedback_deadline, t->list_no);
+    if (rc != 0)
+        return rc;
     if (!ctx->parent[0])
         return 0; /* an operator's test transfer at the top node: nobody to answer */
     return sl_fed_receipt_up(db, ctx->node, ctx->parent, it->case_no, t->notice_no, now);

@@ -10,6 +10,7 @@
 #include "sl_audit.h"
 #include "sl_clock.h"
 #include "sl_closing.h"
+#include "sl_deadline.h"
 #include "sl_log.h"
 #include "sl_sector.h"
 #include "sl_subject.h"
@@ -686,7 +687,13 @@ sl_case_fetch(sl_db_t *db, const char *case_no, PGresult **res)
         " c.sector_text, c.upper_office, (SELECT office_short FROM node) AS node_office,"
         " c.description, c.major_hazard, c.suspected_crime, c.suspected_dereliction,"
         " coalesce(c.upper_case_no, '') AS upper_case_no,"
-        "  coalesce(c.upper_notice_no, '') AS upper_notice_no, c.reporter_sealed, c.id, c.category"
+        "  coalesce(c.upper_notice_no, '') AS upper_notice_no, c.reporter_sealed, c.id, c.category,"
+        " coalesce(c.upper_transfer_date::text, '') AS upper_transfer_date,"
+        " coalesce(c.upper_objection_deadline::text, '') AS upper_objection_deadline,"
+        " coalesce(c.upper_feedback_deadline::text, '') AS upper_feedback_deadline,"
+        " coalesce(c.upper_list_no, '') AS upper_list_no,"
+        " coalesce(c.upper_answered_at::text, '') AS upper_answered_at,"
+        " c.upper_overdue_at IS NOT NULL AS upper_overdue"
         " FROM cases c JOIN sector s ON s.code = c.sector"
         " JOIN division d ON d.code = c.division LEFT JOIN unit u ON u.code = c.unit_code"
         " WHERE c.case_no = $1",
@@ -694,18 +701,19 @@ sl_case_fetch(sl_db_t *db, const char *case_no, PGresult **res)
 }
 
 long
-sl_case_claim_registered(sl_db_t *db, long limit, sl_case_claim_t **out)
+sl_case_claim_registered(sl_db_t *db, long limit, bool from_above, sl_case_claim_t **out)
 {
     char lim[32];
     snprintf(lim, sizeof lim, "%ld", limit > 0 ? limit : 1000000);
-    const char *p[] = {lim};
+    const char *p[] = {lim, from_above ? "t" : "f"};
     PGresult *r;
     *out = NULL;
     int rc = sl_db_exec(db, &r,
                         "SELECT id, case_no, sector, unit_code FROM cases"
                         " WHERE status = 'registered' AND unit_code IS NOT NULL"
+                        " AND (NOT $2::bool OR upper_notice_no IS NOT NULL)"
                         " ORDER BY id LIMIT $1::bigint FOR UPDATE SKIP LOCKED",
-                        1, p);
+                        2, p);
     if (rc != 0)
         return rc;
     long n = PQntuples(r);
@@ -938,7 +946,176 @@ sl_case_get(sl_db_t *db, const char *case_no, sl_case_view_t *out)
     out->suspected_crime = strcmp(F("suspected_crime"), "t") == 0;
     out->suspected_dereliction = strcmp(F("suspected_dereliction"), "t") == 0;
     out->repeat_count = atoi(F("repeat_count"));
+    out->upper_objection = -1;
+    out->upper_feedback = -1;
+    if (*F("upper_objection_deadline"))
+        sl_date_parse(F("upper_objection_deadline"), &out->upper_objection);
+    if (*F("upper_feedback_deadline"))
+        sl_date_parse(F("upper_feedback_deadline"), &out->upper_feedback);
 #undef F
     PQclear(r);
     return 0;
+}
+
+int
+sl_case_set_upper(sl_db_t *db, const char *case_no, const char *transfer_date,
+                  const char *objection_deadline, const char *feedback_deadline,
+                  const char *list_no)
+{
+#define N(s) ((s) && *(s) ? (s) : NULL)
+    const char *p[] = {case_no, N(transfer_date), N(objection_deadline), N(feedback_deadline),
+                       N(list_no)};
+#undef N
+    return sl_db_exec(db, NULL,
+                      "UPDATE cases SET upper_transfer_date = $2::date,"
+                      " upper_objection_deadline = $3::date, upper_feedback_deadline = $4::date,"
+                      " upper_list_no = $5 WHERE case_no = $1",
+                      5, p);
+}
+
+int
+sl_case_upper_answered(sl_db_t *db, int64_t case_id, int64_t now_ms)
+{
+    char id[24], at[40];
+    snprintf(id, sizeof id, "%lld", (long long)case_id);
+    sl_time_format_iso(now_ms, at, sizeof at);
+    const char *p[] = {id, at};
+    return sl_db_exec(db, NULL,
+                      "UPDATE cases SET upper_answered_at = $2::timestamptz"
+                      " WHERE id = $1::bigint AND upper_feedback_deadline IS NOT NULL"
+                      " AND upper_answered_at IS NULL",
+                      2, p);
+}
+
+long
+sl_case_upper_watch(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, long long key,
+                    long limit, const sl_actor_t *actor, bool *busy, sl_case_upper_cb *cb,
+                    void *arg)
+{
+    *busy = false;
+    bool leader;
+    int rc = sl_db_begin_leader(db, key, &leader);
+    if (rc != 0)
+        return rc;
+    if (!leader) {
+        *busy = true;
+        return 0;
+    }
+    char today[11], lim[24], at[40];
+    sl_date_format(sl_ms_to_day(now_ms), today);
+    snprintf(lim, sizeof lim, "%ld", limit);
+    sl_time_format_iso(now_ms, at, sizeof at);
+    const char *p[] = {today, lim};
+    PGresult *r = NULL;
+    /* a reminder falls at most a fortnight before (the longest holiday) */
+    if ((rc = sl_db_exec(db, &r,
+                         "SELECT id, case_no, upper_feedback_deadline::text,"
+                         " upper_reminded_at IS NOT NULL, coalesce(upper_notice_no, ''),"
+                         " coalesce(upper_office, '')"
+                         " FROM cases WHERE upper_feedback_deadline IS NOT NULL"
+                         " AND upper_answered_at IS NULL AND upper_overdue_at IS NULL"
+                         " AND upper_feedback_deadline <= $1::date + 15"
+                         " ORDER BY upper_feedback_deadline, id LIMIT $2::int"
+                         " FOR UPDATE SKIP LOCKED",
+                         2, p)) != 0)
+        goto fail;
+    int n = PQntuples(r);
+    char **topics = sl_calloc((size_t)n * 2 + 1, sizeof *topics);
+    char **nos = sl_calloc((size_t)n * 2 + 1, sizeof *nos);
+    char **bodies = sl_calloc((size_t)n * 2 + 1, sizeof *bodies);
+    size_t nev = 0;
+    long acted = 0;
+    for (int i = 0; i < n; i++) {
+#define V(c) PQgetvalue(r, i, c)
+        int32_t day;
+        if (sl_date_parse(V(2), &day) != 0)
+            continue;
+        sl_clock_due_t due;
+        sl_deadline_upper_check(cal, day, V(3)[0] == 't', false, now_ms, &due);
+        if (!due.remind && !due.overdue)
+            continue;
+        acted++;
+        const char *up[] = {V(0), at, due.remind ? "t" : "f", due.overdue ? "t" : "f"};
+        if ((rc = sl_db_exec(db, NULL,
+                             "UPDATE cases SET"
+                             " upper_reminded_at = CASE WHEN $3::bool THEN $2::timestamptz"
+                             "   ELSE upper_reminded_at END,"
+                             " upper_overdue_at = CASE WHEN $4::bool THEN $2::timestamptz"
+                             "   ELSE upper_overdue_at END WHERE id = $1::bigint",
+                             4, up)) != 0)
+            goto fail_events;
+        static const char *const kinds[2] = {"upper_reminded", "upper_overdue"};
+        static const char *const tops[2] = {"deadline.upper_reminder", "deadline.upper_overdue"};
+        bool on[2] = {due.remind, due.overdue};
+        for (int k = 0; k < 2; k++) {
+            if (!on[k])
+                continue;
+            json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "case_no", V(1), "upper_notice_no", V(4),
+                                  "upper_feedback_deadline", V(2), "clock", kinds[k]);
+            bodies[nev] = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+            topics[nev] = (char *)tops[k];
+            nos[nev++] = sl_strdup(V(1));
+            if ((rc = sl_audit_append_json(db, atoll(V(0)), now_ms, kinds[k], actor, o)) != 0)
+                goto fail_events;
+            sl_log(k ? SL_LOG_WARN : SL_LOG_INFO, "case=%s %s: owed upward by %s", V(1), kinds[k],
+                   V(2));
+        }
+#undef V
+    }
+    PQclear(r);
+    r = NULL;
+    if ((rc = sl_db_commit(db)) != 0)
+        goto fail_events;
+    for (size_t k = 0; k < nev; k++)
+        if (cb)
+            cb(arg, topics[k], nos[k], bodies[k]);
+    rc = 0;
+fail_events:
+    for (size_t k = 0; k < nev; k++) {
+        free(nos[k]);
+        free(bodies[k]);
+    }
+    free(topics);
+    free(nos);
+    free(bodies);
+    if (rc == 0)
+        return acted;
+fail:
+    if (rc == -1)
+        sl_log(SL_LOG_ERROR, "could not watch the deadlines owed upward: %s", sl_db_error(db));
+    PQclear(r);
+    sl_db_rollback(db);
+    return rc;
+}
+
+int
+sl_case_set_suspected(sl_db_t *db, int64_t case_id, bool crime, bool dereliction)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)case_id);
+    const char *p[] = {id, crime ? "t" : "f", dereliction ? "t" : "f"};
+    return sl_db_exec(db, NULL,
+                      "UPDATE cases SET suspected_crime = suspected_crime OR $2::bool,"
+                      " suspected_dereliction = suspected_dereliction OR $3::bool"
+                      " WHERE id = $1::bigint",
+                      3, p);
+}
+
+int
+sl_case_for_decision(sl_db_t *db, const char *node, const sl_pb_decision_t *d, const char *what,
+                     sl_codec_error_t *err, sl_case_view_t *out)
+{
+    if (strcmp(d->from_unit, node) != 0) {
+        sl_codec_error_set(err, SL_ERR_WRONG_ORIGIN, NULL,
+                           "%s只能由本节点 %s 决定，收到的发送单位是 %.40s", what, node,
+                           d->from_unit);
+        return SL_DECLINED;
+    }
+    int rc = sl_case_get(db, d->case_no, out);
+    if (rc == 1) {
+        sl_codec_error_set(err, SL_ERR_UNKNOWN_CASE, NULL, "本节点没有线索编号为 %.80s 的问题线索",
+                           d->case_no);
+        return SL_DECLINED;
+    }
+    return rc;
 }

@@ -7,6 +7,8 @@
 #ifndef SL_CASE_H
 #define SL_CASE_H
 
+#include "sl_audit.h"
+#include "sl_calendar.h"
 #include "sl_codec.h"
 #include "sl_db.h"
 
@@ -71,7 +73,9 @@ int sl_case_id(sl_db_t *db, const char *case_no, int64_t *id);
  * credit_code, channel, received_at, registered_at, route, unit_code,
  * unit_name, repeat_count, violations, violation_text, description,
  * major_hazard, suspected_crime, suspected_dereliction, upper_case_no,
- * upper_notice_no, reporter_sealed (bytea, text format), id. *RES has 0 rows if
+ * upper_notice_no, reporter_sealed (bytea, text format), id, upper_transfer_date,
+ * upper_objection_deadline, upper_feedback_deadline, upper_list_no,
+ * upper_answered_at ("" if none), upper_overdue (t/f). *RES has 0 rows if
  * unknown. 0, -1 or SL_AGAIN; the caller PQclears. */
 int sl_case_fetch(sl_db_t *db, const char *case_no, PGresult **res);
 
@@ -84,10 +88,54 @@ typedef struct {
     bool suspected_crime;       /* 涉嫌犯罪: also transferred to the police */
     bool suspected_dereliction; /* 涉嫌失职渎职: also to the discipline commission */
     int repeat_count;           /* 反复举报: repeat reports linked to it */
+    int32_t upper_objection;    /* from above: the upper objection deadline, -1: none */
+    int32_t upper_feedback;     /* from above: the deadline owed upward, -1: none */
 } sl_case_view_t;
 
 /* Case CASE_NO into OUT: 0, 1 if unknown, -1 or SL_AGAIN. */
 int sl_case_get(sl_db_t *db, const char *case_no, sl_case_view_t *out);
+
+/* Keeps the dates of the upper transfer that opened case CASE_NO (DESIGN.md
+ * "Where levels meet"): its transfer date, objection and feedback deadlines
+ * ("YYYY-MM-DD"; "" or NULL: none) and list number. Inside the caller's
+ * transaction; 0, -1 or SL_AGAIN. */
+int sl_case_set_upper(sl_db_t *db, const char *case_no, const char *transfer_date,
+                      const char *objection_deadline, const char *feedback_deadline,
+                      const char *list_no);
+
+/* Sets the flags of case CASE_ID found after registration (by the check or
+ * `case refer`): suspected crime if CRIME, suspected dereliction if
+ * DERELICTION (a flag already set stays). 0, -1 or SL_AGAIN. */
+int sl_case_set_suspected(sl_db_t *db, int64_t case_id, bool crime, bool dereliction);
+
+/* Records that this level's own feedback on case CASE_ID went up at NOW_MS
+ * (once; a case not from above is left alone): the watch of the upper
+ * deadline stops. 0, -1 or SL_AGAIN. */
+int sl_case_upper_answered(sl_db_t *db, int64_t case_id, int64_t now_ms);
+
+/* One thing sl_case_upper_watch did, for the event published after commit:
+ * TOPIC "deadline.upper_reminder" or "deadline.upper_overdue", JSON its body.
+ * Borrowed for the call. */
+typedef void(sl_case_upper_cb)(void *arg, const char *topic, const char *case_no, const char *json);
+/* sl-deadline's watch of the deadlines owed upward (DESIGN.md "Where levels
+ * meet"): for up to LIMIT cases from above whose own feedback has not gone up,
+ * sl_deadline_upper_check decides at NOW_MS; the reminder and the overdue
+ * mark are recorded once each (upper_reminded_at, upper_overdue_at, audit
+ * events upper_reminded / upper_overdue), in one transaction under the leader
+ * lock KEY, then CB is called for each. The level's own warning: nothing is
+ * escalated (the issuer above escalates its own transfer). Returns the number
+ * acted on (0 with *BUSY set when another instance holds the lock), -1 or
+ * SL_AGAIN (rolled back). */
+long sl_case_upper_watch(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, long long key,
+                         long limit, const sl_actor_t *actor, bool *busy, sl_case_upper_cb *cb,
+                         void *arg);
+
+/* The case a decision of this node names by case number (SUPERVISE,
+ * REFER_*), into OUT: 0; SL_DECLINED with ERR set when D comes from another
+ * unit than NODE (wrong_origin; WHAT names the decision in the text, e.g.
+ * "挂牌督办") or names no case here (unknown_case); -1 or SL_AGAIN. */
+int sl_case_for_decision(sl_db_t *db, const char *node, const sl_pb_decision_t *d,
+                         const char *what, sl_codec_error_t *err, sl_case_view_t *out);
 
 /* Case CASE_NO's facts as a ClueReport (subject, place, sector, violations,
  * texts, flags, received_at — NOW_MS if unreadable — and, if WITH_REPORTER,
@@ -109,12 +157,13 @@ typedef struct {
     char unit_code[48];  /* the unit routing chose */
 } sl_case_claim_t;
 
-/* Locks up to LIMIT registered cases that have a responsible unit, oldest
- * first, skipping rows another transaction holds (FOR UPDATE SKIP LOCKED), so
- * two dispatchers never take the same case. Inside the caller's transaction.
- * Returns the number claimed (>= 0) with *OUT a new array the caller frees,
- * or -1 / SL_AGAIN. */
-long sl_case_claim_registered(sl_db_t *db, long limit, sl_case_claim_t **out);
+/* Locks up to LIMIT registered cases that have a responsible unit (only
+ * cases transferred from above if FROM_ABOVE), oldest first, skipping rows
+ * another transaction holds (FOR UPDATE SKIP LOCKED), so two dispatchers
+ * never take the same case. Inside the caller's transaction. Returns the
+ * number claimed (>= 0) with *OUT a new array the caller frees, or -1 /
+ * SL_AGAIN. */
+long sl_case_claim_registered(sl_db_t *db, long limit, bool from_above, sl_case_claim_t **out);
 
 /* The next gap-free number of SCOPE/YEAR/KEY ("case": case numbers by sector,
  * "notice": notice numbers, "list": transfer lists), from the counter table

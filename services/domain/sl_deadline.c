@@ -88,6 +88,22 @@ sl_deadline_check(const sl_calendar_t *cal, const sl_clock_facts_t *f, int64_t n
         out->rectify_overdue = s_clock(sl_day_to_ms(f->rectify_by + 1), now_ms, &out->next_ms);
 }
 
+void
+sl_deadline_upper_check(const sl_calendar_t *cal, int32_t upper_feedback, bool reminded,
+                        bool overdue, int64_t now_ms, sl_clock_due_t *out)
+{
+    sl_clock_facts_t f = {.state = SL_TS_IN_PROGRESS,
+                          .receipt_day = -1,
+                          .last_progress_day = -1,
+                          .fed_back_day = -1,
+                          .objection_deadline = upper_feedback,
+                          .feedback_deadline = upper_feedback,
+                          .accepted = true,
+                          .reminded = reminded,
+                          .overdue = overdue};
+    sl_deadline_check(cal, &f, now_ms, out);
+}
+
 int64_t
 sl_deadline_weekly_due(int32_t monday, int dow, int time)
 {
@@ -222,6 +238,31 @@ sl_transfer_deadlines(const sl_calendar_t *cal, int32_t transfer_day, int32_t re
     *feedback = sl_calendar_add_workdays(cal, transfer_day, 7, &u2);
     if (unknown_year)
         *unknown_year = u1 && (!u2 || u1 < u2) ? u1 : u2;
+}
+
+void
+sl_deadline_under_upper(const sl_calendar_t *cal, int32_t transfer_day, int32_t upper_objection,
+                        int32_t upper_feedback, int margin, int32_t *objection, int32_t *feedback,
+                        bool *late, int *unknown_year)
+{
+    *late = false;
+    if (upper_objection >= 0 && *objection > upper_objection)
+        *objection = upper_objection < transfer_day ? transfer_day : upper_objection;
+    if (upper_feedback < 0)
+        return;
+    int32_t due = upper_feedback;
+    for (int i = 0; i < margin; i++) {
+        int u = 0;
+        due = sl_deadline_prev_workday(cal, due, &u);
+        if (u && unknown_year && !*unknown_year)
+            *unknown_year = u;
+    }
+    if (due < transfer_day) {
+        due = upper_feedback;
+        *late = true;
+    }
+    if (*feedback > due)
+        *feedback = due;
 }
 
 void

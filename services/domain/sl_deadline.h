@@ -68,6 +68,15 @@ typedef struct {
 void sl_deadline_check(const sl_calendar_t *cal, const sl_clock_facts_t *f, int64_t now_ms,
                        sl_clock_due_t *out);
 
+/* The watch a level keeps on the deadline it owes upward for a case from
+ * above (UPPER_FEEDBACK), until its own feedback is sent up: the reminder at
+ * the start of the working day before, overdue at the end of the day itself
+ * — the rules of sl_deadline_check for an open transfer, each once (REMINDED,
+ * OVERDUE: already recorded). OUT's remind, overdue, remind_day, next_ms and
+ * unknown_year are set; the rest is false / -1. Pure. */
+void sl_deadline_upper_check(const sl_calendar_t *cal, int32_t upper_feedback, bool reminded,
+                             bool overdue, int64_t now_ms, sl_clock_due_t *out);
+
 /* The working day before DAY; *UNKNOWN_YEAR (if not NULL) gets its year when
  * that year's notice is not loaded (weekends only were counted), else 0. */
 int32_t sl_deadline_prev_workday(const sl_calendar_t *cal, int32_t day, int *unknown_year);
@@ -134,6 +143,18 @@ size_t sl_deadline_phase_boundaries(const sl_phase_t *phases, size_t n, int64_t 
  * there and the caller records a warning. */
 void sl_transfer_deadlines(const sl_calendar_t *cal, int32_t transfer_day, int32_t receipt_day,
                            int32_t *objection, int32_t *feedback, int *unknown_year);
+/* The deadlines of a transfer issued on TRANSFER_DAY for a case transferred
+ * from above (DESIGN.md "Where levels meet"), whose upper objection and
+ * feedback deadlines are UPPER_OBJECTION and UPPER_FEEDBACK: the upper
+ * deadline binds. *FEEDBACK (this level's own 7 working days on entry) becomes
+ * the earlier of itself and UPPER_FEEDBACK less MARGIN working days (the
+ * level's own verification and sign-off); when that day lies before
+ * TRANSFER_DAY (a link was down) it is UPPER_FEEDBACK itself and *LATE is
+ * set. *OBJECTION is cut to UPPER_OBJECTION, and never before TRANSFER_DAY.
+ * A deadline of -1 (none from above) leaves its value alone. Pure. */
+void sl_deadline_under_upper(const sl_calendar_t *cal, int32_t transfer_day,
+                             int32_t upper_objection, int32_t upper_feedback, int margin,
+                             int32_t *objection, int32_t *feedback, bool *late, int *unknown_year);
 /* The warning text for UNKNOWN_YEAR (0: ""), into BUF. */
 void sl_transfer_calendar_warning(int unknown_year, char *buf, size_t size);
 

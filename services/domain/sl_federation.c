@@ -204,6 +204,10 @@ sl_fed_answer_up(sl_db_t *db, const char *node, const char *parent, const sl_pb_
     if ((rc = s_audit(db, case_id, now_ms, "answered_up", sender, node, c.operator_name,
                       env->msg_id, d)) != 0)
         return rc;
+    /* the level's own feedback is up: the watch of the upper deadline ends */
+    if (sl_codec_body(env) == SL_BODY_FEEDBACK &&
+        (rc = sl_case_upper_answered(db, case_id, now_ms)) != 0)
+        return rc;
     snprintf(res->state, sizeof res->state, "%s", status);
     res->topic = "upper.answered";
     sl_log(SL_LOG_INFO, "case=%s notice=%s %s sent up to %s", case_no, c.notice_no, kind, parent);

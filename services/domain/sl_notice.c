@@ -91,7 +91,11 @@ sl_notice_html(const sl_notice_t *n)
     if (handling) {
         sl_buf_puts(&b, "请将办理情况于");
         sl_buf_html(&b, fb.data);
-        sl_buf_puts(&b, "前（自交办之日起7个工作日内）反馈我办。如存在未如期办结的、“接而不办”"
+        /* a case from above is due within the upper deadline (sl_deadline_under_upper) */
+        sl_buf_puts(&b, s_set(n->channel) && strcmp(n->channel, "UPPER_TRANSFER") == 0
+                            ? "前（按上级交办时限，预留本级核查时间）"
+                            : "前（自交办之日起7个工作日内）");
+        sl_buf_puts(&b, "反馈我办。如存在未如期办结的、“接而不办”"
                         "或虚假办结的，我办将提级核查，从严追责问责。");
     }
     sl_buf_puts(&b, "如对交办事项有异议，请于");

@@ -34,21 +34,10 @@ sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_
 {
     memset(res, 0, sizeof *res);
     const sl_pb_decision_t *d = env->decision;
-    if (strcmp(d->from_unit, node) != 0) {
-        sl_codec_error_set(&res->err, SL_ERR_WRONG_ORIGIN, NULL,
-                           "挂牌督办只能由本节点 %s 决定，收到的发送单位是 %.40s", node,
-                           d->from_unit);
-        return SL_DECLINED;
-    }
     sl_case_view_t v;
-    int rc = sl_case_get(db, d->case_no, &v);
-    if (rc < 0)
+    int rc = sl_case_for_decision(db, node, d, "挂牌督办", &res->err, &v);
+    if (rc != 0)
         return rc;
-    if (rc == 1) {
-        sl_codec_error_set(&res->err, SL_ERR_UNKNOWN_CASE, NULL,
-                           "本节点没有线索编号为 %.80s 的问题线索", d->case_no);
-        return SL_DECLINED;
-    }
     snprintf(res->case_no, sizeof res->case_no, "%s", v.case_no);
     int64_t case_id = v.id;
     PGresult *r;
@@ -73,15 +62,33 @@ sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_
                          " AND status = 'listed'",
                          1, p1)) != 0)
         return rc;
-    if (PQntuples(r) > 0) {
-        sl_codec_error_set(&res->err, SL_ERR_WRONG_STATE, "supervised",
-                           "该事项已在挂牌督办中（督办领导：%.60s）", PQgetvalue(r, 0, 0));
-        PQclear(r);
-        return SL_DECLINED;
-    }
+    bool listed = PQntuples(r) > 0;
+    char was[160] = "";
+    if (listed)
+        snprintf(was, sizeof was, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
     const char *leader = d->leader->leader_name;
     const char *title = s_or(d->leader->leader_title);
+    if (listed) {
+        /* listed already (automatically, or before): the leader changes */
+        const char *pu[] = {cid, leader, title};
+        if ((rc = sl_db_exec(db, NULL,
+                             "UPDATE supervision SET leader = $2, leader_title = $3"
+                             " WHERE case_id = $1::bigint AND status = 'listed'",
+                             3, pu)) != 0)
+            return rc;
+        sl_actor_t actor = {
+            .key = sender, .unit = node, .operator_name = d->operator_, .msg_id = env->msg_id};
+        json_t *o = json_pack("{s:s, s:s, s:s}", "leader", leader, "leader_title", title,
+                              "was_leader", was);
+        if ((rc = sl_audit_append_json(db, case_id, now_ms, "supervisor_changed", &actor, o)) != 0)
+            return rc;
+        snprintf(res->ref, sizeof res->ref, "supervision:leader");
+        snprintf(res->state, sizeof res->state, "listed");
+        res->topic = "case.supervised";
+        sl_log(SL_LOG_INFO, "case=%s supervision leader now %s", res->case_no, leader);
+        return 0;
+    }
     char at[40];
     sl_time_format_iso(now_ms, at, sizeof at);
     const char *p2[] = {cid, leader, title, at, s_or(d->operator_), env->msg_id};
@@ -179,4 +186,32 @@ sl_supervision_list(sl_db_t *db, bool all, sl_supervision_row_cb *cb, void *arg)
         " LEFT JOIN unit u ON u.code = c.unit_code"
         " WHERE $1::bool OR s.status = 'listed' ORDER BY s.id",
         1, p, cb, arg);
+}
+
+int
+sl_supervision_list_auto(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *leader,
+                         const char *title, const sl_actor_t *actor, bool *listed)
+{
+    char id[24], at[40];
+    snprintf(id, sizeof id, "%lld", (long long)case_id);
+    sl_time_format_iso(now_ms, at, sizeof at);
+    const char *p[] = {id, s_or(leader), s_or(title), at, s_or(actor->key)};
+    PGresult *r;
+    int rc = sl_db_exec(db, &r,
+                        "INSERT INTO supervision (case_id, leader, leader_title, listed_at,"
+                        " listed_by, status)"
+                        " VALUES ($1::bigint, $2, $3, $4::timestamptz, $5, 'listed')"
+                        " ON CONFLICT (case_id) WHERE status = 'listed' DO NOTHING RETURNING id",
+                        5, p);
+    if (rc != 0)
+        return rc;
+    *listed = PQntuples(r) > 0;
+    long long sid = *listed ? atoll(PQgetvalue(r, 0, 0)) : 0;
+    PQclear(r);
+    if (!*listed)
+        return 0;
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:I, s:b}", "decision", "SUPERVISE", "leader", s_or(leader),
+                  "leader_title", s_or(title), "supervision_id", (json_int_t)sid, "auto", 1);
+    return sl_audit_append_json(db, case_id, now_ms, "supervised", actor, o);
 }

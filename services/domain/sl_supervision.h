@@ -24,8 +24,9 @@ bool sl_supervision_is(const sl_pb_envelope_t *env);
  * the caller's transaction, at NOW_MS; SENDER for the audit. Returns 0
  * (listed: row and "supervised" audit event; RES->ref "supervision:<id>",
  * topic "case.supervised"); SL_DECLINED with RES->err (unknown_case,
- * wrong_origin, bad_field:major_hazard, wrong_state:closed,
- * wrong_state:supervised) when nothing was written; -1 or SL_AGAIN. */
+ * wrong_origin, bad_field:major_hazard, wrong_state:closed) when nothing
+ * was written; on a case listed already, the leader is updated instead
+ * (audited "supervisor_changed"); -1 or SL_AGAIN. */
 int sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_envelope_t *env,
                          const char *sender, sl_apply_result_t *res);
 
@@ -35,6 +36,15 @@ int sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl
  * listing's id or "already", -1 or SL_AGAIN. */
 int sl_supervision_list_escalated(sl_db_t *db, int64_t case_id, int64_t now_ms,
                                   const char *msg_id, char *ref, size_t size);
+
+/* Lists case CASE_ID for supervision without a command (DESIGN.md "Where
+ * levels meet"): a major hazard handled at this level. LEADER/TITLE from
+ * [supervision] or "" (set later by `case supervise`), by BY ("sl-dispatch")
+ * at NOW_MS, unless listed already; audited "supervised" with auto = true.
+ * Inside the caller's transaction; 0 (*LISTED set when newly listed), -1 or
+ * SL_AGAIN. */
+int sl_supervision_list_auto(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *leader,
+                             const char *title, const sl_actor_t *actor, bool *listed);
 
 /* What sl_supervision_end ended. */
 typedef struct {

@@ -20,6 +20,7 @@
 #include "sl_apply.h"
 #include "sl_audit.h"
 #include "sl_calendar.h"
+#include "sl_config.h"
 #include "sl_codec.h"
 #include "sl_db.h"
 
@@ -39,17 +40,66 @@ typedef struct {
     bool already;     /* the round's list exists already: nothing done */
 } sl_transfer_formed_t;
 
+/* What a list formation takes from the node's config. */
+typedef struct {
+    int upper_margin;       /* [dispatch] upper_margin_days: a case from above is due this
+                               many working days before its upper deadline
+                               (sl_deadline_under_upper) */
+    const sl_config_t *cfg; /* [supervision] leaders for 挂牌督办 listed without a command;
+                               NULL: none (named later by case supervise); borrowed */
+} sl_transfer_form_opts_t;
+
 /* Forms one transfer list at node NODE at NOW_MS, in its own transaction: every
  * registered case (up to 10000) becomes a transfer to its unit, and also to
  * the police / the discipline commission when it is flagged suspected crime /
  * dereliction (两移交; OUT->items counts every transfer). ROUND_DATE is
  * the scheduled round the list belongs to (one list per round), or -1 for a
  * list on demand. WAIT: block on the formation lock (slctl) rather than give
- * up (daemons). A list is formed only when there is at least one case. Returns
- * 0 with OUT filled, -1 or SL_AGAIN (rolled back, logged). */
+ * up (daemons). OPTS: the margin before an upper deadline and the
+ * [supervision] leaders (sl_transfer_form_opts_t). A list is formed only when there is at least one
+ * case. Returns 0 with OUT filled, -1 or SL_AGAIN (rolled back, logged). */
 int sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
-                          int32_t round_date, bool wait, const sl_actor_t *actor,
-                          sl_transfer_formed_t *out);
+                          int32_t round_date, bool wait, const sl_transfer_form_opts_t *opts,
+                          const sl_actor_t *actor, sl_transfer_formed_t *out);
+
+/* An on-demand list of the registered cases transferred from above only
+ * (DESIGN.md "Where levels meet"): sl-dispatch forms one on every scan, so a
+ * case from above is transferred on at once instead of waiting for the next
+ * round; the rounds stay for the node's own clues. As sl_transfer_form_list
+ * without waiting for the formation lock (OUT->busy: try at the next scan). */
+int sl_transfer_form_upper_list(sl_db_t *db, const sl_calendar_t *cal, const char *node,
+                                int64_t now_ms, const sl_transfer_form_opts_t *opts,
+                                const sl_actor_t *actor, sl_transfer_formed_t *out);
+
+/* 两移交 once per clue (sl_transfer_two.c): what this node does about the
+ * police or discipline transfer of a case. */
+typedef enum {
+    SL_TWO_ISSUE,      /* this level handles the case and none was issued: issue it */
+    SL_TWO_ISSUED,     /* one exists already for the clue here: nothing */
+    SL_TWO_BELOW,      /* the case went to a lower government: its duty, recorded */
+    SL_TWO_ESCALATION, /* a verification case (提级核查): the original's stand */
+} sl_transfer_two_duty_t;
+
+/* The rule, pure: CHANNEL the case's channel ("escalation" for a
+ * verification case), HANDED_DOWN its unit is a child government, EXISTS a
+ * transfer of the kind was issued for the clue at this node. */
+sl_transfer_two_duty_t sl_transfer_two_duty(const char *channel, bool handed_down, bool exists);
+
+/* True if ENV is a Decision REFER_POLICE or REFER_DISCIPLINE (`slctl case
+ * refer`). */
+bool sl_transfer_is_refer(const sl_pb_envelope_t *env);
+
+/* Applies a REFER_* decision inside the caller's transaction: issues the
+ * police / discipline transfer of the case it names now (after the check),
+ * sets the case's flag, audits "referred". SL_DECLINED with RES->err
+ * (wrong_origin, unknown_case, wrong_state:registered — the list issues it —,
+ * wrong_state:handed_down — the lower level's duty —, wrong_state:referred —
+ * one exists already); 0, -1 or SL_AGAIN. */
+int sl_transfer_refer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
+                            const sl_pb_envelope_t *env, const char *sender,
+                            sl_apply_result_t *res);
+
+#define SL_TRANSFER_UPPER_MARGIN 1 /* [dispatch] upper_margin_days' default */
 
 /* The result of applying one answer or decision: sl_apply's result type,
  * under the name the transfer modules used before it moved (sl_apply.h). */

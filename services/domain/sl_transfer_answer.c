@@ -128,6 +128,15 @@ s_feedback_json(const sl_pb_feedback_t *f)
     if (f->discipline_result && *f->discipline_result)
         json_object_set_new(o, "discipline_result", json_string(f->discipline_result));
     sl_closing_feedback_json(f, o);
+    /* 两移交 found by the check, and the lower level's own transfers' outcomes */
+    if (f->crime_found)
+        json_object_set_new(o, "crime_found", json_true());
+    if (f->dereliction_found)
+        json_object_set_new(o, "dereliction_found", json_true());
+    if (f->police_outcome && *f->police_outcome)
+        json_object_set_new(o, "police_outcome", json_string(f->police_outcome));
+    if (f->discipline_outcome && *f->discipline_outcome)
+        json_object_set_new(o, "discipline_outcome", json_string(f->discipline_outcome));
     return o;
 }
 
@@ -155,8 +164,9 @@ s_case_follow(sl_db_t *db, int64_t case_id, const char *kind, sl_transfer_state_
     const char *p[] = {cid};
     PGresult *r;
     int rc = sl_db_exec(db, &r,
-                        "SELECT count(*) FILTER (WHERE state <> 'closed') FROM"
-                        " (SELECT state FROM transfer WHERE case_id = $1::bigint ORDER BY id"
+                        "SELECT count(*) FILTER (WHERE state <> 'closed'"
+                        "   AND kind <> 'supervision') FROM" /* open supervision never blocks */
+                        " (SELECT state, kind FROM transfer WHERE case_id = $1::bigint ORDER BY id"
                         "  FOR UPDATE) t",
                         1, p);
     if (rc != 0)
@@ -200,7 +210,9 @@ s_verified(sl_db_t *db, int64_t tid, int64_t case_id, const char *kind, bool cas
     sl_ledger_result_t result;
     sl_ledger_item_t items[SL_LEDGER_MAX_ITEMS];
     size_t n = 0;
-    if (sl_ledger_result_parse(V(5), kind, &result) == 0) {
+    if (strcmp(kind, "supervision") == 0) {
+        /* a supervision report: the six lists count the handling, not the copy */
+    } else if (sl_ledger_result_parse(V(5), kind, &result) == 0) {
         result.criminal_count =
             sl_closing_criminal_persons(kind, result.criminal_count, V(8)[0] == 't');
         n = sl_ledger_map(&result, items);
@@ -469,6 +481,16 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
     if (a.msg == SL_TM_VERIFY_PASS &&
         (rc = s_verified(db, tid, case_id, kind, case_closed, now_ms, &actor)) != 0)
         return rc;
+    if (a.msg == SL_TM_FEEDBACK && strcmp(kind, "handling") == 0 &&
+        (env->feedback->crime_found || env->feedback->dereliction_found)) {
+        /* the check found it: 两移交 now, by the level that handles the case */
+        const sl_pb_feedback_t *f = env->feedback;
+        if ((rc = sl_case_set_suspected(db, case_id, f->crime_found, f->dereliction_found)) != 0 ||
+            (rc = sl__transfer_issue_two(db, cal, node, now_ms, case_id, res->case_no, sector,
+                                         f->crime_found, f->dereliction_found, 0, NULL, &actor,
+                                         NULL, NULL)) != 0)
+            return rc;
+    }
     if (handling_pass &&
         (rc = sl_transfer_plan_accept(db, tid, case_id, plan_day, now_ms, &actor)) != 0)
         return rc;
@@ -483,8 +505,9 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
         snprintf(old, sizeof old, "%s", res->ref);
         sl_actor_t issuer = {
             .key = sender, .unit = node, .operator_name = a.operator_name, .msg_id = env->msg_id};
-        if ((rc = sl__transfer_issue(db, cal, node, now_ms, case_id, res->case_no, sector, target, 0, NULL,
-                          tid, old, &issuer, notice, &new_id, kind)) != 0)
+        if ((rc = sl__transfer_issue(db, cal, node, now_ms, case_id, res->case_no, sector, target,
+                                     0, NULL, tid, old, &issuer, notice, &new_id, kind,
+                                     SL_TRANSFER_UPPER_MARGIN)) != 0)
             return rc;
         char nid[24];
         snprintf(nid, sizeof nid, "%lld", (long long)new_id);

@@ -11,13 +11,26 @@
  * only: the case follows its handling transfer), audit, outbox. NOTICE_NO
  * (>= 64) gets the number. LIST_ID/LIST_NO: the list it is on (0/NULL: none);
  * REPLACES/REPLACES_NO: the transfer it replaces after an accepted objection
- * (0/NULL: none). Inside the caller's transaction; 0 with *TRANSFER_ID, -1 or
- * SL_AGAIN. */
+ * (0/NULL: none). A handling transfer of a case from above is due before the
+ * upper deadline by UPPER_MARGIN working days (sl_deadline_under_upper; when
+ * that has passed, on the upper deadline, logged and audited as upper_late).
+ * Inside the caller's transaction; 0 with *TRANSFER_ID, -1 or SL_AGAIN. */
 int sl__transfer_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
                        int64_t case_id, const char *case_no, int sector, const char *unit_code,
                        int64_t list_id, const char *list_no, int64_t replaces,
                        const char *replaces_no, const sl_actor_t *actor, char *notice_no,
-                       int64_t *transfer_id, const char *kind);
+                       int64_t *transfer_id, const char *kind, int upper_margin);
+
+/* 两移交 of case CASE_ID (sl_transfer_two.c): for each of POLICE and
+ * DISCIPLINE wanted, decides by sl_transfer_two_duty and issues the transfer
+ * (to <node>:police, <node>:discipline) when this node's duty, or records
+ * "two_transfers_below" when the lower level's. *ISSUED (if not NULL) grows by
+ * the transfers issued; DUTIES (if not NULL, [2]) get each duty. Inside the
+ * caller's transaction; 0, -1 or SL_AGAIN. */
+int sl__transfer_issue_two(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
+                           int64_t case_id, const char *case_no, int sector, bool police,
+                           bool discipline, int64_t list_id, const char *list_no,
+                           const sl_actor_t *actor, long *issued, sl_transfer_two_duty_t *duties);
 
 /* sl_transfer_fetch's columns, for one transfer (sl_transfer_fetch) or a chunk
  * of them (sl_transfer_announce). */

@@ -17,6 +17,7 @@
 #include "sl_log.h"
 #include "sl_outbox.h"
 #include "sl_sector.h"
+#include "sl_supervision.h"
 #include "sl_transfer_fsm.h"
 #include "sl_unit.h"
 #include "sl_util.h"
@@ -92,10 +93,11 @@ s_outbox_transfer(sl_db_t *db, const char *node, int64_t now_ms, const char *cas
 }
 
 int
-sl__transfer_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms, int64_t case_id,
-        const char *case_no, int sector, const char *unit_code, int64_t list_id,
-        const char *list_no, int64_t replaces, const char *replaces_no,
-        const sl_actor_t *actor, char *notice_no, int64_t *transfer_id, const char *kind)
+sl__transfer_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
+                   int64_t case_id, const char *case_no, int sector, const char *unit_code,
+                   int64_t list_id, const char *list_no, int64_t replaces, const char *replaces_no,
+                   const sl_actor_t *actor, char *notice_no, int64_t *transfer_id, const char *kind,
+                   int upper_margin)
 {
     char uname[256];
     bool has_node = false;
@@ -114,6 +116,17 @@ sl__transfer_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int6
     int y, m, d, unknown;
     sl_date_ymd(tday, &y, &m, &d);
     sl_transfer_deadlines(cal, tday, -1, &oday, &fday, &unknown);
+    bool handling = strcmp(kind, "handling") == 0, upper_late = false;
+    char upper_fdate[11] = "";
+    if (handling || strcmp(kind, "supervision") == 0) { /* the copy is due with its handling */
+        sl_case_view_t v;
+        if ((rc = sl_case_get(db, case_no, &v)) != 0)
+            return rc == 1 ? -1 : rc;
+        sl_deadline_under_upper(cal, tday, v.upper_objection, v.upper_feedback, upper_margin, &oday,
+                                &fday, &upper_late, &unknown);
+        if (v.upper_feedback >= 0)
+            sl_date_format(v.upper_feedback, upper_fdate);
+    }
     long long seq;
     if ((rc = sl_case_next_seq(db, "notice", y, sec->short_zh, &seq)) != 0)
         return rc;
@@ -153,7 +166,6 @@ sl__transfer_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int6
         return rc;
     *transfer_id = atoll(PQgetvalue(r, 0, 0));
     PQclear(r);
-    bool handling = strcmp(kind, "handling") == 0;
     if (handling && (rc = sl_case_set_status(db, case_id, sl_transfer_case_status(SL_TS_ISSUED),
                                              unit_code)) != 0)
         return rc;
@@ -169,6 +181,15 @@ sl__transfer_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int6
         json_object_set_new(o, "calendar_warning", json_string(warn));
     if (!handling)
         json_object_set_new(o, "kind", json_string(kind));
+    if (*upper_fdate)
+        json_object_set_new(o, "upper_feedback_deadline", json_string(upper_fdate));
+    if (upper_late) {
+        json_object_set_new(o, "upper_late", json_true());
+        sl_log(SL_LOG_WARN,
+               "case=%s arrived after the upper deadline %s less the margin: its unit %s is due "
+               "on the upper deadline itself",
+               case_no, upper_fdate, unit_code);
+    }
     if ((rc = sl_audit_append_json(db, case_id, now_ms, "transferred", actor, o)) != 0)
         return rc;
     if (has_node)
@@ -182,14 +203,56 @@ sl__transfer_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int6
     return rc;
 }
 
-/* The two transfers (两移交) of a case just put on a list: to the police
- * (<node>:police) if it is flagged suspected_crime, to the discipline
- * commission (<node>:discipline) if suspected_dereliction, each with its own
- * notice number and deadlines. *ISSUED grows by the transfers issued. */
+/* 挂牌督办 of a major-hazard case just put on a list (R34, R62; DESIGN.md
+ * "Where levels meet"): handled at this level, it is listed without a
+ * command; handed to a lower government, this level's lead department for
+ * the sector gets the supervising copy, a transfer of kind supervision due
+ * with the lower government's feedback. *ISSUED grows by the copy. */
+static int
+s_supervise(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
+            const sl_case_claim_t *c, int64_t list_id, const char *list_no,
+            const sl_transfer_form_opts_t *opts, const sl_actor_t *actor, long *issued)
+{
+    int rc;
+    bool below = strchr(c->unit_code, ':') == NULL; /* a child government, not a department */
+    if (!below) {
+        /* the leader from [supervision] <sector short name> = 姓名 职务 */
+        const sl_sector_t *sec = sl_sector_by_value(c->sector);
+        const char *conf =
+            opts->cfg && sec ? sl_config_str(opts->cfg, "supervision", sec->short_zh) : NULL;
+        char leader[128];
+        snprintf(leader, sizeof leader, "%s", conf ? conf : "");
+        char *title = strchr(leader, ' ');
+        if (title)
+            *title++ = '\0';
+        bool listed;
+        return sl_supervision_list_auto(db, c->id, now_ms, leader, title ? title : "", actor,
+                                        &listed);
+    }
+    char lead[48], notice[64];
+    if ((rc = sl_unit_lead(db, c->sector, lead, sizeof lead)) != 0) {
+        if (rc == 1)
+            sl_log(SL_LOG_WARN, "case=%s no lead department for its sector: no supervising copy",
+                   c->case_no);
+        return rc == 1 ? 0 : rc;
+    }
+    int64_t tid;
+    if ((rc = sl__transfer_issue(db, cal, node, now_ms, c->id, c->case_no, c->sector, lead, list_id,
+                                 list_no, 0, NULL, actor, notice, &tid, "supervision",
+                                 opts->upper_margin)) != 0)
+        return rc;
+    (*issued)++;
+    return 0;
+}
+
+/* The two transfers (两移交) of a case just put on a list, as its flags
+ * (suspected_crime, suspected_dereliction) ask and the once-per-clue rule
+ * allows (sl__transfer_issue_two), and its 挂牌督办 if it has a major hazard
+ * (s_supervise). *ISSUED grows by the transfers issued. */
 static int
 s_issue_two(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
             const sl_case_claim_t *c, int64_t list_id, const char *list_no,
-            const sl_actor_t *actor, long *issued)
+            const sl_transfer_form_opts_t *opts, const sl_actor_t *actor, long *issued)
 {
     sl_case_view_t v;
     int rc = sl_case_get(db, c->case_no, &v);
@@ -199,20 +262,13 @@ s_issue_two(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now
     }
     if (rc != 0)
         return rc;
-    bool flags[2] = {v.suspected_crime, v.suspected_dereliction};
-    static const char *const kinds[2] = {"police", "discipline"};
-    for (int k = 0; k < 2; k++) {
-        if (!flags[k])
-            continue;
-        char unit[48], notice[64];
-        int64_t tid;
-        snprintf(unit, sizeof unit, "%s:%s", node, kinds[k]);
-        if ((rc = sl__transfer_issue(db, cal, node, now_ms, c->id, c->case_no, c->sector, unit, list_id,
-                          list_no, 0, NULL, actor, notice, &tid, kinds[k])) != 0)
-            return rc;
-        (*issued)++;
-    }
-    return 0;
+    if ((rc = sl__transfer_issue_two(db, cal, node, now_ms, c->id, c->case_no, c->sector,
+                                     v.suspected_crime, v.suspected_dereliction, list_id, list_no,
+                                     actor, issued, NULL)) != 0)
+        return rc;
+    return v.major_hazard
+               ? s_supervise(db, cal, node, now_ms, c, list_id, list_no, opts, actor, issued)
+               : 0;
 }
 
 /* Sets the item count of list LIST_ID (after the two transfers added some). */
@@ -227,10 +283,12 @@ s_list_items(sl_db_t *db, int64_t list_id, long items)
                       p);
 }
 
-int
-sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
-                      int32_t round_date, bool wait, const sl_actor_t *actor,
-                      sl_transfer_formed_t *out)
+/* sl_transfer_form_list and sl_transfer_form_upper_list: FROM_ABOVE takes
+ * only the cases transferred from above, on demand. */
+static int
+s_form(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms, int32_t round_date,
+       bool wait, bool from_above, const sl_transfer_form_opts_t *opts, const sl_actor_t *actor,
+       sl_transfer_formed_t *out)
 {
     memset(out, 0, sizeof *out);
     sl_case_claim_t *cases = NULL;
@@ -261,7 +319,7 @@ sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, i
         if (out->already)
             goto done;
     }
-    long n = sl_case_claim_registered(db, S_MAX_LIST, &cases);
+    long n = sl_case_claim_registered(db, S_MAX_LIST, from_above, &cases);
     if (n < 0) {
         rc = (int)n;
         goto fail;
@@ -302,12 +360,13 @@ sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, i
     for (long i = 0; i < n; i++) {
         char notice[64];
         int64_t tid;
-        if ((rc = sl__transfer_issue(db, cal, node, now_ms, cases[i].id, cases[i].case_no, cases[i].sector,
-                          cases[i].unit_code, out->list_id, out->list_no, 0, NULL, actor, notice,
-                          &tid, "handling")) != 0)
+        if ((rc = sl__transfer_issue(db, cal, node, now_ms, cases[i].id, cases[i].case_no,
+                                     cases[i].sector, cases[i].unit_code, out->list_id,
+                                     out->list_no, 0, NULL, actor, notice, &tid, "handling",
+                                     opts->upper_margin)) != 0)
             goto fail;
-        if ((rc = s_issue_two(db, cal, node, now_ms, &cases[i], out->list_id, out->list_no, actor,
-                              &out->items)) != 0)
+        if ((rc = s_issue_two(db, cal, node, now_ms, &cases[i], out->list_id, out->list_no, opts,
+                              actor, &out->items)) != 0)
             goto fail;
     }
     if (out->items > 0 && (rc = s_list_items(db, out->list_id, n + out->items)) != 0)
@@ -329,6 +388,22 @@ fail:
     free(cases);
     memset(out, 0, sizeof *out);
     return rc;
+}
+
+int
+sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
+                      int32_t round_date, bool wait, const sl_transfer_form_opts_t *opts,
+                      const sl_actor_t *actor, sl_transfer_formed_t *out)
+{
+    return s_form(db, cal, node, now_ms, round_date, wait, false, opts, actor, out);
+}
+
+int
+sl_transfer_form_upper_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
+                            const sl_transfer_form_opts_t *opts, const sl_actor_t *actor,
+                            sl_transfer_formed_t *out)
+{
+    return s_form(db, cal, node, now_ms, -1, false, true, opts, actor, out);
 }
 
 long

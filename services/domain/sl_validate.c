@@ -254,6 +254,15 @@ sl_validate_answer(const sl_pb_envelope_t *env, sl_codec_error_t *err)
         const sl_pb_decision_t *d = env->decision;
         if (d->kind == SAFELOOP__V1__DECISION__KIND__SUPERVISE)
             return sl_validate_supervise(d, err);
+        if (d->kind == SAFELOOP__V1__DECISION__KIND__REFER_POLICE ||
+            d->kind == SAFELOOP__V1__DECISION__KIND__REFER_DISCIPLINE) {
+            /* 两移交 after the check: by case number, with its reason */
+            if (s_text(d->case_no, "case_no", "线索编号", 80, err) != 0 ||
+                s_text(d->from_unit, "from_unit", "决定单位", 40, err) != 0 ||
+                s_text(d->reason, "reason", "移交理由", 4000, err) != 0)
+                return SL_DECLINED;
+            return 0;
+        }
         if (s_common(d->notice_no, d->from_unit, d->at, err) != 0)
             return SL_DECLINED;
         switch (d->kind) {
@@ -305,6 +314,9 @@ int
 sl_validate_feedback_kind(const sl_pb_feedback_t *f, const char *kind, sl_codec_error_t *err)
 {
     bool police = strcmp(kind, "police") == 0, discipline = strcmp(kind, "discipline") == 0;
+    if (strcmp(kind, "supervision") == 0 &&
+        s_text(f->result_text, "result_text", "督办情况及结果", 8000, err) != 0)
+        return SL_DECLINED; /* a supervision report (挂牌督办的督办情况) */
     if (police) {
         if (s_text(f->police_result, "police_result", "公安机关办理结果（立案/不予立案）", 2000,
                    err) != 0)

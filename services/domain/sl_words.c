@@ -31,10 +31,8 @@ static const s_word_t s_case_status[] = {
     {"forwarded", "已报送上级"},  {"escalated", "已提级核查"},    {NULL, NULL},
 };
 static const s_word_t s_transfer_kind[] = {
-    {"handling", "办理"},
-    {"police", "移送公安"},
-    {"discipline", "移送纪检监察"},
-    {NULL, NULL},
+    {"handling", "办理"},        {"police", "移送公安"}, {"discipline", "移送纪检监察"},
+    {"supervision", "挂牌督办"}, {NULL, NULL},
 };
 static const s_word_t s_delivery[] = {
     {"event", "系统通知"},
@@ -75,6 +73,11 @@ static const s_word_t s_event[] = {
     {"not_handled", "接而不办"},
     {"false_completion", "虚假办结"},
     {"rectify_overdue", "整改逾期"},
+    {"upper_reminded", "向上级反馈到期提醒"},
+    {"two_transfers_below", "由下级按权责移交"},
+    {"supervisor_changed", "变更督办领导"},
+    {"referred", "核查后移交"},
+    {"upper_overdue", "逾期未向上级反馈"},
     {"plan_accepted", "按整改计划销号"},
     {"reopened", "重新核查"},
     {"case_closed", "办结销号"},
@@ -147,6 +150,14 @@ static const s_word_t s_field[] = {
     {"idle_until", "无进展截止日期"},
     {"since", "起始时间"},
     {"calendar_warning", "日历提示"},
+    {"upper_feedback_deadline", "向上级反馈期限"},
+    {"crime_found", "核查发现涉嫌犯罪"},
+    {"auto", "自动挂牌督办"},
+    {"was_leader", "原督办领导"},
+    {"dereliction_found", "核查发现涉嫌失职渎职"},
+    {"police_outcome", "移交公安机关办理情况"},
+    {"discipline_outcome", "移交纪检监察机关办理情况"},
+    {"upper_late", "到达时已过上级期限减预留时间"},
     {"leader", "督办领导"},
     {"leader_name", "签字领导"},
     {"leader_title", "职务"},
@@ -316,6 +327,11 @@ sl_words_instruction(sl_buf_t *b, const char *kind, const char *receiver_kind,
         sl_buf_printf(b,
                       "现将该涉嫌失职渎职问题线索移送你委，请依纪依规处理，并将处理情况于"
                       "%s前反馈我办。",
+                      feedback_zh);
+    } else if (kind && strcmp(kind, "supervision") == 0) {
+        sl_buf_printf(b,
+                      "该事项已交下级人民政府核查办理。按照“三管三必须”有关规定，请你局对该事项"
+                      "进行挂牌督办，并将督办情况及结果于%s前反馈我办。",
                       feedback_zh);
     } else if (receiver_kind && strcmp(receiver_kind, "child") == 0) {
         sl_buf_puts(b, "现将该事项移交你政府，请按照“七项措施”认真核查办理，并严格落实本地"

@@ -174,7 +174,10 @@ sl_test_form_list(sl_db_t *db, int64_t now_ms, const char *const *subjects, cons
     assert_int_equal(sl_calendar_load(db, &cal), 0);
     sl_transfer_actor_t actor = {.key = "sl-dispatch", .unit = "140728"};
     sl_transfer_formed_t out;
-    assert_int_equal(sl_transfer_form_list(db, cal, "140728", now_ms, -1, true, &actor, &out), 0);
+    assert_int_equal(sl_transfer_form_list(db, cal, "140728", now_ms, -1, true,
+                                           &(sl_transfer_form_opts_t){.upper_margin = 1}, &actor,
+                                           &out),
+                     0);
     sl_calendar_destroy(&cal);
     return out;
 }

@@ -630,12 +630,15 @@ def link_sections(nodes, code):
 def federation(name, codes=("140000", "140700", "140728", "140781"), dispatch_ini=""):
     """Nodes for CODES, each its own database, linked to each other as parent
     and children with exchanged keys (then migrated again: the parent marks
-    its children as running a node). Returns {code: Node}; close each."""
+    its children as running a node); every scan forms a list unless
+    DISPATCH_INI sets interval_days. Returns {code: Node}; close each."""
     nodes = {}
     try:
         for code in codes:
             nodes[code] = Node("%s-%s" % (name, code), code=code,
-                               dispatch_ini="interval_days = 0\n" + FAST_LINK + dispatch_ini)
+                               dispatch_ini=("" if "interval_days" in dispatch_ini
+                                             else "interval_days = 0\n") + FAST_LINK +
+                               dispatch_ini)
         for code, n in nodes.items():
             with open(n.ini, "a") as f:
                 f.write(link_sections(nodes, code))

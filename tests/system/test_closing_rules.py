@@ -235,7 +235,11 @@ def test_plan_date_passes_escalates_once_and_reopens(node):
     assert kinds[-4:-1] == ["rectify_overdue", "reopened", "escalated"] or \
         kinds[-3:] == ["rectify_overdue", "reopened", "escalated"], kinds
     assert "plan_accepted" in kinds and "case_closed" in kinds  # what closing wrote stays
-    assert node.sql("SELECT count(*) FROM ledger_entry WHERE case_no = '%s'" % a) == "1"
+    # its own entry, and the 挂牌督办 one: a major hazard is listed by itself (issue 16)
+    assert node.sql("SELECT string_agg(list, ',' ORDER BY list) FROM ledger_entry"
+                    " WHERE case_no = '%s'" % a) == "惩治处罚,挂牌督办", \
+        node.sql("SELECT string_agg(list, ',' ORDER BY list) FROM ledger_entry"
+                 " WHERE case_no = '%s'" % a)
     assert show(node, a)["提级核查"] == "是：整改逾期（已提级）"
     # once: later ticks, after a kill, add nothing
     run_deadline(node, DEADLINE_PORT, "2026-11-23T09:00:00+08:00",

@@ -136,7 +136,10 @@ test_list_formed_from_registered_cases(void **state)
     assert_int_equal(sl_calendar_load(f->db, &cal), 0);
     sl_transfer_actor_t actor = {.key = "sl-dispatch", .unit = "140728"};
     sl_transfer_formed_t again;
-    assert_int_equal(sl_transfer_form_list(f->db, cal, "140728", NOW, -1, true, &actor, &again), 0);
+    assert_int_equal(sl_transfer_form_list(f->db, cal, "140728", NOW, -1, true,
+                                           &(sl_transfer_form_opts_t){.upper_margin = 1}, &actor,
+                                           &again),
+                     0);
     sl_calendar_destroy(&cal);
     assert_string_equal(again.list_no, "");
     assert_int_equal(again.items, 0);

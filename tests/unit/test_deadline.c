@@ -317,6 +317,97 @@ test_phase_boundaries(void **state)
     assert_string_equal(s.lines[1], "1 ends 2022-04-01T00:00");
 }
 
+/* The upper deadline binds (R25): 省 issues on 2025-03-03, feedback by
+ * 03-12; the city passes it on the next day, due one working day before
+ * (03-11), the county the day after, one before that (03-10); a margin
+ * across a weekend and across 国庆节; a case that arrives after the margin
+ * (a link was down) is due on the upper deadline itself, flagged late; the
+ * objection window is cut to the upper one, never before the transfer day. */
+static void
+test_under_upper(void **state)
+{
+    const sl_calendar_t *cal = *state;
+    int32_t o, f;
+    bool late;
+    int u = 0;
+    sl_transfer_deadlines(cal, D("2025-03-03"), -1, &o, &f, &u);
+    assert_int_equal(f, D("2025-03-12"));
+    int32_t po = o, pf = f;
+    /* the city, a day later */
+    sl_transfer_deadlines(cal, D("2025-03-04"), -1, &o, &f, &u);
+    assert_int_equal(f, D("2025-03-13"));
+    sl_deadline_under_upper(cal, D("2025-03-04"), po, pf, 1, &o, &f, &late, &u);
+    assert_int_equal(f, D("2025-03-11"));
+    assert_int_equal(o, po);
+    assert_false(late);
+    /* the county, a day after the city */
+    int32_t co = o, cf = f;
+    sl_transfer_deadlines(cal, D("2025-03-05"), -1, &o, &f, &u);
+    sl_deadline_under_upper(cal, D("2025-03-05"), co, cf, 1, &o, &f, &late, &u);
+    assert_int_equal(f, D("2025-03-10"));
+    assert_true(f < cf && cf < pf);
+    assert_false(late);
+    /* margin 0: the upper deadline itself; margin 2 */
+    sl_transfer_deadlines(cal, D("2025-03-04"), -1, &o, &f, &u);
+    sl_deadline_under_upper(cal, D("2025-03-04"), po, pf, 0, &o, &f, &late, &u);
+    assert_int_equal(f, D("2025-03-12"));
+    sl_transfer_deadlines(cal, D("2025-03-04"), -1, &o, &f, &u);
+    sl_deadline_under_upper(cal, D("2025-03-04"), po, pf, 2, &o, &f, &late, &u);
+    assert_int_equal(f, D("2025-03-10"));
+    /* across a weekend: Monday's deadline less one is Friday */
+    sl_transfer_deadlines(cal, D("2025-03-03"), -1, &o, &f, &u);
+    sl_deadline_under_upper(cal, D("2025-03-03"), -1, D("2025-03-10"), 1, &o, &f, &late, &u);
+    assert_int_equal(f, D("2025-03-07"));
+    /* across 国庆节: 10-09 less one is 09-30 */
+    sl_transfer_deadlines(cal, D("2025-09-26"), -1, &o, &f, &u);
+    sl_deadline_under_upper(cal, D("2025-09-26"), -1, D("2025-10-09"), 1, &o, &f, &late, &u);
+    assert_int_equal(f, D("2025-09-30"));
+    assert_false(late);
+    /* arrives after the margin: due on the upper deadline, late */
+    sl_transfer_deadlines(cal, D("2025-03-12"), -1, &o, &f, &u);
+    sl_deadline_under_upper(cal, D("2025-03-12"), po, pf, 1, &o, &f, &late, &u);
+    assert_int_equal(f, D("2025-03-12"));
+    assert_true(late);
+    /* the upper window already closed: the child's ends on its transfer day */
+    assert_int_equal(o, D("2025-03-12"));
+    /* nothing from above: the level's own deadlines */
+    sl_transfer_deadlines(cal, D("2025-03-04"), -1, &o, &f, &u);
+    sl_deadline_under_upper(cal, D("2025-03-04"), -1, -1, 1, &o, &f, &late, &u);
+    assert_int_equal(f, D("2025-03-13"));
+    assert_false(late);
+}
+
+/* The child's own watch of the deadline it owes upward: reminded from the
+ * start of the working day before (Friday for a Monday), overdue from the
+ * day after; each once; nothing before. */
+static void
+test_upper_watch(void **state)
+{
+    const sl_calendar_t *cal = *state;
+    sl_clock_due_t due;
+    sl_deadline_upper_check(cal, D("2025-03-10"), false, false, T("2025-03-06T18:00:00+08:00"),
+                            &due);
+    assert_false(due.remind);
+    assert_false(due.overdue);
+    assert_int_equal(due.next_ms, T("2025-03-07T00:00:00+08:00"));
+    sl_deadline_upper_check(cal, D("2025-03-10"), false, false, T("2025-03-07T09:00:00+08:00"),
+                            &due);
+    assert_true(due.remind);
+    assert_int_equal(due.remind_day, D("2025-03-07"));
+    assert_false(due.overdue);
+    assert_false(due.accept || due.not_handled || due.rectify_overdue);
+    sl_deadline_upper_check(cal, D("2025-03-10"), true, false, T("2025-03-10T23:59:00+08:00"),
+                            &due);
+    assert_false(due.remind);
+    assert_false(due.overdue);
+    sl_deadline_upper_check(cal, D("2025-03-10"), true, false, T("2025-03-11T00:00:00+08:00"),
+                            &due);
+    assert_true(due.overdue);
+    sl_deadline_upper_check(cal, D("2025-03-10"), true, true, T("2025-03-12T00:00:00+08:00"), &due);
+    assert_false(due.overdue);
+    assert_int_equal(due.next_ms, SL_DEADLINE_NEVER);
+}
+
 int
 main(void)
 {
@@ -329,6 +420,8 @@ main(void)
         cmocka_unit_test(test_calendar_warning),
         cmocka_unit_test(test_report_periods),
         cmocka_unit_test(test_phase_boundaries),
+        cmocka_unit_test(test_under_upper),
+        cmocka_unit_test(test_upper_watch),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

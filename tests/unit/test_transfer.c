@@ -10,6 +10,7 @@
 #include "sl_clock.h"
 #include "sl_codec.h"
 #include "sl_notice.h"
+#include "sl_transfer.h"
 #include "sl_deadline.h"
 #include "sl_transfer_fsm.h"
 #include "sl_util.h"
@@ -397,14 +398,37 @@ test_validate_answers(void **state)
     s_expect_code(&env, "unknown_body");
 }
 
+/* 两移交 once per clue, by the level that handles the case (issue 16 §2). */
+static void
+test_two_transfers_duty(void **state)
+{
+    (void)state;
+    /* this level's department handles it: issue, once */
+    assert_int_equal(sl_transfer_two_duty("HOTLINE", false, false), SL_TWO_ISSUE);
+    assert_int_equal(sl_transfer_two_duty("UPPER_TRANSFER", false, false), SL_TWO_ISSUE);
+    assert_int_equal(sl_transfer_two_duty("HOTLINE", false, true), SL_TWO_ISSUED);
+    /* handed down to a lower government: its duty, whatever the channel */
+    assert_int_equal(sl_transfer_two_duty("HOTLINE", true, false), SL_TWO_BELOW);
+    assert_int_equal(sl_transfer_two_duty("UPPER_TRANSFER", true, false), SL_TWO_BELOW);
+    /* a verification case raised by escalation issues none again */
+    assert_int_equal(sl_transfer_two_duty("escalation", false, false), SL_TWO_ESCALATION);
+    assert_int_equal(sl_transfer_two_duty("escalation", true, false), SL_TWO_ESCALATION);
+    assert_int_equal(sl_transfer_two_duty(NULL, false, false), SL_TWO_ISSUE);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_pair),  cmocka_unit_test(test_objection_window),
-        cmocka_unit_test(test_names),       cmocka_unit_test(test_deadlines),
-        cmocka_unit_test(test_rounds),      cmocka_unit_test(test_numbers),
-        cmocka_unit_test(test_notice_html), cmocka_unit_test(test_validate_answers),
+        cmocka_unit_test(test_every_pair),
+        cmocka_unit_test(test_objection_window),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_deadlines),
+        cmocka_unit_test(test_rounds),
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_notice_html),
+        cmocka_unit_test(test_validate_answers),
+        cmocka_unit_test(test_two_transfers_duty),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -58,6 +58,10 @@ s_notice(void)
 #define HANDLE_TAIL                                                                                                                  \
     "请将办理情况于2026年11月18日前（自交办之日起7个工作日内）反馈我办。如存在未如期办结的、" \
     "“接而不办”或虚假办结的，我办将提级核查，从严追责问责。"
+/* a case from above is due within the upper deadline (sl_deadline_under_upper) */
+#define UPPER_TAIL                                                                                 \
+    "请将办理情况于2026年11月18日前（按上级交办时限，预留本级核查时间）反馈我办。如存在未如期" \
+    "办结的、“接而不办”或虚假办结的，我办将提级核查，从严追责问责。"
 #define OBJECT "如对交办事项有异议，请于2026年11月11日前（签收后2个工作日内）向我办提出。"
 
 static void
@@ -88,8 +92,9 @@ test_notice_each_channel(void **state)
         char *got = s_opening(&n);
         char *want = sl_asprintf(
             "%s" NO BASIS "现将该事项移交你政府，请按照“七项措施”认真核查办理，并严格落实本地"
-            "党委政府主要负责同志审核签字确认。" HANDLE_TAIL OBJECT,
-            cases[i].sentence);
+            "党委政府主要负责同志审核签字确认。%s" OBJECT,
+            cases[i].sentence,
+            strcmp(cases[i].channel, "UPPER_TRANSFER") == 0 ? UPPER_TAIL : HANDLE_TAIL);
         assert_string_equal(got, want);
         free(got);
         free(want);
