@@ -310,6 +310,7 @@ sl_codec_body(const sl_pb_envelope_t *env)
     case SAFELOOP__V1__ENVELOPE__BODY_ESCALATION:
     case SAFELOOP__V1__ENVELOPE__BODY_WEEKLY_REPORT:
     case SAFELOOP__V1__ENVELOPE__BODY_MONTHLY_REPORT:
+    case SAFELOOP__V1__ENVELOPE__BODY_PUBLIC_NOTE:
         return (sl_body_t)env->body_case;
     default:
         return SL_BODY_NONE;
@@ -340,6 +341,8 @@ sl_codec_body_msg(const sl_pb_envelope_t *env)
         return &env->weekly_report->base;
     case SL_BODY_MONTHLY_REPORT:
         return &env->monthly_report->base;
+    case SL_BODY_PUBLIC_NOTE:
+        return &env->public_note->base;
     case SL_BODY_NONE:
         break;
     }
@@ -370,6 +373,8 @@ sl_codec_body_name(sl_body_t body)
         return "weekly_report";
     case SL_BODY_MONTHLY_REPORT:
         return "monthly_report";
+    case SL_BODY_PUBLIC_NOTE:
+        return "public_note";
     case SL_BODY_NONE:
         break;
     }

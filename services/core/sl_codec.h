@@ -18,6 +18,7 @@
 #include "safeloop/v1/clue.pb-c.h"
 #include "safeloop/v1/envelope.pb-c.h"
 #include "safeloop/v1/handling.pb-c.h"
+#include "safeloop/v1/publish.pb-c.h"
 #include "safeloop/v1/reports.pb-c.h"
 
 #include <stdbool.h>
@@ -44,6 +45,7 @@ typedef Safeloop__V1__Escalation sl_pb_escalation_t;
 typedef Safeloop__V1__WeeklyReport sl_pb_weekly_report_t;
 typedef Safeloop__V1__MonthlyReport sl_pb_monthly_report_t;
 typedef Safeloop__V1__TypicalCase sl_pb_typical_case_t;
+typedef Safeloop__V1__PublicNote sl_pb_public_note_t;
 
 /* Initialisers for messages built on the stack: sl_pb_ack_t a = SL_PB_ACK_INIT; */
 #define SL_PB_ENVELOPE_INIT SAFELOOP__V1__ENVELOPE__INIT
@@ -63,6 +65,7 @@ typedef enum {
     SL_BODY_ESCALATION = SAFELOOP__V1__ENVELOPE__BODY_ESCALATION,
     SL_BODY_WEEKLY_REPORT = SAFELOOP__V1__ENVELOPE__BODY_WEEKLY_REPORT,
     SL_BODY_MONTHLY_REPORT = SAFELOOP__V1__ENVELOPE__BODY_MONTHLY_REPORT,
+    SL_BODY_PUBLIC_NOTE = SAFELOOP__V1__ENVELOPE__BODY_PUBLIC_NOTE,
 } sl_body_t;
 
 /* Ack statuses. */
@@ -156,7 +159,8 @@ sl_body_t sl_codec_body(const sl_pb_envelope_t *env);
 const ProtobufCMessage *sl_codec_body_msg(const sl_pb_envelope_t *env);
 /* Short lowercase name of ENV's body, the oneof field name: "clue", "receipt",
  * "objection", "progress", "feedback", "decision", "transfer", "escalation",
- * "weekly_report", "monthly_report"; "none" if no known body. Static. */
+ * "weekly_report", "monthly_report", "public_note"; "none" if no known body.
+ * Static. */
 const char *sl_codec_body_kind(const sl_pb_envelope_t *env);
 /* The same by body, e.g. for logs and metrics labels. Static. */
 const char *sl_codec_body_name(sl_body_t body);

@@ -42,6 +42,7 @@ static const s_command_t s_commands[] = {
      "  case verify NO --pass | --fail --reason T [--notice N]   核查: close (销号) or false\n"
      "                                  completion (虚假办结) of its fed-back transfer\n"
      "  case supervise NO --leader NAME [--title T]   list a major-hazard case (挂牌督办)\n"
+     "  case public-summary NO --text T the office's public summary of the case (三公开)\n"
      "  case feedback-up|objection-up|progress-up NO …   this node's own answer to the\n"
      "                                  upper node's transfer of case NO (flags as transfer …)"},
     {"transfer", sl_ctl_transfer,
@@ -84,6 +85,11 @@ static const s_command_t s_commands[] = {
      "                                 acked, retried, parked, connected\n"
      "  link parked                     rows a peer refused, with the reason\n"
      "  link release ID                 send a parked row again"},
+    {"publish", sl_ctl_publish,
+     "publish now [KIND] | drafts | list | show ID   三公开: draft now, the drafts, all\n"
+     "  publish approve ID --by NAME    release a draft (审核发布)\n"
+     "  publish correct ID --reason T   draft a correction of an issued publication\n"
+     "  publish hold NO --reason T | release NO   hold a case back from publication or not"},
     {"audit", sl_ctl_audit,
      "audit verify                     check every case's audit chain; exit 1 naming each break"},
 };

@@ -9,6 +9,8 @@
  * stamp line. Every value is HTML-escaped. */
 #include "sl_notice.h"
 
+#include "sl_template.h"
+
 #include "sl_util.h"
 #include "sl_words.h"
 
@@ -16,30 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* HTML-escapes S (NULL: nothing) through the template module's one escaping. */
 static void
 s_esc(sl_buf_t *b, const char *s)
 {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&':
-            sl_buf_puts(b, "&amp;");
-            break;
-        case '<':
-            sl_buf_puts(b, "&lt;");
-            break;
-        case '>':
-            sl_buf_puts(b, "&gt;");
-            break;
-        case '"':
-            sl_buf_puts(b, "&quot;");
-            break;
-        case '\'':
-            sl_buf_puts(b, "&#39;");
-            break;
-        default:
-            sl_buf_append(b, s, 1);
-        }
-    }
+    if (s)
+        sl_template_escape(b, s);
 }
 
 static bool

@@ -6,6 +6,8 @@
  * status works on any schema this build knows. */
 #include "sl_status.h"
 
+#include "sl_template.h"
+
 #include "sl_clock.h"
 #include "sl_http.h"
 #include "sl_outbox.h"
@@ -459,19 +461,6 @@ static const char s_page_script[] =
     "\"刷新失败：HTTP \"+r.status;}catch(e){document.getElementById(\"foot\").textContent="
     "\"刷新失败：\"+e.message;}}\nsetInterval(refresh,5000);\n</script>\n</body></html>\n";
 
-static void
-s_html_escape(sl_buf_t *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': sl_buf_puts(b, "&lt;"); break;
-        case '>': sl_buf_puts(b, "&gt;"); break;
-        case '&': sl_buf_puts(b, "&amp;"); break;
-        default: sl_buf_append(b, s, 1);
-        }
-    }
-}
-
 char *
 sl_status_page(const json_t *status, const char *json_url)
 {
@@ -479,7 +468,7 @@ sl_status_page(const json_t *status, const char *json_url)
     sl_buf_init(&b);
     sl_buf_puts(&b, s_page_head);
     char *text = sl_status_text(status);
-    s_html_escape(&b, text);
+    sl_template_escape(&b, text); /* the one escaping of HTML */
     free(text);
     /* JSON_ESCAPE_SLASH keeps "</script>" out of the embedded data */
     char *json = json_dumps(status, JSON_COMPACT | JSON_ESCAPE_SLASH);
