@@ -85,7 +85,7 @@ s_page_name(int64_t id, int page)
 static json_t *
 s_page_data(const s_pub_t *p, const s_pubs_t *all, const char *channels, int page, bool draft)
 {
-    json_t *d = json_deep_copy(p->body);
+    json_t *d = json_copy(p->body); /* shallow: the items are shared, never changed */
     if (!json_is_object(d)) {
         json_decref(d);
         return NULL;
