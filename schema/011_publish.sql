@@ -73,9 +73,9 @@ CREATE VIEW pub_transfer AS
 SELECT t.id, t.notice_no, t.kind, t.transfer_date, t.feedback_deadline, t.state,
        t.progress_count, t.fed_back_at, t.closed_at, t.issued_at,
        u.name AS unit_name, c.case_no, c.registered_at, s.name AS sector_name,
-       c.division, d.name AS division_name, c.township, c.major_hazard, c.subject_kind,
-       CASE WHEN c.subject_kind = '自然人' THEN '' ELSE c.subject_name END AS subject_name,
-       CASE WHEN c.subject_kind = '自然人' THEN left(c.subject_name, 1) ELSE '' END
+       c.division, d.name AS division_name, c.township, c.major_hazard, k.kind AS subject_kind,
+       CASE WHEN k.kind = '自然人' THEN '' ELSE c.subject_name END AS subject_name,
+       CASE WHEN k.kind = '自然人' THEN left(c.subject_name, 1) ELSE '' END
            AS subject_surname,
        coalesce(p.summary, '') AS summary, coalesce(p.held, false) AS held,
        EXISTS (SELECT 1 FROM transfer_escalation e WHERE e.transfer_id = t.id) AS escalated,
@@ -99,6 +99,9 @@ JOIN unit u ON u.code = t.unit_code
 JOIN sector s ON s.code = c.sector
 LEFT JOIN division d ON d.code = c.division
 LEFT JOIN case_public p ON p.case_id = c.id
+-- the subject's kind as the check found it (Feedback.subject_kind), else the clue's
+CROSS JOIN LATERAL (SELECT coalesce(nullif(t.feedback::json->>'subject_kind', ''),
+                                    c.subject_kind) AS kind) k
 WHERE t.replaced_by IS NULL;
 
 CREATE VIEW pub_list AS

@@ -11,8 +11,12 @@ Figures are reported, never asserted.
 
     --cases N (SL_BENCH_CASES, 100000)
 
-Measured on the 2-core CI machine (loaded), 100,000 cases: see the closing
-note of issue 19.
+Measured on the 2-core CI machine (loaded, Debug build), 100,000 cases: drafts
+8.7 s (list, 100,000 items), 6.1 s (progress, 87,500), 4.6 s (results,
+12,500); the site (three publications: 2,011 files, 391 MB) regenerated in
+33.4 s, 35.0 s from the daemon's start. 20,000 cases: 3.4 s; before the
+pages shared the body instead of copying it per page, the time grew with the
+square of the items.
 """
 import argparse
 import os

@@ -10,7 +10,7 @@ nothing is public until the office approves them; then the site holds HTML,
 JSON, CSV (BOM), Atom and WeChat text. A correction shows beside the original.
 The pages open in headless Chromium at phone width without console errors
 (screenshots kept in the build tree). No reporter's name or phone, and no
-natural person's full name, is in any file written or served, nor in any view
+natural person's full name (as the clue or the check says), is in any file written or served, nor in any view
 or table the publishing role can read; that role cannot read the cases.
 """
 import csv
@@ -39,11 +39,12 @@ N = 30
 REPORTERS = [("举报人%s" % "甲乙丙丁戊己庚辛壬癸"[i % 10] + "子丑寅卯辰巳午未申酉戌亥"[i // 10],
               "1390000%04d" % (1000 + i)) for i in range(N)]
 PERSONS = {3: "王大锤", 7: "李小明", 11: "张三丰"}  # natural person subjects (自然人)
+FOUND = {4: "赵铁柱"}  # reported as a unit, found a natural person by the check
 
 
 def run(node, *args, env=ENV, rc=0):
     r = node.slctl(*args, env=env, check=False)
-    if r.returncode != rc:
+    if rc is not None and r.returncode != rc:
         raise AssertionError("slctl %s: exit %d, wanted %d: %s%s" % (
             " ".join(args), r.returncode, rc, r.stdout, r.stderr))
     return r
@@ -79,7 +80,7 @@ def test_clues_handled(node, state):
     cases = []
     for i in range(N):
         name, phone = REPORTERS[i]
-        subject = PERSONS.get(i, "平遥县第%d煤业有限公司" % (i + 1))
+        subject = PERSONS.get(i, FOUND.get(i, "平遥县第%d煤业有限公司" % (i + 1)))
         flags = ["--subject-kind", "自然人"] if i in PERSONS else []
         if i < 6:
             flags.append("--major-hazard")
@@ -105,6 +106,8 @@ def test_clues_handled(node, state):
         run(node, "transfer", "receipt", n)
         run(node, "transfer", "progress", n, "--text", "已派员现场核查")
         extra = ["--hazard-rectified", "--suspended"] if i < 4 else ["--penalized"]
+        if i in FOUND:
+            extra += ["--subject-kind", "自然人"]
         run(node, "transfer", "feedback", n, "--nature", "非法违法生产经营", "--rectified",
             *extra, *SIGNOFF)
         if i < 5:
@@ -151,6 +154,8 @@ def test_drafts_not_public(node, state):
     code, body = get(node.publish_port, "/preview/%s" % lst[0])
     check("the preview is served and marked", code == 200 and "尚未审核发布" in body.decode(),
           code)
+    st = json.loads(run(node, "status", "--json", "--no-probe", rc=None).stdout)
+    check("the status shows the drafts waiting", st.get("drafts_waiting") == 4, str(st)[:300])
     show = run(node, "publish", "show", lst[0]).stdout
     check("publish show: record and text", "待审核" in show and "今日无新增交办" in show, show)
     state.drafts = {(d[1], d[2]): int(d[0]) for d in drafts}
@@ -182,6 +187,7 @@ def test_approved_site(node, state):
                encoding="utf-8").read()
     check("results: the rate rectified ÷ found", "66.7%" in res and "重大事故隐患已整改" in res,
           res[:3000])
+    check("results: a subject the check found a natural person", "赵某" in res)
     # Atom, CSV, JSON, text
     feed = ET.parse(os.path.join(node.site, "feed.atom")).getroot()
     ns = {"a": "http://www.w3.org/2005/Atom"}
@@ -266,7 +272,8 @@ def test_privacy(node, state):
             texts.append(("served " + f, body.decode()))
     for pid in state.drafts.values():
         texts.append(("preview", get(node.publish_port, "/preview/%d" % pid)[1].decode()))
-    secrets = [s for pair in REPORTERS for s in pair] + list(PERSONS.values())
+    secrets = [s for pair in REPORTERS for s in pair] + list(PERSONS.values()) + list(
+        FOUND.values())
     leaks = ["%s in %s" % (s, where) for where, t in texts for s in secrets if s in t]
     check("no reporter, phone or natural person's name anywhere (%d texts)" % len(texts),
           not leaks, "\n".join(leaks[:20]))
