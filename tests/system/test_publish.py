@@ -293,3 +293,13 @@ def test_pages_on_a_phone(node, state):
         check("%s page: no console errors" % kind, console == [], "\n".join(console))
         check("%s screenshot kept" % kind, os.path.getsize(shot) > 10000, shot)
         print("screenshot:", shot)
+
+
+def test_clean_stop(node):
+    """SIGTERM: sl-publish finishes its tick and exits 0 (in a sanitizer build:
+    nothing leaked or overrun)."""
+    log = node.logs[("publish", 1)]
+    rc = node.stop("publish")
+    text = open(log, errors="replace").read()
+    check("sl-publish exits 0 on SIGTERM", rc == 0, "exit %s\n%s" % (rc, text[-3000:]))
+    check("no sanitizer report", "Sanitizer" not in text, text[-3000:])
