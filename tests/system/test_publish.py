@@ -27,6 +27,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 import pytest  # noqa: E402
 import sltest  # noqa: E402
 from sltest import check, chromium, wait_for, PG  # noqa: E402
+from safeloop.v1 import envelope_pb2  # noqa: E402
+import zmq  # noqa: E402
 
 T0 = "2026-11-10T09:00:00+08:00"  # a Tuesday: the transfers
 T1 = "2026-11-22T10:00:00+08:00"  # twelve days on: sl-publish runs
@@ -61,15 +63,17 @@ def get(port, path):
 @pytest.fixture(scope="module")
 def node(nodes):
     port = sltest.free_port()
+    events = "tcp://127.0.0.1:%d" % sltest.free_port()
     n = nodes.node("publish", extra_ini="""[publish]
 http = 127.0.0.1:%d
-events = tcp://127.0.0.1:%d
+events = %s
 site_dir = site
 templates = %s/templates
 tick_seconds = 1
 time_of_day = 00:00
-""" % (port, sltest.free_port(), SRC))
+""" % (port, events, SRC))
     n.publish_port = port
+    n.publish_events = events
     n.site = os.path.join(n.dir, "site")
     n.start("intake", env=ENV)
     n.start("dispatch", env=ENV)
@@ -214,9 +218,20 @@ def test_approved_site(node, state):
 
 
 def test_correction_beside_original(node, state):
+    sub = zmq.Context.instance().socket(zmq.SUB)
+    sub.setsockopt(zmq.SUBSCRIBE, b"publication.issued")
+    sub.setsockopt(zmq.RCVTIMEO, 15000)
+    sub.connect(node.publish_events)
     r = run(node, "publish", "correct", str(state.lst), "--reason", "更正一处问题摘要")
     new = int(r.stdout.split("\t")[1])
     run(node, "publish", "approve", str(new), "--by", "县“百日攻坚”办张主任")
+    frames = sub.recv_multipart()
+    ev = envelope_pb2.Event()
+    ev.ParseFromString(frames[1])
+    o = json.loads(ev.json)
+    check("publication.issued for the correction", o["id"] == new and
+          o["corrects"] == state.lst and o["kind"] == "list", ev.json)
+    sub.close()
     wait_for("the correction published",
              lambda: os.path.exists(os.path.join(node.site, "p", "%d.html" % new)), timeout=30)
     wait_for("the original marked corrected", lambda: "已更正" in open(
