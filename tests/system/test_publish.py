@@ -7,7 +7,8 @@ closes five (four major hazards rectified), fails one verification (提级核查
 the rest run past their deadline (逾期) by the day sl-publish runs. Drafts are
 made (the day's list with 今日无新增交办, the weekly progress, the results) and
 nothing is public until the office approves them; then the site holds HTML,
-JSON, CSV (BOM), Atom and WeChat text. A correction shows beside the original.
+JSON, CSV (BOM), Atom and WeChat text. A correction shows beside the original
+and is evented (publication.issued); a kind in auto_approve needs no approval.
 The pages open in headless Chromium at phone width without console errors
 (screenshots kept in the build tree). No reporter's name or phone, and no
 natural person's full name (as the clue or the check says), is in any file written or served, nor in any view
@@ -308,6 +309,31 @@ def test_pages_on_a_phone(node, state):
         check("%s page: no console errors" % kind, console == [], "\n".join(console))
         check("%s screenshot kept" % kind, os.path.getsize(shot) > 10000, shot)
         print("screenshot:", shot)
+
+
+def test_results_auto_approved(node, state):
+    """A kind in [publish] auto_approve is released without the office: a case
+    销号 now is on the public site at the next tick."""
+    node.stop("publish")
+    with open(node.ini, "a") as f:  # [publish] is the file's last section
+        f.write("auto_approve = results\n")
+    node.start("publish", env=ENV1, wait=False)
+    wait_for("sl-publish healthy", lambda: node._healthy(("publish", 1), node.publish_port),
+             timeout=30)
+    c = state.cases[6]
+    n = state.notices[c]
+    run(node, "transfer", "receipt", n)
+    run(node, "transfer", "feedback", n, "--nature", "非法违法生产经营", "--rectified", *SIGNOFF)
+    run(node, "case", "verify", c, "--pass", "--operator", "核查员甲")
+    wait_for("the new results issued", lambda: node.sql(
+        "SELECT count(*) FROM publication WHERE kind = 'results' AND state = 'issued'"
+        " AND approved_by = '自动发布'") == "1", timeout=30)
+    pid = int(node.sql("SELECT max(id) FROM publication WHERE kind = 'results'"))
+    wait_for("its page", lambda: os.path.exists(os.path.join(node.site, "p", "%d.html" % pid)),
+             timeout=30)
+    page = open(os.path.join(node.site, "p", "%d.html" % pid), encoding="utf-8").read()
+    check("only the case closed since the last results",
+          page.count('class="item"') == 1 and "平遥县第7煤业有限公司" in page, page[-2000:])
 
 
 def test_clean_stop(node):
