@@ -11,8 +11,9 @@ JSON, CSV (BOM), Atom and WeChat text. A correction shows beside the original
 and is evented (publication.issued); a kind in auto_approve needs no approval.
 The pages open in headless Chromium at phone width without console errors
 (screenshots kept in the build tree). No reporter's name or phone, and no
-natural person's full name (as the clue or the check says), is in any file written or served, nor in any view
-or table the publishing role can read; that role cannot read the cases.
+natural person's full name (as the clue or the check says), is in any file
+written or served, nor in any view or table the publishing role can read;
+that role cannot read the cases.
 """
 import csv
 import io
