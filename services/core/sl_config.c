@@ -211,8 +211,9 @@ static const s_key_t s_keys[] = {
     {"publish", "db_user", S_STRING, "sl_{code}_publish", 0, 0, 0, NULL,
      "the database role sl-publish connects as ({code}: the node's code); it reads only the "
      "pub_* views (slctl migrate makes it)"},
-    {"publish", "site_dir", S_PATH, "site", 0, 0, 0, NULL,
-     "directory of the public site, regenerated atomically (for nginx)"},
+    {"publish", "site_dir", S_PATH, NULL, 0, 0, 0, NULL,
+     "the public site, a symbolic link swapped on each regeneration (for nginx); unset: "
+     "<var_dir>/site"},
     {"publish", "templates", S_PATH, SL_TEMPLATES_DIR, 0, 0, 0, NULL,
      "directory of the page templates"},
     {"publish", "tick_seconds", S_INT, "30", 1, 3600, 0, NULL,

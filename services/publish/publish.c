@@ -252,7 +252,12 @@ sl_publish_new(const sl_config_t *cfg, uv_loop_t *loop, sl_service_t *svc)
     p->first = true;
     pthread_mutex_init(&p->preview_lock, NULL);
     snprintf(p->name, sizeof p->name, "%s", sl_service_name(svc));
-    snprintf(p->site_dir, sizeof p->site_dir, "%s", sl_config_str(cfg, "publish", "site_dir"));
+    const char *site = sl_config_str(cfg, "publish", "site_dir");
+    if (site)
+        snprintf(p->site_dir, sizeof p->site_dir, "%s", site);
+    else /* beside the node's state: writable under the unit's ProtectSystem=strict */
+        snprintf(p->site_dir, sizeof p->site_dir, "%s/site",
+                 sl_config_str(cfg, "node", "var_dir"));
     p->channels = sl_config_str(cfg, "publish", "channels");
     p->time_of_day = (int)sl_config_int(cfg, "publish", "time_of_day");
     const char *code = sl_config_node(cfg);
