@@ -80,7 +80,7 @@ cmake --build "$top/build" -j"$(nproc 2>/dev/null || echo 2)" >"$top/build/quick
 bin=$top/build/bin
 
 # 2. The cluster.
-mkdir -p "$var/nodes" "$var/keys" "$var/run" "$var/log"
+mkdir -p "$var/nodes" "$var/keys" "$var/run" "$var/log" "$var/site"
 dir=$(pg_dir)
 if [ ! -d "$dir/data" ]; then
   say "creating the demo cluster in $dir"
@@ -176,6 +176,15 @@ http = 127.0.0.1:$(port "$code" 12)
 events = tcp://127.0.0.1:$(port "$code" 21)
 http = 127.0.0.1:$(port "$code" 22)
 
+; 三公开: drafts wait for slctl publish approve ID --by NAME; the site is
+; served on http (/site/) and written to site_dir
+[publish]
+events = tcp://127.0.0.1:$(port "$code" 31)
+http = 127.0.0.1:$(port "$code" 32)
+site_dir = $var/site/$code
+templates = $top/templates
+tick_seconds = 5
+
 ; the demo producer (var/keys/demo-producer): may submit clues
 [producer.demo]
 public_key = $demo/curve.pub
@@ -193,6 +202,7 @@ EOT
     echo "SL_${code}_INTAKE=tcp://127.0.0.1:$(port "$code" 0)"
     echo "SL_${code}_IPC=ipc://$run/intake.sock"
     echo "SL_${code}_STATUS=http://127.0.0.1:$(port "$code" "${HTTP_OFF[intake]}")/status"
+    echo "SL_${code}_SITE=http://127.0.0.1:$(port "$code" "${HTTP_OFF[publish]}")/site/"
     for d in "${DAEMONS[@]}"; do
       [ -x "$bin/sl-$d" ] || continue
       D=${d^^}

@@ -318,6 +318,7 @@ sl_codec_body(const sl_pb_envelope_t *env)
     case SAFELOOP__V1__ENVELOPE__BODY_LIAISON:
     case SAFELOOP__V1__ENVELOPE__BODY_COMMITMENT:
     case SAFELOOP__V1__ENVELOPE__BODY_PLAN:
+    case SAFELOOP__V1__ENVELOPE__BODY_PUBLIC_NOTE:
         return (sl_body_t)env->body_case;
     default:
         return SL_BODY_NONE;
@@ -364,6 +365,8 @@ sl_codec_body_msg(const sl_pb_envelope_t *env)
         return &env->commitment->base;
     case SL_BODY_PLAN:
         return &env->plan->base;
+    case SL_BODY_PUBLIC_NOTE:
+        return &env->public_note->base;
     case SL_BODY_NONE:
         break;
     }
@@ -410,6 +413,8 @@ sl_codec_body_name(sl_body_t body)
         return "commitment";
     case SL_BODY_PLAN:
         return "plan";
+    case SL_BODY_PUBLIC_NOTE:
+        return "public_note";
     case SL_BODY_NONE:
         break;
     }

@@ -19,6 +19,7 @@
 #include "safeloop/v1/envelope.pb-c.h"
 #include "safeloop/v1/handling.pb-c.h"
 #include "safeloop/v1/registers.pb-c.h"
+#include "safeloop/v1/publish.pb-c.h"
 #include "safeloop/v1/reports.pb-c.h"
 
 #include <stdbool.h>
@@ -54,6 +55,7 @@ typedef Safeloop__V1__EarlierFinding sl_pb_finding_t;
 typedef Safeloop__V1__Liaison sl_pb_liaison_t;
 typedef Safeloop__V1__Commitment sl_pb_commitment_t;
 typedef Safeloop__V1__ImplementationPlan sl_pb_plan_t;
+typedef Safeloop__V1__PublicNote sl_pb_public_note_t;
 
 /* Initialisers for messages built on the stack: sl_pb_ack_t a = SL_PB_ACK_INIT; */
 #define SL_PB_ENVELOPE_INIT SAFELOOP__V1__ENVELOPE__INIT
@@ -81,6 +83,7 @@ typedef enum {
     SL_BODY_LIAISON = SAFELOOP__V1__ENVELOPE__BODY_LIAISON,
     SL_BODY_COMMITMENT = SAFELOOP__V1__ENVELOPE__BODY_COMMITMENT,
     SL_BODY_PLAN = SAFELOOP__V1__ENVELOPE__BODY_PLAN,
+    SL_BODY_PUBLIC_NOTE = SAFELOOP__V1__ENVELOPE__BODY_PUBLIC_NOTE,
 } sl_body_t;
 
 /* Ack statuses. */
@@ -174,7 +177,8 @@ sl_body_t sl_codec_body(const sl_pb_envelope_t *env);
 const ProtobufCMessage *sl_codec_body_msg(const sl_pb_envelope_t *env);
 /* Short lowercase name of ENV's body, the oneof field name: "clue", "receipt",
  * "objection", "progress", "feedback", "decision", "transfer", "escalation",
- * "weekly_report", "monthly_report"; "none" if no known body. Static. */
+ * "weekly_report", "monthly_report", "public_note"; "none" if no known body.
+ * Static. */
 const char *sl_codec_body_kind(const sl_pb_envelope_t *env);
 /* The same by body, e.g. for logs and metrics labels. Static. */
 const char *sl_codec_body_name(sl_body_t body);

@@ -69,6 +69,8 @@ static const s_section_t s_sections[] = {
     {"dispatch", S_INSTANCE, "dispatch",
      "sl-dispatch: transfers, forwarding and delivery on links"},
     {"deadline", S_INSTANCE, "deadline", "sl-deadline: deadlines, overdue and not-handled cases"},
+    {"publish", S_INSTANCE, "publish",
+     "sl-publish: 三公开 — drafts, the office's approval, the public site"},
     {"parent", S_PLAIN, "parent", "the parent node; absent at the top node"},
     {"child", S_CODES, "child.CODE", "a child node, one section each, named by its division code"},
     {"producer", S_NAMES, "producer.NAME",
@@ -122,6 +124,8 @@ static const char *const s_sectors[] = {
 };
 
 /* Envelope bodies a producer may be allowed to send. */
+static const char *const s_pub_kinds[] = {"list", "progress", "results", NULL};
+
 static const char *const s_bodies[] = {
     "clue", "receipt", "objection", "progress", "feedback", "report", NULL,
 };
@@ -205,6 +209,32 @@ static const s_key_t s_keys[] = {
     {"deadline", "tick_seconds", S_INT, "5", 1, 3600, 0, NULL, "seconds between deadline checks"},
     {"deadline", "not_handled_days", S_INT, "3", 1, 60, 0, NULL,
      "working days without progress or feedback before a case is not handled"},
+
+    {"publish", "events", S_ENDPOINT, NULL, 0, 0, 0, NULL, "PUB endpoint for events; unset: none"},
+    {"publish", "http", S_HOSTPORT, "127.0.0.1:0", 0, 0, 0, NULL,
+     "HOST:PORT serving /metrics, /healthz, the site (/site/) and the drafts' preview "
+     "(/preview/ID); bind it to the node's admin address only"},
+    {"publish", "db_user", S_STRING, "sl_{code}_publish", 0, 0, 0, NULL,
+     "the database role sl-publish connects as ({code}: the node's code); it reads only the "
+     "pub_* views (slctl migrate makes it)"},
+    {"publish", "site_dir", S_PATH, NULL, 0, 0, 0, NULL,
+     "the public site, a symbolic link swapped on each regeneration (for nginx); unset: "
+     "<var_dir>/site"},
+    {"publish", "templates", S_PATH, SL_TEMPLATES_DIR, 0, 0, 0, NULL,
+     "directory of the page templates"},
+    {"publish", "tick_seconds", S_INT, "30", 1, 3600, 0, NULL,
+     "seconds between checks for what is due to be drafted"},
+    {"publish", "time_of_day", S_TIME, "17:00", 0, 0, 0, NULL,
+     "time of day (Asia/Shanghai) the daily list is drafted"},
+    {"publish", "daily_list", S_BOOL, NULL, 0, 0, 0, NULL,
+     "draft the transfer list every day; unset: at city and county nodes (weekly at the province)"},
+    {"publish", "auto_approve", S_LIST, "", 0, 0, 0, s_pub_kinds,
+     "kinds released without the office's approval (list, progress, results)"},
+    {"publish", "channels", S_STRING,
+     "举报电话：12350；险情直拨电话：0351-12350", 0, 0, 0, NULL,
+     "the reporting channels printed on every page (举报电话、邮箱)"},
+    {"publish", "natural_person", S_STRING, "surname", 0, 0, 0, NULL,
+     "how a natural person subject is published: surname (姓＋某) or withheld (某某)"},
 
     {"parent", "code", S_CODE, NULL, 0, 0, S_IN_SECTION, NULL, "division code of the parent node"},
     {"parent", "endpoint", S_ENDPOINT, NULL, 0, 0, S_IN_SECTION, NULL,

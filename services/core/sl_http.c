@@ -168,7 +168,9 @@ s_on_request(void *cls, struct MHD_Connection *conn, const char *url, const char
     } else {
         status = MHD_HTTP_NOT_FOUND;
         for (size_t i = 0; i < h->nroutes; i++) {
-            if (strcmp(url, h->routes[i].path) == 0) {
+            const char *rp = h->routes[i].path;
+            size_t rn = strlen(rp);
+            if (strcmp(url, rp) == 0 || (rn > 1 && rp[rn - 1] == '/' && strncmp(url, rp, rn) == 0)) {
                 sl_http_req_t req = {conn, url};
                 status = h->routes[i].cb(&req, &body, &type, h->routes[i].arg);
                 break;

@@ -40,7 +40,9 @@ int sl_http_from_hostport(const char *hostport, sl_metrics_t *metrics, sl_http_h
 /* Stops the server (waits for its thread) and frees it. Accepts *p == NULL. */
 void sl_http_destroy(sl_http_t **p);
 
-/* Adds a route for exact PATH (copied). Only before sl_http_start. */
+/* Adds a route for exact PATH (copied), or for every path under PATH when it
+ * ends with "/" (e.g. "/site/"; sl_http_req_path gives the whole path). Only
+ * before sl_http_start. */
 void sl_http_route(sl_http_t *h, const char *path, sl_http_route_cb *cb, void *arg);
 /* Binds and starts the server thread. 0, or -1 (logged: address, port). */
 int sl_http_start(sl_http_t *h);

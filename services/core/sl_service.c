@@ -73,6 +73,7 @@ struct sl_service {
     char name[48];             /* sl-<section>[.N] */
     char node[16];             /* the node's code, on every event */
     char http_addr[64];        /* [section] http if its port is not 0, else "" */
+    char *conninfo;            /* [database] conninfo, with [section] db_user if the section has one */
     sl_metrics_t *metrics;     /* the daemon's registry */
     sl_gauge_t *m_db_up;       /* sl_db_up */
     sl_bus_t *bus;             /* the process's ZeroMQ context */
@@ -301,7 +302,7 @@ sl_service_every(sl_service_t *s, uint64_t period_ms, sl_service_work_cb *work,
     s->after = after;
     s->work_arg = arg;
     if (!s->work_db)
-        s->work_db = sl_db_new(sl_config_str(s->cfg, "database", "conninfo"));
+        s->work_db = sl_db_new(s->conninfo);
     uv_timer_start(&s->timer, s_run, 0, 0);
 }
 
@@ -319,6 +320,42 @@ sl_service_stop_work(sl_service_t *s, void (*done)(void *), void *arg)
 }
 
 /* --- life ------------------------------------------------------------------------- */
+
+char *
+sl_service_db_user(const sl_config_t *cfg, const char *section)
+{
+    const char *sec, *key;
+    bool has = false;
+    for (size_t i = 0; sl_config_key_at(i, &sec, &key); i++)
+        if (strcmp(sec, section) == 0 && strcmp(key, "db_user") == 0)
+            has = true;
+    const char *user = has ? sl_config_str(cfg, section, "db_user") : NULL;
+    if (!user || !*user)
+        return NULL;
+    sl_buf_t b;
+    sl_buf_init(&b);
+    for (const char *p = user; *p; p++) {
+        if (strncmp(p, "{code}", 6) == 0) {
+            sl_buf_puts(&b, sl_config_node(cfg));
+            p += 5;
+        } else {
+            sl_buf_append(&b, p, 1);
+        }
+    }
+    return sl_buf_steal(&b);
+}
+
+/* The daemon's conninfo: the node's, as the role sl_service_db_user names.
+ * Caller frees. */
+static char *
+s_conninfo(const sl_config_t *cfg, const char *section)
+{
+    const char *base = sl_config_str(cfg, "database", "conninfo");
+    char *user = sl_service_db_user(cfg, section);
+    char *c = user ? sl_asprintf("%s user=%s", base, user) : sl_strdup(base);
+    free(user);
+    return c;
+}
 
 sl_service_t *
 sl_service_new(const sl_config_t *cfg, uv_loop_t *loop, const char *section)
@@ -346,7 +383,8 @@ sl_service_new(const sl_config_t *cfg, uv_loop_t *loop, const char *section)
     s->m_db_up = sl_metrics_gauge(s->metrics, "sl_db_up",
                                   "1 if the database answered the last heartbeat or work", NULL);
     sl_gauge_set(s->m_db_up, 1);
-    s->db = sl_db_new(sl_config_str(cfg, "database", "conninfo"));
+    s->conninfo = s_conninfo(cfg, section);
+    s->db = sl_db_new(s->conninfo);
     if (!(s->bus = sl_bus_new()))
         goto fail;
     const char *events = sl_config_str(cfg, section, "events");
@@ -432,6 +470,7 @@ sl_service_destroy(sl_service_t **p)
     sl_bus_destroy(&s->bus);
     sl_db_destroy(&s->work_db);
     sl_db_destroy(&s->db);
+    free(s->conninfo);
     sl_metrics_destroy(&s->metrics);
     pthread_mutex_destroy(&s->lock);
     free(s);
@@ -459,6 +498,12 @@ sl_db_t *
 sl_service_db(sl_service_t *s)
 {
     return s->db;
+}
+
+const char *
+sl_service_conninfo(const sl_service_t *s)
+{
+    return s->conninfo;
 }
 
 const char *

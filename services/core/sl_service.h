@@ -82,6 +82,14 @@ sl_http_t *sl_service_http(sl_service_t *s);
 /* The loop thread's connection (the heartbeat's): for short statements on the
  * loop thread, e.g. at start. Borrowed. */
 sl_db_t *sl_service_db(sl_service_t *s);
+/* The database role the daemon of config SECTION connects as: [SECTION]
+ * db_user with "{code}" replaced by the node's code, or NULL when the section
+ * has no such key (the node's own role). Caller frees. */
+char *sl_service_db_user(const sl_config_t *cfg, const char *section);
+/* The conninfo the service connects with ([database] conninfo, as the role
+ * [SECTION] db_user names if the section has that key), for a connection of
+ * the daemon's own (e.g. its HTTP thread's). Borrowed. */
+const char *sl_service_conninfo(const sl_service_t *s);
 /* The config's instance-qualified program name: "sl-dispatch", "sl-dispatch.2". */
 const char *sl_service_name(const sl_service_t *s);
 

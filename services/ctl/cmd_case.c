@@ -266,6 +266,8 @@ sl_ctl_case(sl_ctl_t *ctl, int argc, char **argv)
                                   "[--limit N]");
     if (strcmp(argv[1], "show") == 0)
         return s_show(ctl, argc - 1, argv + 1);
+    if (strcmp(argv[1], "public-summary") == 0)
+        return sl_ctl_case_public_summary(ctl, argc - 1, argv + 1);
     if (strcmp(argv[1], "verify") == 0 || strcmp(argv[1], "supervise") == 0 ||
         strcmp(argv[1], "refer") == 0)
         return sl_ctl_case_decide(ctl, argv[1], argc - 1, argv + 1);

@@ -8,6 +8,8 @@
  * comes or the timeout passes. Prints: status, case number, ref, msg_id. */
 #include "slctl.h"
 
+#include "sl_case.h"
+
 #include "sl_client.h"
 #include "sl_clock.h"
 #include "sl_codec.h"
@@ -22,6 +24,7 @@
 
 static const char s_usage[] =
     "usage: slctl submit [--json FILE] [--channel C] [--subject NAME] [--credit-code CODE]\n"
+    "         [--subject-kind 单位|个体工商户|自然人]\n"
     "         [--division CODE] [--township T] [--address A] [--sector S] [--sector-text T]\n"
     "         [--violation N]... [--violation-text T] [--description T] [--major-hazard]\n"
     "         [--suspected-crime] [--suspected-dereliction] [--reporter-name N]\n"
@@ -74,6 +77,21 @@ s_dup(s_build_t *b, const char *s)
     return sl_arena_strdup(b->arena, s);
 }
 
+/* ClueReport.subject_kind from 单位 / 个体工商户 / 自然人 (or the enum's names). */
+static Safeloop__V1__ClueReport__SubjectKind
+s_subject_kind(const char *text)
+{
+    int v = sl_case_subject_kind_value(text);
+    if (strcmp(text, "NATURAL_PERSON") == 0)
+        v = SAFELOOP__V1__CLUE_REPORT__SUBJECT_KIND__NATURAL_PERSON;
+    else if (strcmp(text, "INDIVIDUAL_BUSINESS") == 0)
+        v = SAFELOOP__V1__CLUE_REPORT__SUBJECT_KIND__INDIVIDUAL_BUSINESS;
+    else if (v == SAFELOOP__V1__CLUE_REPORT__SUBJECT_KIND__ENTITY && strcmp(text, "单位") != 0 &&
+             strcmp(text, "ENTITY") != 0)
+        sl_ctl_die(SL_EXIT_USAGE, "--subject-kind takes 单位, 个体工商户 or 自然人");
+    return (Safeloop__V1__ClueReport__SubjectKind)v;
+}
+
 static const char *
 s_json_str(json_t *o, const char *key)
 {
@@ -111,6 +129,8 @@ s_from_json(s_build_t *b, const char *path)
     }
     if ((s = s_json_str(root, "category")))
         b->clue.category = s_dup(b, s);
+    if ((s = s_json_str(root, "subject_kind")))
+        b->clue.subject_kind = s_subject_kind(s);
     json_t *pl = json_object_get(root, "place");
     if (json_is_object(pl)) {
         if ((s = s_json_str(pl, "division")))
@@ -174,7 +194,7 @@ sl_ctl_submit(sl_ctl_t *ctl, int argc, char **argv)
     safeloop__v1__reporter__init(&b.reporter);
     const char *msg_id = NULL, *endpoint = NULL, *producer = "slctl";
     double timeout = 10;
-    enum { O_JSON = 256, O_CHANNEL, O_SUBJECT, O_CREDIT, O_DIVISION, O_TOWNSHIP, O_ADDRESS,
+    enum { O_JSON = 256, O_CHANNEL, O_SUBJECT, O_SUBJECT_KIND, O_CREDIT, O_DIVISION, O_TOWNSHIP, O_ADDRESS,
            O_SECTOR, O_STEXT, O_VIOLATION, O_VTEXT, O_DESC, O_MAJOR, O_CRIME, O_DERELICT, O_RNAME,
            O_RPHONE, O_ANON, O_RECEIVED, O_SOURCE, O_MSGID, O_PRODUCER, O_ENDPOINT, O_TIMEOUT,
            O_CATEGORY };
@@ -183,6 +203,7 @@ sl_ctl_submit(sl_ctl_t *ctl, int argc, char **argv)
         {"channel", required_argument, NULL, O_CHANNEL},
         {"subject", required_argument, NULL, O_SUBJECT},
         {"credit-code", required_argument, NULL, O_CREDIT},
+        {"subject-kind", required_argument, NULL, O_SUBJECT_KIND},
         {"division", required_argument, NULL, O_DIVISION},
         {"township", required_argument, NULL, O_TOWNSHIP},
         {"address", required_argument, NULL, O_ADDRESS},
@@ -221,6 +242,9 @@ sl_ctl_submit(sl_ctl_t *ctl, int argc, char **argv)
             break;
         case O_SUBJECT:
             b.subject.name = s_dup(&b, optarg);
+            break;
+        case O_SUBJECT_KIND:
+            b.clue.subject_kind = s_subject_kind(optarg);
             break;
         case O_CREDIT:
             b.subject.credit_code = s_dup(&b, optarg);

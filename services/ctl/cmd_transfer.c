@@ -8,6 +8,8 @@
  * transfer's unit) and is named on the audit chain. */
 #include "slctl.h"
 
+#include "sl_case.h"
+
 #include "sl_audit.h"
 #include "sl_clock.h"
 #include "sl_closing.h"
@@ -220,6 +222,7 @@ enum {
     O_RESULT,
     O_RECTIFIED,
     O_RECTIFY_BY,
+    O_SUBJECT_KIND,
     O_ACCEPT,
     O_REJECT,
     O_TO,
@@ -313,6 +316,7 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
         {"measures", required_argument, NULL, O_MEASURES},
         {"result", required_argument, NULL, O_RESULT},
         {"rectified", no_argument, NULL, O_RECTIFIED},
+        {"subject-kind", required_argument, NULL, O_SUBJECT_KIND},
         {"rectify-by", required_argument, NULL, O_RECTIFY_BY},
         {"accept", no_argument, NULL, O_ACCEPT},
         {"reject", no_argument, NULL, O_REJECT},
@@ -383,6 +387,11 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
         case O_RESULT: fb.result_text = optarg; break;
         case O_RECTIFIED: fb.rectified = true; break;
         case O_RECTIFY_BY: fb.rectify_by = optarg; break;
+        case O_SUBJECT_KIND:
+            fb.subject_kind = sl_case_subject_kind_value(optarg);
+            if (strcmp(sl_case_subject_kind(fb.subject_kind), optarg) != 0)
+                sl_ctl_die(SL_EXIT_USAGE, "--subject-kind takes 单位, 个体工商户 or 自然人");
+            break;
         case O_ACCEPT: accept = 1; break;
         case O_REJECT: accept = 0; break;
         case O_TO: to = optarg; break;

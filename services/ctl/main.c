@@ -46,6 +46,7 @@ static const s_command_t s_commands[] = {
      "  case refer NO --police|--discipline --reason T   两移交 after the check: the police\n"
      "                                  or discipline transfer, once per clue, by the level\n"
      "                                  that handles the case\n"
+     "  case public-summary NO --text T the office's public summary of the case (三公开)\n"
      "  case feedback-up|objection-up|progress-up NO …   this node's own answer to the\n"
      "                                  upper node's transfer of case NO (flags as transfer …)"},
     {"transfer", sl_ctl_transfer,
@@ -127,6 +128,11 @@ static const s_command_t s_commands[] = {
      "                                 (实施方案) of the member units, due by the campaign's date"},
     {"interview", sl_ctl_interview,
      "interview list|export [--out FILE]   the 约谈问责 list (应发现未发现、应处罚未处罚)"},
+    {"publish", sl_ctl_publish,
+     "publish now [KIND] | drafts | list | show ID   三公开: draft now, the drafts, all\n"
+     "  publish approve ID --by NAME    release a draft (审核发布)\n"
+     "  publish correct ID --reason T   draft a correction of an issued publication\n"
+     "  publish hold NO --reason T | release NO   hold a case back from publication or not"},
     {"audit", sl_ctl_audit,
      "audit verify                     check every case's and register row's audit chain; exit 1\n"
      "                                 naming each break"},

@@ -20,6 +20,7 @@
 #include "sl_official.h"
 #include "sl_plan.h"
 #include "sl_pledge.h"
+#include "sl_publish_db.h"
 #include "sl_report.h"
 #include "sl_sector.h"
 #include "sl_spotcheck.h"
@@ -60,20 +61,28 @@ sl_apply_clue(const sl_pb_envelope_t *env)
 
 /* --- preparing: who may send it, is it valid, where it goes (pure) ------------ */
 
-/* Escalations and reports (up from children and units) are validated and
- * applied by their own modules, not the transfer module. */
+/* Escalations and reports (up from children and units), and the office's
+ * public notes (三公开), are validated and applied by their own modules, not
+ * the transfer module. */
 static bool
 s_upward(const sl_pb_envelope_t *env)
 {
     sl_body_t b = sl_codec_body(env);
-    return b == SL_BODY_ESCALATION || b == SL_BODY_WEEKLY_REPORT || b == SL_BODY_MONTHLY_REPORT;
+    return b == SL_BODY_ESCALATION || b == SL_BODY_WEEKLY_REPORT ||
+           b == SL_BODY_MONTHLY_REPORT || b == SL_BODY_PUBLIC_NOTE;
 }
 
 static int
 s_validate_upward(const sl_pb_envelope_t *env, sl_codec_error_t *err)
 {
-    return sl_codec_body(env) == SL_BODY_ESCALATION ? sl_escalation_validate(env, err)
-                                                    : sl_report_validate(env, err);
+    switch (sl_codec_body(env)) {
+    case SL_BODY_ESCALATION:
+        return sl_escalation_validate(env, err);
+    case SL_BODY_PUBLIC_NOTE:
+        return sl_pub_note_validate(env, err);
+    default:
+        return sl_report_validate(env, err);
+    }
 }
 
 /* Register rows (issue 18): an inspection, a spot check's result, an accident,
@@ -278,16 +287,24 @@ s_apply_answer(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it,
     return s_take_result(it, rc, &res);
 }
 
-/* Applies an escalation (a verification case here) or a report, inside the
- * batch's transaction; a refusal rejects only this envelope. 0, or -1 /
- * SL_AGAIN for the whole attempt. */
+/* Applies an escalation (a verification case here), a report or a public
+ * note, inside the batch's transaction; a refusal rejects only this
+ * envelope. 0, or -1 / SL_AGAIN for the whole attempt. */
 static int
 s_apply_upward(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it, int64_t now)
 {
     sl_apply_result_t res;
-    int rc = sl_codec_body(it->env) == SL_BODY_ESCALATION
-                 ? sl_escalation_apply(db, ctx->node, now, it->env, it->sender, &res)
-                 : sl_report_apply(db, now, it->env, &res);
+    int rc;
+    switch (sl_codec_body(it->env)) {
+    case SL_BODY_ESCALATION:
+        rc = sl_escalation_apply(db, ctx->node, now, it->env, it->sender, &res);
+        break;
+    case SL_BODY_PUBLIC_NOTE:
+        rc = sl_pub_note_apply(db, ctx->node, now, it->env, it->sender, &res);
+        break;
+    default:
+        rc = sl_report_apply(db, now, it->env, &res);
+    }
     return s_take_result(it, rc, &res);
 }
 

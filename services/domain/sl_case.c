@@ -301,7 +301,7 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
 {
     enum { NO, YEAR, SECTOR, SEQ, AT, CHANNEL, RECEIVED, NAME, KEY, CREDIT, DIVISION, TOWNSHIP,
            ADDRESS, VIOLATIONS, VTEXT, STEXT, UOFFICE, DESC, MAJOR, CRIME, DERELICT, REPORTER, ROUTE, UNIT, MSG,
-           UPPER_CASE, UPPER_NOTICE, AUDIT_SEQ, AUDIT_HEAD, REPEATS, CATEGORY, NCOLS };
+           UPPER_CASE, UPPER_NOTICE, AUDIT_SEQ, AUDIT_HEAD, REPEATS, CATEGORY, SKIND, NCOLS };
     sl_db_cols_t cols;
     sl_db_cols_init(&cols, NCOLS);
     sl_buf_t *a = cols.col;
@@ -352,6 +352,7 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
         sl_db_array_add(&a[AUDIT_HEAD], ch->head);
         sl_db_array_add_int(&a[REPEATS], ch->repeats);
         sl_db_array_add(&a[CATEGORY], c->category ? c->category : "");
+        sl_db_array_add(&a[SKIND], sl_case_subject_kind((int)c->subject_kind));
         rows++;
     }
     if (rows == 0) {
@@ -366,17 +367,17 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
         " violations, violation_text, description, major_hazard, suspected_crime,"
         " suspected_dereliction, reporter_sealed, route, unit_code, source_msg_id,"
         " upper_case_no, upper_notice_no, audit_seq, audit_head, repeat_count, sector_text,"
-        "  upper_office, category)"
+        "  upper_office, category, subject_kind)"
         " SELECT no, y, s, q, 'registered', at, ch, rc, nm, k, cr, dv, tw, ad, v::smallint[], vt,"
-        "        ds, mh, sc, sd, rp, ro, un, mi, uc, un2, aseq, ahead, reps, st, uo, cat"
+        "        ds, mh, sc, sd, rp, ro, un, mi, uc, un2, aseq, ahead, reps, st, uo, cat, sk"
         " FROM unnest($1::text[], $2::int[], $3::smallint[], $4::int[], $5::timestamptz[],"
         "  $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[],"
         "  $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],"
         "  $18::text[], $19::bool[], $20::bool[], $21::bool[], $22::bytea[], $23::text[],"
         "  $24::text[], $25::text[], $26::text[], $27::text[], $28::int[], $29::text[], $30::int[],"
-        "  $31::text[])"
+        "  $31::text[], $32::text[])"
         " AS u(no, y, s, q, at, ch, rc, nm, k, cr, dv, tw, ad, v, vt, st, uo, ds, mh, sc, sd, rp,"
-        "      ro, un, mi, uc, un2, aseq, ahead, reps, cat)"
+        "      ro, un, mi, uc, un2, aseq, ahead, reps, cat, sk)"
         " RETURNING case_no, id",
         NCOLS, sl_db_cols_params(&cols));
     sl_db_cols_free(&cols);
@@ -685,6 +686,7 @@ sl_case_fetch(sl_db_t *db, const char *case_no, PGresult **res)
         " c.route, coalesce(c.unit_code, '') AS unit_code, coalesce(u.name, '') AS unit_name,"
         " c.repeat_count, array_to_string(c.violations, ',') AS violations, c.violation_text,"
         " c.sector_text, c.upper_office, (SELECT office_short FROM node) AS node_office,"
+        " c.subject_kind,"
         " c.description, c.major_hazard, c.suspected_crime, c.suspected_dereliction,"
         " coalesce(c.upper_case_no, '') AS upper_case_no,"
         "  coalesce(c.upper_notice_no, '') AS upper_notice_no, c.reporter_sealed, c.id, c.category,"
@@ -917,6 +919,7 @@ sl_case_clue(sl_db_t *db, const char *case_no, int64_t now_ms, bool with_reporte
     clue->violation_text = F("violation_text");
     clue->sector_text = F("sector_text");
     clue->category = F("category");
+    clue->subject_kind = sl_case_subject_kind_value(PQgetvalue(r, 0, PQfnumber(r, "subject_kind")));
     clue->description = F("description");
     clue->major_hazard = strcmp(PQgetvalue(r, 0, PQfnumber(r, "major_hazard")), "t") == 0;
     clue->suspected_crime = strcmp(PQgetvalue(r, 0, PQfnumber(r, "suspected_crime")), "t") == 0;
@@ -1118,4 +1121,27 @@ sl_case_for_decision(sl_db_t *db, const char *node, const sl_pb_decision_t *d, c
         return SL_DECLINED;
     }
     return rc;
+}
+
+const char *
+sl_case_subject_kind(int kind)
+{
+    switch (kind) {
+    case SAFELOOP__V1__CLUE_REPORT__SUBJECT_KIND__NATURAL_PERSON:
+        return "自然人";
+    case SAFELOOP__V1__CLUE_REPORT__SUBJECT_KIND__INDIVIDUAL_BUSINESS:
+        return "个体工商户";
+    default:
+        return "单位";
+    }
+}
+
+int
+sl_case_subject_kind_value(const char *text)
+{
+    if (text && strcmp(text, "自然人") == 0)
+        return SAFELOOP__V1__CLUE_REPORT__SUBJECT_KIND__NATURAL_PERSON;
+    if (text && strcmp(text, "个体工商户") == 0)
+        return SAFELOOP__V1__CLUE_REPORT__SUBJECT_KIND__INDIVIDUAL_BUSINESS;
+    return SAFELOOP__V1__CLUE_REPORT__SUBJECT_KIND__ENTITY;
 }

@@ -203,4 +203,10 @@ int sl_case_open(sl_db_t *db, const char *node, int64_t now_ms, const sl_case_ne
                  const char *actor_key, const char *actor_unit, const char *detail,
                  char *case_no, int64_t *id);
 
+/* The subject kind of a clue (ClueReport.subject_kind) as the cases table
+ * stores it: 单位, 个体工商户, 自然人 (unset and unknown: 单位). Static. */
+const char *sl_case_subject_kind(int kind);
+/* The inverse: the wire value for the stored TEXT. */
+int sl_case_subject_kind_value(const char *text);
+
 #endif

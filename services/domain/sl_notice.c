@@ -9,6 +9,8 @@
  * stamp line. Every value is HTML-escaped. */
 #include "sl_notice.h"
 
+#include "sl_template.h"
+
 #include "sl_util.h"
 #include "sl_words.h"
 

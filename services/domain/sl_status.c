@@ -1,10 +1,12 @@
 /* sl_status.c — gathering, grading and showing a node's queue health.
  *
  * Reads only: heartbeats (written by sl_heartbeat), the outbox (sl_outbox),
- * link figures (written by sl-dispatch), dead letters, transfers and the
- * calendar. Tables that a later migration adds are looked for first, so the
+ * link figures (written by sl-dispatch), dead letters, transfers, drafts of
+ * publications waiting for approval and the calendar. Tables that a later migration adds are looked for first, so the
  * status works on any schema this build knows. */
 #include "sl_status.h"
+
+#include "sl_template.h"
 
 #include "sl_clock.h"
 #include "sl_http.h"
@@ -311,6 +313,11 @@ sl_status_gather(sl_db_t *db, const char *node, int64_t now_ms, bool probe)
         if (dead > 0)
             s_warning(&g, "近一小时有 %ld 条报文被拒收（死信）", dead);
         s_transfers(db, now_ms, out, &g);
+        if (s_has_table(db, "publication")) { /* 三公开: drafts the office has not approved */
+            long drafts = s_count(db, "SELECT count(*) FROM publication WHERE state = 'draft'",
+                                  0, NULL);
+            json_object_set_new(out, "drafts_waiting", json_integer(drafts < 0 ? 0 : drafts));
+        }
     }
     int level = json_array_size(g.problems) ? SL_STATUS_CRITICAL
                 : json_array_size(g.warnings) ? SL_STATUS_WARN
@@ -373,6 +380,7 @@ sl_status_text(const json_t *st)
                       s_int(x, "delivered"), s_int(x, "parked"));
     }
     sl_buf_printf(&b, "近一小时死信  %lld\n", s_int(st, "dead_letters_last_hour"));
+    sl_buf_printf(&b, "待审核公开信息  %lld\n", s_int(st, "drafts_waiting"));
     sl_buf_printf(&b, "逾期交办  %lld    临近期限  %lld\n",
                   s_int(json_object_get(st, "overdue"), "count"), s_int(st, "due_soon"));
     json_array_foreach(json_object_get(st, "problems"), i, x)
@@ -446,7 +454,8 @@ static const char s_page_script[] =
     "l.depth?Math.round(l.oldest_s)+\" 秒前\":\"-\",l.delivered,l.parked])),\"没有节点间链路\",6);\n"
     " const o=s.overdue||{count:0,items:[]};\n"
     " document.getElementById(\"deadlines\").textContent=\"逾期未反馈 \"+o.count+\" 件，"
-    "今明两日到期 \"+(s.due_soon||0)+\" 件；近一小时死信 \"+(s.dead_letters_last_hour||0)+\" 封\";\n"
+    "今明两日到期 \"+(s.due_soon||0)+\" 件；近一小时死信 \"+(s.dead_letters_last_hour||0)+\" 封；"
+    "待审核公开信息 \"+(s.drafts_waiting||0)+\" 期\";\n"
     " fill(\"overdue\",o.items.map(t=>row([t.notice_no,t.case_no,t.unit,t.feedback_deadline])),"
     "\"没有逾期的交办\",4);\n"
     " const db=s.database||{};document.getElementById(\"db\").textContent=db.up?"

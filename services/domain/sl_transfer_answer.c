@@ -115,6 +115,9 @@ s_feedback_json(const sl_pb_feedback_t *f)
     json_object_set_new(o, "rectify_by", json_string(s_or(f->rectify_by, "")));
     if (f->category && *f->category)
         json_object_set_new(o, "category", json_string(f->category));
+    if (f->subject_kind) /* the check's finding overrides the clue's (三公开) */
+        json_object_set_new(o, "subject_kind",
+                            json_string(sl_case_subject_kind((int)f->subject_kind)));
     char signed_at[40];
     sl_time_format_iso(f->sign_off->signed_at, signed_at, sizeof signed_at);
     json_object_set_new(o, "sign_off",

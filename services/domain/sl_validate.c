@@ -48,6 +48,12 @@ sl_validate_clue(const sl_pb_clue_t *clue, const sl_route_map_t *routes, sl_code
         sl_codec_error_set(err, SL_ERR_BAD_FIELD, "subject.name", "主体名称超过 500 字节");
         return SL_DECLINED;
     }
+    if ((int)clue->subject_kind < 0 ||
+        clue->subject_kind > SAFELOOP__V1__CLUE_REPORT__SUBJECT_KIND__NATURAL_PERSON) {
+        sl_codec_error_set(err, SL_ERR_BAD_FIELD, "subject_kind",
+                           "主体类型须为单位、个体工商户或自然人");
+        return SL_DECLINED;
+    }
     if (clue->subject->credit_code && strlen(clue->subject->credit_code) > 64) {
         sl_codec_error_set(err, SL_ERR_BAD_FIELD, "subject.credit_code",
                            "统一社会信用代码过长");

@@ -530,6 +530,28 @@ def check_audit(*nodes):
         check("audit chains intact at %s" % n.code, r.returncode == 0, r.stdout + r.stderr)
 
 
+def chromium(url, shot, size="1280,1100"):
+    """Renders URL in headless Chromium at window SIZE ("WIDTH,HEIGHT"),
+    keeping a screenshot in SHOT; returns (DOM after scripts ran, console lines)."""
+    exe = shutil.which("chromium")
+    check("chromium is installed", exe is not None)
+    profile = tempfile.mkdtemp(prefix="sl-chromium-")
+    flags = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0",
+             "--window-size=" + size, "--virtual-time-budget=4000"]
+    try:
+        dom = subprocess.run(flags + ["--dump-dom", url], capture_output=True, text=True,
+                             timeout=120)
+        subprocess.run(flags + ["--screenshot=" + shot, url], capture_output=True, timeout=120)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    console = [l for l in dom.stderr.split("\n") if ":CONSOLE" in l]
+    if not dom.stdout:
+        print("chromium exit %d:\n%s" % (dom.returncode, dom.stderr[-3000:]))
+    return dom.stdout, console
+
+
 def check(name, cond, detail=""):
     if not cond:
         raise AssertionError("%s %s" % (name, detail))

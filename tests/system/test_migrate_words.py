@@ -16,6 +16,13 @@ sys.path.insert(0, os.path.dirname(__file__))
 import sltest  # noqa: E402
 
 BEFORE_008 = """
+-- a node that old had none of the later migrations either (011: 三公开)
+DROP VIEW IF EXISTS pub_transfer, pub_list, pub_node;
+DROP FUNCTION IF EXISTS sl_publish_grant(text);
+DROP TABLE IF EXISTS publication, case_public;
+DROP FUNCTION IF EXISTS publication_frozen();
+ALTER TABLE cases DROP COLUMN IF EXISTS subject_kind;
+DELETE FROM schema_migrations WHERE version > 8;
 DROP TABLE sector_lead;
 ALTER TABLE sector DROP COLUMN dept_province, DROP COLUMN dept_city, DROP COLUMN dept_county,
     DROP COLUMN province_dept_key;

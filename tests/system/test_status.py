@@ -5,15 +5,13 @@ screenshot kept in the build tree).
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 import sltest  # noqa: E402
-from sltest import check, clue, envelope, wait_for  # noqa: E402
+from sltest import check, chromium, clue, envelope, wait_for  # noqa: E402
 
 NOW = "2026-06-15T10:00:00+08:00"  # inside a year whose calendar is loaded
 ENV = dict(os.environ, SL_NOW=NOW)
@@ -40,27 +38,6 @@ def series(text, name):
             if line.split(" ")[0] == name or line.startswith(name + "{"):
                 return float(line.rsplit(" ", 1)[1])
     return 0.0
-
-
-def chromium(url, shot):
-    """Renders URL headless; returns (DOM after scripts ran, console lines)."""
-    exe = shutil.which("chromium")
-    check("chromium is installed", exe is not None)
-    profile = tempfile.mkdtemp(prefix="sl-chromium-")
-    flags = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-             "--no-first-run", "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0",
-             "--window-size=1280,1100", "--virtual-time-budget=4000"]
-    try:
-        dom = subprocess.run(flags + ["--dump-dom", url], capture_output=True, text=True,
-                             timeout=120)
-        subprocess.run(flags + ["--screenshot=" + shot, url], capture_output=True, timeout=120)
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    console = [l for l in dom.stderr.split("\n") if ":CONSOLE" in l]
-    if not dom.stdout:
-        print("chromium exit %d:\n%s" % (dom.returncode, dom.stderr[-3000:]))
-    return dom.stdout, console
 
 
 def main():

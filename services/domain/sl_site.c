@@ -1,0 +1,442 @@
+/* sl_site.c — the public site: pages, JSON, CSV, text and the feed, written
+ * aside and swapped in.
+ *
+ * Each issued publication's body (JSON as stored, hashed) is what every
+ * format is rendered from; the page adds its number, hash, approval time,
+ * correction links and pagination. Escaping is the template module's. */
+#include "sl_site.h"
+
+#include "sl_clock.h"
+#include "sl_csv.h"
+#include "sl_log.h"
+#include "sl_util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct {
+    int64_t id, corrects, corrected_by;
+    char *kind, *title, *state, *hash, *approved_at, *reason;
+    json_t *body; /* parsed */
+} s_pub_t;
+
+typedef struct {
+    s_pub_t *v;
+    size_t n, cap;
+} s_pubs_t;
+
+static void
+s_collect(void *arg, const sl_pub_row_t *row)
+{
+    s_pubs_t *ps = arg;
+    if (ps->n == ps->cap) {
+        ps->cap = ps->cap ? 2 * ps->cap : 16;
+        ps->v = sl_realloc(ps->v, ps->cap * sizeof *ps->v);
+    }
+    ps->v[ps->n++] = (s_pub_t){
+        .id = row->id,
+        .corrects = row->corrects,
+        .corrected_by = row->corrected_by,
+        .kind = sl_strdup(row->kind),
+        .title = sl_strdup(row->title),
+        .state = sl_strdup(row->state),
+        .hash = sl_strdup(row->hash),
+        .approved_at = sl_strdup(row->approved_at),
+        .reason = sl_strdup(row->reason),
+        .body = json_loads(row->body, 0, NULL),
+    };
+}
+
+static void
+s_pubs_free(s_pubs_t *ps)
+{
+    for (size_t i = 0; i < ps->n; i++) {
+        s_pub_t *p = &ps->v[i];
+        free(p->kind), free(p->title), free(p->state), free(p->hash);
+        free(p->approved_at), free(p->reason);
+        json_decref(p->body);
+    }
+    free(ps->v);
+}
+
+static const s_pub_t *
+s_find(const s_pubs_t *ps, int64_t id)
+{
+    for (size_t i = 0; ps && i < ps->n; i++)
+        if (ps->v[i].id == id)
+            return &ps->v[i];
+    return NULL;
+}
+
+static char *
+s_page_name(int64_t id, int page)
+{
+    return page <= 1 ? sl_asprintf("%lld.html", (long long)id)
+                     : sl_asprintf("%lld-%d.html", (long long)id, page);
+}
+
+/* The data page PAGE of P is rendered with (new reference). */
+static json_t *
+s_page_data(const s_pub_t *p, const s_pubs_t *all, const char *channels, int page, bool draft)
+{
+    json_t *d = json_copy(p->body); /* shallow: the items are shared, never changed */
+    if (!json_is_object(d)) {
+        json_decref(d);
+        return NULL;
+    }
+    json_t *items = json_object_get(d, "items");
+    size_t n = json_array_size(items);
+    size_t pages = n ? (n + SL_SITE_PAGE_ITEMS - 1) / SL_SITE_PAGE_ITEMS : 1;
+    json_t *slice = json_array();
+    for (size_t i = (size_t)(page - 1) * SL_SITE_PAGE_ITEMS;
+         i < n && i < (size_t)page * SL_SITE_PAGE_ITEMS; i++)
+        json_array_append(slice, json_array_get(items, i));
+    json_object_set_new(d, "items", slice);
+    json_t *pl = json_array();
+    for (size_t i = 1; pages > 1 && i <= pages; i++) {
+        char *href = s_page_name(p->id, (int)i);
+        json_array_append_new(pl, json_pack("{s:i, s:s}", "n", (int)i, "href", href));
+        free(href);
+    }
+    json_object_set_new(d, "pages", pl);
+    char gen[40];
+    sl_time_format_iso(sl_now_ms(), gen, sizeof gen);
+    gen[16] = '\0';
+    gen[10] = ' ';
+    json_object_set_new(d, "generated", json_string(gen));
+    json_object_set_new(d, "no", json_integer(p->id));
+    json_object_set_new(d, "hash", json_string(p->hash));
+    json_object_set_new(d, "channels", json_string(channels));
+    json_object_set_new(d, "root", json_string(draft ? "/site/" : "../"));
+    char *base = sl_asprintf("%lld", (long long)p->id);
+    json_object_set_new(d, "base", json_string(base));
+    free(base);
+    if (draft)
+        json_object_set_new(d, "draft", json_true());
+    if (p->approved_at && *p->approved_at)
+        json_object_set_new(d, "approved_at", json_string(p->approved_at));
+    if (p->corrects) {
+        const s_pub_t *o = s_find(all, p->corrects);
+        char *href = sl_asprintf("%lld.html", (long long)p->corrects);
+        json_object_set_new(d, "corrects",
+                            json_pack("{s:I, s:s, s:s, s:s}", "no", (json_int_t)p->corrects,
+                                      "title", o ? o->title : p->title, "href", href, "reason",
+                                      p->reason ? p->reason : ""));
+        free(href);
+    }
+    if (p->corrected_by) {
+        char *href = sl_asprintf("%lld.html", (long long)p->corrected_by);
+        json_object_set_new(
+            d, "corrected_by",
+            json_pack("{s:I, s:s}", "no", (json_int_t)p->corrected_by, "href", href));
+        free(href);
+    }
+    return d;
+}
+
+int
+sl_site_page(const sl_template_set_t *set, const sl_pub_row_t *row, const char *channels, int page,
+             sl_buf_t *out)
+{
+    s_pub_t p = {.id = row->id,
+                 .corrects = row->corrects,
+                 .corrected_by = row->corrected_by,
+                 .title = (char *)row->title,
+                 .hash = (char *)row->hash,
+                 .approved_at = (char *)row->approved_at,
+                 .reason = (char *)row->reason,
+                 .body = json_loads(row->body, 0, NULL)};
+    json_t *d = p.body ? s_page_data(&p, NULL, channels, page < 1 ? 1 : page,
+                                     strcmp(row->state, "draft") == 0)
+                       : NULL;
+    int rc = d ? sl_template_render(set, "publication.html", d, SL_ESCAPE_HTML, out) : -1;
+    json_decref(d);
+    json_decref(p.body);
+    return rc;
+}
+
+/* --- files ---------------------------------------------------------------------- */
+
+static int
+s_write(const char *dir, const char *name, const char *data, size_t len, long *files)
+{
+    char *path = sl_asprintf("%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    int rc = 0;
+    if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+        sl_log(SL_LOG_ERROR, "could not write \"%s\": %s", path, strerror(errno));
+        if (f)
+            fclose(f);
+        rc = -1;
+    }
+    free(path);
+    (*files)++;
+    return rc;
+}
+
+static void
+s_csv(const json_t *body, sl_buf_t *b)
+{
+    static const char *const head[] = {"序号",     "交办文号", "交办日期", "单位名称/非法业主名称",
+                                       "所在地",   "行业领域", "问题摘要", "承办单位",
+                                       "办理时限", "办理状态", "核查结论"};
+    static const char *const keys[] = {"index",    "notice_no", "date",    "subject",
+                                       "place",    "sector",    "summary", "unit",
+                                       "deadline", "status",    "result"};
+    sl_buf_puts(b, "\xEF\xBB\xBF");
+    for (size_t i = 0; i < SL_ARRAY_LEN(head); i++)
+        sl_csv_put(b, head[i], i == 0);
+    sl_buf_puts(b, "\r\n");
+    size_t i;
+    const json_t *it;
+    json_array_foreach(json_object_get(body, "items"), i, it)
+    {
+        for (size_t k = 0; k < SL_ARRAY_LEN(keys); k++) {
+            const json_t *v = json_object_get(it, keys[k]);
+            char num[24];
+            const char *s = json_string_value(v);
+            if (json_is_integer(v))
+                snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v)), s = num;
+            sl_csv_put(b, s ? s : "", k == 0);
+        }
+        sl_buf_puts(b, "\r\n");
+    }
+}
+
+/* Writes every file of publication P into DIR/p. */
+static int
+s_write_pub(const sl_template_set_t *set, const s_pub_t *p, const s_pubs_t *all, const char *dir,
+            const char *channels, long *files)
+{
+    size_t n = json_array_size(json_object_get(p->body, "items"));
+    int pages = n ? (int)((n + SL_SITE_PAGE_ITEMS - 1) / SL_SITE_PAGE_ITEMS) : 1;
+    sl_buf_t b;
+    sl_buf_init(&b);
+    int rc = 0;
+    char *name = NULL;
+    for (int page = 1; rc == 0 && page <= pages; page++) {
+        json_t *d = s_page_data(p, all, channels, page, false);
+        sl_buf_reset(&b);
+        rc = d ? sl_template_render(set, "publication.html", d, SL_ESCAPE_HTML, &b) : -1;
+        json_decref(d);
+        name = s_page_name(p->id, page);
+        if (rc == 0)
+            rc = s_write(dir, name, b.data, b.len, files);
+        free(name);
+    }
+    /* the plain text (WeChat) and the JSON carry every item */
+    json_t *d = s_page_data(p, all, channels, 1, false);
+    if (rc == 0 && d) {
+        json_object_set(d, "items", json_object_get(p->body, "items"));
+        sl_buf_reset(&b);
+        rc = sl_template_render(set, "publication.txt", d, SL_ESCAPE_NONE, &b);
+        name = sl_asprintf("%lld.txt", (long long)p->id);
+        if (rc == 0)
+            rc = s_write(dir, name, b.data, b.len, files);
+        free(name);
+        json_t *j = json_pack("{s:I, s:s, s:s, s:O}", "no", (json_int_t)p->id, "hash", p->hash,
+                              "approved_at", p->approved_at, "publication", p->body);
+        if (p->corrects)
+            json_object_set_new(j, "corrects", json_integer(p->corrects));
+        if (p->corrected_by)
+            json_object_set_new(j, "corrected_by", json_integer(p->corrected_by));
+        char *text = json_dumps(j, JSON_INDENT(1));
+        name = sl_asprintf("%lld.json", (long long)p->id);
+        if (rc == 0)
+            rc = s_write(dir, name, text, strlen(text), files);
+        free(name);
+        free(text);
+        json_decref(j);
+        sl_buf_reset(&b);
+        s_csv(p->body, &b);
+        name = sl_asprintf("%lld.csv", (long long)p->id);
+        if (rc == 0)
+            rc = s_write(dir, name, b.data, b.len, files);
+        free(name);
+    } else if (!d) {
+        rc = -1;
+    }
+    json_decref(d);
+    sl_buf_free(&b);
+    return rc;
+}
+
+/* "2026-12-03 17:00" as RFC 3339 for Atom. */
+static void
+s_rfc3339(const char *at, char *out, size_t size)
+{
+    snprintf(out, size, "%.10sT%.5s:00+08:00", at, strlen(at) >= 16 ? at + 11 : "00:00");
+}
+
+static int
+s_write_index(const sl_template_set_t *set, const s_pubs_t *ps, const char *dir,
+              const char *channels, long *files)
+{
+    json_t *list = json_array(), *feed = json_array();
+    const json_t *first = ps->n ? ps->v[ps->n - 1].body : NULL;
+    char updated[40] = "1970-01-01T00:00:00+08:00";
+    for (size_t i = ps->n; i-- > 0;) { /* newest first */
+        const s_pub_t *p = &ps->v[i];
+        char *href = sl_asprintf("p/%lld.html", (long long)p->id);
+        char at[40];
+        s_rfc3339(p->approved_at, at, sizeof at);
+        if (strcmp(at, updated) > 0)
+            snprintf(updated, sizeof updated, "%s", at);
+        json_t *e = json_pack("{s:I, s:s, s:s, s:s, s:s}", "no", (json_int_t)p->id, "title",
+                              p->title, "href", href, "approved_at", p->approved_at, "updated", at);
+        if (p->corrects)
+            json_object_set_new(e, "corrects", json_integer(p->corrects));
+        if (p->corrected_by)
+            json_object_set_new(e, "corrected", json_true());
+        const char *empty = json_string_value(json_object_get(p->body, "empty_text"));
+        char *summary =
+            sl_asprintf("%s共%zu项。%s", p->title,
+                        json_array_size(json_object_get(p->body, "items")), empty ? empty : "");
+        json_object_set_new(e, "summary", json_string(summary));
+        free(summary);
+        json_array_append(list, e);
+        json_array_append_new(feed, e);
+        free(href);
+    }
+    const char *node_name = first ? json_string_value(json_object_get(first, "node_name")) : "";
+    const char *office = first ? json_string_value(json_object_get(first, "office")) : "";
+    const char *node = first ? json_string_value(json_object_get(first, "node")) : "";
+    char *title = sl_asprintf("%s安全生产“三公开”", node_name ? node_name : "");
+    json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "title", title, "node_name",
+                          node_name ? node_name : "", "office", office ? office : "", "node",
+                          node ? node : "", "channels", channels, "publications", list, "root", "",
+                          "updated", updated);
+    char gen[40];
+    sl_time_format_iso(sl_now_ms(), gen, sizeof gen);
+    gen[16] = '\0';
+    gen[10] = ' ';
+    json_object_set_new(d, "generated", json_string(gen));
+    sl_buf_t b;
+    sl_buf_init(&b);
+    int rc = sl_template_render(set, "index.html", d, SL_ESCAPE_HTML, &b);
+    if (rc == 0)
+        rc = s_write(dir, "index.html", b.data, b.len, files);
+    json_object_set_new(d, "publications", feed);
+    sl_buf_reset(&b);
+    if (rc == 0)
+        rc = sl_template_render(set, "feed.atom", d, SL_ESCAPE_HTML, &b);
+    if (rc == 0)
+        rc = s_write(dir, "feed.atom", b.data, b.len, files);
+    sl_buf_free(&b);
+    json_decref(d);
+    free(title);
+    return rc;
+}
+
+/* Removes directory PATH and the files in it and in its subdirectory p/. */
+static void
+s_rmtree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char *sub = sl_asprintf("%s/%s", path, e->d_name);
+        struct stat st;
+        if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+            s_rmtree(sub);
+        else
+            unlink(sub);
+        free(sub);
+    }
+    closedir(d);
+    rmdir(path);
+}
+
+int
+sl_site_write(sl_db_t *db, const sl_template_set_t *set, const char *dir, const char *channels,
+              long *files)
+{
+    *files = 0;
+    s_pubs_t ps = {0};
+    int rc = sl_pub_each(db, false, true, true, s_collect, &ps);
+    if (rc != 0) {
+        s_pubs_free(&ps);
+        return rc;
+    }
+    char *gen = sl_asprintf("%s.gen.%lld.%d", dir, (long long)sl_now_ms(), (int)getpid());
+    char *sub = sl_asprintf("%s/p", gen);
+    char *tmp = sl_asprintf("%s.tmp.%d", dir, (int)getpid());
+    char old[PATH_MAX] = "";
+    if (mkdir(gen, 0755) != 0 || mkdir(sub, 0755) != 0) {
+        sl_log(SL_LOG_ERROR, "could not make \"%s\": %s", gen, strerror(errno));
+        rc = -1;
+        goto done;
+    }
+    for (size_t i = 0; rc == 0 && i < ps.n; i++)
+        rc = ps.v[i].body ? s_write_pub(set, &ps.v[i], &ps, sub, channels, files) : -1;
+    if (rc == 0)
+        rc = s_write_index(set, &ps, gen, channels, files);
+    if (rc != 0)
+        goto done;
+    ssize_t n = readlink(dir, old, sizeof old - 1);
+    old[n > 0 ? n : 0] = '\0';
+    const char *slash = strrchr(gen, '/');
+    unlink(tmp);
+    if (symlink(slash ? slash + 1 : gen, tmp) != 0 || rename(tmp, dir) != 0) {
+        sl_log(SL_LOG_ERROR, "could not swap the site \"%s\" in: %s", dir, strerror(errno));
+        unlink(tmp);
+        rc = -1;
+        goto done;
+    }
+    if (old[0]) { /* the previous generation, beside DIR */
+        const char *ds = strrchr(dir, '/');
+        char *prev = old[0] == '/' || !ds ? sl_strdup(old)
+                                          : sl_asprintf("%.*s/%s", (int)(ds - dir), dir, old);
+        s_rmtree(prev);
+        free(prev);
+    }
+done:
+    if (rc != 0)
+        s_rmtree(gen);
+    free(gen);
+    free(sub);
+    free(tmp);
+    s_pubs_free(&ps);
+    return rc;
+}
+
+const char *
+sl_site_content_type(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    if (!dot)
+        return "application/octet-stream";
+    if (strcmp(dot, ".html") == 0)
+        return "text/html; charset=utf-8";
+    if (strcmp(dot, ".json") == 0)
+        return "application/json; charset=utf-8";
+    if (strcmp(dot, ".csv") == 0)
+        return "text/csv; charset=utf-8";
+    if (strcmp(dot, ".atom") == 0)
+        return "application/atom+xml; charset=utf-8";
+    if (strcmp(dot, ".txt") == 0)
+        return "text/plain; charset=utf-8";
+    return "application/octet-stream";
+}
+
+bool
+sl_site_path_ok(const char *path)
+{
+    if (!path || !*path || path[0] == '/' || strstr(path, ".."))
+        return false;
+    for (const char *p = path; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '.' || *p == '_' || *p == '-' || *p == '/'))
+            return false;
+    return true;
+}
