@@ -109,6 +109,9 @@ int sl_schema_latest(void);
  * printing one line per applied migration to stdout if VERBOSE. Idempotent.
  * Returns 0 or -1 (the error is logged, the failing migration rolled back). */
 int sl_schema_migrate(sl_db_t *db, bool verbose);
+/* The same, stopping after migration TO (0: all); a staged upgrade, or a test
+ * that needs a node as an older build left it. */
+int sl_schema_migrate_to(sl_db_t *db, bool verbose, int to);
 /* The database's schema version (0 if none yet), or -1 on error. */
 int sl_schema_version(sl_db_t *db);
 /* For daemons at start: 0 if the database is at sl_schema_latest(); otherwise

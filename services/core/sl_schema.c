@@ -247,6 +247,12 @@ sl_schema_version(sl_db_t *db)
 int
 sl_schema_migrate(sl_db_t *db, bool verbose)
 {
+    return sl_schema_migrate_to(db, verbose, 0);
+}
+
+int
+sl_schema_migrate_to(sl_db_t *db, bool verbose, int to)
+{
     if (sl_db_exec(db, NULL, "SELECT pg_advisory_lock(" SL_MIGRATE_LOCK ")", 0, NULL) != 0) {
         sl_log(SL_LOG_ERROR, "could not lock for migration: %s", sl_db_error(db));
         return -1;
@@ -268,7 +274,8 @@ sl_schema_migrate(sl_db_t *db, bool verbose)
     }
     /* Every known migration not yet recorded, in order (numbers may have gaps
      * while branches are merged; each is applied once). */
-    for (int v = 1; rc == 0 && current >= 0 && v <= latest; v++) {
+    int last = to > 0 && to < latest ? to : latest;
+    for (int v = 1; rc == 0 && current >= 0 && v <= last; v++) {
         const sl_schema_file_t *m = s_migration(v);
         if (!m || s_applied(db, v))
             continue;

@@ -1,7 +1,8 @@
 /* cmd_migrate.c — `slctl migrate`: bring the node's database to this build's schema.
  *
  * Applies the missing migrations (idempotent: a current database is left as it
- * is), then writes the node row and its units from the config. */
+ * is), then writes the node row and its units from the config. `--to N` stops
+ * after migration N and writes nothing else (a staged upgrade). */
 #include "slctl.h"
 
 #include "sl_publish_db.h"
@@ -15,13 +16,28 @@
 int
 sl_ctl_migrate(sl_ctl_t *ctl, int argc, char **argv)
 {
-    (void)argv;
-    if (argc > 1)
-        sl_ctl_die(SL_EXIT_USAGE, "migrate takes no arguments");
+    int to = 0;
+    if (argc == 3 && strcmp(argv[1], "--to") == 0) {
+        char *end;
+        long v = strtol(argv[2], &end, 10);
+        if (*end || v < 1)
+            sl_ctl_die(SL_EXIT_USAGE, "migrate --to takes a migration number, got \"%s\"",
+                       argv[2]);
+        to = (int)v;
+    } else if (argc > 1) {
+        sl_ctl_die(SL_EXIT_USAGE, "migrate takes no arguments but --to N");
+    }
     sl_db_t *db = sl_ctl_db(ctl);
     int before = sl_schema_version(db);
-    if (sl_schema_migrate(db, true) != 0)
+    if (sl_schema_migrate_to(db, true, to) != 0)
         return SL_EXIT_FAIL;
+    if (to && to < sl_schema_latest()) {
+        /* the node's rows are written by this build's code for this build's
+         * schema: only once every migration is applied */
+        printf("schema\t%d\tpartial (run slctl migrate without --to to finish)\n",
+               sl_schema_version(db));
+        return SL_EXIT_OK;
+    }
     if (sl_unit_sync(db, sl_ctl_config(ctl)) != 0)
         return SL_EXIT_FAIL;
     char *role = sl_service_db_user(sl_ctl_config(ctl), "publish");

@@ -23,7 +23,8 @@ typedef struct {
 
 static const s_command_t s_commands[] = {
     {"migrate", sl_ctl_migrate,
-     "migrate                          apply missing schema migrations; write the node's units"},
+     "migrate [--to N]                 apply missing schema migrations; write the node's units\n"
+     "                                 (--to N: stop after migration N, write nothing else)"},
     {"keys", sl_ctl_keys,
      "keys gen [--dir DIR] [--curve-only] [--force]\n"
      "                                 make the node's CURVE key pair and its sealing key pair"},
