@@ -50,7 +50,8 @@ CREATE TABLE appraisal_run (
     svg           text NOT NULL DEFAULT '',          -- the ranking's bar chart
     status        text NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'approved')),
     approved_by   text,
-    approved_at   timestamptz
+    approved_at   timestamptz,
+    published_at  timestamptz                        -- appraisal.published sent (sl-appraise)
 );
 CREATE INDEX appraisal_run_month ON appraisal_run(month, id);
 CREATE UNIQUE INDEX appraisal_run_approved ON appraisal_run(month) WHERE status = 'approved';

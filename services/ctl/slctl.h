@@ -52,6 +52,7 @@ int sl_ctl_report(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_campaign(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_ledger(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_supervision(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_appraise(sl_ctl_t *ctl, int argc, char **argv);
 /* `case verify` and `case supervise` (WHAT), argv[0] being WHAT (cmd_closing.c). */
 int sl_ctl_case_decide(sl_ctl_t *ctl, const char *what, int argc, char **argv);
 int sl_ctl_link(sl_ctl_t *ctl, int argc, char **argv);

@@ -18,6 +18,7 @@ import sys
 
 # table -> the one module that writes it
 OWNERS = {
+    "appraisal_run": "sl_appraise",
     "calendar_day": "sl_calendar_db",
     "calendar_notice": "sl_calendar_db",
     "campaign": "sl_report",
