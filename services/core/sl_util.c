@@ -127,6 +127,32 @@ sl_buf_puts(sl_buf_t *b, const char *s)
 }
 
 void
+sl_buf_puts_html(sl_buf_t *b, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&':
+            sl_buf_puts(b, "&amp;");
+            break;
+        case '<':
+            sl_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            sl_buf_puts(b, "&gt;");
+            break;
+        case '"':
+            sl_buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            sl_buf_puts(b, "&#39;");
+            break;
+        default:
+            sl_buf_append(b, s, 1);
+        }
+    }
+}
+
+void
 sl_buf_printf(sl_buf_t *b, const char *fmt, ...)
 {
     va_list ap;
@@ -260,7 +286,7 @@ sl_uuid(char out[37])
     randombytes_buf(b, sizeof b);
     b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-             b[13], b[14], b[15]);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
 }

@@ -35,6 +35,8 @@ void sl_buf_free(sl_buf_t *b);
 void sl_buf_reset(sl_buf_t *b);
 void sl_buf_append(sl_buf_t *b, const void *data, size_t n);
 void sl_buf_puts(sl_buf_t *b, const char *s);
+/* Appends S (NULL: nothing) escaped for HTML and XML text and attributes. */
+void sl_buf_puts_html(sl_buf_t *b, const char *s);
 void sl_buf_printf(sl_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Takes the string out of the buffer (the caller frees it); the buffer is reset. */
 char *sl_buf_steal(sl_buf_t *b);

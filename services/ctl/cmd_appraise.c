@@ -214,10 +214,10 @@ s_html(const char *path, const json_t *res)
     sl_buf_puts(&b, "<th>重点督导</th></tr>\n");
     json_array_foreach(places, i, p)
     {
-        sl_buf_printf(&b, "<tr><td>%d</td><td>%s</td><td>%.2f</td>",
-                      (int)json_integer_value(json_object_get(p, "rank")),
-                      json_string_value(json_object_get(p, "name")),
-                      json_number_value(json_object_get(p, "total")));
+        sl_buf_printf(&b, "<tr><td>%d</td><td>",
+                      (int)json_integer_value(json_object_get(p, "rank")));
+        sl_buf_puts_html(&b, json_string_value(json_object_get(p, "name")));
+        sl_buf_printf(&b, "</td><td>%.2f</td>", json_number_value(json_object_get(p, "total")));
         json_array_foreach(json_object_get(p, "components"), k, c)
         {
             sl_buf_printf(&b, "<td>%.2f（%lld/%lld）</td>",
@@ -225,7 +225,9 @@ s_html(const char *path, const json_t *res)
                           (long long)json_integer_value(json_object_get(c, "num")),
                           (long long)json_integer_value(json_object_get(c, "den")));
         }
-        sl_buf_printf(&b, "<td>%s</td></tr>\n", json_string_value(json_object_get(p, "reasons")));
+        sl_buf_puts(&b, "<td>");
+        sl_buf_puts_html(&b, json_string_value(json_object_get(p, "reasons")));
+        sl_buf_puts(&b, "</td></tr>\n");
     }
     sl_buf_puts(&b, "</table>\n");
     char *svg = sl_appraise_svg(res);

@@ -542,28 +542,6 @@ sl_appraise_months_due(sl_db_t *db, int64_t now_ms, char (*months)[8], int max)
     return n;
 }
 
-static void
-s_xml(sl_buf_t *b, const char *s)
-{
-    for (; s && *s; s++)
-        switch (*s) {
-        case '<':
-            sl_buf_puts(b, "&lt;");
-            break;
-        case '>':
-            sl_buf_puts(b, "&gt;");
-            break;
-        case '&':
-            sl_buf_puts(b, "&amp;");
-            break;
-        case '"':
-            sl_buf_puts(b, "&quot;");
-            break;
-        default:
-            sl_buf_append(b, s, 1);
-        }
-}
-
 char *
 sl_appraise_svg(const json_t *result)
 {
@@ -597,7 +575,7 @@ sl_appraise_svg(const json_t *result)
                   "</text>\n<text x=\"%d\" y=\"44\" font-size=\"12\" text-anchor=\"middle\""
                   " fill=\"#555555\">考评规则：",
                   w / 2);
-    s_xml(&b, json_string_value(json_object_get(rules, "version")));
+    sl_buf_puts_html(&b, json_string_value(json_object_get(rules, "version")));
     if (json_is_true(json_object_get(rules, "project_defaults")))
         sl_buf_puts(&b, "（项目默认规则）");
     sl_buf_puts(&b, "</text>\n");
@@ -609,7 +587,7 @@ sl_appraise_svg(const json_t *result)
         bool sup = json_is_true(json_object_get(p, "supervision"));
         sl_buf_printf(&b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">第%d名　", left - 8, y + 18,
                       (int)json_integer_value(json_object_get(p, "rank")));
-        s_xml(&b, json_string_value(json_object_get(p, "name")));
+        sl_buf_puts_html(&b, json_string_value(json_object_get(p, "name")));
         sl_buf_printf(&b,
                       "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"20\" fill=\"%s\"/>\n"
                       "<text x=\"%d\" y=\"%d\">%.2f%s</text>\n",

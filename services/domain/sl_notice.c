@@ -16,32 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void
-s_esc(sl_buf_t *b, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&':
-            sl_buf_puts(b, "&amp;");
-            break;
-        case '<':
-            sl_buf_puts(b, "&lt;");
-            break;
-        case '>':
-            sl_buf_puts(b, "&gt;");
-            break;
-        case '"':
-            sl_buf_puts(b, "&quot;");
-            break;
-        case '\'':
-            sl_buf_puts(b, "&#39;");
-            break;
-        default:
-            sl_buf_append(b, s, 1);
-        }
-    }
-}
-
 static bool
 s_set(const char *s)
 {
@@ -56,7 +30,7 @@ s_date_zh(sl_buf_t *b, const char *d)
     if (d && sscanf(d, "%d-%d-%d", &y, &m, &day) == 3)
         sl_buf_printf(b, "%d年%d月%d日", y, m, day);
     else
-        s_esc(b, d);
+        sl_buf_puts_html(b, d);
 }
 
 char *
@@ -66,7 +40,7 @@ sl_notice_html(const sl_notice_t *n)
     sl_buf_init(&b);
     sl_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
                     "<title>“百日攻坚”集中行动（督查检查、群众举报等）事项交办（移送）书 ");
-    s_esc(&b, n->notice_no);
+    sl_buf_puts_html(&b, n->notice_no);
     sl_buf_puts(&b,
                 "</title>\n<style>\n"
                 "body{font-family:\"FangSong\",\"仿宋\",\"STFangsong\",\"Noto Serif CJK SC\",serif;"
@@ -85,9 +59,9 @@ sl_notice_html(const sl_notice_t *n)
                 "</style>\n</head>\n<body>\n"
                 "<h1>“百日攻坚”集中行动（督查检查、群众举报等）事项交办（移送）书</h1>\n"
                 "<div class=\"no\">");
-    s_esc(&b, n->notice_no);
+    sl_buf_puts_html(&b, n->notice_no);
     sl_buf_puts(&b, "</div>\n<p class=\"to\">");
-    s_esc(&b, n->receiver);
+    sl_buf_puts_html(&b, n->receiver);
     sl_buf_puts(&b, "：</p>\n<p>");
     s_date_zh(&b, n->received_date);
     sl_buf_puts(&b, "，");
@@ -102,9 +76,9 @@ sl_notice_html(const sl_notice_t *n)
                          .upper_office = n->upper_office,
                          .upper_notice = n->upper_notice_no};
     sl_words_clue_sentence(&t, &c);
-    s_esc(&b, t.data);
+    sl_buf_puts_html(&b, t.data);
     sl_buf_puts(&b, "（线索编号");
-    s_esc(&b, n->case_no);
+    sl_buf_puts_html(&b, n->case_no);
     sl_buf_puts(&b, n->major_hazard ? "，涉及重大事故隐患）。" : "）。");
     sl_buf_puts(&b, "根据安全生产风险隐患大排查大整治“百日攻坚”集中行动有关要求，");
     sl_buf_t fb;
@@ -112,11 +86,11 @@ sl_notice_html(const sl_notice_t *n)
     s_date_zh(&fb, n->feedback_deadline);
     sl_buf_reset(&t);
     sl_words_instruction(&t, n->kind, n->receiver_kind, fb.data ? fb.data : "");
-    s_esc(&b, t.data);
+    sl_buf_puts_html(&b, t.data);
     bool handling = !s_set(n->kind) || strcmp(n->kind, "handling") == 0;
     if (handling) {
         sl_buf_puts(&b, "请将办理情况于");
-        s_esc(&b, fb.data);
+        sl_buf_puts_html(&b, fb.data);
         sl_buf_puts(&b, "前（自交办之日起7个工作日内）反馈我办。如存在未如期办结的、“接而不办”"
                         "或虚假办结的，我办将提级核查，从严追责问责。");
     }
@@ -127,7 +101,7 @@ sl_notice_html(const sl_notice_t *n)
         (!s_set(n->receiver_kind) || strcmp(n->receiver_kind, "child") != 0)) {
         sl_buf_puts(&b, "<p>同时，按照“三管三必须”有关规定和《通知》要求，请你单位对该事项进行"
                         "挂牌督办，并将督办情况及结果于");
-        s_esc(&b, fb.data);
+        sl_buf_puts_html(&b, fb.data);
         sl_buf_puts(&b, "前反馈我办。</p>\n");
     }
     if (handling && (n->suspected_crime || n->suspected_dereliction)) {
@@ -142,7 +116,7 @@ sl_notice_html(const sl_notice_t *n)
     sl_buf_free(&fb);
     if (s_set(n->replaces)) {
         sl_buf_puts(&b, "<p>原交办文号");
-        s_esc(&b, n->replaces);
+        sl_buf_puts_html(&b, n->replaces);
         sl_buf_puts(&b, "的交办事项因异议成立而改派，原交办书同时作废。</p>\n");
     }
     sl_buf_puts(&b, "<table class=\"facts\">\n");
@@ -168,21 +142,21 @@ sl_notice_html(const sl_notice_t *n)
         if (i >= 8)
             s_date_zh(&b, values[i]);
         else
-            s_esc(&b, values[i]);
+            sl_buf_puts_html(&b, values[i]);
         sl_buf_puts(&b, "</td></tr>\n");
     }
     sl_buf_puts(&b, "</table>\n");
     if (s_set(n->calendar_warning)) {
         sl_buf_puts(&b, "<p class=\"warn\">提示：");
-        s_esc(&b, n->calendar_warning);
+        sl_buf_puts_html(&b, n->calendar_warning);
         sl_buf_puts(&b, "</p>\n");
     }
     sl_buf_puts(&b, "<p>承办人及联系方式：");
-    s_esc(&b, s_set(n->contact) ? n->contact : "＿＿＿＿＿＿");
+    sl_buf_puts_html(&b, s_set(n->contact) ? n->contact : "＿＿＿＿＿＿");
     sl_buf_puts(&b, "</p>\n<p>附该事项有关材料：1. 问题线索登记表（线索编号");
-    s_esc(&b, n->case_no);
+    sl_buf_puts_html(&b, n->case_no);
     sl_buf_puts(&b, "）。</p>\n<div class=\"sign\">");
-    s_esc(&b, n->office);
+    sl_buf_puts_html(&b, n->office);
     sl_buf_puts(&b, "（代章）<br>");
     s_date_zh(&b, n->transfer_date);
     sl_buf_puts(&b, "</div>\n</body>\n</html>\n");
