@@ -176,6 +176,12 @@ http = 127.0.0.1:$(port "$code" 12)
 events = tcp://127.0.0.1:$(port "$code" 21)
 http = 127.0.0.1:$(port "$code" 22)
 
+[appraise]
+events = tcp://127.0.0.1:$(port "$code" 41)
+http = 127.0.0.1:$(port "$code" 42)
+; the project's default rules (weights, triggers) from the source tree
+rules = $top/deploy/appraise-rules.ini
+
 ; the demo producer (var/keys/demo-producer): may submit clues
 [producer.demo]
 public_key = $demo/curve.pub

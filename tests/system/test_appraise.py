@@ -19,6 +19,8 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 import pytest  # noqa: E402
 import sltest  # noqa: E402
+import zmq  # noqa: E402
+from safeloop.v1 import envelope_pb2  # noqa: E402
 from sltest import check, wait_for  # noqa: E402
 
 NOV = "2026-11-03T09:00:00+08:00"  # a Tuesday
@@ -59,12 +61,14 @@ def hand_count(weights):
 
 @pytest.fixture(scope="module")
 def city(nodes):
+    http, events = sltest.free_port(), sltest.free_port()
     n = nodes.node("appraise", code="140700", extra_ini="""[appraise]
 http = 127.0.0.1:%d
 events = tcp://127.0.0.1:%d
 rules = %s
 check_seconds = 1
-""" % (sltest.free_port(), sltest.free_port(), RULES))
+""" % (http, events, RULES))
+    n.appraise_http, n.appraise_events = http, "tcp://127.0.0.1:%d" % events
     n.start("intake", env=env(NOV))
     n.start("dispatch", env=env(NOV))
     return n
@@ -201,15 +205,34 @@ def test_approve_publishes(city, state):
           "晋中市规则-试行1" in s and s.count("<rect") == 12, s[:300])
     with open(html) as f:
         check("a printable document", "<table>" in f.read())
+    sub = zmq.Context.instance().socket(zmq.SUB)
+    sub.setsockopt(zmq.SUBSCRIBE, b"appraisal.published")
+    sub.setsockopt(zmq.RCVTIMEO, 30000)
+    sub.connect(city.appraise_events)
     city.start("appraise", env=env("2026-12-05T10:00:00+08:00"), wait=False)
+    wait_for("sl-appraise healthy", lambda: city._healthy(("appraise", 1), city.appraise_http),
+             timeout=60)
+    check("nothing published before the approval", city.sql(
+        "SELECT count(*) FROM appraisal_run WHERE published_at IS NOT NULL") == "0")
     r = slctl(city, "2026-12-06T10:00:00+08:00", "appraise", "approve", "--by", "李主任",
               "--month", "2026-11")
     check("approved", "李主任" in r.stdout, r.stdout)
     r = slctl(city, "2026-12-06T10:00:00+08:00", "appraise", "approve", "--by", "李主任",
               "--month", "2026-11", check=False)
     check("once", r.returncode == 1 and "已由李主任审定" in r.stderr, r.stderr)
-    wait_for("published", lambda: city.sql(
-        "SELECT count(*) FROM appraisal_run WHERE published_at IS NOT NULL") == "1", timeout=30)
-    check("October scored by the daemon (the month before now)", city.sql(
-        "SELECT count(*) FROM appraisal_run WHERE month = '2026-11' AND computed_by LIKE"
-        " 'sl-appraise%'") in ("0", "1"))
+    frames = sub.recv_multipart()
+    ev = envelope_pb2.Event()
+    ev.ParseFromString(frames[1])
+    body = json.loads(ev.json)
+    check("appraisal.published names the month, approver and rules",
+          body["period"] == "2026-11" and body["approved_by"] == "李主任" and
+          body["rules"] == "晋中市规则-试行1" and len(body["places"]) == 11, ev.json[:300])
+    check("published once", city.sql(
+        "SELECT count(*) FROM appraisal_run WHERE published_at IS NOT NULL") == "1")
+    check("its /metrics", city.metric(city.appraise_http, "sl_appraise_published_total") == 1)
+    out = slctl(city, "2026-12-06T10:00:00+08:00", "appraise", "show", "--month",
+                "2026-11").stdout
+    check("show gives the approved run", "已审定" in out and "晋中市规则-试行1" in out, out)
+    wait_for("the daemon scores the campaign's months", lambda: int(city.sql(
+        "SELECT count(*) FROM appraisal_run WHERE computed_by = 'sl-appraise'")) >= 1,
+        timeout=60)
