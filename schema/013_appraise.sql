@@ -51,7 +51,8 @@ CREATE TABLE appraisal_run (
     status        text NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'approved')),
     approved_by   text,
     approved_at   timestamptz,
-    published_at  timestamptz                        -- appraisal.published sent (sl-appraise)
+    exported_at   timestamptz,                       -- the final evaluation's export written (slctl appraise export)
+    published_at  timestamptz                        -- appraisal.published sent (sl-appraise); the final evaluation only once exported
 );
 CREATE INDEX appraisal_run_month ON appraisal_run(month, id);
 CREATE UNIQUE INDEX appraisal_run_approved ON appraisal_run(month) WHERE status = 'approved';

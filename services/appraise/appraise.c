@@ -22,7 +22,7 @@ struct sl_appraiser {
     sl_service_t *svc;      /* borrowed */
     char rules[512];        /* [appraise] rules */
     char name[32];          /* sl-appraise or sl-appraise.N */
-    sl_counter_t *m_runs, *m_published, *m_errors;
+    sl_counter_t *m_checks, *m_runs, *m_published, *m_errors;
     sl_gauge_t *m_seconds, *m_places;
 };
 
@@ -47,6 +47,7 @@ static int
 s_check(sl_db_t *db, void *arg)
 {
     sl_appraiser_t *a = arg;
+    sl_counter_inc(a->m_checks);
     int rc = sl_db_connect(db);
     if (rc != 0)
         return rc;
@@ -112,6 +113,7 @@ sl_appraiser_new(const sl_config_t *cfg, uv_loop_t *loop, sl_service_t *svc)
         return NULL;
     }
     sl_metrics_t *m = sl_service_metrics(svc);
+    a->m_checks = sl_metrics_counter(m, "sl_appraise_checks_total", "Checks run", NULL);
     a->m_runs = sl_metrics_counter(m, "sl_appraise_runs_total", "Months scored and stored", NULL);
     a->m_published = sl_metrics_counter(m, "sl_appraise_published_total",
                                         "Approved runs published (appraisal.published)", NULL);

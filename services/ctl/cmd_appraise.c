@@ -15,6 +15,7 @@
 #include "sl_util.h"
 
 #include <getopt.h>
+#include <xlsxwriter.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +24,11 @@ static const char s_usage[] =
     "usage: slctl appraise run [--month YYYY-MM | --final] [--rules FILE] [--json]\n"
     "       slctl appraise show [--month YYYY-MM | --final] [--json] [--svg FILE] [--html FILE]\n"
     "       slctl appraise explain PLACE [--month YYYY-MM | --final] [--json]\n"
-    "       slctl appraise approve --by NAME [--month YYYY-MM | --final]";
+    "       slctl appraise approve --by NAME [--month YYYY-MM | --final]\n"
+    "       slctl appraise export [--month YYYY-MM | --final] --xlsx FILE [--html FILE]";
 
 typedef struct {
-    const char *period, *rules, *by, *svg, *html, *place;
+    const char *period, *rules, *by, *svg, *html, *xlsx, *place;
     char month[16]; /* the default: the month before now (Asia/Shanghai) */
     bool json;
 } s_opts_t;
@@ -34,12 +36,16 @@ typedef struct {
 static void
 s_parse(s_opts_t *o, int argc, char **argv)
 {
-    enum { O_MONTH = 1, O_FINAL, O_RULES, O_JSON, O_BY, O_SVG, O_HTML };
-    static const struct option opts[] = {
-        {"month", required_argument, NULL, O_MONTH}, {"final", no_argument, NULL, O_FINAL},
-        {"rules", required_argument, NULL, O_RULES}, {"json", no_argument, NULL, O_JSON},
-        {"by", required_argument, NULL, O_BY},       {"svg", required_argument, NULL, O_SVG},
-        {"html", required_argument, NULL, O_HTML},   {NULL, 0, NULL, 0}};
+    enum { O_MONTH = 1, O_FINAL, O_RULES, O_JSON, O_BY, O_SVG, O_HTML, O_XLSX };
+    static const struct option opts[] = {{"month", required_argument, NULL, O_MONTH},
+                                         {"final", no_argument, NULL, O_FINAL},
+                                         {"rules", required_argument, NULL, O_RULES},
+                                         {"json", no_argument, NULL, O_JSON},
+                                         {"by", required_argument, NULL, O_BY},
+                                         {"svg", required_argument, NULL, O_SVG},
+                                         {"html", required_argument, NULL, O_HTML},
+                                         {"xlsx", required_argument, NULL, O_XLSX},
+                                         {NULL, 0, NULL, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (opt) {
@@ -63,6 +69,9 @@ s_parse(s_opts_t *o, int argc, char **argv)
             break;
         case O_HTML:
             o->html = optarg;
+            break;
+        case O_XLSX:
+            o->xlsx = optarg;
             break;
         default:
             sl_ctl_die(SL_EXIT_USAGE, "%s", s_usage);
@@ -304,6 +313,78 @@ s_print_explain(const json_t *ex)
     printf("本期问题线索%zu条\n", json_array_size(json_object_get(ex, "clues")));
 }
 
+/* The evaluation as a spreadsheet for the 目标责任考核 and the copies to 纪委监委
+ * and 组织部: a title, the rules and approval lines, one row a place. */
+static void
+s_xlsx(const char *path, const json_t *res)
+{
+    lxw_workbook *wb = workbook_new(path);
+    if (!wb)
+        sl_ctl_die(SL_EXIT_FAIL, "could not write %s", path);
+    lxw_worksheet *ws = workbook_add_worksheet(wb, "考评结果");
+    lxw_format *bold = workbook_add_format(wb);
+    format_set_bold(bold);
+    char title[64], line[512];
+    s_title(res, title, sizeof title);
+    snprintf(line, sizeof line, "%s结果", title);
+    worksheet_write_string(ws, 0, 0, line, bold);
+    const json_t *r = json_object_get(res, "rules");
+    const json_t *run = json_object_get(res, "run");
+    snprintf(line, sizeof line, "考评规则：%s%s；数据截至%s；审定：%s",
+             json_string_value(json_object_get(r, "version")),
+             json_is_true(json_object_get(r, "project_defaults")) ? "（项目默认规则）" : "",
+             json_string_value(json_object_get(res, "to")),
+             json_is_string(json_object_get(run, "approved_by"))
+                 ? json_string_value(json_object_get(run, "approved_by"))
+                 : "待审定");
+    worksheet_write_string(ws, 1, 0, line, NULL);
+    const json_t *places = json_object_get(res, "places");
+    const json_t *c0 = json_object_get(json_array_get(places, 0), "components");
+    lxw_col_t col = 0;
+    worksheet_write_string(ws, 3, col++, "名次", bold);
+    worksheet_write_string(ws, 3, col++, "地方", bold);
+    worksheet_write_string(ws, 3, col++, "总分", bold);
+    size_t i, k;
+    const json_t *p, *c;
+    json_array_foreach(c0, k, c)
+    {
+        snprintf(line, sizeof line, "%s得分", json_string_value(json_object_get(c, "name")));
+        worksheet_write_string(ws, 3, col++, line, bold);
+        snprintf(line, sizeof line, "%s（分子/分母）",
+                 json_string_value(json_object_get(c, "name")));
+        worksheet_write_string(ws, 3, col++, line, bold);
+    }
+    worksheet_write_string(ws, 3, col++, "问题线索（条）", bold);
+    worksheet_write_string(ws, 3, col, "重点督导", bold);
+    json_array_foreach(places, i, p)
+    {
+        lxw_row_t row = (lxw_row_t)(4 + i);
+        col = 0;
+        worksheet_write_number(ws, row, col++,
+                               (double)json_integer_value(json_object_get(p, "rank")), NULL);
+        worksheet_write_string(ws, row, col++, json_string_value(json_object_get(p, "name")), NULL);
+        worksheet_write_number(ws, row, col++, json_number_value(json_object_get(p, "total")),
+                               NULL);
+        json_array_foreach(json_object_get(p, "components"), k, c)
+        {
+            worksheet_write_number(ws, row, col++, json_number_value(json_object_get(c, "score")),
+                                   NULL);
+            snprintf(line, sizeof line, "%lld/%lld",
+                     (long long)json_integer_value(json_object_get(c, "num")),
+                     (long long)json_integer_value(json_object_get(c, "den")));
+            worksheet_write_string(ws, row, col++, line, NULL);
+        }
+        worksheet_write_number(ws, row, col++,
+                               (double)json_integer_value(json_object_get(p, "clues")), NULL);
+        worksheet_write_string(ws, row, col, json_string_value(json_object_get(p, "reasons")),
+                               NULL);
+    }
+    worksheet_set_column(ws, 1, 1, 20, NULL);
+    lxw_error err = workbook_close(wb);
+    if (err != LXW_NO_ERROR)
+        sl_ctl_die(SL_EXIT_FAIL, "could not write %s: %s", path, lxw_strerror(err));
+}
+
 static const char *
 s_rules_path(sl_ctl_t *ctl, const s_opts_t *o)
 {
@@ -362,6 +443,22 @@ sl_ctl_appraise(sl_ctl_t *ctl, int argc, char **argv)
         if (run)
             json_object_set(res, "rules", json_object_get(run, "rules"));
         json_decref(run);
+    } else if (strcmp(what, "export") == 0) {
+        if (!o.xlsx)
+            sl_ctl_die(SL_EXIT_USAGE, "%s", s_usage);
+        char why[256] = "";
+        rc = sl_appraise_mark_exported(db, o.period, sl_now_ms(), why, sizeof why);
+        if (rc == SL_DECLINED)
+            sl_ctl_die(SL_EXIT_FAIL, "%s", why);
+        if (rc != 0 || sl_appraise_show(db, o.period, &res) != 0 || !res)
+            sl_ctl_die(SL_EXIT_FAIL, "could not export %s: %s", o.period, sl_db_error(db));
+        s_xlsx(o.xlsx, res);
+        if (o.html)
+            s_html(o.html, res);
+        printf("%s的考评结果已导出：%s%s%s\n", o.period, o.xlsx, o.html ? "、" : "",
+               o.html ? o.html : "");
+        json_decref(res);
+        return SL_EXIT_OK;
     } else if (strcmp(what, "approve") == 0) {
         if (!o.by || !*o.by)
             sl_ctl_die(SL_EXIT_USAGE, "%s", s_usage);

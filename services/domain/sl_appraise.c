@@ -368,7 +368,7 @@ sl_appraise_store(sl_db_t *db, const json_t *result, const char *by, int64_t now
 #define S_RUN_COLS                                                                                 \
     "result::text, json_build_object('id', id, 'status', status, 'computed_at', computed_at,"      \
     " 'computed_by', computed_by, 'approved_by', approved_by, 'approved_at', approved_at,"         \
-    " 'published_at', published_at)::text, svg"
+    " 'exported_at', exported_at, 'published_at', published_at)::text, svg"
 
 static json_t *
 s_run_json(PGresult *r, int row)
@@ -487,6 +487,30 @@ sl_appraise_explain(sl_db_t *db, const char *period, const char *place, json_t *
     return 0;
 }
 
+int
+sl_appraise_mark_exported(sl_db_t *db, const char *period, int64_t now_ms, char *why, size_t whylen)
+{
+    char now[40];
+    sl_time_format_iso(now_ms, now, sizeof now);
+    const char *p[] = {period, now};
+    PGresult *r = NULL;
+    int rc =
+        sl_db_exec(db, &r,
+                   "UPDATE appraisal_run SET exported_at = coalesce(exported_at, $2::timestamptz)"
+                   " WHERE month = $1 AND status = 'approved' RETURNING id",
+                   2, p);
+    if (rc != 0)
+        return rc;
+    int n = PQntuples(r);
+    PQclear(r);
+    if (n == 0) {
+        snprintf(why, whylen, "%s的考评结果尚未审定，审定后方可导出（slctl appraise approve）",
+                 period);
+        return SL_DECLINED;
+    }
+    return 0;
+}
+
 long
 sl_appraise_publish_due(sl_db_t *db, int64_t now_ms, sl_appraise_published_cb *cb, void *arg)
 {
@@ -497,6 +521,7 @@ sl_appraise_publish_due(sl_db_t *db, int64_t now_ms, sl_appraise_published_cb *c
     int rc = sl_db_exec(db, &r,
                         "UPDATE appraisal_run SET published_at = $1::timestamptz"
                         " WHERE status = 'approved' AND published_at IS NULL"
+                        "  AND (month <> 'final' OR exported_at IS NOT NULL)"
                         " RETURNING " S_RUN_COLS,
                         1, p);
     if (rc != 0)

@@ -49,8 +49,13 @@ int sl_appraise_approve(sl_db_t *db, const char *period, const char *by, int64_t
  * due (cases), escalations, verified cases and the report versions read.
  * JSON into *OUT. */
 int sl_appraise_explain(sl_db_t *db, const char *period, const char *place, json_t **out);
-/* Marks approved runs not yet published as published at NOW_MS and calls CB
- * with each (its JSON, borrowed) after the commit. The count, or < 0. */
+/* Records that PERIOD's approved run was exported (the final evaluation is
+ * published only once exported) at NOW_MS (the first export's time stays).
+ * 0; SL_DECLINED with WHY (Chinese) when it is not approved. */
+int sl_appraise_mark_exported(sl_db_t *db, const char *period, int64_t now_ms, char *why,
+                              size_t whylen);
+/* Marks approved runs not yet published (the final evaluation: and exported) as published at NOW_MS
+ * and calls CB with each (its JSON, borrowed) after the commit. The count, or < 0. */
 typedef void(sl_appraise_published_cb)(void *arg, const json_t *run);
 long sl_appraise_publish_due(sl_db_t *db, int64_t now_ms, sl_appraise_published_cb *cb, void *arg);
 /* The months that ended by NOW_MS within a campaign and have no run yet,

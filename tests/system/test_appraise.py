@@ -236,3 +236,36 @@ def test_approve_publishes(city, state):
     wait_for("the daemon scores the campaign's months", lambda: int(city.sql(
         "SELECT count(*) FROM appraisal_run WHERE computed_by = 'sl-appraise'")) >= 1,
         timeout=60)
+
+
+def test_final_evaluation_published_only_once_exported(city, state):
+    at = "2026-12-06T10:00:00+08:00"
+    slctl(city, at, "campaign", "add", "2026年冬季集中行动", "--start", "2026-11-01", "--end",
+          "2026-11-30")
+    res = json.loads(slctl(city, at, "appraise", "run", "--final", "--json").stdout)
+    check("the final evaluation spans the campaign", res["from"] == "2026-11-01" and
+          res["to"] == "2026-11-30" and len(res["places"]) == 11, str(res)[:300])
+    r = slctl(city, at, "appraise", "export", "--final", "--xlsx",
+              os.path.join(city.dir, "x.xlsx"), check=False)
+    check("no export before the approval", r.returncode == 1 and "尚未审定" in r.stderr, r.stderr)
+    slctl(city, at, "appraise", "approve", "--final", "--by", "省政府")
+    checks = city.metric(city.appraise_http, "sl_appraise_checks_total")
+    wait_for("two more checks", lambda: city.metric(
+        city.appraise_http, "sl_appraise_checks_total") >= checks + 2, timeout=30)
+    check("approved but not exported: not published", city.sql(
+        "SELECT published_at IS NULL FROM appraisal_run WHERE month = 'final'"
+        " AND status = 'approved'") == "t")
+    xlsx = os.path.join(city.dir, "final.xlsx")
+    html = os.path.join(city.dir, "final.html")
+    slctl(city, at, "appraise", "export", "--final", "--xlsx", xlsx, "--html", html)
+    import openpyxl
+    ws = openpyxl.load_workbook(xlsx).active
+    check("the spreadsheet", ws["A1"].value == "集中行动综合考评结果" and
+          "审定：省政府" in ws["A2"].value and ws["A4"].value == "名次" and
+          ws.max_row == 4 + 11, "%s %s %d" % (ws["A1"].value, ws["A2"].value, ws.max_row))
+    with open(html) as f:
+        h = f.read()
+    check("the printable document names the approval", "审定：省政府" in h and "<svg" in h)
+    wait_for("published once exported", lambda: city.sql(
+        "SELECT published_at IS NOT NULL FROM appraisal_run WHERE month = 'final'"
+        " AND status = 'approved'") == "t", timeout=30)
