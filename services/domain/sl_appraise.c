@@ -17,6 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The hex SHA-256 of LEN bytes at DATA into HEX. */
+static void
+s_sha256_hex(const void *data, size_t len, char hex[65])
+{
+    unsigned char d[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(d, data, len);
+    sodium_bin2hex(hex, 65, d, sizeof d);
+}
+
 int
 sl_appraise_rules_load(const char *path, sl_appraise_rules_t *r, char *err, size_t errlen)
 {
@@ -30,9 +39,7 @@ sl_appraise_rules_load(const char *path, sl_appraise_rules_t *r, char *err, size
     int rc = sl_score_rules_parse(text, len, &r->r, msg, sizeof msg);
     if (rc != 0)
         snprintf(err, errlen, "rules file \"%s\": %s", path, msg);
-    unsigned char d[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(d, (const unsigned char *)text, len);
-    sodium_bin2hex(r->hash, sizeof r->hash, d, sizeof d);
+    s_sha256_hex(text, len, r->hash);
     snprintf(r->path, sizeof r->path, "%s", path);
     free(text);
     return rc;
@@ -53,10 +60,13 @@ s_period_ok(const char *p)
     return m >= 1 && m <= 12;
 }
 
-/* The period's first day, the day after its last, and its end as ISO text. */
+/* The period's first day, the day after its last, and its end as ISO text.
+ * SL_DECLINED for a bad period or "final" without a campaign. */
 static int
 s_bounds(sl_db_t *db, const char *period, char d0[11], char d1[11], char end[40])
 {
+    if (!s_period_ok(period))
+        return SL_DECLINED;
     PGresult *r = NULL;
     const char *p[] = {period};
     int rc = sl_db_exec(
@@ -85,39 +95,53 @@ s_bounds(sl_db_t *db, const char *period, char d0[11], char d1[11], char end[40]
 
 /* The common part of the figures' and the explanation's statements: $1 the
  * first day, $2 the day after the last. m: the bounds as times; p: the
- * places; t: this node's handling transfers to them issued by the end, with
- * the feedback deadline their transferred event recorded. */
+ * places; t: this node's handling transfers to them issued by the end (the
+ * row's never-changing identity only); ev: the audit events that matter,
+ * recorded by the end, from S_LOOKBACK before the start (a transfer due in
+ * the period was issued at most 7 working days before its deadline, and
+ * fed back after it was issued); due: the transfers whose feedback deadline,
+ * as their transferred event recorded it, falls in the period, on time when
+ * the first feedback came by then; esc: escalations marked in the period;
+ * ver: verifications in the period with the feedback they verified; src: the
+ * report versions that stood at the end (the monthly summaries, or the weekly
+ * reports of a place that sent none). */
+/* clang-format off */
+#define S_LOOKBACK "interval '45 days'"
 #define S_WITH                                                                                     \
     "WITH m AS (SELECT $1::date AS d0, $2::date AS d1,"                                            \
     "   $1::date::timestamp AT TIME ZONE 'Asia/Shanghai' AS t0,"                                   \
     "   $2::date::timestamp AT TIME ZONE 'Asia/Shanghai' AS t1),"                                  \
     " p AS (SELECT code, name FROM unit WHERE kind = 'child'),"                                    \
-    " t AS (SELECT tr.case_id, tr.notice_no, tr.unit_code,"                                        \
-    "   (e.detail::jsonb->>'feedback_deadline')::date AS fdl"                                      \
+    " t AS (SELECT tr.case_id, tr.notice_no, tr.unit_code"                                         \
     "  FROM transfer tr JOIN p ON p.code = tr.unit_code CROSS JOIN m"                              \
-    "  JOIN case_event e ON e.case_id = tr.case_id AND e.kind = 'transferred'"                     \
-    "   AND e.detail::jsonb->>'notice_no' = tr.notice_no AND e.at < m.t1"                          \
     "  WHERE tr.kind = 'handling' AND tr.issued_at < m.t1),"                                       \
-    " due AS (SELECT t.*, EXISTS (SELECT 1 FROM case_event f WHERE f.case_id = t.case_id"          \
-    "   AND f.kind = 'fed_back' AND f.detail::jsonb->>'notice_no' = t.notice_no AND f.at < m.t1"   \
-    "   AND (f.at AT TIME ZONE 'Asia/Shanghai')::date <= t.fdl) AS on_time"                        \
-    "  FROM t CROSS JOIN m WHERE t.fdl >= m.d0 AND t.fdl < m.d1),"                                 \
-    " esc AS (SELECT t.unit_code, t.notice_no, t.case_id, e.detail::jsonb->>'cause' AS cause,"     \
-    "   e.at FROM t JOIN case_event e ON e.case_id = t.case_id AND e.kind = 'escalation_marked'"   \
-    "   AND e.detail::jsonb->>'notice_no' = t.notice_no CROSS JOIN m"                              \
-    "  WHERE e.at >= m.t0 AND e.at < m.t1),"                                                       \
+    " ev AS MATERIALIZED (SELECT e.case_id, e.seq, e.kind, e.at, e.detail::jsonb AS d,"            \
+    "   e.detail::jsonb->>'notice_no' AS notice_no FROM case_event e CROSS JOIN m"                 \
+    "  WHERE e.kind IN ('transferred', 'fed_back', 'escalation_marked', 'verified')"               \
+    "   AND e.at >= m.t0 - " S_LOOKBACK " AND e.at < m.t1),"                                       \
+    " tx AS (SELECT t.*, (ev.d->>'feedback_deadline')::date AS fdl FROM ev"                        \
+    "  JOIN t ON t.case_id = ev.case_id AND t.notice_no = ev.notice_no"                            \
+    "  WHERE ev.kind = 'transferred'),"                                                            \
+    " fb1 AS (SELECT case_id, notice_no, min(at) AS at FROM ev WHERE kind = 'fed_back'"            \
+    "  GROUP BY 1, 2),"                                                                            \
+    " due AS (SELECT tx.*, coalesce((fb1.at AT TIME ZONE 'Asia/Shanghai')::date <= tx.fdl,"        \
+    "   false) AS on_time FROM tx CROSS JOIN m"                                                    \
+    "  LEFT JOIN fb1 ON fb1.case_id = tx.case_id AND fb1.notice_no = tx.notice_no"                 \
+    "  WHERE tx.fdl >= m.d0 AND tx.fdl < m.d1),"                                                   \
+    " esc AS (SELECT t.unit_code, t.notice_no, t.case_id, ev.d->>'cause' AS cause, ev.at"          \
+    "  FROM ev JOIN t ON t.case_id = ev.case_id AND t.notice_no = ev.notice_no CROSS JOIN m"       \
+    "  WHERE ev.kind = 'escalation_marked' AND ev.at >= m.t0),"                                    \
     " ver AS (SELECT t.unit_code, t.notice_no, t.case_id, f.fb,"                                   \
-    "   coalesce(f.fb->>'conclusion', '属实') = '属实' AS found_true,"                         \
+    "   coalesce(f.fb->>'conclusion', '属实') = '属实' AS found_true,"                             \
     "   coalesce((f.fb->>'closed_down')::bool, false) OR coalesce((f.fb->>'penalized')::bool,"     \
     "    false) OR coalesce((f.fb->>'production_suspended')::bool, false)"                         \
     "    OR coalesce((f.fb->>'criminal_count')::int, 0) > 0 AS measures"                           \
-    "  FROM t JOIN case_event v ON v.case_id = t.case_id AND v.kind = 'verified'"                  \
-    "   AND v.detail::jsonb->>'notice_no' = t.notice_no CROSS JOIN m"                              \
+    "  FROM ev v JOIN t ON t.case_id = v.case_id AND t.notice_no = v.notice_no CROSS JOIN m"       \
     "  CROSS JOIN LATERAL (SELECT x.detail::jsonb->'feedback' AS fb FROM case_event x"             \
-    "   WHERE x.case_id = t.case_id AND x.kind = 'fed_back'"                                       \
-    "    AND x.detail::jsonb->>'notice_no' = t.notice_no AND x.seq < v.seq"                        \
+    "   WHERE x.case_id = v.case_id AND x.kind = 'fed_back'"                                       \
+    "    AND x.detail::jsonb->>'notice_no' = v.notice_no AND x.seq < v.seq"                        \
     "   ORDER BY x.seq DESC LIMIT 1) f"                                                            \
-    "  WHERE v.at >= m.t0 AND v.at < m.t1),"                                                       \
+    "  WHERE v.kind = 'verified' AND v.at >= m.t0),"                                               \
     " rv AS (SELECT DISTINCT ON (kind, from_unit, period) r.* FROM report_version r CROSS JOIN m"  \
     "  WHERE r.from_unit IN (SELECT code FROM p) AND r.recorded_at < m.t1"                         \
     "   AND r.period_end >= m.d0 AND r.period_end < m.d1"                                          \
@@ -130,48 +154,46 @@ s_bounds(sl_db_t *db, const char *period, char d0[11], char d1[11], char end[40]
  * county's code, or a city's code without its trailing "00"s). */
 #define S_PREFIX(col) "regexp_replace(" col ", '(00)+$', '')"
 
-static const char
-    s_figures_sql[] =
-        S_WITH ","
-               " fig AS (SELECT from_unit, " S_FIG(
-                   "major_hazards_rectified") " AS hz_n,"
-                                              "  " S_FIG("major_hazards") " AS hz_d, " S_FIG(
-                                                  "illegal_punished") " AS pun_n,"
-                                                                      "  " S_FIG("illegal_found") " AS found, " S_FIG(
-                                                                          "closed_down") " AS "
-                                                                                         "clo_n,"
-                                                                                         "  " S_FIG("exposed") " + " S_FIG("persons_disciplined") " + " S_FIG(
-                                                                                             "perso"
-                                                                                             "ns_"
-                                                                                             "prose"
-                                                                                             "cute"
-                                                                                             "d") " AS acc_n"
-                                                                                                  "  FROM src GROUP BY from_unit),"
-                                                                                                  " rep AS (SELECT r.from_unit, count(*) FILTER (WHERE r.on_time) AS ok, count(*) AS n"
-                                                                                                  "  FROM report r CROSS JOIN m WHERE r.from_unit IN (SELECT code FROM p)"
-                                                                                                  "   AND r.due_at >= m.t0 AND r.due_at < m.t1 AND r.received_at < m.t1 GROUP BY 1),"
-                                                                                                  " miss AS (SELECT rm.unit, count(*) AS n FROM report_missing rm CROSS JOIN m"
-                                                                                                  "  WHERE rm.unit IN (SELECT code FROM p) AND rm.due_at >= m.t0 AND rm.due_at < m.t1"
-                                                                                                  "   AND rm.noted_at < m.t1 AND NOT EXISTS (SELECT 1 FROM report r WHERE r.kind = rm.kind"
-                                                                                                  "   AND r.from_unit = rm.unit AND r.period = rm.period AND r.received_at < m.t1)"
-                                                                                                  "  GROUP BY 1),"
-                                                                                                  " clue AS (SELECT c.division, count(*) AS n FROM cases c CROSS JOIN m"
-                                                                                                  "  WHERE c.registered_at >= m.t0 AND c.registered_at < m.t1 GROUP BY 1)"
-                                                                                                  " SELECT p.code, p.name,"
-                                                                                                  "  coalesce(fig.hz_n, 0), coalesce(fig.hz_d, 0), coalesce(fig.pun_n, 0),"
-                                                                                                  "  coalesce(fig.found, 0), coalesce(fig.clo_n, 0), coalesce(fig.acc_n, 0),"
-                                                                                                  "  (SELECT count(*) FILTER (WHERE on_time) FROM due WHERE due.unit_code = p.code),"
-                                                                                                  "  (SELECT count(*) FROM due WHERE due.unit_code = p.code),"
-                                                                                                  "  (SELECT count(*) FROM esc WHERE esc.unit_code = p.code),"
-                                                                                                  "  coalesce(rep.ok, 0), coalesce(rep.n, 0) + coalesce(miss.n, 0),"
-                                                                                                  "  (SELECT coalesce(sum(n), 0) FROM clue WHERE clue.division LIKE " S_PREFIX(
-                                                                                                      "p.code") " || '%'),"
-                                                                                                                "  (SELECT count(*) FILTER (WHERE found_true) FROM ver WHERE ver.unit_code = p.code),"
-                                                                                                                "  (SELECT count(*) FILTER (WHERE found_true AND NOT measures) FROM ver"
-                                                                                                                "   WHERE ver.unit_code = p.code)"
-                                                                                                                " FROM p LEFT JOIN fig ON fig.from_unit = p.code"
-                                                                                                                " LEFT JOIN rep ON rep.from_unit = p.code LEFT JOIN miss ON miss.unit = p.code"
-                                                                                                                " ORDER BY p.code";
+static const char s_figures_sql[] =
+    S_WITH ","
+    " fig AS (SELECT from_unit,"
+    "  " S_FIG("major_hazards_rectified") " AS hz_n,"
+    "  " S_FIG("major_hazards") " AS hz_d,"
+    "  " S_FIG("illegal_punished") " AS pun_n,"
+    "  " S_FIG("illegal_found") " AS found,"
+    "  " S_FIG("closed_down") " AS clo_n,"
+    "  " S_FIG("exposed") " + " S_FIG("persons_disciplined") " + "
+    "  " S_FIG("persons_prosecuted") " AS acc_n"
+    "  FROM src GROUP BY from_unit),"
+    " rep AS (SELECT r.from_unit, count(*) FILTER (WHERE r.on_time) AS ok, count(*) AS n"
+    "  FROM report r CROSS JOIN m WHERE r.from_unit IN (SELECT code FROM p)"
+    "   AND r.due_at >= m.t0 AND r.due_at < m.t1 AND r.received_at < m.t1 GROUP BY 1),"
+    " miss AS (SELECT rm.unit, count(*) AS n FROM report_missing rm CROSS JOIN m"
+    "  WHERE rm.unit IN (SELECT code FROM p) AND rm.due_at >= m.t0 AND rm.due_at < m.t1"
+    "   AND rm.noted_at < m.t1 AND NOT EXISTS (SELECT 1 FROM report r WHERE r.kind = rm.kind"
+    "   AND r.from_unit = rm.unit AND r.period = rm.period AND r.received_at < m.t1)"
+    "  GROUP BY 1),"
+    " clue AS (SELECT c.division, count(*) AS n FROM cases c CROSS JOIN m"
+    "  WHERE c.registered_at >= m.t0 AND c.registered_at < m.t1 GROUP BY 1),"
+    " dueg AS (SELECT unit_code, count(*) FILTER (WHERE on_time) AS ok, count(*) AS n"
+    "  FROM due GROUP BY 1),"
+    " escg AS (SELECT unit_code, count(*) AS n FROM esc GROUP BY 1),"
+    " verg AS (SELECT unit_code, count(*) FILTER (WHERE found_true) AS vt,"
+    "  count(*) FILTER (WHERE found_true AND NOT measures) AS nm FROM ver GROUP BY 1)"
+    " SELECT p.code, p.name,"
+    "  coalesce(fig.hz_n, 0), coalesce(fig.hz_d, 0), coalesce(fig.pun_n, 0),"
+    "  coalesce(fig.found, 0), coalesce(fig.clo_n, 0), coalesce(fig.acc_n, 0),"
+    "  coalesce(dueg.ok, 0), coalesce(dueg.n, 0), coalesce(escg.n, 0),"
+    "  coalesce(rep.ok, 0), coalesce(rep.n, 0) + coalesce(miss.n, 0),"
+    "  (SELECT coalesce(sum(n), 0) FROM clue WHERE clue.division LIKE "
+    S_PREFIX("p.code") " || '%'),"
+    "  coalesce(verg.vt, 0), coalesce(verg.nm, 0)"
+    " FROM p LEFT JOIN fig ON fig.from_unit = p.code"
+    " LEFT JOIN rep ON rep.from_unit = p.code LEFT JOIN miss ON miss.unit = p.code"
+    " LEFT JOIN dueg ON dueg.unit_code = p.code LEFT JOIN escg ON escg.unit_code = p.code"
+    " LEFT JOIN verg ON verg.unit_code = p.code"
+    " ORDER BY p.code";
+/* clang-format on */
 
 /* 较大 or worse accidents per place, when the registers' accident table
  * exists (the registers issue); 0 otherwise. *HAVE says whether it does. */
@@ -260,11 +282,9 @@ s_inputs_hash(const sl_score_place_t *pl, size_t n)
     }
     char *text = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(a);
-    unsigned char d[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(d, (const unsigned char *)text, strlen(text));
+    char *hex = sl_malloc(65);
+    s_sha256_hex(text, strlen(text), hex);
     free(text);
-    char *hex = sl_malloc(2 * sizeof d + 1);
-    sodium_bin2hex(hex, 2 * sizeof d + 1, d, sizeof d);
     return hex;
 }
 
@@ -272,8 +292,6 @@ int
 sl_appraise_compute(sl_db_t *db, const sl_appraise_rules_t *rules, const char *period, json_t **out)
 {
     *out = NULL;
-    if (!s_period_ok(period))
-        return SL_DECLINED;
     char d0[11], d1[11], end[40];
     int rc = s_bounds(db, period, d0, d1, end);
     if (rc != 0)
@@ -444,8 +462,6 @@ int
 sl_appraise_explain(sl_db_t *db, const char *period, const char *place, json_t **out)
 {
     *out = NULL;
-    if (!s_period_ok(period))
-        return SL_DECLINED;
     char d0[11], d1[11], end[40];
     int rc = s_bounds(db, period, d0, d1, end);
     if (rc != 0)
