@@ -269,3 +269,10 @@ def test_final_evaluation_published_only_once_exported(city, state):
     wait_for("published once exported", lambda: city.sql(
         "SELECT published_at IS NOT NULL FROM appraisal_run WHERE month = 'final'"
         " AND status = 'approved'") == "t", timeout=30)
+
+
+def test_stops_cleanly(city):
+    rc = city.stop("appraise")
+    log = city.log("appraise")
+    check("sl-appraise exits 0 on SIGTERM, nothing from the sanitizers",
+          rc == 0 and "Sanitizer" not in log, "exit %s\n%s" % (rc, log[-3000:]))
