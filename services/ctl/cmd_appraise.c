@@ -1,12 +1,14 @@
-/* cmd_appraise.c — `slctl appraise run|show|explain|approve`: the monthly
- * appraisal (四考核) of the places one level down.
+/* cmd_appraise.c — `slctl appraise run|show|explain|approve|export`: the
+ * monthly appraisal (四考核) of the places one level down.
  *
  * run scores a month (or the campaign, --final) from the ledger as of its end
  * under the rules file ([appraise] rules, or --rules) and stores the run;
  * show prints the stored run (the approved one if any), and writes the
  * ranking's SVG chart and a printable HTML document; explain walks from a
  * place's total to the cases and report figures behind it; approve approves
- * the month's latest run (sl-appraise then publishes it). Terminal tables in
+ * the month's latest run (sl-appraise then publishes it); export writes the
+ * approved evaluation as XLSX (libxlsxwriter) and printable HTML for the
+ * 目标责任考核 and the copies to 纪委监委 and 组织部. Terminal tables in
  * Chinese; --json prints the result as stored. */
 #include "slctl.h"
 
