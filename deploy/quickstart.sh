@@ -184,6 +184,11 @@ http = 127.0.0.1:$(port "$code" 32)
 site_dir = $var/site/$code
 templates = $top/templates
 tick_seconds = 5
+[appraise]
+events = tcp://127.0.0.1:$(port "$code" 41)
+http = 127.0.0.1:$(port "$code" 42)
+; the project's default rules (weights, triggers) from the source tree
+rules = $top/deploy/appraise-rules.ini
 
 ; the demo producer (var/keys/demo-producer): may submit clues
 [producer.demo]

@@ -71,6 +71,7 @@ static const s_section_t s_sections[] = {
     {"deadline", S_INSTANCE, "deadline", "sl-deadline: deadlines, overdue and not-handled cases"},
     {"publish", S_INSTANCE, "publish",
      "sl-publish: 三公开 — drafts, the office's approval, the public site"},
+    {"appraise", S_INSTANCE, "appraise", "sl-appraise: the monthly appraisal (四考核) of the places below"},
     {"parent", S_PLAIN, "parent", "the parent node; absent at the top node"},
     {"child", S_CODES, "child.CODE", "a child node, one section each, named by its division code"},
     {"producer", S_NAMES, "producer.NAME",
@@ -235,6 +236,14 @@ static const s_key_t s_keys[] = {
      "the reporting channels printed on every page (举报电话、邮箱)"},
     {"publish", "natural_person", S_STRING, "surname", 0, 0, 0, NULL,
      "how a natural person subject is published: surname (姓＋某) or withheld (某某)"},
+    {"appraise", "events", S_ENDPOINT, NULL, 0, 0, 0, NULL, "PUB endpoint for events; unset: none"},
+    {"appraise", "http", S_HOSTPORT, "127.0.0.1:0", 0, 0, 0, NULL,
+     "HOST:PORT serving /metrics and /healthz; port 0 disables"},
+    {"appraise", "rules", S_PATH, "/usr/share/safeloop/appraise-rules.ini", 0, 0, 0, NULL,
+     "the appraisal rules file (weights and triggers, versioned); the installed one holds the "
+     "project's defaults"},
+    {"appraise", "check_seconds", S_INT, "300", 1, 86400, 0, NULL,
+     "seconds between checks for a month to score and an approved run to publish"},
 
     {"parent", "code", S_CODE, NULL, 0, 0, S_IN_SECTION, NULL, "division code of the parent node"},
     {"parent", "endpoint", S_ENDPOINT, NULL, 0, 0, S_IN_SECTION, NULL,

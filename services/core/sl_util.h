@@ -58,7 +58,9 @@ size_t sl_utf8_char(const char *s, size_t n);
  * bytes a peer sent can be stored as text, logged and answered without
  * passing invalid UTF-8 on (and without two inputs looking alike). */
 void sl_utf8_escape(sl_buf_t *b, const char *s, size_t n);
-/* Appends S (NULL: nothing) to B with & < > " ' written as HTML entities. */
+/* Appends S (NULL: nothing) to B with & < > " ' written as HTML entities: the
+ * one escaping for HTML and XML text and attributes (notices, the status page,
+ * the templates, the appraisal's SVG and documents). */
 void sl_buf_html(sl_buf_t *b, const char *s);
 
 /* Writes a random (version 4) UUID, 36 characters and a NUL, into OUT. */

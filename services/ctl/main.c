@@ -92,6 +92,12 @@ static const s_command_t s_commands[] = {
      "                                 exit 0 all well, 1 warnings, 2 needs a person"},
     {"supervision", sl_ctl_supervision,
      "supervision list [--all]         listed cases: number, subject, unit, leader, since, status"},
+    {"appraise", sl_ctl_appraise,
+     "appraise run|show [--month YYYY-MM | --final] [--rules FILE] [--json] [--svg F] [--html F]\n"
+     "                                 the monthly appraisal (四考核) of the places one level down\n"
+     "  appraise explain PLACE [--month M] [--json]   from the total to the cases and reports\n"
+     "  appraise approve --by NAME [--month M]        approve; sl-appraise publishes it\n"
+     "  appraise export [--final] --xlsx F [--html F] the approved evaluation for 目标责任考核"},
     {"ledger", sl_ctl_ledger,
      "ledger show|export [--list NAME] [--month YYYY-MM] [--out FILE]   the six lists (六个清单)\n"
      "  ledger summary [--month YYYY-MM] entries per list\n"

@@ -67,6 +67,7 @@ int sl_ctl_supervision(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_publish(sl_ctl_t *ctl, int argc, char **argv);
 /* `slctl case public-summary NO --text T` (argv[0] is "public-summary"). */
 int sl_ctl_case_public_summary(sl_ctl_t *ctl, int argc, char **argv);
+int sl_ctl_appraise(sl_ctl_t *ctl, int argc, char **argv);
 /* `case verify` and `case supervise` (WHAT), argv[0] being WHAT (cmd_closing.c). */
 int sl_ctl_case_decide(sl_ctl_t *ctl, const char *what, int argc, char **argv);
 int sl_ctl_link(sl_ctl_t *ctl, int argc, char **argv);

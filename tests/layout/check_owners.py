@@ -21,6 +21,7 @@ OWNERS = {
     "accident": "sl_accident",
     "accident_owner": "sl_accident",
     "audit_subject": "sl_audit",
+    "appraisal_run": "sl_appraise",
     "calendar_day": "sl_calendar_db",
     "calendar_notice": "sl_calendar_db",
     "campaign": "sl_report",

@@ -1,0 +1,278 @@
+"""test_appraise.py — the monthly appraisal (四考核) at a city node ranking its counties,
+through the real sl-intake, sl-dispatch, sl-appraise and slctl (SL_NOW pinned).
+
+Clues about the counties are registered in November 2026 and transferred to the county
+governments; some are fed back on time, one county sends its monthly summary (月小结).
+`slctl appraise run --month 2026-11` ranks the 11 counties: the totals match a hand count of
+the same cases and figures under the project's default rules, and the county with almost no
+clues is ranked and listed for 重点督导 with the reason. After December's cases, a late
+feedback and a corrected November summary arrive, November scored again from scratch gives
+identical figures, scores and inputs' hash. A rules file with other weights reorders the
+ranking as it says and every output names its version. `approve` makes sl-appraise publish
+the run (appraisal.published, its /metrics).
+"""
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import pytest  # noqa: E402
+import sltest  # noqa: E402
+import zmq  # noqa: E402
+from safeloop.v1 import envelope_pb2  # noqa: E402
+from sltest import check, wait_for  # noqa: E402
+
+NOV = "2026-11-03T09:00:00+08:00"  # a Tuesday
+RULES = os.path.join(sltest.SL_SOURCE, "deploy", "appraise-rules.ini")
+COUNTIES = ["140702", "140703", "140721", "140722", "140723", "140724", "140725",
+            "140727", "140728", "140729", "140781"]
+CLUES = {c: 3 for c in COUNTIES}
+CLUES.update({"140728": 4, "140781": 3, "140729": 0, "140702": 5})
+FED_BACK = {"140728": 2, "140702": 5, "140781": 1}  # fed back on time, per county
+REPORT = {"major_hazards": 4, "major_hazards_rectified": 3, "illegal_found": 10,
+          "illegal_punished": 5, "closed_down": 2, "exposed": 1, "persons_disciplined": 1}
+W = dict(hazards=20, punished=15, closed=10, accountable=15, feedback=15, escalated=15,
+         reports=10)
+
+
+def env(at):
+    return dict(os.environ, SL_NOW=at)
+
+
+def slctl(node, at, *args, check=True):
+    return node.slctl(*args, env=env(at), check=check)
+
+
+def hand_count(weights):
+    """Each county's total under WEIGHTS, counted from the constants above."""
+    out = {}
+    for c in COUNTIES:
+        n = CLUES[c]
+        t = 0.0
+        if n:
+            t += weights["feedback"] * FED_BACK.get(c, 0) / n + weights["escalated"]
+        if c == "140728":
+            t += weights["hazards"] * 3 / 4 + weights["punished"] * 5 / 10
+            t += weights["closed"] * 2 / 10 + weights["accountable"] * 2 / 10
+        out[c] = round(t, 2)
+    return out
+
+
+@pytest.fixture(scope="module")
+def city(nodes):
+    http, events = sltest.free_port(), sltest.free_port()
+    n = nodes.node("appraise", code="140700", extra_ini="""[appraise]
+http = 127.0.0.1:%d
+events = tcp://127.0.0.1:%d
+rules = %s
+check_seconds = 1
+""" % (http, events, RULES))
+    n.appraise_http, n.appraise_events = http, "tcp://127.0.0.1:%d" % events
+    n.start("intake", env=env(NOV))
+    n.start("dispatch", env=env(NOV))
+    return n
+
+
+def clock(node, at):
+    """Restarts sl-intake and sl-dispatch at AT (they refuse envelopes from their future)."""
+    for d in ("intake", "dispatch"):
+        node.stop(d)
+        node.start(d, env=env(at))
+
+
+def notices(node, county):
+    return node.sql("SELECT coalesce(string_agg(notice_no, ',' ORDER BY notice_no), '')"
+                    " FROM transfer WHERE unit_code = '%s'" % county).split(",")
+
+
+def test_november(city, state):
+    for c in COUNTIES:
+        for i in range(CLUES[c]):
+            slctl(city, NOV, "submit", "--subject", "%s某某煤业有限公司%d" % (c, i),
+                  "--division", c, "--sector", "煤")
+    total = sum(CLUES.values())
+    wait_for("%d transfers" % total, lambda: int(city.sql(
+        "SELECT count(*) FROM transfer WHERE kind = 'handling'")) == total, timeout=60)
+    fed = "2026-11-05T10:00:00+08:00"
+    clock(city, fed)
+    for c, k in FED_BACK.items():
+        for notice in notices(city, c)[:k]:
+            slctl(city, fed, "transfer", "receipt", notice, "--operator", "县办甲")
+            slctl(city, fed, "transfer", "feedback", notice, "--nature", "非法违法生产经营",
+                  "--leader", "王县长", "--leader-title", "县长", "--operator", "县办甲")
+    path = os.path.join(city.dir, "nov.json")
+    with open(path, "w") as f:
+        json.dump({"from_unit": "140728", "month": "2026-11", "figures": REPORT}, f)
+    clock(city, "2026-11-28T10:00:00+08:00")
+    slctl(city, "2026-11-28T10:00:00+08:00", "report", "send", "--monthly", path, "--local")
+    r = slctl(city, "2026-12-01T10:00:00+08:00", "appraise", "run", "--month", "2026-11",
+              "--json")
+    state.nov = json.loads(r.stdout)
+    got = {p["code"]: p["total"] for p in state.nov["places"]}
+    want = hand_count(W)
+    check("the totals match the hand count", got == want, "%s\n%s" % (got, want))
+    ranks = [p["code"] for p in state.nov["places"]]
+    want_order = sorted(COUNTIES, key=lambda c: (-want[c], c))
+    check("ranked by total, ties by code", ranks == want_order, str(ranks))
+    p28 = [p for p in state.nov["places"] if p["code"] == "140728"][0]
+    comp = {c["key"]: (c["num"], c["den"]) for c in p28["components"]}
+    check("140728's components", comp["hazards"] == (3, 4) and comp["feedback"] == (2, 4) and
+          comp["accountable"] == (2, 10), str(comp))
+    check("the rules are the project's defaults",
+          state.nov["rules"]["project_defaults"] and state.nov["rules"]["version"] ==
+          "项目默认规则-2026.1", str(state.nov["rules"]))
+
+
+def test_few_clues_listed_and_ranked(city, state):
+    p = [p for p in state.nov["places"] if p["code"] == "140729"][0]
+    check("140729 is ranked", p["rank"] >= 1 and p["clues"] == 0, str(p))
+    check("and listed for 重点督导 with the reason", p["supervision"] and
+          p["reasons"].startswith("问题线索偏少（本月0条，低于其他地方中位数3.0条的30%）"),
+          p["reasons"])
+    out = slctl(city, "2026-12-01T10:00:00+08:00", "appraise", "show", "--month",
+                "2026-11").stdout
+    check("the table names the rules and the supervision", "项目默认规则-2026.1" in out and
+          "列入重点督导：" in out and "问题线索偏少" in out, out)
+
+
+def test_rerun_after_december_is_identical(city, state):
+    clock(city, "2026-12-02T10:00:00+08:00")
+    path = os.path.join(city.dir, "nov2.json")
+    with open(path, "w") as f:
+        json.dump({"from_unit": "140728", "month": "2026-11",
+                   "figures": dict(REPORT, major_hazards_rectified=4)}, f)
+    slctl(city, "2026-12-02T10:00:00+08:00", "report", "send", "--monthly", path, "--local")
+    dec = "2026-12-03T09:00:00+08:00"
+    clock(city, dec)
+    for i in range(3):
+        slctl(city, dec, "submit", "--subject", "介休市十二月煤业%d" % i, "--division", "140781",
+              "--sector", "煤")
+    wait_for("december's transfers", lambda: len(notices(city, "140781")) == 6, timeout=60)
+    notice = notices(city, "140781")[1]  # a November transfer fed back late
+    slctl(city, dec, "transfer", "receipt", notice, "--operator", "县办甲")
+    slctl(city, dec, "transfer", "feedback", notice, "--nature", "非法违法生产经营", "--leader",
+          "王县长", "--leader-title", "县长", "--operator", "县办甲")
+    r = slctl(city, "2026-12-05T10:00:00+08:00", "appraise", "run", "--month", "2026-11",
+              "--json")
+    again = json.loads(r.stdout)
+    check("a second run was stored", again["run"]["id"] != state.nov["run"]["id"])
+    check("identical inputs and scores", again["inputs_hash"] == state.nov["inputs_hash"] and
+          again["places"] == state.nov["places"])
+    ex = json.loads(slctl(city, dec, "appraise", "explain", "140728", "--month", "2026-11",
+                          "--json").stdout)
+    check("explain walks to the cases", len(ex["transfers_due"]) == 4 and
+          sum(t["on_time"] for t in ex["transfers_due"]) == 2 and len(ex["clues"]) == 4, str(ex))
+    check("and to the report version as of November's end",
+          ex["reports"][0]["figures"]["major_hazards_rectified"] == 3, str(ex["reports"]))
+    out = slctl(city, dec, "appraise", "explain", "140728", "--month", "2026-11").stdout
+    check("explain in Chinese", "按时反馈" in out and "月小结" in out, out)
+
+
+def test_weights_change_the_ranking(city, state):
+    path = os.path.join(city.dir, "rules.ini")
+    with open(RULES) as f:
+        text = f.read()
+    text = text.replace("version = 项目默认规则-2026.1", "version = 晋中市规则-试行1")
+    text = text.replace("project_defaults = true", "project_defaults = false")
+    text = text.replace("feedback = 15 ", "feedback = 60 ")
+    with open(path, "w") as f:
+        f.write(text)
+    r = slctl(city, "2026-12-05T10:00:00+08:00", "appraise", "run", "--month", "2026-11",
+              "--rules", path, "--json")
+    res = json.loads(r.stdout)
+    w = dict(W, feedback=60)
+    want = hand_count(w)
+    got = {p["code"]: p["total"] for p in res["places"]}
+    check("totals as the new weights say", got == want, "%s\n%s" % (got, want))
+    check("the ranking changed", [p["code"] for p in res["places"]][0] == "140702" and
+          [p["code"] for p in state.nov["places"]][0] == "140728",
+          str([p["code"] for p in res["places"]]))
+    check("the output names the rules version", res["rules"]["version"] == "晋中市规则-试行1")
+    out = slctl(city, "2026-12-05T10:00:00+08:00", "appraise", "show", "--month",
+                "2026-11").stdout
+    check("the table too", "考评规则：晋中市规则-试行1，" in out, out)
+
+
+def test_approve_publishes(city, state):
+    svg = os.path.join(city.dir, "rank.svg")
+    html = os.path.join(city.dir, "rank.html")
+    slctl(city, "2026-12-05T10:00:00+08:00", "appraise", "show", "--month", "2026-11", "--svg",
+          svg, "--html", html)
+    with open(svg) as f:
+        s = f.read()
+    check("an SVG without external assets", s.startswith("<svg") and "href" not in s and
+          "晋中市规则-试行1" in s and s.count("<rect") == 12, s[:300])
+    with open(html) as f:
+        check("a printable document", "<table>" in f.read())
+    sub = zmq.Context.instance().socket(zmq.SUB)
+    sub.setsockopt(zmq.SUBSCRIBE, b"appraisal.published")
+    sub.setsockopt(zmq.RCVTIMEO, 30000)
+    sub.connect(city.appraise_events)
+    city.start("appraise", env=env("2026-12-05T10:00:00+08:00"), wait=False)
+    wait_for("sl-appraise healthy", lambda: city._healthy(("appraise", 1), city.appraise_http),
+             timeout=60)
+    check("nothing published before the approval", city.sql(
+        "SELECT count(*) FROM appraisal_run WHERE published_at IS NOT NULL") == "0")
+    r = slctl(city, "2026-12-06T10:00:00+08:00", "appraise", "approve", "--by", "李主任",
+              "--month", "2026-11")
+    check("approved", "李主任" in r.stdout, r.stdout)
+    r = slctl(city, "2026-12-06T10:00:00+08:00", "appraise", "approve", "--by", "李主任",
+              "--month", "2026-11", check=False)
+    check("once", r.returncode == 1 and "已由李主任审定" in r.stderr, r.stderr)
+    frames = sub.recv_multipart()
+    ev = envelope_pb2.Event()
+    ev.ParseFromString(frames[1])
+    body = json.loads(ev.json)
+    check("appraisal.published names the month, approver and rules",
+          body["period"] == "2026-11" and body["approved_by"] == "李主任" and
+          body["rules"] == "晋中市规则-试行1" and len(body["places"]) == 11, ev.json[:300])
+    check("published once", city.sql(
+        "SELECT count(*) FROM appraisal_run WHERE published_at IS NOT NULL") == "1")
+    check("its /metrics", city.metric(city.appraise_http, "sl_appraise_published_total") == 1)
+    out = slctl(city, "2026-12-06T10:00:00+08:00", "appraise", "show", "--month",
+                "2026-11").stdout
+    check("show gives the approved run", "已审定" in out and "晋中市规则-试行1" in out, out)
+    wait_for("the daemon scores the campaign's months", lambda: int(city.sql(
+        "SELECT count(*) FROM appraisal_run WHERE computed_by = 'sl-appraise'")) >= 1,
+        timeout=60)
+
+
+def test_final_evaluation_published_only_once_exported(city, state):
+    at = "2026-12-06T10:00:00+08:00"
+    slctl(city, at, "campaign", "add", "2026年冬季集中行动", "--start", "2026-11-01", "--end",
+          "2026-11-30")
+    res = json.loads(slctl(city, at, "appraise", "run", "--final", "--json").stdout)
+    check("the final evaluation spans the campaign", res["from"] == "2026-11-01" and
+          res["to"] == "2026-11-30" and len(res["places"]) == 11, str(res)[:300])
+    r = slctl(city, at, "appraise", "export", "--final", "--xlsx",
+              os.path.join(city.dir, "x.xlsx"), check=False)
+    check("no export before the approval", r.returncode == 1 and "尚未审定" in r.stderr, r.stderr)
+    slctl(city, at, "appraise", "approve", "--final", "--by", "省政府")
+    checks = city.metric(city.appraise_http, "sl_appraise_checks_total")
+    wait_for("two more checks", lambda: city.metric(
+        city.appraise_http, "sl_appraise_checks_total") >= checks + 2, timeout=30)
+    check("approved but not exported: not published", city.sql(
+        "SELECT published_at IS NULL FROM appraisal_run WHERE month = 'final'"
+        " AND status = 'approved'") == "t")
+    xlsx = os.path.join(city.dir, "final.xlsx")
+    html = os.path.join(city.dir, "final.html")
+    slctl(city, at, "appraise", "export", "--final", "--xlsx", xlsx, "--html", html)
+    import openpyxl
+    ws = openpyxl.load_workbook(xlsx).active
+    check("the spreadsheet", ws["A1"].value == "集中行动综合考评结果" and
+          "审定：省政府" in ws["A2"].value and ws["A4"].value == "名次" and
+          ws.max_row == 4 + 11, "%s %s %d" % (ws["A1"].value, ws["A2"].value, ws.max_row))
+    with open(html) as f:
+        h = f.read()
+    check("the printable document names the approval", "审定：省政府" in h and "<svg" in h)
+    wait_for("published once exported", lambda: city.sql(
+        "SELECT published_at IS NOT NULL FROM appraisal_run WHERE month = 'final'"
+        " AND status = 'approved'") == "t", timeout=30)
+
+
+def test_stops_cleanly(city):
+    rc = city.stop("appraise")
+    log = city.log("appraise")
+    check("sl-appraise exits 0 on SIGTERM, nothing from the sanitizers",
+          rc == 0 and "Sanitizer" not in log, "exit %s\n%s" % (rc, log[-3000:]))
