@@ -760,3 +760,26 @@ def healthz(port):
         return e.code
     except OSError:
         return 0
+
+
+def subscriber(endpoint, *topics, timeout_ms=30000, connected_within=60):
+    """A SUB socket on ENDPOINT for TOPICS that is connected (the ZMTP
+    handshake done, so the subscription is on its way to the publisher) when
+    this returns: a publisher that binds later is waited for. Without the wait
+    an event sent right after the publisher starts can be lost (ZeroMQ's slow
+    joiner)."""
+    import zmq
+    from zmq.utils.monitor import recv_monitor_message
+    sub = zmq.Context.instance().socket(zmq.SUB)
+    for t in topics:
+        sub.setsockopt(zmq.SUBSCRIBE, t.encode() if isinstance(t, str) else t)
+    sub.setsockopt(zmq.RCVTIMEO, timeout_ms)
+    mon = sub.get_monitor_socket(zmq.EVENT_HANDSHAKE_SUCCEEDED)
+    sub.connect(endpoint)
+    mon.setsockopt(zmq.RCVTIMEO, connected_within * 1000)
+    try:
+        recv_monitor_message(mon)
+    finally:
+        sub.disable_monitor()
+        mon.close()
+    return sub

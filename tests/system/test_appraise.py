@@ -205,13 +205,11 @@ def test_approve_publishes(city, state):
           "晋中市规则-试行1" in s and s.count("<rect") == 12, s[:300])
     with open(html) as f:
         check("a printable document", "<table>" in f.read())
-    sub = zmq.Context.instance().socket(zmq.SUB)
-    sub.setsockopt(zmq.SUBSCRIBE, b"appraisal.published")
-    sub.setsockopt(zmq.RCVTIMEO, 30000)
-    sub.connect(city.appraise_events)
     city.start("appraise", env=env("2026-12-05T10:00:00+08:00"), wait=False)
     wait_for("sl-appraise healthy", lambda: city._healthy(("appraise", 1), city.appraise_http),
              timeout=60)
+    # connected before the approval: the event is sent once
+    sub = sltest.subscriber(city.appraise_events, "appraisal.published")
     check("nothing published before the approval", city.sql(
         "SELECT count(*) FROM appraisal_run WHERE published_at IS NOT NULL") == "0")
     r = slctl(city, "2026-12-06T10:00:00+08:00", "appraise", "approve", "--by", "李主任",

@@ -220,10 +220,7 @@ def test_approved_site(node, state):
 
 
 def test_correction_beside_original(node, state):
-    sub = zmq.Context.instance().socket(zmq.SUB)
-    sub.setsockopt(zmq.SUBSCRIBE, b"publication.issued")
-    sub.setsockopt(zmq.RCVTIMEO, 15000)
-    sub.connect(node.publish_events)
+    sub = sltest.subscriber(node.publish_events, "publication.issued", timeout_ms=15000)
     r = run(node, "publish", "correct", str(state.lst), "--reason", "更正一处问题摘要")
     new = int(r.stdout.split("\t")[1])
     run(node, "publish", "approve", str(new), "--by", "县“百日攻坚”办张主任")
