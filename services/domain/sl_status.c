@@ -472,6 +472,21 @@ s_html_escape(sl_buf_t *b, const char *s)
     }
 }
 
+/* Appends JSON text to B for a <script> element with every '<' as \u003c: a
+ * '<' is only ever inside a JSON string, and there "<!--" or "<script" would
+ * put the HTML parser into a state where the page's own </script> no longer
+ * ends the script (tests/fuzz/fuzz_status.c found it). */
+static void
+s_script_json(sl_buf_t *b, const char *json)
+{
+    for (const char *p = json ? json : "null"; *p; p++) {
+        if (*p == '<')
+            sl_buf_puts(b, "\\u003c");
+        else
+            sl_buf_append(b, p, 1);
+    }
+}
+
 char *
 sl_status_page(const json_t *status, const char *json_url)
 {
@@ -488,7 +503,11 @@ sl_status_page(const json_t *status, const char *json_url)
     json_decref(url);
     const char *script_at = s_page_script + strlen("</pre></noscript>\n<script>\n\"use strict\";\n");
     sl_buf_append(&b, s_page_script, (size_t)(script_at - s_page_script));
-    sl_buf_printf(&b, "const INITIAL=%s;\nconst JSON_URL=%s;\n", json, url_js);
+    sl_buf_puts(&b, "const INITIAL=");
+    s_script_json(&b, json);
+    sl_buf_puts(&b, ";\nconst JSON_URL=");
+    s_script_json(&b, url_js);
+    sl_buf_puts(&b, ";\n");
     sl_buf_puts(&b, script_at);
     free(json);
     free(url_js);
