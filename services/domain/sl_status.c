@@ -270,6 +270,7 @@ s_transfers(sl_db_t *db, int64_t now_ms, json_t *out, s_grade_t *g)
         }
         PQclear(r);
     }
+    json_object_set_new(cal, "next_year_missing", json_boolean(m == 12 && !next_year));
     if (!this_year)
         s_warning(g, "日历：%d 年的节假日安排尚未导入（slctl calendar import … --year %d）", y, y);
     else if (m == 12 && !next_year)
