@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh [SECONDS] — builds the libFuzzer targets of tests/fuzz with clang
+# run.sh [SECONDS] [TARGET...] — builds the libFuzzer targets of tests/fuzz with clang
 # (ASan + UBSan, CMake option SL_FUZZ: the libraries and the targets only) in
 # build-fuzz/ and runs each for SECONDS (default 30; `tests/fuzz/run.sh 600`
 # is the long run). Each starts from its seeds in tests/fuzz/corpus/<target>/
@@ -7,10 +7,13 @@
 # A finding is written to build-fuzz/findings/<target>/ and fails the run:
 # copy it into tests/fuzz/corpus/<target>/ with the fix, and ctest
 # fuzz.<target> replays it from then on. Prints exec/s and cov: per target.
+# TARGETs (e.g. fuzz_csv) run only those; default all.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 top=$PWD
 secs=${1:-30}
+shift $(($# > 0 ? 1 : 0))
+only=("$@")
 dir=$top/build-fuzz
 jobs=${SL_FUZZ_JOBS:-2}
 
@@ -28,6 +31,7 @@ status=0
 summary=()
 for bin in "$dir"/fuzz/fuzz_*; do
   t=$(basename "$bin")
+  if [ ${#only[@]} -gt 0 ] && [[ " ${only[*]} " != *" $t "* ]]; then continue; fi
   seeds=$top/tests/fuzz/corpus/$t
   work=$dir/corpus/$t
   findings=$dir/findings/$t
