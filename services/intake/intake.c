@@ -698,9 +698,9 @@ s_metrics(sl_intake_t *in)
                                      "Transfers past their feedback deadline, not fed back", NULL);
     in->m_dead_hour = sl_metrics_gauge(m, "sl_dead_letters_last_hour",
                                        "Envelopes refused (dead letters) in the last hour", NULL);
-    in->m_cal_missing = sl_metrics_gauge(
-        m, "sl_calendar_next_year_missing",
-        "1 in December while next year's holiday notice is not imported", NULL);
+    in->m_cal_missing =
+        sl_metrics_gauge(m, "sl_calendar_next_year_missing",
+                         "1 in December while next year's holiday notice is not imported", NULL);
 }
 
 /* The status figures the alerts need (deploy/prometheus/alerts.yml) as
