@@ -13,6 +13,7 @@ PKGS=(
   libxlsxwriter-dev libsystemd-dev libcmocka-dev tzdata
   python3 python3-zmq python3-protobuf protobuf-compiler python3-pytest python3-openpyxl
   prometheus chromium fonts-wqy-microhei
+  clang libclang-rt-14-dev
   systemd binutils
 )
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run.sh — install what is missing, build, run every test through ctest; then
-# build with AddressSanitizer + UndefinedBehaviorSanitizer and run them again.
+# build with AddressSanitizer + UndefinedBehaviorSanitizer and run them again;
+# then fuzz each libFuzzer target for 30 s (tests/fuzz/run.sh).
 # Exits non-zero if anything failed. Benchmarks run only from tests/bench/run.sh.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +38,10 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$top/tests/lsan.supp
 run_suite build-asan -DSL_SANITIZE=ON || status=1
+
+# The libFuzzer targets (clang, their own build-fuzz/), 30 s each.
+echo "== fuzz"
+bash tests/fuzz/run.sh 30 || status=1
 
 if [ $status -eq 0 ]; then echo "run.sh: all suites passed"; else echo "run.sh: FAILED" >&2; fi
 exit $status

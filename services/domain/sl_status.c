@@ -272,6 +272,7 @@ s_transfers(sl_db_t *db, int64_t now_ms, json_t *out, s_grade_t *g)
         }
         PQclear(r);
     }
+    json_object_set_new(cal, "next_year_missing", json_boolean(m == 12 && !next_year));
     if (!this_year)
         s_warning(g, "日历：%d 年的节假日安排尚未导入（slctl calendar import … --year %d）", y, y);
     else if (m == 12 && !next_year)
@@ -468,6 +469,21 @@ static const char s_page_script[] =
     "\"刷新失败：HTTP \"+r.status;}catch(e){document.getElementById(\"foot\").textContent="
     "\"刷新失败：\"+e.message;}}\nsetInterval(refresh,5000);\n</script>\n</body></html>\n";
 
+/* Appends JSON text to B for a <script> element with every '<' as \u003c: a
+ * '<' is only ever inside a JSON string, and there "<!--" or "<script" would
+ * put the HTML parser into a state where the page's own </script> no longer
+ * ends the script (tests/fuzz/fuzz_status.c found it). */
+static void
+s_script_json(sl_buf_t *b, const char *json)
+{
+    for (const char *p = json ? json : "null"; *p; p++) {
+        if (*p == '<')
+            sl_buf_puts(b, "\\u003c");
+        else
+            sl_buf_append(b, p, 1);
+    }
+}
+
 char *
 sl_status_page(const json_t *status, const char *json_url)
 {
@@ -484,7 +500,11 @@ sl_status_page(const json_t *status, const char *json_url)
     json_decref(url);
     const char *script_at = s_page_script + strlen("</pre></noscript>\n<script>\n\"use strict\";\n");
     sl_buf_append(&b, s_page_script, (size_t)(script_at - s_page_script));
-    sl_buf_printf(&b, "const INITIAL=%s;\nconst JSON_URL=%s;\n", json, url_js);
+    sl_buf_puts(&b, "const INITIAL=");
+    s_script_json(&b, json);
+    sl_buf_puts(&b, ";\nconst JSON_URL=");
+    s_script_json(&b, url_js);
+    sl_buf_puts(&b, ";\n");
     sl_buf_puts(&b, script_at);
     free(json);
     free(url_js);

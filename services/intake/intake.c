@@ -47,6 +47,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define S_STATUS_GAUGE_MS 15000 /* how often the status gauges are refreshed */
+
 typedef struct {
     sl_apply_item_t a;          /* what it means and what became of it (sl_apply.h) */
     sl_sock_t *sock;            /* the socket to answer on */
@@ -108,6 +110,7 @@ struct sl_intake {
     sl_counter_t *m_accepted, *m_duplicate, *m_rejected_total;
     sl_histogram_t *m_batch, *m_commit;
     sl_gauge_t *m_queue, *m_peers, *m_reconnects;
+    sl_gauge_t *m_overdue, *m_dead_hour, *m_cal_missing; /* status figures for the alerts */
     sl_counter_t *m_registered, *m_repeated, *m_forwarded;
 };
 
@@ -691,6 +694,35 @@ s_metrics(sl_intake_t *in)
     in->m_reconnects = sl_metrics_gauge(m, "sl_db_reconnects", "Database reconnects since start",
                                         NULL);
     in->m_peers = sl_metrics_gauge(m, "sl_zmq_peers", "Connected ZeroMQ peers", NULL);
+    in->m_overdue = sl_metrics_gauge(m, "sl_transfers_overdue",
+                                     "Transfers past their feedback deadline, not fed back", NULL);
+    in->m_dead_hour = sl_metrics_gauge(m, "sl_dead_letters_last_hour",
+                                       "Envelopes refused (dead letters) in the last hour", NULL);
+    in->m_cal_missing =
+        sl_metrics_gauge(m, "sl_calendar_next_year_missing",
+                         "1 in December while next year's holiday notice is not imported", NULL);
+}
+
+/* The status figures the alerts need (deploy/prometheus/alerts.yml) as
+ * gauges: the status query (sl_status_gather, no probes) on the service's
+ * worker connection every S_STATUS_GAUGE_MS. */
+static int
+s_status_gauges(sl_db_t *db, void *arg)
+{
+    sl_intake_t *in = arg;
+    json_t *st = sl_status_gather(db, in->node, sl_now_ms(), false);
+    bool up = json_is_true(json_object_get(json_object_get(st, "database"), "up"));
+    if (up) {
+        json_t *cal = json_object_get(st, "calendar");
+        sl_gauge_set(in->m_overdue, (double)json_integer_value(
+                                        json_object_get(json_object_get(st, "overdue"), "count")));
+        sl_gauge_set(in->m_dead_hour,
+                     (double)json_integer_value(json_object_get(st, "dead_letters_last_hour")));
+        sl_gauge_set(in->m_cal_missing,
+                     json_is_true(json_object_get(cal, "next_year_missing")) ? 1 : 0);
+    }
+    json_decref(st);
+    return up ? 0 : SL_AGAIN;
 }
 
 static int
@@ -759,6 +791,7 @@ sl_intake_new(const sl_config_t *cfg, uv_loop_t *loop, sl_service_t *svc)
     if (ipc && !(in->ipc = s_router(in, ipc, false)))
         goto fail;
     s_http(in);
+    sl_service_every(svc, S_STATUS_GAUGE_MS, s_status_gauges, NULL, in);
     sl_log(SL_LOG_INFO, "sl-intake serving %s (%s, %zu keys) %s%s",
            sl_config_str(cfg, "intake", "endpoint"), in->curve ? "CURVE" : "no CURVE",
            sl_principals_count(in->principals), ipc ? "and " : "", ipc ? ipc : "");
