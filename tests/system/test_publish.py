@@ -30,7 +30,6 @@ import pytest  # noqa: E402
 import sltest  # noqa: E402
 from sltest import check, chromium, wait_for, PG  # noqa: E402
 from safeloop.v1 import envelope_pb2  # noqa: E402
-import zmq  # noqa: E402
 
 T0 = "2026-11-10T09:00:00+08:00"  # a Tuesday: the transfers
 T1 = "2026-11-22T10:00:00+08:00"  # twelve days on: sl-publish runs
