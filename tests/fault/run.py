@@ -69,6 +69,7 @@ DAEMON_INI = {"deadline": "tick_seconds = 1\n"}
 CODES = ("140000", "140700", "140728", "140781")
 COUNTIES = ("140728", "140781")
 TOP = "140000"
+FAIL_ONE = 8  # a county fails about one in FAIL_ONE first feedbacks of its bureau
 FEEDBACK = ["--nature", "非法违法生产经营", "--suspended", "--penalized", "--penalty-fen",
             "3000000", "--result", "已停产整顿并处罚款3万元", "--rectified"]
 
@@ -144,14 +145,22 @@ class Cluster:
                                         os.path.join(self.dir, "server.log"), "-w", "-t", "60"]
                                        + list(args)), capture_output=True, text=True)
 
+    def up(self):
+        return self.pg_ctl("status").returncode == 0
+
     def start(self):
+        if self.up():
+            self.running = True
+            return
         r = self.pg_ctl("start")
         if r.returncode != 0:
             raise AssertionError("pg_ctl start failed: %s%s" % (r.stdout, r.stderr))
         self.running = True
 
     def stop(self, mode="fast"):
-        self.pg_ctl("-m", mode, "stop")
+        r = self.pg_ctl("-m", mode, "stop")
+        if r.returncode != 0 and self.up():
+            raise AssertionError("pg_ctl stop failed: %s%s" % (r.stdout, r.stderr))
         self.running = False
 
     def restart(self):
@@ -200,6 +209,10 @@ class FaultNode(sltest.Node):
         with LOCK:
             self._switch()
             return sltest.psql(self.dbname, q, check)
+
+    def rows(self, q):
+        """The rows of Q as lists; fails if the database does not answer."""
+        return [l.split("|") for l in self.sql(q).splitlines() if l]
 
     def try_sql(self, q):
         """The rows of Q as lists, or None while the database does not answer."""
@@ -344,6 +357,7 @@ class Traffic:
         self.stop = False
         self.errors = []
         self.slctl_failures = collections.Counter()
+        self.failed = set()  # (county, notice) verified as a false completion
 
     # clues at the counties and the province
     def produce(self):
@@ -387,11 +401,11 @@ class Traffic:
     # the counties' emergency bureaus answer from their own systems
     def answer(self, code):
         node, s = self.nodes[code], self.dept_senders[code]
-        rows = node.try_sql("SELECT notice_no, state FROM transfer WHERE unit_code = '%s:emergency'"
-                            " AND kind = 'handling' AND state IN ('issued', 'received',"
-                            " 'in_progress')" % code)
+        rows = node.try_sql("SELECT notice_no, state, coalesce(decided_at::text, '') FROM transfer"
+                            " WHERE unit_code = '%s:emergency' AND kind = 'handling' AND state IN"
+                            " ('issued', 'received', 'in_progress')" % code)
         now = int(time.time() * 1000)
-        for notice, st in rows or []:
+        for notice, st, decided in rows or []:  # decided: handled again after a failed check
             unit = code + ":emergency"
             if st == "issued":
                 body = handling_pb2.Receipt(notice_no=notice, from_unit=unit, at=now,
@@ -408,16 +422,39 @@ class Traffic:
                 body.sign_off.leader_name = "张局长"
                 body.sign_off.leader_title = "局长"
                 body.sign_off.signed_at = now
-            s.queue.append(sltest.envelope(body, msg_id=det_id(code, notice, st),
+            s.queue.append(sltest.envelope(body, msg_id=det_id(code, notice, st, decided),
                                            producer="emergency"))
 
     # each node's operator: verify what was fed back, answer up what is closed
     def operate(self, code):
+        """Verify what was fed back: a county fails one first feedback of its
+        bureau in FAIL_ONE (虚假办结: re-transferred, and sl-deadline raises
+        the escalation to the city, which opens a verification case); answer,
+        on behalf of a unit with no system of its own, the transfers to it
+        (the city's verification cases); answer up once this level closed."""
         node = self.nodes[code]
-        for (notice,) in node.try_sql("SELECT notice_no FROM transfer WHERE state = 'fed_back'"
-                                      " AND kind = 'handling'") or []:
-            self.slctl(code, "transfer", "decide", notice, "--verify-pass", "--operator", "核查员",
-                       "--msg-id", det_id(code, "decide", notice))
+        for notice, unit, first, fed in node.try_sql(
+                "SELECT notice_no, unit_code, decided_at IS NULL, fed_back_at::text FROM transfer"
+                " WHERE state = 'fed_back' AND kind = 'handling'") or []:
+            if (code in COUNTIES and unit == code + ":emergency" and first == "t" and
+                    int(det_id(notice)[:4], 16) % FAIL_ONE == 0):
+                self.slctl(code, "transfer", "decide", notice, "--verify-fail", "--reason",
+                           "现场复核仍在生产", "--operator", "核查员",
+                           "--msg-id", det_id(code, "decide", notice, fed))
+                self.failed.add((code, notice))
+            else:
+                self.slctl(code, "transfer", "decide", notice, "--verify-pass", "--operator",
+                           "核查员", "--msg-id", det_id(code, "decide", notice, fed))
+        for notice, st in node.try_sql(
+                "SELECT t.notice_no, t.state FROM transfer t JOIN unit u ON u.code = t.unit_code"
+                " WHERE t.kind = 'handling' AND u.kind = 'department' AND t.unit_code <> '%s'"
+                " AND t.state IN ('issued', 'received', 'in_progress')"
+                % (code + ":emergency" if code in COUNTIES else "")) or []:
+            args = {"issued": ["receipt"], "received": ["progress", "--text", "已现场核查"],
+                    "in_progress": ["feedback"] + FEEDBACK + [
+                        "--leader", "王局长", "--leader-title", "局长"]}[st]
+            self.slctl(code, "transfer", args[0], notice, *args[1:], "--operator", "值班员",
+                       "--msg-id", det_id(code, st, notice))
         if code == TOP:
             return
         rows = node.try_sql(
@@ -504,8 +541,13 @@ def fault_name(f):
 
 
 def apply_fault(nodes, f, undo):
+    """Applies F unless its target is still under an earlier fault (a fault
+    that took long to apply, e.g. a daemon slow to stop, delays the next);
+    returns whether it was applied."""
     at, kind, code, daemon, dur = f
     n = nodes[code]
+    if any(u[1] == code and u[3] == daemon for u in undo):
+        return False
     if kind == "kill":
         n.sigkill(daemon)
         heapq.heappush(undo, (time.time() + dur, code, "start", daemon))
@@ -518,8 +560,15 @@ def apply_fault(nodes, f, undo):
         n.cluster.stop("fast")
         heapq.heappush(undo, (time.time() + dur, code, "pg_start", "pg"))
     else:
-        n.stop("intake", timeout=30)
+        t = time.time()
+        try:
+            n.stop("intake", timeout=60)
+        except AssertionError:
+            FINDINGS.append("%s sl-intake did not stop within 60 s of SIGTERM (killed)" % code)
+        if time.time() - t > 10:
+            log("  (%s sl-intake took %.1fs to stop)" % (code, time.time() - t))
         heapq.heappush(undo, (time.time() + dur, code, "start", "intake"))
+    return True
 
 
 def undo_one(nodes, u):
@@ -570,8 +619,10 @@ def drained(nodes, traffic):
         if r is None:
             return "%s does not answer" % code
         if r[0] != ["0", "0", "0"]:
-            return "%s: outbox %s, transfers open %s, escalations pending %s" % (
-                code, r[0][0], r[0][1], r[0][2])
+            return "%s: outbox %s, transfers open %s %s, escalations pending %s" % (
+                code, r[0][0], r[0][1], n.try_sql(
+                    "SELECT notice_no, unit_code, state FROM transfer WHERE kind = 'handling'"
+                    " AND state <> 'closed' LIMIT 3"), r[0][2])
     return None
 
 
@@ -588,6 +639,34 @@ def top_node(sub):
     return {"own": sub[0], "fwd": "140700", "top": TOP}[sub[2]]
 
 
+# A verification case (提级核查) repeats the subject of the case it verifies.
+NOT_ESCALATED = "c.id NOT IN (SELECT case_id FROM escalated_case)"
+
+
+def count_escalations(nodes, traffic, c, detail):
+    """Each false completion a county verified is marked once, raised once to
+    the city and opens one verification case there; nothing else is."""
+    failed = set(traffic.failed)
+    for code in COUNTIES:
+        for notice, to in nodes[code].rows(
+                "SELECT t.notice_no, coalesce(e.raised_to, '') FROM transfer_escalation e"
+                " JOIN transfer t ON t.id = e.transfer_id") or []:
+            if (code, notice) not in failed or to != "parent":
+                c["unexpected rows"] += 1
+                detail.append("%s: escalation of %s (raised to %r)" % (code, notice, to))
+    city = {(r[0], r[1]): int(r[2]) for r in nodes["140700"].rows(
+        "SELECT origin_node, notice_no, count(*) FROM escalated_case GROUP BY 1, 2") or []}
+    for key, k in city.items():
+        if key not in failed:
+            c["unexpected rows"] += 1
+            detail.append("140700: verification of %s %s, never failed" % key)
+        if k > 1:
+            c["escalations raised twice"] += k - 1
+    for key in failed - set(city):
+        c["acked envelopes missing"] += 1
+        detail.append("140700: no verification of %s %s (the escalation was delivered)" % key)
+
+
 def count(nodes, traffic):
     c = dict.fromkeys(["acked envelopes missing", "applied twice", "unexpected rows",
                        "outboxes left", "feedback that never reached the top",
@@ -597,7 +676,7 @@ def count(nodes, traffic):
     # acked envelopes: each in its node's inbox (clues: as the case or forwarded)
     for code in COUNTIES:
         n = nodes[code]
-        inbox = {r[0] for r in n.try_sql("SELECT msg_id FROM inbox") or []}
+        inbox = {r[0] for r in n.rows("SELECT msg_id FROM inbox") or []}
         for s in (traffic.clue_senders[code], traffic.dept_senders[code]):
             missing = [m for m in acked(s) if m not in inbox]
             c["acked envelopes missing"] += len(missing)
@@ -608,7 +687,8 @@ def count(nodes, traffic):
             for m, e in rejected(s).items():  # reported; a refusal leaves no row
                 detail.append("%s %s: rejected %s (%s)" % (code, s.name, m, e))
     for code, n in nodes.items():
-        rows = n.try_sql("SELECT subject_name, count(*) FROM cases GROUP BY 1") or []
+        rows = n.rows("SELECT subject_name, count(*) FROM cases c WHERE %s GROUP BY 1"
+                         % NOT_ESCALATED) or []
         have = {r[0]: int(r[1]) for r in rows}
         for subj, k in have.items():
             if k > 1:
@@ -624,39 +704,39 @@ def count(nodes, traffic):
                 if was_acked or sub[2] == "top":
                     c["acked envelopes missing"] += 1
                     detail.append("%s: no case of %s (acked)" % (code, subj))
-        dup = n.try_sql("SELECT msg_id, count(*) FROM inbox GROUP BY 1 HAVING count(*) > 1") or []
+        dup = n.rows("SELECT msg_id, count(*) FROM inbox GROUP BY 1 HAVING count(*) > 1") or []
         c["applied twice"] += len(dup)
-        dup = n.try_sql("SELECT c.subject_name, count(*) FROM transfer t JOIN cases c ON"
+        dup = n.rows("SELECT c.subject_name, count(*) FROM transfer t JOIN cases c ON"
                         " c.id = t.case_id WHERE t.kind = 'handling' AND t.replaces IS NULL"
-                        " GROUP BY 1 HAVING count(*) > 1") or []
+                        " AND %s GROUP BY 1 HAVING count(*) > 1" % NOT_ESCALATED) or []
         c["applied twice"] += len(dup)
         detail += ["%s: %s transferred %s times" % (code, r[0], r[1]) for r in dup]
-        dup = n.try_sql("SELECT e.case_id, e.kind, e.detail::jsonb->>'notice_no', count(*)"
-                        " FROM case_event e WHERE e.kind IN ('received', 'fed_back',"
-                        " 'answered_up', 'upper_verified') GROUP BY 1, 2, 3,"
-                        " e.detail::jsonb->>'body' HAVING count(*) > 1") or []
+        # one envelope, one effect: no event twice on a case from the same msg_id
+        dup = n.rows("SELECT case_id, kind, msg_id, count(*) FROM case_event WHERE msg_id <> ''"
+                     " GROUP BY 1, 2, 3, detail HAVING count(*) > 1") or []
         c["applied twice"] += len(dup)
-        detail += ["%s: case %s event %s twice (%s)" % (code, r[0], r[1], r[2]) for r in dup]
-        dl = n.try_sql("SELECT count(*) FROM dead_letter")
+        detail += ["%s: case %s event %s twice from %s" % (code, r[0], r[1], r[2]) for r in dup]
+        dl = n.rows("SELECT count(*) FROM dead_letter")
         c["unexpected rows"] += int(dl[0][0]) if dl else 0
-        left = n.try_sql("SELECT count(*), count(parked_reason) FROM outbox WHERE delivered_at IS NULL")
+        left = n.rows("SELECT count(*), count(parked_reason) FROM outbox WHERE delivered_at IS NULL")
         c["outboxes left"] += int(left[0][0]) if left else 1
         if left and left[0][0] != "0":
             detail.append("%s: %s outbox rows left (%s parked): %s" % (
-                code, left[0][0], left[0][1], n.try_sql(
+                code, left[0][0], left[0][1], n.rows(
                     "SELECT body_kind, parked_reason FROM outbox WHERE delivered_at IS NULL"
                     " LIMIT 5")))
-        esc = n.try_sql("SELECT case_no, peer, count(*) FROM outbox WHERE body_kind = 'escalation'"
+        esc = n.rows("SELECT case_no, peer, count(*) FROM outbox WHERE body_kind = 'escalation'"
                         " GROUP BY 1, 2 HAVING count(*) > 1") or []
-        esc2 = n.try_sql("SELECT transfer_id, cause, count(*) FROM transfer_escalation"
+        esc2 = n.rows("SELECT transfer_id, cause, count(*) FROM transfer_escalation"
                          " GROUP BY 1, 2 HAVING count(*) > 1") or []
         c["escalations raised twice"] += len(esc) + len(esc2)
+    count_escalations(nodes, traffic, c, detail)
     # every chain answered at its top
     tops = {}
     for code, n in nodes.items():
-        tops[code] = {r[0]: r[1] for r in n.try_sql(
+        tops[code] = {r[0]: r[1] for r in n.rows(
             "SELECT c.subject_name, t.state FROM transfer t JOIN cases c ON c.id = t.case_id"
-            " WHERE t.kind = 'handling' AND t.replaced_by IS NULL") or []}
+            " WHERE t.kind = 'handling' AND t.replaced_by IS NULL AND %s" % NOT_ESCALATED) or []}
     for subj, sub in subjects.items():
         st = tops[top_node(sub)].get(subj)
         if st not in ("fed_back", "closed"):
@@ -696,15 +776,18 @@ def main():
         for t in threads:
             t.start()
         t0 = time.time()
-        undo, todo, samples = [], list(faults), {}
+        undo, todo, samples, skipped = [], list(faults), {}, set()
         while time.time() - t0 < seconds:
             now = time.time() - t0
             while undo and undo[0][0] <= time.time():
                 undo_one(nodes, heapq.heappop(undo))
             if todo and todo[0][0] <= now:
                 f = todo.pop(0)
-                log(fault_name(f))
-                apply_fault(nodes, f, undo)
+                if apply_fault(nodes, f, undo):
+                    log(fault_name(f))
+                else:
+                    skipped.add(f)
+                    log(fault_name(f) + " — skipped: the target is still under a fault")
             if longform and "first" not in samples and now >= 60:
                 samples["first"] = sample(nodes)
             if longform and "end" not in samples and now >= seconds - 5:
@@ -738,13 +821,15 @@ def main():
         counts, detail = count(nodes, traffic)
         print("\nfault schedule (seed %d):" % ARGS.seed)
         for f in faults:
-            print("  " + fault_name(f))
+            print("  " + fault_name(f) + (" (skipped: target still faulted)" if f in skipped
+                                          else ""))
         sent = sum(s.sent for s in traffic.senders())
         print("\ntraffic: %d clues (%d at the province), %d envelopes over the wire, %d resends,"
-              " %d refused, %d slctl commands failed and retried" % (
+              " %d refused, %d false completions escalated, %d slctl commands failed"
+              " and retried" % (
                   len(traffic.subjects), sum(1 for s in traffic.subjects.values() if s[2] == "top"),
                   sent, sum(s.retries for s in traffic.senders()),
-                  sum(len(rejected(s)) for s in traffic.senders()),
+                  sum(len(rejected(s)) for s in traffic.senders()), len(traffic.failed),
                   sum(traffic.slctl_failures.values())))
         for k, v in traffic.slctl_failures.most_common(8):
             print("  %5d × slctl %s %s exit %d: %s" % ((v,) + k))
