@@ -199,7 +199,7 @@ class FaultNode(sltest.Node):
         self.http["intake"] = self.http_port
         self.http["dispatch"] = self.dispatch_http_port
         self.paused = set()
-        self.pids = {}  # daemon -> every pid it ran as (for the watchdog)
+        WATCH.add(self.dir, "dir")
 
     def _switch(self):
         sltest.PG["SL_PG_HOST"] = self.cluster.host
@@ -294,8 +294,9 @@ for p in $(grep '^pid ' %s | cut -d' ' -f2); do kill -CONT $p; kill -KILL $p; do
 for d in $(grep '^pg ' %s | cut -d' ' -f2); do
   %s "%s/pg_ctl" -D "$d/data" -m immediate stop >/dev/null 2>&1; rm -rf "$d"
 done
+for d in $(grep '^dir ' %s | cut -d' ' -f2); do rm -rf "$d"; done
 ''' % (os.getpid(), self.file, self.file,
-       "runuser -u postgres --" if os.getuid() == 0 else "", PG_BIN)
+       "runuser -u postgres --" if os.getuid() == 0 else "", PG_BIN, self.file)
         self.proc = subprocess.Popen(["bash", "-c", script], start_new_session=True,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -309,6 +310,7 @@ done
 
 
 WATCH = Watchdog()
+WATCH.add(WORK, "dir")
 
 
 # --- traffic -----------------------------------------------------------------------
