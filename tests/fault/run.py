@@ -806,7 +806,12 @@ def main():
                 n.cluster.start()
             for d in DAEMONS:
                 n.ensure(d)
-                n.stop(d)
+                try:
+                    rc = n.stop(d, timeout=60)
+                except AssertionError:
+                    rc = "nothing (killed after 60 s)"
+                if rc != 0:  # each exits 0 on SIGTERM (ASan's reports make it non-zero)
+                    FINDINGS.append("%s sl-%s exited %s on SIGTERM" % (n.code, d, rc))
                 n.start(d)
         drain_end = time.time() + (600 if longform else 180)
         why = drained(nodes, traffic)
