@@ -602,7 +602,8 @@ def sample(nodes):
                 fds = len(os.listdir("/proc/%d/fd" % p.pid))
             except (OSError, AttributeError):
                 pass
-            out["%s sl-%s" % (code, d)] = (rss, fds, conns.get("sl-" + d, 0))
+            out["%s sl-%s" % (code, d)] = (rss, fds, conns.get("sl-" + d, 0),
+                                           p.pid if p else 0)
     return out
 
 
@@ -852,10 +853,11 @@ def main():
             print("\nresources (after the first minute → at the end of the faults):")
             print("  %-22s %22s %14s %12s" % ("daemon", "RSS kB", "fds", "db conns"))
             for k in sorted(samples.get("end", {})):
-                a, b = samples["first"].get(k, (-1, -1, -1)), samples["end"][k]
-                fl = all(flat(x, y) for x, y in zip(a, b))
-                print("  %-22s %10d → %-10d %5d → %-6d %4d → %-4d %s" % (
-                    k, a[0], b[0], a[1], b[1], a[2], b[2], "flat" if fl else "NOT FLAT"))
+                a, b = samples["first"].get(k, (-1, -1, -1, 0)), samples["end"][k]
+                fl = all(flat(x, y) for x, y in zip(a[:3], b[:3]))
+                print("  %-22s %10d → %-10d %5d → %-6d %4d → %-4d %-8s %s" % (
+                    k, a[0], b[0], a[1], b[1], a[2], b[2], "flat" if fl else "NOT FLAT",
+                    "same process" if a[3] == b[3] else "restarted since"))
                 ok = ok and fl
         print("\nfault run %s (seed %d)" % ("PASSED" if ok else "FAILED", ARGS.seed))
         if not ok:
