@@ -564,18 +564,23 @@ class HAProducer:
     are up), and resends an envelope, same bytes, when its ack is late. This
     is the client side of high availability: two intakes, either may die.
 
-    Call pump() until done(); acks maps msg_id -> Ack, retries counts resends."""
+    Call pump() until done(); acks maps msg_id -> Ack, retries counts resends.
+    add() queues one more envelope (one whose msg_id it holds is ignored).
+    TCP endpoints use CURVE with NODE's demo producer key, or the key pair in
+    KEYDIR (a department's system)."""
 
-    def __init__(self, endpoints, envelopes, window=50, resend_after=2.0, node=None):
+    def __init__(self, endpoints, envelopes, window=50, resend_after=2.0, node=None,
+                 keydir=None):
         self.sock = zmq.Context.instance().socket(zmq.DEALER)
         self.sock.setsockopt(zmq.LINGER, 0)
         self.sock.setsockopt(zmq.IMMEDIATE, 1)
         if node is not None:
-            curve(self.sock, node)
+            curve(self.sock, node, keydir)
         for e in endpoints:
             self.sock.connect(e)
         self.todo = [(e.msg_id, e.SerializeToString()) for e in envelopes]
         self.todo.reverse()
+        self.known = {mid for mid, _ in self.todo}
         self.sent = len(self.todo)
         self.inflight = {}          # msg_id -> (bytes, sent at)
         self.acks = {}              # msg_id -> first Ack that settled it
@@ -583,6 +588,12 @@ class HAProducer:
         self.retries = 0
         self.window = window
         self.resend_after = resend_after
+
+    def add(self, env):
+        if env.msg_id not in self.known:
+            self.known.add(env.msg_id)
+            self.todo.insert(0, (env.msg_id, env.SerializeToString()))
+            self.sent += 1
 
     def _send(self, msg_id, data):
         try:
