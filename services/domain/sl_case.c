@@ -889,9 +889,32 @@ s_attach_reporter(const PGresult *r, sl_arena_t *a, sl_pb_clue_t *clue)
     PQfreemem(b);
 }
 
+/* Row 0 of an sl_case_fetch result as a view. */
+static void
+s_view(const PGresult *r, sl_case_view_t *out)
+{
+    memset(out, 0, sizeof *out);
+#define F(name) PQgetvalue(r, 0, PQfnumber(r, name))
+    out->id = atoll(F("id"));
+    snprintf(out->case_no, sizeof out->case_no, "%s", F("case_no"));
+    snprintf(out->status, sizeof out->status, "%s", F("status"));
+    out->major_hazard = strcmp(F("major_hazard"), "t") == 0;
+    out->suspected_crime = strcmp(F("suspected_crime"), "t") == 0;
+    out->suspected_dereliction = strcmp(F("suspected_dereliction"), "t") == 0;
+    out->repeat_count = atoi(F("repeat_count"));
+    out->upper_objection = -1;
+    out->upper_feedback = -1;
+    if (*F("upper_objection_deadline"))
+        sl_date_parse(F("upper_objection_deadline"), &out->upper_objection);
+    if (*F("upper_feedback_deadline"))
+        sl_date_parse(F("upper_feedback_deadline"), &out->upper_feedback);
+    snprintf(out->node_office, sizeof out->node_office, "%s", F("node_office"));
+#undef F
+}
+
 int
 sl_case_clue(sl_db_t *db, const char *case_no, int64_t now_ms, bool with_reporter, sl_arena_t *a,
-             sl_pb_clue_t **out)
+             sl_pb_clue_t **out, sl_case_view_t *view)
 {
     *out = NULL;
     PGresult *r;
@@ -928,10 +951,13 @@ sl_case_clue(sl_db_t *db, const char *case_no, int64_t now_ms, bool with_reporte
 #undef F
     if (with_reporter)
         s_attach_reporter(r, a, clue);
+    if (view)
+        s_view(r, view);
     PQclear(r);
     *out = clue;
     return 0;
 }
+
 
 int
 sl_case_get(sl_db_t *db, const char *case_no, sl_case_view_t *out)
@@ -941,21 +967,7 @@ sl_case_get(sl_db_t *db, const char *case_no, sl_case_view_t *out)
     int rc = s_fetch_one(db, case_no, &r);
     if (rc != 0)
         return rc;
-#define F(name) PQgetvalue(r, 0, PQfnumber(r, name))
-    out->id = atoll(F("id"));
-    snprintf(out->case_no, sizeof out->case_no, "%s", F("case_no"));
-    snprintf(out->status, sizeof out->status, "%s", F("status"));
-    out->major_hazard = strcmp(F("major_hazard"), "t") == 0;
-    out->suspected_crime = strcmp(F("suspected_crime"), "t") == 0;
-    out->suspected_dereliction = strcmp(F("suspected_dereliction"), "t") == 0;
-    out->repeat_count = atoi(F("repeat_count"));
-    out->upper_objection = -1;
-    out->upper_feedback = -1;
-    if (*F("upper_objection_deadline"))
-        sl_date_parse(F("upper_objection_deadline"), &out->upper_objection);
-    if (*F("upper_feedback_deadline"))
-        sl_date_parse(F("upper_feedback_deadline"), &out->upper_feedback);
-#undef F
+    s_view(r, out);
     PQclear(r);
     return 0;
 }

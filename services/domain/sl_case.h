@@ -90,6 +90,7 @@ typedef struct {
     int repeat_count;           /* 反复举报: repeat reports linked to it */
     int32_t upper_objection;    /* from above: the upper objection deadline, -1: none */
     int32_t upper_feedback;     /* from above: the deadline owed upward, -1: none */
+    char node_office[256];      /* this node's office short name (node.office_short) */
 } sl_case_view_t;
 
 /* Case CASE_NO into OUT: 0, 1 if unknown, -1 or SL_AGAIN. */
@@ -141,9 +142,11 @@ int sl_case_for_decision(sl_db_t *db, const char *node, const sl_pb_decision_t *
  * texts, flags, received_at — NOW_MS if unreadable — and, if WITH_REPORTER,
  * its sealed reporter record), everything in A; channel, origin and upper
  * numbers are left for the caller. The one place a case row becomes a clue.
- * 0 with *OUT set, 1 if unknown, -1 or SL_AGAIN. */
+ * VIEW (NULL: not wanted) gets the same row's sl_case_get facts, so a caller
+ * that needs both reads the row once. 0 with *OUT set, 1 if unknown, -1 or
+ * SL_AGAIN. */
 int sl_case_clue(sl_db_t *db, const char *case_no, int64_t now_ms, bool with_reporter,
-                 sl_arena_t *a, sl_pb_clue_t **out);
+                 sl_arena_t *a, sl_pb_clue_t **out, sl_case_view_t *view);
 
 /* CLUE's violations as a smallint[] literal ("{1,3}") in BUF; returns BUF. */
 const char *sl_case_violations_literal(const sl_pb_clue_t *c, char *buf, size_t size);

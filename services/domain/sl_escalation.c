@@ -116,7 +116,7 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
         const char *cause = e->cause, *notice = e->notice_no, *unit = e->unit_code;
         const char *case_no = e->case_no;
         sl_pb_clue_t *facts;
-        if ((rc = sl_case_clue(db, case_no, now_ms, false, a, &facts)) != 0) {
+        if ((rc = sl_case_clue(db, case_no, now_ms, false, a, &facts, NULL)) != 0) {
             rc = rc == 1 ? -1 : rc;
             goto fail;
         }

@@ -45,7 +45,8 @@ s_outbox_transfer(sl_db_t *db, const char *node, int64_t now_ms, const char *cas
 {
     sl_arena_t *a = sl_arena_new(0);
     sl_pb_clue_t *clue;
-    int rc = sl_case_clue(db, case_no, now_ms, true, a, &clue);
+    sl_case_view_t v; /* the same row: repeat count, the node's office */
+    int rc = sl_case_clue(db, case_no, now_ms, true, a, &clue, &v);
     if (rc == 1)
         sl_log(SL_LOG_ERROR, "case=%s vanished while issuing %s", case_no, notice_no);
     if (rc != 0) {
@@ -56,17 +57,10 @@ s_outbox_transfer(sl_db_t *db, const char *node, int64_t now_ms, const char *cas
     clue->origin_node = (char *)node;
     clue->upper_case_no = (char *)case_no;
     clue->upper_notice_no = (char *)notice_no;
-    char office[256];
-    sl_case_view_t v;
-    if ((rc = sl_unit_office(db, office, sizeof office)) < 0 ||
-        (rc = sl_case_get(db, case_no, &v)) != 0) {
-        sl_arena_destroy(&a);
-        return rc == 1 ? -1 : rc;
-    }
     sl_pb_transfer_t t = SAFELOOP__V1__TRANSFER__INIT;
     t.notice_no = (char *)notice_no;
     t.from_unit = (char *)node;
-    t.from_office = office;
+    t.from_office = v.node_office;
     t.at = now_ms;
     t.case_no = (char *)case_no;
     t.list_no = (char *)list_no;
