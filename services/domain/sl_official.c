@@ -168,14 +168,19 @@ sl_official_persons(sl_db_t *db, const char *who, sl_db_row_cb *cb, void *arg)
     "coalesce(e.detail::jsonb #>> '{feedback,sign_off,leader_name}',"                              \
     " e.detail::jsonb #>> '{sign_off,leader_name}')"
 
-/* Every step that names a person: a feedback's signer (with the unit that
- * fed back), a supervision's leader (with the title). */
+/* Every step that names a person, from the audit chain at the time it named
+ * them: a feedback's signer (with the unit that fed back), a supervising
+ * leader when listed or changed (with the title; an automatic listing with no
+ * leader names no one). */
 #define S_NAMED                                                                                    \
     "SELECT c.case_no, '签发' AS role, e.at, e.actor_unit AS u, '' AS t,"                        \
     " " S_SIGNER " AS n, e.seq FROM case_event e JOIN cases c ON c.id = e.case_id"                 \
     " WHERE " S_SIGNER " <> ''"                                                                    \
-    " UNION ALL SELECT c.case_no, '挂牌督办', s.listed_at, '', s.leader_title, s.leader, 0"    \
-    " FROM supervision s JOIN cases c ON c.id = s.case_id"
+    " UNION ALL SELECT c.case_no, '挂牌督办', e.at, '',"                                        \
+    " coalesce(e.detail::jsonb ->> 'leader_title', ''), e.detail::jsonb ->> 'leader', e.seq"      \
+    " FROM case_event e JOIN cases c ON c.id = e.case_id"                                          \
+    " WHERE e.kind IN ('supervised', 'supervisor_changed')"                                       \
+    " AND coalesce(e.detail::jsonb ->> 'leader', '') <> ''"
 
 int
 sl_official_trace_person(sl_db_t *db, const char *person_id, sl_db_row_cb *cb, void *arg)
