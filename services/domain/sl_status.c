@@ -6,6 +6,7 @@
  * status works on any schema this build knows. */
 #include "sl_status.h"
 
+#include "sl_log.h"
 #include "sl_template.h"
 
 #include "sl_clock.h"
@@ -391,84 +392,6 @@ sl_status_text(const json_t *st)
     return sl_buf_steal(&b);
 }
 
-/* The page: the figures are rendered by a small script from the embedded
- * JSON, then fetched again every 5 seconds; with scripts off the text form
- * inside <noscript> still tells the state. */
-static const char s_page_head[] =
-    "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\n"
-    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-    "<title>safeloop 节点状态</title>\n<style>\n"
-    "body{font-family:\"Noto Sans CJK SC\",\"Microsoft YaHei\",\"PingFang SC\",sans-serif;"
-    "margin:0;background:#f4f5f7;color:#1d2129}\n"
-    "header{padding:14px 24px;color:#fff;background:#2e7d32}\n"
-    "header.l1{background:#b26a00}header.l2{background:#c62828}\n"
-    "header h1{margin:0;font-size:20px}header p{margin:4px 0 0;font-size:14px}\n"
-    "main{max-width:1100px;margin:0 auto;padding:16px 24px}\n"
-    "section{background:#fff;border-radius:6px;box-shadow:0 1px 2px rgba(0,0,0,.08);"
-    "margin:0 0 16px;padding:12px 16px}\n"
-    "h2{font-size:16px;margin:0 0 8px}table{border-collapse:collapse;width:100%;font-size:14px}\n"
-    "th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #eee}th{color:#666;font-weight:"
-    "normal}\n.ok{color:#2e7d32}.bad{color:#c62828;font-weight:bold}.warn{color:#b26a00}\n"
-    "ul{margin:0;padding-left:20px}li{margin:2px 0}.muted{color:#888;font-size:13px}\n"
-    "</style></head><body>\n<header id=\"hdr\"><h1 id=\"title\">节点状态</h1><p id=\"sub\"></p>"
-    "</header>\n<main>\n"
-    "<section><h2>需要处理 / 警告</h2><ul id=\"issues\"></ul></section>\n"
-    "<section><h2>守护进程</h2><table><thead><tr><th>进程</th><th>状态</th><th>版本</th>"
-    "<th>最近心跳</th><th>健康检查</th><th>主机 / PID</th></tr></thead>"
-    "<tbody id=\"daemons\"></tbody></table></section>\n"
-    "<section><h2>节点间链路（发件箱）</h2><table><thead><tr><th>对端节点</th><th>连接</th>"
-    "<th>积压</th><th>最早积压</th><th>已送达</th><th>已搁置</th></tr></thead>"
-    "<tbody id=\"links\"></tbody></table></section>\n"
-    "<section><h2>交办期限</h2><p id=\"deadlines\"></p><table><thead><tr><th>交办文号</th>"
-    "<th>线索编号</th><th>承办单位</th><th>反馈期限</th></tr></thead><tbody id=\"overdue\">"
-    "</tbody></table></section>\n"
-    "<section><h2>数据库与日历</h2><p id=\"db\"></p><p id=\"cal\"></p></section>\n"
-    "<p class=\"muted\" id=\"foot\">每 5 秒自动刷新</p>\n</main>\n<noscript><pre>";
-
-static const char s_page_script[] =
-    "</pre></noscript>\n<script>\n\"use strict\";\n"
-    "const LEVEL=[\"正常\",\"警告\",\"需要处理\"];\n"
-    "function el(t,c,txt){const e=document.createElement(t);if(c)e.className=c;"
-    "if(txt!==undefined)e.textContent=String(txt);return e;}\n"
-    "function row(cells){const tr=document.createElement(\"tr\");for(const c of cells){"
-    "const td=document.createElement(\"td\");if(c instanceof Node)td.appendChild(c);"
-    "else td.textContent=String(c);tr.appendChild(td);}return tr;}\n"
-    "function fill(id,rows,empty,cols){const b=document.getElementById(id);b.replaceChildren();"
-    "if(!rows.length){const tr=document.createElement(\"tr\");const td=el(\"td\",\"muted\",empty);"
-    "td.colSpan=cols;tr.appendChild(td);b.appendChild(tr);}for(const r of rows)b.appendChild(r);}\n"
-    "function render(s){\n"
-    " document.getElementById(\"hdr\").className=\"l\"+s.level;\n"
-    " document.getElementById(\"title\").textContent=\"节点 \"+s.node+\" \"+(s.name||\"\")+"
-    "\" — \"+LEVEL[s.level];\n"
-    " document.getElementById(\"sub\").textContent=\"更新于 \"+s.at;\n"
-    " const iss=document.getElementById(\"issues\");iss.replaceChildren();\n"
-    " for(const p of s.problems||[])iss.appendChild(el(\"li\",\"bad\",p));\n"
-    " for(const w of s.warnings||[])iss.appendChild(el(\"li\",\"warn\",w));\n"
-    " if(!iss.children.length)iss.appendChild(el(\"li\",\"ok\",\"一切正常\"));\n"
-    " fill(\"daemons\",(s.daemons||[]).map(d=>row([\"sl-\"+d.daemon+\"#\"+d.instance,"
-    "el(\"span\",d.up?\"ok\":\"bad\",d.up?\"运行\":(d.stopped?\"已停止\":\"心跳中断\")),d.version,"
-    "Math.round(d.beat_age_s)+\" 秒前\",d.healthy===undefined?\"-\":el(\"span\",d.healthy?\"ok\":"
-    "\"bad\",d.healthy?\"健康\":(\"不健康 \"+(d.health||\"\"))),d.host+\" / \"+d.pid])),"
-    "\"没有守护进程的心跳记录\",6);\n"
-    " fill(\"links\",(s.links||[]).map(l=>row([l.peer,l.connected===null?\"未知\":"
-    "el(\"span\",l.connected?\"ok\":\"bad\",l.connected?\"已连接\":\"未连接\"),l.depth,"
-    "l.depth?Math.round(l.oldest_s)+\" 秒前\":\"-\",l.delivered,l.parked])),\"没有节点间链路\",6);\n"
-    " const o=s.overdue||{count:0,items:[]};\n"
-    " document.getElementById(\"deadlines\").textContent=\"逾期未反馈 \"+o.count+\" 件，"
-    "今明两日到期 \"+(s.due_soon||0)+\" 件；近一小时死信 \"+(s.dead_letters_last_hour||0)+\" 封；"
-    "待审核公开信息 \"+(s.drafts_waiting||0)+\" 期\";\n"
-    " fill(\"overdue\",o.items.map(t=>row([t.notice_no,t.case_no,t.unit,t.feedback_deadline])),"
-    "\"没有逾期的交办\",4);\n"
-    " const db=s.database||{};document.getElementById(\"db\").textContent=db.up?"
-    "\"数据库正常，往返 \"+db.rtt_ms.toFixed(1)+\" 毫秒\":\"数据库无法连接：\"+(db.error||\"\");\n"
-    " const cal=s.calendar||{years:[]};document.getElementById(\"cal\").textContent="
-    "\"已导入节假日安排的年份：\"+(cal.years||[]).join(\"、\");\n}\n"
-    "render(INITIAL);\n"
-    "async function refresh(){try{const r=await fetch(JSON_URL,{cache:\"no-store\"});"
-    "if(r.ok)render(await r.json());else document.getElementById(\"foot\").textContent="
-    "\"刷新失败：HTTP \"+r.status;}catch(e){document.getElementById(\"foot\").textContent="
-    "\"刷新失败：\"+e.message;}}\nsetInterval(refresh,5000);\n</script>\n</body></html>\n";
-
 /* Appends JSON text to B for a <script> element with every '<' as \u003c: a
  * '<' is only ever inside a JSON string, and there "<!--" or "<script" would
  * put the HTML parser into a state where the page's own </script> no longer
@@ -484,28 +407,33 @@ s_script_json(sl_buf_t *b, const char *json)
     }
 }
 
+/* The page (templates/status.html, compiled in): the figures are rendered by
+ * a small script from the embedded JSON, then fetched again every 5 seconds;
+ * with scripts off the text form inside <noscript> still tells the state. */
 char *
 sl_status_page(const json_t *status, const char *json_url)
 {
     sl_buf_t b;
     sl_buf_init(&b);
-    sl_buf_puts(&b, s_page_head);
     char *text = sl_status_text(status);
-    sl_buf_html(&b, text);
-    free(text);
     /* JSON_ESCAPE_SLASH keeps "</script>" out of the embedded data */
     char *json = json_dumps(status, JSON_COMPACT | JSON_ESCAPE_SLASH);
     json_t *url = json_string(json_url);
     char *url_js = json_dumps(url, JSON_ENCODE_ANY | JSON_ESCAPE_SLASH);
     json_decref(url);
-    const char *script_at = s_page_script + strlen("</pre></noscript>\n<script>\n\"use strict\";\n");
-    sl_buf_append(&b, s_page_script, (size_t)(script_at - s_page_script));
-    sl_buf_puts(&b, "const INITIAL=");
-    s_script_json(&b, json);
-    sl_buf_puts(&b, ";\nconst JSON_URL=");
-    s_script_json(&b, url_js);
-    sl_buf_puts(&b, ";\n");
-    sl_buf_puts(&b, script_at);
+    sl_buf_t initial, url_safe;
+    sl_buf_init(&initial);
+    sl_buf_init(&url_safe);
+    s_script_json(&initial, json);
+    s_script_json(&url_safe, url_js);
+    json_t *d = json_pack("{s:s, s:s, s:s}", "status_text", text, "initial", initial.data,
+                          "json_url", url_safe.data);
+    if (sl_template_render(sl_template_embedded(), "status.html", d, SL_ESCAPE_HTML, &b) != 0)
+        sl_log(SL_LOG_ERROR, "the status page's template (status.html) does not render");
+    json_decref(d);
+    sl_buf_free(&initial);
+    sl_buf_free(&url_safe);
+    free(text);
     free(json);
     free(url_js);
     return sl_buf_steal(&b);
