@@ -134,12 +134,7 @@ def test_drafts_not_public(node, state):
     r = run(node, "publish", "now", "list")
     check("the day's list drafted by slctl", r.stdout.startswith("drafted\t"), r.stdout)
     state.first_list = int(r.stdout.split("\t")[1])
-    node.start("publish", env=ENV1, wait=False)
-    wait_for("sl-publish healthy", lambda: node._healthy(("publish", 1), node.publish_port),
-             timeout=30)
-    wait_for("four drafts", lambda: node.metric(node.publish_port,
-                                                "sl_publish_drafts_waiting") == 4, timeout=30)
-    drafts = [l.split("\t") for l in run(node, "publish", "drafts").stdout.splitlines()]
+    drafts = start_for_drafts(node, 4)
     kinds = sorted(d[1] for d in drafts)
     check("list ×2, progress, results drafted", kinds == ["list", "list", "progress", "results"],
           str(drafts))
@@ -326,6 +321,16 @@ def test_exposure_and_earlier_findings(node, state):
           "平遥县第99煤业有限公司" in page and "大督查" in page, page[-3000:])
     state.drafts[("exposure", "W")] = pid
     state.drafts[("progress2", "W")] = prog2
+
+
+def start_for_drafts(node, n):
+    """Starts sl-publish at T1 and waits for N drafts; returns `publish drafts`' rows."""
+    node.start("publish", env=ENV1, wait=False)
+    wait_for("sl-publish healthy", lambda: node._healthy(("publish", 1), node.publish_port),
+             timeout=30)
+    wait_for("%d drafts" % n, lambda: node.metric(node.publish_port,
+                                                  "sl_publish_drafts_waiting") == n, timeout=30)
+    return [l.split("\t") for l in run(node, "publish", "drafts").stdout.splitlines()]
 
 
 def _role_dump(node):
