@@ -84,17 +84,16 @@ sl_notice_html(const sl_notice_t *n)
     json_object_set_new(d, "major_hazard", json_boolean(n->major_hazard));
     json_object_set_new(d, "handling", json_boolean(handling));
     /* a case from above is due within the upper deadline (sl_deadline_under_upper) */
-    json_object_set_new(d, "upper",
-                        json_boolean(s_set(n->channel) && strcmp(n->channel, "UPPER_TRANSFER") == 0));
+    json_object_set_new(
+        d, "upper", json_boolean(s_set(n->channel) && strcmp(n->channel, "UPPER_TRANSFER") == 0));
     if (n->repeat_count > 0) /* 反复举报 weighs more (DOMAIN.md step 2) */
         json_object_set_new(d, "repeat_count", json_integer(n->repeat_count));
-    json_object_set_new(d, "supervise",
-                        json_boolean(handling && n->major_hazard &&
-                                     (!s_set(n->receiver_kind) ||
-                                      strcmp(n->receiver_kind, "child") != 0)));
     json_object_set_new(
-        d, "referred",
-        json_boolean(handling && (n->suspected_crime || n->suspected_dereliction)));
+        d, "supervise",
+        json_boolean(handling && n->major_hazard &&
+                     (!s_set(n->receiver_kind) || strcmp(n->receiver_kind, "child") != 0)));
+    json_object_set_new(d, "referred",
+                        json_boolean(handling && (n->suspected_crime || n->suspected_dereliction)));
     json_object_set_new(d, "crime", json_boolean(n->suspected_crime));
     json_object_set_new(d, "dereliction", json_boolean(n->suspected_dereliction));
     if (s_set(n->replaces))

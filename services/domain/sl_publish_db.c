@@ -42,7 +42,7 @@ sl_pub_kind_parse(const char *text)
     " unit_name, sector_name, coalesce(division_name, division), township, subject_kind,"          \
     " subject_name, subject_surname, summary, held::text, escalated::text, overdue::text,"         \
     " coalesce(result, ''), to_char(closed_at AT TIME ZONE 'Asia/Shanghai',"                       \
-    " 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), coalesce((SELECT string_agg(e.source, '、')"                  \
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), coalesce((SELECT string_agg(e.source, '、')"               \
     "  FROM pub_earlier e WHERE e.case_no = " v ".case_no), '')"
 #define S_ITEM_COLS S_ITEM_COLS_OF("pub_transfer")
 
@@ -174,9 +174,18 @@ s_typical_row(void *arg, const char *const *c)
 }
 
 #define S_TYPICAL_SQL(negative)                                                                    \
-    "SELECT title, keywords, summary, facts, outcome, analysis, advice, negative::text,"          \
-    " sector_name, division_name, township, held::text FROM pub_typical WHERE " negative          \
+    "SELECT title, keywords, summary, facts, outcome, analysis, advice, negative::text,"           \
+    " sector_name, division_name, township, held::text FROM pub_typical WHERE " negative           \
     " ORDER BY made_at, case_no"
+
+/* The units held accountable: S_ITEM_COLS, then s_accountable's columns. */
+#define S_ACCOUNTABLE_SQL                                                                          \
+    "SELECT " S_ITEM_COLS_OF("pub_accountable") ", exposed::text, exposed_where,"                  \
+                                                " accountability_persons::text,"                   \
+                                                " accountability::text, umbrella_persons::text,"   \
+                                                " umbrella::text, organisational_persons::text,"   \
+                                                " organisational::text FROM pub_accountable"       \
+                                                " ORDER BY closed_at, id"
 
 /* The exposure (曝光), campaign to date: the negative typical cases, the
  * units held accountable (pub_accountable, through s_row), the positive
@@ -187,12 +196,7 @@ s_exposure(sl_db_t *db, s_draft_t *d)
     int rc = sl_db_rows(db, S_TYPICAL_SQL("negative"), 0, NULL, s_typical_row, d);
     d->accountable = true;
     if (rc == 0)
-        rc = sl_db_rows(db,
-                        "SELECT " S_ITEM_COLS_OF("pub_accountable") ", exposed::text,"
-                        " exposed_where, accountability_persons::text, accountability::text,"
-                        " umbrella_persons::text, umbrella::text, organisational_persons::text,"
-                        " organisational::text FROM pub_accountable ORDER BY closed_at, id",
-                        0, NULL, s_row, d);
+        rc = sl_db_rows(db, S_ACCOUNTABLE_SQL, 0, NULL, s_row, d);
     d->accountable = false;
     if (rc == 0)
         rc = sl_db_rows(db, S_TYPICAL_SQL("NOT negative"), 0, NULL, s_typical_row, d);
@@ -325,8 +329,9 @@ s_build(sl_db_t *db, sl_pub_kind_t kind, const char *period, const char *after, 
                  " AND state = 'closed' AND closed_at > coalesce($1::timestamp, '-infinity')"
                  "  AT TIME ZONE 'Asia/Shanghai' ORDER BY closed_at, id";
     const char *p[] = {only ? only : after};
-    rc = kind == SL_PUB_EXPOSURE ? s_exposure(db, &d)
-                                 : sl_db_rows(db, sql, kind == SL_PUB_RESULTS ? 1 : 0, p, s_row, &d);
+    rc = kind == SL_PUB_EXPOSURE
+             ? s_exposure(db, &d)
+             : sl_db_rows(db, sql, kind == SL_PUB_RESULTS ? 1 : 0, p, s_row, &d);
     if (rc != 0)
         goto done;
     if (((kind == SL_PUB_RESULTS && !only) || (kind == SL_PUB_EXPOSURE && !period)) &&
@@ -687,8 +692,8 @@ sl_case_public_hold(sl_db_t *db, const char *case_no, bool hold, const char *rea
 }
 
 int
-sl_case_public_positive(sl_db_t *db, const char *case_no, const char *text,
-                        const sl_actor_t *actor, int64_t now_ms)
+sl_case_public_positive(sl_db_t *db, const char *case_no, const char *text, const sl_actor_t *actor,
+                        int64_t now_ms)
 {
     return s_case_public_text(db, case_no, "positive", "public_positive", text, actor, now_ms);
 }
@@ -722,12 +727,11 @@ sl_pub_note_validate(const sl_pb_envelope_t *env, sl_codec_error_t *err)
         return SL_DECLINED;
     }
     if (needs_text && (!n->text || !*n->text)) {
-        sl_codec_error_set(err, SL_ERR_MISSING_FIELD, "text",
-                           n->kind == SAFELOOP__V1__PUBLIC_NOTE__KIND__SUMMARY
-                               ? "须有公开摘要的文字"
-                           : n->kind == SAFELOOP__V1__PUBLIC_NOTE__KIND__POSITIVE
-                               ? "须有正面典型的文字"
-                               : "暂缓公开须说明理由");
+        sl_codec_error_set(
+            err, SL_ERR_MISSING_FIELD, "text",
+            n->kind == SAFELOOP__V1__PUBLIC_NOTE__KIND__SUMMARY    ? "须有公开摘要的文字"
+            : n->kind == SAFELOOP__V1__PUBLIC_NOTE__KIND__POSITIVE ? "须有正面典型的文字"
+                                                                   : "暂缓公开须说明理由");
         return SL_DECLINED;
     }
     if (n->text && s_chars(n->text) > S_NOTE_MAX_CHARS) {

@@ -193,11 +193,12 @@ s_csv(const json_t *body, sl_buf_t *b)
     static const char *const ehead[] = {"序号",     "类别",     "标题",     "所在地",
                                         "行业领域", "交办文号", "问题摘要", "基本案情",
                                         "处理结果", "问责情况", "曝光情况"};
-    static const char *const ekeys[] = {"index",     "section", "title",   "place",
-                                        "sector",    "notice_no", "summary", "facts",
-                                        "result",    "accountable", "exposed_where"};
+    static const char *const ekeys[] = {"index",  "section",     "title",        "place",
+                                        "sector", "notice_no",   "summary",      "facts",
+                                        "result", "accountable", "exposed_where"};
     _Static_assert(SL_ARRAY_LEN(head) == SL_ARRAY_LEN(ehead), "one column count");
-    bool exposure = strcmp(json_string_value(json_object_get(body, "kind")) ?: "", "exposure") == 0;
+    const char *kind = json_string_value(json_object_get(body, "kind"));
+    bool exposure = kind && strcmp(kind, "exposure") == 0;
     const char *const *hd = exposure ? ehead : head;
     const char *const *ks = exposure ? ekeys : keys;
     sl_buf_puts(b, "\xEF\xBB\xBF");

@@ -2,8 +2,8 @@
  *
  * Reads only: heartbeats (written by sl_heartbeat), the outbox (sl_outbox),
  * link figures (written by sl-dispatch), dead letters, transfers, drafts of
- * publications waiting for approval and the calendar. Tables that a later migration adds are looked for first, so the
- * status works on any schema this build knows. */
+ * publications waiting for approval and the calendar. Tables that a later migration adds are looked
+ * for first, so the status works on any schema this build knows. */
 #include "sl_status.h"
 
 #include "sl_log.h"
@@ -29,8 +29,7 @@ typedef struct {
     json_t *warnings; /* level 1 */
 } s_grade_t;
 
-static void
-s_problem(s_grade_t *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void s_problem(s_grade_t *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void
 s_problem(s_grade_t *g, const char *fmt, ...)
 {
@@ -42,8 +41,7 @@ s_problem(s_grade_t *g, const char *fmt, ...)
     json_array_append_new(g->problems, json_string(text));
 }
 
-static void
-s_warning(s_grade_t *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void s_warning(s_grade_t *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void
 s_warning(s_grade_t *g, const char *fmt, ...)
 {
@@ -104,10 +102,9 @@ s_daemons(sl_db_t *db, const char *now, bool probe, json_t *out, s_grade_t *g)
         bool up = !stopped && age < S_BEAT_STALE_S;
         json_t *d = json_pack("{s:s, s:i, s:s, s:i, s:s, s:s, s:s, s:s, s:b, s:b, s:f}", "daemon",
                               name, "instance", instance, "version", PQgetvalue(r, i, 2), "pid",
-                              atoi(PQgetvalue(r, i, 3)), "host", PQgetvalue(r, i, 4), "http",
-                              http, "started_at", PQgetvalue(r, i, 6), "beat_at",
-                              PQgetvalue(r, i, 7), "up", up, "stopped", stopped, "beat_age_s",
-                              age);
+                              atoi(PQgetvalue(r, i, 3)), "host", PQgetvalue(r, i, 4), "http", http,
+                              "started_at", PQgetvalue(r, i, 6), "beat_at", PQgetvalue(r, i, 7),
+                              "up", up, "stopped", stopped, "beat_age_s", age);
         if (!up) {
             s_problem(g, "守护进程 sl-%s#%d 未运行（%s，心跳 %.0f 秒前）", name, instance,
                       stopped ? "已停止" : "心跳中断", age);
@@ -117,8 +114,8 @@ s_daemons(sl_db_t *db, const char *now, bool probe, json_t *out, s_grade_t *g)
             snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - http) : 0, http);
             sl_buf_t body;
             sl_buf_init(&body);
-            int st = colon ? sl_http_get(host[0] ? host : "127.0.0.1", atoi(colon + 1),
-                                         "/healthz", 2000, &body)
+            int st = colon ? sl_http_get(host[0] ? host : "127.0.0.1", atoi(colon + 1), "/healthz",
+                                         2000, &body)
                            : -1;
             json_object_set_new(d, "healthy", json_boolean(st == 200));
             if (st != 200) {
@@ -191,8 +188,8 @@ s_links(sl_db_t *db, int64_t now_ms, const char *now, json_t *out, s_grade_t *g)
         json_object_set_new(l, "connected", connected < 0 ? json_null() : json_boolean(connected));
         if (st[i].depth > 0 &&
             (connected == 0 || (connected < 0 && st[i].oldest_s > S_BACKLOG_AGE_S)))
-            s_problem(g, "到 %s 的链路中断，积压 %ld 条（最早 %.0f 秒前）", st[i].peer,
-                      st[i].depth, st[i].oldest_s);
+            s_problem(g, "到 %s 的链路中断，积压 %ld 条（最早 %.0f 秒前）", st[i].peer, st[i].depth,
+                      st[i].oldest_s);
         else if (st[i].depth > 0 && st[i].oldest_s > S_BACKLOG_AGE_S)
             s_warning(g, "到 %s 的积压 %ld 条，最早 %.0f 秒前", st[i].peer, st[i].depth,
                       st[i].oldest_s);
@@ -228,11 +225,10 @@ s_transfers(sl_db_t *db, int64_t now_ms, json_t *out, s_grade_t *g)
                        1, p) == 0) {
             for (int i = 0; i < PQntuples(r); i++) {
                 n_over = atol(PQgetvalue(r, i, 4));
-                json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s}", "notice_no",
-                                                       PQgetvalue(r, i, 0), "case_no",
-                                                       PQgetvalue(r, i, 1), "unit",
-                                                       PQgetvalue(r, i, 2), "feedback_deadline",
-                                                       PQgetvalue(r, i, 3)));
+                json_array_append_new(
+                    items, json_pack("{s:s, s:s, s:s, s:s}", "notice_no", PQgetvalue(r, i, 0),
+                                     "case_no", PQgetvalue(r, i, 1), "unit", PQgetvalue(r, i, 2),
+                                     "feedback_deadline", PQgetvalue(r, i, 3)));
             }
             PQclear(r);
         }
@@ -316,12 +312,12 @@ sl_status_gather(sl_db_t *db, const char *node, int64_t now_ms, bool probe)
             s_warning(&g, "近一小时有 %ld 条报文被拒收（死信）", dead);
         s_transfers(db, now_ms, out, &g);
         if (s_has_table(db, "publication")) { /* 三公开: drafts the office has not approved */
-            long drafts = s_count(db, "SELECT count(*) FROM publication WHERE state = 'draft'",
-                                  0, NULL);
+            long drafts =
+                s_count(db, "SELECT count(*) FROM publication WHERE state = 'draft'", 0, NULL);
             json_object_set_new(out, "drafts_waiting", json_integer(drafts < 0 ? 0 : drafts));
         }
     }
-    int level = json_array_size(g.problems) ? SL_STATUS_CRITICAL
+    int level = json_array_size(g.problems)   ? SL_STATUS_CRITICAL
                 : json_array_size(g.warnings) ? SL_STATUS_WARN
                                               : SL_STATUS_OK;
     json_object_set_new(out, "level", json_integer(level));
@@ -378,7 +374,9 @@ sl_status_text(const json_t *st)
         sl_buf_printf(&b, "  %s\t积压 %lld\t最早 %.0f 秒\t%s\t已送达 %lld\t搁置 %lld\n",
                       s_str(x, "peer"), s_int(x, "depth"),
                       json_real_value(json_object_get(x, "oldest_s")),
-                      json_is_null(c) || !c ? "连接未知" : json_is_true(c) ? "已连接" : "未连接",
+                      json_is_null(c) || !c ? "连接未知"
+                      : json_is_true(c)     ? "已连接"
+                                            : "未连接",
                       s_int(x, "delivered"), s_int(x, "parked"));
     }
     sl_buf_printf(&b, "近一小时死信  %lld\n", s_int(st, "dead_letters_last_hour"));

@@ -180,9 +180,12 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_check),    cmocka_unit_test(test_subject),
-        cmocka_unit_test(test_status),   cmocka_unit_test(test_rate),
-        cmocka_unit_test(test_template), cmocka_unit_test(test_template_files),
+        cmocka_unit_test(test_check),
+        cmocka_unit_test(test_subject),
+        cmocka_unit_test(test_status),
+        cmocka_unit_test(test_rate),
+        cmocka_unit_test(test_template),
+        cmocka_unit_test(test_template_files),
         cmocka_unit_test(test_template_embedded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
