@@ -28,6 +28,12 @@ typedef enum { SL_ESCAPE_HTML = 0, SL_ESCAPE_NONE } sl_escape_t;
 sl_template_set_t *sl_template_load(const char *dir, char **err);
 void sl_template_destroy(sl_template_set_t **p);
 
+/* The templates of the repo's templates/ as compiled into the binary
+ * (cmake/embed.cmake): what the transfer notice (notice.html) and the status
+ * page (status.html) are rendered with, needing no installed files. Made
+ * once, never destroyed; NULL only if an embedded file is not UTF-8. */
+const sl_template_set_t *sl_template_embedded(void);
+
 /* Appends template NAME rendered over DATA (borrowed) to OUT, escaping with
  * ESC. 0, or -1 when there is no such template or it does not parse (OUT then
  * holds what was rendered up to the error). */

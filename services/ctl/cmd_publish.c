@@ -24,13 +24,14 @@
 #include <unistd.h>
 
 static const char s_usage[] =
-    "usage: slctl publish now [list|progress|results]   draft what is due now (as sl-publish)\n"
+    "usage: slctl publish now [list|progress|results|exposure]   draft what is due now\n"
     "       slctl publish drafts | list                  drafts waiting | every publication\n"
     "       slctl publish show ID                        a publication as text, with its record\n"
     "       slctl publish approve ID --by NAME           release a draft (审核发布)\n"
     "       slctl publish correct ID --reason T          draft a correction of an issued one\n"
     "       slctl publish hold NO --reason T | release NO   hold a case back (暂缓公开) or not\n"
-    "       slctl case public-summary NO --text T        the office's public summary of a case\n";
+    "       slctl case public-summary NO --text T        the office's public summary of a case\n"
+    "       slctl case typical NO --positive --text T    mark a positive example (选树提升)\n";
 
 static const char *
 s_operator(const char *given)
@@ -99,6 +100,13 @@ s_parse(int argc, char **argv)
     if (optind < argc)
         o.arg = argv[optind];
     return o;
+}
+
+int
+sl_ctl_case_positive(sl_ctl_t *ctl, const char *case_no, const char *text,
+                     const char *operator_name)
+{
+    return s_note(ctl, case_no, SAFELOOP__V1__PUBLIC_NOTE__KIND__POSITIVE, text, operator_name);
 }
 
 int
@@ -226,7 +234,7 @@ sl_ctl_publish(sl_ctl_t *ctl, int argc, char **argv)
     if (strcmp(what, "now") == 0) {
         int only = o.arg ? sl_pub_kind_parse(o.arg) : -1;
         if (o.arg && only < 0)
-            sl_ctl_die(SL_EXIT_USAGE, "publish now takes list, progress or results");
+            sl_ctl_die(SL_EXIT_USAGE, "publish now takes list, progress, results or exposure");
         sl_db_t *db = s_db_as_publisher(ctl);
         sl_pub_draft_opts_t opts = s_draft_opts(ctl);
         for (int k = 0; k < SL_PUB_KINDS; k++) {

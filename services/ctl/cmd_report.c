@@ -457,12 +457,16 @@ sl_ctl_case_typical(sl_ctl_t *ctl, int argc, char **argv)
 {
     const char *usage =
         "usage: slctl case typical NO --file ANALYSIS.json [--operator NAME]\n"
+        "       slctl case typical NO --positive --text T [--operator NAME]   选树提升\n"
         "  ANALYSIS.json: {\"title\": 检查主体+违法主体+案, \"keywords\": 3 到 5 个，"
         "以、分隔, \"summary\", \"facts\", \"outcome\", \"analysis\", \"advice\","
         " \"negative\": true}";
-    const char *file = NULL, *operator_name = NULL;
+    const char *file = NULL, *operator_name = NULL, *text = NULL;
+    bool positive = false;
     static const struct option opts[] = {{"file", required_argument, NULL, 'f'},
                                          {"operator", required_argument, NULL, 'o'},
+                                         {"positive", no_argument, NULL, 'p'},
+                                         {"text", required_argument, NULL, 't'},
                                          {NULL, 0, NULL, 0}};
     int opt;
     optind = 0;
@@ -471,10 +475,16 @@ sl_ctl_case_typical(sl_ctl_t *ctl, int argc, char **argv)
             file = optarg;
         else if (opt == 'o')
             operator_name = optarg;
+        else if (opt == 'p')
+            positive = true;
+        else if (opt == 't')
+            text = optarg;
         else
             sl_ctl_die(SL_EXIT_USAGE, "%s", usage);
     }
-    if (!file || optind != argc - 1)
+    if (positive && text && !file && optind == argc - 1) /* 选树提升, through intake */
+        return sl_ctl_case_positive(ctl, argv[optind], text, operator_name);
+    if (!file || text || optind != argc - 1)
         sl_ctl_die(SL_EXIT_USAGE, "%s", usage);
     const char *case_no = argv[optind];
     json_error_t je;

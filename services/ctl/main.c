@@ -44,6 +44,7 @@ static const s_command_t s_commands[] = {
      "                                  completion (虚假办结) of its fed-back transfer\n"
      "  case supervise NO --leader NAME [--title T]   list a major-hazard case (挂牌督办)\n"
      "  case typical NO --file ANALYSIS.json   a typical case (附件5) made from case NO\n"
+     "  case typical NO --positive --text T   a positive example (选树提升) of case NO\n"
      "  case refer NO --police|--discipline --reason T   两移交 after the check: the police\n"
      "                                  or discipline transfer, once per clue, by the level\n"
      "                                  that handles the case\n"

@@ -67,6 +67,10 @@ int sl_ctl_supervision(sl_ctl_t *ctl, int argc, char **argv);
 int sl_ctl_publish(sl_ctl_t *ctl, int argc, char **argv);
 /* `slctl case public-summary NO --text T` (argv[0] is "public-summary"). */
 int sl_ctl_case_public_summary(sl_ctl_t *ctl, int argc, char **argv);
+/* `slctl case typical NO --positive --text T`: a positive example (选树提升)
+ * of case CASE_NO in the office's words, a PublicNote through intake. */
+int sl_ctl_case_positive(sl_ctl_t *ctl, const char *case_no, const char *text,
+                         const char *operator_name);
 int sl_ctl_appraise(sl_ctl_t *ctl, int argc, char **argv);
 /* `case verify` and `case supervise` (WHAT), argv[0] being WHAT (cmd_closing.c). */
 int sl_ctl_case_decide(sl_ctl_t *ctl, const char *what, int argc, char **argv);

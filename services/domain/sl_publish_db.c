@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const s_kinds[SL_PUB_KINDS] = {"list", "progress", "results"};
+static const char *const s_kinds[SL_PUB_KINDS] = {"list", "progress", "results", "exposure"};
 
 const char *
 sl_pub_kind_name(sl_pub_kind_t k)
@@ -34,12 +34,17 @@ sl_pub_kind_parse(const char *text)
 
 /* --- drafting ------------------------------------------------------------------ */
 
-#define S_ITEM_COLS                                                                                \
+/* The columns of an item from view V (pub_transfer or pub_accountable, which
+ * has them too): 0..17 as s_row reads them, 18 the earlier lists the case
+ * comes from (大督查 …, pub_earlier), "" if none. */
+#define S_ITEM_COLS_OF(v)                                                                          \
     "notice_no, transfer_date::text, feedback_deadline::text, state, progress_count::text,"        \
     " unit_name, sector_name, coalesce(division_name, division), township, subject_kind,"          \
     " subject_name, subject_surname, summary, held::text, escalated::text, overdue::text,"         \
     " coalesce(result, ''), to_char(closed_at AT TIME ZONE 'Asia/Shanghai',"                       \
-    " 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), coalesce((SELECT string_agg(e.source, '、')"               \
+    "  FROM pub_earlier e WHERE e.case_no = " v ".case_no), '')"
+#define S_ITEM_COLS S_ITEM_COLS_OF("pub_transfer")
 
 typedef struct {
     const sl_pub_draft_opts_t *o;
@@ -48,7 +53,30 @@ typedef struct {
     int held, missing, new_today;
     char newest[32];  /* results: the latest closed_at among the rows */
     char office[192]; /* the issuing office, printed before each notice number */
+    bool accountable; /* exposure: rows of pub_accountable, columns 19.. as well */
 } s_draft_t;
+
+/* "追责问责2人；党纪政务处分1人" of an accountable row's columns 19.. (exposed,
+ * exposed_where, then persons and taken for measures ⑤ ⑥ ⑦) and its result. */
+static void
+s_accountable(const char *const *c, const json_t *result, sl_buf_t *out)
+{
+    static const char *const measure[3] = {"追责问责", "查处“保护伞”", "组织处理"};
+    for (int i = 0; i < 3; i++) {
+        int persons = atoi(c[21 + 2 * i]);
+        if (strcmp(c[22 + 2 * i], "true") != 0)
+            continue;
+        sl_buf_printf(out, out->len ? "；%s" : "%s", measure[i]);
+        if (persons > 0)
+            sl_buf_printf(out, "%d人", persons);
+    }
+    json_int_t n = json_integer_value(json_object_get(result, "disciplined_count"));
+    if (n > 0)
+        sl_buf_printf(out, "%s党纪政务处分%lld人", out->len ? "；" : "", (long long)n);
+    n = json_integer_value(json_object_get(result, "criminal_count"));
+    if (n > 0)
+        sl_buf_printf(out, "%s刑事责任追究%lld人", out->len ? "；" : "", (long long)n);
+}
 
 static void
 s_row(void *arg, const char *const *c)
@@ -89,7 +117,6 @@ s_row(void *arg, const char *const *c)
     sl_buf_printf(&place, "%s%s", c[7], c[8]);
     json_t *r = c[16][0] ? json_loads(c[16], 0, NULL) : NULL;
     sl_disclose_result(r, &result);
-    json_decref(r);
     json_t *item = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "index",
                              (json_int_t)json_array_size(d->items) + 1, "notice_no", notice.data,
                              "date", c[1], "subject", subject, "place",
@@ -97,10 +124,83 @@ s_row(void *arg, const char *const *c)
                              c[5], "deadline", c[2], "status", sl_disclose_status(&it, d->today));
     if (result.len)
         json_object_set_new(item, "result", json_string(result.data));
+    if (c[18][0])
+        json_object_set_new(item, "earlier", json_string(c[18]));
+    if (d->accountable) {
+        sl_buf_t acc;
+        sl_buf_init(&acc);
+        s_accountable(c, r, &acc);
+        json_object_set_new(item, "section", json_string("问责曝光"));
+        if (acc.len)
+            json_object_set_new(item, "accountable", json_string(acc.data));
+        if (strcmp(c[19], "true") == 0 && c[20][0])
+            json_object_set_new(item, "exposed_where", json_string(c[20]));
+        json_object_set_new(item, "title", json_string(subject));
+        sl_buf_free(&acc);
+    }
+    json_decref(r);
     json_array_append_new(d->items, item);
     sl_buf_free(&place);
     sl_buf_free(&result);
     sl_buf_free(&notice);
+}
+
+/* A typical case of pub_typical (附件5; negative: 反面典型案例, else 选树提升):
+ * title, keywords, summary (要旨), facts, outcome, analysis, advice,
+ * negative, sector, division name, township, held. */
+static void
+s_typical_row(void *arg, const char *const *c)
+{
+    s_draft_t *d = arg;
+    if (strcmp(c[11], "true") == 0) {
+        d->held++;
+        return;
+    }
+    bool negative = strcmp(c[7], "true") == 0;
+    char *place = sl_asprintf("%s%s", c[9], c[10]);
+    char *title = c[0][0] ? sl_strdup(c[0]) : sl_asprintf("%s%s领域正面典型", place, c[8]);
+    json_t *item = json_pack("{s:I, s:s, s:b, s:s, s:s, s:s, s:s}", "index",
+                             (json_int_t)json_array_size(d->items) + 1, "section",
+                             negative ? "反面典型案例" : "选树提升", "typical", 1, "title", title,
+                             "place", place, "sector", c[8], "facts", c[3]);
+    static const char *const keys[] = {"keywords", "gist", NULL, "outcome", "analysis", "advice"};
+    for (int i = 0; i < 6; i++)
+        if (keys[i] && c[1 + i][0])
+            json_object_set_new(item, keys[i], json_string(c[1 + i]));
+    json_object_set_new(item, "facts_label", json_string(negative ? "基本案情" : "典型事迹"));
+    json_array_append_new(d->items, item);
+    free(place);
+    free(title);
+}
+
+#define S_TYPICAL_SQL(negative)                                                                    \
+    "SELECT title, keywords, summary, facts, outcome, analysis, advice, negative::text,"           \
+    " sector_name, division_name, township, held::text FROM pub_typical WHERE " negative           \
+    " ORDER BY made_at, case_no"
+
+/* The units held accountable: S_ITEM_COLS, then s_accountable's columns. */
+#define S_ACCOUNTABLE_SQL                                                                          \
+    "SELECT " S_ITEM_COLS_OF("pub_accountable") ", exposed::text, exposed_where,"                  \
+                                                " accountability_persons::text,"                   \
+                                                " accountability::text, umbrella_persons::text,"   \
+                                                " umbrella::text, organisational_persons::text,"   \
+                                                " organisational::text FROM pub_accountable"       \
+                                                " ORDER BY closed_at, id"
+
+/* The exposure (曝光), campaign to date: the negative typical cases, the
+ * units held accountable (pub_accountable, through s_row), the positive
+ * examples. */
+static int
+s_exposure(sl_db_t *db, s_draft_t *d)
+{
+    int rc = sl_db_rows(db, S_TYPICAL_SQL("negative"), 0, NULL, s_typical_row, d);
+    d->accountable = true;
+    if (rc == 0)
+        rc = sl_db_rows(db, S_ACCOUNTABLE_SQL, 0, NULL, s_row, d);
+    d->accountable = false;
+    if (rc == 0)
+        rc = sl_db_rows(db, S_TYPICAL_SQL("NOT negative"), 0, NULL, s_typical_row, d);
+    return rc;
 }
 
 /* 整改率 per county (division) and per handling unit, campaign to date. */
@@ -229,11 +329,14 @@ s_build(sl_db_t *db, sl_pub_kind_t kind, const char *period, const char *after, 
                  " AND state = 'closed' AND closed_at > coalesce($1::timestamp, '-infinity')"
                  "  AT TIME ZONE 'Asia/Shanghai' ORDER BY closed_at, id";
     const char *p[] = {only ? only : after};
-    rc = sl_db_rows(db, sql, kind == SL_PUB_RESULTS ? 1 : 0, p, s_row, &d);
+    rc = kind == SL_PUB_EXPOSURE
+             ? s_exposure(db, &d)
+             : sl_db_rows(db, sql, kind == SL_PUB_RESULTS ? 1 : 0, p, s_row, &d);
     if (rc != 0)
         goto done;
-    if (kind == SL_PUB_RESULTS && !only && json_array_size(d.items) + d.held + d.missing == 0)
-        goto done; /* nothing closed since the last */
+    if (((kind == SL_PUB_RESULTS && !only) || (kind == SL_PUB_EXPOSURE && !period)) &&
+        json_array_size(d.items) + d.held + d.missing == 0)
+        goto done; /* nothing closed since the last; nothing to expose */
     char per[40], title[512], date_cn[64];
     int y, m, dd;
     sl_date_ymd(sl_ms_to_day(o->now_ms), &y, &m, &dd);
@@ -242,7 +345,7 @@ s_build(sl_db_t *db, sl_pub_kind_t kind, const char *period, const char *after, 
         snprintf(per, sizeof per, "%s", period);
     else if (kind == SL_PUB_RESULTS)
         snprintf(per, sizeof per, "%s", d.newest);
-    else if (kind == SL_PUB_PROGRESS || o->weekly_list)
+    else if (kind == SL_PUB_PROGRESS || kind == SL_PUB_EXPOSURE || o->weekly_list)
         s_week(sl_ms_to_day(o->now_ms), per, sizeof per);
     else
         snprintf(per, sizeof per, "%s", d.today);
@@ -254,6 +357,9 @@ s_build(sl_db_t *db, sl_pub_kind_t kind, const char *period, const char *after, 
                  wk + 2);
     else if (kind == SL_PUB_PROGRESS)
         snprintf(title, sizeof title, "%s问题线索查处整改进展情况（%.4s年第%s周）", name, per,
+                 wk ? wk + 2 : "");
+    else if (kind == SL_PUB_EXPOSURE)
+        snprintf(title, sizeof title, "%s典型案例和问责曝光（%.4s年第%s周）", name, per,
                  wk ? wk + 2 : "");
     else
         snprintf(title, sizeof title, "%s问题线索办理结果（%s）", name, date_cn);
@@ -297,7 +403,7 @@ sl_pub_draft(sl_db_t *db, sl_pub_kind_t kind, const sl_pub_draft_opts_t *o, int6
             snprintf(after, sizeof after, "%s", PQgetvalue(r, 0, 0));
     } else if (rc == 0) {
         char per[16];
-        if (kind == SL_PUB_PROGRESS || o->weekly_list)
+        if (kind == SL_PUB_PROGRESS || kind == SL_PUB_EXPOSURE || o->weekly_list)
             s_week(sl_ms_to_day(o->now_ms), per, sizeof per);
         else
             sl_date_format(sl_ms_to_day(o->now_ms), per);
@@ -547,17 +653,28 @@ fail:
     return rc;
 }
 
+/* Sets text column COL (summary, positive) of case CASE_NO's public record,
+ * with COL_by and COL_at; audited as KIND. */
+static int
+s_case_public_text(sl_db_t *db, const char *case_no, const char *col, const char *kind,
+                   const char *text, const sl_actor_t *actor, int64_t now_ms)
+{
+    const char *v[] = {text};
+    char *sql = sl_asprintf("INSERT INTO case_public (case_id, %1$s, %1$s_by, %1$s_at, msg_id)"
+                            " VALUES ($1, $5, $3, $2, $4) ON CONFLICT (case_id) DO UPDATE SET"
+                            " %1$s = $5, %1$s_by = $3, %1$s_at = $2, msg_id = $4",
+                            col);
+    int rc = s_case_public(db, case_no, sql, 1, v, kind, json_pack("{s:s}", "text", text), actor,
+                           now_ms);
+    free(sql);
+    return rc;
+}
+
 int
 sl_case_public_summary(sl_db_t *db, const char *case_no, const char *text, const sl_actor_t *actor,
                        int64_t now_ms)
 {
-    const char *v[] = {text};
-    return s_case_public(
-        db, case_no,
-        "INSERT INTO case_public (case_id, summary, summary_by, summary_at, msg_id)"
-        " VALUES ($1, $5, $3, $2, $4) ON CONFLICT (case_id) DO UPDATE SET"
-        " summary = $5, summary_by = $3, summary_at = $2, msg_id = $4",
-        1, v, "public_summary", json_pack("{s:s}", "text", text), actor, now_ms);
+    return s_case_public_text(db, case_no, "summary", "public_summary", text, actor, now_ms);
 }
 
 int
@@ -572,6 +689,13 @@ sl_case_public_hold(sl_db_t *db, const char *case_no, bool hold, const char *rea
         " SET held = $5, hold_reason = $6, held_by = $3, held_at = $2, msg_id = $4",
         2, v, "public_hold", json_pack("{s:b, s:s}", "held", hold, "reason", reason ? reason : ""),
         actor, now_ms);
+}
+
+int
+sl_case_public_positive(sl_db_t *db, const char *case_no, const char *text, const sl_actor_t *actor,
+                        int64_t now_ms)
+{
+    return s_case_public_text(db, case_no, "positive", "public_positive", text, actor, now_ms);
 }
 
 /* --- the PublicNote body (through intake) -------------------------------------- */
@@ -596,16 +720,18 @@ sl_pub_note_validate(const sl_pb_envelope_t *env, sl_codec_error_t *err)
         return SL_DECLINED;
     }
     bool needs_text = n->kind == SAFELOOP__V1__PUBLIC_NOTE__KIND__SUMMARY ||
-                      n->kind == SAFELOOP__V1__PUBLIC_NOTE__KIND__HOLD;
+                      n->kind == SAFELOOP__V1__PUBLIC_NOTE__KIND__HOLD ||
+                      n->kind == SAFELOOP__V1__PUBLIC_NOTE__KIND__POSITIVE;
     if (!needs_text && n->kind != SAFELOOP__V1__PUBLIC_NOTE__KIND__RELEASE) {
         sl_codec_error_set(err, SL_ERR_BAD_FIELD, "kind", "未知的公开事项类型");
         return SL_DECLINED;
     }
     if (needs_text && (!n->text || !*n->text)) {
-        sl_codec_error_set(err, SL_ERR_MISSING_FIELD, "text",
-                           n->kind == SAFELOOP__V1__PUBLIC_NOTE__KIND__SUMMARY
-                               ? "须有公开摘要的文字"
-                               : "暂缓公开须说明理由");
+        sl_codec_error_set(
+            err, SL_ERR_MISSING_FIELD, "text",
+            n->kind == SAFELOOP__V1__PUBLIC_NOTE__KIND__SUMMARY    ? "须有公开摘要的文字"
+            : n->kind == SAFELOOP__V1__PUBLIC_NOTE__KIND__POSITIVE ? "须有正面典型的文字"
+                                                                   : "暂缓公开须说明理由");
         return SL_DECLINED;
     }
     if (n->text && s_chars(n->text) > S_NOTE_MAX_CHARS) {
@@ -627,6 +753,8 @@ sl_pub_note_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_env
     int rc =
         n->kind == SAFELOOP__V1__PUBLIC_NOTE__KIND__SUMMARY
             ? sl_case_public_summary(db, n->case_no, n->text, &actor, at)
+        : n->kind == SAFELOOP__V1__PUBLIC_NOTE__KIND__POSITIVE
+            ? sl_case_public_positive(db, n->case_no, n->text, &actor, at)
             : sl_case_public_hold(db, n->case_no, n->kind == SAFELOOP__V1__PUBLIC_NOTE__KIND__HOLD,
                                   n->text, &actor, at);
     if (rc == 1) {

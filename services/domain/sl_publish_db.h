@@ -20,10 +20,17 @@
 #include <stdint.h>
 
 /* The kinds of publication: the transfer list (交办清单), the weekly
- * progress (查处整改进展), the results (办理结果). */
-typedef enum { SL_PUB_LIST = 0, SL_PUB_PROGRESS, SL_PUB_RESULTS, SL_PUB_KINDS } sl_pub_kind_t;
+ * progress (查处整改进展), the results (办理结果), the weekly exposure
+ * (曝光: negative typical cases, those held accountable, positive examples). */
+typedef enum {
+    SL_PUB_LIST = 0,
+    SL_PUB_PROGRESS,
+    SL_PUB_RESULTS,
+    SL_PUB_EXPOSURE,
+    SL_PUB_KINDS
+} sl_pub_kind_t;
 
-/* "list", "progress", "results"; the kind named by TEXT, or -1. */
+/* "list", "progress", "results", "exposure"; the kind named by TEXT, or -1. */
 const char *sl_pub_kind_name(sl_pub_kind_t k);
 int sl_pub_kind_parse(const char *text);
 
@@ -97,6 +104,10 @@ int sl_case_public_summary(sl_db_t *db, const char *case_no, const char *text,
                            const sl_actor_t *actor, int64_t now_ms);
 int sl_case_public_hold(sl_db_t *db, const char *case_no, bool hold, const char *reason,
                         const sl_actor_t *actor, int64_t now_ms);
+/* Marks case CASE_NO as a positive example (选树提升) in the office's words
+ * TEXT; audited (public_positive). As sl_case_public_summary. */
+int sl_case_public_positive(sl_db_t *db, const char *case_no, const char *text,
+                            const sl_actor_t *actor, int64_t now_ms);
 
 /* Validates a PublicNote body (case_no, kind, text for SUMMARY and HOLD, at
  * most 1000 characters). 0, or SL_DECLINED with ERR set. Pure. */

@@ -189,16 +189,28 @@ s_csv(const json_t *body, sl_buf_t *b)
     static const char *const keys[] = {"index",    "notice_no", "date",    "subject",
                                        "place",    "sector",    "summary", "unit",
                                        "deadline", "status",    "result"};
+    /* the exposure: typical cases and those held accountable */
+    static const char *const ehead[] = {"序号",     "类别",     "标题",     "所在地",
+                                        "行业领域", "交办文号", "问题摘要", "基本案情",
+                                        "处理结果", "问责情况", "曝光情况"};
+    static const char *const ekeys[] = {"index",  "section",     "title",        "place",
+                                        "sector", "notice_no",   "summary",      "facts",
+                                        "result", "accountable", "exposed_where"};
+    _Static_assert(SL_ARRAY_LEN(head) == SL_ARRAY_LEN(ehead), "one column count");
+    const char *kind = json_string_value(json_object_get(body, "kind"));
+    bool exposure = kind && strcmp(kind, "exposure") == 0;
+    const char *const *hd = exposure ? ehead : head;
+    const char *const *ks = exposure ? ekeys : keys;
     sl_buf_puts(b, "\xEF\xBB\xBF");
     for (size_t i = 0; i < SL_ARRAY_LEN(head); i++)
-        sl_csv_put(b, head[i], i == 0);
+        sl_csv_put(b, hd[i], i == 0);
     sl_buf_puts(b, "\r\n");
     size_t i;
     const json_t *it;
     json_array_foreach(json_object_get(body, "items"), i, it)
     {
         for (size_t k = 0; k < SL_ARRAY_LEN(keys); k++) {
-            const json_t *v = json_object_get(it, keys[k]);
+            const json_t *v = json_object_get(it, ks[k]);
             char num[24];
             const char *s = json_string_value(v);
             if (json_is_integer(v))

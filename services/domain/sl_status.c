@@ -2,10 +2,11 @@
  *
  * Reads only: heartbeats (written by sl_heartbeat), the outbox (sl_outbox),
  * link figures (written by sl-dispatch), dead letters, transfers, drafts of
- * publications waiting for approval and the calendar. Tables that a later migration adds are looked for first, so the
- * status works on any schema this build knows. */
+ * publications waiting for approval and the calendar. Tables that a later migration adds are looked
+ * for first, so the status works on any schema this build knows. */
 #include "sl_status.h"
 
+#include "sl_log.h"
 #include "sl_template.h"
 
 #include "sl_clock.h"
@@ -28,8 +29,7 @@ typedef struct {
     json_t *warnings; /* level 1 */
 } s_grade_t;
 
-static void
-s_problem(s_grade_t *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void s_problem(s_grade_t *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void
 s_problem(s_grade_t *g, const char *fmt, ...)
 {
@@ -41,8 +41,7 @@ s_problem(s_grade_t *g, const char *fmt, ...)
     json_array_append_new(g->problems, json_string(text));
 }
 
-static void
-s_warning(s_grade_t *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void s_warning(s_grade_t *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void
 s_warning(s_grade_t *g, const char *fmt, ...)
 {
@@ -103,10 +102,9 @@ s_daemons(sl_db_t *db, const char *now, bool probe, json_t *out, s_grade_t *g)
         bool up = !stopped && age < S_BEAT_STALE_S;
         json_t *d = json_pack("{s:s, s:i, s:s, s:i, s:s, s:s, s:s, s:s, s:b, s:b, s:f}", "daemon",
                               name, "instance", instance, "version", PQgetvalue(r, i, 2), "pid",
-                              atoi(PQgetvalue(r, i, 3)), "host", PQgetvalue(r, i, 4), "http",
-                              http, "started_at", PQgetvalue(r, i, 6), "beat_at",
-                              PQgetvalue(r, i, 7), "up", up, "stopped", stopped, "beat_age_s",
-                              age);
+                              atoi(PQgetvalue(r, i, 3)), "host", PQgetvalue(r, i, 4), "http", http,
+                              "started_at", PQgetvalue(r, i, 6), "beat_at", PQgetvalue(r, i, 7),
+                              "up", up, "stopped", stopped, "beat_age_s", age);
         if (!up) {
             s_problem(g, "守护进程 sl-%s#%d 未运行（%s，心跳 %.0f 秒前）", name, instance,
                       stopped ? "已停止" : "心跳中断", age);
@@ -116,8 +114,8 @@ s_daemons(sl_db_t *db, const char *now, bool probe, json_t *out, s_grade_t *g)
             snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - http) : 0, http);
             sl_buf_t body;
             sl_buf_init(&body);
-            int st = colon ? sl_http_get(host[0] ? host : "127.0.0.1", atoi(colon + 1),
-                                         "/healthz", 2000, &body)
+            int st = colon ? sl_http_get(host[0] ? host : "127.0.0.1", atoi(colon + 1), "/healthz",
+                                         2000, &body)
                            : -1;
             json_object_set_new(d, "healthy", json_boolean(st == 200));
             if (st != 200) {
@@ -190,8 +188,8 @@ s_links(sl_db_t *db, int64_t now_ms, const char *now, json_t *out, s_grade_t *g)
         json_object_set_new(l, "connected", connected < 0 ? json_null() : json_boolean(connected));
         if (st[i].depth > 0 &&
             (connected == 0 || (connected < 0 && st[i].oldest_s > S_BACKLOG_AGE_S)))
-            s_problem(g, "到 %s 的链路中断，积压 %ld 条（最早 %.0f 秒前）", st[i].peer,
-                      st[i].depth, st[i].oldest_s);
+            s_problem(g, "到 %s 的链路中断，积压 %ld 条（最早 %.0f 秒前）", st[i].peer, st[i].depth,
+                      st[i].oldest_s);
         else if (st[i].depth > 0 && st[i].oldest_s > S_BACKLOG_AGE_S)
             s_warning(g, "到 %s 的积压 %ld 条，最早 %.0f 秒前", st[i].peer, st[i].depth,
                       st[i].oldest_s);
@@ -227,11 +225,10 @@ s_transfers(sl_db_t *db, int64_t now_ms, json_t *out, s_grade_t *g)
                        1, p) == 0) {
             for (int i = 0; i < PQntuples(r); i++) {
                 n_over = atol(PQgetvalue(r, i, 4));
-                json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s}", "notice_no",
-                                                       PQgetvalue(r, i, 0), "case_no",
-                                                       PQgetvalue(r, i, 1), "unit",
-                                                       PQgetvalue(r, i, 2), "feedback_deadline",
-                                                       PQgetvalue(r, i, 3)));
+                json_array_append_new(
+                    items, json_pack("{s:s, s:s, s:s, s:s}", "notice_no", PQgetvalue(r, i, 0),
+                                     "case_no", PQgetvalue(r, i, 1), "unit", PQgetvalue(r, i, 2),
+                                     "feedback_deadline", PQgetvalue(r, i, 3)));
             }
             PQclear(r);
         }
@@ -315,12 +312,12 @@ sl_status_gather(sl_db_t *db, const char *node, int64_t now_ms, bool probe)
             s_warning(&g, "近一小时有 %ld 条报文被拒收（死信）", dead);
         s_transfers(db, now_ms, out, &g);
         if (s_has_table(db, "publication")) { /* 三公开: drafts the office has not approved */
-            long drafts = s_count(db, "SELECT count(*) FROM publication WHERE state = 'draft'",
-                                  0, NULL);
+            long drafts =
+                s_count(db, "SELECT count(*) FROM publication WHERE state = 'draft'", 0, NULL);
             json_object_set_new(out, "drafts_waiting", json_integer(drafts < 0 ? 0 : drafts));
         }
     }
-    int level = json_array_size(g.problems) ? SL_STATUS_CRITICAL
+    int level = json_array_size(g.problems)   ? SL_STATUS_CRITICAL
                 : json_array_size(g.warnings) ? SL_STATUS_WARN
                                               : SL_STATUS_OK;
     json_object_set_new(out, "level", json_integer(level));
@@ -377,7 +374,9 @@ sl_status_text(const json_t *st)
         sl_buf_printf(&b, "  %s\t积压 %lld\t最早 %.0f 秒\t%s\t已送达 %lld\t搁置 %lld\n",
                       s_str(x, "peer"), s_int(x, "depth"),
                       json_real_value(json_object_get(x, "oldest_s")),
-                      json_is_null(c) || !c ? "连接未知" : json_is_true(c) ? "已连接" : "未连接",
+                      json_is_null(c) || !c ? "连接未知"
+                      : json_is_true(c)     ? "已连接"
+                                            : "未连接",
                       s_int(x, "delivered"), s_int(x, "parked"));
     }
     sl_buf_printf(&b, "近一小时死信  %lld\n", s_int(st, "dead_letters_last_hour"));
@@ -390,84 +389,6 @@ sl_status_text(const json_t *st)
         sl_buf_printf(&b, "警告：%s\n", json_string_value(x));
     return sl_buf_steal(&b);
 }
-
-/* The page: the figures are rendered by a small script from the embedded
- * JSON, then fetched again every 5 seconds; with scripts off the text form
- * inside <noscript> still tells the state. */
-static const char s_page_head[] =
-    "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\n"
-    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-    "<title>safeloop 节点状态</title>\n<style>\n"
-    "body{font-family:\"Noto Sans CJK SC\",\"Microsoft YaHei\",\"PingFang SC\",sans-serif;"
-    "margin:0;background:#f4f5f7;color:#1d2129}\n"
-    "header{padding:14px 24px;color:#fff;background:#2e7d32}\n"
-    "header.l1{background:#b26a00}header.l2{background:#c62828}\n"
-    "header h1{margin:0;font-size:20px}header p{margin:4px 0 0;font-size:14px}\n"
-    "main{max-width:1100px;margin:0 auto;padding:16px 24px}\n"
-    "section{background:#fff;border-radius:6px;box-shadow:0 1px 2px rgba(0,0,0,.08);"
-    "margin:0 0 16px;padding:12px 16px}\n"
-    "h2{font-size:16px;margin:0 0 8px}table{border-collapse:collapse;width:100%;font-size:14px}\n"
-    "th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #eee}th{color:#666;font-weight:"
-    "normal}\n.ok{color:#2e7d32}.bad{color:#c62828;font-weight:bold}.warn{color:#b26a00}\n"
-    "ul{margin:0;padding-left:20px}li{margin:2px 0}.muted{color:#888;font-size:13px}\n"
-    "</style></head><body>\n<header id=\"hdr\"><h1 id=\"title\">节点状态</h1><p id=\"sub\"></p>"
-    "</header>\n<main>\n"
-    "<section><h2>需要处理 / 警告</h2><ul id=\"issues\"></ul></section>\n"
-    "<section><h2>守护进程</h2><table><thead><tr><th>进程</th><th>状态</th><th>版本</th>"
-    "<th>最近心跳</th><th>健康检查</th><th>主机 / PID</th></tr></thead>"
-    "<tbody id=\"daemons\"></tbody></table></section>\n"
-    "<section><h2>节点间链路（发件箱）</h2><table><thead><tr><th>对端节点</th><th>连接</th>"
-    "<th>积压</th><th>最早积压</th><th>已送达</th><th>已搁置</th></tr></thead>"
-    "<tbody id=\"links\"></tbody></table></section>\n"
-    "<section><h2>交办期限</h2><p id=\"deadlines\"></p><table><thead><tr><th>交办文号</th>"
-    "<th>线索编号</th><th>承办单位</th><th>反馈期限</th></tr></thead><tbody id=\"overdue\">"
-    "</tbody></table></section>\n"
-    "<section><h2>数据库与日历</h2><p id=\"db\"></p><p id=\"cal\"></p></section>\n"
-    "<p class=\"muted\" id=\"foot\">每 5 秒自动刷新</p>\n</main>\n<noscript><pre>";
-
-static const char s_page_script[] =
-    "</pre></noscript>\n<script>\n\"use strict\";\n"
-    "const LEVEL=[\"正常\",\"警告\",\"需要处理\"];\n"
-    "function el(t,c,txt){const e=document.createElement(t);if(c)e.className=c;"
-    "if(txt!==undefined)e.textContent=String(txt);return e;}\n"
-    "function row(cells){const tr=document.createElement(\"tr\");for(const c of cells){"
-    "const td=document.createElement(\"td\");if(c instanceof Node)td.appendChild(c);"
-    "else td.textContent=String(c);tr.appendChild(td);}return tr;}\n"
-    "function fill(id,rows,empty,cols){const b=document.getElementById(id);b.replaceChildren();"
-    "if(!rows.length){const tr=document.createElement(\"tr\");const td=el(\"td\",\"muted\",empty);"
-    "td.colSpan=cols;tr.appendChild(td);b.appendChild(tr);}for(const r of rows)b.appendChild(r);}\n"
-    "function render(s){\n"
-    " document.getElementById(\"hdr\").className=\"l\"+s.level;\n"
-    " document.getElementById(\"title\").textContent=\"节点 \"+s.node+\" \"+(s.name||\"\")+"
-    "\" — \"+LEVEL[s.level];\n"
-    " document.getElementById(\"sub\").textContent=\"更新于 \"+s.at;\n"
-    " const iss=document.getElementById(\"issues\");iss.replaceChildren();\n"
-    " for(const p of s.problems||[])iss.appendChild(el(\"li\",\"bad\",p));\n"
-    " for(const w of s.warnings||[])iss.appendChild(el(\"li\",\"warn\",w));\n"
-    " if(!iss.children.length)iss.appendChild(el(\"li\",\"ok\",\"一切正常\"));\n"
-    " fill(\"daemons\",(s.daemons||[]).map(d=>row([\"sl-\"+d.daemon+\"#\"+d.instance,"
-    "el(\"span\",d.up?\"ok\":\"bad\",d.up?\"运行\":(d.stopped?\"已停止\":\"心跳中断\")),d.version,"
-    "Math.round(d.beat_age_s)+\" 秒前\",d.healthy===undefined?\"-\":el(\"span\",d.healthy?\"ok\":"
-    "\"bad\",d.healthy?\"健康\":(\"不健康 \"+(d.health||\"\"))),d.host+\" / \"+d.pid])),"
-    "\"没有守护进程的心跳记录\",6);\n"
-    " fill(\"links\",(s.links||[]).map(l=>row([l.peer,l.connected===null?\"未知\":"
-    "el(\"span\",l.connected?\"ok\":\"bad\",l.connected?\"已连接\":\"未连接\"),l.depth,"
-    "l.depth?Math.round(l.oldest_s)+\" 秒前\":\"-\",l.delivered,l.parked])),\"没有节点间链路\",6);\n"
-    " const o=s.overdue||{count:0,items:[]};\n"
-    " document.getElementById(\"deadlines\").textContent=\"逾期未反馈 \"+o.count+\" 件，"
-    "今明两日到期 \"+(s.due_soon||0)+\" 件；近一小时死信 \"+(s.dead_letters_last_hour||0)+\" 封；"
-    "待审核公开信息 \"+(s.drafts_waiting||0)+\" 期\";\n"
-    " fill(\"overdue\",o.items.map(t=>row([t.notice_no,t.case_no,t.unit,t.feedback_deadline])),"
-    "\"没有逾期的交办\",4);\n"
-    " const db=s.database||{};document.getElementById(\"db\").textContent=db.up?"
-    "\"数据库正常，往返 \"+db.rtt_ms.toFixed(1)+\" 毫秒\":\"数据库无法连接：\"+(db.error||\"\");\n"
-    " const cal=s.calendar||{years:[]};document.getElementById(\"cal\").textContent="
-    "\"已导入节假日安排的年份：\"+(cal.years||[]).join(\"、\");\n}\n"
-    "render(INITIAL);\n"
-    "async function refresh(){try{const r=await fetch(JSON_URL,{cache:\"no-store\"});"
-    "if(r.ok)render(await r.json());else document.getElementById(\"foot\").textContent="
-    "\"刷新失败：HTTP \"+r.status;}catch(e){document.getElementById(\"foot\").textContent="
-    "\"刷新失败：\"+e.message;}}\nsetInterval(refresh,5000);\n</script>\n</body></html>\n";
 
 /* Appends JSON text to B for a <script> element with every '<' as \u003c: a
  * '<' is only ever inside a JSON string, and there "<!--" or "<script" would
@@ -484,28 +405,33 @@ s_script_json(sl_buf_t *b, const char *json)
     }
 }
 
+/* The page (templates/status.html, compiled in): the figures are rendered by
+ * a small script from the embedded JSON, then fetched again every 5 seconds;
+ * with scripts off the text form inside <noscript> still tells the state. */
 char *
 sl_status_page(const json_t *status, const char *json_url)
 {
     sl_buf_t b;
     sl_buf_init(&b);
-    sl_buf_puts(&b, s_page_head);
     char *text = sl_status_text(status);
-    sl_buf_html(&b, text);
-    free(text);
     /* JSON_ESCAPE_SLASH keeps "</script>" out of the embedded data */
     char *json = json_dumps(status, JSON_COMPACT | JSON_ESCAPE_SLASH);
     json_t *url = json_string(json_url);
     char *url_js = json_dumps(url, JSON_ENCODE_ANY | JSON_ESCAPE_SLASH);
     json_decref(url);
-    const char *script_at = s_page_script + strlen("</pre></noscript>\n<script>\n\"use strict\";\n");
-    sl_buf_append(&b, s_page_script, (size_t)(script_at - s_page_script));
-    sl_buf_puts(&b, "const INITIAL=");
-    s_script_json(&b, json);
-    sl_buf_puts(&b, ";\nconst JSON_URL=");
-    s_script_json(&b, url_js);
-    sl_buf_puts(&b, ";\n");
-    sl_buf_puts(&b, script_at);
+    sl_buf_t initial, url_safe;
+    sl_buf_init(&initial);
+    sl_buf_init(&url_safe);
+    s_script_json(&initial, json);
+    s_script_json(&url_safe, url_js);
+    json_t *d = json_pack("{s:s, s:s, s:s}", "status_text", text, "initial", initial.data,
+                          "json_url", url_safe.data);
+    if (sl_template_render(sl_template_embedded(), "status.html", d, SL_ESCAPE_HTML, &b) != 0)
+        sl_log(SL_LOG_ERROR, "the status page's template (status.html) does not render");
+    json_decref(d);
+    sl_buf_free(&initial);
+    sl_buf_free(&url_safe);
+    free(text);
     free(json);
     free(url_js);
     return sl_buf_steal(&b);

@@ -134,12 +134,7 @@ def test_drafts_not_public(node, state):
     r = run(node, "publish", "now", "list")
     check("the day's list drafted by slctl", r.stdout.startswith("drafted\t"), r.stdout)
     state.first_list = int(r.stdout.split("\t")[1])
-    node.start("publish", env=ENV1, wait=False)
-    wait_for("sl-publish healthy", lambda: node._healthy(("publish", 1), node.publish_port),
-             timeout=30)
-    wait_for("four drafts", lambda: node.metric(node.publish_port,
-                                                "sl_publish_drafts_waiting") == 4, timeout=30)
-    drafts = [l.split("\t") for l in run(node, "publish", "drafts").stdout.splitlines()]
+    drafts = start_for_drafts(node, 4)
     kinds = sorted(d[1] for d in drafts)
     check("list ×2, progress, results drafted", kinds == ["list", "list", "progress", "results"],
           str(drafts))
@@ -246,6 +241,98 @@ def test_correction_beside_original(node, state):
           node.sql("SELECT title FROM publication WHERE id = %d" % state.lst) != "x")
 
 
+TYPICAL = {"title": "平遥县应急管理局查处平遥县第1煤业有限公司超层越界开采案",
+           "keywords": "超层越界、停产整顿、重大事故隐患", "summary": "超层越界开采必须依法停产整顿。",
+           "facts": "2026年11月，群众举报该公司夜间超层越界开采。\n经现场核查属实。",
+           "outcome": "责令停产整顿，处罚款。", "analysis": "企业主体责任不落实。",
+           "advice": "举一反三，开展越界开采专项排查。", "negative": True}
+OFFICIAL = "钱多多"  # named only in a measure's free text: never published
+
+
+def test_exposure_and_earlier_findings(node, state):
+    """Exposure (曝光): a negative typical case (附件5), a unit held accountable
+    (exposed, measure ⑤ with persons), a positive example marked through
+    intake; an earlier finding (大督查) in the weekly progress. Drafted,
+    public only once approved."""
+    node.stop("publish")
+    path = os.path.join(node.dir, "typical.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(TYPICAL, f, ensure_ascii=False)
+    run(node, "case", "typical", state.cases[0], "--file", path, "--operator", "公开专员")
+    r = run(node, "case", "typical", state.cases[1], "--positive", "--text",
+            "该单位举一反三，主动排查整改隐患12处，经验做法在全县推广。", "--operator", "公开专员")
+    check("positive example through intake", r.stdout.startswith("accepted\t" + state.cases[1]),
+          r.stdout)
+    n = state.notices[state.cases[8]]
+    run(node, "transfer", "receipt", n)
+    run(node, "transfer", "feedback", n, "--nature", "非法违法生产经营", "--rectified",
+        "--exposed", "晋中日报 2026-11-20", "--accountability",
+        "对古陶镇安监站站长%s诫勉谈话" % OFFICIAL, "--accountability-persons", "2", *SIGNOFF)
+    run(node, "case", "verify", state.cases[8], "--pass", "--operator", "核查员甲")
+    fpath = os.path.join(node.dir, "find.csv")
+    with open(fpath, "w", encoding="utf-8") as f:
+        f.write("来源清单,原编号,被举报单位,统一社会信用代码,行业领域,县级行政区划代码,乡镇（街道）,"
+                "问题描述,重大事故隐患\n大督查,DDC-101,平遥县第99煤业有限公司,,煤,140728,古陶镇,"
+                "越界开采,否\n")
+    check("an earlier finding registered",
+          run(node, "finding", "import", fpath).stdout.count("accepted\t") == 1)
+    found = run(node, "finding", "list").stdout.split("\t")[2]
+    run(node, "case", "public-summary", found, "--text", "大督查发现该单位越界开采，已交办核查。")
+    wait_for("the finding transferred", lambda: node.sql(
+        "SELECT count(*) FROM transfer t JOIN cases c ON c.id = t.case_id"
+        " WHERE c.case_no = '%s'" % found) == "1", timeout=30)
+    node.start("publish", env=ENV1, wait=False)
+    wait_for("sl-publish healthy", lambda: node._healthy(("publish", 1), node.publish_port),
+             timeout=30)
+    wait_for("the exposure drafted", lambda: node.sql(
+        "SELECT count(*) FROM publication WHERE kind = 'exposure'") == "1", timeout=30)
+    wait_for("the results drafted", lambda: node.sql(
+        "SELECT count(*) FROM publication WHERE kind = 'results' AND state = 'draft'") == "1",
+        timeout=30)
+    pid = int(node.sql("SELECT id FROM publication WHERE kind = 'exposure'"))
+    res = int(node.sql("SELECT id FROM publication WHERE kind = 'results' AND state = 'draft'"))
+    check("the exposure is not public before approval",
+          not os.path.exists(os.path.join(node.site, "p", "%d.html" % pid)))
+    code, body = get(node.publish_port, "/preview/%d" % pid)
+    check("the exposure's preview", code == 200 and "尚未审核发布" in body.decode(), code)
+    prog = state.drafts[[k for k in state.drafts if k[0] == "progress"][0]]
+    r = run(node, "publish", "correct", str(prog), "--reason", "补列大督查发现的问题", env=ENV1)
+    prog2 = int(r.stdout.split("\t")[1])
+    for p in (pid, res, prog2):
+        run(node, "publish", "approve", str(p), "--by", "县“百日攻坚”办张主任")
+    wait_for("the exposure published",
+             lambda: os.path.exists(os.path.join(node.site, "p", "%d.html" % pid)), timeout=30)
+    page = open(os.path.join(node.site, "p", "%d.html" % pid), encoding="utf-8").read()
+    check("exposure: the negative typical case in the annex 5 form",
+          "反面典型案例" in page and TYPICAL["title"] in page and "举一反三工作建议" in page
+          and "要旨" in page, page[:3000])
+    check("exposure: the unit held accountable", "问责曝光" in page and "追责问责2人" in page
+          and "晋中日报 2026-11-20" in page and "平遥县第9煤业有限公司" in page, page[-3000:])
+    check("exposure: the positive example", "选树提升" in page and "经验做法在全县推广" in page)
+    check("exposure: no measure's free text", OFFICIAL not in page)
+    rows = list(csv.reader(io.StringIO(open(os.path.join(node.site, "p", "%d.csv" % pid),
+                                            encoding="utf-8-sig").read())))
+    check("exposure csv: header and three rows", rows[0][1] == "类别" and len(rows) == 4 and
+          [r[1] for r in rows[1:]] == ["反面典型案例", "问责曝光", "选树提升"], str(rows))
+    wait_for("the corrected progress published",
+             lambda: os.path.exists(os.path.join(node.site, "p", "%d.html" % prog2)), timeout=30)
+    page = open(os.path.join(node.site, "p", "%d.html" % prog2), encoding="utf-8").read()
+    check("progress: the earlier finding, its list named",
+          "平遥县第99煤业有限公司" in page and "大督查" in page, page[-3000:])
+    state.drafts[("exposure", "W")] = pid
+    state.drafts[("progress2", "W")] = prog2
+
+
+def start_for_drafts(node, n):
+    """Starts sl-publish at T1 and waits for N drafts; returns `publish drafts`' rows."""
+    node.start("publish", env=ENV1, wait=False)
+    wait_for("sl-publish healthy", lambda: node._healthy(("publish", 1), node.publish_port),
+             timeout=30)
+    wait_for("%d drafts" % n, lambda: node.metric(node.publish_port,
+                                                  "sl_publish_drafts_waiting") == n, timeout=30)
+    return [l.split("\t") for l in run(node, "publish", "drafts").stdout.splitlines()]
+
+
 def _role_dump(node):
     """Every row of every table and view the publishing role can read."""
     rels = node.sql("SELECT string_agg(c.relname, ' ') FROM pg_class c JOIN pg_namespace n"
@@ -266,8 +353,8 @@ def _role_dump(node):
 def test_privacy(node, state):
     rels, dump = _role_dump(node)
     check("the role reads only views of what may be published and its own records",
-          set(rels) <= {"pub_transfer", "pub_list", "pub_node", "publication", "daemon_state",
-                      "schema_migrations"},
+          set(rels) <= {"pub_transfer", "pub_list", "pub_node", "pub_typical", "pub_accountable",
+                      "pub_earlier", "publication", "daemon_state", "schema_migrations"},
           str(rels))
     r = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-h", PG["SL_PG_HOST"], "-p",
                         PG["SL_PG_PORT"], "-U", ROLE, "-d", node.dbname, "-c",
@@ -286,7 +373,7 @@ def test_privacy(node, state):
     for pid in state.drafts.values():
         texts.append(("preview", get(node.publish_port, "/preview/%d" % pid)[1].decode()))
     secrets = [s for pair in REPORTERS for s in pair] + list(PERSONS.values()) + list(
-        FOUND.values())
+        FOUND.values()) + [OFFICIAL]
     leaks = ["%s in %s" % (s, where) for where, t in texts for s in secrets if s in t]
     check("no reporter, phone or natural person's name anywhere (%d texts)" % len(texts),
           not leaks, "\n".join(leaks[:20]))
@@ -297,7 +384,7 @@ def test_pages_on_a_phone(node, state):
     art = os.path.join(os.environ.get("SL_BUILD", node.dir), "test-artifacts")
     os.makedirs(art, exist_ok=True)
     pages = {"list": state.lst}
-    pages.update({k[0]: v for k, v in state.drafts.items() if k[0] != "list"})
+    pages.update({k[0]: v for k, v in state.drafts.items() if k[0] not in ("list", "progress2")})
     for kind, pid in sorted(pages.items()):
         shot = os.path.join(art, "publish-%s.png" % kind)
         dom, console = chromium("http://127.0.0.1:%d/site/p/%d.html" % (node.publish_port, pid),

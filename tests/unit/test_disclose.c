@@ -147,13 +147,46 @@ test_template_files(void **state)
     assert_null(set);
 }
 
+/* The templates compiled in (the notice and the status page render with
+ * them) are the repo's; an exposure item renders as a typical case card. */
+static void
+test_template_embedded(void **state)
+{
+    (void)state;
+    const sl_template_set_t *set = sl_template_embedded();
+    assert_non_null(set);
+    assert_ptr_equal(set, sl_template_embedded());
+    json_t *d = json_pack("{s:s, s:s, s:[{s:i, s:b, s:s, s:s, s:s, s:s, s:s}]}", "title", "曝光",
+                          "channels", "举报电话：12350", "items", "index", 1, "typical", 1,
+                          "section", "反面典型案例", "title", "某<公司>案", "facts", "案情",
+                          "facts_label", "基本案情", "keywords", "甲、乙、丙");
+    sl_buf_t b;
+    sl_buf_init(&b);
+    assert_int_equal(sl_template_render(set, "publication.html", d, SL_ESCAPE_HTML, &b), 0);
+    assert_non_null(strstr(b.data, "1．某&lt;公司&gt;案"));
+    assert_non_null(strstr(b.data, "<h3>关键词</h3><p>甲、乙、丙</p>"));
+    assert_null(strstr(b.data, "交办文号")); /* not the transfer item's form */
+    sl_buf_reset(&b);
+    assert_int_equal(sl_template_render(set, "status.html", d, SL_ESCAPE_HTML, &b), 0);
+    assert_non_null(strstr(b.data, "节点状态"));
+    sl_buf_reset(&b);
+    assert_int_equal(sl_template_render(set, "notice.html", d, SL_ESCAPE_HTML, &b), 0);
+    assert_non_null(strstr(b.data, "事项交办（移送）书"));
+    sl_buf_free(&b);
+    json_decref(d);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_check),    cmocka_unit_test(test_subject),
-        cmocka_unit_test(test_status),   cmocka_unit_test(test_rate),
-        cmocka_unit_test(test_template), cmocka_unit_test(test_template_files),
+        cmocka_unit_test(test_check),
+        cmocka_unit_test(test_subject),
+        cmocka_unit_test(test_status),
+        cmocka_unit_test(test_rate),
+        cmocka_unit_test(test_template),
+        cmocka_unit_test(test_template_files),
+        cmocka_unit_test(test_template_embedded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
