@@ -1,0 +1,107 @@
+"""test_levels_more.py — rules where levels meet (issue 16), the rest.
+
+晋中市 140700 → 平遥县 140728, each its own database, real sl-intake,
+sl-dispatch and sl-deadline; SL_NOW pinned to Monday 2021-11-15, rounds every
+other day from 2021-11-17 (a case from above goes on at once, on demand).
+
+1. An objection at the county against a case from the city is relayed up at
+   once while the city's objection window is open; the city accepts it and
+   re-routes the case: the county's case is withdrawn and its watch of the
+   deadline it owed the city ends (sl-deadline past that day warns only of
+   the case still owed). Past the upper window an objection is decided at the
+   county only, and the case's history says why.
+"""
+import os
+import sys
+import types
+
+sys.path.insert(0, os.path.dirname(__file__))
+import pytest  # noqa: E402
+from sltest import check, wait_for  # noqa: E402
+from test_deadline import env_at  # noqa: E402
+from test_levels import sl, show, start_chain, transfer_of, upper_case  # noqa: E402
+
+
+def events(node, case_no):
+    return node.sql("SELECT string_agg(e.kind, ',' ORDER BY e.seq) FROM case_event e"
+                    " JOIN cases c ON c.id = e.case_id WHERE c.case_no = '%s'" % case_no).split(",")
+
+
+def down_the_chain(fed, subject, *flags):
+    """A clue submitted at the city for 平遥县: (the city's case, its transfer,
+    the county's case, the county's transfer to its bureau)."""
+    r = sl(fed.city, "submit", "--subject", subject, "--division", "140728", "--sector", "煤",
+           "--description", "超层越界开采", *flags)
+    ccase = r.stdout.split("\t")[1]
+    sl(fed.city, "dispatch", "now", "--operator", "市值班员")
+    c = transfer_of(fed.city, ccase)
+    kcase = upper_case(fed.county, c["notice_no"])
+    return ccase, c, kcase, transfer_of(fed.county, kcase)
+
+
+@pytest.fixture(scope="module")
+def fed(nodes):
+    chain = start_chain(nodes, "levels2", ("140700", "140728"))
+    return types.SimpleNamespace(city=chain["140700"], county=chain["140728"])
+
+
+# --- 1. an objection below is relayed up; a withdrawn case is not watched ------
+def test_objection_relayed_up_and_withdrawn(fed, state):
+    city, county = fed.city, fed.county
+    ccase, c, kcase, k = down_the_chain(fed, "平遥县某异议煤业有限公司")
+    sl(county, "transfer", "receipt", k["notice_no"], "--operator", "值班员")
+    sl(county, "transfer", "objection", k["notice_no"], "--reason", "该矿属市级监管企业",
+       "--suggest", "140728:housing")
+    up = transfer_of(city, ccase, state="objected")
+    reason = city.sql("SELECT objection_reason FROM transfer WHERE notice_no = '%s'"
+                      % up["notice_no"])
+    check("the bureau's objection reached the city at once, with its reason",
+          reason.startswith("该矿属市级监管企业"), reason)
+    check("the county's history says it was relayed up",
+          "objection_relayed_up" in events(county, kcase), str(events(county, kcase)))
+    sl(city, "transfer", "decide", c["notice_no"], "--accept", "--to", "140700:emergency",
+       "--reason", "异议成立，由市应急管理局直接办理", "--operator", "市调度员")
+    wait_for("the county's case withdrawn from above", lambda: county.sql(
+        "SELECT upper_withdrawn_at IS NOT NULL FROM cases WHERE case_no = '%s'" % kcase) == "t",
+        timeout=60)
+    check("case show at the county: nothing owed upward any more",
+          show(county, kcase).get("向上级反馈期限", "").endswith("（上级已撤回交办，无需反馈）"),
+          str(show(county, kcase)))
+    state.withdrawn = kcase
+
+
+def test_withdrawn_case_not_watched_upward(fed, state):
+    """Past the deadline owed to the city (11-24) sl-deadline at the county
+    marks the case still owed overdue upward, and leaves the withdrawn one."""
+    county = fed.county
+    _, _, kcase, _ = down_the_chain(fed, "平遥县某未反馈煤业有限公司")
+    county.start("deadline", env=env_at("2021-11-26T10:00:00+08:00"), wait=False)
+    wait_for("the case still owed overdue upward", lambda: county.sql(
+        "SELECT upper_overdue_at IS NOT NULL FROM cases WHERE case_no = '%s'" % kcase) == "t",
+        timeout=60)
+    county.stop("deadline")
+    ev = events(county, state.withdrawn)
+    check("the withdrawn case is not watched against the upper deadline",
+          "upper_overdue" not in ev and "upper_reminded" not in ev, str(ev))
+
+
+def test_objection_after_the_upper_window_decided_here(fed, state):
+    """The bureau signs on 11-17 (its own window to 11-19) and objects on
+    11-18, after the city's window (11-17): the county decides alone, and its
+    history says why; the city's transfer stays received."""
+    city, county = fed.city, fed.county
+    ccase, c, kcase, k = down_the_chain(fed, "平遥县某晚异议煤业有限公司")
+    late = "2021-11-18T10:00:00+08:00"
+    county.stop("intake")
+    county.start("intake", env=env_at(late))
+    sl(county, "transfer", "receipt", k["notice_no"], "--at", "2021-11-17T09:00:00+08:00",
+       "--operator", "值班员", now=late)
+    sl(county, "transfer", "objection", k["notice_no"], "--reason", "该矿属市级监管企业", now=late)
+    transfer_of(county, kcase, state="objected")
+    why = county.sql("SELECT e.detail::json->>'reason' FROM case_event e JOIN cases c"
+                     " ON c.id = e.case_id WHERE c.case_no = '%s'"
+                     " AND e.kind = 'objection_kept_local'" % kcase)
+    check("the county's history says why the objection stays here",
+          why == "上级交办的异议期已于2021-11-17届满，该异议由本级决定，不再报送上级", why)
+    check("the city's transfer is not objected",
+          transfer_of(city, ccase)["state"] == "received", str(transfer_of(city, ccase)))
