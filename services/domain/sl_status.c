@@ -279,6 +279,49 @@ s_transfers(sl_db_t *db, int64_t now_ms, json_t *out, s_grade_t *g)
         s_warning(g, "日历：%d 年的节假日安排尚未导入，12 月内请导入", y + 1);
 }
 
+/* The deadline this level owes upward (DESIGN.md "Where levels meet"): the
+ * cases from above whose feedback is not yet sent up (and not withdrawn
+ * above), the next such deadline, and those past it, the earliest first. */
+static void
+s_upper(sl_db_t *db, int64_t now_ms, json_t *out, s_grade_t *g)
+{
+    char today[11];
+    sl_date_format(sl_ms_to_day(now_ms), today);
+    json_t *up = json_pack("{s:i, s:s, s:i, s:[]}", "owed", 0, "next_deadline", "", "overdue", 0,
+                           "items");
+    json_object_set_new(out, "upper", up);
+    const char *p[] = {today};
+    PGresult *r;
+    if (sl_db_exec(db, &r,
+                   "SELECT case_no, coalesce(upper_notice_no, ''),"
+                   " upper_feedback_deadline::text, upper_feedback_deadline < $1::date,"
+                   " count(*) OVER (),"
+                   " count(*) FILTER (WHERE upper_feedback_deadline < $1::date) OVER ()"
+                   " FROM cases WHERE upper_feedback_deadline IS NOT NULL"
+                   " AND upper_answered_at IS NULL AND upper_withdrawn_at IS NULL"
+                   " ORDER BY upper_feedback_deadline, id LIMIT 20",
+                   1, p) != 0)
+        return;
+    json_t *items = json_object_get(up, "items");
+    for (int i = 0; i < PQntuples(r); i++) {
+        if (i == 0) {
+            json_object_set_new(up, "owed", json_integer(atoll(PQgetvalue(r, 0, 4))));
+            json_object_set_new(up, "overdue", json_integer(atoll(PQgetvalue(r, 0, 5))));
+        }
+        bool late = strcmp(PQgetvalue(r, i, 3), "t") == 0;
+        if (!late && !*json_string_value(json_object_get(up, "next_deadline")))
+            json_object_set_new(up, "next_deadline", json_string(PQgetvalue(r, i, 2)));
+        json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:b}", "case_no",
+                                               PQgetvalue(r, i, 0), "upper_notice_no",
+                                               PQgetvalue(r, i, 1), "upper_feedback_deadline",
+                                               PQgetvalue(r, i, 2), "overdue", late));
+    }
+    PQclear(r);
+    json_int_t late = json_integer_value(json_object_get(up, "overdue"));
+    if (late > 0)
+        s_warning(g, "%lld 件上级交办事项已逾期未向上级反馈", (long long)late);
+}
+
 json_t *
 sl_status_gather(sl_db_t *db, const char *node, int64_t now_ms, bool probe)
 {
@@ -314,6 +357,7 @@ sl_status_gather(sl_db_t *db, const char *node, int64_t now_ms, bool probe)
         if (dead > 0)
             s_warning(&g, "近一小时有 %ld 条报文被拒收（死信）", dead);
         s_transfers(db, now_ms, out, &g);
+        s_upper(db, now_ms, out, &g);
         if (s_has_table(db, "publication")) { /* 三公开: drafts the office has not approved */
             long drafts = s_count(db, "SELECT count(*) FROM publication WHERE state = 'draft'",
                                   0, NULL);
@@ -384,6 +428,12 @@ sl_status_text(const json_t *st)
     sl_buf_printf(&b, "待审核公开信息  %lld\n", s_int(st, "drafts_waiting"));
     sl_buf_printf(&b, "逾期交办  %lld    临近期限  %lld\n",
                   s_int(json_object_get(st, "overdue"), "count"), s_int(st, "due_soon"));
+    json_t *up = json_object_get(st, "upper");
+    if (up)
+        sl_buf_printf(&b, "向上级反馈  待反馈 %lld    最近期限 %s    已逾期 %lld\n",
+                      s_int(up, "owed"), *s_str(up, "next_deadline") ? s_str(up, "next_deadline")
+                                                                     : "无",
+                      s_int(up, "overdue"));
     json_array_foreach(json_object_get(st, "problems"), i, x)
         sl_buf_printf(&b, "问题：%s\n", json_string_value(x));
     json_array_foreach(json_object_get(st, "warnings"), i, x)
@@ -419,7 +469,7 @@ static const char s_page_head[] =
     "<section><h2>节点间链路（发件箱）</h2><table><thead><tr><th>对端节点</th><th>连接</th>"
     "<th>积压</th><th>最早积压</th><th>已送达</th><th>已搁置</th></tr></thead>"
     "<tbody id=\"links\"></tbody></table></section>\n"
-    "<section><h2>交办期限</h2><p id=\"deadlines\"></p><table><thead><tr><th>交办文号</th>"
+    "<section><h2>交办期限</h2><p id=\"deadlines\"></p><p id=\"upper\"></p><table><thead><tr><th>交办文号</th>"
     "<th>线索编号</th><th>承办单位</th><th>反馈期限</th></tr></thead><tbody id=\"overdue\">"
     "</tbody></table></section>\n"
     "<section><h2>数据库与日历</h2><p id=\"db\"></p><p id=\"cal\"></p></section>\n"
@@ -457,6 +507,9 @@ static const char s_page_script[] =
     " document.getElementById(\"deadlines\").textContent=\"逾期未反馈 \"+o.count+\" 件，"
     "今明两日到期 \"+(s.due_soon||0)+\" 件；近一小时死信 \"+(s.dead_letters_last_hour||0)+\" 封；"
     "待审核公开信息 \"+(s.drafts_waiting||0)+\" 期\";\n"
+    " const u=s.upper||{owed:0,overdue:0};document.getElementById(\"upper\").textContent="
+    "\"向上级反馈：待反馈 \"+u.owed+\" 件，最近期限 \"+(u.next_deadline||\"无\")+\"，"
+    "已逾期 \"+u.overdue+\" 件\";\n"
     " fill(\"overdue\",o.items.map(t=>row([t.notice_no,t.case_no,t.unit,t.feedback_deadline])),"
     "\"没有逾期的交办\",4);\n"
     " const db=s.database||{};document.getElementById(\"db\").textContent=db.up?"

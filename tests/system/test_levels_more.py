@@ -10,7 +10,9 @@ other day from 2021-11-17 (a case from above goes on at once, on demand).
    deadline it owed the city ends (sl-deadline past that day warns only of
    the case still owed). Past the upper window an objection is decided at the
    county only, and the case's history says why.
+2. The status shows the deadline owed upward.
 """
+import json
 import os
 import sys
 import types
@@ -83,6 +85,25 @@ def test_withdrawn_case_not_watched_upward(fed, state):
     ev = events(county, state.withdrawn)
     check("the withdrawn case is not watched against the upper deadline",
           "upper_overdue" not in ev and "upper_reminded" not in ev, str(ev))
+    state.owed = kcase
+
+
+def test_status_shows_the_deadline_owed_upward(fed, state):
+    """The county's status (JSON, text, page) counts the case still owed
+    upward, its deadline and that it is overdue; not the withdrawn one."""
+    county = fed.county
+    at = "2021-11-26T10:00:00+08:00"
+    st = json.loads(sl(county, "status", "--json", "--no-probe", now=at,
+                       check_rc=False).stdout)
+    up = st["upper"]
+    check("one case owed upward, overdue since 11-24, the withdrawn one not counted",
+          up["owed"] == 1 and up["overdue"] == 1 and up["next_deadline"] == "" and
+          [i["case_no"] for i in up["items"]] == [state.owed] and
+          up["items"][0]["upper_feedback_deadline"] == "2021-11-24", str(up))
+    check("a warning says so", "1 件上级交办事项已逾期未向上级反馈" in st["warnings"],
+          str(st["warnings"]))
+    text = sl(county, "status", "--no-probe", now=at, check_rc=False).stdout
+    check("the text form shows it", "向上级反馈  待反馈 1    最近期限 无    已逾期 1" in text, text)
 
 
 def test_objection_after_the_upper_window_decided_here(fed, state):
