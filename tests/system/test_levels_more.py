@@ -11,6 +11,10 @@ other day from 2021-11-17 (a case from above goes on at once, on demand).
    the case still owed). Past the upper window an objection is decided at the
    county only, and the case's history says why.
 2. The status shows the deadline owed upward.
+3. Measure ③: the bureau's feedback reports 责令停产停业整顿: the county, whose
+   bureau handles the case, lists it for 挂牌督办 by itself under the leader
+   [supervision] names; when the county reports it up, the city, whose case
+   is with the county, gives its lead department the supervising copy then.
 """
 import json
 import os
@@ -104,6 +108,42 @@ def test_status_shows_the_deadline_owed_upward(fed, state):
           str(st["warnings"]))
     text = sl(county, "status", "--no-probe", now=at, check_rc=False).stdout
     check("the text form shows it", "向上级反馈  待反馈 1    最近期限 无    已逾期 1" in text, text)
+
+
+FEEDBACK = ["--nature", "非法违法生产经营", "--suspended", "--rectified", "--result",
+            "已责令停产停业整顿", "--leader", "张局长", "--leader-title", "局长", "--operator", "值班员"]
+
+
+def supervised(node, case_no):
+    return [l.split("\t") for l in sl(node, "supervision", "list").stdout.splitlines()
+            if l.startswith(case_no)]
+
+
+def test_ordered_to_stop_is_supervised(fed, state):
+    city, county = fed.city, fed.county
+    ccase, c, kcase, k = down_the_chain(fed, "平遥县某非法生产煤业有限公司")
+    check("not under 挂牌督办 before the check", supervised(county, kcase) == [] and city.sql(
+        "SELECT count(*) FROM transfer t JOIN cases c ON c.id = t.case_id"
+        " WHERE c.case_no = '%s' AND t.kind = 'supervision'" % ccase) == "0")
+    sl(county, "transfer", "receipt", k["notice_no"], "--operator", "值班员")
+    sl(county, "transfer", "feedback", k["notice_no"], *FEEDBACK)
+    sup = supervised(county, kcase)
+    check("the county lists it for 挂牌督办 without a command, under the sector's leader",
+          len(sup) == 1 and sup[0][3] == "李某某（副县长）" and sup[0][5] == "listed", str(sup))
+    check("audited as listed automatically", county.sql(
+        "SELECT e.detail::json->>'auto' FROM case_event e JOIN cases c ON c.id = e.case_id"
+        " WHERE c.case_no = '%s' AND e.kind = 'supervised'" % kcase) == "true")
+    sl(county, "transfer", "decide", k["notice_no"], "--verify-pass", "--operator", "县核查员")
+    sl(county, "case", "feedback-up", kcase, *FEEDBACK[:-6], "--leader", "李县长",
+       "--leader-title", "县长", "--operator", "值班员")
+    transfer_of(city, ccase, state="fed_back")
+    copy = transfer_of(city, ccase, kind="supervision")
+    check("the city's lead department gets the supervising copy then",
+          copy["unit_code"].startswith("140700:"), str(copy))
+    check("the city does not list it (the county handles it)", supervised(city, ccase) == [])
+    check("one copy only", city.sql(
+        "SELECT count(*) FROM transfer t JOIN cases c ON c.id = t.case_id"
+        " WHERE c.case_no = '%s' AND t.kind = 'supervision'" % ccase) == "1")
 
 
 def test_objection_after_the_upper_window_decided_here(fed, state):
