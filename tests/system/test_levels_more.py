@@ -15,6 +15,9 @@ other day from 2021-11-17 (a case from above goes on at once, on demand).
    bureau handles the case, lists it for 挂牌督办 by itself under the leader
    [supervision] names; when the county reports it up, the city, whose case
    is with the county, gives its lead department the supervising copy then.
+4. The 隐患整改 list holds a major hazard still open, with its 整改时限 and
+   责任人; a person prosecuted, reported by both the bureau and the police, is
+   counted once.
 """
 import json
 import os
@@ -144,6 +147,50 @@ def test_ordered_to_stop_is_supervised(fed, state):
     check("one copy only", city.sql(
         "SELECT count(*) FROM transfer t JOIN cases c ON c.id = t.case_id"
         " WHERE c.case_no = '%s' AND t.kind = 'supervision'" % ccase) == "1")
+
+
+def ledger(node, case_no, lst):
+    return [l.split("\t") for l in sl(node, "ledger", "show", "--list", lst).stdout.splitlines()
+            if "\t%s\t" % case_no in l]
+
+
+def test_open_hazard_on_the_list(fed, state):
+    county = fed.county
+    _, _, kcase, k = down_the_chain(fed, "平遥县某隐患未改煤业有限公司", "--major-hazard")
+    sl(county, "transfer", "receipt", k["notice_no"], "--operator", "值班员")
+    check("nothing on 隐患整改 before the feedback", ledger(county, kcase, "隐患整改") == [])
+    sl(county, "transfer", "feedback", k["notice_no"], "--nature", "存在重大事故隐患",
+       "--result", "已下达整改指令", "--rectify-by", "2021-12-31",
+       "--rectify-responsible", "王五（矿长）", "--leader", "张局长", "--leader-title", "局长",
+       "--operator", "值班员")
+    rows = ledger(county, kcase, "隐患整改")
+    check("the open hazard is on 隐患整改 with its 整改时限 and 责任人, before any verification",
+          len(rows) == 1 and rows[0][1] == "重大事故隐患（整改中）" and
+          "整改时限：2021-12-31；责任人：王五（矿长）" in rows[0][10], str(rows))
+
+
+def test_person_counted_once(fed, state):
+    county = fed.county
+    r = sl(county, "submit", "--subject", "平遥县某涉罪建材有限公司", "--division", "140728",
+           "--sector", "煤", "--description", "非法储存炸药")
+    kcase = r.stdout.split("\t")[1]
+    sl(county, "dispatch", "now", "--operator", "县值班员")
+    k = transfer_of(county, kcase)
+    sl(county, "transfer", "receipt", k["notice_no"], "--operator", "值班员")
+    sl(county, "transfer", "feedback", k["notice_no"], "--nature", "非法违法生产经营",
+       "--crime-found", "--criminal", "2", "--rectified", "--result", "已移送公安机关",
+       "--leader", "张局长", "--leader-title", "局长", "--operator", "值班员")
+    police = transfer_of(county, kcase, kind="police")
+    sl(county, "transfer", "decide", k["notice_no"], "--verify-pass", "--operator", "县核查员")
+    sl(county, "transfer", "receipt", police["notice_no"], "--operator", "值班员")
+    sl(county, "transfer", "feedback", police["notice_no"], "--nature", "涉嫌非法制造爆炸物罪",
+       "--police-filed", "--police-result", "以涉嫌非法储存爆炸物罪立案侦查", "--criminal", "2",
+       "--leader", "赵局长", "--leader-title", "公安局局长", "--operator", "值班员")
+    sl(county, "transfer", "decide", police["notice_no"], "--verify-pass",
+       "--operator", "县核查员")
+    rows = [r for r in ledger(county, kcase, "惩治处罚") if r[1] == "刑事责任追究"]
+    check("the two persons prosecuted are counted once, from the police",
+          sum(int(r[8]) for r in rows) == 2 and len(rows) == 1, str(rows))
 
 
 def test_objection_after_the_upper_window_decided_here(fed, state):
