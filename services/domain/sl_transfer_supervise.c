@@ -33,8 +33,8 @@ sl_transfer_supervise_rule(bool under_supervision, const char *unit_code, bool h
 }
 
 void
-sl__supervision_leader(const sl_config_t *cfg, int sector, char *leader, size_t lsize,
-                       char *title, size_t tsize)
+sl__supervision_leader(const sl_config_t *cfg, int sector, char *leader, size_t lsize, char *title,
+                       size_t tsize)
 {
     const sl_sector_t *sec = sl_sector_by_value(sector);
     const char *conf = cfg && sec ? sl_config_str(cfg, "supervision", sec->short_zh) : NULL;
@@ -177,6 +177,5 @@ sl_transfer_supervise_after(sl_db_t *db, const sl_calendar_t *cal, const sl_conf
     snprintf(unit, sizeof unit, "%s", PQgetvalue(r, 0, 1));
     PQclear(r);
     sl_actor_t actor = {.key = sender, .unit = from, .operator_name = op, .msg_id = env->msg_id};
-    return sl_transfer_supervise(db, cal, cfg, node, now_ms, case_id, *unit ? unit : NULL,
-                                 &actor);
+    return sl_transfer_supervise(db, cal, cfg, node, now_ms, case_id, *unit ? unit : NULL, &actor);
 }
