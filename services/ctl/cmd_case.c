@@ -231,10 +231,12 @@ s_show(sl_ctl_t *ctl, int argc, char **argv)
             /* the deadline owed upward, and where this level stands with it */
             const char *answered = PQgetvalue(r, 0, PQfnumber(r, "upper_answered_at"));
             bool late = strcmp(PQgetvalue(r, 0, PQfnumber(r, "upper_overdue")), "t") == 0;
+            bool gone = strcmp(PQgetvalue(r, 0, PQfnumber(r, "upper_withdrawn")), "t") == 0;
             snprintf(label, sizeof label, "%s（%s）", v,
-                     *answered ? "已向上级反馈"
-                     : late    ? "已逾期"
-                               : "未向上级反馈");
+                     gone       ? "上级已撤回交办，无需反馈"
+                     : *answered ? "已向上级反馈"
+                     : late      ? "已逾期"
+                                 : "未向上级反馈");
             v = label;
         } else if (strcmp(fields[i].col, "status") == 0)
             v = sl_words_label("case_status", v);

@@ -16,6 +16,7 @@
 
 #include "sl_calendar_db.h"
 #include "sl_codec.h"
+#include "sl_config.h"
 #include "sl_db.h"
 #include "sl_principal.h"
 #include "sl_route.h"
@@ -77,6 +78,7 @@ typedef struct {
     const char *parent;           /* the parent node's code, "" at the top */
     const sl_route_map_t *routes; /* the node's territory */
     sl_calendar_cache_t *cal;     /* working days for transfer deadlines (sl_apply_batch) */
+    const sl_config_t *cfg;       /* [supervision] leaders (measure ③); NULL: none */
 } sl_apply_ctx_t;
 
 /* How the last sl_apply_batch ended, for the caller's retry and metrics. */

@@ -695,7 +695,8 @@ sl_case_fetch(sl_db_t *db, const char *case_no, PGresult **res)
         " coalesce(c.upper_feedback_deadline::text, '') AS upper_feedback_deadline,"
         " coalesce(c.upper_list_no, '') AS upper_list_no,"
         " coalesce(c.upper_answered_at::text, '') AS upper_answered_at,"
-        " c.upper_overdue_at IS NOT NULL AS upper_overdue"
+        " c.upper_overdue_at IS NOT NULL AS upper_overdue,"
+        " c.upper_withdrawn_at IS NOT NULL AS upper_withdrawn"
         " FROM cases c JOIN sector s ON s.code = c.sector"
         " JOIN division d ON d.code = c.division LEFT JOIN unit u ON u.code = c.unit_code"
         " WHERE c.case_no = $1",
@@ -988,18 +989,31 @@ sl_case_set_upper(sl_db_t *db, const char *case_no, const char *transfer_date,
                       5, p);
 }
 
+/* Stamps COLUMN (a fixed name) of case CASE_ID from above at NOW_MS, once. */
+static int
+s_upper_stamp(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *column)
+{
+    char id[24], at[40], sql[256];
+    snprintf(id, sizeof id, "%lld", (long long)case_id);
+    sl_time_format_iso(now_ms, at, sizeof at);
+    snprintf(sql, sizeof sql,
+             "UPDATE cases SET %s = $2::timestamptz WHERE id = $1::bigint"
+             " AND upper_feedback_deadline IS NOT NULL AND %s IS NULL",
+             column, column);
+    const char *p[] = {id, at};
+    return sl_db_exec(db, NULL, sql, 2, p);
+}
+
 int
 sl_case_upper_answered(sl_db_t *db, int64_t case_id, int64_t now_ms)
 {
-    char id[24], at[40];
-    snprintf(id, sizeof id, "%lld", (long long)case_id);
-    sl_time_format_iso(now_ms, at, sizeof at);
-    const char *p[] = {id, at};
-    return sl_db_exec(db, NULL,
-                      "UPDATE cases SET upper_answered_at = $2::timestamptz"
-                      " WHERE id = $1::bigint AND upper_feedback_deadline IS NOT NULL"
-                      " AND upper_answered_at IS NULL",
-                      2, p);
+    return s_upper_stamp(db, case_id, now_ms, "upper_answered_at");
+}
+
+int
+sl_case_upper_withdrawn(sl_db_t *db, int64_t case_id, int64_t now_ms)
+{
+    return s_upper_stamp(db, case_id, now_ms, "upper_withdrawn_at");
 }
 
 long
@@ -1029,6 +1043,7 @@ sl_case_upper_watch(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, long 
                          " coalesce(upper_office, '')"
                          " FROM cases WHERE upper_feedback_deadline IS NOT NULL"
                          " AND upper_answered_at IS NULL AND upper_overdue_at IS NULL"
+                         " AND upper_withdrawn_at IS NULL" /* withdrawn: nothing owed up */
                          " AND upper_feedback_deadline <= $1::date + 15"
                          " ORDER BY upper_feedback_deadline, id LIMIT $2::int"
                          " FOR UPDATE SKIP LOCKED",

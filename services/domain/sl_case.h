@@ -75,7 +75,7 @@ int sl_case_id(sl_db_t *db, const char *case_no, int64_t *id);
  * major_hazard, suspected_crime, suspected_dereliction, upper_case_no,
  * upper_notice_no, reporter_sealed (bytea, text format), id, upper_transfer_date,
  * upper_objection_deadline, upper_feedback_deadline, upper_list_no,
- * upper_answered_at ("" if none), upper_overdue (t/f). *RES has 0 rows if
+ * upper_answered_at ("" if none), upper_overdue (t/f), upper_withdrawn (t/f). *RES has 0 rows if
  * unknown. 0, -1 or SL_AGAIN; the caller PQclears. */
 int sl_case_fetch(sl_db_t *db, const char *case_no, PGresult **res);
 
@@ -113,6 +113,11 @@ int sl_case_set_suspected(sl_db_t *db, int64_t case_id, bool crime, bool derelic
  * (once; a case not from above is left alone): the watch of the upper
  * deadline stops. 0, -1 or SL_AGAIN. */
 int sl_case_upper_answered(sl_db_t *db, int64_t case_id, int64_t now_ms);
+
+/* The parent withdrew its transfer of case CASE_ID (it accepted an objection
+ * and re-routed the case): nothing is owed upward any more, and the watch of
+ * the upper deadline ends (once; a case not from above is left alone). */
+int sl_case_upper_withdrawn(sl_db_t *db, int64_t case_id, int64_t now_ms);
 
 /* One thing sl_case_upper_watch did, for the event published after commit:
  * TOPIC "deadline.upper_reminder" or "deadline.upper_overdue", JSON its body.

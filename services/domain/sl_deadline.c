@@ -104,6 +104,12 @@ sl_deadline_upper_check(const sl_calendar_t *cal, int32_t upper_feedback, bool r
     sl_deadline_check(cal, &f, now_ms, out);
 }
 
+bool
+sl_deadline_upper_objection_open(int32_t upper_objection, int32_t today)
+{
+    return upper_objection < 0 || today <= upper_objection;
+}
+
 int64_t
 sl_deadline_weekly_due(int32_t monday, int dow, int time)
 {

@@ -77,6 +77,13 @@ void sl_deadline_check(const sl_calendar_t *cal, const sl_clock_facts_t *f, int6
 void sl_deadline_upper_check(const sl_calendar_t *cal, int32_t upper_feedback, bool reminded,
                              bool overdue, int64_t now_ms, sl_clock_due_t *out);
 
+/* Whether an objection raised at this level against a transfer of a case
+ * from above still reaches the level above (DESIGN.md "Where levels meet"):
+ * true while TODAY is on or before UPPER_OBJECTION, the upper transfer's last
+ * day to object (-1: not known, the level above judges its own window).
+ * Past it the objection is decided here only. Pure. */
+bool sl_deadline_upper_objection_open(int32_t upper_objection, int32_t today);
+
 /* The working day before DAY; *UNKNOWN_YEAR (if not NULL) gets its year when
  * that year's notice is not loaded (weekends only were counted), else 0. */
 int32_t sl_deadline_prev_workday(const sl_calendar_t *cal, int32_t day, int *unknown_year);

@@ -10,6 +10,7 @@
 #include "sl_audit.h"
 #include "sl_case.h"
 #include "sl_clock.h"
+#include "sl_deadline.h"
 #include "sl_log.h"
 #include "sl_seal.h"
 #include "sl_transfer.h"
@@ -309,8 +310,9 @@ sl_fed_upper_decision(sl_db_t *db, const char *node, const sl_pb_envelope_t *env
                       d)) != 0)
         return rc;
     if (dc->kind == SAFELOOP__V1__DECISION__KIND__OBJECTION_ACCEPT &&
-        (rc = s_withdraw_own(db, node, case_id, case_no, now_ms, sender, dc, env->msg_id)) != 0)
-        return rc;
+        ((rc = s_withdraw_own(db, node, case_id, case_no, now_ms, sender, dc, env->msg_id)) != 0 ||
+         (rc = sl_case_upper_withdrawn(db, case_id, now_ms)) != 0))
+        return rc; /* withdrawn: nothing is owed upward, the upper watch ends */
     snprintf(res->state, sizeof res->state, "%s", next ? next : status);
     res->topic = strcmp(kind, "false_completion") == 0 ? "case.reopened"
                  : next                                ? "case.closed"
@@ -319,20 +321,83 @@ sl_fed_upper_decision(sl_db_t *db, const char *node, const sl_pb_envelope_t *env
     return 0;
 }
 
+/* An objection of this level's unit against the transfer of case CASE_ID,
+ * which came from above under UPPER (its last day to object ODATE, "" if not
+ * known): relayed at once to PARENT, the issuer, while the upper window is
+ * open (sl_deadline_upper_objection_open), so the level above can re-route
+ * it; past it decided here only, and the case's history says why. Audited
+ * "objection_relayed_up" or "objection_kept_local". 0, -1 or SL_AGAIN. */
+static int
+s_objection_up(sl_db_t *db, const char *node, const char *parent, const sl_pb_envelope_t *env,
+               int64_t case_id, const char *case_no, const char *upper, const char *odate,
+               int64_t now_ms)
+{
+    int32_t oday = -1;
+    if (*odate)
+        sl_date_parse(odate, &oday);
+    const sl_pb_objection_t *o = env->objection;
+    int rc;
+    if (!sl_deadline_upper_objection_open(oday, sl_ms_to_day(now_ms))) {
+        char why[256];
+        snprintf(why, sizeof why, "上级交办的异议期已于%s届满，该异议由本级决定，不再报送上级",
+                 odate);
+        json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "notice_no", o->notice_no,
+                              "upper_notice_no", upper, "upper_objection_deadline", odate,
+                              "reason", why);
+        if ((rc = s_audit(db, case_id, now_ms, "objection_kept_local", node, node, "",
+                          env->msg_id, d)) != 0)
+            return rc;
+        sl_log(SL_LOG_WARN, "case=%s notice=%s objection decided here only: the upper window"
+                            " closed on %s", case_no, o->notice_no, odate);
+        return 0;
+    }
+    /* the unit's objection, as this level's, to the issuer above; a unit
+     * suggested here means nothing there: it stays in the reason */
+    sl_pb_objection_t up = *o;
+    char reason[1024];
+    snprintf(reason, sizeof reason, "%s%s%s", o->reason,
+             o->suggested_unit && *o->suggested_unit ? "（承办单位建议改由：" : "",
+             o->suggested_unit && *o->suggested_unit ? o->suggested_unit : "");
+    if (o->suggested_unit && *o->suggested_unit)
+        snprintf(reason + strlen(reason), sizeof reason - strlen(reason), "%s", "）");
+    up.reason = reason;
+    up.suggested_unit = "";
+    up.notice_no = (char *)upper;
+    up.from_unit = (char *)node;
+    up.case_no = (char *)case_no;
+    up.operator_ = "";
+    sl_pb_envelope_t e = SL_PB_ENVELOPE_INIT;
+    e.body_case = SAFELOOP__V1__ENVELOPE__BODY_OBJECTION;
+    e.objection = &up;
+    char id[37];
+    if ((rc = sl_fed_send(db, node, parent, &e, "objection", case_no, now_ms, id)) != 0)
+        return rc;
+    json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "notice_no", o->notice_no, "upper_notice_no",
+                          upper, "to", parent, "outbox_msg_id", id);
+    if ((rc = s_audit(db, case_id, now_ms, "objection_relayed_up", node, node, "", env->msg_id,
+                      d)) != 0)
+        return rc;
+    sl_log(SL_LOG_INFO, "case=%s notice=%s objection relayed up to %s under %s", case_no,
+           o->notice_no, parent, upper);
+    return 0;
+}
+
 int
 sl_fed_after_answer(sl_db_t *db, const char *node, const char *parent, const sl_pb_envelope_t *env,
                     int64_t now_ms)
 {
     sl_body_t body = sl_codec_body(env);
-    if (body != SL_BODY_DECISION && body != SL_BODY_PROGRESS)
+    if (body != SL_BODY_DECISION && body != SL_BODY_PROGRESS && body != SL_BODY_OBJECTION)
         return 0;
-    const char *notice =
-        body == SL_BODY_DECISION ? env->decision->notice_no : env->progress->notice_no;
+    const char *notice = body == SL_BODY_DECISION   ? env->decision->notice_no
+                         : body == SL_BODY_PROGRESS ? env->progress->notice_no
+                                                    : env->objection->notice_no;
     const char *p[] = {notice};
     PGresult *r;
     int rc = sl_db_exec(db, &r,
                         "SELECT t.unit_code, t.delivery, c.case_no,"
-                        " coalesce(c.upper_notice_no, '')"
+                        " coalesce(c.upper_notice_no, ''), t.kind, c.id,"
+                        " coalesce(c.upper_objection_deadline::text, '')"
                         " FROM transfer t JOIN cases c ON c.id = t.case_id WHERE t.notice_no = $1",
                         1, p);
     if (rc != 0)
@@ -341,13 +406,21 @@ sl_fed_after_answer(sl_db_t *db, const char *node, const char *parent, const sl_
         PQclear(r);
         return 0;
     }
-    char unit[48], delivery[16], case_no[64], upper[96];
+    char unit[48], delivery[16], case_no[64], upper[96], kind[16], odate[11];
     snprintf(unit, sizeof unit, "%s", PQgetvalue(r, 0, 0));
     snprintf(delivery, sizeof delivery, "%s", PQgetvalue(r, 0, 1));
     snprintf(case_no, sizeof case_no, "%s", PQgetvalue(r, 0, 2));
     snprintf(upper, sizeof upper, "%s", PQgetvalue(r, 0, 3));
+    snprintf(kind, sizeof kind, "%s", PQgetvalue(r, 0, 4));
+    int64_t case_id = atoll(PQgetvalue(r, 0, 5));
+    snprintf(odate, sizeof odate, "%s", PQgetvalue(r, 0, 6));
     PQclear(r);
     char id[37];
+    if (body == SL_BODY_OBJECTION) {
+        if (!*upper || !parent || !*parent || strcmp(kind, "handling") != 0)
+            return 0;
+        return s_objection_up(db, node, parent, env, case_id, case_no, upper, odate, now_ms);
+    }
     if (body == SL_BODY_DECISION) {
         if (strcmp(delivery, "outbox") != 0)
             return 0;

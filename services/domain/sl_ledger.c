@@ -303,6 +303,36 @@ sl_ledger_record(sl_db_t *db, int64_t case_id, const sl_ledger_case_t *c,
     return 0;
 }
 
+void
+sl_ledger_open_hazard_item(const char *rectify_by, const char *responsible,
+                           sl_ledger_item_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->list = "隐患整改";
+    out->item = SL_LEDGER_OPEN_HAZARD;
+    snprintf(out->details, sizeof out->details, "重大事故隐患尚未整改到位；整改时限：%s；责任人：%s",
+             rectify_by && *rectify_by ? rectify_by : "待报",
+             responsible && *responsible ? responsible : "待报");
+}
+
+int
+sl_ledger_has_item(sl_db_t *db, int64_t case_id, const char *item)
+{
+    char cid[24];
+    snprintf(cid, sizeof cid, "%lld", (long long)case_id);
+    const char *p[] = {cid, item};
+    PGresult *r;
+    int rc = sl_db_exec(db, &r,
+                        "SELECT EXISTS (SELECT 1 FROM ledger_entry WHERE case_id = $1::bigint"
+                        " AND item = $2)",
+                        2, p);
+    if (rc != 0)
+        return rc;
+    rc = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    return rc;
+}
+
 int
 sl_ledger_add(sl_db_t *db, const char *list, const char *unit, const char *text, int32_t day,
               int64_t now_ms, const sl_actor_t *actor, int64_t *id)

@@ -74,6 +74,13 @@ size_t sl_ledger_map(const sl_ledger_result_t *r, sl_ledger_item_t *out);
 void sl_ledger_supervision_item(const char *leader, const char *title, const char *since_date,
                                 sl_ledger_item_t *out);
 
+/* The 隐患整改 entry of a major hazard still open when its handling feedback
+ * came (item SL_LEDGER_OPEN_HAZARD): its 整改时限 RECTIFY_BY and 责任人
+ * RESPONSIBLE in the details, "待报" for one not given (NULL or ""). Pure. */
+#define SL_LEDGER_OPEN_HAZARD "重大事故隐患（整改中）"
+void sl_ledger_open_hazard_item(const char *rectify_by, const char *responsible,
+                                sl_ledger_item_t *out);
+
 /* RFC 4180: appends the fields COLS[0..N) as one record ending in CRLF to BUF;
  * a field holding a comma, a double quote, CR or LF is quoted, its quotes
  * doubled. Pure. */
@@ -94,6 +101,10 @@ typedef struct {
 int sl_ledger_record(sl_db_t *db, int64_t case_id, const sl_ledger_case_t *c,
                      const sl_ledger_item_t *items, size_t n, int64_t now_ms,
                      const sl_actor_t *actor);
+
+/* Whether case CASE_ID has an entry of ITEM already: 1 yes, 0 no, -1 or
+ * SL_AGAIN. */
+int sl_ledger_has_item(sl_db_t *db, int64_t case_id, const char *item);
 
 /* An entry that belongs to no case (选树提升, typed by an operator): LIST,
  * UNIT (as typed) and TEXT, dated DAY, entered at NOW_MS by ACTOR — the row

@@ -276,6 +276,49 @@ s_transfers(sl_db_t *db, int64_t now_ms, json_t *out, s_grade_t *g)
         s_warning(g, "日历：%d 年的节假日安排尚未导入，12 月内请导入", y + 1);
 }
 
+/* The deadline this level owes upward (DESIGN.md "Where levels meet"): the
+ * cases from above whose feedback is not yet sent up (and not withdrawn
+ * above), the next such deadline, and those past it, the earliest first. */
+static void
+s_upper(sl_db_t *db, int64_t now_ms, json_t *out, s_grade_t *g)
+{
+    char today[11];
+    sl_date_format(sl_ms_to_day(now_ms), today);
+    json_t *up = json_pack("{s:i, s:s, s:i, s:[]}", "owed", 0, "next_deadline", "", "overdue", 0,
+                           "items");
+    json_object_set_new(out, "upper", up);
+    const char *p[] = {today};
+    PGresult *r;
+    if (sl_db_exec(db, &r,
+                   "SELECT case_no, coalesce(upper_notice_no, ''),"
+                   " upper_feedback_deadline::text, upper_feedback_deadline < $1::date,"
+                   " count(*) OVER (),"
+                   " count(*) FILTER (WHERE upper_feedback_deadline < $1::date) OVER ()"
+                   " FROM cases WHERE upper_feedback_deadline IS NOT NULL"
+                   " AND upper_answered_at IS NULL AND upper_withdrawn_at IS NULL"
+                   " ORDER BY upper_feedback_deadline, id LIMIT 20",
+                   1, p) != 0)
+        return;
+    json_t *items = json_object_get(up, "items");
+    for (int i = 0; i < PQntuples(r); i++) {
+        if (i == 0) {
+            json_object_set_new(up, "owed", json_integer(atoll(PQgetvalue(r, 0, 4))));
+            json_object_set_new(up, "overdue", json_integer(atoll(PQgetvalue(r, 0, 5))));
+        }
+        bool late = strcmp(PQgetvalue(r, i, 3), "t") == 0;
+        if (!late && !*json_string_value(json_object_get(up, "next_deadline")))
+            json_object_set_new(up, "next_deadline", json_string(PQgetvalue(r, i, 2)));
+        json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:b}", "case_no",
+                                               PQgetvalue(r, i, 0), "upper_notice_no",
+                                               PQgetvalue(r, i, 1), "upper_feedback_deadline",
+                                               PQgetvalue(r, i, 2), "overdue", late));
+    }
+    PQclear(r);
+    json_int_t late = json_integer_value(json_object_get(up, "overdue"));
+    if (late > 0)
+        s_warning(g, "%lld 件上级交办事项已逾期未向上级反馈", (long long)late);
+}
+
 json_t *
 sl_status_gather(sl_db_t *db, const char *node, int64_t now_ms, bool probe)
 {
@@ -311,6 +354,7 @@ sl_status_gather(sl_db_t *db, const char *node, int64_t now_ms, bool probe)
         if (dead > 0)
             s_warning(&g, "近一小时有 %ld 条报文被拒收（死信）", dead);
         s_transfers(db, now_ms, out, &g);
+        s_upper(db, now_ms, out, &g);
         if (s_has_table(db, "publication")) { /* 三公开: drafts the office has not approved */
             long drafts =
                 s_count(db, "SELECT count(*) FROM publication WHERE state = 'draft'", 0, NULL);
@@ -383,6 +427,12 @@ sl_status_text(const json_t *st)
     sl_buf_printf(&b, "待审核公开信息  %lld\n", s_int(st, "drafts_waiting"));
     sl_buf_printf(&b, "逾期交办  %lld    临近期限  %lld\n",
                   s_int(json_object_get(st, "overdue"), "count"), s_int(st, "due_soon"));
+    json_t *up = json_object_get(st, "upper");
+    if (up)
+        sl_buf_printf(&b, "向上级反馈  待反馈 %lld    最近期限 %s    已逾期 %lld\n",
+                      s_int(up, "owed"), *s_str(up, "next_deadline") ? s_str(up, "next_deadline")
+                                                                     : "无",
+                      s_int(up, "overdue"));
     json_array_foreach(json_object_get(st, "problems"), i, x)
         sl_buf_printf(&b, "问题：%s\n", json_string_value(x));
     json_array_foreach(json_object_get(st, "warnings"), i, x)

@@ -22,7 +22,8 @@ enum { SL_STATUS_OK = 0, SL_STATUS_WARN = 1, SL_STATUS_CRITICAL = 2 };
  * it). DB may be unreachable: the object then says so (level 2). With PROBE,
  * each daemon's /healthz is asked (short timeouts). Keys: node, name, at,
  * level, problems[], warnings[], database{up, rtt_ms}, daemons[], links[],
- * dead_letters_last_hour, overdue{count, items[]}, due_soon, calendar{years[],
+ * dead_letters_last_hour, overdue{count, items[]}, due_soon, upper{owed,
+ * next_deadline, overdue, items[]} (the deadline owed upward), calendar{years[],
  * warnings[], next_year_missing}. */
 json_t *sl_status_gather(sl_db_t *db, const char *node, int64_t now_ms, bool probe);
 

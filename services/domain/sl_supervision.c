@@ -43,12 +43,6 @@ sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_
     PGresult *r;
     bool major = v.major_hazard;
     bool closed = strcmp(v.status, "closed") == 0;
-    if (!major) {
-        sl_codec_error_set(&res->err, SL_ERR_BAD_FIELD, "major_hazard",
-                           "挂牌督办仅限存在重大事故隐患的问题线索，%s 未标记重大事故隐患",
-                           res->case_no);
-        return SL_DECLINED;
-    }
     if (closed) {
         sl_codec_error_set(&res->err, SL_ERR_WRONG_STATE, "closed",
                            "该事项已办结销号，不能挂牌督办");
@@ -69,6 +63,12 @@ sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_
     PQclear(r);
     const char *leader = d->leader->leader_name;
     const char *title = s_or(d->leader->leader_title);
+    if (!listed && !major) { /* listed already (measure ③): the leader may change */
+        sl_codec_error_set(&res->err, SL_ERR_BAD_FIELD, "major_hazard",
+                           "挂牌督办仅限存在重大事故隐患或责令停产停业整顿的问题线索，%s 未标记重大事故隐患",
+                           res->case_no);
+        return SL_DECLINED;
+    }
     if (listed) {
         /* listed already (automatically, or before): the leader changes */
         const char *pu[] = {cid, leader, title};

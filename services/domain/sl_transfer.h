@@ -101,6 +101,36 @@ int sl_transfer_refer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *n
 
 #define SL_TRANSFER_UPPER_MARGIN 1 /* [dispatch] upper_margin_days' default */
 
+/* 挂牌督办 where levels meet (sl_transfer_supervise.c; DESIGN.md "Where
+ * levels meet"): what a node does for a case under 挂牌督办 whose handling
+ * transfer goes to UNIT_CODE: list it here when UNIT_CODE is one of its
+ * departments (the node that handles it lists it), give its lead department
+ * the supervising copy when UNIT_CODE is a lower government and the case has
+ * none yet, else nothing. Pure. */
+typedef enum {
+    SL_SUPERVISE_NONE,
+    SL_SUPERVISE_LIST_HERE,  /* sl_supervision_list_auto, leader from [supervision] */
+    SL_SUPERVISE_COPY_BELOW, /* a transfer of kind supervision to the lead department */
+} sl_transfer_supervise_t;
+sl_transfer_supervise_t sl_transfer_supervise_rule(bool under_supervision, const char *unit_code,
+                                                   bool has_copy);
+
+/* Case CASE_ID is now under 挂牌督办: does what sl_transfer_supervise_rule
+ * says for its open handling transfer (or UNIT_CODE, that of the transfer
+ * that reported it, if not NULL), the leader from CFG's [supervision] (CFG
+ * may be NULL). Inside the caller's transaction; 0, -1 or SL_AGAIN. */
+int sl_transfer_supervise(sl_db_t *db, const sl_calendar_t *cal, const sl_config_t *cfg,
+                          const char *node, int64_t now_ms, int64_t case_id,
+                          const char *unit_code, const sl_actor_t *actor);
+
+/* After ENV was applied (sl-intake's batch): a handling Feedback reporting
+ * 责令停产停业整顿 (production_suspended; measure ③, R65) puts its case under
+ * 挂牌督办, and a listing by `case supervise` (Decision SUPERVISE) does too:
+ * sl_transfer_supervise then. Anything else: nothing. 0, -1 or SL_AGAIN. */
+int sl_transfer_supervise_after(sl_db_t *db, const sl_calendar_t *cal, const sl_config_t *cfg,
+                                const char *node, int64_t now_ms, const sl_pb_envelope_t *env,
+                                const char *sender);
+
 /* The result of applying one answer or decision: sl_apply's result type,
  * under the name the transfer modules used before it moved (sl_apply.h). */
 typedef sl_apply_result_t sl_transfer_result_t;

@@ -183,6 +183,27 @@ s_case_follow(sl_db_t *db, int64_t case_id, const char *kind, sl_transfer_state_
     return handling ? sl_case_set_status(db, case_id, "verified", NULL) : 0;
 }
 
+/* The facts of transfer TID's case the six lists carry, one row in *R:
+ * notice_no, unit, unit name, case_no, subject, feedback, the case's unit and
+ * its name, whether the case went to the police, major_hazard. */
+static int
+s_ledger_facts(sl_db_t *db, int64_t tid, PGresult **r)
+{
+    char sid[24];
+    snprintf(sid, sizeof sid, "%lld", (long long)tid);
+    const char *p[] = {sid};
+    return sl_db_exec(db, r,
+                      "SELECT t.notice_no, t.unit_code, u.name, c.case_no, c.subject_name,"
+                      " coalesce(t.feedback, ''), coalesce(c.unit_code, ''),"
+                      " coalesce(cu.name, ''),"
+                      " EXISTS (SELECT 1 FROM transfer p WHERE p.case_id = t.case_id"
+                      "         AND p.kind = 'police'), c.major_hazard"
+                      " FROM transfer t JOIN cases c ON c.id = t.case_id"
+                      " JOIN unit u ON u.code = t.unit_code"
+                      " LEFT JOIN unit cu ON cu.code = c.unit_code WHERE t.id = $1::bigint",
+                      1, p);
+}
+
 /* After transfer TID passed verification (核查通过): the six-list entries of
  * its feedback; when its case closed with it, the end of the case's listed
  * supervision (验收销号, SUPERVISE_END, with its 挂牌督办 entry) and the
@@ -191,20 +212,8 @@ static int
 s_verified(sl_db_t *db, int64_t tid, int64_t case_id, const char *kind, bool case_closed,
            int64_t now_ms, const sl_actor_t *actor)
 {
-    char sid[24];
-    snprintf(sid, sizeof sid, "%lld", (long long)tid);
-    const char *p[] = {sid};
     PGresult *r;
-    int rc = sl_db_exec(db, &r,
-                        "SELECT t.notice_no, t.unit_code, u.name, c.case_no, c.subject_name,"
-                        " coalesce(t.feedback, ''), coalesce(c.unit_code, ''),"
-                        " coalesce(cu.name, ''),"
-                        " EXISTS (SELECT 1 FROM transfer p WHERE p.case_id = t.case_id"
-                        "         AND p.kind = 'police')"
-                        " FROM transfer t JOIN cases c ON c.id = t.case_id"
-                        " JOIN unit u ON u.code = t.unit_code"
-                        " LEFT JOIN unit cu ON cu.code = c.unit_code WHERE t.id = $1::bigint",
-                        1, p);
+    int rc = s_ledger_facts(db, tid, &r);
     if (rc != 0)
         return rc;
 #define V(k) PQgetvalue(r, 0, k)
@@ -238,6 +247,34 @@ s_verified(sl_db_t *db, int64_t tid, int64_t case_id, const char *kind, bool cas
                          json_pack("{s:s, s:s}", "notice_no", V(0), "status", "closed"));
     }
 #undef V
+    PQclear(r);
+    return rc;
+}
+
+/* A handling feedback on case CASE_ID (transfer TID) that leaves a major
+ * hazard open: the 隐患整改 list holds it from then, with its 整改时限 and
+ * 责任人 (sl_ledger_open_hazard_item), once per case; its 已整改 entry follows
+ * at verification (s_verified). */
+static int
+s_open_hazard(sl_db_t *db, int64_t tid, int64_t case_id, const sl_pb_feedback_t *f,
+              int64_t now_ms, const sl_actor_t *actor)
+{
+    PGresult *r;
+    int rc = s_ledger_facts(db, tid, &r);
+    if (rc != 0)
+        return rc;
+    if (PQntuples(r) == 0 || strcmp(PQgetvalue(r, 0, 9), "t") != 0 ||
+        (rc = sl_ledger_has_item(db, case_id, SL_LEDGER_OPEN_HAZARD)) != 0) {
+        PQclear(r);
+        return rc < 0 ? rc : 0;
+    }
+#define V(k) PQgetvalue(r, 0, k)
+    sl_ledger_case_t lc = {
+        .case_no = V(3), .notice_no = V(0), .unit = V(1), .unit_name = V(2), .subject_name = V(4)};
+#undef V
+    sl_ledger_item_t it;
+    sl_ledger_open_hazard_item(f->rectify_by, f->rectify_responsible, &it);
+    rc = sl_ledger_record(db, case_id, &lc, &it, 1, now_ms, actor);
     PQclear(r);
     return rc;
 }
@@ -483,6 +520,10 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
         return rc;
     if (a.msg == SL_TM_VERIFY_PASS &&
         (rc = s_verified(db, tid, case_id, kind, case_closed, now_ms, &actor)) != 0)
+        return rc;
+    if (a.msg == SL_TM_FEEDBACK && strcmp(kind, "handling") == 0 &&
+        !env->feedback->major_hazard_rectified &&
+        (rc = s_open_hazard(db, tid, case_id, env->feedback, now_ms, &actor)) != 0)
         return rc;
     if (a.msg == SL_TM_FEEDBACK && strcmp(kind, "handling") == 0 &&
         (env->feedback->crime_found || env->feedback->dereliction_found)) {

@@ -32,6 +32,20 @@ int sl__transfer_issue_two(sl_db_t *db, const sl_calendar_t *cal, const char *no
                            bool discipline, int64_t list_id, const char *list_no,
                            const sl_actor_t *actor, long *issued, sl_transfer_two_duty_t *duties);
 
+/* The leader [supervision] <sector short name> = 姓名 职务 names for SECTOR
+ * (CFG may be NULL): LEADER and TITLE, "" when none (named later by `case
+ * supervise`). */
+void sl__supervision_leader(const sl_config_t *cfg, int sector, char *leader, size_t lsize,
+                            char *title, size_t tsize);
+/* The supervising copy of case CASE_ID (sl_transfer_supervise.c): a transfer
+ * of kind supervision to this level's lead department for SECTOR, due with
+ * the lower government's feedback; none (logged) without a lead department.
+ * *ISSUED (if not NULL) grows by one when issued. Inside the caller's
+ * transaction; 0, -1 or SL_AGAIN. */
+int sl__transfer_supervision_copy(sl_db_t *db, const sl_calendar_t *cal, const char *node,
+                                  int64_t now_ms, int64_t case_id, const char *case_no,
+                                  int sector, int64_t list_id, const char *list_no,
+                                  const sl_actor_t *actor, int upper_margin, long *issued);
 /* sl_transfer_fetch's columns, for one transfer (sl_transfer_fetch) or a chunk
  * of them (sl_transfer_announce). */
 #define SL__TRANSFER_FETCH \

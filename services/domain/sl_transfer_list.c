@@ -207,36 +207,15 @@ s_supervise(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now
             const sl_case_claim_t *c, int64_t list_id, const char *list_no,
             const sl_transfer_form_opts_t *opts, const sl_actor_t *actor, long *issued)
 {
-    int rc;
     bool below = strchr(c->unit_code, ':') == NULL; /* a child government, not a department */
     if (!below) {
-        /* the leader from [supervision] <sector short name> = 姓名 职务 */
-        const sl_sector_t *sec = sl_sector_by_value(c->sector);
-        const char *conf =
-            opts->cfg && sec ? sl_config_str(opts->cfg, "supervision", sec->short_zh) : NULL;
-        char leader[128];
-        snprintf(leader, sizeof leader, "%s", conf ? conf : "");
-        char *title = strchr(leader, ' ');
-        if (title)
-            *title++ = '\0';
+        char leader[128], title[64];
+        sl__supervision_leader(opts->cfg, c->sector, leader, sizeof leader, title, sizeof title);
         bool listed;
-        return sl_supervision_list_auto(db, c->id, now_ms, leader, title ? title : "", actor,
-                                        &listed);
+        return sl_supervision_list_auto(db, c->id, now_ms, leader, title, actor, &listed);
     }
-    char lead[48], notice[64];
-    if ((rc = sl_unit_lead(db, c->sector, lead, sizeof lead)) != 0) {
-        if (rc == 1)
-            sl_log(SL_LOG_WARN, "case=%s no lead department for its sector: no supervising copy",
-                   c->case_no);
-        return rc == 1 ? 0 : rc;
-    }
-    int64_t tid;
-    if ((rc = sl__transfer_issue(db, cal, node, now_ms, c->id, c->case_no, c->sector, lead, list_id,
-                                 list_no, 0, NULL, actor, notice, &tid, "supervision",
-                                 opts->upper_margin)) != 0)
-        return rc;
-    (*issued)++;
-    return 0;
+    return sl__transfer_supervision_copy(db, cal, node, now_ms, c->id, c->case_no, c->sector,
+                                         list_id, list_no, actor, opts->upper_margin, issued);
 }
 
 /* The two transfers (两移交) of a case just put on a list, as its flags

@@ -84,6 +84,8 @@ static const s_word_t s_event[] = {
     {"escalation_marked", "列入提级核查"},
     {"escalated", "提级核查"},
     {"answered_up", "向上级报送"},
+    {"objection_relayed_up", "异议报送上级"},
+    {"objection_kept_local", "异议由本级决定（上级异议期已满）"},
     {"transfer_withdrawn", "上级撤回交办"},
     {"upper_objection_accepted", "上级认定异议成立"},
     {"upper_objection_rejected", "上级认定异议不成立"},

@@ -765,7 +765,8 @@ sl_intake_new(const sl_config_t *cfg, uv_loop_t *loop, sl_service_t *svc)
     in->db = sl_db_new(sl_config_str(cfg, "database", "conninfo"));
     in->cal = sl_calendar_cache_new();
     in->batch = sl_calloc(in->batch_max ? in->batch_max : 1, sizeof *in->batch);
-    in->apply = (sl_apply_ctx_t){.node = in->node, .parent = in->parent, .cal = in->cal};
+    in->apply =
+        (sl_apply_ctx_t){.node = in->node, .parent = in->parent, .cal = in->cal, .cfg = cfg};
     sl_db_t *db = sl_service_db(svc); /* the batches' connection connects with the first */
     if (s_keys(in) != 0 || sl_unit_node(db, in->node, in->parent, sizeof in->parent) != 0)
         goto fail;

@@ -210,8 +210,9 @@ def two_transfers(node):
         "--leader-title", "公安局局长")
     run(node, "case", "verify", c, "--pass")
     check("police verified: case closed", status(node, c) == "closed")
+    # ordered to stop: under 挂牌督办 from the feedback (measure ③, issue 16), ended at 销号
     check("police result recorded", entries(node, c) ==
-          "惩治处罚/停产整顿,惩治处罚/刑事责任追究,惩治处罚/公安机关立案" and "立案侦查" in node.sql(
+          "惩治处罚/停产整顿,惩治处罚/刑事责任追究,惩治处罚/公安机关立案,挂牌督办/挂牌督办" and "立案侦查" in node.sql(
               "SELECT details FROM ledger_entry WHERE item = '公安机关立案'"))
     # the discipline commission of d, verified while d's handling transfer is open
     run(node, "transfer", "receipt", disc)
@@ -247,7 +248,8 @@ def ledgers(node, a):
     rows = list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
     total = int(node.sql("SELECT count(*) FROM ledger_entry WHERE month = '%s'" % MONTH))
     check("header then one row per entry", rows[0][:4] == ["清单", "事项", "线索编号", "交办文号"]
-          and len(rows) == total + 1 and total == 15, "%d rows, %d entries" % (len(rows), total))
+          and len(rows) == total + 1 and total == 16,  # 16: c's 挂牌督办 (measure ③, issue 16)
+          "%d rows, %d entries" % (len(rows), total))
     check("Chinese text and quoting intact", any(r[0] == "选树提升" and r[10] == text for r in rows)
           and any(r[2] == a and r[6] == "平遥县甲煤业有限公司" and r[9] == "50000.00"
                   for r in rows), str(rows[-1]))

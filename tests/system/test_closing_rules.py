@@ -235,9 +235,10 @@ def test_plan_date_passes_escalates_once_and_reopens(node):
     assert kinds[-4:-1] == ["rectify_overdue", "reopened", "escalated"] or \
         kinds[-3:] == ["rectify_overdue", "reopened", "escalated"], kinds
     assert "plan_accepted" in kinds and "case_closed" in kinds  # what closing wrote stays
-    # its own entry, and the 挂牌督办 one: a major hazard is listed by itself (issue 16)
+    # its own entry, and the 挂牌督办 one: a major hazard is listed by itself; the
+    # hazard open on its plan is on 隐患整改 from the feedback (issue 16)
     assert node.sql("SELECT string_agg(list, ',' ORDER BY list) FROM ledger_entry"
-                    " WHERE case_no = '%s'" % a) == "惩治处罚,挂牌督办", \
+                    " WHERE case_no = '%s'" % a) == "惩治处罚,挂牌督办,隐患整改", \
         node.sql("SELECT string_agg(list, ',' ORDER BY list) FROM ledger_entry"
                  " WHERE case_no = '%s'" % a)
     assert show(node, a)["提级核查"] == "是：整改逾期（已提级）"

@@ -167,7 +167,9 @@ def test_history_names_each_step_and_actor(node, state):
     show = node.slctl("case", "show", case1).stdout
     hist = [l.split("\t") for l in show.split("历史\n")[1].splitlines()]
     kinds = [h[2] for h in hist]
-    check("history in order", kinds == ["登记", "交办", "签收", "报告进展", "反馈办理结果"],
+    # ordered to stop (停产整顿): under 挂牌督办 from the feedback (measure ③, issue 16)
+    check("history in order", kinds == ["登记", "交办", "签收", "报告进展", "反馈办理结果",
+                                        "挂牌督办"],
           str(kinds))
     check("history says who", hist[1][3] == "key=sl-dispatch" and hist[1][4] == "unit=140728" and
           all(h[4] == "unit=140728:emergency" and h[5] == "operator=值班员甲" and

@@ -51,12 +51,13 @@ def cases(node, where="true"):
 
 
 def transfer_of(node, case_no, state=None, n=1):
-    """The newest transfer of CASE_NO as (notice, unit, state), waiting for the
-    N-th one (and for STATE, if given)."""
+    """The newest handling transfer of CASE_NO as (notice, unit, state), waiting
+    for the N-th one (and for STATE, if given)."""
     def get():
         rows = [l.split("|") for l in node.sql(
             "SELECT t.notice_no, t.unit_code, t.state FROM transfer t JOIN cases c"
-            " ON c.id = t.case_id WHERE c.case_no = '%s' ORDER BY t.id" % case_no).splitlines()
+            " ON c.id = t.case_id WHERE c.case_no = '%s' AND t.kind = 'handling'"
+            " ORDER BY t.id" % case_no).splitlines()
             if l]
         if len(rows) >= n and (state is None or rows[-1][2] == state):
             return rows[-1]

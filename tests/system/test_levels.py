@@ -76,17 +76,24 @@ def show(node, case_no):
     return dict(l.split("\t", 1) for l in out.splitlines() if "\t" in l)
 
 
-@pytest.fixture(scope="module")
-def fed(nodes):
-    chain = nodes.federation("levels", codes=("140000", "140700", "140728"),
-                             dispatch_ini=DISPATCH)
-    prov, city, county = (chain[c] for c in ("140000", "140700", "140728"))
+def start_chain(nodes, name, codes):
+    """The chain CODES (the county last, with sl-deadline configured and a
+    leader for 煤 under [supervision]), sl-intake and sl-dispatch running at T0."""
+    chain = nodes.federation(name, codes=codes, dispatch_ini=DISPATCH)
+    county = chain[codes[-1]]
     county.deadline_port, ini = deadline_ini()
     with open(county.ini, "a") as f:
         f.write(ini + "[supervision]\n煤 = 李某某 副县长\n")
     for n in chain.values():
         n.start("intake", env=env_at(T0))
         n.start("dispatch", env=env_at(T0))
+    return chain
+
+
+@pytest.fixture(scope="module")
+def fed(nodes):
+    chain = start_chain(nodes, "levels", ("140000", "140700", "140728"))
+    prov, city, county = (chain[c] for c in ("140000", "140700", "140728"))
     return types.SimpleNamespace(prov=prov, city=city, county=county)
 
 

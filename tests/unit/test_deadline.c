@@ -408,6 +408,19 @@ test_upper_watch(void **state)
     assert_int_equal(due.next_ms, SL_DEADLINE_NEVER);
 }
 
+/* An objection at this level against a case from above reaches the level
+ * above while the upper window is open (its last day included), not after;
+ * with no upper window known the level above judges its own. */
+static void
+test_upper_objection_relay(void **state)
+{
+    (void)state;
+    assert_true(sl_deadline_upper_objection_open(D("2025-03-05"), D("2025-03-04")));
+    assert_true(sl_deadline_upper_objection_open(D("2025-03-05"), D("2025-03-05")));
+    assert_false(sl_deadline_upper_objection_open(D("2025-03-05"), D("2025-03-06")));
+    assert_true(sl_deadline_upper_objection_open(-1, D("2025-03-06")));
+}
+
 int
 main(void)
 {
@@ -422,6 +435,7 @@ main(void)
         cmocka_unit_test(test_phase_boundaries),
         cmocka_unit_test(test_under_upper),
         cmocka_unit_test(test_upper_watch),
+        cmocka_unit_test(test_upper_objection_relay),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -254,6 +254,23 @@ test_verify_cells(void **state)
     assert_string_equal(sl_transfer_case_status(SL_TS_CLOSED), "closed");
 }
 
+/* The 隐患整改 list holds an open major hazard with its 整改时限 and 责任人;
+ * one not yet given reads 待报. */
+static void
+test_open_hazard(void **state)
+{
+    (void)state;
+    sl_ledger_item_t it;
+    sl_ledger_open_hazard_item("2026-12-31", "张三（矿长）", &it);
+    assert_string_equal(it.list, "隐患整改");
+    assert_string_equal(it.item, SL_LEDGER_OPEN_HAZARD);
+    assert_string_equal(it.details,
+                        "重大事故隐患尚未整改到位；整改时限：2026-12-31；责任人：张三（矿长）");
+    assert_int_equal(it.persons, 0);
+    sl_ledger_open_hazard_item("", NULL, &it);
+    assert_string_equal(it.details, "重大事故隐患尚未整改到位；整改时限：待报；责任人：待报");
+}
+
 int
 main(void)
 {
@@ -265,6 +282,7 @@ main(void)
         cmocka_unit_test(test_feedback_kind),
         cmocka_unit_test(test_supervise),
         cmocka_unit_test(test_verify_cells),
+        cmocka_unit_test(test_open_hazard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -416,6 +416,25 @@ test_two_transfers_duty(void **state)
     assert_int_equal(sl_transfer_two_duty(NULL, false, false), SL_TWO_ISSUE);
 }
 
+/* 挂牌督办 where levels meet: the node whose department handles the case
+ * lists it; one whose case is with a lower government gives its lead
+ * department the copy, once; a case not under 挂牌督办 gets neither. */
+static void
+test_supervise_rule(void **state)
+{
+    (void)state;
+    assert_int_equal(sl_transfer_supervise_rule(true, "140728:emergency", false),
+                     SL_SUPERVISE_LIST_HERE);
+    assert_int_equal(sl_transfer_supervise_rule(true, "140728:emergency", true),
+                     SL_SUPERVISE_LIST_HERE);
+    assert_int_equal(sl_transfer_supervise_rule(true, "140728", false), SL_SUPERVISE_COPY_BELOW);
+    assert_int_equal(sl_transfer_supervise_rule(true, "140728", true), SL_SUPERVISE_NONE);
+    assert_int_equal(sl_transfer_supervise_rule(false, "140728", false), SL_SUPERVISE_NONE);
+    assert_int_equal(sl_transfer_supervise_rule(false, "140728:emergency", false),
+                     SL_SUPERVISE_NONE);
+    assert_int_equal(sl_transfer_supervise_rule(true, "", false), SL_SUPERVISE_NONE);
+}
+
 int
 main(void)
 {
@@ -429,6 +448,7 @@ main(void)
         cmocka_unit_test(test_notice_html),
         cmocka_unit_test(test_validate_answers),
         cmocka_unit_test(test_two_transfers_duty),
+        cmocka_unit_test(test_supervise_rule),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
