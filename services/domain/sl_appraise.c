@@ -10,6 +10,8 @@
 
 #include "sl_clock.h"
 #include "sl_log.h"
+#include "sl_publish_db.h"
+#include "sl_ranking.h"
 #include "sl_util.h"
 
 #include <sodium.h>
@@ -406,6 +408,45 @@ sl_appraise_show(sl_db_t *db, const char *period, json_t **out)
     return 0;
 }
 
+/* Releases run ID (approved BY at NOW_MS) as the portal's ranking: a
+ * publication of kind "ranking", already issued, in the caller's
+ * transaction; sl-publish writes its page, chart, JSON and CSV. */
+static int
+s_release(sl_db_t *db, const char *id, const char *by, int64_t now_ms)
+{
+    PGresult *r = NULL;
+    const char *p[] = {id};
+    int rc = sl_db_exec(db, &r, "SELECT result::text, svg FROM appraisal_run WHERE id = $1::bigint",
+                        1, p);
+    if (rc != 0)
+        return rc;
+    json_t *res = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+    char *svg = sl_strdup(PQgetvalue(r, 0, 1));
+    PQclear(r);
+    if (!res) {
+        free(svg);
+        return -1;
+    }
+    const char *period = json_string_value(json_object_get(res, "period"));
+    json_t *body = sl_ranking_body(res, by, svg);
+    char tail[96];
+    if (strcmp(period, "final") == 0)
+        snprintf(tail, sizeof tail, "集中行动综合考评结果");
+    else
+        snprintf(tail, sizeof tail, "%.4s年%d月集中行动考评排队结果", period, atoi(period + 5));
+    int64_t pid;
+    rc = sl_pub_release(db, "ranking", period, tail, body, by, now_ms, &pid);
+    if (rc == 0)
+        sl_log(SL_LOG_INFO, "appraisal of %s released as publication %lld", period,
+               (long long)pid);
+    else
+        sl_log(SL_LOG_ERROR, "could not release the appraisal of %s: %s", period, sl_db_error(db));
+    json_decref(body);
+    json_decref(res);
+    free(svg);
+    return rc;
+}
+
 int
 sl_appraise_approve(sl_db_t *db, const char *period, const char *by, int64_t now_ms, char *why,
                     size_t whylen)
@@ -434,12 +475,19 @@ sl_appraise_approve(sl_db_t *db, const char *period, const char *by, int64_t now
     PQclear(r);
     if (rc != 0)
         goto fail;
-    rc = sl_db_exec(db, NULL,
+    rc = sl_db_exec(db, &r,
                     "UPDATE appraisal_run SET status = 'approved', approved_by = $2,"
                     " approved_at = $3::timestamptz WHERE id = (SELECT id FROM appraisal_run"
-                    " WHERE month = $1 ORDER BY id DESC LIMIT 1)",
+                    " WHERE month = $1 ORDER BY id DESC LIMIT 1) RETURNING id",
                     3, p);
     if (rc != 0)
+        goto fail;
+    char id[24];
+    snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    /* the monthly ranking is released by this approval alone; the final
+     * evaluation waits for its export too (sl_appraise_mark_exported) */
+    if (strcmp(period, "final") != 0 && (rc = s_release(db, id, by, now_ms)) != 0)
         goto fail;
     return sl_db_commit(db);
 fail:
@@ -499,21 +547,36 @@ sl_appraise_mark_exported(sl_db_t *db, const char *period, int64_t now_ms, char 
     sl_time_format_iso(now_ms, now, sizeof now);
     const char *p[] = {period, now};
     PGresult *r = NULL;
-    int rc =
-        sl_db_exec(db, &r,
-                   "UPDATE appraisal_run SET exported_at = coalesce(exported_at, $2::timestamptz)"
-                   " WHERE month = $1 AND status = 'approved' RETURNING id",
-                   2, p);
+    int rc = sl_db_begin(db);
     if (rc != 0)
         return rc;
-    int n = PQntuples(r);
-    PQclear(r);
-    if (n == 0) {
+    rc = sl_db_exec(db, &r,
+                    "UPDATE appraisal_run a SET exported_at = coalesce(a.exported_at,"
+                    "  $2::timestamptz) FROM (SELECT id, exported_at IS NULL AS first,"
+                    "  approved_by FROM appraisal_run WHERE month = $1 AND status = 'approved'"
+                    "  FOR UPDATE) o WHERE a.id = o.id RETURNING a.id, o.first, o.approved_by",
+                    2, p);
+    if (rc != 0)
+        goto fail;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
         snprintf(why, whylen, "%s的考评结果尚未审定，审定后方可导出（slctl appraise approve）",
                  period);
-        return SL_DECLINED;
+        rc = SL_DECLINED;
+        goto fail;
     }
-    return 0;
+    char id[24], by[128];
+    snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
+    snprintf(by, sizeof by, "%s", PQgetvalue(r, 0, 2));
+    bool first = PQgetvalue(r, 0, 1)[0] == 't';
+    PQclear(r);
+    /* the final evaluation: released with its first export */
+    if (first && strcmp(period, "final") == 0 && (rc = s_release(db, id, by, now_ms)) != 0)
+        goto fail;
+    return sl_db_commit(db);
+fail:
+    sl_db_rollback(db);
+    return rc;
 }
 
 long

@@ -61,14 +61,21 @@ def hand_count(weights):
 
 @pytest.fixture(scope="module")
 def city(nodes):
-    http, events = sltest.free_port(), sltest.free_port()
+    http, events, pub = sltest.free_port(), sltest.free_port(), sltest.free_port()
     n = nodes.node("appraise", code="140700", extra_ini="""[appraise]
 http = 127.0.0.1:%d
 events = tcp://127.0.0.1:%d
 rules = %s
 check_seconds = 1
-""" % (http, events, RULES))
+
+[publish]
+http = 127.0.0.1:%d
+site_dir = site
+templates = %s/templates
+tick_seconds = 1
+""" % (http, events, RULES, pub, sltest.SL_SOURCE))
     n.appraise_http, n.appraise_events = http, "tcp://127.0.0.1:%d" % events
+    n.publish_http, n.site = pub, os.path.join(n.dir, "site")
     n.start("intake", env=env(NOV))
     n.start("dispatch", env=env(NOV))
     return n
@@ -227,6 +234,10 @@ def test_approve_publishes(city, state):
           body["rules"] == "晋中市规则-试行1" and len(body["places"]) == 11, ev.json[:300])
     check("published once", city.sql(
         "SELECT count(*) FROM appraisal_run WHERE published_at IS NOT NULL") == "1")
+    state.pub = int(city.sql("SELECT id FROM publication WHERE kind = 'ranking'"
+                             " AND period = '2026-11' AND state = 'issued'"
+                             " AND approved_by = '李主任'") or 0)
+    check("the approval alone released the ranking", state.pub > 0)
     check("its /metrics", city.metric(city.appraise_http, "sl_appraise_published_total") == 1)
     out = slctl(city, "2026-12-06T10:00:00+08:00", "appraise", "show", "--month",
                 "2026-11").stdout
@@ -234,6 +245,31 @@ def test_approve_publishes(city, state):
     wait_for("the daemon scores the campaign's months", lambda: int(city.sql(
         "SELECT count(*) FROM appraisal_run WHERE computed_by = 'sl-appraise'")) >= 1,
         timeout=60)
+
+
+def test_ranking_on_the_portal(city, state):
+    city.start("publish", env=env("2026-12-06T10:00:00+08:00"), wait=False)
+    page = os.path.join(city.site, "p", "%d.html" % state.pub)
+    wait_for("sl-publish writes the ranking", lambda: os.path.exists(page), timeout=60)
+    with open(page, encoding="utf-8") as f:
+        h = f.read()
+    check("the ranking page: title, rules, approval, chart",
+          "晋中市2026年11月集中行动考评排队结果" in h and "考评规则：晋中市规则-试行1" in h and
+          "审定：李主任" in h and "<svg" in h and "重点督导" in h and "问题线索偏少" in h, h[:2000])
+    check("the places in rank order with their components",
+          h.index("<td>1</td>") < h.index("<td>2</td>") and "2/4" in h, h[-3000:])
+    for ext in ("svg", "json", "csv", "txt"):
+        check("its %s" % ext, os.path.exists(os.path.join(city.site, "p", "%d.%s" % (
+            state.pub, ext))))
+    raw = open(os.path.join(city.site, "p", "%d.csv" % state.pub), "rb").read()
+    rows = raw.decode("utf-8-sig").splitlines()
+    check("the CSV: a header and a row per county", len(rows) == 12 and
+          rows[0].startswith("名次,地方,总分,") and rows[1].startswith("1,"), rows[:3])
+    j = json.load(open(os.path.join(city.site, "p", "%d.json" % state.pub), encoding="utf-8"))
+    check("the JSON names the rules version", j["publication"]["rules_version"] ==
+          "晋中市规则-试行1" and len(j["publication"]["items"]) == 11)
+    idx = open(os.path.join(city.site, "index.html"), encoding="utf-8").read()
+    check("listed on the index", "p/%d.html" % state.pub in idx)
 
 
 def test_final_evaluation_published_only_once_exported(city, state):
@@ -247,6 +283,8 @@ def test_final_evaluation_published_only_once_exported(city, state):
               os.path.join(city.dir, "x.xlsx"), check=False)
     check("no export before the approval", r.returncode == 1 and "尚未审定" in r.stderr, r.stderr)
     slctl(city, at, "appraise", "approve", "--final", "--by", "省政府")
+    check("approved, not yet exported: not on the portal", city.sql(
+        "SELECT count(*) FROM publication WHERE kind = 'ranking' AND period = 'final'") == "0")
     checks = city.metric(city.appraise_http, "sl_appraise_checks_total")
     wait_for("two more checks", lambda: city.metric(
         city.appraise_http, "sl_appraise_checks_total") >= checks + 2, timeout=30)
@@ -267,10 +305,18 @@ def test_final_evaluation_published_only_once_exported(city, state):
     wait_for("published once exported", lambda: city.sql(
         "SELECT published_at IS NOT NULL FROM appraisal_run WHERE month = 'final'"
         " AND status = 'approved'") == "t", timeout=30)
+    fid = int(city.sql("SELECT id FROM publication WHERE kind = 'ranking' AND period = 'final'"))
+    page = os.path.join(city.site, "p", "%d.html" % fid)
+    wait_for("the final evaluation on the portal", lambda: os.path.exists(page), timeout=60)
+    with open(page, encoding="utf-8") as f:
+        h = f.read()
+    check("its page", "晋中市集中行动综合考评结果" in h and "审定：省政府" in h and
+          "集中行动期间（2026-11-01至2026-11-30）" in h, h[:1500])
 
 
 def test_stops_cleanly(city):
-    rc = city.stop("appraise")
-    log = city.log("appraise")
-    check("sl-appraise exits 0 on SIGTERM, nothing from the sanitizers",
-          rc == 0 and "Sanitizer" not in log, "exit %s\n%s" % (rc, log[-3000:]))
+    for d in ("appraise", "publish"):
+        rc = city.stop(d)
+        log = city.log(d)
+        check("sl-%s exits 0 on SIGTERM, nothing from the sanitizers" % d,
+              rc == 0 and "Sanitizer" not in log, "exit %s\n%s" % (rc, log[-3000:]))
