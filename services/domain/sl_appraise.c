@@ -209,8 +209,9 @@ s_accidents(sl_db_t *db, const char *d0, const char *d1, sl_score_place_t *pl, s
         const char *p[] = {d0, d1, pl[i].code};
         if (sl_db_exec(db, &r,
                        "SELECT count(*) FROM accident WHERE level >= 2"
-                       " AND division LIKE " S_PREFIX("$3") " || '%'"
-                       " AND occurred_on >= $1::date AND occurred_on < $2::date",
+                       " AND division LIKE " S_PREFIX(
+                           "$3") " || '%'"
+                                 " AND occurred_on >= $1::date AND occurred_on < $2::date",
                        3, p) != 0) {
             sl_log(SL_LOG_WARN, "could not count accidents of %s: %s", pl[i].code, sl_db_error(db));
             return;
@@ -437,8 +438,7 @@ s_release(sl_db_t *db, const char *id, const char *by, int64_t now_ms)
     int64_t pid;
     rc = sl_pub_release(db, "ranking", period, tail, body, by, now_ms, &pid);
     if (rc == 0)
-        sl_log(SL_LOG_INFO, "appraisal of %s released as publication %lld", period,
-               (long long)pid);
+        sl_log(SL_LOG_INFO, "appraisal of %s released as publication %lld", period, (long long)pid);
     else
         sl_log(SL_LOG_ERROR, "could not release the appraisal of %s: %s", period, sl_db_error(db));
     json_decref(body);

@@ -181,10 +181,10 @@ s_insert(sl_db_t *db, const char *kind, const char *period, const char *title, j
     snprintf(nh, sizeof nh, "%d", held);
     snprintf(nm, sizeof nm, "%d", missing);
     snprintf(cs, sizeof cs, "%lld", (long long)corrects);
-    const char *p[] = {kind, period, title,
-                       text, hex,    ni,
-                       nh,   nm,     corrects ? cs : NULL,
-                       at,   o->by,  reason ? reason : "",
+    const char *p[] = {kind,       period, title,
+                       text,       hex,    ni,
+                       nh,         nm,     corrects ? cs : NULL,
+                       at,         o->by,  reason ? reason : "",
                        approved_by};
     PGresult *r;
     int rc = sl_db_exec(db, &r,
@@ -344,8 +344,8 @@ sl_pub_release(sl_db_t *db, const char *kind, const char *period, const char *ti
     json_object_set_new(body, "node_name", json_string(name));
     json_object_set_new(body, "office", json_string(office));
     sl_pub_draft_opts_t o = {.by = by, .now_ms = now_ms};
-    rc = s_insert(db, kind, period, title, body, (int)json_array_size(json_object_get(body, "items")),
-                  0, 0, 0, NULL, &o, by, id);
+    rc = s_insert(db, kind, period, title, body,
+                  (int)json_array_size(json_object_get(body, "items")), 0, 0, 0, NULL, &o, by, id);
     free(title);
     return rc;
 }

@@ -156,10 +156,9 @@ sl_site_page(const sl_template_set_t *set, const sl_pub_row_t *row, const char *
     json_t *d = p.body ? s_page_data(&p, NULL, channels, page < 1 ? 1 : page,
                                      strcmp(row->state, "draft") == 0)
                        : NULL;
-    int rc = d ? sl_template_render(set,
-                                    strcmp(row->kind, "ranking") == 0 ? "ranking.html"
-                                                                      : "publication.html",
-                                    d, SL_ESCAPE_HTML, out)
+    int rc = d ? sl_template_render(
+                     set, strcmp(row->kind, "ranking") == 0 ? "ranking.html" : "publication.html",
+                     d, SL_ESCAPE_HTML, out)
                : -1;
     json_decref(d);
     json_decref(p.body);
