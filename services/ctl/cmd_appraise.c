@@ -12,6 +12,7 @@
  * Chinese; --json prints the result as stored. */
 #include "slctl.h"
 
+#include "sl_accident.h"
 #include "sl_appraise.h"
 #include "sl_clock.h"
 #include "sl_util.h"
@@ -170,8 +171,6 @@ s_print(const json_t *res)
     }
     if (!any)
         printf("列入重点督导：无\n");
-    if (!json_is_true(json_object_get(res, "accidents_register")))
-        printf("较大事故（开小灶）：事故登记尚未建立，暂无数据\n");
 }
 
 static void
@@ -313,6 +312,16 @@ s_print_explain(const json_t *ex)
         free(fig);
     }
     printf("本期问题线索%zu条\n", json_array_size(json_object_get(ex, "clues")));
+    printf("较大以上事故（开小灶，截至期末已登记）：\n");
+    json_array_foreach(json_object_get(ex, "accidents"), i, t)
+    {
+        const char *rec = json_string_value(json_object_get(t, "recorded_at"));
+        printf("  %s\t%s\t%s事故\t死亡%lld人\t登记于%.16s\n",
+               json_string_value(json_object_get(t, "occurred_on")),
+               json_string_value(json_object_get(t, "subject")),
+               sl_accident_level_name((int)json_integer_value(json_object_get(t, "level"))),
+               (long long)json_integer_value(json_object_get(t, "deaths")), rec ? rec : "");
+    }
 }
 
 /* The evaluation as a spreadsheet for the 目标责任考核 and the copies to 纪委监委

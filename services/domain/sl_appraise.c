@@ -109,10 +109,12 @@ s_bounds(sl_db_t *db, const char *period, char d0[11], char d1[11], char end[40]
  * reports of a place that sent none). */
 /* clang-format off */
 #define S_LOOKBACK "interval '45 days'"
-#define S_WITH                                                                                     \
-    "WITH m AS (SELECT $1::date AS d0, $2::date AS d1,"                                            \
+#define S_M                                                                                        \
+    "m AS (SELECT $1::date AS d0, $2::date AS d1,"                                                 \
     "   $1::date::timestamp AT TIME ZONE 'Asia/Shanghai' AS t0,"                                   \
-    "   $2::date::timestamp AT TIME ZONE 'Asia/Shanghai' AS t1),"                                  \
+    "   $2::date::timestamp AT TIME ZONE 'Asia/Shanghai' AS t1)"
+#define S_WITH                                                                                     \
+    "WITH " S_M ","                                                                                \
     " p AS (SELECT code, name FROM unit WHERE kind = 'child'),"                                    \
     " t AS (SELECT tr.case_id, tr.notice_no, tr.unit_code"                                         \
     "  FROM transfer tr JOIN p ON p.code = tr.unit_code CROSS JOIN m"                              \
@@ -195,31 +197,42 @@ static const char s_figures_sql[] =
     " LEFT JOIN dueg ON dueg.unit_code = p.code LEFT JOIN escg ON escg.unit_code = p.code"
     " LEFT JOIN verg ON verg.unit_code = p.code"
     " ORDER BY p.code";
+
+/* The accidents (a, of the registers' accident table, sl_accident: level 1
+ * 一般, 2 较大, 3 重大, 4 特别重大) that count for the place whose code is
+ * CODE in the period m: 较大 or worse, in its division, and known by the
+ * period's end — occurred in the period and recorded by its end, or occurred
+ * before it and recorded in it. As-of means what was recorded by the end: an
+ * accident recorded late never changes a month already past; it counts in
+ * the month it was recorded (the register keeps the first record's time: a
+ * repeat of the same key is ignored). */
+#define S_ACCIDENT(code)                                                                           \
+    "a.level >= 2 AND a.division LIKE " S_PREFIX(code) " || '%' AND a.recorded_at < m.t1"        \
+    " AND (a.occurred_on >= m.d0 AND a.occurred_on < m.d1"                                         \
+    "  OR a.occurred_on < m.d0 AND a.recorded_at >= m.t0)"
+
+static const char s_accidents_sql[] =
+    "WITH " S_M " SELECT u.code, (SELECT count(*) FROM accident a WHERE " S_ACCIDENT("u.code") ")"
+    " FROM unit u CROSS JOIN m WHERE u.kind = 'child'";
 /* clang-format on */
 
-/* 较大 or worse accidents per place in [D0, D1), from the registers' accident
- * table (sl_accident: level 1 一般, 2 较大, 3 重大, 4 特别重大). *HAVE says
- * whether they could be counted. */
-static void
-s_accidents(sl_db_t *db, const char *d0, const char *d1, sl_score_place_t *pl, size_t n, bool *have)
+/* 较大 or worse accidents per place in [D0, D1) as of the end (S_ACCIDENT). */
+static int
+s_accidents(sl_db_t *db, const char *d0, const char *d1, sl_score_place_t *pl, size_t n)
 {
     PGresult *r = NULL;
-    *have = false;
-    for (size_t i = 0; i < n; i++) {
-        const char *p[] = {d0, d1, pl[i].code};
-        if (sl_db_exec(db, &r,
-                       "SELECT count(*) FROM accident WHERE level >= 2"
-                       " AND division LIKE " S_PREFIX(
-                           "$3") " || '%'"
-                                 " AND occurred_on >= $1::date AND occurred_on < $2::date",
-                       3, p) != 0) {
-            sl_log(SL_LOG_WARN, "could not count accidents of %s: %s", pl[i].code, sl_db_error(db));
-            return;
-        }
-        pl[i].accidents = atoll(PQgetvalue(r, 0, 0));
-        PQclear(r);
+    const char *p[] = {d0, d1};
+    int rc = sl_db_exec(db, &r, s_accidents_sql, 2, p);
+    if (rc != 0) {
+        sl_log(SL_LOG_ERROR, "could not count accidents: %s", sl_db_error(db));
+        return rc;
     }
-    *have = true;
+    for (int row = 0; row < PQntuples(r); row++)
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(pl[i].code, PQgetvalue(r, row, 0)) == 0)
+                pl[i].accidents = atoll(PQgetvalue(r, row, 1));
+    PQclear(r);
+    return 0;
 }
 
 static json_t *
@@ -315,8 +328,10 @@ sl_appraise_compute(sl_db_t *db, const sl_appraise_rules_t *rules, const char *p
 #undef V
     }
     PQclear(r);
-    bool have_accidents;
-    s_accidents(db, d0, d1, pl, n, &have_accidents);
+    if ((rc = s_accidents(db, d0, d1, pl, n)) != 0) {
+        free(pl);
+        return rc;
+    }
     char *inputs = s_inputs_hash(pl, n);
     sl_score_compute(&rules->r, pl, n);
     sl_score_sort(pl, n);
@@ -331,7 +346,7 @@ sl_appraise_compute(sl_db_t *db, const sl_appraise_rules_t *rules, const char *p
         snprintf(last, sizeof last, "%s", d1);
     *out = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:b, s:o}", "period", period, "from", d0, "to",
                      last, "as_of", end, "rules", s_rules_json(rules), "inputs_hash", inputs,
-                     "accidents_register", have_accidents, "places", places);
+                     "accidents_register", true, "places", places);
     free(inputs);
     free(pl);
     return 0;
@@ -507,35 +522,42 @@ sl_appraise_explain(sl_db_t *db, const char *period, const char *place, json_t *
     PGresult *r = NULL;
     rc = sl_db_exec(
         db, &r,
-        S_WITH " SELECT"
-               " (SELECT coalesce(json_agg(json_build_object('notice_no', d.notice_no,"
-               "   'case_no', c.case_no, 'feedback_deadline', d.fdl, 'on_time', d.on_time)"
-               "   ORDER BY d.fdl, d.notice_no), '[]') FROM due d JOIN cases c ON c.id = d.case_id"
-               "  WHERE d.unit_code = $3)::text,"
-               " (SELECT coalesce(json_agg(json_build_object('notice_no', e.notice_no,"
-               "   'case_no', c.case_no, 'cause', e.cause, 'at', e.at) ORDER BY e.at), '[]')"
-               "  FROM esc e JOIN cases c ON c.id = e.case_id WHERE e.unit_code = $3)::text,"
-               " (SELECT coalesce(json_agg(json_build_object('notice_no', v.notice_no,"
-               "   'case_no', c.case_no, 'found_true', v.found_true, 'measures', v.measures)"
-               "   ORDER BY c.case_no), '[]') FROM ver v JOIN cases c ON c.id = v.case_id"
-               "  WHERE v.unit_code = $3)::text,"
-               " (SELECT coalesce(json_agg(json_build_object('kind', s.kind, 'period', s.period,"
-               "   'recorded_at', s.recorded_at, 'msg_id', s.msg_id, 'figures', s.figures)"
-               "   ORDER BY s.kind, s.period), '[]') FROM src s WHERE s.from_unit = $3)::text,"
-               " (SELECT coalesce(json_agg(c.case_no ORDER BY c.case_no), '[]') FROM cases c"
-               "  CROSS JOIN m WHERE c.registered_at >= m.t0 AND c.registered_at < m.t1"
-               "   AND c.division LIKE " S_PREFIX("$3") " || '%')::text",
+        S_WITH
+        " SELECT"
+        " (SELECT coalesce(json_agg(json_build_object('notice_no', d.notice_no,"
+        "   'case_no', c.case_no, 'feedback_deadline', d.fdl, 'on_time', d.on_time)"
+        "   ORDER BY d.fdl, d.notice_no), '[]') FROM due d JOIN cases c ON c.id = d.case_id"
+        "  WHERE d.unit_code = $3)::text,"
+        " (SELECT coalesce(json_agg(json_build_object('notice_no', e.notice_no,"
+        "   'case_no', c.case_no, 'cause', e.cause, 'at', e.at) ORDER BY e.at), '[]')"
+        "  FROM esc e JOIN cases c ON c.id = e.case_id WHERE e.unit_code = $3)::text,"
+        " (SELECT coalesce(json_agg(json_build_object('notice_no', v.notice_no,"
+        "   'case_no', c.case_no, 'found_true', v.found_true, 'measures', v.measures)"
+        "   ORDER BY c.case_no), '[]') FROM ver v JOIN cases c ON c.id = v.case_id"
+        "  WHERE v.unit_code = $3)::text,"
+        " (SELECT coalesce(json_agg(json_build_object('kind', s.kind, 'period', s.period,"
+        "   'recorded_at', s.recorded_at, 'msg_id', s.msg_id, 'figures', s.figures)"
+        "   ORDER BY s.kind, s.period), '[]') FROM src s WHERE s.from_unit = $3)::text,"
+        " (SELECT coalesce(json_agg(c.case_no ORDER BY c.case_no), '[]') FROM cases c"
+        "  CROSS JOIN m WHERE c.registered_at >= m.t0 AND c.registered_at < m.t1"
+        "   AND c.division LIKE " S_PREFIX(
+            "$3") " || '%')::text,"
+                  " (SELECT coalesce(json_agg(json_build_object('occurred_on', a.occurred_on,"
+                  "   'recorded_at', a.recorded_at, 'level', a.level, 'subject', a.subject_name,"
+                  "   'deaths', a.deaths) ORDER BY a.occurred_on, a.id), '[]')"
+                  "  FROM accident a CROSS JOIN m WHERE " S_ACCIDENT("$3") ")::text",
         3, p);
     if (rc != 0) {
         sl_log(SL_LOG_ERROR, "could not explain %s for %s: %s", place, period, sl_db_error(db));
         return rc;
     }
-    *out = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "period", period, "place", place,
-                     "as_of", end, "transfers_due", json_loads(PQgetvalue(r, 0, 0), 0, NULL),
+    *out = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "period", period, "place",
+                     place, "as_of", end, "transfers_due", json_loads(PQgetvalue(r, 0, 0), 0, NULL),
                      "escalations", json_loads(PQgetvalue(r, 0, 1), 0, NULL), "verified",
                      json_loads(PQgetvalue(r, 0, 2), 0, NULL), "reports",
                      json_loads(PQgetvalue(r, 0, 3), 0, NULL), "clues",
-                     json_loads(PQgetvalue(r, 0, 4), 0, NULL));
+                     json_loads(PQgetvalue(r, 0, 4), 0, NULL), "accidents",
+                     json_loads(PQgetvalue(r, 0, 5), 0, NULL));
     PQclear(r);
     return 0;
 }

@@ -314,6 +314,58 @@ def test_final_evaluation_published_only_once_exported(city, state):
           "集中行动期间（2026-11-01至2026-11-30）" in h, h[:1500])
 
 
+ACC_HEADER = ("事故日期,县级行政区划代码,乡镇（街道）,事故地点,事故单位,统一社会信用代码,行业领域,"
+              "事故等级,死亡人数,受伤人数,瞒报,事故简况,个体经营者姓名")
+
+
+def import_accident(city, at, row):
+    clock(city, at)
+    path = os.path.join(city.dir, "acc-%s.csv" % at[:10])
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(ACC_HEADER + "\n" + row + "\n")
+    out = slctl(city, at, "accident", "import", path).stdout
+    check("the accident accepted", out.count("accepted\t") == 1, out)
+
+
+def test_accident_kaixiaozao(city, state):
+    """开小灶 from a 较大 accident recorded through the registers path (sl-intake), as of the
+    month's end: an accident recorded late counts in the month it was recorded, never in the
+    month already past."""
+    import_accident(city, "2026-10-21T10:00:00+08:00",
+                    "2026-10-20,140721,胡村镇,胡村,太谷区胡村煤业有限公司,,煤,较大,3,2,否,"
+                    "瓦斯爆炸,")
+    oct1 = json.loads(slctl(city, "2026-11-01T10:00:00+08:00", "appraise", "run", "--month",
+                            "2026-10", "--json").stdout)
+    p = {p["code"]: p for p in oct1["places"]}
+    check("the county with a 较大 accident is listed, ranked, with the reason",
+          p["140721"]["supervision"] and p["140721"]["rank"] >= 1 and
+          "发生较大事故1起，开小灶" in p["140721"]["reasons"] and p["140721"]["accidents"] == 1,
+          str(p["140721"]))
+    check("no other county", not p["140722"]["accidents"], str(p["140722"]))
+    # an October accident recorded in December: October as of its end did not know it
+    import_accident(city, "2026-12-06T11:00:00+08:00",
+                    "2026-10-25,140722,晋福镇,晋福村,榆社县晋福化工有限公司,,危化,重大,10,0,否,"
+                    "反应釜爆炸,")
+    oct2 = json.loads(slctl(city, "2026-12-06T11:00:00+08:00", "appraise", "run", "--month",
+                            "2026-10", "--json").stdout)
+    check("October scored again is identical", oct2["inputs_hash"] == oct1["inputs_hash"] and
+          oct2["places"] == oct1["places"])
+    dec = json.loads(slctl(city, "2027-01-02T10:00:00+08:00", "appraise", "run", "--month",
+                           "2026-12", "--json").stdout)
+    p = {p["code"]: p for p in dec["places"]}
+    check("it counts in December, the month it was recorded",
+          p["140722"]["accidents"] == 1 and "发生较大事故1起，开小灶" in p["140722"]["reasons"]
+          and not p["140721"]["accidents"], str(p["140722"]))
+    ex = json.loads(slctl(city, "2027-01-02T10:00:00+08:00", "appraise", "explain", "140722",
+                          "--month", "2026-12", "--json").stdout)
+    check("explain names the accident", len(ex["accidents"]) == 1 and
+          ex["accidents"][0]["occurred_on"] == "2026-10-25" and ex["accidents"][0]["level"] == 3,
+          str(ex["accidents"]))
+    out = slctl(city, "2027-01-02T10:00:00+08:00", "appraise", "explain", "140722", "--month",
+                "2026-12").stdout
+    check("in Chinese", "较大以上事故" in out and "重大事故" in out, out[-600:])
+
+
 def test_stops_cleanly(city):
     for d in ("appraise", "publish"):
         rc = city.stop(d)
