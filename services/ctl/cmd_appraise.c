@@ -312,6 +312,17 @@ s_print_explain(const json_t *ex)
         free(fig);
     }
     printf("本期问题线索%zu条\n", json_array_size(json_object_get(ex, "clues")));
+    printf("本级抽查（抽查发现问题）：\n");
+    json_array_foreach(json_object_get(ex, "spot_checks"), i, t)
+    {
+        const char *missed = json_string_value(json_object_get(t, "missed"));
+        printf("  %s\t%s\t检查主体%s\t抽查主体%s\t%s\n",
+               json_string_value(json_object_get(t, "checked_on")),
+               json_string_value(json_object_get(t, "unit")),
+               json_string_value(json_object_get(t, "inspecting_body")),
+               json_string_value(json_object_get(t, "checking_body")),
+               missed ? missed : "未发现问题");
+    }
     printf("较大以上事故（开小灶，截至期末已登记）：\n");
     json_array_foreach(json_object_get(ex, "accidents"), i, t)
     {

@@ -153,6 +153,13 @@ s_bounds(sl_db_t *db, const char *period, char d0[11], char d1[11], char end[40]
     " src AS (SELECT rv.* FROM rv WHERE kind = 'monthly' OR NOT EXISTS (SELECT 1 FROM rv r2"       \
     "  WHERE r2.from_unit = rv.from_unit AND r2.kind = 'monthly'))"
 
+/* A register's row known in the period m as of its end: dated (DAY, the
+ * day it happened) in the period and recorded (AT) by its end, or dated
+ * before the period and recorded in it. A row recorded late never changes a
+ * period already past; it counts in the period it was recorded. */
+#define S_KNOWN(day, at)                                                                           \
+    at " < m.t1 AND (" day " >= m.d0 AND " day " < m.d1 OR " day " < m.d0 AND " at " >= m.t0)"
+
 #define S_FIG(k) "coalesce(sum(coalesce((figures->>'" k "')::bigint, 0)), 0)"
 /* A place's clues: cases registered in the period in its division (a
  * county's code, or a city's code without its trailing "00"s). */
@@ -183,7 +190,11 @@ static const char s_figures_sql[] =
     "  FROM due GROUP BY 1),"
     " escg AS (SELECT unit_code, count(*) AS n FROM esc GROUP BY 1),"
     " verg AS (SELECT unit_code, count(*) FILTER (WHERE found_true) AS vt,"
-    "  count(*) FILTER (WHERE found_true AND NOT measures) AS nm FROM ver GROUP BY 1)"
+    "  count(*) FILTER (WHERE found_true AND NOT measures) AS nm FROM ver GROUP BY 1),"
+    " spot AS (SELECT i.division, count(*) AS n, count(ie.spot_check_id) AS missed"
+    "  FROM spot_check sc CROSS JOIN m JOIN inspection i ON i.id = sc.inspection_id"
+    "  LEFT JOIN interview_entry ie ON ie.spot_check_id = sc.id AND ie.created_at < m.t1"
+    "  WHERE " S_KNOWN("sc.checked_on", "sc.recorded_at") " GROUP BY 1)"
     " SELECT p.code, p.name,"
     "  coalesce(fig.hz_n, 0), coalesce(fig.hz_d, 0), coalesce(fig.pun_n, 0),"
     "  coalesce(fig.found, 0), coalesce(fig.clo_n, 0), coalesce(fig.acc_n, 0),"
@@ -191,7 +202,11 @@ static const char s_figures_sql[] =
     "  coalesce(rep.ok, 0), coalesce(rep.n, 0) + coalesce(miss.n, 0),"
     "  (SELECT coalesce(sum(n), 0) FROM clue WHERE clue.division LIKE "
     S_PREFIX("p.code") " || '%'),"
-    "  coalesce(verg.vt, 0), coalesce(verg.nm, 0)"
+    "  coalesce(verg.vt, 0), coalesce(verg.nm, 0),"
+    "  (SELECT coalesce(sum(missed), 0) FROM spot WHERE spot.division LIKE "
+    S_PREFIX("p.code") " || '%'),"
+    "  (SELECT coalesce(sum(n), 0) FROM spot WHERE spot.division LIKE "
+    S_PREFIX("p.code") " || '%')"
     " FROM p LEFT JOIN fig ON fig.from_unit = p.code"
     " LEFT JOIN rep ON rep.from_unit = p.code LEFT JOIN miss ON miss.unit = p.code"
     " LEFT JOIN dueg ON dueg.unit_code = p.code LEFT JOIN escg ON escg.unit_code = p.code"
@@ -207,9 +222,8 @@ static const char s_figures_sql[] =
  * the month it was recorded (the register keeps the first record's time: a
  * repeat of the same key is ignored). */
 #define S_ACCIDENT(code)                                                                           \
-    "a.level >= 2 AND a.division LIKE " S_PREFIX(code) " || '%' AND a.recorded_at < m.t1"        \
-    " AND (a.occurred_on >= m.d0 AND a.occurred_on < m.d1"                                         \
-    "  OR a.occurred_on < m.d0 AND a.recorded_at >= m.t0)"
+    "a.level >= 2 AND a.division LIKE " S_PREFIX(code) " || '%' AND "                              \
+    S_KNOWN("a.occurred_on", "a.recorded_at")
 
 static const char s_accidents_sql[] =
     "WITH " S_M " SELECT u.code, (SELECT count(*) FROM accident a WHERE " S_ACCIDENT("u.code") ")"
@@ -325,6 +339,7 @@ sl_appraise_compute(sl_db_t *db, const sl_appraise_rules_t *rules, const char *p
         pl[k].clues = V(13);
         pl[k].verified_true = V(14);
         pl[k].no_measures = V(15);
+        pl[k].ind[SL_IND_SPOTCHECK] = (sl_score_ratio_t){V(16), V(17)};
 #undef V
     }
     PQclear(r);
@@ -542,22 +557,47 @@ sl_appraise_explain(sl_db_t *db, const char *period, const char *place, json_t *
         "  CROSS JOIN m WHERE c.registered_at >= m.t0 AND c.registered_at < m.t1"
         "   AND c.division LIKE " S_PREFIX(
             "$3") " || '%')::text,"
-                  " (SELECT coalesce(json_agg(json_build_object('occurred_on', a.occurred_on,"
-                  "   'recorded_at', a.recorded_at, 'level', a.level, 'subject', a.subject_name,"
-                  "   'deaths', a.deaths) ORDER BY a.occurred_on, a.id), '[]')"
-                  "  FROM accident a CROSS JOIN m WHERE " S_ACCIDENT("$3") ")::text",
+                  " (SELECT coalesce(json_agg(json_build_object('checked_on', sc.checked_on,"
+                  "   'unit', i.unit_name, 'inspecting_body', i.inspecting_body,"
+                  "   'checking_body', sc.checking_body, 'missed', ie.reason)"
+                  "   ORDER BY sc.checked_on, sc.id), '[]') FROM spot_check sc CROSS JOIN m"
+                  "  JOIN inspection i ON i.id = sc.inspection_id"
+                  "  LEFT JOIN interview_entry ie ON ie.spot_check_id = sc.id AND ie.created_at < "
+                  "m.t1"
+                  "  WHERE " S_KNOWN(
+                      "sc.checked_on",
+                      "sc.recorded_at") " AND i.division LIKE " S_PREFIX("$3") " || '%')::text,"
+                                                                               " (SELECT "
+                                                                               "coalesce(json_agg("
+                                                                               "json_build_object('"
+                                                                               "occurred_on', "
+                                                                               "a.occurred_on,"
+                                                                               "   'recorded_at', "
+                                                                               "a.recorded_at, "
+                                                                               "'level', a.level, "
+                                                                               "'subject', "
+                                                                               "a.subject_name,"
+                                                                               "   'deaths', "
+                                                                               "a.deaths) ORDER BY "
+                                                                               "a.occurred_on, "
+                                                                               "a.id), '[]')"
+                                                                               "  FROM accident a "
+                                                                               "CROSS JOIN m "
+                                                                               "WHERE " S_ACCIDENT(
+                                                                                   "$3") ")::text",
         3, p);
     if (rc != 0) {
         sl_log(SL_LOG_ERROR, "could not explain %s for %s: %s", place, period, sl_db_error(db));
         return rc;
     }
-    *out = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "period", period, "place",
-                     place, "as_of", end, "transfers_due", json_loads(PQgetvalue(r, 0, 0), 0, NULL),
-                     "escalations", json_loads(PQgetvalue(r, 0, 1), 0, NULL), "verified",
-                     json_loads(PQgetvalue(r, 0, 2), 0, NULL), "reports",
-                     json_loads(PQgetvalue(r, 0, 3), 0, NULL), "clues",
-                     json_loads(PQgetvalue(r, 0, 4), 0, NULL), "accidents",
-                     json_loads(PQgetvalue(r, 0, 5), 0, NULL));
+    *out = json_pack(
+        "{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "period", period, "place", place,
+        "as_of", end, "transfers_due", json_loads(PQgetvalue(r, 0, 0), 0, NULL), "escalations",
+        json_loads(PQgetvalue(r, 0, 1), 0, NULL), "verified",
+        json_loads(PQgetvalue(r, 0, 2), 0, NULL), "reports",
+        json_loads(PQgetvalue(r, 0, 3), 0, NULL), "clues", json_loads(PQgetvalue(r, 0, 4), 0, NULL),
+        "spot_checks", json_loads(PQgetvalue(r, 0, 5), 0, NULL), "accidents",
+        json_loads(PQgetvalue(r, 0, 6), 0, NULL));
     PQclear(r);
     return 0;
 }

@@ -32,8 +32,11 @@ CLUES.update({"140728": 4, "140781": 3, "140729": 0, "140702": 5})
 FED_BACK = {"140728": 2, "140702": 5, "140781": 1}  # fed back on time, per county
 REPORT = {"major_hazards": 4, "major_hazards_rectified": 3, "illegal_found": 10,
           "illegal_punished": 5, "closed_down": 2, "exposed": 1, "persons_disciplined": 1}
-W = dict(hazards=20, punished=15, closed=10, accountable=15, feedback=15, escalated=15,
-         reports=10)
+W = dict(hazards=20, punished=15, closed=10, accountable=10, feedback=15, escalated=10,
+         reports=10, spotcheck=10)
+INSP_HEADER = "被检查单位,统一社会信用代码,行业领域,县级行政区划代码,乡镇（街道）,检查主体,检查日期,检查发现,发现问题,已处罚"
+INSP_BODY = "榆次区应急管理局"
+SPOT = {"140702": (1, 2)}  # the city's spot checks of the county's inspections: missed, made
 
 
 def env(at):
@@ -52,6 +55,8 @@ def hand_count(weights):
         t = 0.0
         if n:
             t += weights["feedback"] * FED_BACK.get(c, 0) / n + weights["escalated"]
+        if c in SPOT:
+            t += weights["spotcheck"] * (1 - SPOT[c][0] / SPOT[c][1])
         if c == "140728":
             t += weights["hazards"] * 3 / 4 + weights["punished"] * 5 / 10
             t += weights["closed"] * 2 / 10 + weights["accountable"] * 2 / 10
@@ -98,6 +103,18 @@ def test_november(city, state):
         for i in range(CLUES[c]):
             slctl(city, NOV, "submit", "--subject", "%s某某煤业有限公司%d" % (c, i),
                   "--division", c, "--sector", "煤")
+    # two inspections in 榆次区 that found nothing; the city spot-checks both: one finds a
+    # problem the inspection missed (应发现未发现), the other nothing
+    path = os.path.join(city.dir, "insp.csv")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(INSP_HEADER + "\n" + "\n".join(
+            "榆次区第%d煤业有限公司,91140702MA%08d,煤,140702,郭家堡乡,%s,2026-11-02,,否,否"
+            % (i, i, INSP_BODY) for i in (1, 2)) + "\n")
+    slctl(city, NOV, "inspection", "import", path)
+    for i, problem in ((1, ["--problem"]), (2, [])):
+        slctl(city, NOV, "spotcheck", "record", "--inspection",
+              "91140702MA%08d|2026-11-02|%s" % (i, INSP_BODY), "--date", "2026-11-03", "--body",
+              "晋中市应急管理局", *problem)
     total = sum(CLUES.values())
     wait_for("%d transfers" % total, lambda: int(city.sql(
         "SELECT count(*) FROM transfer WHERE kind = 'handling'")) == total, timeout=60)
@@ -126,9 +143,13 @@ def test_november(city, state):
     comp = {c["key"]: (c["num"], c["den"]) for c in p28["components"]}
     check("140728's components", comp["hazards"] == (3, 4) and comp["feedback"] == (2, 4) and
           comp["accountable"] == (2, 10), str(comp))
+    p02 = [p for p in state.nov["places"] if p["code"] == "140702"][0]
+    comp = {c["key"]: (c["num"], c["den"], c["score"]) for c in p02["components"]}
+    check("the spot-check indicator: missed of made, a failing", comp["spotcheck"] == (1, 2, 5.0),
+          str(comp))
     check("the rules are the project's defaults",
           state.nov["rules"]["project_defaults"] and state.nov["rules"]["version"] ==
-          "项目默认规则-2026.1", str(state.nov["rules"]))
+          "项目默认规则-2026.2", str(state.nov["rules"]))
 
 
 def test_few_clues_listed_and_ranked(city, state):
@@ -139,7 +160,7 @@ def test_few_clues_listed_and_ranked(city, state):
           p["reasons"])
     out = slctl(city, "2026-12-01T10:00:00+08:00", "appraise", "show", "--month",
                 "2026-11").stdout
-    check("the table names the rules and the supervision", "项目默认规则-2026.1" in out and
+    check("the table names the rules and the supervision", "项目默认规则-2026.2" in out and
           "列入重点督导：" in out and "问题线索偏少" in out, out)
 
 
@@ -180,7 +201,7 @@ def test_weights_change_the_ranking(city, state):
     path = os.path.join(city.dir, "rules.ini")
     with open(RULES) as f:
         text = f.read()
-    text = text.replace("version = 项目默认规则-2026.1", "version = 晋中市规则-试行1")
+    text = text.replace("version = 项目默认规则-2026.2", "version = 晋中市规则-试行1")
     text = text.replace("project_defaults = true", "project_defaults = false")
     text = text.replace("feedback = 15 ", "feedback = 60 ")
     with open(path, "w") as f:
