@@ -120,6 +120,36 @@ s_rules_line(const json_t *res, FILE *f)
             json_string_value(json_object_get(res, "inputs_hash")));
 }
 
+/* The ranking's table: a row a place (WHO: 地方) or department, each
+ * component's score with its numerator/denominator; CLUES: the clues too. */
+static void
+s_table(const json_t *list, const char *who, bool clues)
+{
+    printf("名次\t%s\t总分", who);
+    const json_t *c0 = json_object_get(json_array_get(list, 0), "components");
+    for (size_t i = 0; i < json_array_size(c0); i++)
+        printf("\t%s", json_string_value(json_object_get(json_array_get(c0, i), "name")));
+    printf(clues ? "\t问题线索\n" : "\t其中虚假办结\n");
+    size_t i;
+    const json_t *p;
+    json_array_foreach(list, i, p)
+    {
+        printf("%d\t%s\t%.2f", (int)json_integer_value(json_object_get(p, "rank")),
+               json_string_value(json_object_get(p, "name")),
+               json_number_value(json_object_get(p, "total")));
+        size_t k;
+        const json_t *c;
+        json_array_foreach(json_object_get(p, "components"), k, c)
+        {
+            printf("\t%.2f（%lld/%lld）", json_number_value(json_object_get(c, "score")),
+                   (long long)json_integer_value(json_object_get(c, "num")),
+                   (long long)json_integer_value(json_object_get(c, "den")));
+        }
+        printf("\t%lld\n", (long long)json_integer_value(
+                               json_object_get(p, clues ? "clues" : "false_completions")));
+    }
+}
+
 static void
 s_print(const json_t *res)
 {
@@ -135,29 +165,9 @@ s_print(const json_t *res)
     printf("\n");
     s_rules_line(res, stdout);
     const json_t *places = json_object_get(res, "places");
-    printf("名次\t地方\t总分");
-    const json_t *c0 = json_object_get(json_array_get(places, 0), "components");
-    for (size_t i = 0; i < json_array_size(c0); i++)
-        printf("\t%s", json_string_value(json_object_get(json_array_get(c0, i), "name")));
-    printf("\t问题线索\n");
+    s_table(places, "地方", true);
     size_t i;
     const json_t *p;
-    json_array_foreach(places, i, p)
-    {
-        printf("%d\t%s\t%.2f", (int)json_integer_value(json_object_get(p, "rank")),
-               json_string_value(json_object_get(p, "name")),
-               json_number_value(json_object_get(p, "total")));
-        const json_t *comps = json_object_get(p, "components");
-        size_t k;
-        const json_t *c;
-        json_array_foreach(comps, k, c)
-        {
-            printf("\t%.2f（%lld/%lld）", json_number_value(json_object_get(c, "score")),
-                   (long long)json_integer_value(json_object_get(c, "num")),
-                   (long long)json_integer_value(json_object_get(c, "den")));
-        }
-        printf("\t%lld\n", (long long)json_integer_value(json_object_get(p, "clues")));
-    }
     bool any = false;
     json_array_foreach(places, i, p)
     {
@@ -171,6 +181,14 @@ s_print(const json_t *res)
     }
     if (!any)
         printf("列入重点督导：无\n");
+    const json_t *deps = json_object_get(res, "departments");
+    if (deps) {
+        printf("本级部门排队（另行排队，不与地方混排）：\n");
+        if (json_array_size(deps) > 0)
+            s_table(deps, "部门", false);
+        else
+            printf("本期没有到期的交办\n");
+    }
 }
 
 static void
@@ -429,7 +447,9 @@ sl_ctl_appraise(sl_ctl_t *ctl, int argc, char **argv)
         char err[512];
         if (sl_appraise_rules_load(s_rules_path(ctl, &o), &rules, err, sizeof err) != 0)
             sl_ctl_die(SL_EXIT_USAGE, "%s", err);
-        rc = sl_appraise_compute(db, &rules, o.period, &res);
+        rc = sl_appraise_compute(db, &rules, o.period,
+                                 sl_config_bool(sl_ctl_config(ctl), "appraise", "rank_departments"),
+                                 &res);
         if (rc == SL_DECLINED)
             sl_ctl_die(SL_EXIT_USAGE, "not a period: \"%s\" (YYYY-MM, or --final with a campaign)",
                        o.period);

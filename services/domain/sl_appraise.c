@@ -113,9 +113,9 @@ s_bounds(sl_db_t *db, const char *period, char d0[11], char d1[11], char end[40]
     "m AS (SELECT $1::date AS d0, $2::date AS d1,"                                                 \
     "   $1::date::timestamp AT TIME ZONE 'Asia/Shanghai' AS t0,"                                   \
     "   $2::date::timestamp AT TIME ZONE 'Asia/Shanghai' AS t1)"
-#define S_WITH                                                                                     \
+#define S_WITH_P(kind)                                                                             \
     "WITH " S_M ","                                                                                \
-    " p AS (SELECT code, name FROM unit WHERE kind = 'child'),"                                    \
+    " p AS (SELECT code, name FROM unit WHERE kind = " kind "),"                                   \
     " t AS (SELECT tr.case_id, tr.notice_no, tr.unit_code"                                         \
     "  FROM transfer tr JOIN p ON p.code = tr.unit_code CROSS JOIN m"                              \
     "  WHERE tr.kind = 'handling' AND tr.issued_at < m.t1),"                                       \
@@ -159,6 +159,9 @@ s_bounds(sl_db_t *db, const char *period, char d0[11], char d1[11], char end[40]
  * period already past; it counts in the period it was recorded. */
 #define S_KNOWN(day, at)                                                                           \
     at " < m.t1 AND (" day " >= m.d0 AND " day " < m.d1 OR " day " < m.d0 AND " at " >= m.t0)"
+
+/* The places: the governments one level down. */
+#define S_WITH S_WITH_P("'child'")
 
 #define S_FIG(k) "coalesce(sum(coalesce((figures->>'" k "')::bigint, 0)), 0)"
 /* A place's clues: cases registered in the period in its division (a
@@ -212,6 +215,20 @@ static const char s_figures_sql[] =
     " LEFT JOIN dueg ON dueg.unit_code = p.code LEFT JOIN escg ON escg.unit_code = p.code"
     " LEFT JOIN verg ON verg.unit_code = p.code"
     " ORDER BY p.code";
+
+/* This level's departments ([appraise] rank_departments): this node's
+ * transfers to each, the ones with a transfer due or an escalation in the
+ * period; the escalations and, of them, the false completions. */
+static const char s_departments_sql[] =
+    S_WITH_P("'department'") ","
+    " dueg AS (SELECT unit_code, count(*) FILTER (WHERE on_time) AS ok, count(*) AS n"
+    "  FROM due GROUP BY 1),"
+    " escg AS (SELECT unit_code, count(*) AS n,"
+    "  count(*) FILTER (WHERE cause = 'FALSE_COMPLETION') AS fc FROM esc GROUP BY 1)"
+    " SELECT p.code, p.name, coalesce(dueg.ok, 0), coalesce(dueg.n, 0), coalesce(escg.n, 0),"
+    "  coalesce(escg.fc, 0)"
+    " FROM p LEFT JOIN dueg ON dueg.unit_code = p.code LEFT JOIN escg ON escg.unit_code = p.code"
+    " WHERE dueg.n > 0 OR escg.n > 0 ORDER BY p.code";
 
 /* The accidents (a, of the registers' accident table, sl_accident: level 1
  * 一般, 2 较大, 3 重大, 4 特别重大) that count for the place whose code is
@@ -283,9 +300,10 @@ s_place_json(const sl_appraise_rules_t *rules, const sl_score_place_t *p)
                      (json_int_t)p->accidents, "supervision", p->triggers != 0, "reasons", why);
 }
 
-/* The figures read, as hashed: one object per place, sorted by code. */
-static char *
-s_inputs_hash(const sl_score_place_t *pl, size_t n)
+/* The figures read, as hashed: one object per place, sorted by code (with
+ * FC, a department's false completions). */
+static json_t *
+s_inputs_json(const sl_score_place_t *pl, size_t n, const int64_t *fc)
 {
     json_t *a = json_array();
     for (size_t k = 0; k < n; k++) {
@@ -297,8 +315,20 @@ s_inputs_hash(const sl_score_place_t *pl, size_t n)
             json_object_set_new(
                 o, sl_score_ind_key(i),
                 json_pack("[I, I]", (json_int_t)pl[k].ind[i].num, (json_int_t)pl[k].ind[i].den));
+        if (fc)
+            json_object_set_new(o, "false_completions", json_integer(fc[k]));
         json_array_append_new(a, o);
     }
+    return a;
+}
+
+/* The hex SHA-256 of the figures read: the places' (as before departments
+ * were ranked), or places and departments together. */
+static char *
+s_inputs_hash(json_t *places, json_t *departments)
+{
+    json_t *a = departments ? json_pack("{s:O, s:O}", "places", places, "departments", departments)
+                            : json_incref(places);
     char *text = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(a);
     char *hex = sl_malloc(65);
@@ -307,8 +337,84 @@ s_inputs_hash(const sl_score_place_t *pl, size_t n)
     return hex;
 }
 
+/* Ranked objects (JSON) by rank, then code. */
+static int
+s_cmp_rank_json(const void *a, const void *b)
+{
+    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    json_int_t rx = json_integer_value(json_object_get(x, "rank"));
+    json_int_t ry = json_integer_value(json_object_get(y, "rank"));
+    if (rx != ry)
+        return rx < ry ? -1 : 1;
+    return strcmp(json_string_value(json_object_get(x, "code")),
+                  json_string_value(json_object_get(y, "code")));
+}
+
+/* This level's departments ranked for the period m ($1, $2): their JSON
+ * array into *OUT and their figures' into *INPUTS. Scored with the rules'
+ * feedback and escalated weights only; no supervision trigger (those are
+ * the places'). */
+static int
+s_departments(sl_db_t *db, const sl_appraise_rules_t *rules, const char *const params[2],
+              json_t **out, json_t **inputs)
+{
+    PGresult *r = NULL;
+    int rc = sl_db_exec(db, &r, s_departments_sql, 2, params);
+    if (rc != 0) {
+        sl_log(SL_LOG_ERROR, "could not read the departments' figures: %s", sl_db_error(db));
+        return rc;
+    }
+    size_t n = (size_t)PQntuples(r);
+    sl_score_place_t *pl = sl_calloc(n ? n : 1, sizeof *pl);
+    int64_t *fc = sl_calloc(n ? n : 1, sizeof *fc);
+    for (size_t k = 0; k < n; k++) {
+        int row = (int)k;
+        snprintf(pl[k].code, sizeof pl[k].code, "%s", PQgetvalue(r, row, 0));
+        snprintf(pl[k].name, sizeof pl[k].name, "%s", PQgetvalue(r, row, 1));
+        int64_t due = atoll(PQgetvalue(r, row, 3));
+        pl[k].ind[SL_IND_FEEDBACK] = (sl_score_ratio_t){atoll(PQgetvalue(r, row, 2)), due};
+        pl[k].ind[SL_IND_ESCALATED] = (sl_score_ratio_t){atoll(PQgetvalue(r, row, 4)), due};
+    }
+    for (size_t k = 0; k < n; k++)
+        fc[k] = atoll(PQgetvalue(r, (int)k, 5));
+    PQclear(r);
+    *inputs = s_inputs_json(pl, n, fc);
+    sl_score_compute(&rules->r, pl, n);
+    json_t *a = json_array();
+    for (size_t k = 0; k < n; k++) {
+        pl[k].triggers = 0;
+        json_t *o = s_place_json(rules, &pl[k]);
+        json_t *comp = json_array(); /* the ledger's two indicators only */
+        size_t i;
+        json_t *c;
+        json_array_foreach(json_object_get(o, "components"), i, c)
+        {
+            if (i == SL_IND_FEEDBACK || i == SL_IND_ESCALATED)
+                json_array_append(comp, c);
+        }
+        json_object_set_new(o, "components", comp);
+        json_object_set_new(o, "false_completions", json_integer(fc[k]));
+        json_array_append_new(a, o);
+    }
+    /* in rank order, as the places */
+    json_t **v = sl_calloc(n ? n : 1, sizeof *v);
+    for (size_t k = 0; k < n; k++)
+        v[k] = json_array_get(a, k);
+    if (n > 1)
+        qsort(v, n, sizeof *v, s_cmp_rank_json);
+    *out = json_array();
+    for (size_t k = 0; k < n; k++)
+        json_array_append(*out, v[k]);
+    free(v);
+    json_decref(a);
+    free(pl);
+    free(fc);
+    return 0;
+}
+
 int
-sl_appraise_compute(sl_db_t *db, const sl_appraise_rules_t *rules, const char *period, json_t **out)
+sl_appraise_compute(sl_db_t *db, const sl_appraise_rules_t *rules, const char *period,
+                    bool departments, json_t **out)
 {
     *out = NULL;
     char d0[11], d1[11], end[40];
@@ -347,7 +453,15 @@ sl_appraise_compute(sl_db_t *db, const sl_appraise_rules_t *rules, const char *p
         free(pl);
         return rc;
     }
-    char *inputs = s_inputs_hash(pl, n);
+    json_t *deps = NULL, *dep_inputs = NULL, *place_inputs = s_inputs_json(pl, n, NULL);
+    if (departments && (rc = s_departments(db, rules, params, &deps, &dep_inputs)) != 0) {
+        json_decref(place_inputs);
+        free(pl);
+        return rc;
+    }
+    char *inputs = s_inputs_hash(place_inputs, dep_inputs);
+    json_decref(place_inputs);
+    json_decref(dep_inputs);
     sl_score_compute(&rules->r, pl, n);
     sl_score_sort(pl, n);
     json_t *places = json_array();
@@ -362,6 +476,8 @@ sl_appraise_compute(sl_db_t *db, const sl_appraise_rules_t *rules, const char *p
     *out = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:b, s:o}", "period", period, "from", d0, "to",
                      last, "as_of", end, "rules", s_rules_json(rules), "inputs_hash", inputs,
                      "accidents_register", true, "places", places);
+    if (deps)
+        json_object_set_new(*out, "departments", deps);
     free(inputs);
     free(pl);
     return 0;

@@ -44,7 +44,7 @@ typedef struct {
 } sl_score_ratio_t;
 
 typedef struct {
-    char code[16];                      /* the unit's code (a division code) */
+    char code[48];                      /* the unit's code (a division code; 140700:emergency) */
     char name[96];                      /* 平遥县人民政府 */
     sl_score_ratio_t ind[SL_IND_COUNT]; /* the month's indicators */
     int64_t clues;                      /* clues registered about the place in the month */

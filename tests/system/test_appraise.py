@@ -72,6 +72,7 @@ http = 127.0.0.1:%d
 events = tcp://127.0.0.1:%d
 rules = %s
 check_seconds = 1
+rank_departments = true
 
 [publish]
 http = 127.0.0.1:%d
@@ -115,7 +116,11 @@ def test_november(city, state):
         slctl(city, NOV, "spotcheck", "record", "--inspection",
               "91140702MA%08d|2026-11-02|%s" % (i, INSP_BODY), "--date", "2026-11-03", "--body",
               "晋中市应急管理局", *problem)
-    total = sum(CLUES.values())
+    # two clues in the city's own district: transferred to a department of the city
+    for i in range(2):
+        slctl(city, NOV, "submit", "--subject", "市直某某煤业有限公司%d" % i, "--division",
+              "140700", "--sector", "煤")
+    total = sum(CLUES.values()) + 2
     wait_for("%d transfers" % total, lambda: int(city.sql(
         "SELECT count(*) FROM transfer WHERE kind = 'handling'")) == total, timeout=60)
     fed = "2026-11-05T10:00:00+08:00"
@@ -125,6 +130,13 @@ def test_november(city, state):
             slctl(city, fed, "transfer", "receipt", notice, "--operator", "县办甲")
             slctl(city, fed, "transfer", "feedback", notice, "--nature", "非法违法生产经营",
                   "--leader", "王县长", "--leader-title", "县长", "--operator", "县办甲")
+    dept = city.sql("SELECT t.unit_code || '|' || t.notice_no FROM transfer t JOIN cases c"
+                    " ON c.id = t.case_id WHERE c.division = '140700' ORDER BY t.notice_no"
+                    " LIMIT 1").split("|")
+    state.dept = dept[0]
+    slctl(city, fed, "transfer", "receipt", dept[1], "--operator", "局办甲")
+    slctl(city, fed, "transfer", "feedback", dept[1], "--nature", "非法违法生产经营",
+          "--leader", "王局长", "--leader-title", "局长", "--operator", "局办甲")
     path = os.path.join(city.dir, "nov.json")
     with open(path, "w") as f:
         json.dump({"from_unit": "140728", "month": "2026-11", "figures": REPORT}, f)
@@ -147,6 +159,12 @@ def test_november(city, state):
     comp = {c["key"]: (c["num"], c["den"], c["score"]) for c in p02["components"]}
     check("the spot-check indicator: missed of made, a failing", comp["spotcheck"] == (1, 2, 5.0),
           str(comp))
+    deps = state.nov["departments"]
+    check("the department ranked apart: its transfers' feedback and escalations", len(deps) == 1
+          and deps[0]["code"] == state.dept and deps[0]["total"] == W["feedback"] / 2 +
+          W["escalated"] and [(c["key"], c["num"], c["den"]) for c in deps[0]["components"]] ==
+          [("feedback", 1, 2), ("escalated", 0, 2)] and deps[0]["false_completions"] == 0 and
+          state.dept not in got, str(deps))
     check("the rules are the project's defaults",
           state.nov["rules"]["project_defaults"] and state.nov["rules"]["version"] ==
           "项目默认规则-2026.2", str(state.nov["rules"]))
@@ -284,8 +302,10 @@ def test_ranking_on_the_portal(city, state):
             state.pub, ext))))
     raw = open(os.path.join(city.site, "p", "%d.csv" % state.pub), "rb").read()
     rows = raw.decode("utf-8-sig").splitlines()
-    check("the CSV: a header and a row per county", len(rows) == 12 and
-          rows[0].startswith("名次,地方,总分,") and rows[1].startswith("1,"), rows[:3])
+    check("the CSV: a header and a row per county, then the department's", len(rows) == 15 and
+          rows[0].startswith("名次,地方,总分,") and rows[1].startswith("1,") and
+          rows[13].startswith("名次,部门,总分,") and rows[14].startswith("1,"), rows)
+    check("the page ranks the department apart", "本级部门考评排队" in h)
     j = json.load(open(os.path.join(city.site, "p", "%d.json" % state.pub), encoding="utf-8"))
     check("the JSON names the rules version", j["publication"]["rules_version"] ==
           "晋中市规则-试行1" and len(j["publication"]["items"]) == 11)
