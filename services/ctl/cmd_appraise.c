@@ -5,11 +5,15 @@
  * under the rules file ([appraise] rules, or --rules) and stores the run;
  * show prints the stored run (the approved one if any), and writes the
  * ranking's SVG chart and a printable HTML document; explain walks from a
- * place's total to the cases and report figures behind it; approve approves
- * the month's latest run (sl-appraise then publishes it); export writes the
- * approved evaluation as XLSX (libxlsxwriter) and printable HTML for the
- * 目标责任考核 and the copies to 纪委监委 and 组织部. Terminal tables in
- * Chinese; --json prints the result as stored. */
+ * place's total to the cases, report figures, spot checks and accidents
+ * behind it; approve approves the month's latest run and with it releases the
+ * ranking to the portal (sl-publish writes the page; sl-appraise sends
+ * appraisal.published); export writes the approved evaluation as XLSX
+ * (libxlsxwriter) and printable HTML for the 目标责任考核 and the copies to
+ * 纪委监委 and 组织部 (the final evaluation's first export releases it to the
+ * portal). With [appraise] rank_departments the run ranks this level's
+ * departments too, apart. Terminal tables in Chinese; --json prints the
+ * result as stored. */
 #include "slctl.h"
 
 #include "sl_accident.h"
