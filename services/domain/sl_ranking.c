@@ -106,9 +106,10 @@ sl_ranking_body(const json_t *result, const char *by, const char *svg)
     return body;
 }
 
-/* One section of the CSV: a header row and a row per item. */
+/* One section of the CSV: a header row and a row per item (REASONS: with
+ * the supervision's reasons, the places'). */
 static void
-s_csv_rows(const json_t *heads, const json_t *items, const char *who, sl_buf_t *b)
+s_csv_rows(const json_t *heads, const json_t *items, const char *who, bool reasons, sl_buf_t *b)
 {
     sl_csv_put(b, "名次", true);
     sl_csv_put(b, who, false);
@@ -125,7 +126,8 @@ s_csv_rows(const json_t *heads, const json_t *items, const char *who, sl_buf_t *
         sl_csv_put(b, t, false);
         free(t);
     }
-    sl_csv_put(b, "列入重点督导的原因", false);
+    if (reasons)
+        sl_csv_put(b, "列入重点督导的原因", false);
     sl_buf_puts(b, "\r\n");
     size_t i;
     const json_t *it;
@@ -147,7 +149,8 @@ s_csv_rows(const json_t *heads, const json_t *items, const char *who, sl_buf_t *
             sl_csv_put(b, json_string_value(json_object_get(c, "score")), false);
         }
         const char *why = json_string_value(json_object_get(it, "reasons"));
-        sl_csv_put(b, why ? why : "", false);
+        if (reasons)
+            sl_csv_put(b, why ? why : "", false);
         sl_buf_puts(b, "\r\n");
     }
 }
@@ -156,10 +159,11 @@ void
 sl_ranking_csv(const json_t *body, sl_buf_t *out)
 {
     sl_buf_puts(out, "\xEF\xBB\xBF");
-    s_csv_rows(json_object_get(body, "indicators"), json_object_get(body, "items"), "地方", out);
+    s_csv_rows(json_object_get(body, "indicators"), json_object_get(body, "items"), "地方", true,
+               out);
     if (json_array_size(json_object_get(body, "departments")) > 0) {
         sl_buf_puts(out, "\r\n");
         s_csv_rows(json_object_get(body, "department_indicators"),
-                   json_object_get(body, "departments"), "部门", out);
+                   json_object_get(body, "departments"), "部门", false, out);
     }
 }
