@@ -156,10 +156,8 @@ sl_site_page(const sl_template_set_t *set, const sl_pub_row_t *row, const char *
     json_t *d = p.body ? s_page_data(&p, NULL, channels, page < 1 ? 1 : page,
                                      strcmp(row->state, "draft") == 0)
                        : NULL;
-    int rc = d ? sl_template_render(
-                     set, strcmp(row->kind, "ranking") == 0 ? "ranking.html" : "publication.html",
-                     d, SL_ESCAPE_HTML, out)
-               : -1;
+    int rc =
+        d ? sl_template_render(set, sl_site_page_template(row->kind), d, SL_ESCAPE_HTML, out) : -1;
     json_decref(d);
     json_decref(p.body);
     return rc;
@@ -222,8 +220,8 @@ s_write_pub(const sl_template_set_t *set, const s_pub_t *p, const s_pubs_t *all,
     int pages = n ? (int)((n + SL_SITE_PAGE_ITEMS - 1) / SL_SITE_PAGE_ITEMS) : 1;
     /* the appraisal's ranking (sl_ranking): its own templates, CSV and chart */
     bool ranking = strcmp(p->kind, "ranking") == 0;
-    const char *page_t = ranking ? "ranking.html" : "publication.html";
-    const char *text_t = ranking ? "ranking.txt" : "publication.txt";
+    const char *page_t = sl_site_page_template(p->kind);
+    const char *text_t = sl_site_text_template(p->kind);
     sl_buf_t b;
     sl_buf_init(&b);
     int rc = 0;
@@ -424,6 +422,18 @@ done:
     free(tmp);
     s_pubs_free(&ps);
     return rc;
+}
+
+const char *
+sl_site_page_template(const char *kind)
+{
+    return kind && strcmp(kind, "ranking") == 0 ? "ranking.html" : "publication.html";
+}
+
+const char *
+sl_site_text_template(const char *kind)
+{
+    return kind && strcmp(kind, "ranking") == 0 ? "ranking.txt" : "publication.txt";
 }
 
 const char *

@@ -309,6 +309,10 @@ def test_ranking_on_the_portal(city, state):
     j = json.load(open(os.path.join(city.site, "p", "%d.json" % state.pub), encoding="utf-8"))
     check("the JSON names the rules version", j["publication"]["rules_version"] ==
           "晋中市规则-试行1" and len(j["publication"]["items"]) == 11)
+    show = slctl(city, "2026-12-06T10:00:00+08:00", "publish", "show", str(state.pub)).stdout
+    check("slctl publish show: the record and its text (the approved run's ranking)",
+          "ranking" in show and "第1名　榆次区人民政府" in show and "审定：李主任" in show and
+          "本级部门考评排队：" in show, show)
     idx = open(os.path.join(city.site, "index.html"), encoding="utf-8").read()
     check("listed on the index", "p/%d.html" % state.pub in idx)
 
