@@ -349,11 +349,13 @@ s_print_explain(const json_t *ex)
     json_array_foreach(json_object_get(ex, "accidents"), i, t)
     {
         const char *rec = json_string_value(json_object_get(t, "recorded_at"));
-        printf("  %s\t%s\t%s事故\t死亡%lld人\t登记于%.16s\n",
+        if (!rec || strlen(rec) < 16)
+            rec = "0000-00-00T00:00";
+        printf("  %s\t%s\t%s事故\t死亡%lld人\t登记于%.10s %.5s\n",
                json_string_value(json_object_get(t, "occurred_on")),
                json_string_value(json_object_get(t, "subject")),
                sl_accident_level_name((int)json_integer_value(json_object_get(t, "level"))),
-               (long long)json_integer_value(json_object_get(t, "deaths")), rec ? rec : "");
+               (long long)json_integer_value(json_object_get(t, "deaths")), rec, rec + 11);
     }
 }
 
