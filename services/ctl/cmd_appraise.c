@@ -334,7 +334,7 @@ s_print_explain(const json_t *ex)
         free(fig);
     }
     printf("本期问题线索%zu条\n", json_array_size(json_object_get(ex, "clues")));
-    printf("本级抽查（抽查发现问题）：\n");
+    printf("抽查（抽查发现问题）：\n");
     json_array_foreach(json_object_get(ex, "spot_checks"), i, t)
     {
         const char *missed = json_string_value(json_object_get(t, "missed"));

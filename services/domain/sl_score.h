@@ -25,8 +25,9 @@ typedef enum {
     SL_IND_ESCALATED, /* 接而不办、逾期、虚假办结: escalations of transfers due (ledger; a failing)
                        */
     SL_IND_REPORTS,   /* 按时报告: reports on time of those due (reports) */
-    SL_IND_SPOTCHECK, /* 抽查发现问题: this node's spot checks of the place's inspections that
-                       * found 应发现未发现 or 应处罚未处罚, of those made (registers; a failing) */
+    SL_IND_SPOTCHECK, /* 抽查发现问题: the spot checks recorded at this node of the place's
+                       * inspections that found 应发现未发现 or 应处罚未处罚, of those made
+                       * (registers; a failing) */
     SL_IND_COUNT
 } sl_score_ind_t;
 
