@@ -22,6 +22,7 @@ struct sl_appraiser {
     sl_service_t *svc;      /* borrowed */
     char rules[512];        /* [appraise] rules */
     char name[32];          /* sl-appraise or sl-appraise.N */
+    bool departments;       /* [appraise] rank_departments */
     sl_counter_t *m_checks, *m_runs, *m_published, *m_errors;
     sl_gauge_t *m_seconds, *m_places;
 };
@@ -68,7 +69,7 @@ s_check(sl_db_t *db, void *arg)
             uint64_t t0 = uv_hrtime();
             json_t *res = NULL;
             long long id;
-            if ((rc = sl_appraise_compute(db, &rules, months[i], &res)) != 0 ||
+            if ((rc = sl_appraise_compute(db, &rules, months[i], a->departments, &res)) != 0 ||
                 (rc = sl_appraise_store(db, res, a->name, now, &id)) != 0) {
                 json_decref(res);
                 goto fail;
@@ -105,6 +106,7 @@ sl_appraiser_new(const sl_config_t *cfg, uv_loop_t *loop, sl_service_t *svc)
     a->svc = svc;
     snprintf(a->rules, sizeof a->rules, "%s", sl_config_str(cfg, "appraise", "rules"));
     snprintf(a->name, sizeof a->name, "%s", sl_service_name(svc));
+    a->departments = sl_config_bool(cfg, "appraise", "rank_departments");
     sl_appraise_rules_t rules;
     char err[512];
     if (sl_appraise_rules_load(a->rules, &rules, err, sizeof err) != 0) {

@@ -244,6 +244,9 @@ static const s_key_t s_keys[] = {
      "project's defaults"},
     {"appraise", "check_seconds", S_INT, "300", 1, 86400, 0, NULL,
      "seconds between checks for a month to score and an approved run to publish"},
+    {"appraise", "rank_departments", S_BOOL, "false", 0, 0, 0, NULL,
+     "also rank this level's departments, from this node's transfers to them (feedback on time, "
+     "escalations, false completions), apart from the places' ranking"},
 
     {"parent", "code", S_CODE, NULL, 0, 0, S_IN_SECTION, NULL, "division code of the parent node"},
     {"parent", "endpoint", S_ENDPOINT, NULL, 0, 0, S_IN_SECTION, NULL,

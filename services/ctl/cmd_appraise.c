@@ -5,13 +5,18 @@
  * under the rules file ([appraise] rules, or --rules) and stores the run;
  * show prints the stored run (the approved one if any), and writes the
  * ranking's SVG chart and a printable HTML document; explain walks from a
- * place's total to the cases and report figures behind it; approve approves
- * the month's latest run (sl-appraise then publishes it); export writes the
- * approved evaluation as XLSX (libxlsxwriter) and printable HTML for the
- * 目标责任考核 and the copies to 纪委监委 and 组织部. Terminal tables in
- * Chinese; --json prints the result as stored. */
+ * place's total to the cases, report figures, spot checks and accidents
+ * behind it; approve approves the month's latest run and with it releases the
+ * ranking to the portal (sl-publish writes the page; sl-appraise sends
+ * appraisal.published); export writes the approved evaluation as XLSX
+ * (libxlsxwriter) and printable HTML for the 目标责任考核 and the copies to
+ * 纪委监委 and 组织部 (the final evaluation's first export releases it to the
+ * portal). With [appraise] rank_departments the run ranks this level's
+ * departments too, apart. Terminal tables in Chinese; --json prints the
+ * result as stored. */
 #include "slctl.h"
 
+#include "sl_accident.h"
 #include "sl_appraise.h"
 #include "sl_clock.h"
 #include "sl_util.h"
@@ -119,6 +124,36 @@ s_rules_line(const json_t *res, FILE *f)
             json_string_value(json_object_get(res, "inputs_hash")));
 }
 
+/* The ranking's table: a row a place (WHO: 地方) or department, each
+ * component's score with its numerator/denominator; CLUES: the clues too. */
+static void
+s_table(const json_t *list, const char *who, bool clues)
+{
+    printf("名次\t%s\t总分", who);
+    const json_t *c0 = json_object_get(json_array_get(list, 0), "components");
+    for (size_t i = 0; i < json_array_size(c0); i++)
+        printf("\t%s", json_string_value(json_object_get(json_array_get(c0, i), "name")));
+    printf(clues ? "\t问题线索\n" : "\t其中虚假办结\n");
+    size_t i;
+    const json_t *p;
+    json_array_foreach(list, i, p)
+    {
+        printf("%d\t%s\t%.2f", (int)json_integer_value(json_object_get(p, "rank")),
+               json_string_value(json_object_get(p, "name")),
+               json_number_value(json_object_get(p, "total")));
+        size_t k;
+        const json_t *c;
+        json_array_foreach(json_object_get(p, "components"), k, c)
+        {
+            printf("\t%.2f（%lld/%lld）", json_number_value(json_object_get(c, "score")),
+                   (long long)json_integer_value(json_object_get(c, "num")),
+                   (long long)json_integer_value(json_object_get(c, "den")));
+        }
+        printf("\t%lld\n", (long long)json_integer_value(
+                               json_object_get(p, clues ? "clues" : "false_completions")));
+    }
+}
+
 static void
 s_print(const json_t *res)
 {
@@ -134,29 +169,9 @@ s_print(const json_t *res)
     printf("\n");
     s_rules_line(res, stdout);
     const json_t *places = json_object_get(res, "places");
-    printf("名次\t地方\t总分");
-    const json_t *c0 = json_object_get(json_array_get(places, 0), "components");
-    for (size_t i = 0; i < json_array_size(c0); i++)
-        printf("\t%s", json_string_value(json_object_get(json_array_get(c0, i), "name")));
-    printf("\t问题线索\n");
+    s_table(places, "地方", true);
     size_t i;
     const json_t *p;
-    json_array_foreach(places, i, p)
-    {
-        printf("%d\t%s\t%.2f", (int)json_integer_value(json_object_get(p, "rank")),
-               json_string_value(json_object_get(p, "name")),
-               json_number_value(json_object_get(p, "total")));
-        const json_t *comps = json_object_get(p, "components");
-        size_t k;
-        const json_t *c;
-        json_array_foreach(comps, k, c)
-        {
-            printf("\t%.2f（%lld/%lld）", json_number_value(json_object_get(c, "score")),
-                   (long long)json_integer_value(json_object_get(c, "num")),
-                   (long long)json_integer_value(json_object_get(c, "den")));
-        }
-        printf("\t%lld\n", (long long)json_integer_value(json_object_get(p, "clues")));
-    }
     bool any = false;
     json_array_foreach(places, i, p)
     {
@@ -170,8 +185,14 @@ s_print(const json_t *res)
     }
     if (!any)
         printf("列入重点督导：无\n");
-    if (!json_is_true(json_object_get(res, "accidents_register")))
-        printf("较大事故（开小灶）：事故登记尚未建立，暂无数据\n");
+    const json_t *deps = json_object_get(res, "departments");
+    if (deps) {
+        printf("本级部门排队（另行排队，不与地方混排）：\n");
+        if (json_array_size(deps) > 0)
+            s_table(deps, "部门", false);
+        else
+            printf("本期没有到期的交办\n");
+    }
 }
 
 static void
@@ -313,6 +334,29 @@ s_print_explain(const json_t *ex)
         free(fig);
     }
     printf("本期问题线索%zu条\n", json_array_size(json_object_get(ex, "clues")));
+    printf("抽查（抽查发现问题）：\n");
+    json_array_foreach(json_object_get(ex, "spot_checks"), i, t)
+    {
+        const char *missed = json_string_value(json_object_get(t, "missed"));
+        printf("  %s\t%s\t检查主体%s\t抽查主体%s\t%s\n",
+               json_string_value(json_object_get(t, "checked_on")),
+               json_string_value(json_object_get(t, "unit")),
+               json_string_value(json_object_get(t, "inspecting_body")),
+               json_string_value(json_object_get(t, "checking_body")),
+               missed ? missed : "未发现问题");
+    }
+    printf("较大以上事故（开小灶，截至期末已登记）：\n");
+    json_array_foreach(json_object_get(ex, "accidents"), i, t)
+    {
+        const char *rec = json_string_value(json_object_get(t, "recorded_at"));
+        if (!rec || strlen(rec) < 16)
+            rec = "0000-00-00T00:00";
+        printf("  %s\t%s\t%s事故\t死亡%lld人\t登记于%.10s %.5s\n",
+               json_string_value(json_object_get(t, "occurred_on")),
+               json_string_value(json_object_get(t, "subject")),
+               sl_accident_level_name((int)json_integer_value(json_object_get(t, "level"))),
+               (long long)json_integer_value(json_object_get(t, "deaths")), rec, rec + 11);
+    }
 }
 
 /* The evaluation as a spreadsheet for the 目标责任考核 and the copies to 纪委监委
@@ -409,7 +453,9 @@ sl_ctl_appraise(sl_ctl_t *ctl, int argc, char **argv)
         char err[512];
         if (sl_appraise_rules_load(s_rules_path(ctl, &o), &rules, err, sizeof err) != 0)
             sl_ctl_die(SL_EXIT_USAGE, "%s", err);
-        rc = sl_appraise_compute(db, &rules, o.period, &res);
+        rc = sl_appraise_compute(db, &rules, o.period,
+                                 sl_config_bool(sl_ctl_config(ctl), "appraise", "rank_departments"),
+                                 &res);
         if (rc == SL_DECLINED)
             sl_ctl_die(SL_EXIT_USAGE, "not a period: \"%s\" (YYYY-MM, or --final with a campaign)",
                        o.period);

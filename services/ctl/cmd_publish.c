@@ -13,6 +13,7 @@
 #include "sl_codec.h"
 #include "sl_publish_db.h"
 #include "sl_service.h"
+#include "sl_site.h"
 #include "sl_template.h"
 #include "sl_util.h"
 
@@ -168,7 +169,8 @@ s_show_row(void *arg, const sl_pub_row_t *r)
     }
     sl_buf_t b;
     sl_buf_init(&b);
-    if (!body || sl_template_render(set, "publication.txt", body, SL_ESCAPE_NONE, &b) != 0)
+    if (!body ||
+        sl_template_render(set, sl_site_text_template(r->kind), body, SL_ESCAPE_NONE, &b) != 0)
         s->rc = SL_EXIT_FAIL;
     printf("\n%s", b.data ? b.data : "");
     sl_buf_free(&b);

@@ -10,6 +10,8 @@
 
 #include "sl_clock.h"
 #include "sl_log.h"
+#include "sl_publish_db.h"
+#include "sl_ranking.h"
 #include "sl_util.h"
 
 #include <sodium.h>
@@ -107,11 +109,13 @@ s_bounds(sl_db_t *db, const char *period, char d0[11], char d1[11], char end[40]
  * reports of a place that sent none). */
 /* clang-format off */
 #define S_LOOKBACK "interval '45 days'"
-#define S_WITH                                                                                     \
-    "WITH m AS (SELECT $1::date AS d0, $2::date AS d1,"                                            \
+#define S_M                                                                                        \
+    "m AS (SELECT $1::date AS d0, $2::date AS d1,"                                                 \
     "   $1::date::timestamp AT TIME ZONE 'Asia/Shanghai' AS t0,"                                   \
-    "   $2::date::timestamp AT TIME ZONE 'Asia/Shanghai' AS t1),"                                  \
-    " p AS (SELECT code, name FROM unit WHERE kind = 'child'),"                                    \
+    "   $2::date::timestamp AT TIME ZONE 'Asia/Shanghai' AS t1)"
+#define S_WITH_P(kind)                                                                             \
+    "WITH " S_M ","                                                                                \
+    " p AS (SELECT code, name FROM unit WHERE kind = " kind "),"                                   \
     " t AS (SELECT tr.case_id, tr.notice_no, tr.unit_code"                                         \
     "  FROM transfer tr JOIN p ON p.code = tr.unit_code CROSS JOIN m"                              \
     "  WHERE tr.kind = 'handling' AND tr.issued_at < m.t1),"                                       \
@@ -149,6 +153,16 @@ s_bounds(sl_db_t *db, const char *period, char d0[11], char d1[11], char end[40]
     " src AS (SELECT rv.* FROM rv WHERE kind = 'monthly' OR NOT EXISTS (SELECT 1 FROM rv r2"       \
     "  WHERE r2.from_unit = rv.from_unit AND r2.kind = 'monthly'))"
 
+/* A register's row known in the period m as of its end: dated (DAY, the
+ * day it happened) in the period and recorded (AT) by its end, or dated
+ * before the period and recorded in it. A row recorded late never changes a
+ * period already past; it counts in the period it was recorded. */
+#define S_KNOWN(day, at)                                                                           \
+    at " < m.t1 AND (" day " >= m.d0 AND " day " < m.d1 OR " day " < m.d0 AND " at " >= m.t0)"
+
+/* The places: the governments one level down. */
+#define S_WITH S_WITH_P("'child'")
+
 #define S_FIG(k) "coalesce(sum(coalesce((figures->>'" k "')::bigint, 0)), 0)"
 /* A place's clues: cases registered in the period in its division (a
  * county's code, or a city's code without its trailing "00"s). */
@@ -179,7 +193,11 @@ static const char s_figures_sql[] =
     "  FROM due GROUP BY 1),"
     " escg AS (SELECT unit_code, count(*) AS n FROM esc GROUP BY 1),"
     " verg AS (SELECT unit_code, count(*) FILTER (WHERE found_true) AS vt,"
-    "  count(*) FILTER (WHERE found_true AND NOT measures) AS nm FROM ver GROUP BY 1)"
+    "  count(*) FILTER (WHERE found_true AND NOT measures) AS nm FROM ver GROUP BY 1),"
+    " spot AS (SELECT i.division, count(*) AS n, count(ie.spot_check_id) AS missed"
+    "  FROM spot_check sc CROSS JOIN m JOIN inspection i ON i.id = sc.inspection_id"
+    "  LEFT JOIN interview_entry ie ON ie.spot_check_id = sc.id AND ie.created_at < m.t1"
+    "  WHERE " S_KNOWN("sc.checked_on", "sc.recorded_at") " GROUP BY 1)"
     " SELECT p.code, p.name,"
     "  coalesce(fig.hz_n, 0), coalesce(fig.hz_d, 0), coalesce(fig.pun_n, 0),"
     "  coalesce(fig.found, 0), coalesce(fig.clo_n, 0), coalesce(fig.acc_n, 0),"
@@ -187,36 +205,65 @@ static const char s_figures_sql[] =
     "  coalesce(rep.ok, 0), coalesce(rep.n, 0) + coalesce(miss.n, 0),"
     "  (SELECT coalesce(sum(n), 0) FROM clue WHERE clue.division LIKE "
     S_PREFIX("p.code") " || '%'),"
-    "  coalesce(verg.vt, 0), coalesce(verg.nm, 0)"
+    "  coalesce(verg.vt, 0), coalesce(verg.nm, 0),"
+    "  (SELECT coalesce(sum(missed), 0) FROM spot WHERE spot.division LIKE "
+    S_PREFIX("p.code") " || '%'),"
+    "  (SELECT coalesce(sum(n), 0) FROM spot WHERE spot.division LIKE "
+    S_PREFIX("p.code") " || '%')"
     " FROM p LEFT JOIN fig ON fig.from_unit = p.code"
     " LEFT JOIN rep ON rep.from_unit = p.code LEFT JOIN miss ON miss.unit = p.code"
     " LEFT JOIN dueg ON dueg.unit_code = p.code LEFT JOIN escg ON escg.unit_code = p.code"
     " LEFT JOIN verg ON verg.unit_code = p.code"
     " ORDER BY p.code";
+
+/* This level's departments ([appraise] rank_departments): this node's
+ * transfers to each, the ones with a transfer due or an escalation in the
+ * period; the escalations and, of them, the false completions. */
+static const char s_departments_sql[] =
+    S_WITH_P("'department'") ","
+    " dueg AS (SELECT unit_code, count(*) FILTER (WHERE on_time) AS ok, count(*) AS n"
+    "  FROM due GROUP BY 1),"
+    " escg AS (SELECT unit_code, count(*) AS n,"
+    "  count(*) FILTER (WHERE cause = 'FALSE_COMPLETION') AS fc FROM esc GROUP BY 1)"
+    " SELECT p.code, p.name, coalesce(dueg.ok, 0), coalesce(dueg.n, 0), coalesce(escg.n, 0),"
+    "  coalesce(escg.fc, 0)"
+    " FROM p LEFT JOIN dueg ON dueg.unit_code = p.code LEFT JOIN escg ON escg.unit_code = p.code"
+    " WHERE dueg.n > 0 OR escg.n > 0 ORDER BY p.code";
+
+/* The accidents (a, of the registers' accident table, sl_accident: level 1
+ * 一般, 2 较大, 3 重大, 4 特别重大) that count for the place whose code is
+ * CODE in the period m: 较大 or worse, in its division, and known by the
+ * period's end — occurred in the period and recorded by its end, or occurred
+ * before it and recorded in it. As-of means what was recorded by the end: an
+ * accident recorded late never changes a month already past; it counts in
+ * the month it was recorded (the register keeps the first record's time: a
+ * repeat of the same key is ignored). */
+#define S_ACCIDENT(code)                                                                           \
+    "a.level >= 2 AND a.division LIKE " S_PREFIX(code) " || '%' AND "                              \
+    S_KNOWN("a.occurred_on", "a.recorded_at")
+
+static const char s_accidents_sql[] =
+    "WITH " S_M " SELECT u.code, (SELECT count(*) FROM accident a WHERE " S_ACCIDENT("u.code") ")"
+    " FROM unit u CROSS JOIN m WHERE u.kind = 'child'";
 /* clang-format on */
 
-/* 较大 or worse accidents per place in [D0, D1), from the registers' accident
- * table (sl_accident: level 1 一般, 2 较大, 3 重大, 4 特别重大). *HAVE says
- * whether they could be counted. */
-static void
-s_accidents(sl_db_t *db, const char *d0, const char *d1, sl_score_place_t *pl, size_t n, bool *have)
+/* 较大 or worse accidents per place in [D0, D1) as of the end (S_ACCIDENT). */
+static int
+s_accidents(sl_db_t *db, const char *d0, const char *d1, sl_score_place_t *pl, size_t n)
 {
     PGresult *r = NULL;
-    *have = false;
-    for (size_t i = 0; i < n; i++) {
-        const char *p[] = {d0, d1, pl[i].code};
-        if (sl_db_exec(db, &r,
-                       "SELECT count(*) FROM accident WHERE level >= 2"
-                       " AND division LIKE " S_PREFIX("$3") " || '%'"
-                       " AND occurred_on >= $1::date AND occurred_on < $2::date",
-                       3, p) != 0) {
-            sl_log(SL_LOG_WARN, "could not count accidents of %s: %s", pl[i].code, sl_db_error(db));
-            return;
-        }
-        pl[i].accidents = atoll(PQgetvalue(r, 0, 0));
-        PQclear(r);
+    const char *p[] = {d0, d1};
+    int rc = sl_db_exec(db, &r, s_accidents_sql, 2, p);
+    if (rc != 0) {
+        sl_log(SL_LOG_ERROR, "could not count accidents: %s", sl_db_error(db));
+        return rc;
     }
-    *have = true;
+    for (int row = 0; row < PQntuples(r); row++)
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(pl[i].code, PQgetvalue(r, row, 0)) == 0)
+                pl[i].accidents = atoll(PQgetvalue(r, row, 1));
+    PQclear(r);
+    return 0;
 }
 
 static json_t *
@@ -253,9 +300,10 @@ s_place_json(const sl_appraise_rules_t *rules, const sl_score_place_t *p)
                      (json_int_t)p->accidents, "supervision", p->triggers != 0, "reasons", why);
 }
 
-/* The figures read, as hashed: one object per place, sorted by code. */
-static char *
-s_inputs_hash(const sl_score_place_t *pl, size_t n)
+/* The figures read, as hashed: one object per place, sorted by code (with
+ * FC, a department's false completions). */
+static json_t *
+s_inputs_json(const sl_score_place_t *pl, size_t n, const int64_t *fc)
 {
     json_t *a = json_array();
     for (size_t k = 0; k < n; k++) {
@@ -267,8 +315,20 @@ s_inputs_hash(const sl_score_place_t *pl, size_t n)
             json_object_set_new(
                 o, sl_score_ind_key(i),
                 json_pack("[I, I]", (json_int_t)pl[k].ind[i].num, (json_int_t)pl[k].ind[i].den));
+        if (fc)
+            json_object_set_new(o, "false_completions", json_integer(fc[k]));
         json_array_append_new(a, o);
     }
+    return a;
+}
+
+/* The hex SHA-256 of the figures read: the places' (as before departments
+ * were ranked), or places and departments together. */
+static char *
+s_inputs_hash(json_t *places, json_t *departments)
+{
+    json_t *a = departments ? json_pack("{s:O, s:O}", "places", places, "departments", departments)
+                            : json_incref(places);
     char *text = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(a);
     char *hex = sl_malloc(65);
@@ -277,8 +337,84 @@ s_inputs_hash(const sl_score_place_t *pl, size_t n)
     return hex;
 }
 
+/* Ranked objects (JSON) by rank, then code. */
+static int
+s_cmp_rank_json(const void *a, const void *b)
+{
+    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    json_int_t rx = json_integer_value(json_object_get(x, "rank"));
+    json_int_t ry = json_integer_value(json_object_get(y, "rank"));
+    if (rx != ry)
+        return rx < ry ? -1 : 1;
+    return strcmp(json_string_value(json_object_get(x, "code")),
+                  json_string_value(json_object_get(y, "code")));
+}
+
+/* This level's departments ranked for the period m ($1, $2): their JSON
+ * array into *OUT and their figures' into *INPUTS. Scored with the rules'
+ * feedback and escalated weights only; no supervision trigger (those are
+ * the places'). */
+static int
+s_departments(sl_db_t *db, const sl_appraise_rules_t *rules, const char *const params[2],
+              json_t **out, json_t **inputs)
+{
+    PGresult *r = NULL;
+    int rc = sl_db_exec(db, &r, s_departments_sql, 2, params);
+    if (rc != 0) {
+        sl_log(SL_LOG_ERROR, "could not read the departments' figures: %s", sl_db_error(db));
+        return rc;
+    }
+    size_t n = (size_t)PQntuples(r);
+    sl_score_place_t *pl = sl_calloc(n ? n : 1, sizeof *pl);
+    int64_t *fc = sl_calloc(n ? n : 1, sizeof *fc);
+    for (size_t k = 0; k < n; k++) {
+        int row = (int)k;
+        snprintf(pl[k].code, sizeof pl[k].code, "%s", PQgetvalue(r, row, 0));
+        snprintf(pl[k].name, sizeof pl[k].name, "%s", PQgetvalue(r, row, 1));
+        int64_t due = atoll(PQgetvalue(r, row, 3));
+        pl[k].ind[SL_IND_FEEDBACK] = (sl_score_ratio_t){atoll(PQgetvalue(r, row, 2)), due};
+        pl[k].ind[SL_IND_ESCALATED] = (sl_score_ratio_t){atoll(PQgetvalue(r, row, 4)), due};
+    }
+    for (size_t k = 0; k < n; k++)
+        fc[k] = atoll(PQgetvalue(r, (int)k, 5));
+    PQclear(r);
+    *inputs = s_inputs_json(pl, n, fc);
+    sl_score_compute(&rules->r, pl, n);
+    json_t *a = json_array();
+    for (size_t k = 0; k < n; k++) {
+        pl[k].triggers = 0;
+        json_t *o = s_place_json(rules, &pl[k]);
+        json_t *comp = json_array(); /* the ledger's two indicators only */
+        size_t i;
+        json_t *c;
+        json_array_foreach(json_object_get(o, "components"), i, c)
+        {
+            if (i == SL_IND_FEEDBACK || i == SL_IND_ESCALATED)
+                json_array_append(comp, c);
+        }
+        json_object_set_new(o, "components", comp);
+        json_object_set_new(o, "false_completions", json_integer(fc[k]));
+        json_array_append_new(a, o);
+    }
+    /* in rank order, as the places */
+    json_t **v = sl_calloc(n ? n : 1, sizeof *v);
+    for (size_t k = 0; k < n; k++)
+        v[k] = json_array_get(a, k);
+    if (n > 1)
+        qsort(v, n, sizeof *v, s_cmp_rank_json);
+    *out = json_array();
+    for (size_t k = 0; k < n; k++)
+        json_array_append(*out, v[k]);
+    free(v);
+    json_decref(a);
+    free(pl);
+    free(fc);
+    return 0;
+}
+
 int
-sl_appraise_compute(sl_db_t *db, const sl_appraise_rules_t *rules, const char *period, json_t **out)
+sl_appraise_compute(sl_db_t *db, const sl_appraise_rules_t *rules, const char *period,
+                    bool departments, json_t **out)
 {
     *out = NULL;
     char d0[11], d1[11], end[40];
@@ -309,12 +445,23 @@ sl_appraise_compute(sl_db_t *db, const sl_appraise_rules_t *rules, const char *p
         pl[k].clues = V(13);
         pl[k].verified_true = V(14);
         pl[k].no_measures = V(15);
+        pl[k].ind[SL_IND_SPOTCHECK] = (sl_score_ratio_t){V(16), V(17)};
 #undef V
     }
     PQclear(r);
-    bool have_accidents;
-    s_accidents(db, d0, d1, pl, n, &have_accidents);
-    char *inputs = s_inputs_hash(pl, n);
+    if ((rc = s_accidents(db, d0, d1, pl, n)) != 0) {
+        free(pl);
+        return rc;
+    }
+    json_t *deps = NULL, *dep_inputs = NULL, *place_inputs = s_inputs_json(pl, n, NULL);
+    if (departments && (rc = s_departments(db, rules, params, &deps, &dep_inputs)) != 0) {
+        json_decref(place_inputs);
+        free(pl);
+        return rc;
+    }
+    char *inputs = s_inputs_hash(place_inputs, dep_inputs);
+    json_decref(place_inputs);
+    json_decref(dep_inputs);
     sl_score_compute(&rules->r, pl, n);
     sl_score_sort(pl, n);
     json_t *places = json_array();
@@ -328,7 +475,9 @@ sl_appraise_compute(sl_db_t *db, const sl_appraise_rules_t *rules, const char *p
         snprintf(last, sizeof last, "%s", d1);
     *out = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:b, s:o}", "period", period, "from", d0, "to",
                      last, "as_of", end, "rules", s_rules_json(rules), "inputs_hash", inputs,
-                     "accidents_register", have_accidents, "places", places);
+                     "accidents_register", true, "places", places);
+    if (deps)
+        json_object_set_new(*out, "departments", deps);
     free(inputs);
     free(pl);
     return 0;
@@ -406,6 +555,44 @@ sl_appraise_show(sl_db_t *db, const char *period, json_t **out)
     return 0;
 }
 
+/* Releases run ID (approved BY at NOW_MS) as the portal's ranking: a
+ * publication of kind "ranking", already issued, in the caller's
+ * transaction; sl-publish writes its page, chart, JSON and CSV. */
+static int
+s_release(sl_db_t *db, const char *id, const char *by, int64_t now_ms)
+{
+    PGresult *r = NULL;
+    const char *p[] = {id};
+    int rc = sl_db_exec(db, &r, "SELECT result::text, svg FROM appraisal_run WHERE id = $1::bigint",
+                        1, p);
+    if (rc != 0)
+        return rc;
+    json_t *res = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+    char *svg = sl_strdup(PQgetvalue(r, 0, 1));
+    PQclear(r);
+    if (!res) {
+        free(svg);
+        return -1;
+    }
+    const char *period = json_string_value(json_object_get(res, "period"));
+    json_t *body = sl_ranking_body(res, by, svg);
+    char tail[96];
+    if (strcmp(period, "final") == 0)
+        snprintf(tail, sizeof tail, "集中行动综合考评结果");
+    else
+        snprintf(tail, sizeof tail, "%.4s年%d月集中行动考评排队结果", period, atoi(period + 5));
+    int64_t pid;
+    rc = sl_pub_release(db, "ranking", period, tail, body, by, now_ms, &pid);
+    if (rc == 0)
+        sl_log(SL_LOG_INFO, "appraisal of %s released as publication %lld", period, (long long)pid);
+    else
+        sl_log(SL_LOG_ERROR, "could not release the appraisal of %s: %s", period, sl_db_error(db));
+    json_decref(body);
+    json_decref(res);
+    free(svg);
+    return rc;
+}
+
 int
 sl_appraise_approve(sl_db_t *db, const char *period, const char *by, int64_t now_ms, char *why,
                     size_t whylen)
@@ -434,12 +621,19 @@ sl_appraise_approve(sl_db_t *db, const char *period, const char *by, int64_t now
     PQclear(r);
     if (rc != 0)
         goto fail;
-    rc = sl_db_exec(db, NULL,
+    rc = sl_db_exec(db, &r,
                     "UPDATE appraisal_run SET status = 'approved', approved_by = $2,"
                     " approved_at = $3::timestamptz WHERE id = (SELECT id FROM appraisal_run"
-                    " WHERE month = $1 ORDER BY id DESC LIMIT 1)",
+                    " WHERE month = $1 ORDER BY id DESC LIMIT 1) RETURNING id",
                     3, p);
     if (rc != 0)
+        goto fail;
+    char id[24];
+    snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    /* the monthly ranking is released by this approval alone; the final
+     * evaluation waits for its export too (sl_appraise_mark_exported) */
+    if (strcmp(period, "final") != 0 && (rc = s_release(db, id, by, now_ms)) != 0)
         goto fail;
     return sl_db_commit(db);
 fail:
@@ -459,35 +653,67 @@ sl_appraise_explain(sl_db_t *db, const char *period, const char *place, json_t *
     PGresult *r = NULL;
     rc = sl_db_exec(
         db, &r,
-        S_WITH " SELECT"
-               " (SELECT coalesce(json_agg(json_build_object('notice_no', d.notice_no,"
-               "   'case_no', c.case_no, 'feedback_deadline', d.fdl, 'on_time', d.on_time)"
-               "   ORDER BY d.fdl, d.notice_no), '[]') FROM due d JOIN cases c ON c.id = d.case_id"
-               "  WHERE d.unit_code = $3)::text,"
-               " (SELECT coalesce(json_agg(json_build_object('notice_no', e.notice_no,"
-               "   'case_no', c.case_no, 'cause', e.cause, 'at', e.at) ORDER BY e.at), '[]')"
-               "  FROM esc e JOIN cases c ON c.id = e.case_id WHERE e.unit_code = $3)::text,"
-               " (SELECT coalesce(json_agg(json_build_object('notice_no', v.notice_no,"
-               "   'case_no', c.case_no, 'found_true', v.found_true, 'measures', v.measures)"
-               "   ORDER BY c.case_no), '[]') FROM ver v JOIN cases c ON c.id = v.case_id"
-               "  WHERE v.unit_code = $3)::text,"
-               " (SELECT coalesce(json_agg(json_build_object('kind', s.kind, 'period', s.period,"
-               "   'recorded_at', s.recorded_at, 'msg_id', s.msg_id, 'figures', s.figures)"
-               "   ORDER BY s.kind, s.period), '[]') FROM src s WHERE s.from_unit = $3)::text,"
-               " (SELECT coalesce(json_agg(c.case_no ORDER BY c.case_no), '[]') FROM cases c"
-               "  CROSS JOIN m WHERE c.registered_at >= m.t0 AND c.registered_at < m.t1"
-               "   AND c.division LIKE " S_PREFIX("$3") " || '%')::text",
+        S_WITH
+        " SELECT"
+        " (SELECT coalesce(json_agg(json_build_object('notice_no', d.notice_no,"
+        "   'case_no', c.case_no, 'feedback_deadline', d.fdl, 'on_time', d.on_time)"
+        "   ORDER BY d.fdl, d.notice_no), '[]') FROM due d JOIN cases c ON c.id = d.case_id"
+        "  WHERE d.unit_code = $3)::text,"
+        " (SELECT coalesce(json_agg(json_build_object('notice_no', e.notice_no,"
+        "   'case_no', c.case_no, 'cause', e.cause, 'at', e.at) ORDER BY e.at), '[]')"
+        "  FROM esc e JOIN cases c ON c.id = e.case_id WHERE e.unit_code = $3)::text,"
+        " (SELECT coalesce(json_agg(json_build_object('notice_no', v.notice_no,"
+        "   'case_no', c.case_no, 'found_true', v.found_true, 'measures', v.measures)"
+        "   ORDER BY c.case_no), '[]') FROM ver v JOIN cases c ON c.id = v.case_id"
+        "  WHERE v.unit_code = $3)::text,"
+        " (SELECT coalesce(json_agg(json_build_object('kind', s.kind, 'period', s.period,"
+        "   'recorded_at', s.recorded_at, 'msg_id', s.msg_id, 'figures', s.figures)"
+        "   ORDER BY s.kind, s.period), '[]') FROM src s WHERE s.from_unit = $3)::text,"
+        " (SELECT coalesce(json_agg(c.case_no ORDER BY c.case_no), '[]') FROM cases c"
+        "  CROSS JOIN m WHERE c.registered_at >= m.t0 AND c.registered_at < m.t1"
+        "   AND c.division LIKE " S_PREFIX(
+            "$3") " || '%')::text,"
+                  " (SELECT coalesce(json_agg(json_build_object('checked_on', sc.checked_on,"
+                  "   'unit', i.unit_name, 'inspecting_body', i.inspecting_body,"
+                  "   'checking_body', sc.checking_body, 'missed', ie.reason)"
+                  "   ORDER BY sc.checked_on, sc.id), '[]') FROM spot_check sc CROSS JOIN m"
+                  "  JOIN inspection i ON i.id = sc.inspection_id"
+                  "  LEFT JOIN interview_entry ie ON ie.spot_check_id = sc.id AND ie.created_at < "
+                  "m.t1"
+                  "  WHERE " S_KNOWN(
+                      "sc.checked_on",
+                      "sc.recorded_at") " AND i.division LIKE " S_PREFIX("$3") " || '%')::text,"
+                                                                               " (SELECT "
+                                                                               "coalesce(json_agg("
+                                                                               "json_build_object('"
+                                                                               "occurred_on', "
+                                                                               "a.occurred_on,"
+                                                                               "   'recorded_at', "
+                                                                               "a.recorded_at, "
+                                                                               "'level', a.level, "
+                                                                               "'subject', "
+                                                                               "a.subject_name,"
+                                                                               "   'deaths', "
+                                                                               "a.deaths) ORDER BY "
+                                                                               "a.occurred_on, "
+                                                                               "a.id), '[]')"
+                                                                               "  FROM accident a "
+                                                                               "CROSS JOIN m "
+                                                                               "WHERE " S_ACCIDENT(
+                                                                                   "$3") ")::text",
         3, p);
     if (rc != 0) {
         sl_log(SL_LOG_ERROR, "could not explain %s for %s: %s", place, period, sl_db_error(db));
         return rc;
     }
-    *out = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "period", period, "place", place,
-                     "as_of", end, "transfers_due", json_loads(PQgetvalue(r, 0, 0), 0, NULL),
-                     "escalations", json_loads(PQgetvalue(r, 0, 1), 0, NULL), "verified",
-                     json_loads(PQgetvalue(r, 0, 2), 0, NULL), "reports",
-                     json_loads(PQgetvalue(r, 0, 3), 0, NULL), "clues",
-                     json_loads(PQgetvalue(r, 0, 4), 0, NULL));
+    *out = json_pack(
+        "{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "period", period, "place", place,
+        "as_of", end, "transfers_due", json_loads(PQgetvalue(r, 0, 0), 0, NULL), "escalations",
+        json_loads(PQgetvalue(r, 0, 1), 0, NULL), "verified",
+        json_loads(PQgetvalue(r, 0, 2), 0, NULL), "reports",
+        json_loads(PQgetvalue(r, 0, 3), 0, NULL), "clues", json_loads(PQgetvalue(r, 0, 4), 0, NULL),
+        "spot_checks", json_loads(PQgetvalue(r, 0, 5), 0, NULL), "accidents",
+        json_loads(PQgetvalue(r, 0, 6), 0, NULL));
     PQclear(r);
     return 0;
 }
@@ -499,21 +725,36 @@ sl_appraise_mark_exported(sl_db_t *db, const char *period, int64_t now_ms, char 
     sl_time_format_iso(now_ms, now, sizeof now);
     const char *p[] = {period, now};
     PGresult *r = NULL;
-    int rc =
-        sl_db_exec(db, &r,
-                   "UPDATE appraisal_run SET exported_at = coalesce(exported_at, $2::timestamptz)"
-                   " WHERE month = $1 AND status = 'approved' RETURNING id",
-                   2, p);
+    int rc = sl_db_begin(db);
     if (rc != 0)
         return rc;
-    int n = PQntuples(r);
-    PQclear(r);
-    if (n == 0) {
+    rc = sl_db_exec(db, &r,
+                    "UPDATE appraisal_run a SET exported_at = coalesce(a.exported_at,"
+                    "  $2::timestamptz) FROM (SELECT id, exported_at IS NULL AS first,"
+                    "  approved_by FROM appraisal_run WHERE month = $1 AND status = 'approved'"
+                    "  FOR UPDATE) o WHERE a.id = o.id RETURNING a.id, o.first, o.approved_by",
+                    2, p);
+    if (rc != 0)
+        goto fail;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
         snprintf(why, whylen, "%s的考评结果尚未审定，审定后方可导出（slctl appraise approve）",
                  period);
-        return SL_DECLINED;
+        rc = SL_DECLINED;
+        goto fail;
     }
-    return 0;
+    char id[24], by[128];
+    snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
+    snprintf(by, sizeof by, "%s", PQgetvalue(r, 0, 2));
+    bool first = PQgetvalue(r, 0, 1)[0] == 't';
+    PQclear(r);
+    /* the final evaluation: released with its first export */
+    if (first && strcmp(period, "final") == 0 && (rc = s_release(db, id, by, now_ms)) != 0)
+        goto fail;
+    return sl_db_commit(db);
+fail:
+    sl_db_rollback(db);
+    return rc;
 }
 
 long

@@ -29,11 +29,15 @@ int sl_appraise_rules_load(const char *path, sl_appraise_rules_t *r, char *err, 
 
 /* Scores PERIOD ("YYYY-MM" or "final") from the ledger as of its end, under
  * RULES: the result's JSON (places ranked, components, triggers, the rules'
- * version and hash, the inputs' hash) into *OUT (the caller's). Stores
+ * version and hash, the inputs' hash) into *OUT (the caller's); with
+ * DEPARTMENTS ([appraise] rank_departments) also "departments": this level's
+ * departments that had a transfer due or an escalation in the period, ranked
+ * apart from the places on this node's transfers to them (按时反馈 and
+ * 接而不办、逾期、虚假办结 with its false completions; no trigger). Stores
  * nothing. 0, -1 (SQL error, logged; or a bad period: SL_DECLINED) or
  * SL_AGAIN. */
 int sl_appraise_compute(sl_db_t *db, const sl_appraise_rules_t *rules, const char *period,
-                        json_t **out);
+                        bool departments, json_t **out);
 /* Stores RESULT (borrowed, from sl_appraise_compute) as a new draft run made
  * BY (an operator or daemon) at NOW_MS, with its SVG chart; *ID its id. */
 int sl_appraise_store(sl_db_t *db, const json_t *result, const char *by, int64_t now_ms,

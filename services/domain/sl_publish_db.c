@@ -263,11 +263,12 @@ s_node(sl_db_t *db, char *name, size_t nsize, char *office, size_t osize, char *
     PQclear(r);
 }
 
-/* Inserts the draft: body hashed as stored. */
+/* Inserts the draft (or, with APPROVED_BY, the publication already issued):
+ * body hashed as stored. */
 static int
 s_insert(sl_db_t *db, const char *kind, const char *period, const char *title, json_t *body,
          int items, int held, int missing, int64_t corrects, const char *reason,
-         const sl_pub_draft_opts_t *o, int64_t *id)
+         const sl_pub_draft_opts_t *o, const char *approved_by, int64_t *id)
 {
     char *text = json_dumps(body, JSON_COMPACT);
     unsigned char h[crypto_hash_sha256_BYTES];
@@ -280,17 +281,21 @@ s_insert(sl_db_t *db, const char *kind, const char *period, const char *title, j
     snprintf(nh, sizeof nh, "%d", held);
     snprintf(nm, sizeof nm, "%d", missing);
     snprintf(cs, sizeof cs, "%lld", (long long)corrects);
-    const char *p[] = {kind, period, title,
-                       text, hex,    ni,
-                       nh,   nm,     corrects ? cs : NULL,
-                       at,   o->by,  reason ? reason : ""};
+    const char *p[] = {kind,       period, title,
+                       text,       hex,    ni,
+                       nh,         nm,     corrects ? cs : NULL,
+                       at,         o->by,  reason ? reason : "",
+                       approved_by};
     PGresult *r;
     int rc = sl_db_exec(db, &r,
                         "INSERT INTO publication (kind, period, title, body, hash, items, held,"
-                        " missing, corrects, drafted_at, drafted_by, state, reason)"
-                        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'draft', $12)"
+                        " missing, corrects, drafted_at, drafted_by, state, reason, approved_by,"
+                        " approved_at)"
+                        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+                        "  CASE WHEN $13::text IS NULL THEN 'draft' ELSE 'issued' END, $12, $13,"
+                        "  CASE WHEN $13::text IS NULL THEN NULL ELSE $10::timestamptz END)"
                         " RETURNING id",
-                        12, p);
+                        13, p);
     if (rc == 0) {
         *id = atoll(PQgetvalue(r, 0, 0));
         PQclear(r);
@@ -375,7 +380,7 @@ s_build(sl_db_t *db, sl_pub_kind_t kind, const char *period, const char *after, 
     if (rates)
         json_object_set(body, "rates", rates);
     rc = s_insert(db, sl_pub_kind_name(kind), per, title, body, (int)json_array_size(d.items),
-                  d.held, d.missing, corrects, reason, o, id);
+                  d.held, d.missing, corrects, reason, o, NULL, id);
     json_decref(body);
 done:
     json_decref(rates);
@@ -428,6 +433,30 @@ sl_pub_draft(sl_db_t *db, sl_pub_kind_t kind, const sl_pub_draft_opts_t *o, int6
 }
 
 int
+sl_pub_release(sl_db_t *db, const char *kind, const char *period, const char *title_tail,
+               json_t *body, const char *by, int64_t now_ms, int64_t *id)
+{
+    *id = 0;
+    char name[128] = "", office[192] = "", code[8] = "";
+    int rc;
+    s_node(db, name, sizeof name, office, sizeof office, code, &rc);
+    if (rc != 0)
+        return rc;
+    char *title = sl_asprintf("%s%s", name, title_tail);
+    json_object_set_new(body, "kind", json_string(kind));
+    json_object_set_new(body, "period", json_string(period));
+    json_object_set_new(body, "title", json_string(title));
+    json_object_set_new(body, "node", json_string(code));
+    json_object_set_new(body, "node_name", json_string(name));
+    json_object_set_new(body, "office", json_string(office));
+    sl_pub_draft_opts_t o = {.by = by, .now_ms = now_ms};
+    rc = s_insert(db, kind, period, title, body,
+                  (int)json_array_size(json_object_get(body, "items")), 0, 0, 0, NULL, &o, by, id);
+    free(title);
+    return rc;
+}
+
+int
 sl_pub_correct(sl_db_t *db, int64_t id, const char *reason, const sl_pub_draft_opts_t *o,
                int64_t *new_id)
 {
@@ -453,6 +482,11 @@ sl_pub_correct(sl_db_t *db, int64_t id, const char *reason, const sl_pub_draft_o
         return 1;
     }
     int kind = sl_pub_kind_parse(PQgetvalue(r, 0, 0));
+    if (kind < 0) { /* released by another module (a ranking): not drafted here */
+        PQclear(r);
+        sl_db_rollback(db);
+        return 1;
+    }
     char *period = sl_strdup(PQgetvalue(r, 0, 1));
     char *only = sl_strdup(PQgetisnull(r, 0, 2) ? "[]" : PQgetvalue(r, 0, 2));
     PQclear(r);

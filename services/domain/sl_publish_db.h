@@ -48,6 +48,15 @@ typedef struct {
  * 0, -1 or SL_AGAIN. */
 int sl_pub_draft(sl_db_t *db, sl_pub_kind_t kind, const sl_pub_draft_opts_t *o, int64_t *id);
 
+/* Inserts publication KIND (one sl-publish does not draft: "ranking") for
+ * PERIOD already issued, approved BY at NOW_MS, inside the caller's
+ * transaction: BODY (borrowed; gets kind, period, title, node, node_name and
+ * office) is what the site renders, its "items" counted; the title is the
+ * node's name followed by TITLE_TAIL. *ID the publication. 0, -1 or
+ * SL_AGAIN (a second one of KIND and PERIOD violates publication_period). */
+int sl_pub_release(sl_db_t *db, const char *kind, const char *period, const char *title_tail,
+                   json_t *body, const char *by, int64_t now_ms, int64_t *id);
+
 /* Approves draft ID as by BY (the office's approver) at NOW_MS. 0; 1 when
  * there is no such draft (unknown, or already issued); -1 or SL_AGAIN. */
 int sl_pub_approve(sl_db_t *db, int64_t id, const char *by, int64_t now_ms);

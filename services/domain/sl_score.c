@@ -26,6 +26,7 @@ static const struct {
     [SL_IND_FEEDBACK] = {"feedback", "按时反馈", false},
     [SL_IND_ESCALATED] = {"escalated", "接而不办、逾期、虚假办结", true},
     [SL_IND_REPORTS] = {"reports", "按时报告", false},
+    [SL_IND_SPOTCHECK] = {"spotcheck", "抽查发现问题", true},
 };
 
 const char *

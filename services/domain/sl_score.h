@@ -24,7 +24,10 @@ typedef enum {
     SL_IND_FEEDBACK, /* 按时反馈: transfers fed back by their deadline of those due (ledger) */
     SL_IND_ESCALATED, /* 接而不办、逾期、虚假办结: escalations of transfers due (ledger; a failing)
                        */
-    SL_IND_REPORTS, /* 按时报告: reports on time of those due (reports) */
+    SL_IND_REPORTS,   /* 按时报告: reports on time of those due (reports) */
+    SL_IND_SPOTCHECK, /* 抽查发现问题: the spot checks recorded at this node of the place's
+                       * inspections that found 应发现未发现 or 应处罚未处罚, of those made
+                       * (registers; a failing) */
     SL_IND_COUNT
 } sl_score_ind_t;
 
@@ -42,7 +45,7 @@ typedef struct {
 } sl_score_ratio_t;
 
 typedef struct {
-    char code[16];                      /* the unit's code (a division code) */
+    char code[48];                      /* the unit's code (a division code; 140700:emergency) */
     char name[96];                      /* 平遥县人民政府 */
     sl_score_ratio_t ind[SL_IND_COUNT]; /* the month's indicators */
     int64_t clues;                      /* clues registered about the place in the month */

@@ -9,6 +9,7 @@
 #include "sl_clock.h"
 #include "sl_csv.h"
 #include "sl_log.h"
+#include "sl_ranking.h"
 #include "sl_util.h"
 
 #include <dirent.h>
@@ -155,7 +156,8 @@ sl_site_page(const sl_template_set_t *set, const sl_pub_row_t *row, const char *
     json_t *d = p.body ? s_page_data(&p, NULL, channels, page < 1 ? 1 : page,
                                      strcmp(row->state, "draft") == 0)
                        : NULL;
-    int rc = d ? sl_template_render(set, "publication.html", d, SL_ESCAPE_HTML, out) : -1;
+    int rc =
+        d ? sl_template_render(set, sl_site_page_template(row->kind), d, SL_ESCAPE_HTML, out) : -1;
     json_decref(d);
     json_decref(p.body);
     return rc;
@@ -228,6 +230,10 @@ s_write_pub(const sl_template_set_t *set, const s_pub_t *p, const s_pubs_t *all,
 {
     size_t n = json_array_size(json_object_get(p->body, "items"));
     int pages = n ? (int)((n + SL_SITE_PAGE_ITEMS - 1) / SL_SITE_PAGE_ITEMS) : 1;
+    /* the appraisal's ranking (sl_ranking): its own templates, CSV and chart */
+    bool ranking = strcmp(p->kind, "ranking") == 0;
+    const char *page_t = sl_site_page_template(p->kind);
+    const char *text_t = sl_site_text_template(p->kind);
     sl_buf_t b;
     sl_buf_init(&b);
     int rc = 0;
@@ -235,7 +241,7 @@ s_write_pub(const sl_template_set_t *set, const s_pub_t *p, const s_pubs_t *all,
     for (int page = 1; rc == 0 && page <= pages; page++) {
         json_t *d = s_page_data(p, all, channels, page, false);
         sl_buf_reset(&b);
-        rc = d ? sl_template_render(set, "publication.html", d, SL_ESCAPE_HTML, &b) : -1;
+        rc = d ? sl_template_render(set, page_t, d, SL_ESCAPE_HTML, &b) : -1;
         json_decref(d);
         name = s_page_name(p->id, page);
         if (rc == 0)
@@ -247,7 +253,7 @@ s_write_pub(const sl_template_set_t *set, const s_pub_t *p, const s_pubs_t *all,
     if (rc == 0 && d) {
         json_object_set(d, "items", json_object_get(p->body, "items"));
         sl_buf_reset(&b);
-        rc = sl_template_render(set, "publication.txt", d, SL_ESCAPE_NONE, &b);
+        rc = sl_template_render(set, text_t, d, SL_ESCAPE_NONE, &b);
         name = sl_asprintf("%lld.txt", (long long)p->id);
         if (rc == 0)
             rc = s_write(dir, name, b.data, b.len, files);
@@ -266,10 +272,18 @@ s_write_pub(const sl_template_set_t *set, const s_pub_t *p, const s_pubs_t *all,
         free(text);
         json_decref(j);
         sl_buf_reset(&b);
-        s_csv(p->body, &b);
+        if (ranking)
+            sl_ranking_csv(p->body, &b);
+        else
+            s_csv(p->body, &b);
         name = sl_asprintf("%lld.csv", (long long)p->id);
         if (rc == 0)
             rc = s_write(dir, name, b.data, b.len, files);
+        free(name);
+        const char *svg = json_string_value(json_object_get(p->body, "svg"));
+        name = sl_asprintf("%lld.svg", (long long)p->id);
+        if (rc == 0 && ranking && svg)
+            rc = s_write(dir, name, svg, strlen(svg), files);
         free(name);
     } else if (!d) {
         rc = -1;
@@ -423,6 +437,18 @@ done:
 }
 
 const char *
+sl_site_page_template(const char *kind)
+{
+    return kind && strcmp(kind, "ranking") == 0 ? "ranking.html" : "publication.html";
+}
+
+const char *
+sl_site_text_template(const char *kind)
+{
+    return kind && strcmp(kind, "ranking") == 0 ? "ranking.txt" : "publication.txt";
+}
+
+const char *
 sl_site_content_type(const char *name)
 {
     const char *dot = strrchr(name, '.');
@@ -438,6 +464,8 @@ sl_site_content_type(const char *name)
         return "application/atom+xml; charset=utf-8";
     if (strcmp(dot, ".txt") == 0)
         return "text/plain; charset=utf-8";
+    if (strcmp(dot, ".svg") == 0)
+        return "image/svg+xml";
     return "application/octet-stream";
 }
 

@@ -29,6 +29,12 @@ int sl_site_write(sl_db_t *db, const sl_template_set_t *set, const char *dir, co
 int sl_site_page(const sl_template_set_t *set, const sl_pub_row_t *row, const char *channels,
                  int page, sl_buf_t *out);
 
+/* The templates a publication of KIND is rendered with: its page
+ * ("publication.html"; a ranking: "ranking.html") and its plain text
+ * ("publication.txt"; "ranking.txt"). Static. */
+const char *sl_site_page_template(const char *kind);
+const char *sl_site_text_template(const char *kind);
+
 /* The content type for a site file name. Static. */
 const char *sl_site_content_type(const char *name);
 

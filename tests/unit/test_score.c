@@ -104,6 +104,30 @@ test_totals_and_ties(void **state)
     assert_string_equal(p[2].code, "140728"); /* 25 */
 }
 
+/* The spot-check indicator counts failures: weight × (1 − missed ÷ made), 0
+ * without a spot check; its key is "spotcheck" in [weights]. */
+static void
+test_spotcheck(void **state)
+{
+    (void)state;
+    static const char text[] = "[rules]\nversion = s-1\n[weights]\nspotcheck = 10\n";
+    sl_score_rules_t r;
+    char err[256];
+    assert_int_equal(sl_score_rules_parse(text, strlen(text), &r, err, sizeof err), 0);
+    assert_true(r.weight[SL_IND_SPOTCHECK] == 10 && sl_score_ind_failing(SL_IND_SPOTCHECK));
+    assert_string_equal(sl_score_ind_key(SL_IND_SPOTCHECK), "spotcheck");
+    sl_score_place_t p[3];
+    memset(p, 0, sizeof p);
+    snprintf(p[0].code, sizeof p[0].code, "140702");
+    snprintf(p[1].code, sizeof p[1].code, "140703");
+    snprintf(p[2].code, sizeof p[2].code, "140721");
+    p[0].ind[SL_IND_SPOTCHECK] = (sl_score_ratio_t){1, 4};
+    p[1].ind[SL_IND_SPOTCHECK] = (sl_score_ratio_t){0, 2};
+    sl_score_compute(&r, p, 3);
+    assert_true(p[0].total == 7.5 && p[1].total == 10 && p[2].total == 0);
+    assert_int_equal(p[1].rank, 1);
+}
+
 static void
 test_triggers(void **state)
 {
@@ -145,6 +169,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_totals_and_ties),
+        cmocka_unit_test(test_spotcheck),
         cmocka_unit_test(test_triggers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
