@@ -16,56 +16,18 @@ import os
 import re
 import sys
 
-# table -> the one module that writes it
-OWNERS = {
-    "accident": "sl_accident",
-    "accident_owner": "sl_accident",
-    "audit_subject": "sl_audit",
-    "appraisal_run": "sl_appraise",
-    "calendar_day": "sl_calendar_db",
-    "calendar_notice": "sl_calendar_db",
-    "campaign": "sl_report",
-    "campaign_level": "sl_report",
-    "campaign_phase": "sl_report",
-    "case_public": "sl_publish_db",
-    "case_event": "sl_audit",
-    "cases": "sl_case",
-    "counter": "sl_case",
-    "daemon_state": "sl_heartbeat",
-    "dead_letter": "sl_inbox",
-    "escalated_case": "sl_escalation",
-    "earlier_finding": "sl_finding",
-    "commitment": "sl_pledge",
-    "inbox": "sl_inbox",
-    "inspection": "sl_inspection",
-    "interview_entry": "sl_spotcheck",
-    "ledger_entry": "sl_ledger",
-    "liaison": "sl_pledge",
-    "liaison_phone": "sl_pledge",
-    "link_state": "sl_link",
-    "node": "sl_unit",
-    "official_phone": "sl_official",
-    "official_post": "sl_official",
-    "outbox": "sl_outbox",
-    "plan_due": "sl_plan",
-    "plan_missing": "sl_plan",
-    "implementation_plan": "sl_plan",
-    "publication": "sl_publish_db",
-    "report": "sl_report",
-    "report_missing": "sl_report",
-    "schema_migrations": "sl_schema",
-    "sector_lead": "sl_unit",
-    "spot_check": "sl_spotcheck",
-    "spot_draw": "sl_spotcheck",
-    "spot_draw_item": "sl_spotcheck",
-    "subject_event": "sl_audit",
-    "supervision": "sl_supervision",
-    "transfer": "sl_transfer",
-    "transfer_escalation": "sl_transfer",
-    "transfer_list": "sl_transfer",
-    "typical_case": "sl_rollup_db",
-    "unit": "sl_unit",
-}
+# table -> the one module that writes it: schema/data/owners.csv, the list that
+# also grants each daemon's database role its tables (slctl migrate, migration
+# 018). Its other columns: which daemons run the writer module (their roles may
+# write the table), and the columns only some roles may read. Module "schema":
+# written by the migrations only.
+def load_owners(root):
+    import csv
+    with open(os.path.join(root, "schema", "data", "owners.csv"), encoding="utf-8") as fh:
+        return {row["table"]: row["module"] for row in csv.DictReader(fh)}
+
+
+OWNERS = load_owners(os.environ.get("SL_SOURCE") or os.path.join(os.path.dirname(__file__), "..", ".."))
 
 # (table, module): a second writer allowed on purpose — the only columns it may
 # UPDATE (no INSERT, DELETE or COPY), and why.
