@@ -219,6 +219,9 @@ def test_daemons_connect_as_their_roles(node):
         return set(node.sql("SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = '%s'"
                             % node.dbname).split())
     wait_for("the daemons to connect as their roles", lambda: want <= users(), timeout=60)
+    daemons = set(node.sql("SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = '%s'"
+                           " AND application_name = 'safeloop'" % node.dbname).split())
+    check("every connection of the daemons is on a role of theirs", daemons <= want, daemons)
     # a clue goes through: the grants are enough for the daemons' work
     r = node.slctl("submit", "--subject", "角色测试煤矿", "--division", node.code, "--sector", "煤")
     case_no = r.stdout.split("\t")[1]
@@ -227,3 +230,6 @@ def test_daemons_connect_as_their_roles(node):
         " WHERE c.case_no = '%s'" % case_no).strip() != "0", timeout=60)
     r = node.slctl("case", "show", case_no)
     check("slctl reads the case as its read-only role", case_no in r.stdout, r.stderr)
+    daemons = set(node.sql("SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = '%s'"
+                           " AND application_name = 'safeloop'" % node.dbname).split())
+    check("and still no daemon connection but on their roles", daemons <= want, daemons)
