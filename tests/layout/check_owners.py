@@ -21,10 +21,20 @@ import sys
 # 018). Its other columns: which daemons run the writer module (their roles may
 # write the table), and the columns only some roles may read. Module "schema":
 # written by the migrations only.
+DAEMONS = {"intake", "dispatch", "deadline", "publish", "appraise"}
+
+
 def load_owners(root):
     import csv
     with open(os.path.join(root, "schema", "data", "owners.csv"), encoding="utf-8") as fh:
-        return {row["table"]: row["module"] for row in csv.DictReader(fh)}
+        rows = list(csv.DictReader(fh))
+    for row in rows:  # the roles' grants are derived from these names: no typo may pass
+        bad = (set(row["writers"].split()) - DAEMONS) | (
+            set(row["hidden_readers"].split()) - DAEMONS - {"ctl"})
+        if bad:
+            sys.exit("check_owners: owners.csv, table %s: unknown daemon %s"
+                     % (row["table"], ", ".join(sorted(bad))))
+    return {row["table"]: row["module"] for row in rows}
 
 
 OWNERS = load_owners(os.environ.get("SL_SOURCE") or os.path.join(os.path.dirname(__file__), "..", ".."))
