@@ -44,6 +44,14 @@ fsync = on
 log_min_messages = warning
 timezone = 'Asia/Shanghai'
 EOT
+  # the daemons' roles (members of sl_daemons, made by slctl migrate) sign in
+  # with their passwords ([database] passfile); the administrator (postgres:
+  # migrate, the tests' checks) stays on trust in these private clusters
+  local hba=$dir/data/pg_hba.conf
+  { printf 'local all +sl_daemons scram-sha-256\nhost all +sl_daemons 127.0.0.1/32 scram-sha-256\n'
+    cat "$hba"; } >"$dir/hba.tmp"
+  cat "$dir/hba.tmp" >"$hba" # keeps the file's owner
+  rm -f "$dir/hba.tmp"
   # the socket directory must be reachable by clients running as root or others
   chmod 755 "$dir" "$dir/sock"
 }

@@ -149,6 +149,13 @@ var_dir = $var
 
 [database]
 conninfo = host=$sock port=5432 dbname=sl_$code user=postgres
+; each daemon connects as its own role (db_user below, made by slctl
+; migrate), with the password migrate writes here (scram-sha-256)
+passfile = $var/pgpass
+
+; slctl's read-only commands; administration keeps [database] conninfo
+[ctl]
+db_user = sl_{code}_ctl
 
 [keys]
 curve_public = $keys/curve.pub
@@ -164,6 +171,7 @@ endpoint = tcp://127.0.0.1:$(port "$code" 0)
 ipc = ipc://$run/intake.sock
 events = tcp://127.0.0.1:$(port "$code" 1)
 http = 127.0.0.1:$(port "$code" 2)
+db_user = sl_{code}_intake
 
 [dispatch]
 interval_days = 0
@@ -171,10 +179,12 @@ scan_seconds = 2
 retry_max_ms = 5000
 events = tcp://127.0.0.1:$(port "$code" 11)
 http = 127.0.0.1:$(port "$code" 12)
+db_user = sl_{code}_dispatch
 
 [deadline]
 events = tcp://127.0.0.1:$(port "$code" 21)
 http = 127.0.0.1:$(port "$code" 22)
+db_user = sl_{code}_deadline
 
 ; 三公开: drafts wait for slctl publish approve ID --by NAME; the site is
 ; served on http (/site/) and written to site_dir
@@ -187,6 +197,7 @@ tick_seconds = 5
 [appraise]
 events = tcp://127.0.0.1:$(port "$code" 41)
 http = 127.0.0.1:$(port "$code" 42)
+db_user = sl_{code}_appraise
 ; the project's default rules (weights, triggers) from the source tree
 rules = $top/deploy/appraise-rules.ini
 

@@ -65,6 +65,7 @@ static const s_section_t s_sections[] = {
     {"database", S_PLAIN, "database", "the node's PostgreSQL database"},
     {"keys", S_PLAIN, "keys", "key files: CURVE (40-character Z85 text) and sealing"},
     {"log", S_PLAIN, "log", "logging, for every daemon of the node"},
+    {"ctl", S_PLAIN, "ctl", "slctl: the role its read-only commands connect as"},
     {"intake", S_INSTANCE, "intake", "sl-intake: receives envelopes, commits them, acks"},
     {"dispatch", S_INSTANCE, "dispatch",
      "sl-dispatch: transfers, forwarding and delivery on links"},
@@ -146,6 +147,13 @@ static const s_key_t s_keys[] = {
 
     {"database", "conninfo", S_STRING, NULL, 0, 0, S_REQUIRED, NULL,
      "libpq connection string or URI"},
+    {"database", "passfile", S_PATH, NULL, 0, 0, 0, NULL,
+     "password file (0600) of the node's daemon roles: slctl migrate sets their passwords and "
+     "writes it, the daemons and slctl connect with it; unset: no passwords (peer or trust)"},
+
+    {"ctl", "db_user", S_STRING, "", 0, 0, 0, NULL,
+     "the database role slctl's read-only commands connect as ({code}: the node's code), e.g. "
+     "sl_{code}_ctl; unset: the user of [database] conninfo (administration always is)"},
 
     {"keys", "curve_public", S_PATH, "keys/curve.pub", 0, 0, 0, NULL,
      "the node's CURVE public key file"},
@@ -164,6 +172,9 @@ static const s_key_t s_keys[] = {
     {"intake", "ipc", S_ENDPOINT, NULL, 0, 0, 0, NULL,
      "ROUTER endpoint for local tools (slctl); unset: none"},
     {"intake", "events", S_ENDPOINT, NULL, 0, 0, 0, NULL, "PUB endpoint for events; unset: none"},
+    {"intake", "db_user", S_STRING, "", 0, 0, 0, NULL,
+     "the database role sl-intake connects as ({code}: the node's code), e.g. sl_{code}_intake; "
+     "unset: the user of [database] conninfo"},
     {"intake", "http", S_HOSTPORT, "127.0.0.1:0", 0, 0, 0, NULL,
      "HOST:PORT serving /metrics and /healthz; port 0 disables"},
     {"intake", "batch_max", S_INT, "512", 1, 10000, 0, NULL,
@@ -185,6 +196,9 @@ static const s_key_t s_keys[] = {
      "working days a case transferred from above is due before the upper deadline "
      "(this level's own verification and sign-off)"},
     {"dispatch", "events", S_ENDPOINT, NULL, 0, 0, 0, NULL, "PUB endpoint for events; unset: none"},
+    {"dispatch", "db_user", S_STRING, "", 0, 0, 0, NULL,
+     "the database role sl-dispatch connects as ({code}: the node's code), e.g. sl_{code}_dispatch; "
+     "unset: the user of [database] conninfo"},
     {"dispatch", "http", S_HOSTPORT, "127.0.0.1:0", 0, 0, 0, NULL,
      "HOST:PORT serving /metrics and /healthz; port 0 disables"},
     {"dispatch", "window", S_INT, "1000", 1, 100000, 0, NULL,
@@ -205,6 +219,9 @@ static const s_key_t s_keys[] = {
      "承办人及联系方式 printed on transfer notices; unset: a blank line to fill in"},
 
     {"deadline", "events", S_ENDPOINT, NULL, 0, 0, 0, NULL, "PUB endpoint for events; unset: none"},
+    {"deadline", "db_user", S_STRING, "", 0, 0, 0, NULL,
+     "the database role sl-deadline connects as ({code}: the node's code), e.g. sl_{code}_deadline; "
+     "unset: the user of [database] conninfo"},
     {"deadline", "http", S_HOSTPORT, "127.0.0.1:0", 0, 0, 0, NULL,
      "HOST:PORT serving /metrics and /healthz; port 0 disables"},
     {"deadline", "tick_seconds", S_INT, "5", 1, 3600, 0, NULL, "seconds between deadline checks"},
@@ -237,6 +254,9 @@ static const s_key_t s_keys[] = {
     {"publish", "natural_person", S_STRING, "surname", 0, 0, 0, NULL,
      "how a natural person subject is published: surname (姓＋某) or withheld (某某)"},
     {"appraise", "events", S_ENDPOINT, NULL, 0, 0, 0, NULL, "PUB endpoint for events; unset: none"},
+    {"appraise", "db_user", S_STRING, "", 0, 0, 0, NULL,
+     "the database role sl-appraise connects as ({code}: the node's code), e.g. sl_{code}_appraise; "
+     "unset: the user of [database] conninfo"},
     {"appraise", "http", S_HOSTPORT, "127.0.0.1:0", 0, 0, 0, NULL,
      "HOST:PORT serving /metrics and /healthz; port 0 disables"},
     {"appraise", "rules", S_PATH, "/usr/share/safeloop/appraise-rules.ini", 0, 0, 0, NULL,

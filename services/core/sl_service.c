@@ -345,16 +345,21 @@ sl_service_db_user(const sl_config_t *cfg, const char *section)
     return sl_buf_steal(&b);
 }
 
-/* The daemon's conninfo: the node's, as the role sl_service_db_user names.
- * Caller frees. */
-static char *
-s_conninfo(const sl_config_t *cfg, const char *section)
+char *
+sl_service_role_conninfo(const sl_config_t *cfg, const char *section)
 {
     const char *base = sl_config_str(cfg, "database", "conninfo");
     char *user = sl_service_db_user(cfg, section);
-    char *c = user ? sl_asprintf("%s user=%s", base, user) : sl_strdup(base);
+    const char *pass = sl_config_str(cfg, "database", "passfile");
+    sl_buf_t b;
+    sl_buf_init(&b);
+    sl_buf_puts(&b, base);
+    if (user)
+        sl_buf_printf(&b, " user=%s", user);
+    if (user && pass && *pass)
+        sl_buf_printf(&b, " passfile=%s", pass);
     free(user);
-    return c;
+    return sl_buf_steal(&b);
 }
 
 sl_service_t *
@@ -383,7 +388,7 @@ sl_service_new(const sl_config_t *cfg, uv_loop_t *loop, const char *section)
     s->m_db_up = sl_metrics_gauge(s->metrics, "sl_db_up",
                                   "1 if the database answered the last heartbeat or work", NULL);
     sl_gauge_set(s->m_db_up, 1);
-    s->conninfo = s_conninfo(cfg, section);
+    s->conninfo = sl_service_role_conninfo(cfg, section);
     s->db = sl_db_new(s->conninfo);
     if (!(s->bus = sl_bus_new()))
         goto fail;

@@ -86,6 +86,9 @@ sl_db_t *sl_service_db(sl_service_t *s);
  * db_user with "{code}" replaced by the node's code, or NULL when the section
  * has no such key (the node's own role). Caller frees. */
 char *sl_service_db_user(const sl_config_t *cfg, const char *section);
+/* [database] conninfo as that role, with [database] passfile when both are
+ * set (slctl migrate writes the role's password there). Caller frees. */
+char *sl_service_role_conninfo(const sl_config_t *cfg, const char *section);
 /* The conninfo the service connects with ([database] conninfo, as the role
  * [SECTION] db_user names if the section has that key), for a connection of
  * the daemon's own (e.g. its HTTP thread's). Borrowed. */

@@ -445,7 +445,7 @@ sl_ctl_appraise(sl_ctl_t *ctl, int argc, char **argv)
     const char *what = argv[1];
     s_opts_t o = {0};
     s_parse(&o, argc - 1, argv + 1);
-    sl_db_t *db = sl_ctl_db_current(ctl);
+    sl_db_t *db = sl_ctl_db_admin(ctl, true);
     json_t *res = NULL;
     int rc;
     if (strcmp(what, "run") == 0) {

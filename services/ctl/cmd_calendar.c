@@ -94,7 +94,7 @@ s_import(sl_ctl_t *ctl, int argc, char **argv)
         sl_ctl_die(SL_EXIT_FAIL, "could not read %s: %s", path, strerror(errno));
     char *err = NULL;
     size_t n = 0;
-    int rc = sl_calendar_import(sl_ctl_db_current(ctl), text, len, year, path, &n, &err);
+    int rc = sl_calendar_import(sl_ctl_db_admin(ctl, true), text, len, year, path, &n, &err);
     free(text);
     if (rc == SL_DECLINED) {
         fprintf(stderr, "slctl: %s:%s\n", path, err);

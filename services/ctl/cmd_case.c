@@ -51,7 +51,7 @@ s_event(void *arg, const sl_audit_event_t *ev, const char *prev_hash, const char
 static int
 s_reveal(sl_ctl_t *ctl, PGresult *r, const char *key_file, const char *operator_name)
 {
-    sl_db_t *db = sl_ctl_db(ctl);
+    sl_db_t *db = sl_ctl_db_admin(ctl, false);
     int col = PQfnumber(r, "reporter_sealed");
     if (PQgetisnull(r, 0, col)) {
         printf("举报人\t（无：线索未附举报人信息）\n");

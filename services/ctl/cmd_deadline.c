@@ -333,7 +333,7 @@ s_report_send(sl_ctl_t *ctl, int argc, char **argv)
     if (local) {
         rc = sl_ctl_send(ctl, NULL, bytes, len, id, timeout);
     } else {
-        sl_db_t *db = sl_ctl_db_current(ctl);
+        sl_db_t *db = sl_ctl_db_admin(ctl, true);
         char parent[8] = "";
         if (sl_unit_node(db, node, parent, sizeof parent) != 0 || !parent[0]) {
             free(bytes);
@@ -464,7 +464,7 @@ sl_ctl_campaign(sl_ctl_t *ctl, int argc, char **argv)
         sl_ctl_die(SL_EXIT_USAGE, "%s", usage);
     for (size_t i = 0; i < nl; i++)
         levels[i].weekly_dow = dow > 0 ? dow : 1;
-    int rc = sl_campaign_add(sl_ctl_db_current(ctl), name, start, end, dow, time, monthly, phases,
+    int rc = sl_campaign_add(sl_ctl_db_admin(ctl, true), name, start, end, dow, time, monthly, phases,
                              np, levels, nl);
     for (size_t i = 0; i < np; i++)
         free(copies[i]);

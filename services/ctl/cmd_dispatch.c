@@ -38,7 +38,7 @@ sl_ctl_dispatch(sl_ctl_t *ctl, int argc, char **argv)
         struct passwd *pw = getpwuid(getuid());
         operator_name = pw ? pw->pw_name : "unknown";
     }
-    sl_db_t *db = sl_ctl_db_current(ctl);
+    sl_db_t *db = sl_ctl_db_admin(ctl, true);
     const char *node = sl_config_node(sl_ctl_config(ctl));
     sl_calendar_t *cal = NULL;
     if (sl_calendar_load(db, &cal) != 0)

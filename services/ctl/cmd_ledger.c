@@ -149,7 +149,7 @@ s_add(sl_ctl_t *ctl, s_opts_t *o)
         struct passwd *pw = getpwuid(getuid());
         o->operator_name = pw ? pw->pw_name : "unknown";
     }
-    sl_db_t *db = sl_ctl_db_current(ctl);
+    sl_db_t *db = sl_ctl_db_admin(ctl, true);
     sl_actor_t actor = {.key = "slctl",
                                  .unit = sl_config_node(sl_ctl_config(ctl)),
                                  .operator_name = o->operator_name,

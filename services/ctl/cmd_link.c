@@ -135,7 +135,7 @@ sl_ctl_link(sl_ctl_t *ctl, int argc, char **argv)
         long long id = strtoll(argv[2], &end, 10);
         if (*end || id <= 0)
             sl_ctl_die(SL_EXIT_USAGE, "link release takes a parked row's id (slctl link parked)");
-        sl_db_t *db = sl_ctl_db_current(ctl);
+        sl_db_t *db = sl_ctl_db_admin(ctl, true);
         int rc = sl_outbox_release(db, id);
         if (rc < 0)
             sl_ctl_die(SL_EXIT_FAIL, "could not release row %lld: %s", id, sl_db_error(db));

@@ -2,11 +2,13 @@
  *
  * Applies the missing migrations (idempotent: a current database is left as it
  * is), then writes the node row and its units from the config. `--to N` stops
- * after migration N and writes nothing else (a staged upgrade). */
+ * after migration N and writes nothing else (a staged upgrade). Then makes
+ * the daemons' roles and grants them their tables (sl_roles_sync; with
+ * [database] passfile, their passwords: kept, or new with
+ * --rotate-passwords). */
 #include "slctl.h"
 
-#include "sl_publish_db.h"
-#include "sl_service.h"
+#include "sl_roles.h"
 #include "sl_unit.h"
 
 #include <stdio.h>
@@ -17,7 +19,10 @@ int
 sl_ctl_migrate(sl_ctl_t *ctl, int argc, char **argv)
 {
     int to = 0;
-    if (argc == 3 && strcmp(argv[1], "--to") == 0) {
+    bool rotate = false;
+    if (argc == 2 && strcmp(argv[1], "--rotate-passwords") == 0) {
+        rotate = true;
+    } else if (argc == 3 && strcmp(argv[1], "--to") == 0) {
         char *end;
         long v = strtol(argv[2], &end, 10);
         if (*end || v < 1)
@@ -25,9 +30,9 @@ sl_ctl_migrate(sl_ctl_t *ctl, int argc, char **argv)
                        argv[2]);
         to = (int)v;
     } else if (argc > 1) {
-        sl_ctl_die(SL_EXIT_USAGE, "migrate takes no arguments but --to N");
+        sl_ctl_die(SL_EXIT_USAGE, "migrate takes no arguments but --to N or --rotate-passwords");
     }
-    sl_db_t *db = sl_ctl_db(ctl);
+    sl_db_t *db = sl_ctl_db_admin(ctl, false);
     int before = sl_schema_version(db);
     if (sl_schema_migrate_to(db, true, to) != 0)
         return SL_EXIT_FAIL;
@@ -40,13 +45,11 @@ sl_ctl_migrate(sl_ctl_t *ctl, int argc, char **argv)
     }
     if (sl_unit_sync(db, sl_ctl_config(ctl)) != 0)
         return SL_EXIT_FAIL;
-    char *role = sl_service_db_user(sl_ctl_config(ctl), "publish");
-    if (role && sl_pub_grant(db, role) != 0) {
-        fprintf(stderr, "slctl: could not make the role %s: %s\n", role, sl_db_error(db));
-        free(role);
+    char err[512];
+    if (sl_roles_sync(db, sl_ctl_config(ctl), rotate, err, sizeof err) != 0) {
+        fprintf(stderr, "slctl: %s\n", err);
         return SL_EXIT_FAIL;
     }
-    free(role);
     int after = sl_schema_version(db);
     printf("schema\t%d\t%s\n", after, before == after ? "current" : "migrated");
     return SL_EXIT_OK;

@@ -198,7 +198,7 @@ s_draft_opts(sl_ctl_t *ctl)
 static sl_db_t *
 s_db_as_publisher(sl_ctl_t *ctl)
 {
-    sl_db_t *db = sl_ctl_db_current(ctl);
+    sl_db_t *db = sl_ctl_db_admin(ctl, true);
     char *role = sl_service_db_user(sl_ctl_config(ctl), "publish");
     if (role) {
         char *q = sl_asprintf("SET ROLE \"%s\"", role);
@@ -259,7 +259,7 @@ sl_ctl_publish(sl_ctl_t *ctl, int argc, char **argv)
     long long id = strtoll(o.arg, &end, 10);
     if (*end || id <= 0)
         sl_ctl_die(SL_EXIT_USAGE, "a publication is named by its number, not \"%s\"", o.arg);
-    sl_db_t *db = sl_ctl_db_current(ctl);
+    sl_db_t *db = sl_ctl_db_admin(ctl, true);
     if (strcmp(what, "show") == 0) {
         s_show_t s = {ctl, SL_EXIT_OK};
         int rc = sl_pub_get(db, id, s_show_row, &s);

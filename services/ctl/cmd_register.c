@@ -856,7 +856,7 @@ sl_ctl_plan(sl_ctl_t *ctl, int argc, char **argv)
         int32_t day;
         if (!arg || !o.date || sl_date_parse(o.date, &day) != 0)
             sl_ctl_die(SL_EXIT_USAGE, "plan due needs CAMPAIGN --date YYYY-MM-DD");
-        sl_db_t *db = sl_ctl_db_current(ctl);
+        sl_db_t *db = sl_ctl_db_admin(ctl, true);
         rc = sl_plan_set_due(db, arg, day);
         if (rc == 1)
             sl_ctl_die(SL_EXIT_FAIL, "no campaign \"%s\"", arg);
@@ -895,7 +895,7 @@ s_draw(sl_ctl_t *ctl, s_opts_t *o)
         struct passwd *pw = getpwuid(getuid());
         o->operator_name = pw ? pw->pw_name : "unknown";
     }
-    sl_db_t *db = sl_ctl_db_current(ctl);
+    sl_db_t *db = sl_ctl_db_admin(ctl, true);
     int64_t id;
     size_t picked, population;
     if (sl_spotcheck_draw(db, o->division, sector, o->share, o->seed, o->operator_name, sl_now_ms(),

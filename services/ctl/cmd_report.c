@@ -498,7 +498,7 @@ sl_ctl_case_typical(sl_ctl_t *ctl, int argc, char **argv)
                              J("summary"),  J("facts"),  J("outcome"),
                              J("analysis"), J("advice"), !json_is_false(neg)};
 #undef J
-    sl_db_t *db = sl_ctl_db_current(ctl);
+    sl_db_t *db = sl_ctl_db_admin(ctl, true);
     int rc = sl_rollup_typical_make(db, case_no, &t, s_operator(operator_name), sl_now_ms());
     json_decref(o);
     if (rc == SL_DECLINED)

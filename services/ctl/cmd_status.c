@@ -7,6 +7,7 @@
 #include "slctl.h"
 
 #include "sl_clock.h"
+#include "sl_service.h"
 #include "sl_status.h"
 #include "sl_util.h"
 
@@ -69,7 +70,9 @@ sl_ctl_status(sl_ctl_t *ctl, int argc, char **argv)
         sl_ctl_die(SL_EXIT_USAGE, "status: unexpected argument \"%s\"", argv[optind]);
     sl_config_t *cfg = sl_ctl_config(ctl);
     /* Not sl_ctl_db: an unreachable database is a status, not a failure. */
-    sl_db_t *db = sl_db_new(sl_config_str(cfg, "database", "conninfo"));
+    char *conninfo = sl_service_role_conninfo(cfg, "ctl");
+    sl_db_t *db = sl_db_new(conninfo);
+    free(conninfo);
     signal(SIGINT, s_on_signal);
     signal(SIGTERM, s_on_signal);
     int level;

@@ -7,6 +7,7 @@
 
 #include "sl_clock.h"
 #include "sl_log.h"
+#include "sl_service.h"
 #include "sl_util.h"
 
 #include <getopt.h>
@@ -23,8 +24,11 @@ typedef struct {
 
 static const s_command_t s_commands[] = {
     {"migrate", sl_ctl_migrate,
-     "migrate [--to N]                 apply missing schema migrations; write the node's units\n"
-     "                                 (--to N: stop after migration N, write nothing else)"},
+     "migrate [--to N | --rotate-passwords]   apply missing schema migrations; write the\n"
+     "                                 node's units; make the daemons' database roles and grant\n"
+     "                                 them ([database] passfile: their passwords, new ones with\n"
+     "                                 --rotate-passwords) (--to N: stop after migration N,\n"
+     "                                 write nothing else)"},
     {"keys", sl_ctl_keys,
      "keys gen [--dir DIR] [--curve-only] [--force]\n"
      "                                 make the node's CURVE key pair and its sealing key pair"},
@@ -190,16 +194,23 @@ sl_ctl_config(sl_ctl_t *ctl)
     return ctl->config;
 }
 
+static sl_db_t *
+s_connect(const char *conninfo)
+{
+    sl_db_t *db = sl_db_new(conninfo);
+    if (sl_db_connect(db) != 0)
+        sl_ctl_die(SL_EXIT_FAIL, "could not connect to the node's database: %s", sl_db_error(db));
+    return db;
+}
+
 sl_db_t *
 sl_ctl_db(sl_ctl_t *ctl)
 {
     if (ctl->db)
         return ctl->db;
-    sl_config_t *cfg = sl_ctl_config(ctl);
-    ctl->db = sl_db_new(sl_config_str(cfg, "database", "conninfo"));
-    if (sl_db_connect(ctl->db) != 0)
-        sl_ctl_die(SL_EXIT_FAIL, "could not connect to the node's database: %s",
-                   sl_db_error(ctl->db));
+    char *conninfo = sl_service_role_conninfo(sl_ctl_config(ctl), "ctl");
+    ctl->db = s_connect(conninfo);
+    free(conninfo);
     return ctl->db;
 }
 
@@ -210,6 +221,16 @@ sl_ctl_db_current(sl_ctl_t *ctl)
     if (sl_schema_check(db, ctl->config_path) != 0)
         exit(SL_EXIT_FAIL);
     return db;
+}
+
+sl_db_t *
+sl_ctl_db_admin(sl_ctl_t *ctl, bool current)
+{
+    if (!ctl->admin)
+        ctl->admin = s_connect(sl_config_str(sl_ctl_config(ctl), "database", "conninfo"));
+    if (current && sl_schema_check(ctl->admin, ctl->config_path) != 0)
+        exit(SL_EXIT_FAIL);
+    return ctl->admin;
 }
 
 int
@@ -270,6 +291,7 @@ main(int argc, char **argv)
             optind = 0; /* glibc: reinitialise getopt for the subcommand's argv */
             int rc = s_commands[i].run(&ctl, sub_argc, sub_argv);
             sl_db_destroy(&ctl.db);
+            sl_db_destroy(&ctl.admin);
             sl_config_destroy(&ctl.config);
             return rc;
         }

@@ -9,6 +9,8 @@
 #include "sl_config.h"
 #include "sl_db.h"
 
+#include <stdbool.h>
+
 /* Exit codes shared by every subcommand (documented in --help). */
 enum {
     SL_EXIT_OK = 0,       /* done; for envelopes: accepted or duplicate */
@@ -22,16 +24,23 @@ typedef struct {
     const char *config_path; /* -c NODE.ini, or NULL */
     int instance;            /* --instance N */
     sl_config_t *config;     /* loaded on first use */
-    sl_db_t *db;             /* connected on first use */
+    sl_db_t *db;             /* connected on first use, as [ctl] db_user */
+    sl_db_t *admin;          /* connected on first use, as [database] conninfo */
 } sl_ctl_t;
 
 /* The node's config; prints the error and exits 2 if it cannot be loaded. */
 sl_config_t *sl_ctl_config(sl_ctl_t *ctl);
-/* A connected database; prints the error and exits 1 if unreachable. Does not
+/* A connected database, as the read-only role [ctl] db_user (unset: as
+ * [database] conninfo); prints the error and exits 1 if unreachable. Does not
  * check the schema version (sl_ctl_db_current does). */
 sl_db_t *sl_ctl_db(sl_ctl_t *ctl);
 /* As sl_ctl_db, and exits 1 telling what to run if the schema is not current. */
 sl_db_t *sl_ctl_db_current(sl_ctl_t *ctl);
+/* The administrator's connection, [database] conninfo as it is: for the few
+ * commands that write the database directly (migrate, calendar import, link
+ * release, …: DESIGN.md, "Database roles"). With CURRENT, exits 1 telling what
+ * to run if the schema is not current. */
+sl_db_t *sl_ctl_db_admin(sl_ctl_t *ctl, bool current);
 /* Prints "slctl: <message>" to stderr and exits with CODE. */
 void sl_ctl_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 

@@ -256,7 +256,7 @@ sl_dispatch_new(const sl_config_t *cfg, uv_loop_t *loop, sl_service_t *svc)
     d->office = sl_config_str(cfg, "dispatch", "office");
     d->contact = sl_config_str(cfg, "dispatch", "contact");
     s_metrics(d);
-    d->db = sl_db_new(sl_config_str(cfg, "database", "conninfo"));
+    d->db = sl_db_new(sl_service_conninfo(svc));
     d->cal = sl_calendar_cache_new();
     if (sl_unit_node(sl_service_db(svc), d->node, d->parent, sizeof d->parent) != 0)
         goto fail;

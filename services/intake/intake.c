@@ -621,7 +621,7 @@ s_status(sl_intake_t *in)
 {
     pthread_mutex_lock(&in->status_lock);
     if (!in->status_db)
-        in->status_db = sl_db_new(sl_config_str(in->cfg, "database", "conninfo"));
+        in->status_db = sl_db_new(sl_service_conninfo(in->svc));
     sl_db_connect(in->status_db);
     json_t *st = sl_status_gather(in->status_db, in->node, sl_now_ms(), true);
     pthread_mutex_unlock(&in->status_lock);
@@ -762,7 +762,7 @@ sl_intake_new(const sl_config_t *cfg, uv_loop_t *loop, sl_service_t *svc)
     s_metrics(in);
     in->inflight = sl_calloc(in->batch_max ? in->batch_max : 1, sizeof *in->inflight);
     in->spare = sl_calloc(in->batch_max ? in->batch_max : 1, sizeof *in->spare);
-    in->db = sl_db_new(sl_config_str(cfg, "database", "conninfo"));
+    in->db = sl_db_new(sl_service_conninfo(svc));
     in->cal = sl_calendar_cache_new();
     in->batch = sl_calloc(in->batch_max ? in->batch_max : 1, sizeof *in->batch);
     in->apply =

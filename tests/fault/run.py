@@ -97,6 +97,9 @@ os.chmod(WORK, 0o755)
 os.environ["SL_TEST_STATE"] = WORK
 with open(os.path.join(WORK, "pg.env"), "w") as f:  # sltest reads one at import; each node swaps
     f.write("SL_PG_DIR=/nonexistent\nSL_PG_HOST=/nonexistent\nSL_PG_PORT=5432\n")
+    # the daemons connect as their roles (sltest.roles_ini) with the passwords
+    # each node's slctl migrate writes here (the clusters require scram of them)
+    f.write("SL_PG_PASSFILE=%s\n" % os.path.join(WORK, "pgpass"))
 sys.path.insert(0, os.path.join(SOURCE, "tests", "system"))
 import sltest  # noqa: E402
 from safeloop.v1 import clue_pb2, envelope_pb2, handling_pb2  # noqa: E402

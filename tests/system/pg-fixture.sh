@@ -35,13 +35,16 @@ start)
 SL_PG_DIR=$dir
 SL_PG_HOST=$dir/sock
 SL_PG_PORT=5432
+SL_PG_PASSFILE=$SL_TEST_STATE/pgpass
 EOT
+  rm -f "$SL_TEST_STATE/pgpass"
   sl_pg_psql "$dir/sock" postgres -c "CREATE DATABASE sl_template" >/dev/null
   cat >"$SL_TEST_STATE/template.ini" <<EOT
 [node]
 code = 140728
 [database]
 conninfo = host=$dir/sock port=5432 dbname=sl_template user=postgres
+passfile = $SL_TEST_STATE/pgpass
 EOT
   "$SL_BIN/slctl" -c "$SL_TEST_STATE/template.ini" migrate >/dev/null
   echo "fixture: cluster at $dir, template migrated"

@@ -39,6 +39,20 @@ def pg_env():
 
 
 PG = pg_env()
+if PG.get("SL_PG_PASSFILE"):  # a test's psql -U sl_<code>_<daemon> signs in with it
+    os.environ.setdefault("PGPASSFILE", PG["SL_PG_PASSFILE"])
+
+
+def roles_ini(passfile=None):
+    """The role part of a node's config: each daemon, and slctl's read-only
+    commands, connect as the node's role for it (sl_<code>_intake, …; made by
+    slctl migrate, which writes their passwords to PASSFILE, the run's shared
+    one by default). Appended after the node's other sections."""
+    passfile = passfile or PG.get("SL_PG_PASSFILE")
+    ini = "[database]\npassfile = %s\n" % passfile if passfile else ""
+    for daemon in ("intake", "dispatch", "deadline", "publish", "appraise", "ctl"):
+        ini += "[%s]\ndb_user = sl_{code}_%s\n" % (daemon, daemon)
+    return ini
 
 
 # Ports for daemons under test. A port the kernel hands out (bind to port 0)
@@ -194,8 +208,8 @@ scan_seconds = 1
 [dispatch.2]
 events = %(devents2)s
 http = 127.0.0.1:%(dhttp2)d
-%(extra)s
-""" % dict(devents=self.dispatch_events, dhttp=self.dispatch_http_port,
+%(roles)s%(extra)s
+""" % dict(roles=roles_ini(), devents=self.dispatch_events, dhttp=self.dispatch_http_port,
                 devents2=self.dispatch2_events, dhttp2=self.dispatch2_http_port,
                 dispatch=dispatch_ini,code=code, dir=self.dir, host=PG["SL_PG_HOST"], port=PG["SL_PG_PORT"],
                 db=self.dbname, intake=self.intake, ipc=self.ipc, events=self.events,
