@@ -1,8 +1,9 @@
 /* sl_supervision.c — listing major-hazard cases for supervision, and ending it.
  *
- * A listing is refused before anything is written (unknown case, no major
- * hazard, closed, already listed); the unique index on listed rows backs the
- * last check against a concurrent listing. */
+ * A listing is refused before anything is written (unknown case, closed, or
+ * a case with neither a major hazard nor measure ③ listed without the
+ * office's reason); listing a listed case changes its leader. The unique
+ * index on listed rows backs the check against a concurrent listing. */
 #include "sl_supervision.h"
 
 #include "sl_audit.h"
@@ -63,9 +64,14 @@ sl_supervision_apply(sl_db_t *db, const char *node, int64_t now_ms, const sl_pb_
     PQclear(r);
     const char *leader = d->leader->leader_name;
     const char *title = s_or(d->leader->leader_title);
-    if (!listed && !major) { /* listed already (measure ③): the leader may change */
-        sl_codec_error_set(&res->err, SL_ERR_BAD_FIELD, "major_hazard",
-                           "挂牌督办仅限存在重大事故隐患或责令停产停业整顿的问题线索，%s 未标记重大事故隐患",
+    bool have_reason = d->reason && *d->reason;
+    if (!listed && !major && !have_reason) {
+        /* the plan lists major hazards and measure ③ by itself; any other case
+         * is listed by hand, on the office's stated reason */
+        sl_codec_error_set(&res->err, SL_ERR_MISSING_FIELD, "reason",
+                           "%s "
+                           "未标记重大事故隐患，也未责令停产停业整顿；对其他问题线索挂牌督办，请说"
+                           "明理由（--reason）",
                            res->case_no);
         return SL_DECLINED;
     }

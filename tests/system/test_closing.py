@@ -103,7 +103,8 @@ def test_major_hazard_case_listed_for_supervision(node, state):
     run(node, "case", "supervise", a, "--leader", "张副县长", "--title", "副县长")
     b = submit(node, "平遥县乙煤业有限公司")
     wait_transfers(node, b, 1)
-    rejected(node, "bad_field:major_hazard", "case", "supervise", b, "--leader", "张副县长")
+    # neither a major hazard nor ordered to stop: listed by hand only with a reason
+    rejected(node, "missing_field:reason", "case", "supervise", b, "--leader", "张副县长")
     sup = node.slctl("supervision", "list").stdout.splitlines()
     check("supervision list shows the case", len(sup) == 1 and sup[0].split("\t") == [
         a, "平遥县甲煤业有限公司", "140728:emergency 平遥县应急管理局", "张副县长（副县长）",
@@ -322,6 +323,22 @@ def test_tampered_ledger_event_breaks_the_chain(node):
     r = node.slctl("audit", "verify", check=False)
     check("a tampered ledger event breaks the chain", r.returncode == 1 and
           "hash" in r.stdout, r.stdout + r.stderr)
+
+
+def test_other_case_listed_by_hand_with_its_reason(node):
+    """Manual listing stays for cases the plan does not list by itself (issue 16)."""
+    c = submit(node, "平遥县丙建材有限公司")
+    wait_transfers(node, c, 1)
+    r = run(node, "case", "supervise", c, "--leader", "王副县长", "--title", "副县长",
+            "--reason", "群众反复举报，县政府决定挂牌督办")
+    check("listed by hand with its reason",
+          r.stdout.startswith("accepted\t" + c + "\tsupervision:"), r.stdout)
+    sup = [l.split("\t") for l in node.slctl("supervision", "list").stdout.splitlines()]
+    check("on the 挂牌督办 list from that day",
+          any(x[0] == c and x[3] == "王副县长（副县长）" and x[5] == "listed" for x in sup), str(sup))
+    check("the reason is in its history", node.sql(
+        "SELECT e.detail::json->>'reason' FROM case_event e JOIN cases c ON c.id = e.case_id"
+        " WHERE c.case_no = '%s' AND e.kind = 'supervised'" % c) == "群众反复举报，县政府决定挂牌督办")
 
 
 def test_daemons_exit_0_on_sigterm(node):

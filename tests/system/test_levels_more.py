@@ -149,6 +149,27 @@ def test_ordered_to_stop_is_supervised(fed, state):
         " WHERE c.case_no = '%s' AND t.kind = 'supervision'" % ccase) == "1")
 
 
+def test_listed_by_hand_while_below_gives_the_copy(fed, state):
+    """A case the plan does not list by itself, listed by hand at the city (with
+    the office's reason) while it is with the county: the city's listing names
+    its leader, and its lead department gets the supervising copy then, due
+    with the county's feedback."""
+    city = fed.city
+    ccase, c, kcase, k = down_the_chain(fed, "平遥县某反复举报煤业有限公司")
+    check("no copy before the listing", city.sql(
+        "SELECT count(*) FROM transfer t JOIN cases c ON c.id = t.case_id"
+        " WHERE c.case_no = '%s' AND t.kind = 'supervision'" % ccase) == "0")
+    sl(city, "case", "supervise", ccase, "--leader", "王某某", "--title", "副市长",
+       "--reason", "群众反复举报，市政府决定挂牌督办", "--operator", "市值班员")
+    sup = supervised(city, ccase)
+    check("on the city's 挂牌督办 list", len(sup) == 1 and sup[0][3] == "王某某（副市长）", str(sup))
+    copy = transfer_of(city, ccase, kind="supervision")
+    check("the city's lead department gets the supervising copy",
+          copy["unit_code"].startswith("140700:"), str(copy))
+    check("due with the county's feedback",
+          copy["feedback_deadline"] == c["feedback_deadline"], "%s %s" % (copy, c))
+
+
 def ledger(node, case_no, lst):
     return [l.split("\t") for l in sl(node, "ledger", "show", "--list", lst).stdout.splitlines()
             if "\t%s\t" % case_no in l]
