@@ -78,6 +78,9 @@ int sl_case_id(sl_db_t *db, const char *case_no, int64_t *id);
  * upper_answered_at ("" if none), upper_overdue (t/f). *RES has 0 rows if
  * unknown. 0, -1 or SL_AGAIN; the caller PQclears. */
 int sl_case_fetch(sl_db_t *db, const char *case_no, PGresult **res);
+/* The sl_case_fetch rows of the N cases CASE_NOS (unknown ones left out), in
+ * no particular order, in one query. 0, -1 or SL_AGAIN; the caller PQclears. */
+int sl_case_fetch_many(sl_db_t *db, const char *const *case_nos, size_t n, PGresult **res);
 
 /* The facts of a case other modules decide on, as sl_case_get reads them. */
 typedef struct {
@@ -147,6 +150,10 @@ int sl_case_for_decision(sl_db_t *db, const char *node, const sl_pb_decision_t *
  * SL_AGAIN. */
 int sl_case_clue(sl_db_t *db, const char *case_no, int64_t now_ms, bool with_reporter,
                  sl_arena_t *a, sl_pb_clue_t **out, sl_case_view_t *view);
+/* As sl_case_clue for row ROW of an sl_case_fetch / sl_case_fetch_many result
+ * R (borrowed): the clue, in A. */
+sl_pb_clue_t *sl_case_clue_of(const PGresult *r, int row, int64_t now_ms, bool with_reporter,
+                              sl_arena_t *a, sl_case_view_t *view);
 
 /* CLUE's violations as a smallint[] literal ("{1,3}") in BUF; returns BUF. */
 const char *sl_case_violations_literal(const sl_pb_clue_t *c, char *buf, size_t size);

@@ -363,15 +363,28 @@ sl_transfer_escalations_pending(sl_db_t *db, long limit, sl_arena_t *a,
 }
 
 int
-sl_transfer_escalation_raised(sl_db_t *db, int64_t id, int64_t now_ms, const char *to,
-                              const char *ref)
+sl_transfer_escalations_raised(sl_db_t *db, const int64_t *ids, const char *const *to,
+                               const char *const *ref, size_t n, int64_t now_ms)
 {
-    char sid[24], now[40];
-    snprintf(sid, sizeof sid, "%lld", (long long)id);
+    if (n == 0)
+        return 0;
+    char now[40];
     sl_time_format_iso(now_ms, now, sizeof now);
-    const char *up[] = {sid, now, to, ref};
-    return sl_db_exec(db, NULL,
-                      "UPDATE transfer_escalation SET raised_at = $2::timestamptz,"
-                      " raised_to = $3, raised_ref = $4 WHERE id = $1::bigint",
-                      4, up);
+    sl_db_cols_t cols;
+    sl_db_cols_init(&cols, 3);
+    for (size_t i = 0; i < n; i++) {
+        sl_db_array_add_int(&cols.col[0], ids[i]);
+        sl_db_array_add(&cols.col[1], to[i]);
+        sl_db_array_add(&cols.col[2], ref[i]);
+    }
+    const char *const *c = sl_db_cols_params(&cols);
+    const char *p[] = {c[0], c[1], c[2], now};
+    int rc = sl_db_defer(db,
+                         "UPDATE transfer_escalation e SET raised_at = $4::timestamptz,"
+                         " raised_to = u.too, raised_ref = u.ref"
+                         " FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, too, ref)"
+                         " WHERE e.id = u.id",
+                         4, p);
+    sl_db_cols_free(&cols);
+    return rc;
 }
