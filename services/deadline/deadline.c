@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_BATCH 1000 /* transfers per transaction */
+#define S_BATCH 1000 /* transfers (escalations) per transaction */
 
 struct sl_deadline {
     const sl_config_t *cfg; /* borrowed */
@@ -119,14 +119,14 @@ s_tick(sl_db_t *db, void *arg)
         looked += n;
     } while (n == S_BATCH && !busy);
     do {
-        n = sl_escalation_raise(db, d->node, d->parent, now, 100, &actor, &busy, s_on_escalated,
+        n = sl_escalation_raise(db, d->node, d->parent, now, S_BATCH, &actor, &busy, s_on_escalated,
                                 d);
         if (n < 0) {
             rc = (int)n;
             goto down;
         }
         raised += n;
-    } while (n == 100 && !busy);
+    } while (n == S_BATCH && !busy);
     double raise_ms = (double)(uv_hrtime() - t0) / 1e6 - clocks_ms;
     if (!busy && (n = sl_report_check(db, now, &busy, s_on_report, d)) < 0) {
         rc = (int)n;

@@ -94,12 +94,14 @@ typedef struct {
     sl_audit_event_t ev; /* "escalated"; detail borrowed */
 } s_mark_t;
 
-/* Writes the *N gathered MARKS: raised, and their audit events (set-based). */
+/* Writes the *N gathered MARKS: the envelopes in OUTBOX, the marks raised and
+ * their audit events (set-based). */
 static int
-s_raised_flush(sl_db_t *db, int64_t now_ms, s_mark_t *marks, size_t *n)
+s_raised_flush(sl_db_t *db, int64_t now_ms, s_mark_t *marks, size_t *n, sl_outbox_batch_t *outbox)
 {
-    if (*n == 0)
-        return 0;
+    int rc = sl_outbox_batch_flush(db, outbox, now_ms);
+    if (*n == 0 || rc != 0)
+        return rc;
     int64_t *ids = sl_calloc(*n, sizeof *ids), *cases = sl_calloc(*n, sizeof *cases);
     const char **to = sl_calloc(*n, sizeof *to), **ref = sl_calloc(*n, sizeof *ref);
     sl_audit_event_t *evs = sl_calloc(*n, sizeof *evs);
@@ -108,7 +110,7 @@ s_raised_flush(sl_db_t *db, int64_t now_ms, s_mark_t *marks, size_t *n)
         to[i] = marks[i].to, ref[i] = marks[i].ref;
         evs[i] = marks[i].ev;
     }
-    int rc = sl_transfer_escalations_raised(db, ids, to, ref, *n, now_ms);
+    rc = sl_transfer_escalations_raised(db, ids, to, ref, *n, now_ms);
     if (rc == 0)
         rc = sl_audit_append_many(db, cases, evs, *n);
     free(ids);
@@ -132,14 +134,15 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
     PGresult *facts_r = NULL;
     s_mark_t *marks = NULL;
     size_t nmarks = 0;
+    sl_outbox_batch_t outbox;
+    sl_outbox_batch_init(&outbox);
     long n = 0;
     bool leader;
     int rc = sl_db_begin_leader(db, SL_DEADLINE_LOCK, &leader);
-    if (rc != 0)
+    if (rc != 0 || !leader) {
+        *busy = rc == 0;
+        sl_outbox_batch_free(&outbox);
         return rc;
-    if (!leader) {
-        *busy = true;
-        return 0;
     }
     a = sl_arena_new(0);
     sl_transfer_escalation_t *pending;
@@ -236,14 +239,13 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
             facts->origin_node = (char *)node;
             facts->forwarded_case_no = (char *)case_no;
             char id[37];
-            if ((rc = sl_fed_send(db, node, parent, &env, "escalation", case_no, now_ms, id)) != 0)
-                goto fail;
+            sl_fed_send_batch(&outbox, node, parent, &env, "escalation", case_no, now_ms, id);
             snprintf(to, sizeof to, "parent");
             snprintf(ref, sizeof ref, "%s", parent);
         } else {
             /* The top node: on its own supervision list (which audits the
              * case itself: what was gathered goes first) */
-            if ((rc = s_raised_flush(db, now_ms, marks, &nmarks)) != 0)
+            if ((rc = s_raised_flush(db, now_ms, marks, &nmarks, &outbox)) != 0)
                 goto fail;
             if ((rc = sl_supervision_list_escalated(db, e->case_id, now_ms, e->msg_id, ref,
                                                     sizeof ref)) != 0)
@@ -270,7 +272,7 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
         sl_log(SL_LOG_INFO, "case=%s notice=%s escalated (%s) to %s %s", case_no, notice, cause, to,
                ref);
     }
-    if ((rc = s_raised_flush(db, now_ms, marks, &nmarks)) != 0 ||
+    if ((rc = s_raised_flush(db, now_ms, marks, &nmarks, &outbox)) != 0 ||
         (rc = sl_db_commit(db)) != 0)
         goto fail;
     for (long i = 0; i < n; i++)
@@ -281,6 +283,7 @@ fail:
     sl_db_rollback(db);
     n = rc;
 done:
+    sl_outbox_batch_free(&outbox);
     PQclear(facts_r);
     free(marks);
     if (out) {
