@@ -747,20 +747,51 @@ sl_case_claim_registered(sl_db_t *db, long limit, bool from_above, sl_case_claim
 int
 sl_case_next_seq(sl_db_t *db, const char *scope, int year, const char *key, long long *seq)
 {
-    char y[16];
+    return sl_case_next_seqs(db, scope, year, key, 1, seq);
+}
+
+int
+sl_case_next_seqs(sl_db_t *db, const char *scope, int year, const char *key, long count,
+                  long long *seq)
+{
+    char y[16], n[24];
     snprintf(y, sizeof y, "%d", year);
-    const char *p[] = {scope, y, key};
+    snprintf(n, sizeof n, "%ld", count);
+    const char *p[] = {scope, y, key, n};
     PGresult *r;
     int rc = sl_db_exec(db, &r,
-                        "INSERT INTO counter (scope, year, key, value) VALUES ($1, $2::int, $3, 1)"
-                        " ON CONFLICT (scope, year, key) DO UPDATE SET value = counter.value + 1"
-                        " RETURNING value",
-                        3, p);
+                        "INSERT INTO counter (scope, year, key, value)"
+                        " VALUES ($1, $2::int, $3, $4::bigint)"
+                        " ON CONFLICT (scope, year, key) DO UPDATE"
+                        " SET value = counter.value + $4::bigint RETURNING value",
+                        4, p);
     if (rc != 0)
         return rc;
     *seq = atoll(PQgetvalue(r, 0, 0));
     PQclear(r);
     return 0;
+}
+
+int
+sl_case_set_status_many(sl_db_t *db, const int64_t *case_ids, const char *status,
+                        const char *const *unit_codes, size_t n)
+{
+    if (n == 0)
+        return 0;
+    sl_db_cols_t cols;
+    sl_db_cols_init(&cols, 2);
+    for (size_t i = 0; i < n; i++) {
+        sl_db_array_add_int(&cols.col[0], case_ids[i]);
+        sl_db_array_add(&cols.col[1], unit_codes[i]);
+    }
+    const char *const *c = sl_db_cols_params(&cols);
+    const char *p[] = {c[0], c[1], status};
+    int rc = sl_db_defer(db,
+                         "UPDATE cases c SET status = $3, unit_code = coalesce(u.unit, c.unit_code)"
+                         " FROM unnest($1::bigint[], $2::text[]) AS u(id, unit) WHERE c.id = u.id",
+                         3, p);
+    sl_db_cols_free(&cols);
+    return rc;
 }
 
 int
@@ -923,6 +954,12 @@ s_view(const PGresult *r, int row, sl_case_view_t *out)
         sl_date_parse(F("upper_feedback_deadline"), &out->upper_feedback);
     snprintf(out->node_office, sizeof out->node_office, "%s", F("node_office"));
 #undef F
+}
+
+void
+sl_case_view_of(const PGresult *r, int row, sl_case_view_t *out)
+{
+    s_view(r, row, out);
 }
 
 sl_pb_clue_t *
