@@ -66,7 +66,8 @@ SELECT '140728-2025-煤-' || lpad(g::text, 6, '0'), 2025, s.code, g, 'registered
 FROM generate_series(1, %d) g, sector s WHERE s.short_name = '煤';
 ANALYZE cases;""" % a.cases)
         check("loaded", node.sql("SELECT count(*) FROM cases") == str(a.cases))
-        node.start("dispatch", wait=False)
+        proc = node.start("dispatch", wait=False)
+        rss_start = sltest.vm_rss_kib(proc.pid) / 1024
         port = node.dispatch_http_port
         t0 = time.time()
         worst_age, worst_probe, not_ok, samples = 0.0, 0.0, [], 0
@@ -81,6 +82,7 @@ ANALYZE cases;""" % a.cases)
             if st != 200 and time.time() - t0 > 5:
                 not_ok.append((round(time.time() - t0, 1), st))
             time.sleep(0.5)
+        rss_load = sltest.vm_rss_kib(proc.pid) / 1024
         log = node.log("dispatch")
         ts = lambda ln: re.search(r"ts=\S+T(\d+):(\d+):([\d.]+)", ln)  # noqa: E731
         print("cases: %d, sampled %d times over %.0f s" % (a.cases, samples, a.seconds))
@@ -117,9 +119,9 @@ ANALYZE cases;""" % a.cases)
         full = sorted(took for items, took in lists if items >= 10000) or \
             sorted(took * 10000.0 / items for items, took in lists if items)
         print("BENCH dispatch cases=%d lists=%d list10k_s=%s heartbeat_max_s=%.1f"
-              " healthz_max_s=%.3f sigterm_s=%.1f"
+              " healthz_max_s=%.3f sigterm_s=%.1f rss_idle_mib=%.1f rss_load_mib=%.1f"
               % (a.cases, len(lists), "%.2f" % full[len(full) // 2] if full else "-",
-                 worst_age, worst_probe, stop))
+                 worst_age, worst_probe, stop, rss_start, rss_load))
     finally:
         node.close()
 

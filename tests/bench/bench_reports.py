@@ -117,6 +117,7 @@ ANALYZE transfer;
         print("report build --weekly: %.2f s wall (annex 6: %d rows)" % (build, len(draft["items"])))
         print("files: " + ", ".join("%s %d KiB" % (f, s // 1024) for f, s in sizes.items()))
         print("totals: " + " ".join(r.stdout.splitlines()[2].split("\t")))
+        print("BENCH reports cases=%d build_s=%.2f" % (a.cases, build))
         subprocess.run(["rm", "-rf", out])
     finally:
         node.close()
