@@ -67,6 +67,7 @@ FROM generate_series(1, %d) g, sector s WHERE s.short_name = '煤';
 ANALYZE cases;""" % a.cases)
         check("loaded", node.sql("SELECT count(*) FROM cases") == str(a.cases))
         proc = node.start("dispatch", wait=False)
+        time.sleep(1)  # started, before its first list
         rss_start = sltest.vm_rss_kib(proc.pid) / 1024
         port = node.dispatch_http_port
         t0 = time.time()

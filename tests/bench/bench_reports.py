@@ -57,7 +57,7 @@ def main():
 INSERT INTO cases (case_no, year, sector, seq, status, registered_at, channel, subject_name,
                    subject_key, division, township, route, unit_code, source_msg_id, violations,
                    major_hazard, category)
-SELECT '140700-2026-煤-' || lpad(g::text, 6, '0'), 2026, s.code, g, 'closed',
+SELECT '140700-2026-煤-' || lpad(g::text, 7, '0'), 2026, s.code, g, 'closed',
        timestamptz '2026-11-30 08:00+08' + (g %% 600000) * interval '1 second',
        'hotline', '某煤业' || g, '某煤业' || g,
        CASE WHEN g %% %(own)d = 0 THEN '140700' ELSE (%(counties)s)[1 + g %% %(nc)d] END, '',
