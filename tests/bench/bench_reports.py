@@ -104,6 +104,8 @@ ANALYZE transfer;
         r = node.slctl("report", "build", "--weekly", "--week", "2026-W49", "--dir", out,
                        env=dict(os.environ, SL_NOW=NOW), timeout=600)
         build = time.time() - t1
+        print("BENCH reports cases=%d build_s=%.2f" % (a.cases, build))  # before the checks
+        sys.stdout.flush()
         draft = json.load(open(os.path.join(out, "周报告.json")))
         own = a.cases // a.own_every
         check("the city counts its own cases only, the counties' from their reports",
@@ -117,7 +119,6 @@ ANALYZE transfer;
         print("report build --weekly: %.2f s wall (annex 6: %d rows)" % (build, len(draft["items"])))
         print("files: " + ", ".join("%s %d KiB" % (f, s // 1024) for f, s in sizes.items()))
         print("totals: " + " ".join(r.stdout.splitlines()[2].split("\t")))
-        print("BENCH reports cases=%d build_s=%.2f" % (a.cases, build))
         subprocess.run(["rm", "-rf", out])
     finally:
         node.close()
