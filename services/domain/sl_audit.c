@@ -273,6 +273,89 @@ sl_audit_set_heads(sl_db_t *db, const int64_t *case_ids, const int32_t *seqs,
     return rc;
 }
 
+/* A case's head while a batch is chained (sl_audit_append_many). */
+typedef struct {
+    int64_t id;                      /* cases.id */
+    const char *case_no;             /* borrowed from the look-up's result */
+    int32_t seq;                     /* audit_seq as the batch moves it */
+    char head[SL_AUDIT_HEX_LEN + 1]; /* audit_head likewise */
+} s_head_t;
+
+static int
+s_head_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const s_head_t *)a)->id, y = ((const s_head_t *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+int
+sl_audit_append_many(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs, size_t n)
+{
+    if (n == 0)
+        return 0;
+    sl_db_cols_t ids;
+    sl_db_cols_init(&ids, 1);
+    for (size_t i = 0; i < n; i++)
+        sl_db_array_add_int(&ids.col[0], case_ids[i]);
+    PGresult *r = NULL;
+    int rc = sl_db_exec(db, &r,
+                        "SELECT id, case_no, audit_seq, audit_head FROM cases"
+                        " WHERE id = ANY ($1::bigint[]) ORDER BY id FOR UPDATE",
+                        1, sl_db_cols_params(&ids));
+    sl_db_cols_free(&ids);
+    if (rc != 0) {
+        sl_log(SL_LOG_ERROR, "could not lock %zu cases for their audit chains: %s", n,
+               sl_db_error(db));
+        return rc;
+    }
+    size_t nh = (size_t)PQntuples(r);
+    s_head_t *heads = sl_calloc(nh + 1, sizeof *heads);
+    for (size_t k = 0; k < nh; k++) {
+        heads[k].id = strtoll(PQgetvalue(r, (int)k, 0), NULL, 10);
+        heads[k].case_no = PQgetvalue(r, (int)k, 1);
+        heads[k].seq = (int32_t)strtol(PQgetvalue(r, (int)k, 2), NULL, 10);
+        snprintf(heads[k].head, sizeof heads[k].head, "%s", PQgetvalue(r, (int)k, 3));
+    }
+    sl_audit_row_t *rows = sl_calloc(n, sizeof *rows);
+    for (size_t i = 0; i < n; i++) {
+        s_head_t key = {.id = case_ids[i]};
+        s_head_t *h = bsearch(&key, heads, nh, sizeof *heads, s_head_cmp);
+        if (!h) {
+            sl_log(SL_LOG_ERROR, "case_id=%" PRId64 " could not append audit event: no such case",
+                   case_ids[i]);
+            rc = -1;
+            goto done;
+        }
+        sl_audit_row_t *row = &rows[i];
+        row->case_id = h->id;
+        row->ev = evs[i];
+        row->ev.seq = h->seq + 1;
+        if (h->seq == 0)
+            sl_audit_genesis(h->case_no, row->prev_hash);
+        else
+            memcpy(row->prev_hash, h->head, sizeof row->prev_hash);
+        sl_audit_hash(row->prev_hash, &row->ev, row->hash);
+        h->seq = row->ev.seq;
+        memcpy(h->head, row->hash, sizeof h->head);
+    }
+    if ((rc = sl_audit_insert_rows(db, rows, n)) != 0)
+        goto done;
+    int64_t *hid = sl_calloc(nh + 1, sizeof *hid);
+    int32_t *hseq = sl_calloc(nh + 1, sizeof *hseq);
+    const char **hhead = sl_calloc(nh + 1, sizeof *hhead);
+    for (size_t k = 0; k < nh; k++)
+        hid[k] = heads[k].id, hseq[k] = heads[k].seq, hhead[k] = heads[k].head;
+    rc = sl_audit_set_heads(db, hid, hseq, hhead, nh);
+    free(hid);
+    free(hseq);
+    free(hhead);
+done:
+    free(rows);
+    free(heads);
+    PQclear(r);
+    return rc;
+}
+
 /* Reading -------------------------------------------------------------------- */
 
 /* Columns of an event as both verify and list select them, from column FIRST. */

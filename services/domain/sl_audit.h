@@ -121,6 +121,15 @@ int sl_audit_insert_rows(sl_db_t *db, const sl_audit_row_t *rows, size_t n);
 int sl_audit_set_heads(sl_db_t *db, const int64_t *case_ids, const int32_t *seqs,
                        const char *const *heads, size_t n);
 
+/* Appends N events to the chains of their cases, set-based: one statement
+ * locks the cases' heads (FOR UPDATE, in id order), the events are chained in
+ * C in array order (several may go to one case), then one statement inserts
+ * them and one moves the heads (both deferred, as sl_audit_insert_rows). EVS'
+ * seqs are ignored. Inside the caller's transaction; 0, -1 (an unknown case,
+ * logged) or SL_AGAIN. The same chain as N calls of sl_audit_append. */
+int sl_audit_append_many(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs,
+                         size_t n);
+
 /* Called once per break found: the case's number, the seq concerned (the
  * event's, or cases.audit_seq for a break of the head) and what is wrong, e.g.
  * "event 3: hash does not match its contents". Strings are borrowed for the

@@ -674,33 +674,46 @@ sl_case_id(sl_db_t *db, const char *case_no, int64_t *id)
     return rc;
 }
 
+/* The columns sl_case_fetch documents, before its WHERE. */
+#define S_FETCH_SQL \
+    "SELECT c.case_no, c.status, s.enum_name AS sector, s.name AS sector_zh, c.division," \
+    " d.name AS division_name, c.township, c.address, c.subject_name," \
+    " coalesce(c.credit_code, '') AS credit_code, c.channel, c.received_at, c.registered_at," \
+    " c.route, coalesce(c.unit_code, '') AS unit_code, coalesce(u.name, '') AS unit_name," \
+    " c.repeat_count, array_to_string(c.violations, ',') AS violations, c.violation_text," \
+    " c.sector_text, c.upper_office, (SELECT office_short FROM node) AS node_office," \
+    " c.subject_kind," \
+    " c.description, c.major_hazard, c.suspected_crime, c.suspected_dereliction," \
+    " coalesce(c.upper_case_no, '') AS upper_case_no," \
+    "  coalesce(c.upper_notice_no, '') AS upper_notice_no, c.reporter_sealed, c.id, c.category," \
+    " coalesce(c.upper_transfer_date::text, '') AS upper_transfer_date," \
+    " coalesce(c.upper_objection_deadline::text, '') AS upper_objection_deadline," \
+    " coalesce(c.upper_feedback_deadline::text, '') AS upper_feedback_deadline," \
+    " coalesce(c.upper_list_no, '') AS upper_list_no," \
+    " coalesce(c.upper_answered_at::text, '') AS upper_answered_at," \
+    " c.upper_overdue_at IS NOT NULL AS upper_overdue," \
+    " c.upper_withdrawn_at IS NOT NULL AS upper_withdrawn" \
+    " FROM cases c JOIN sector s ON s.code = c.sector" \
+    " JOIN division d ON d.code = c.division LEFT JOIN unit u ON u.code = c.unit_code"
+
 int
 sl_case_fetch(sl_db_t *db, const char *case_no, PGresult **res)
 {
     const char *p[] = {case_no};
-    return sl_db_exec(
-        db, res,
-        "SELECT c.case_no, c.status, s.enum_name AS sector, s.name AS sector_zh, c.division,"
-        " d.name AS division_name, c.township, c.address, c.subject_name,"
-        " coalesce(c.credit_code, '') AS credit_code, c.channel, c.received_at, c.registered_at,"
-        " c.route, coalesce(c.unit_code, '') AS unit_code, coalesce(u.name, '') AS unit_name,"
-        " c.repeat_count, array_to_string(c.violations, ',') AS violations, c.violation_text,"
-        " c.sector_text, c.upper_office, (SELECT office_short FROM node) AS node_office,"
-        " c.subject_kind,"
-        " c.description, c.major_hazard, c.suspected_crime, c.suspected_dereliction,"
-        " coalesce(c.upper_case_no, '') AS upper_case_no,"
-        "  coalesce(c.upper_notice_no, '') AS upper_notice_no, c.reporter_sealed, c.id, c.category,"
-        " coalesce(c.upper_transfer_date::text, '') AS upper_transfer_date,"
-        " coalesce(c.upper_objection_deadline::text, '') AS upper_objection_deadline,"
-        " coalesce(c.upper_feedback_deadline::text, '') AS upper_feedback_deadline,"
-        " coalesce(c.upper_list_no, '') AS upper_list_no,"
-        " coalesce(c.upper_answered_at::text, '') AS upper_answered_at,"
-        " c.upper_overdue_at IS NOT NULL AS upper_overdue,"
-        " c.upper_withdrawn_at IS NOT NULL AS upper_withdrawn"
-        " FROM cases c JOIN sector s ON s.code = c.sector"
-        " JOIN division d ON d.code = c.division LEFT JOIN unit u ON u.code = c.unit_code"
-        " WHERE c.case_no = $1",
-        1, p);
+    return sl_db_exec(db, res, S_FETCH_SQL " WHERE c.case_no = $1", 1, p);
+}
+
+int
+sl_case_fetch_many(sl_db_t *db, const char *const *case_nos, size_t n, PGresult **res)
+{
+    sl_db_cols_t nos;
+    sl_db_cols_init(&nos, 1);
+    for (size_t i = 0; i < n; i++)
+        sl_db_array_add(&nos.col[0], case_nos[i]);
+    int rc = sl_db_exec(db, res, S_FETCH_SQL " WHERE c.case_no = ANY ($1::text[])", 1,
+                        sl_db_cols_params(&nos));
+    sl_db_cols_free(&nos);
+    return rc;
 }
 
 long
@@ -735,20 +748,51 @@ sl_case_claim_registered(sl_db_t *db, long limit, bool from_above, sl_case_claim
 int
 sl_case_next_seq(sl_db_t *db, const char *scope, int year, const char *key, long long *seq)
 {
-    char y[16];
+    return sl_case_next_seqs(db, scope, year, key, 1, seq);
+}
+
+int
+sl_case_next_seqs(sl_db_t *db, const char *scope, int year, const char *key, long count,
+                  long long *seq)
+{
+    char y[16], n[24];
     snprintf(y, sizeof y, "%d", year);
-    const char *p[] = {scope, y, key};
+    snprintf(n, sizeof n, "%ld", count);
+    const char *p[] = {scope, y, key, n};
     PGresult *r;
     int rc = sl_db_exec(db, &r,
-                        "INSERT INTO counter (scope, year, key, value) VALUES ($1, $2::int, $3, 1)"
-                        " ON CONFLICT (scope, year, key) DO UPDATE SET value = counter.value + 1"
-                        " RETURNING value",
-                        3, p);
+                        "INSERT INTO counter (scope, year, key, value)"
+                        " VALUES ($1, $2::int, $3, $4::bigint)"
+                        " ON CONFLICT (scope, year, key) DO UPDATE"
+                        " SET value = counter.value + $4::bigint RETURNING value",
+                        4, p);
     if (rc != 0)
         return rc;
     *seq = atoll(PQgetvalue(r, 0, 0));
     PQclear(r);
     return 0;
+}
+
+int
+sl_case_set_status_many(sl_db_t *db, const int64_t *case_ids, const char *status,
+                        const char *const *unit_codes, size_t n)
+{
+    if (n == 0)
+        return 0;
+    sl_db_cols_t cols;
+    sl_db_cols_init(&cols, 2);
+    for (size_t i = 0; i < n; i++) {
+        sl_db_array_add_int(&cols.col[0], case_ids[i]);
+        sl_db_array_add(&cols.col[1], unit_codes[i]);
+    }
+    const char *const *c = sl_db_cols_params(&cols);
+    const char *p[] = {c[0], c[1], status};
+    int rc = sl_db_defer(db,
+                         "UPDATE cases c SET status = $3, unit_code = coalesce(u.unit, c.unit_code)"
+                         " FROM unnest($1::bigint[], $2::text[]) AS u(id, unit) WHERE c.id = u.id",
+                         3, p);
+    sl_db_cols_free(&cols);
+    return rc;
 }
 
 int
@@ -876,13 +920,13 @@ s_pg_ms(const char *text, int64_t fallback)
  * sealed for this node's key; sl-dispatch re-seals it for a child before the
  * first send (sl_fed_reseal). */
 static void
-s_attach_reporter(const PGresult *r, sl_arena_t *a, sl_pb_clue_t *clue)
+s_attach_reporter(const PGresult *r, int row, sl_arena_t *a, sl_pb_clue_t *clue)
 {
     int col = PQfnumber(r, "reporter_sealed");
-    if (col < 0 || PQgetisnull(r, 0, col))
+    if (col < 0 || PQgetisnull(r, row, col))
         return;
     size_t len;
-    unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, col), &len);
+    unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, col), &len);
     if (!b)
         return;
     clue->sealed_reporter = (sl_pb_sealed_reporter_t *)sl_codec_unpack(
@@ -890,12 +934,12 @@ s_attach_reporter(const PGresult *r, sl_arena_t *a, sl_pb_clue_t *clue)
     PQfreemem(b);
 }
 
-/* Row 0 of an sl_case_fetch result as a view. */
+/* Row ROW of an sl_case_fetch result as a view. */
 static void
-s_view(const PGresult *r, sl_case_view_t *out)
+s_view(const PGresult *r, int row, sl_case_view_t *out)
 {
     memset(out, 0, sizeof *out);
-#define F(name) PQgetvalue(r, 0, PQfnumber(r, name))
+#define F(name) PQgetvalue(r, row, PQfnumber(r, name))
     out->id = atoll(F("id"));
     snprintf(out->case_no, sizeof out->case_no, "%s", F("case_no"));
     snprintf(out->status, sizeof out->status, "%s", F("status"));
@@ -913,6 +957,51 @@ s_view(const PGresult *r, sl_case_view_t *out)
 #undef F
 }
 
+void
+sl_case_view_of(const PGresult *r, int row, sl_case_view_t *out)
+{
+    s_view(r, row, out);
+}
+
+sl_pb_clue_t *
+sl_case_clue_of(const PGresult *r, int row, int64_t now_ms, bool with_reporter, sl_arena_t *a,
+                sl_case_view_t *view)
+{
+#define F(name) sl_arena_strdup(a, PQgetvalue(r, row, PQfnumber(r, name)))
+    sl_pb_clue_t *clue = sl_arena_calloc(a, sizeof *clue);
+    sl_pb_subject_t *subj = sl_arena_calloc(a, sizeof *subj);
+    sl_pb_place_t *place = sl_arena_calloc(a, sizeof *place);
+    *clue = (sl_pb_clue_t)SAFELOOP__V1__CLUE_REPORT__INIT;
+    *subj = (sl_pb_subject_t)SAFELOOP__V1__SUBJECT__INIT;
+    *place = (sl_pb_place_t)SAFELOOP__V1__PLACE__INIT;
+    clue->received_at = s_pg_ms(PQgetvalue(r, row, PQfnumber(r, "received_at")), now_ms);
+    subj->name = F("subject_name");
+    subj->credit_code = F("credit_code");
+    clue->subject = subj;
+    place->division = F("division");
+    place->township = F("township");
+    place->address = F("address");
+    clue->place = place;
+    const sl_sector_t *sec = sl_sector_by_name(PQgetvalue(r, row, PQfnumber(r, "sector")));
+    clue->sector = sec ? (Safeloop__V1__Sector)sec->value : 0;
+    s_violations_parse(a, PQgetvalue(r, row, PQfnumber(r, "violations")), clue);
+    clue->violation_text = F("violation_text");
+    clue->sector_text = F("sector_text");
+    clue->category = F("category");
+    clue->subject_kind = sl_case_subject_kind_value(PQgetvalue(r, row, PQfnumber(r, "subject_kind")));
+    clue->description = F("description");
+    clue->major_hazard = strcmp(PQgetvalue(r, row, PQfnumber(r, "major_hazard")), "t") == 0;
+    clue->suspected_crime = strcmp(PQgetvalue(r, row, PQfnumber(r, "suspected_crime")), "t") == 0;
+    clue->suspected_dereliction =
+        strcmp(PQgetvalue(r, row, PQfnumber(r, "suspected_dereliction")), "t") == 0;
+#undef F
+    if (with_reporter)
+        s_attach_reporter(r, row, a, clue);
+    if (view)
+        s_view(r, row, view);
+    return clue;
+}
+
 int
 sl_case_clue(sl_db_t *db, const char *case_no, int64_t now_ms, bool with_reporter, sl_arena_t *a,
              sl_pb_clue_t **out, sl_case_view_t *view)
@@ -922,43 +1011,10 @@ sl_case_clue(sl_db_t *db, const char *case_no, int64_t now_ms, bool with_reporte
     int rc = s_fetch_one(db, case_no, &r);
     if (rc != 0)
         return rc;
-#define F(name) sl_arena_strdup(a, PQgetvalue(r, 0, PQfnumber(r, name)))
-    sl_pb_clue_t *clue = sl_arena_calloc(a, sizeof *clue);
-    sl_pb_subject_t *subj = sl_arena_calloc(a, sizeof *subj);
-    sl_pb_place_t *place = sl_arena_calloc(a, sizeof *place);
-    *clue = (sl_pb_clue_t)SAFELOOP__V1__CLUE_REPORT__INIT;
-    *subj = (sl_pb_subject_t)SAFELOOP__V1__SUBJECT__INIT;
-    *place = (sl_pb_place_t)SAFELOOP__V1__PLACE__INIT;
-    clue->received_at = s_pg_ms(PQgetvalue(r, 0, PQfnumber(r, "received_at")), now_ms);
-    subj->name = F("subject_name");
-    subj->credit_code = F("credit_code");
-    clue->subject = subj;
-    place->division = F("division");
-    place->township = F("township");
-    place->address = F("address");
-    clue->place = place;
-    const sl_sector_t *sec = sl_sector_by_name(PQgetvalue(r, 0, PQfnumber(r, "sector")));
-    clue->sector = sec ? (Safeloop__V1__Sector)sec->value : 0;
-    s_violations_parse(a, PQgetvalue(r, 0, PQfnumber(r, "violations")), clue);
-    clue->violation_text = F("violation_text");
-    clue->sector_text = F("sector_text");
-    clue->category = F("category");
-    clue->subject_kind = sl_case_subject_kind_value(PQgetvalue(r, 0, PQfnumber(r, "subject_kind")));
-    clue->description = F("description");
-    clue->major_hazard = strcmp(PQgetvalue(r, 0, PQfnumber(r, "major_hazard")), "t") == 0;
-    clue->suspected_crime = strcmp(PQgetvalue(r, 0, PQfnumber(r, "suspected_crime")), "t") == 0;
-    clue->suspected_dereliction =
-        strcmp(PQgetvalue(r, 0, PQfnumber(r, "suspected_dereliction")), "t") == 0;
-#undef F
-    if (with_reporter)
-        s_attach_reporter(r, a, clue);
-    if (view)
-        s_view(r, view);
+    *out = sl_case_clue_of(r, 0, now_ms, with_reporter, a, view);
     PQclear(r);
-    *out = clue;
     return 0;
 }
-
 
 int
 sl_case_get(sl_db_t *db, const char *case_no, sl_case_view_t *out)
@@ -968,7 +1024,7 @@ sl_case_get(sl_db_t *db, const char *case_no, sl_case_view_t *out)
     int rc = s_fetch_one(db, case_no, &r);
     if (rc != 0)
         return rc;
-    s_view(r, out);
+    s_view(r, 0, out);
     PQclear(r);
     return 0;
 }

@@ -78,6 +78,9 @@ int sl_case_id(sl_db_t *db, const char *case_no, int64_t *id);
  * upper_answered_at ("" if none), upper_overdue (t/f), upper_withdrawn (t/f). *RES has 0 rows if
  * unknown. 0, -1 or SL_AGAIN; the caller PQclears. */
 int sl_case_fetch(sl_db_t *db, const char *case_no, PGresult **res);
+/* The sl_case_fetch rows of the N cases CASE_NOS (unknown ones left out), in
+ * no particular order, in one query. 0, -1 or SL_AGAIN; the caller PQclears. */
+int sl_case_fetch_many(sl_db_t *db, const char *const *case_nos, size_t n, PGresult **res);
 
 /* The facts of a case other modules decide on, as sl_case_get reads them. */
 typedef struct {
@@ -152,6 +155,12 @@ int sl_case_for_decision(sl_db_t *db, const char *node, const sl_pb_decision_t *
  * SL_AGAIN. */
 int sl_case_clue(sl_db_t *db, const char *case_no, int64_t now_ms, bool with_reporter,
                  sl_arena_t *a, sl_pb_clue_t **out, sl_case_view_t *view);
+/* As sl_case_clue for row ROW of an sl_case_fetch / sl_case_fetch_many result
+ * R (borrowed): the clue, in A. */
+/* Row ROW of an sl_case_fetch / sl_case_fetch_many result as sl_case_get's view. */
+void sl_case_view_of(const PGresult *r, int row, sl_case_view_t *out);
+sl_pb_clue_t *sl_case_clue_of(const PGresult *r, int row, int64_t now_ms, bool with_reporter,
+                              sl_arena_t *a, sl_case_view_t *view);
 
 /* CLUE's violations as a smallint[] literal ("{1,3}") in BUF; returns BUF. */
 const char *sl_case_violations_literal(const sl_pb_clue_t *c, char *buf, size_t size);
@@ -178,11 +187,20 @@ long sl_case_claim_registered(sl_db_t *db, long limit, bool from_above, sl_case_
  * whose only writer this module is; the row stays locked until the caller's
  * transaction ends. 0 and *SEQ, -1 or SL_AGAIN. */
 int sl_case_next_seq(sl_db_t *db, const char *scope, int year, const char *key, long long *seq);
+/* As sl_case_next_seq for COUNT numbers at once: *LAST is the last of them
+ * (the first is *LAST - COUNT + 1). */
+int sl_case_next_seqs(sl_db_t *db, const char *scope, int year, const char *key, long count,
+                      long long *last);
 
 /* Sets the case's status (transferred, received, …) and, if UNIT_CODE is not
  * NULL, its responsible unit. Inside the caller's transaction; 0, -1 or
  * SL_AGAIN. */
 int sl_case_set_status(sl_db_t *db, int64_t case_id, const char *status, const char *unit_code);
+/* As sl_case_set_status for N cases CASE_IDS, each to STATUS and UNIT_CODES[i],
+ * in one statement (deferred: the transaction's next statement reports its
+ * errors). 0. */
+int sl_case_set_status_many(sl_db_t *db, const int64_t *case_ids, const char *status,
+                            const char *const *unit_codes, size_t n);
 
 /* A case opened by the node itself, not from a clue: a verification case
  * (提级核查) of sl_escalation. Strings borrowed; NULL counts as "". */

@@ -86,6 +86,42 @@ s_link(sl_db_t *db, int64_t case_id, const char *origin_node, const char *origin
     return rc;
 }
 
+/* A mark raised, its audit event not yet written. */
+typedef struct {
+    int64_t id;          /* transfer_escalation.id */
+    int64_t case_id;     /* the case escalated */
+    const char *to, *ref; /* where it went (sl_transfer_escalations_raised) */
+    sl_audit_event_t ev; /* "escalated"; detail borrowed */
+} s_mark_t;
+
+/* Writes the *N gathered MARKS: the envelopes in OUTBOX, the marks raised and
+ * their audit events (set-based). */
+static int
+s_raised_flush(sl_db_t *db, int64_t now_ms, s_mark_t *marks, size_t *n, sl_outbox_batch_t *outbox)
+{
+    int rc = sl_outbox_batch_flush(db, outbox, now_ms);
+    if (*n == 0 || rc != 0)
+        return rc;
+    int64_t *ids = sl_calloc(*n, sizeof *ids), *cases = sl_calloc(*n, sizeof *cases);
+    const char **to = sl_calloc(*n, sizeof *to), **ref = sl_calloc(*n, sizeof *ref);
+    sl_audit_event_t *evs = sl_calloc(*n, sizeof *evs);
+    for (size_t i = 0; i < *n; i++) {
+        ids[i] = marks[i].id, cases[i] = marks[i].case_id;
+        to[i] = marks[i].to, ref[i] = marks[i].ref;
+        evs[i] = marks[i].ev;
+    }
+    rc = sl_transfer_escalations_raised(db, ids, to, ref, *n, now_ms);
+    if (rc == 0)
+        rc = sl_audit_append_many(db, cases, evs, *n);
+    free(ids);
+    free(cases);
+    free(to);
+    free(ref);
+    free(evs);
+    *n = 0;
+    return rc;
+}
+
 long
 sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t now_ms, long limit,
                     const sl_actor_t *actor, bool *busy, sl_escalation_cb *cb, void *arg)
@@ -95,14 +131,18 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
     sl_time_format_iso(now_ms, now, sizeof now);
     sl_arena_t *a = NULL;
     s_raised_t *out = NULL;
+    PGresult *facts_r = NULL;
+    s_mark_t *marks = NULL;
+    size_t nmarks = 0;
+    sl_outbox_batch_t outbox;
+    sl_outbox_batch_init(&outbox);
     long n = 0;
     bool leader;
     int rc = sl_db_begin_leader(db, SL_DEADLINE_LOCK, &leader);
-    if (rc != 0)
+    if (rc != 0 || !leader) {
+        *busy = rc == 0;
+        sl_outbox_batch_free(&outbox);
         return rc;
-    if (!leader) {
-        *busy = true;
-        return 0;
     }
     a = sl_arena_new(0);
     sl_transfer_escalation_t *pending;
@@ -111,15 +151,27 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
         goto fail;
     }
     out = sl_calloc((size_t)n + 1, sizeof *out);
+    /* set-based: the cases' facts in one query, the marks and the audit
+     * events written together (s_raised_flush) */
+    const char **nos = sl_arena_calloc(a, ((size_t)n + 1) * sizeof *nos);
+    for (long i = 0; i < n; i++)
+        nos[i] = pending[i].case_no;
+    if ((rc = sl_case_fetch_many(db, nos, (size_t)n, &facts_r)) != 0)
+        goto fail;
+    marks = sl_calloc((size_t)n + 1, sizeof *marks);
     for (long i = 0; i < n; i++) {
         const sl_transfer_escalation_t *e = &pending[i];
         const char *cause = e->cause, *notice = e->notice_no, *unit = e->unit_code;
         const char *case_no = e->case_no;
-        sl_pb_clue_t *facts;
-        if ((rc = sl_case_clue(db, case_no, now_ms, false, a, &facts, NULL)) != 0) {
-            rc = rc == 1 ? -1 : rc;
+        int row = 0;
+        while (row < PQntuples(facts_r) && strcmp(PQgetvalue(facts_r, row, 0), case_no) != 0)
+            row++;
+        if (row == PQntuples(facts_r)) {
+            sl_log(SL_LOG_ERROR, "case=%s vanished while raising its escalation", case_no);
+            rc = -1;
             goto fail;
         }
+        sl_pb_clue_t *facts = sl_case_clue_of(facts_r, row, now_ms, false, a, NULL);
         int sector = (int)facts->sector;
         char to[16], ref[96] = "";
         if (strcmp(e->unit_kind, "child") == 0) {
@@ -187,38 +239,41 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
             facts->origin_node = (char *)node;
             facts->forwarded_case_no = (char *)case_no;
             char id[37];
-            if ((rc = sl_fed_send(db, node, parent, &env, "escalation", case_no, now_ms, id)) != 0)
-                goto fail;
+            sl_fed_send_batch(&outbox, node, parent, &env, "escalation", case_no, now_ms, id);
             snprintf(to, sizeof to, "parent");
             snprintf(ref, sizeof ref, "%s", parent);
         } else {
-            /* The top node: on its own supervision list. */
+            /* The top node: on its own supervision list (which audits the
+             * case itself: what was gathered goes first) */
+            if ((rc = s_raised_flush(db, now_ms, marks, &nmarks, &outbox)) != 0)
+                goto fail;
             if ((rc = sl_supervision_list_escalated(db, e->case_id, now_ms, e->msg_id, ref,
                                                     sizeof ref)) != 0)
                 goto fail;
             snprintf(to, sizeof to, "supervision");
         }
-        if ((rc = sl_transfer_escalation_raised(db, e->id, now_ms, to, ref)) != 0)
-            goto fail;
         json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "case_no", case_no, "notice_no",
                               notice, "unit", unit, "cause", cause, "to", to, "ref", ref);
         char *detail = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
         json_decref(o);
-        sl_audit_event_t ev = {.at_ms = now_ms,
-                               .kind = "escalated",
-                               .actor_key = actor->key,
-                               .actor_unit = actor->unit,
-                               .operator= actor->operator_name,
-                               .msg_id = e->msg_id,
-                               .detail = detail};
+        marks[nmarks++] = (s_mark_t){.id = e->id,
+                                     .case_id = e->case_id,
+                                     .to = sl_arena_strdup(a, to),
+                                     .ref = sl_arena_strdup(a, ref),
+                                     .ev = {.at_ms = now_ms,
+                                            .kind = "escalated",
+                                            .actor_key = actor->key,
+                                            .actor_unit = actor->unit,
+                                            .operator= actor->operator_name,
+                                            .msg_id = e->msg_id,
+                                            .detail = detail}};
         out[i].case_no = sl_strdup(case_no);
         out[i].json = detail;
-        if ((rc = sl_audit_append(db, e->case_id, &ev)) != 0)
-            goto fail;
         sl_log(SL_LOG_INFO, "case=%s notice=%s escalated (%s) to %s %s", case_no, notice, cause, to,
                ref);
     }
-    if ((rc = sl_db_commit(db)) != 0)
+    if ((rc = s_raised_flush(db, now_ms, marks, &nmarks, &outbox)) != 0 ||
+        (rc = sl_db_commit(db)) != 0)
         goto fail;
     for (long i = 0; i < n; i++)
         if (cb)
@@ -228,6 +283,9 @@ fail:
     sl_db_rollback(db);
     n = rc;
 done:
+    sl_outbox_batch_free(&outbox);
+    PQclear(facts_r);
+    free(marks);
     if (out) {
         for (long i = 0; out[i].case_no || out[i].json; i++) {
             free(out[i].case_no);

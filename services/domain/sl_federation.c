@@ -78,19 +78,37 @@ sl_fed_is_upper_decision(const sl_pb_envelope_t *env, const char *parent)
            env->decision->from_unit && strcmp(env->decision->from_unit, parent) == 0;
 }
 
-int
-sl_fed_send(sl_db_t *db, const char *node, const char *peer, sl_pb_envelope_t *env, const char *kind,
-       const char *case_no, int64_t now_ms, char msg_id[37])
+/* ENV stamped with a new msg_id (into MSG_ID), NODE and NOW_MS, encoded: the
+ * caller frees it. */
+static uint8_t *
+s_stamp(const char *node, sl_pb_envelope_t *env, int64_t now_ms, char msg_id[37], size_t *len)
 {
     sl_uuid(msg_id);
     env->msg_id = msg_id;
     env->producer = (char *)node;
     env->sent_at = now_ms;
+    return sl_codec_encode_envelope(env, len);
+}
+
+int
+sl_fed_send(sl_db_t *db, const char *node, const char *peer, sl_pb_envelope_t *env, const char *kind,
+       const char *case_no, int64_t now_ms, char msg_id[37])
+{
     size_t len;
-    uint8_t *payload = sl_codec_encode_envelope(env, &len);
+    uint8_t *payload = s_stamp(node, env, now_ms, msg_id, &len);
     int rc = sl_outbox_add(db, peer, msg_id, kind, payload, len, case_no, now_ms);
     free(payload);
     return rc;
+}
+
+void
+sl_fed_send_batch(sl_outbox_batch_t *b, const char *node, const char *peer, sl_pb_envelope_t *env,
+                  const char *kind, const char *case_no, int64_t now_ms, char msg_id[37])
+{
+    size_t len;
+    uint8_t *payload = s_stamp(node, env, now_ms, msg_id, &len);
+    sl_outbox_batch_add(b, peer, msg_id, kind, payload, len, case_no);
+    free(payload);
 }
 
 int

@@ -39,6 +39,10 @@ void sl_fed_key_id(const char *node, const unsigned char pk[32], char *buf, size
  * node makes for a peer goes through here. 0, -1 or SL_AGAIN. */
 int sl_fed_send(sl_db_t *db, const char *node, const char *peer, sl_pb_envelope_t *env,
                 const char *kind, const char *case_no, int64_t now_ms, char msg_id[37]);
+/* As sl_fed_send, into B (sl_outbox_batch_flush writes it). */
+void sl_fed_send_batch(sl_outbox_batch_t *b, const char *node, const char *peer,
+                       sl_pb_envelope_t *env, const char *kind, const char *case_no,
+                       int64_t now_ms, char msg_id[37]);
 
 /* True if ENV is an answer (receipt, objection, progress, feedback) that NODE
  * sends up for a transfer from above: its from_unit is NODE itself. */

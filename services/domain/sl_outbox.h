@@ -17,6 +17,24 @@
 int sl_outbox_add(sl_db_t *db, const char *peer, const char *msg_id, const char *body_kind,
                   const void *payload, size_t len, const char *case_no, int64_t now_ms);
 
+/* Envelopes gathered for one multi-row insert, for a caller that adds many in
+ * one transaction (a list of transfers, a tick's escalations). */
+typedef struct {
+    sl_db_cols_t cols; /* peer, msg_id, body_kind, payload (bytea), case_no */
+    size_t n;          /* envelopes gathered */
+} sl_outbox_batch_t;
+
+void sl_outbox_batch_init(sl_outbox_batch_t *b);
+/* As sl_outbox_add, into B (everything copied). */
+void sl_outbox_batch_add(sl_outbox_batch_t *b, const char *peer, const char *msg_id,
+                         const char *body_kind, const void *payload, size_t len,
+                         const char *case_no);
+/* Inserts what B gathered, to be sent from NOW_MS on, in one statement
+ * (deferred: it travels with the transaction's next statement, which reports
+ * its errors), in the order added, and empties B. 0. */
+int sl_outbox_batch_flush(sl_db_t *db, sl_outbox_batch_t *b, int64_t now_ms);
+void sl_outbox_batch_free(sl_outbox_batch_t *b);
+
 /* Undelivered, unparked rows for PEER (NULL: all peers), or -1 on error. */
 long sl_outbox_depth(sl_db_t *db, const char *peer);
 

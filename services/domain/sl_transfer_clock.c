@@ -1,9 +1,12 @@
 /* sl_transfer_clock.c — the clocks of transfers in the database (part of the transfer module).
  *
  * The tick locks the due rows (FOR UPDATE SKIP LOCKED, after the leader lock),
- * decides in C and writes back row by row inside one transaction; the events
- * go out only after COMMIT, so a crash repeats nothing that was committed and
- * loses nothing that was not. */
+ * decides in C row by row (sl_deadline_check) and writes back set-based inside
+ * one transaction: one statement for the transfers' clocks, one for the
+ * escalation marks, and the audit events through sl_audit_append_many (the
+ * heads in one look-up, chained in C, one insert). The events go out only
+ * after COMMIT, so a crash repeats nothing that was committed and loses
+ * nothing that was not. */
 #include "sl_transfer_clock.h"
 
 #include "sl_audit.h"
@@ -33,18 +36,102 @@ s_day(const char *s)
     return s && *s && sl_date_parse(s, &d) == 0 ? d : -1;
 }
 
-static int
-s_audit(sl_db_t *db, int64_t case_id, int64_t now_ms, const char *kind,
-        const sl_actor_t *actor, const char *detail)
+/* What a tick writes, gathered row by row and written set-based by s_flush. */
+typedef struct {
+    sl_db_cols_t up;          /* the transfers' clocks: id, next due_at, five flags, warning */
+    size_t nup;               /* rows in up */
+    sl_db_cols_t esc;         /* escalation marks: transfer_id, case_id, cause, reason */
+    size_t nesc;              /* rows in esc */
+    int64_t *case_ids;        /* the audit events' cases */
+    sl_audit_event_t *audit;  /* and the events (detail borrowed from the tick's events) */
+    size_t naudit, capaudit;  /* used, allocated */
+} s_writes_t;
+
+enum { UP_ID, UP_NEXT, UP_ACCEPT, UP_REMIND, UP_OVERDUE, UP_NOT_HANDLED, UP_WARN, UP_RECTIFY, UP_N };
+enum { ESC_TRANSFER, ESC_CASE, ESC_CAUSE, ESC_REASON, ESC_N };
+
+static void
+s_writes_init(s_writes_t *w)
 {
-    sl_audit_event_t ev = {.at_ms = now_ms,
-                           .kind = kind,
-                           .actor_key = actor->key,
-                           .actor_unit = actor->unit,
-                           .operator= actor->operator_name,
-                           .msg_id = actor->msg_id,
-                           .detail = detail};
-    return sl_audit_append(db, case_id, &ev);
+    memset(w, 0, sizeof *w);
+    sl_db_cols_init(&w->up, UP_N);
+    sl_db_cols_init(&w->esc, ESC_N);
+}
+
+static void
+s_writes_free(s_writes_t *w)
+{
+    sl_db_cols_free(&w->up);
+    sl_db_cols_free(&w->esc);
+    free(w->case_ids);
+    free(w->audit);
+}
+
+static void
+s_writes_audit(s_writes_t *w, int64_t case_id, int64_t now_ms, const char *kind,
+               const sl_actor_t *actor, const char *detail)
+{
+    if (w->naudit == w->capaudit) {
+        w->capaudit = w->capaudit ? w->capaudit * 2 : 64;
+        w->case_ids = sl_realloc(w->case_ids, w->capaudit * sizeof *w->case_ids);
+        w->audit = sl_realloc(w->audit, w->capaudit * sizeof *w->audit);
+    }
+    w->case_ids[w->naudit] = case_id;
+    w->audit[w->naudit++] = (sl_audit_event_t){.at_ms = now_ms,
+                                               .kind = kind,
+                                               .actor_key = actor->key,
+                                               .actor_unit = actor->unit,
+                                               .operator= actor->operator_name,
+                                               .msg_id = actor->msg_id,
+                                               .detail = detail};
+}
+
+/* Writes what W gathered, in three statements (deferred: they travel with the
+ * audit's look-up and the transaction's next statement), and empties W. */
+static int
+s_flush(sl_db_t *db, const char *now, s_writes_t *w)
+{
+    int rc = 0;
+    if (w->nup > 0) {
+        const char *const *c = sl_db_cols_params(&w->up);
+        const char *p[UP_N + 1];
+        memcpy(p, c, UP_N * sizeof *p);
+        p[UP_N] = now;
+        rc = sl_db_defer(
+            db,
+            "UPDATE transfer t SET due_at = u.next,"
+            " accepted_at = CASE WHEN u.acc THEN $9::timestamptz ELSE t.accepted_at END,"
+            " reminded_at = CASE WHEN u.rem THEN $9::timestamptz ELSE t.reminded_at END,"
+            " overdue_at = CASE WHEN u.ovd THEN $9::timestamptz ELSE t.overdue_at END,"
+            " not_handled_at = CASE WHEN u.nh THEN $9::timestamptz ELSE t.not_handled_at END,"
+            " calendar_warning = CASE WHEN u.warn <> '' AND t.calendar_warning = '' THEN u.warn"
+            "                    ELSE t.calendar_warning END,"
+            " rectify_overdue_at = CASE WHEN u.rov THEN $9::timestamptz"
+            "                      ELSE t.rectify_overdue_at END"
+            " FROM unnest($1::bigint[], $2::timestamptz[], $3::bool[], $4::bool[], $5::bool[],"
+            "  $6::bool[], $7::text[], $8::bool[]) AS u(id, next, acc, rem, ovd, nh, warn, rov)"
+            " WHERE t.id = u.id",
+            UP_N + 1, p);
+    }
+    if (rc == 0 && w->nesc > 0) {
+        const char *const *c = sl_db_cols_params(&w->esc);
+        const char *p[ESC_N + 1];
+        memcpy(p, c, ESC_N * sizeof *p);
+        p[ESC_N] = now;
+        rc = sl_db_defer(db,
+                         "INSERT INTO transfer_escalation (transfer_id, case_id, cause,"
+                         " marked_at, reason)"
+                         " SELECT u.t, u.c, u.cause, $5::timestamptz, u.reason"
+                         " FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[])"
+                         "  AS u(t, c, cause, reason)"
+                         " ON CONFLICT (transfer_id, cause) DO NOTHING",
+                         ESC_N + 1, p);
+    }
+    if (rc == 0)
+        rc = sl_audit_append_many(db, w->case_ids, w->audit, w->naudit);
+    s_writes_free(w);
+    s_writes_init(w);
+    return rc;
 }
 
 long
@@ -60,13 +147,14 @@ sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
     s_event_t *evs = NULL;
     size_t nev = 0, cap = 0;
     long n = 0;
+    s_writes_t w;
+    s_writes_init(&w);
     bool leader;
     int rc = sl_db_begin_leader(db, SL_DEADLINE_LOCK, &leader);
-    if (rc != 0)
+    if (rc != 0 || !leader) {
+        *busy = rc == 0;
+        s_writes_free(&w);
         return rc;
-    if (!leader) {
-        *busy = true;
-        return 0;
     }
     const char *p[] = {now, lim};
     if ((rc = sl_db_exec(
@@ -110,31 +198,16 @@ sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
             sl_time_format_iso(due.next_ms, next, sizeof next);
         if (due.unknown_year && !V(15)[0])
             sl_transfer_calendar_warning(due.unknown_year, warn, sizeof warn);
-        const char *up[] = {V(0),
-                            next[0] ? next : NULL,
-                            now,
-                            due.accept ? "t" : "f",
-                            due.remind ? "t" : "f",
-                            due.overdue ? "t" : "f",
-                            due.not_handled ? "t" : "f",
-                            warn,
-                            due.rectify_overdue ? "t" : "f"};
-        /* held back: travels with the audit's look-up (one round trip less) */
-        if ((rc = sl_db_defer(
-                 db,
-                 "UPDATE transfer SET due_at = $2::timestamptz,"
-                 " accepted_at = CASE WHEN $4::bool THEN $3::timestamptz ELSE accepted_at END,"
-                 " reminded_at = CASE WHEN $5::bool THEN $3::timestamptz ELSE reminded_at END,"
-                 " overdue_at = CASE WHEN $6::bool THEN $3::timestamptz ELSE overdue_at END,"
-                 " not_handled_at = CASE WHEN $7::bool THEN $3::timestamptz"
-                 "                  ELSE not_handled_at END,"
-                 " calendar_warning = CASE WHEN $8 <> '' AND calendar_warning = '' THEN $8"
-                 "                    ELSE calendar_warning END,"
-                 " rectify_overdue_at = CASE WHEN $9::bool THEN $3::timestamptz"
-                 "                      ELSE rectify_overdue_at END"
-                 " WHERE id = $1::bigint",
-                 9, up)) != 0)
-            goto fail;
+        sl_buf_t *u = w.up.col;
+        sl_db_array_add_int(&u[UP_ID], atoll(V(0)));
+        sl_db_array_add(&u[UP_NEXT], next[0] ? next : NULL);
+        sl_db_array_add_bool(&u[UP_ACCEPT], due.accept);
+        sl_db_array_add_bool(&u[UP_REMIND], due.remind);
+        sl_db_array_add_bool(&u[UP_OVERDUE], due.overdue);
+        sl_db_array_add_bool(&u[UP_NOT_HANDLED], due.not_handled);
+        sl_db_array_add(&u[UP_WARN], warn);
+        sl_db_array_add_bool(&u[UP_RECTIFY], due.rectify_overdue);
+        w.nup++;
         struct {
             bool on;
             const char *kind, *topic, *cause, *reason;
@@ -168,21 +241,14 @@ sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
             char *detail = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
             json_decref(o);
             if (acts[k].cause) {
-                const char *ep[] = {V(0), V(1), acts[k].cause, now, acts[k].reason};
-                if ((rc = sl_db_defer(
-                         db,
-                         "INSERT INTO transfer_escalation (transfer_id, case_id, cause,"
-                         " marked_at, reason) VALUES ($1::bigint, $2::bigint, $3, $4, $5)"
-                         " ON CONFLICT (transfer_id, cause) DO NOTHING",
-                         5, ep)) != 0) {
-                    free(detail);
-                    goto fail;
-                }
+                sl_buf_t *e = w.esc.col;
+                sl_db_array_add_int(&e[ESC_TRANSFER], atoll(V(0)));
+                sl_db_array_add_int(&e[ESC_CASE], case_id);
+                sl_db_array_add(&e[ESC_CAUSE], acts[k].cause);
+                sl_db_array_add(&e[ESC_REASON], acts[k].reason);
+                w.nesc++;
             }
-            if ((rc = s_audit(db, case_id, now_ms, acts[k].kind, actor, detail)) != 0) {
-                free(detail);
-                goto fail;
-            }
+            s_writes_audit(&w, case_id, now_ms, acts[k].kind, actor, detail);
             if (nev == cap) {
                 cap = cap ? cap * 2 : 16;
                 evs = sl_realloc(evs, cap * sizeof *evs);
@@ -190,6 +256,9 @@ sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
             evs[nev++] = (s_event_t){acts[k].topic, sl_strdup(V(2)), detail};
             sl_log(SL_LOG_INFO, "case=%s notice=%s %s", V(2), V(3), acts[k].kind);
             bool reopened = false; /* 整改逾期: back to verification (sl_closing.h) */
+            /* the reopening reads and appends after what was gathered so far */
+            if (k == 4 && (rc = s_flush(db, now, &w)) != 0)
+                goto fail;
             if (k == 4 && (rc = sl_transfer_reopen(db, case_id, atoll(V(0)), "RECTIFY_OVERDUE",
                                                    json_pack("{s:s}", "rectify_by", V(17)), now_ms,
                                                    actor, &reopened)) != 0)
@@ -204,6 +273,8 @@ sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
         }
 #undef V
     }
+    if ((rc = s_flush(db, now, &w)) != 0)
+        goto fail;
     PQclear(r);
     r = NULL;
     if ((rc = sl_db_commit(db)) != 0)
@@ -217,6 +288,7 @@ fail:
     sl_db_rollback(db);
     n = rc;
 done:
+    s_writes_free(&w);
     for (size_t k = 0; k < nev; k++) {
         free(evs[k].case_no);
         free(evs[k].json);
@@ -291,15 +363,28 @@ sl_transfer_escalations_pending(sl_db_t *db, long limit, sl_arena_t *a,
 }
 
 int
-sl_transfer_escalation_raised(sl_db_t *db, int64_t id, int64_t now_ms, const char *to,
-                              const char *ref)
+sl_transfer_escalations_raised(sl_db_t *db, const int64_t *ids, const char *const *to,
+                               const char *const *ref, size_t n, int64_t now_ms)
 {
-    char sid[24], now[40];
-    snprintf(sid, sizeof sid, "%lld", (long long)id);
+    if (n == 0)
+        return 0;
+    char now[40];
     sl_time_format_iso(now_ms, now, sizeof now);
-    const char *up[] = {sid, now, to, ref};
-    return sl_db_exec(db, NULL,
-                      "UPDATE transfer_escalation SET raised_at = $2::timestamptz,"
-                      " raised_to = $3, raised_ref = $4 WHERE id = $1::bigint",
-                      4, up);
+    sl_db_cols_t cols;
+    sl_db_cols_init(&cols, 3);
+    for (size_t i = 0; i < n; i++) {
+        sl_db_array_add_int(&cols.col[0], ids[i]);
+        sl_db_array_add(&cols.col[1], to[i]);
+        sl_db_array_add(&cols.col[2], ref[i]);
+    }
+    const char *const *c = sl_db_cols_params(&cols);
+    const char *p[] = {c[0], c[1], c[2], now};
+    int rc = sl_db_defer(db,
+                         "UPDATE transfer_escalation e SET raised_at = $4::timestamptz,"
+                         " raised_to = u.too, raised_ref = u.ref"
+                         " FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, too, ref)"
+                         " WHERE e.id = u.id",
+                         4, p);
+    sl_db_cols_free(&cols);
+    return rc;
 }

@@ -70,9 +70,10 @@ typedef struct {
 long sl_transfer_escalations_pending(sl_db_t *db, long limit, sl_arena_t *a,
                                      sl_transfer_escalation_t **out);
 
-/* Mark ID was raised at NOW_MS to TO ("verification", "parent",
- * "supervision") as REF. Inside the caller's transaction; 0, -1 or SL_AGAIN. */
-int sl_transfer_escalation_raised(sl_db_t *db, int64_t id, int64_t now_ms, const char *to,
-                                  const char *ref);
+/* Marks IDS were raised at NOW_MS, each to TO[i] ("verification", "parent",
+ * "supervision") as REF[i], in one statement (deferred: it travels with the transaction's next
+ * statement, which reports its errors). 0. */
+int sl_transfer_escalations_raised(sl_db_t *db, const int64_t *ids, const char *const *to,
+                                   const char *const *ref, size_t n, int64_t now_ms);
 
 #endif

@@ -37,22 +37,14 @@ s_or(const char *s, const char *def)
     return s ? s : def;
 }
 
-/* The Transfer envelope for a child that runs its own node, into the outbox. */
-static int
-s_outbox_transfer(sl_db_t *db, const char *node, int64_t now_ms, const char *case_no,
-                  const char *notice_no, const char *list_no, const char *unit_code,
-                  const char *tdate, const char *odate, const char *fdate)
+/* The Transfer envelope for a child that runs its own node, into B: CLUE and
+ * V are the case's (sl_case_clue / sl_case_clue_of, the row read once). */
+static void
+s_outbox_transfer(sl_outbox_batch_t *b, const char *node, int64_t now_ms, sl_pb_clue_t *clue,
+                  const sl_case_view_t *v, const char *case_no, const char *notice_no,
+                  const char *list_no, const char *unit_code, const char *tdate,
+                  const char *odate, const char *fdate)
 {
-    sl_arena_t *a = sl_arena_new(0);
-    sl_pb_clue_t *clue;
-    sl_case_view_t v; /* the same row: repeat count, the node's office */
-    int rc = sl_case_clue(db, case_no, now_ms, true, a, &clue, &v);
-    if (rc == 1)
-        sl_log(SL_LOG_ERROR, "case=%s vanished while issuing %s", case_no, notice_no);
-    if (rc != 0) {
-        sl_arena_destroy(&a);
-        return rc == 1 ? -1 : rc;
-    }
     clue->channel = SAFELOOP__V1__CLUE_REPORT__CHANNEL__UPPER_TRANSFER;
     clue->origin_node = (char *)node;
     clue->upper_case_no = (char *)case_no;
@@ -60,7 +52,7 @@ s_outbox_transfer(sl_db_t *db, const char *node, int64_t now_ms, const char *cas
     sl_pb_transfer_t t = SAFELOOP__V1__TRANSFER__INIT;
     t.notice_no = (char *)notice_no;
     t.from_unit = (char *)node;
-    t.from_office = v.node_office;
+    t.from_office = (char *)v->node_office;
     t.at = now_ms;
     t.case_no = (char *)case_no;
     t.list_no = (char *)list_no;
@@ -69,7 +61,7 @@ s_outbox_transfer(sl_db_t *db, const char *node, int64_t now_ms, const char *cas
     t.objection_deadline = (char *)odate;
     t.feedback_deadline = (char *)fdate;
     t.clue = clue;
-    t.repeat_count = v.repeat_count; /* 反复举报, counted on at the child */
+    t.repeat_count = v->repeat_count; /* 反复举报, counted on at the child */
     sl_pb_envelope_t env = SL_PB_ENVELOPE_INIT;
     char id[37];
     sl_uuid(id);
@@ -80,10 +72,51 @@ s_outbox_transfer(sl_db_t *db, const char *node, int64_t now_ms, const char *cas
     env.transfer = &t;
     size_t len;
     uint8_t *payload = sl_codec_encode_envelope(&env, &len);
-    rc = sl_outbox_add(db, unit_code, id, "transfer", payload, len, case_no, now_ms);
+    sl_outbox_batch_add(b, unit_code, id, "transfer", payload, len, case_no);
     free(payload);
-    sl_arena_destroy(&a);
-    return rc;
+}
+
+/* The "transferred" event's detail, as stored (the caller frees it). */
+static char *
+s_issued_detail(const char *notice_no, const char *unit_code, const char *uname, const char *tdate,
+                const char *odate, const char *fdate, bool has_node, const char *list_no,
+                const char *replaces_no, const char *warn, const char *kind, bool handling,
+                const char *upper_fdate, bool upper_late)
+{
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "notice_no", notice_no, "unit", unit_code,
+                  "unit_name", uname, "transfer_date", tdate, "objection_deadline", odate,
+                  "feedback_deadline", fdate, "delivery", has_node ? "outbox" : "event");
+    if (list_no && *list_no)
+        json_object_set_new(o, "list_no", json_string(list_no));
+    if (replaces_no && *replaces_no)
+        json_object_set_new(o, "replaces", json_string(replaces_no));
+    if (*warn)
+        json_object_set_new(o, "calendar_warning", json_string(warn));
+    if (!handling)
+        json_object_set_new(o, "kind", json_string(kind));
+    if (*upper_fdate)
+        json_object_set_new(o, "upper_feedback_deadline", json_string(upper_fdate));
+    if (upper_late)
+        json_object_set_new(o, "upper_late", json_true());
+    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+    json_decref(o);
+    return text;
+}
+
+static void
+s_log_issued(const char *case_no, const char *notice_no, const char *unit_code, const char *odate,
+             const char *fdate, const char *warn, const char *upper_fdate, bool upper_late)
+{
+    if (upper_late)
+        sl_log(SL_LOG_WARN,
+               "case=%s arrived after the upper deadline %s less the margin: its unit %s is due "
+               "on the upper deadline itself",
+               case_no, upper_fdate, unit_code);
+    sl_log(SL_LOG_INFO,
+           "case=%s notice=%s unit=%s transfer issued, objection by %s, "
+           "feedback by %s%s",
+           case_no, notice_no, unit_code, odate, fdate, *warn ? " (calendar warning)" : "");
 }
 
 int
@@ -163,40 +196,42 @@ sl__transfer_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int6
     if (handling && (rc = sl_case_set_status(db, case_id, sl_transfer_case_status(SL_TS_ISSUED),
                                              unit_code)) != 0)
         return rc;
-    json_t *o =
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "notice_no", notice_no, "unit", unit_code,
-                  "unit_name", uname, "transfer_date", tdate, "objection_deadline", odate,
-                  "feedback_deadline", fdate, "delivery", has_node ? "outbox" : "event");
-    if (list_no && *list_no)
-        json_object_set_new(o, "list_no", json_string(list_no));
-    if (replaces_no && *replaces_no)
-        json_object_set_new(o, "replaces", json_string(replaces_no));
-    if (*warn)
-        json_object_set_new(o, "calendar_warning", json_string(warn));
-    if (!handling)
-        json_object_set_new(o, "kind", json_string(kind));
-    if (*upper_fdate)
-        json_object_set_new(o, "upper_feedback_deadline", json_string(upper_fdate));
-    if (upper_late) {
-        json_object_set_new(o, "upper_late", json_true());
-        sl_log(SL_LOG_WARN,
-               "case=%s arrived after the upper deadline %s less the margin: its unit %s is due "
-               "on the upper deadline itself",
-               case_no, upper_fdate, unit_code);
-    }
-    if ((rc = sl_audit_append_json(db, case_id, now_ms, "transferred", actor, o)) != 0)
+    char *detail = s_issued_detail(notice_no, unit_code, uname, tdate, odate, fdate, has_node,
+                                   list_no, replaces_no, warn, kind, handling, upper_fdate,
+                                   upper_late);
+    sl_audit_event_t ev = {.at_ms = now_ms,
+                           .kind = "transferred",
+                           .actor_key = actor->key ? actor->key : "",
+                           .actor_unit = actor->unit ? actor->unit : "",
+                           .operator= actor->operator_name ? actor->operator_name : "",
+                           .msg_id = actor->msg_id ? actor->msg_id : "",
+                           .detail = detail};
+    rc = sl_audit_append(db, case_id, &ev);
+    free(detail);
+    if (rc != 0)
         return rc;
-    if (has_node)
-        rc = s_outbox_transfer(db, node, now_ms, case_no, notice_no, list_no ? list_no : "",
-                               unit_code, tdate, odate, fdate);
+    if (has_node) {
+        sl_arena_t *a = sl_arena_new(0);
+        sl_pb_clue_t *clue;
+        sl_case_view_t v; /* the same row: repeat count, the node's office */
+        rc = sl_case_clue(db, case_no, now_ms, true, a, &clue, &v);
+        if (rc == 1)
+            sl_log(SL_LOG_ERROR, "case=%s vanished while issuing %s", case_no, notice_no);
+        if (rc == 0) {
+            sl_outbox_batch_t b;
+            sl_outbox_batch_init(&b);
+            s_outbox_transfer(&b, node, now_ms, clue, &v, case_no, notice_no,
+                              list_no ? list_no : "", unit_code, tdate, odate, fdate);
+            rc = sl_outbox_batch_flush(db, &b, now_ms);
+            sl_outbox_batch_free(&b);
+        }
+        sl_arena_destroy(&a);
+        rc = rc == 1 ? -1 : rc;
+    }
     if (rc == 0)
-        sl_log(SL_LOG_INFO,
-               "case=%s notice=%s unit=%s transfer issued, objection by %s, "
-               "feedback by %s%s",
-               case_no, notice_no, unit_code, odate, fdate, *warn ? " (calendar warning)" : "");
+        s_log_issued(case_no, notice_no, unit_code, odate, fdate, warn, upper_fdate, upper_late);
     return rc;
 }
-
 /* 挂牌督办 of a major-hazard case just put on a list (R34, R62; DESIGN.md
  * "Where levels meet"): handled at this level, it is listed without a
  * command; handed to a lower government, this level's lead department for
@@ -244,6 +279,201 @@ s_issue_two(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now
                : 0;
 }
 
+/* A unit's name and delivery, looked up once per list. */
+typedef struct {
+    char code[48];  /* unit.code */
+    char name[256]; /* unit.name */
+    bool has_node;  /* a child that runs its own node: the transfer goes by the outbox */
+} s_unit_t;
+
+typedef struct {
+    s_unit_t *v;     /* the units met so far */
+    size_t n, cap;   /* used, allocated */
+} s_units_t;
+
+/* Unit CODE from UNITS, looked up on first use: 0 with *OUT, -1 (logged) if it
+ * is not in the registry, SL_AGAIN. */
+static int
+s_unit(sl_db_t *db, s_units_t *units, const char *code, const char *case_no, const s_unit_t **out)
+{
+    for (size_t k = 0; k < units->n; k++) {
+        if (strcmp(units->v[k].code, code) == 0) {
+            *out = &units->v[k];
+            return 0;
+        }
+    }
+    if (units->n == units->cap) {
+        units->cap = units->cap ? units->cap * 2 : 16;
+        units->v = sl_realloc(units->v, units->cap * sizeof *units->v);
+    }
+    s_unit_t *u = &units->v[units->n];
+    snprintf(u->code, sizeof u->code, "%s", code);
+    int rc = sl_unit_get(db, code, u->name, sizeof u->name, &u->has_node);
+    if (rc != 0) {
+        if (rc == 1)
+            sl_log(SL_LOG_ERROR, "case=%s unit %s is not in the unit registry", case_no, code);
+        return rc == 1 ? -1 : rc;
+    }
+    *out = &units->v[units->n++];
+    return 0;
+}
+
+/* What a set-based run writes for one transfer. */
+enum { R_NOTICE, R_SECTOR, R_SEQ, R_CASE, R_UNIT, R_DELIVERY, R_ODATE, R_FDATE, R_WARN, R_N };
+
+/* Issues the handling transfers of the N cases C (none with two transfers or
+ * 挂牌督办 to follow), set-based: the notice numbers reserved per sector in
+ * one statement each, the transfers inserted in one, the cases' status in
+ * one, the "transferred" events through sl_audit_append_many and the
+ * envelopes for child nodes in one; the same rows, numbers and events as
+ * sl__transfer_issue for each in turn. ROWS[i] is case i's row in FETCHED
+ * (sl_case_fetch_many). 0, -1 or SL_AGAIN. */
+static int
+s_issue_run(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
+            const sl_case_claim_t *c, const int *rows, size_t n, const PGresult *fetched,
+            int64_t list_id, const char *list_no, const sl_actor_t *actor, int upper_margin,
+            s_units_t *units)
+{
+    int32_t tday = sl_ms_to_day(now_ms);
+    int y, m, d, rc = 0;
+    sl_date_ymd(tday, &y, &m, &d);
+    long count[SL_SECTOR_COUNT + 2] = {0};
+    long long next[SL_SECTOR_COUNT + 2] = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (!sl_sector_by_value(c[i].sector) || c[i].sector > SL_SECTOR_COUNT + 1) {
+            sl_log(SL_LOG_ERROR, "case=%s has no known sector (%d)", c[i].case_no, c[i].sector);
+            return -1;
+        }
+        count[c[i].sector]++;
+    }
+    for (int k = 0; k < SL_SECTOR_COUNT + 2; k++) {
+        if (count[k] == 0)
+            continue;
+        long long last;
+        if ((rc = sl_case_next_seqs(db, "notice", y, sl_sector_by_value(k)->short_zh, count[k],
+                                    &last)) != 0)
+            return rc;
+        next[k] = last - count[k] + 1;
+    }
+    char tdate[11], at[40], sy[16], lid[24];
+    sl_date_format(tday, tdate);
+    sl_time_format_iso(now_ms, at, sizeof at);
+    snprintf(sy, sizeof sy, "%d", y);
+    snprintf(lid, sizeof lid, "%lld", (long long)list_id);
+    sl_db_cols_t cols;
+    sl_db_cols_init(&cols, R_N);
+    sl_buf_t *col = cols.col;
+    int64_t *ids = sl_calloc(n, sizeof *ids);
+    const char **unit_codes = sl_calloc(n, sizeof *unit_codes);
+    sl_audit_event_t *evs = sl_calloc(n, sizeof *evs);
+    char **details = sl_calloc(n, sizeof *details);
+    typedef struct {
+        char notice[64], odate[11], fdate[11], warn[256], upper_fdate[11];
+        bool upper_late;
+    } s_line_t;
+    s_line_t *lines = sl_calloc(n, sizeof *lines);
+    sl_outbox_batch_t outbox;
+    sl_outbox_batch_init(&outbox);
+    sl_arena_t *a = sl_arena_new(0);
+    for (size_t i = 0; i < n; i++) {
+        const s_unit_t *u;
+        if ((rc = s_unit(db, units, c[i].unit_code, c[i].case_no, &u)) != 0)
+            goto done;
+        const sl_sector_t *sec = sl_sector_by_value(c[i].sector);
+        s_line_t *l = &lines[i];
+        int32_t oday, fday;
+        int unknown;
+        sl_transfer_deadlines(cal, tday, -1, &oday, &fday, &unknown);
+        sl_case_view_t v;
+        sl_case_view_of(fetched, rows[i], &v);
+        sl_deadline_under_upper(cal, tday, v.upper_objection, v.upper_feedback, upper_margin, &oday,
+                                &fday, &l->upper_late, &unknown);
+        if (v.upper_feedback >= 0)
+            sl_date_format(v.upper_feedback, l->upper_fdate);
+        long long seq = next[c[i].sector]++;
+        sl_transfer_notice_number(l->notice, sizeof l->notice, sec->short_zh, y, seq);
+        sl_date_format(oday, l->odate);
+        sl_date_format(fday, l->fdate);
+        sl_transfer_calendar_warning(unknown, l->warn, sizeof l->warn);
+        sl_db_array_add(&col[R_NOTICE], l->notice);
+        sl_db_array_add_int(&col[R_SECTOR], c[i].sector);
+        sl_db_array_add_int(&col[R_SEQ], seq);
+        sl_db_array_add_int(&col[R_CASE], c[i].id);
+        sl_db_array_add(&col[R_UNIT], c[i].unit_code);
+        sl_db_array_add(&col[R_DELIVERY], u->has_node ? "outbox" : "event");
+        sl_db_array_add(&col[R_ODATE], l->odate);
+        sl_db_array_add(&col[R_FDATE], l->fdate);
+        sl_db_array_add(&col[R_WARN], l->warn);
+        ids[i] = c[i].id;
+        unit_codes[i] = c[i].unit_code;
+        details[i] = s_issued_detail(l->notice, c[i].unit_code, u->name, tdate, l->odate, l->fdate,
+                                     u->has_node, list_no, NULL, l->warn, "handling", true,
+                                     l->upper_fdate, l->upper_late);
+        evs[i] = (sl_audit_event_t){.at_ms = now_ms,
+                                    .kind = "transferred",
+                                    .actor_key = actor->key ? actor->key : "",
+                                    .actor_unit = actor->unit ? actor->unit : "",
+                                    .operator= actor->operator_name ? actor->operator_name : "",
+                                    .msg_id = actor->msg_id ? actor->msg_id : "",
+                                    .detail = details[i]};
+        if (u->has_node) {
+            sl_case_view_t cv;
+            sl_pb_clue_t *clue = sl_case_clue_of(fetched, rows[i], now_ms, true, a, &cv);
+            s_outbox_transfer(&outbox, node, now_ms, clue, &cv, c[i].case_no, l->notice,
+                              list_no ? list_no : "", c[i].unit_code, tdate, l->odate, l->fdate);
+        }
+    }
+    const char *const *cp = sl_db_cols_params(&cols);
+    const char *p[R_N + 4];
+    memcpy(p, cp, R_N * sizeof *p);
+    p[R_N] = sy, p[R_N + 1] = lid, p[R_N + 2] = tdate, p[R_N + 3] = at;
+    if ((rc = sl_db_defer(
+             db,
+             "INSERT INTO transfer (notice_no, year, sector, seq, case_id, list_id, unit_code,"
+             " delivery, state, transfer_date, issued_at, objection_deadline, feedback_deadline,"
+             " calendar_warning, replaces, kind)"
+             " SELECT u.notice, $10::int, u.sector, u.seq, u.case_id, $11::bigint, u.unit,"
+             " u.delivery, 'issued', $12::date, $13::timestamptz, u.odate, u.fdate, u.warn, NULL,"
+             " 'handling'"
+             " FROM unnest($1::text[], $2::smallint[], $3::int[], $4::bigint[], $5::text[],"
+             "  $6::text[], $7::date[], $8::date[], $9::text[]) WITH ORDINALITY"
+             "  AS u(notice, sector, seq, case_id, unit, delivery, odate, fdate, warn, k)"
+             " ORDER BY u.k",
+             R_N + 4, p)) != 0 ||
+        (rc = sl_case_set_status_many(db, ids, sl_transfer_case_status(SL_TS_ISSUED), unit_codes,
+                                      n)) != 0 ||
+        (rc = sl_audit_append_many(db, ids, evs, n)) != 0 ||
+        (rc = sl_outbox_batch_flush(db, &outbox, now_ms)) != 0)
+        goto done;
+    for (size_t i = 0; i < n; i++)
+        s_log_issued(c[i].case_no, lines[i].notice, c[i].unit_code, lines[i].odate,
+                     lines[i].fdate, lines[i].warn, lines[i].upper_fdate, lines[i].upper_late);
+done:
+    sl_arena_destroy(&a);
+    sl_outbox_batch_free(&outbox);
+    for (size_t i = 0; i < n; i++)
+        free(details[i]);
+    free(details);
+    free(evs);
+    free(unit_codes);
+    free(ids);
+    free(lines);
+    sl_db_cols_free(&cols);
+    return rc;
+}
+
+/* A fetched row by its case number, sorted to find each claimed case's row. */
+typedef struct {
+    const char *case_no; /* borrowed from the result */
+    int row;             /* its row */
+} s_row_t;
+
+static int
+s_row_cmp(const void *a, const void *b)
+{
+    return strcmp(((const s_row_t *)a)->case_no, ((const s_row_t *)b)->case_no);
+}
+
 /* Sets the item count of list LIST_ID (after the two transfers added some). */
 static int
 s_list_items(sl_db_t *db, int64_t list_id, long items)
@@ -256,6 +486,39 @@ s_list_items(sl_db_t *db, int64_t list_id, long items)
                       p);
 }
 
+/* The sl_case_fetch rows of the N claimed CASES in one query (*FETCHED) and
+ * each case's row in it (*ROWS, a new array). 0, -1 (a case vanished) or
+ * SL_AGAIN. */
+static int
+s_claimed_rows(sl_db_t *db, const sl_case_claim_t *cases, long n, PGresult **fetched, int **rows)
+{
+    const char **nos = sl_calloc((size_t)n + 1, sizeof *nos);
+    for (long i = 0; i < n; i++)
+        nos[i] = cases[i].case_no;
+    int rc = sl_case_fetch_many(db, nos, (size_t)n, fetched);
+    free(nos);
+    if (rc != 0)
+        return rc;
+    int nr = PQntuples(*fetched);
+    s_row_t *order = sl_calloc((size_t)nr + 1, sizeof *order);
+    for (int k = 0; k < nr; k++)
+        order[k] = (s_row_t){PQgetvalue(*fetched, k, 0), k};
+    qsort(order, (size_t)nr, sizeof *order, s_row_cmp);
+    *rows = sl_calloc((size_t)n + 1, sizeof **rows);
+    for (long i = 0; i < n && rc == 0; i++) {
+        s_row_t key = {cases[i].case_no, 0};
+        const s_row_t *hit = bsearch(&key, order, (size_t)nr, sizeof *order, s_row_cmp);
+        if (hit) {
+            (*rows)[i] = hit->row;
+        } else {
+            sl_log(SL_LOG_ERROR, "case=%s vanished while forming its list", cases[i].case_no);
+            rc = -1;
+        }
+    }
+    free(order);
+    return rc;
+}
+
 /* sl_transfer_form_list and sl_transfer_form_upper_list: FROM_ABOVE takes
  * only the cases transferred from above, on demand. */
 static int
@@ -265,7 +528,9 @@ s_form(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms, 
 {
     memset(out, 0, sizeof *out);
     sl_case_claim_t *cases = NULL;
-    PGresult *r = NULL;
+    PGresult *r = NULL, *fetched = NULL;
+    int *rows = NULL;
+    s_units_t units = {0};
     int rc = sl_db_begin(db);
     if (rc != 0)
         return rc;
@@ -330,17 +595,35 @@ s_form(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms, 
     r = NULL;
     sl_log(SL_LOG_INFO, "list=%s forming the transfer list: %ld registered cases", out->list_no,
            n);
-    for (long i = 0; i < n; i++) {
+    /* The claimed cases' rows in one query; runs of cases with nothing but
+     * their handling transfer are issued set-based, the others one by one. */
+    if ((rc = s_claimed_rows(db, cases, n, &fetched, &rows)) != 0)
+        goto fail;
+    for (long i = 0; i < n;) {
+        long j = i;
+        for (; j < n; j++) {
+            sl_case_view_t v;
+            sl_case_view_of(fetched, rows[j], &v);
+            if (v.suspected_crime || v.suspected_dereliction || v.major_hazard)
+                break;
+        }
+        if (j > i && (rc = s_issue_run(db, cal, node, now_ms, &cases[i], &rows[i], (size_t)(j - i),
+                                       fetched, out->list_id, out->list_no, actor,
+                                       opts->upper_margin, &units)) != 0)
+            goto fail;
+        if (j == n)
+            break;
         char notice[64];
         int64_t tid;
-        if ((rc = sl__transfer_issue(db, cal, node, now_ms, cases[i].id, cases[i].case_no,
-                                     cases[i].sector, cases[i].unit_code, out->list_id,
+        if ((rc = sl__transfer_issue(db, cal, node, now_ms, cases[j].id, cases[j].case_no,
+                                     cases[j].sector, cases[j].unit_code, out->list_id,
                                      out->list_no, 0, NULL, actor, notice, &tid, "handling",
                                      opts->upper_margin)) != 0)
             goto fail;
-        if ((rc = s_issue_two(db, cal, node, now_ms, &cases[i], out->list_id, out->list_no, opts,
+        if ((rc = s_issue_two(db, cal, node, now_ms, &cases[j], out->list_id, out->list_no, opts,
                               actor, &out->items)) != 0)
             goto fail;
+        i = j + 1;
     }
     if (out->items > 0 && (rc = s_list_items(db, out->list_id, n + out->items)) != 0)
         goto fail;
@@ -352,6 +635,9 @@ done:
         sl_log(SL_LOG_INFO, "list=%s transfer list formed with %ld transfers", out->list_no,
                out->items);
     free(cases);
+    PQclear(fetched);
+    free(rows);
+    free(units.v);
     return 0;
 fail:
     if (rc == -1)
@@ -359,6 +645,9 @@ fail:
     PQclear(r);
     sl_db_rollback(db);
     free(cases);
+    PQclear(fetched);
+    free(rows);
+    free(units.v);
     memset(out, 0, sizeof *out);
     return rc;
 }

@@ -95,6 +95,8 @@ def bench(code, what, n):
               "appraise run %.2f s, again %.2f s; first: %s %.2f; inputs %s"
               % (what, n, events, load, len(res["places"]), runs[0][0], runs[1][0],
                  res["places"][0]["name"], res["places"][0]["total"], res["inputs_hash"][:12]))
+        print("BENCH appraise node=%s cases=%d run_s=%.2f again_s=%.2f" % (
+            code, n, runs[0][0], runs[1][0]))
         check("%s: the two runs agree" % what, runs[0][1]["inputs_hash"] ==
               runs[1][1]["inputs_hash"] and runs[0][1]["places"] == runs[1][1]["places"])
         sys.stdout.flush()

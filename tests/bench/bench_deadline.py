@@ -64,9 +64,10 @@ ANALYZE transfer;
               == str(a.open))
         plan = node.sql("EXPLAIN SELECT id FROM transfer WHERE due_at <= '%s'::timestamptz"
                         " ORDER BY due_at LIMIT 1000" % NOW)
-        node.start("deadline", env=dict(os.environ, SL_NOW=NOW), wait=False)
+        proc = node.start("deadline", env=dict(os.environ, SL_NOW=NOW), wait=False)
         line = wait_for("the tick with the due transfers", lambda: re.search(
-            r"tick: (\d+) transfers due, (\d+) escalations raised, ([\d.]+) ms",
+            r"tick: (\d+) transfers due, (\d+) escalations raised, ([\d.]+) ms"
+            r"(?: \(clocks ([\d.]+) ms, raising ([\d.]+) ms\))?",
             node.log("deadline")), timeout=600)
         due_ms = float(line.group(3))
         check("every due transfer marked once", node.sql(
@@ -76,11 +77,19 @@ ANALYZE transfer;
         wait_for("two idle ticks", lambda: node.metric(port, "sl_deadline_ticks_total") >= ticks + 2,
                  timeout=60)
         idle_ms = 1000 * node.metric(port, "sl_deadline_tick_seconds")
+        rss = sltest.vm_rss_kib(proc.pid) / 1024  # after the big tick and idle ones
         node.stop("deadline")
         print("open transfers: %d, due: %d (loaded in %.1f s)" % (a.open, a.due, load))
         print("tick with %s due (%s escalations raised): %.1f ms" % (line.group(1), line.group(2),
                                                                     due_ms))
+        if line.group(4):
+            print("  of which the clocks %s ms, raising the escalations %s ms" % (line.group(4),
+                                                                                line.group(5)))
         print("idle tick over %d open transfers: %.2f ms" % (a.open, idle_ms))
+        print("sl-deadline VmRSS after the ticks: %.1f MiB" % rss)
+        print("BENCH deadline open=%d due=%d tick_ms=%.1f clocks_ms=%s raising_ms=%s idle_ms=%.2f"
+              " rss_load_mib=%.1f"
+              % (a.open, a.due, due_ms, line.group(4) or "-", line.group(5) or "-", idle_ms, rss))
         print("plan:\n" + plan)
     finally:
         node.close()

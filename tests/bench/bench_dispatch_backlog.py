@@ -11,6 +11,10 @@ the log), the largest heartbeat age, the slowest /healthz and any that was not
 
     --cases N (SL_BENCH_CASES, 50000)   --seconds S (SL_BENCH_SECONDS, 90)
 
+Each list's issuing time is the time between its two log lines ("forming the
+transfer list", "transfer list formed"); the BENCH line carries the median of
+the full (10,000-transfer) lists.
+
 Measured on the 2-core CI machine (loaded), 50,000 cases, 120 s:
 - before issue 14 (the scan on the loop; each transfer not yet received
   announced by its own 12-join query and notice, every scan): two lists, 53 s
@@ -62,7 +66,9 @@ SELECT '140728-2025-煤-' || lpad(g::text, 6, '0'), 2025, s.code, g, 'registered
 FROM generate_series(1, %d) g, sector s WHERE s.short_name = '煤';
 ANALYZE cases;""" % a.cases)
         check("loaded", node.sql("SELECT count(*) FROM cases") == str(a.cases))
-        node.start("dispatch", wait=False)
+        proc = node.start("dispatch", wait=False)
+        time.sleep(1)  # started, before its first list
+        rss_start = sltest.vm_rss_kib(proc.pid) / 1024
         port = node.dispatch_http_port
         t0 = time.time()
         worst_age, worst_probe, not_ok, samples = 0.0, 0.0, [], 0
@@ -77,10 +83,11 @@ ANALYZE cases;""" % a.cases)
             if st != 200 and time.time() - t0 > 5:
                 not_ok.append((round(time.time() - t0, 1), st))
             time.sleep(0.5)
+        rss_load = sltest.vm_rss_kib(proc.pid) / 1024
         log = node.log("dispatch")
         ts = lambda ln: re.search(r"ts=\S+T(\d+):(\d+):([\d.]+)", ln)  # noqa: E731
         print("cases: %d, sampled %d times over %.0f s" % (a.cases, samples, a.seconds))
-        start = None
+        start, forming, lists = None, {}, []
         for ln in log.splitlines():
             m = ts(ln)
             if not m:
@@ -88,17 +95,34 @@ ANALYZE cases;""" % a.cases)
             secs = int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
             if start is None:
                 start = secs
+            lm = re.search(r"list=(\"[^\"]*\"|\S+) msg=\"?(forming the transfer list|transfer list"
+                           r" formed with (\d+) transfers)", ln)
+            if lm and lm.group(2).startswith("forming"):
+                forming[lm.group(1)] = secs
+            elif lm and lm.group(1) in forming:
+                lists.append((int(lm.group(3)), secs - forming[lm.group(1)]))
             if "transfer list formed" in ln or "announced" in ln:
                 print("  %6.1f s  %s" % (secs - start, ln.split("msg=", 1)[-1]))
+        for items, took in lists:
+            print("list of %d transfers issued in %.2f s (%.3f ms a transfer)"
+                  % (items, took, 1000 * took / max(items, 1)))
         print("largest heartbeat age: %.1f s (slctl status says down past 15 s)" % worst_age)
         print("slowest /healthz: %.3f s; not 200: %s" % (worst_probe, not_ok[:10] or "none"))
         print("transfers issued: %s" % node.sql("SELECT count(*) FROM transfer"))
         t = time.time()
+        stop = -1.0
         try:
             node.stop("dispatch", timeout=120)  # SIGTERM: the scan in flight finishes first
-            print("stopped %.1f s after SIGTERM" % (time.time() - t))
+            stop = time.time() - t
+            print("stopped %.1f s after SIGTERM" % stop)
         except AssertionError as e:
             print(e)
+        full = sorted(took for items, took in lists if items >= 10000) or \
+            sorted(took * 10000.0 / items for items, took in lists if items)
+        print("BENCH dispatch cases=%d lists=%d list10k_s=%s heartbeat_max_s=%.1f"
+              " healthz_max_s=%.3f sigterm_s=%.1f rss_idle_mib=%.1f rss_load_mib=%.1f"
+              % (a.cases, len(lists), "%.2f" % full[len(full) // 2] if full else "-",
+                 worst_age, worst_probe, stop, rss_start, rss_load))
     finally:
         node.close()
 

@@ -23,6 +23,9 @@ the registry is wrong afterwards or a tool is missing.
     --producers N (SL_BENCH_PRODUCERS, 8)   --envelopes M (SL_BENCH_ENVELOPES, 20000)
     --window W (SL_BENCH_WINDOW, 64)        --db-seconds S (SL_BENCH_DB_SECONDS, 10)
     --batch-max B (SL_BENCH_BATCH_MAX: [intake] batch_max; default: the daemon's)
+    --rate R (SL_BENCH_RATE, 0): a steady R envelopes/s over all producers (the
+      ack latency at a given load); 0 sends as fast as acks come back
+    --no-db (SL_BENCH_NO_DB=1): skip the database's limits
     --client c|python (SL_BENCH_CLIENT, c): the load generator; the C one
       (tests/bench/sl_bench_producer.c) costs less CPU than sl-intake itself,
       the Python one (sltest.Producer) more, on a 2-core machine
@@ -54,7 +57,7 @@ def run_c_producers(node, a):
          "--public", os.path.join(node.producer_dir, "curve.pub"),
          "--secret", os.path.join(node.producer_dir, "curve.key"),
          "--count", str(a.envelopes), "--window", str(a.window), "--tag", str(i),
-         "--out", outs[i]], stdout=subprocess.PIPE, text=True) for i in range(a.producers)]
+         "--rate", str(a.rate / a.producers), "--out", outs[i]], stdout=subprocess.PIPE, text=True) for i in range(a.producers)]
     results = [p.communicate(timeout=900)[0] for p in procs]
     t1 = time.time()
     check("every producer finished", all(p.returncode == 0 for p in procs), str(results))
@@ -114,14 +117,6 @@ def producer_main(endpoint, keys, index, count, window, ready, start, out):
         for _, a in lst:
             status[Ack.Status.Name(a.status)] = status.get(Ack.Status.Name(a.status), 0) + 1
     out.put((index, t0, t1, p.latencies, status, repr(p.error) if p.error else None))
-
-
-def vm_rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS for pid %d" % pid)
 
 
 def pct(xs, q):
@@ -262,6 +257,10 @@ def main():
     ap.add_argument("--db-seconds", type=int, default=int(env("SL_BENCH_DB_SECONDS", "10")))
     ap.add_argument("--batch-max", type=int, default=int(env("SL_BENCH_BATCH_MAX", "0")))
     ap.add_argument("--client", choices=["c", "python"], default=env("SL_BENCH_CLIENT", "c"))
+    ap.add_argument("--rate", type=float, default=float(env("SL_BENCH_RATE", "0")),
+                    help="a steady total envelopes/s (C client only); 0: as fast as acked")
+    ap.add_argument("--no-db", action="store_true", default=env("SL_BENCH_NO_DB", "") == "1",
+                    help="skip the database's limits (a latency run)")
     a = ap.parse_args()
     total = a.producers * a.envelopes
     extra = "batch_max = %d\n" % a.batch_max if a.batch_max else ""
@@ -273,14 +272,14 @@ def main():
             with open(node.ini, "w") as f:
                 f.write(text.replace("[intake]\n", "[intake]\n" + extra, 1))
         proc = node.start()  # returns once it listens; default log level, as deployed
-        rss_idle = vm_rss_kib(proc.pid)
+        rss_idle = sltest.vm_rss_kib(proc.pid)
         if a.client == "c":
             t0, t1, lat, status = run_c_producers(node, a)
         else:
             t0, t1, lat, status = run_py_producers(node, a)
         elapsed = t1 - t0
         rate = total / elapsed
-        rss_load = vm_rss_kib(proc.pid)
+        rss_load = sltest.vm_rss_kib(proc.pid)
         check("every envelope accepted once", status.get("ACCEPTED") == total, str(status))
         check("one case per envelope", node.sql("SELECT count(*) FROM cases") == str(total))
         gaps = node.sql("SELECT sector FROM cases GROUP BY year, sector"
@@ -298,11 +297,17 @@ def main():
         avg_batch = float(m_sum.group(1)) / float(m_cnt.group(1)) if m_sum and m_cnt else 0
         raw_avg = float(node.sql("SELECT avg(length(raw)) FROM inbox"))
 
-        replay, replay_n = db_replay(node, int(round(avg_batch)) or 1, a.db_seconds, node.dir)
-        db_rate, db_rows, db_raw = db_limit(node, a.db_seconds, node.dir)
-        print("bench_intake: %d %s producers x %d envelopes, window %d%s" % (
+        # rows intake wrote: inbox, cases, case_event (one each an envelope) and the counters
+        rows = total * 3 + int(node.sql("SELECT count(*) FROM counter WHERE scope = 'case'"))
+        if a.no_db:
+            replay, replay_n, db_rate, db_rows, db_raw = {0: float("nan")}, 0, float("nan"), 0, 0
+        else:
+            replay, replay_n = db_replay(node, int(round(avg_batch)) or 1, a.db_seconds, node.dir)
+            db_rate, db_rows, db_raw = db_limit(node, a.db_seconds, node.dir)
+        print("bench_intake: %d %s producers x %d envelopes, window %d%s%s" % (
             a.producers, a.client, a.envelopes, a.window,
-            ", batch_max %d" % a.batch_max if a.batch_max else ""))
+            ", batch_max %d" % a.batch_max if a.batch_max else "",
+            ", at %.0f/s" % a.rate if a.rate else ""))
         print("  intake:   %d envelopes in %.2f s = %.0f envelopes/s (avg batch %.0f,"
               " inbox raw avg %.0f B)" % (total, elapsed, rate, avg_batch, raw_avg))
         print("  ack latency: p50 %.1f ms, p99 %.1f ms, max %.1f ms" % (
@@ -319,6 +324,13 @@ def main():
                   db_rate, db_rows, db_raw, a.db_seconds, rate / db_rate))
         print("  sl-intake VmRSS: idle %.1f MiB, after load %.1f MiB" % (
             rss_idle / 1024, rss_load / 1024))
+        print("  rows written: %.0f rows/s (inbox, cases, case_event, counters) beside %.0f"
+              " rows/s bare" % (rows / elapsed, db_rate))
+        print("BENCH intake producers=%d rate=%.0f envelopes_s=%.0f p50_ms=%.1f p99_ms=%.1f"
+              " replay_s=%.0f ratio=%.2f rows_s=%.0f bare_rows_s=%.0f rss_idle_mib=%.1f"
+              " rss_load_mib=%.1f" % (
+                  a.producers, a.rate, rate, pct(lat, 0.50) * 1e3, pct(lat, 0.99) * 1e3, best,
+                  rate / best, rows / elapsed, db_rate, rss_idle / 1024, rss_load / 1024))
         check("exit 0 on SIGTERM", node.stop() == 0)
     except Exception:
         sltest.dump_logs(node)

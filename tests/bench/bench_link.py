@@ -71,6 +71,8 @@ def main():
         print("bench_link: backlog: %d items queued at the county in %.1f s" % (n2, t3 - t2))
         print("bench_link: backlog: drained %d items in %.1f s: %.0f items/s" % (
             n2, t5 - t4, n2 / (t5 - t4)))
+        print("BENCH link items=%d items_s=%.0f backlog=%d drain_s=%.1f drain_items_s=%.0f" % (
+            n1, rate1, n2, t5 - t4, n2 / (t5 - t4)))
     except BaseException:
         sltest.dump_logs(nodes)
         raise

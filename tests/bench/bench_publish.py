@@ -80,7 +80,7 @@ ANALYZE;""" % a.cases)
         for i in ids:
             node.slctl("publish", "approve", i, "--by", "bench", env=env)
         t = time.time()
-        node.start("publish", env=env, wait=False)
+        proc = node.start("publish", env=env, wait=False)
         wait_for("the site", lambda: "site written" in node.log("publish"), timeout=1200)
         print("sl-publish: start to site written %.1f s" % (time.time() - t))
         secs = node.metric(port, "sl_publish_site_seconds")
@@ -88,6 +88,13 @@ ANALYZE;""" % a.cases)
         size = subprocess.run(["du", "-sbL", os.path.join(node.dir, "site")],
                               capture_output=True, text=True).stdout.split()[0]
         print("site regenerated in %.2f s: %d files, %.1f MB" % (secs, files, int(size) / 1e6))
+        rss_load = sltest.vm_rss_kib(proc.pid) / 1024
+        time.sleep(5)  # then idle: nothing new to publish
+        rss_idle = sltest.vm_rss_kib(proc.pid) / 1024
+        print("sl-publish VmRSS: after regenerating %.1f MiB, idle after %.1f MiB"
+              % (rss_load, rss_idle))
+        print("BENCH publish cases=%d site_s=%.2f files=%d rss_idle_mib=%.1f rss_load_mib=%.1f"
+              % (a.cases, secs, files, rss_idle, rss_load))
         check("site written", files > 0)
     finally:
         node.close()

@@ -57,7 +57,7 @@ def main():
 INSERT INTO cases (case_no, year, sector, seq, status, registered_at, channel, subject_name,
                    subject_key, division, township, route, unit_code, source_msg_id, violations,
                    major_hazard, category)
-SELECT '140700-2026-煤-' || lpad(g::text, 6, '0'), 2026, s.code, g, 'closed',
+SELECT '140700-2026-煤-' || lpad(g::text, 7, '0'), 2026, s.code, g, 'closed',
        timestamptz '2026-11-30 08:00+08' + (g %% 600000) * interval '1 second',
        'hotline', '某煤业' || g, '某煤业' || g,
        CASE WHEN g %% %(own)d = 0 THEN '140700' ELSE (%(counties)s)[1 + g %% %(nc)d] END, '',
@@ -104,6 +104,8 @@ ANALYZE transfer;
         r = node.slctl("report", "build", "--weekly", "--week", "2026-W49", "--dir", out,
                        env=dict(os.environ, SL_NOW=NOW), timeout=600)
         build = time.time() - t1
+        print("BENCH reports cases=%d build_s=%.2f" % (a.cases, build))  # before the checks
+        sys.stdout.flush()
         draft = json.load(open(os.path.join(out, "周报告.json")))
         own = a.cases // a.own_every
         check("the city counts its own cases only, the counties' from their reports",

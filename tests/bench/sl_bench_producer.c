@@ -1,7 +1,8 @@
 /* sl_bench_producer.c — a fast producer for the intake benchmark.
  *
  * Builds COUNT distinct clues up front (unique subjects, every sector, a
- * reporter each), then sends them over one CURVE DEALER with a window of
+ * reporter each), then sends them over one CURVE DEALER (at --rate a second, if
+ * given, else as fast as acks come back) with a window of
  * outstanding envelopes, resending the same bytes when an ack is late, like a
  * real producer. Writes one line per acked envelope to OUT: the ack latency in
  * microseconds; prints "sent N acked N rejected N seconds S" on stdout.
@@ -67,14 +68,14 @@ main(int argc, char **argv)
     const char *division = "140728"; /* where the clues are about (--division) */
     const char *tag = "0";
     long count = 1000, window = 64;
-    double resend_s = 30, deadline_s = 900;
+    double resend_s = 30, deadline_s = 900, rate = 0; /* rate: envelopes/s, 0 = as fast as acked */
     static const struct option opts[] = {
         {"endpoint", required_argument, NULL, 'e'}, {"server-key", required_argument, NULL, 's'},
         {"public", required_argument, NULL, 'p'},   {"secret", required_argument, NULL, 'k'},
         {"count", required_argument, NULL, 'n'},    {"window", required_argument, NULL, 'w'},
         {"tag", required_argument, NULL, 't'},      {"out", required_argument, NULL, 'o'},
         {"resend", required_argument, NULL, 'r'},   {"division", required_argument, NULL, 'd'},
-        {"deadline", required_argument, NULL, 'D'},
+        {"deadline", required_argument, NULL, 'D'}, {"rate", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -90,13 +91,14 @@ main(int argc, char **argv)
         case 'r': resend_s = atof(optarg); break;
         case 'd': division = optarg; break;
         case 'D': deadline_s = atof(optarg); break;
+        case 'R': rate = atof(optarg); break;
         default: return 2;
         }
     }
     if (!endpoint || !out || count <= 0 || window <= 0) {
         fprintf(stderr, "usage: sl-bench-producer --endpoint EP [--server-key F --public F "
                         "--secret F] --count N --window W --tag T --out FILE [--division CODE]"
-                        " [--resend S] [--deadline S]\n");
+                        " [--resend S] [--deadline S] [--rate N]\n");
         return 2;
     }
     /* Build every envelope before the clock starts. */
@@ -155,9 +157,12 @@ main(int argc, char **argv)
     int64_t t0 = s_now_us(), resend_us = (int64_t)(resend_s * 1e6);
     int64_t deadline_us = (int64_t)(deadline_s * 1e6);
     bool gave_up = false;
+    int64_t scanned_us = t0; /* the last look for late acks */
     sl_arena_t *arena = sl_arena_new(0);
     while (acked < count) {
-        while (outstanding < window && next < count) {
+        /* at --rate, envelope i leaves at t0 + i / rate (a steady load, window permitting) */
+        while (outstanding < window && next < count &&
+               (rate <= 0 || (double)next < (double)(s_now_us() - t0) * rate / 1e6)) {
             s_env_t *e = &envs[next++];
             e->first_us = e->last_us = s_now_us();
             zmq_send(s, "", 0, ZMQ_SNDMORE);
@@ -165,9 +170,12 @@ main(int argc, char **argv)
             outstanding++;
         }
         zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&item, 1, 200) <= 0) {
+        if (zmq_poll(&item, 1, rate > 0 ? 1 : 200) <= 0) {
             /* late acks: resend the same bytes */
             int64_t now = s_now_us();
+            if (now - scanned_us < 200000)
+                continue;
+            scanned_us = now;
             if (now - t0 > deadline_us) {
                 fprintf(stderr, "sl-bench-producer: gave up after %.0f s with %ld of %ld acked\n",
                         deadline_s, acked, count);

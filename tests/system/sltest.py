@@ -62,6 +62,15 @@ def roles_ini(passfile=None):
 # jobs running in parallel, and another worktree's suite on the same host,
 # never hand out the same port. The lock is held until this process exits.
 PORT_DIR = "/tmp/sl-test-ports"
+
+
+def vm_rss_kib(pid):
+    """Resident memory of process PID in KiB (VmRSS), for the benchmarks."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS for pid %d" % pid)
 PORT_LOW = 20000
 _held_ports = {}  # port -> open lock file (closing it would release the port)
 

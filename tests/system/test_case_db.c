@@ -4,6 +4,7 @@
  * never a repeat, a rollback giving its numbers back, and the audit chain of
  * every case intact. Each case runs on a database of its own from the
  * template (sl_test_pg.h). */
+#include "sl_audit.h"
 #include "sl_case.h"
 #include "sl_db.h"
 #include "sl_test_pg.h"
@@ -151,6 +152,51 @@ test_rollback_gives_numbers_back(void **state)
     assert_string_equal(again, "140728-2026-煤-000001");
 }
 
+/* sl_audit_append_many writes the chain N calls of sl_audit_append would:
+ * the same events in the same order (two to one case, interleaved), the same
+ * hashes and heads; `slctl audit verify` finds the chains intact. */
+static void
+test_audit_append_many_is_append_n_times(void **state)
+{
+    sl_test_fix_t *f = *state;
+    char a[64], b[64];
+    sl_test_register(f->db, NOW, "辛煤业有限公司", COAL, UNIT, "a-1", a);
+    sl_test_register(f->db, NOW, "壬煤业有限公司", COAL, UNIT, "a-2", b);
+    char *sa = sl_test_value(f->db, "SELECT id FROM cases WHERE source_msg_id = 'a-1'");
+    char *sb = sl_test_value(f->db, "SELECT id FROM cases WHERE source_msg_id = 'a-2'");
+    int64_t ia = atoll(sa), ib = atoll(sb);
+    free(sa);
+    free(sb);
+    int64_t ids[] = {ib, ia, ib};
+    sl_audit_event_t evs[] = {
+        {.at_ms = NOW + 1, .kind = "overdue", .actor_key = "sl-deadline", .detail = "{\"n\":1}"},
+        {.at_ms = NOW + 2, .kind = "reminded", .actor_unit = "140728", .detail = "{\"n\":2}"},
+        {.at_ms = NOW + 3, .kind = "not_handled", .msg_id = "m", .detail = NULL},
+    };
+    const char *q = "SELECT string_agg(case_id || ' ' || seq || ' ' || kind || ' ' || hash, ','"
+                    " ORDER BY case_id, seq) || '|' || (SELECT string_agg(audit_seq || audit_head,"
+                    " ',' ORDER BY id) FROM cases) FROM case_event";
+    assert_int_equal(sl_db_begin(f->db), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(sl_audit_append(f->db, ids[i], &evs[i]), 0);
+    char *one_by_one = sl_test_value(f->db, q);
+    assert_int_equal(sl_db_rollback(f->db), 0);
+    assert_int_equal(sl_db_begin(f->db), 0);
+    assert_int_equal(sl_audit_append_many(f->db, ids, evs, 3), 0);
+    assert_int_equal(sl_db_commit(f->db), 0);
+    char *at_once = sl_test_value(f->db, q);
+    assert_string_equal(at_once, one_by_one);
+    free(at_once);
+    free(one_by_one);
+    sl_test_assert_value(f->db, "SELECT string_agg(audit_seq::text, ',' ORDER BY id) FROM cases",
+                         "2,3");
+    sl_test_audit_intact(f->db);
+    int64_t none[] = {ia, 999999};
+    assert_int_equal(sl_db_begin(f->db), 0);
+    assert_int_equal(sl_audit_append_many(f->db, none, evs, 2), -1);
+    assert_int_equal(sl_db_rollback(f->db), 0);
+}
+
 int
 main(void)
 {
@@ -163,6 +209,8 @@ main(void)
                                         sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_rollback_gives_numbers_back, sl_test_fix_setup,
                                         sl_test_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_audit_append_many_is_append_n_times,
+                                        sl_test_fix_setup, sl_test_fix_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

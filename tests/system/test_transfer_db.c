@@ -147,6 +147,50 @@ test_list_formed_from_registered_cases(void **state)
     sl_test_audit_intact(f->db);
 }
 
+/* A list mixing cases with only their handling transfer (issued set-based)
+ * and one suspected of a crime (issued one by one, its police transfer right
+ * after its own): the notice numbers run in the order the cases were
+ * claimed, as if each were issued in turn, with one "transferred" event per
+ * transfer and every chain intact. */
+static void
+test_list_mixed_numbers_in_claim_order(void **state)
+{
+    sl_test_fix_t *f = *state;
+    char no[64];
+    sl_test_register(f->db, NOW, "甲煤业有限公司", COAL, UNIT, "m-a", no);
+    sl_test_register(f->db, NOW, "乙煤业有限公司", COAL, UNIT, "m-b", no);
+    sl_test_register(f->db, NOW, "丙煤业有限公司", COAL, UNIT, "m-c", no);
+    sl_test_register(f->db, NOW, "丁煤业有限公司", COAL, UNIT, "m-d", no);
+    assert_int_equal(sl_db_exec(f->db, NULL,
+                                "UPDATE cases SET suspected_crime = true"
+                                " WHERE source_msg_id = 'm-b'",
+                                0, NULL),
+                     0);
+    assert_int_equal(sl_db_exec(f->db, NULL,
+                                "INSERT INTO unit (code, kind, name, dept_key)"
+                                " VALUES ('140728:police', 'police', '平遥县公安局', 'police')"
+                                " ON CONFLICT (code) DO NOTHING",
+                                0, NULL),
+                     0);
+    const char *none[] = {NULL};
+    sl_transfer_formed_t out = s_form(f->db, none);
+    assert_int_equal(out.items, 5);
+    sl_test_assert_value(f->db,
+                         "SELECT string_agg(c.source_msg_id || ':' || t.kind || ':' || t.seq, ','"
+                         " ORDER BY t.seq) FROM transfer t JOIN cases c ON c.id = t.case_id",
+                         "m-a:handling:1,m-b:handling:2,m-b:police:3,m-c:handling:4,"
+                         "m-d:handling:5");
+    sl_test_assert_value(f->db,
+                         "SELECT string_agg(DISTINCT status || ':' || unit_code, ',') FROM cases",
+                         "transferred:140728:emergency");
+    sl_test_assert_value(f->db,
+                         "SELECT count(*) || ':' || count(DISTINCT detail::jsonb->>'notice_no')"
+                         " FROM case_event WHERE kind = 'transferred'",
+                         "5:5");
+    sl_test_assert_value(f->db, "SELECT value FROM counter WHERE scope = 'notice'", "5");
+    sl_test_audit_intact(f->db);
+}
+
 /* The unit signs for its transfer, then reports progress: the transfer's
  * state and the case's status follow, each step audited. */
 static void
@@ -253,6 +297,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_list_formed_from_registered_cases, sl_test_fix_setup,
+                                        sl_test_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_list_mixed_numbers_in_claim_order, sl_test_fix_setup,
                                         sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_receipt_then_progress, sl_test_fix_setup,
                                         sl_test_fix_teardown),
