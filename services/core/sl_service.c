@@ -401,8 +401,14 @@ fail:
     return NULL;
 }
 
+static void
+s_pause_over(uv_timer_t *t)
+{
+    (void)t;
+}
+
 int
-sl_service_wait_db(sl_service_t *s, int wait_ms)
+sl_service_wait_db(sl_service_t *s, int wait_ms, bool (*stopped)(void *), void *arg)
 {
     uint64_t t0 = uv_hrtime();
     bool said = false;
@@ -417,8 +423,16 @@ sl_service_wait_db(sl_service_t *s, int wait_ms)
         int64_t waited = (int64_t)((uv_hrtime() - t0) / 1000000);
         if (waited >= wait_ms)
             break;
+        /* the backoff's pause on the loop (the periodic work's timer, not
+         * started yet, keeps it alive): a stop signal ends the wait at once */
         int pause = sl_db_retry_in_ms(s->db);
-        uv_sleep((unsigned)(pause > 0 ? pause : 10));
+        uv_timer_start(&s->timer, s_pause_over, (uint64_t)(pause > 0 ? pause : 10), 0);
+        uv_run(s->loop, UV_RUN_ONCE);
+        uv_timer_stop(&s->timer);
+        if (stopped && stopped(arg)) {
+            sl_log(SL_LOG_INFO, "stopped while waiting for the database");
+            return 1;
+        }
     }
     sl_log(SL_LOG_ERROR, "could not connect to the database for %d s: %s", wait_ms / 1000,
            sl_db_error(s->db));
