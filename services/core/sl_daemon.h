@@ -68,7 +68,8 @@ typedef struct {
 /* The whole main() of a daemon: parses -c NODE.ini, --instance N, --log-level,
  * --help, --version; loads the config (exit 2 naming file, line and key);
  * makes the service for DEF->section and waits for the database (up to
- * SL_DAEMON_WAIT_DB_MS, then exit 1); starts the server, then HTTP and the
+ * SL_DAEMON_WAIT_DB_MS, then exit 1; a stop signal meanwhile exits 0 at
+ * once); starts the server, then HTTP and the
  * heartbeat; runs the loop until SIGTERM/SIGINT, drains, stops.
  * Returns the exit code: 0 stopped cleanly, 1 could not start, 2 bad
  * arguments or config. */

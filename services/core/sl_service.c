@@ -14,6 +14,7 @@
 #include "sl_log.h"
 #include "sl_util.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -76,6 +77,9 @@ struct sl_service {
     char *conninfo;            /* [database] conninfo, with [section] db_user if the section has one */
     sl_metrics_t *metrics;     /* the daemon's registry */
     sl_gauge_t *m_db_up;       /* sl_db_up */
+    sl_gauge_t *m_heap_used;   /* sl_heap_used_bytes */
+    sl_gauge_t *m_heap_free;   /* sl_heap_free_bytes */
+    uint64_t heap_at;          /* uv_now of the last s_heap */
     sl_bus_t *bus;             /* the process's ZeroMQ context */
     sl_events_t *events;       /* PUB, or NULL */
     sl_http_t *http;           /* /metrics, /healthz, routes; or NULL */
@@ -156,12 +160,31 @@ sl_service_db_up(const sl_service_t *s)
     return atomic_load(&s->db_up);
 }
 
+/* The allocator's figures with each beat: bytes the program holds and bytes
+ * free inside the heap (not returned to the system), so resident memory that
+ * grows tells a leak (used grows) from the allocator's keeping (free grows).
+ * Each beat also gives free pages at the heaps' ends and between their
+ * chunks back to the system (glibc's arenas keep them otherwise). */
+static void
+s_heap(sl_service_t *s)
+{
+    uint64_t now = uv_now(s->loop);
+    if (s->heap_at && now - s->heap_at < SL_HEARTBEAT_MS) /* beats come faster while down */
+        return;
+    s->heap_at = now;
+    malloc_trim(0);
+    struct mallinfo2 mi = mallinfo2();
+    sl_gauge_set(s->m_heap_used, (double)(mi.uordblks + mi.hblkhd));
+    sl_gauge_set(s->m_heap_free, (double)mi.fordblks);
+}
+
 /* A failed beat means the database cannot take this daemon's writes, whatever
  * the reason (down, read-only after a failover, disk full). */
 static void
 s_on_beat(int rc, const sl_db_t *db, void *arg)
 {
     sl_service_t *s = arg;
+    s_heap(s);
     if (rc == 0)
         s_watch(s, true, NULL);
     else
@@ -388,6 +411,10 @@ sl_service_new(const sl_config_t *cfg, uv_loop_t *loop, const char *section)
     s->m_db_up = sl_metrics_gauge(s->metrics, "sl_db_up",
                                   "1 if the database answered the last heartbeat or work", NULL);
     sl_gauge_set(s->m_db_up, 1);
+    s->m_heap_used = sl_metrics_gauge(s->metrics, "sl_heap_used_bytes",
+                                      "Bytes the daemon holds from the allocator (mallinfo2)", NULL);
+    s->m_heap_free = sl_metrics_gauge(s->metrics, "sl_heap_free_bytes",
+                                      "Bytes free inside the allocator's heaps, not returned", NULL);
     s->conninfo = sl_service_role_conninfo(cfg, section);
     s->db = sl_db_new(s->conninfo);
     if (!(s->bus = sl_bus_new()))
@@ -406,8 +433,14 @@ fail:
     return NULL;
 }
 
+static void
+s_pause_over(uv_timer_t *t)
+{
+    (void)t;
+}
+
 int
-sl_service_wait_db(sl_service_t *s, int wait_ms)
+sl_service_wait_db(sl_service_t *s, int wait_ms, bool (*stopped)(void *), void *arg)
 {
     uint64_t t0 = uv_hrtime();
     bool said = false;
@@ -422,8 +455,16 @@ sl_service_wait_db(sl_service_t *s, int wait_ms)
         int64_t waited = (int64_t)((uv_hrtime() - t0) / 1000000);
         if (waited >= wait_ms)
             break;
+        /* the backoff's pause on the loop (the periodic work's timer, not
+         * started yet, keeps it alive): a stop signal ends the wait at once */
         int pause = sl_db_retry_in_ms(s->db);
-        uv_sleep((unsigned)(pause > 0 ? pause : 10));
+        uv_timer_start(&s->timer, s_pause_over, (uint64_t)(pause > 0 ? pause : 10), 0);
+        uv_run(s->loop, UV_RUN_ONCE);
+        uv_timer_stop(&s->timer);
+        if (stopped && stopped(arg)) {
+            sl_log(SL_LOG_INFO, "stopped while waiting for the database");
+            return 1;
+        }
     }
     sl_log(SL_LOG_ERROR, "could not connect to the database for %d s: %s", wait_ms / 1000,
            sl_db_error(s->db));

@@ -64,8 +64,11 @@ sl_dbwatch_say_t sl_dbwatch_report(sl_dbwatch_t *w, bool up, const char *error, 
 sl_service_t *sl_service_new(const sl_config_t *cfg, uv_loop_t *loop, const char *section);
 /* Connects the service's connection, retrying with the connection's backoff
  * for up to WAIT_MS (the database may start after the daemon), then checks
- * the schema version. 0, or -1 (logged: what failed, what to run). */
-int sl_service_wait_db(sl_service_t *s, int wait_ms);
+ * the schema version. Between attempts the loop turns (without waiting), so
+ * a stop signal is handled while the database is away; STOPPED (or NULL) is
+ * asked after each turn. 0, 1 if STOPPED said so (a stop while waiting), or
+ * -1 (logged: what failed, what to run). */
+int sl_service_wait_db(sl_service_t *s, int wait_ms, bool (*stopped)(void *), void *arg);
 /* Starts listening on HTTP and beating. 0, or -1 (logged). */
 int sl_service_start(sl_service_t *s);
 /* Stops HTTP (no route is called after this), periodic work and the

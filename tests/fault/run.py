@@ -30,11 +30,17 @@ counts. It prints the counts and the schedule with its seed; any count not
 zero (or a drain that does not finish) fails, and `--seed N --minutes M`
 replays the same schedule.
 
-The long form (--minutes > 2) also samples each daemon's resident memory,
-open descriptors and database connections (pg_stat_activity by
-application_name, which each daemon gets from PGAPPNAME) after the first
-minute and at the end of the faults, and fails unless they stay within 10%
-("flat", issue 22).
+The long form (--minutes > 2) also samples every 10 s each daemon's resident
+memory, open descriptors and allocator figures (sl_heap_used_bytes and
+sl_heap_free_bytes of its /metrics) and its database connections
+(pg_stat_activity by application_name, which each daemon gets from
+PGAPPNAME), compares each process with itself from its first minute to its
+last sample (per daemon the longest-lived; --spare CODE pauses that node's
+daemons instead of killing them, so they live throughout), prints the
+comparison and fails unless each stays within 10% ("flat", issue 22).
+sl-publish and sl-appraise run under the faults like the others: the checker
+also counts a publication or an appraisal made twice and an issued
+publication missing from the site.
 
 Nothing is left running: daemons get PR_SET_PDEATHSIG, and a watchdog
 process outside this one stops the clusters and daemons if it dies (a ctest
@@ -59,13 +65,18 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
 
-# The daemons every node runs; sl-publish and sl-appraise join with one entry
-# each once they exist (a section [NAME] with `http` is written for any daemon
-# that is not intake or dispatch, whose sections sltest.Node writes).
-DAEMONS = ("intake", "dispatch", "deadline")
-# Extra configuration of a daemon's section, beyond its http port.
-DAEMON_INI = {"deadline": "tick_seconds = 1\n"}
-
+# The daemons every node runs (a section [NAME] with `http` is written for
+# any daemon that is not intake or dispatch, whose sections sltest.Node
+# writes).
+DAEMONS = ("intake", "dispatch", "deadline", "publish", "appraise")
+# Extra configuration of a daemon's section, beyond its http port: sl-publish
+# drafts what is due at once and releases every kind itself (no office here),
+# writing the site under the node's directory; sl-appraise scores the
+# campaign's past months with the project's rules.
+DAEMON_INI = {"deadline": "tick_seconds = 1\n",
+              "publish": "site_dir = site\ntemplates = %s/templates\ntick_seconds = 1\n"
+                         "time_of_day = 00:00\nauto_approve = list, progress, results\n" % SOURCE,
+              "appraise": "rules = %s/deploy/appraise-rules.ini\ncheck_seconds = 2\n" % SOURCE}
 CODES = ("140000", "140700", "140728", "140781")
 COUNTIES = ("140728", "140781")
 TOP = "140000"
@@ -80,6 +91,10 @@ def parse_args():
     ap.add_argument("--minutes", type=float, default=2.0)
     ap.add_argument("--build", default=os.environ.get("SL_BUILD", os.path.join(SOURCE, "build")))
     ap.add_argument("--rate", type=float, default=2.0, help="clues per second per county")
+    ap.add_argument("--spare", default="", metavar="CODE",
+                    help="the node whose daemons are paused instead of killed or stopped, so"
+                         " each of its processes lives from the first minute to the end (the"
+                         " long form compares them with themselves)")
     a = ap.parse_args()
     if a.seed is None:
         a.seed = int(os.environ.get("SL_FAULT_SEED", "0")) or random.SystemRandom().randrange(1, 1 << 31)
@@ -202,6 +217,7 @@ class FaultNode(sltest.Node):
         self.http["intake"] = self.http_port
         self.http["dispatch"] = self.dispatch_http_port
         self.paused = set()
+        self.born = {}  # pid -> when started
         WATCH.add(self.dir, "dir")
 
     def _switch(self):
@@ -232,6 +248,7 @@ class FaultNode(sltest.Node):
                              stdout=log_f, stderr=log_f, env=e, preexec_fn=_pdeathsig)
         log_f.close()
         self.procs[(daemon, instance)] = p
+        self.born[p.pid] = time.time()
         self.logs[(daemon, instance)] = log_f.name
         WATCH.add(p.pid)
         if wait:
@@ -263,8 +280,10 @@ class FaultNode(sltest.Node):
             p.send_signal(signal.SIGCONT)
         self.paused.discard(daemon)
 
-    def ensure(self, daemon):
-        """Running and not paused; a daemon that died by itself is a finding."""
+    def ensure(self, daemon, wait=True):
+        """Running and not paused; a daemon that died by itself is a finding.
+        WAIT: for its /healthz (up to 30 s; not when undoing a fault, whose
+        daemon may wait for a database still away while the schedule goes on)."""
         self.cont(daemon)
         p = self.procs.get((daemon, 1))
         if p is not None and p.poll() is not None:
@@ -272,7 +291,7 @@ class FaultNode(sltest.Node):
                                                                         p.returncode))
             self.procs.pop((daemon, 1))
         if not self.running(daemon):
-            self.start(daemon)
+            self.start(daemon, wait=wait)
 
     def close(self):
         for d in list(self.paused):
@@ -516,6 +535,8 @@ def schedule(rnd, seconds, quiet):
         if t >= seconds:
             return out
         kind, code, daemon = rnd.choice(kinds), rnd.choice(CODES), rnd.choice(DAEMONS)
+        if code == ARGS.spare and kind in ("kill", "link_cut"):
+            kind = "pause"  # same draws as without --spare, the process lives on
         if kind == "kill":
             dur = rnd.uniform(0.2, 3.0)
         elif kind == "pause":
@@ -580,7 +601,7 @@ def undo_one(nodes, u):
     _, code, what, daemon = u
     n = nodes[code]
     if what == "start":
-        n.ensure(daemon)
+        n.ensure(daemon, wait=False)
     elif what == "cont":
         n.cont(daemon)
     else:
@@ -588,26 +609,109 @@ def undo_one(nodes, u):
 
 
 # --- resources --------------------------------------------------------------------
+SAMPLE_EVERY = 10.0  # seconds between resource samples in the long form
+SETTLED = 60.0       # a process is compared with itself from this age on
+
+
+def heap(n, daemon):
+    """sl_heap_used_bytes and sl_heap_free_bytes of a daemon's /metrics, in kB."""
+    try:
+        return [int(n.metric(n.http[daemon], m) / 1024)
+                for m in ("sl_heap_used_bytes", "sl_heap_free_bytes")]
+    except (OSError, ValueError):
+        return [-1, -1]
+
+
 def sample(nodes):
-    out = {}
+    """{"CODE sl-DAEMON": {pid, age, rss, fds, used, free}} of every running
+    daemon (kB, descriptors), and {"CODE sl-DAEMON": connections}."""
+    procs, conns = {}, {}
     for code, n in nodes.items():
-        conns = dict((r[0], int(r[1])) for r in n.try_sql(
+        byapp = dict((r[0], int(r[1])) for r in n.try_sql(
             "SELECT application_name, count(*) FROM pg_stat_activity WHERE datname = '%s'"
             " GROUP BY 1" % n.dbname) or [])
         for d in DAEMONS:
+            key = "%s sl-%s" % (code, d)
             p = n.procs.get((d, 1))
-            rss = fds = -1
+            if p is None or p.poll() is not None or d in n.paused:
+                continue  # a daemon stopped has no connection: not a figure
+            conns[key] = byapp.get("sl-" + d, 0)
             try:
                 with open("/proc/%d/status" % p.pid) as f:
-                    for line in f:
-                        if line.startswith("VmRSS:"):
-                            rss = int(line.split()[1])
+                    rss = [int(l.split()[1]) for l in f if l.startswith("VmRSS:")][0]
                 fds = len(os.listdir("/proc/%d/fd" % p.pid))
-            except (OSError, AttributeError):
-                pass
-            out["%s sl-%s" % (code, d)] = (rss, fds, conns.get("sl-" + d, 0),
-                                           p.pid if p else 0)
-    return out
+            except (OSError, IndexError):
+                continue
+            used, free = heap(n, d)
+            procs[key] = dict(pid=p.pid, age=time.time() - n.born.get(p.pid, T_START), rss=rss,
+                              fds=fds, used=used, free=free, t=time.time())
+    return procs, conns
+
+
+class Resources:
+    """Each process compared with itself: its first samples once SETTLED old
+    and its last ones (the median of three each); per daemon the longest-lived process is the figure (with a
+    fault every few seconds, few live from the first minute to the end).
+    Connections are per daemon (pg_stat_activity cannot tell two processes
+    of one daemon apart): the median of three samples from the quiet window
+    after the first minute on against the last three (the end's quiet
+    window)."""
+
+    def __init__(self):
+        self.firsts, self.lasts, self.key = {}, {}, {}
+        self.conns_first, self.conns_last = {}, {}  # per daemon, from the first minute on
+
+    def take(self, nodes, when=None):
+        procs, conns = sample(nodes)
+        for key, v in procs.items():
+            if v["age"] >= SETTLED:
+                f = self.firsts.setdefault(v["pid"], [])
+                if len(f) < 3:
+                    f.append(v)
+                self.lasts.setdefault(v["pid"], collections.deque(maxlen=3)).append(v)
+                self.key[v["pid"]] = key
+        for key, k in conns.items():
+            if when == "first" or key in self.conns_first and len(self.conns_first[key]) < 3:
+                self.conns_first.setdefault(key, []).append(k)
+            if self.conns_first:
+                self.conns_last.setdefault(key, collections.deque(maxlen=3)).append(k)
+
+    @staticmethod
+    def median(samples):
+        """The median of each figure over SAMPLES (a request of ours or a
+        reconnect in flight is not the process's size)."""
+        out = dict(samples[-1])
+        for k in ("rss", "fds", "used", "free"):
+            out[k] = sorted(x[k] for x in samples)[len(samples) // 2]
+        return out
+
+    def report(self):
+        """Prints the comparison; True if every daemon is flat."""
+        ok = True
+        print("\nresources, each process against itself from its first minute to its end"
+              " (medians of 3 samples 10 s apart; kB; heap: in use / free inside the allocator):")
+        print("  %-20s %7s %6s %19s %11s %21s %15s %9s" % (
+            "daemon", "pid", "min", "RSS", "fds", "heap used", "heap free", "db conns"))
+        keys = sorted(set(self.key.values()) | set(self.conns_last))
+        for key in keys:
+            pids = [p for p, k in self.key.items() if k == key]
+            a = sorted(self.conns_first.get(key, [-1]))[len(self.conns_first.get(key, [-1])) // 2]
+            b = sorted(self.conns_last.get(key, [-1]))[len(self.conns_last.get(key, [-1])) // 2]
+            cflat = flat(a, b)
+            if not pids:
+                print("  %-20s no process lived %d s%s%d → %d %s" % (
+                    key, SETTLED, " " * 40, a, b, "" if cflat else "NOT FLAT"))
+                ok = ok and cflat
+                continue
+            pid = max(pids, key=lambda p: self.lasts[p][-1]["t"] - self.firsts[p][0]["t"])
+            span = (self.lasts[pid][-1]["t"] - self.firsts[pid][0]["t"]) / 60
+            f, l = self.median(self.firsts[pid]), self.median(list(self.lasts[pid]))
+            fl = flat(f["rss"], l["rss"]) and flat(f["fds"], l["fds"]) and cflat
+            print("  %-20s %7d %6.1f %8d → %-8d %4d → %-4d %9d → %-9d %6d → %-6d %3d → %-3d %s" % (
+                key, pid, span, f["rss"], l["rss"], f["fds"], l["fds"], f["used"], l["used"],
+                f["free"], l["free"], a, b, "flat" if fl else "NOT FLAT"))
+            ok = ok and fl
+        return ok
 
 
 def flat(a, b):
@@ -629,7 +733,26 @@ def drained(nodes, traffic):
                 code, r[0][0], r[0][1], n.try_sql(
                     "SELECT notice_no, unit_code, state FROM transfer WHERE kind = 'handling'"
                     " AND state <> 'closed' LIMIT 3"), r[0][2])
+        why = site_behind(n)
+        if why:
+            return why
     return None
+
+
+def site_behind(n):
+    """Why N's site does not show what sl-publish released (None if it does):
+    every kind is released without the office here, so no draft waits, and
+    each issued publication has its page."""
+    r = n.try_sql("SELECT count(*) FILTER (WHERE state = 'draft'),"
+                  " coalesce(string_agg(id::text, ' ') FILTER (WHERE state = 'issued'), '')"
+                  " FROM publication")
+    if r is None:
+        return "%s does not answer" % n.code
+    if r[0][0] != "0":
+        return "%s: %s publications still drafts" % (n.code, r[0][0])
+    missing = [i for i in r[0][1].split() if not os.path.exists(
+        os.path.join(n.dir, "site", "p", "%s.html" % i))]
+    return "%s: issued, not on the site: %s" % (n.code, missing[:5]) if missing else None
 
 
 def expected_nodes(sub):
@@ -676,7 +799,8 @@ def count_escalations(nodes, traffic, c, detail):
 def count(nodes, traffic):
     c = dict.fromkeys(["acked envelopes missing", "applied twice", "unexpected rows",
                        "outboxes left", "feedback that never reached the top",
-                       "escalations raised twice"], 0)
+                       "escalations raised twice", "published or appraised twice",
+                       "issued, not on the site"], 0)
     detail = []
     subjects = traffic.subjects
     # acked envelopes: each in its node's inbox (clues: as the case or forwarded)
@@ -736,6 +860,20 @@ def count(nodes, traffic):
         esc2 = n.rows("SELECT transfer_id, cause, count(*) FROM transfer_escalation"
                          " GROUP BY 1, 2 HAVING count(*) > 1") or []
         c["escalations raised twice"] += len(esc) + len(esc2)
+        # sl-publish: one publication per kind and period (nothing here
+        # corrects one); sl-appraise: one run per month; each page released
+        for kind, period, k in n.rows("SELECT kind, period, count(*) FROM publication"
+                                      " GROUP BY 1, 2 HAVING count(*) > 1") or []:
+            c["published or appraised twice"] += int(k) - 1
+            detail.append("%s: %s publication of %s %s times" % (code, kind, period, k))
+        for month, k in n.rows("SELECT month, count(*) FROM appraisal_run GROUP BY 1"
+                               " HAVING count(*) > 1") or []:
+            c["published or appraised twice"] += int(k) - 1
+            detail.append("%s: appraisal of %s computed %s times" % (code, month, k))
+        why = site_behind(n)
+        if why:
+            c["issued, not on the site"] += 1
+            detail.append(why)
     count_escalations(nodes, traffic, c, detail)
     # every chain answered at its top
     tops = {}
@@ -755,11 +893,13 @@ def main():
     rnd = random.Random(ARGS.seed)
     seconds = ARGS.minutes * 60
     longform = ARGS.minutes > 2
-    quiet = [(50, 70), (seconds - 20, seconds)] if longform else []
+    quiet = [(50, 70), (seconds - 40, seconds)] if longform else []
     faults = schedule(random.Random(ARGS.seed * 7919 + 1), seconds, quiet)
-    print("fault run: seed %d, %.1f minutes of faults, %d faults, daemons %s"
-          % (ARGS.seed, ARGS.minutes, len(faults), ", ".join(DAEMONS)), flush=True)
-    print("replay: tests/fault/run.py --seed %d --minutes %g" % (ARGS.seed, ARGS.minutes))
+    print("fault run: seed %d, %.1f minutes of faults, %d faults, daemons %s%s"
+          % (ARGS.seed, ARGS.minutes, len(faults), ", ".join(DAEMONS),
+             ", %s paused instead of killed" % ARGS.spare if ARGS.spare else ""), flush=True)
+    print("replay: tests/fault/run.py --seed %d --minutes %g%s" % (
+        ARGS.seed, ARGS.minutes, " --spare " + ARGS.spare if ARGS.spare else ""))
     clusters, nodes, traffic, threads = {}, {}, None, []
     ok = False
     try:
@@ -782,7 +922,8 @@ def main():
         for t in threads:
             t.start()
         t0 = time.time()
-        undo, todo, samples, skipped = [], list(faults), {}, set()
+        undo, todo, skipped = [], list(faults), set()
+        res, sampled = Resources(), 0.0
         while time.time() - t0 < seconds:
             now = time.time() - t0
             while undo and undo[0][0] <= time.time():
@@ -794,10 +935,11 @@ def main():
                 else:
                     skipped.add(f)
                     log(fault_name(f) + " — skipped: the target is still under a fault")
-            if longform and "first" not in samples and now >= 60:
-                samples["first"] = sample(nodes)
-            if longform and "end" not in samples and now >= seconds - 5:
-                samples["end"] = sample(nodes)
+            if longform and now - sampled >= SAMPLE_EVERY:
+                sampled = now
+                res.take(nodes)
+            if longform and not res.conns_first and now >= 60:
+                res.take(nodes, "first")
             if traffic.errors:
                 raise AssertionError("traffic failed: %s" % traffic.errors)
             time.sleep(0.05)
@@ -853,15 +995,7 @@ def main():
             print("  ! " + f)
         ok = not why and not any(counts.values()) and not FINDINGS
         if longform:
-            print("\nresources (after the first minute → at the end of the faults):")
-            print("  %-22s %22s %14s %12s" % ("daemon", "RSS kB", "fds", "db conns"))
-            for k in sorted(samples.get("end", {})):
-                a, b = samples["first"].get(k, (-1, -1, -1, 0)), samples["end"][k]
-                fl = all(flat(x, y) for x, y in zip(a[:3], b[:3]))
-                print("  %-22s %10d → %-10d %5d → %-6d %4d → %-4d %-8s %s" % (
-                    k, a[0], b[0], a[1], b[1], a[2], b[2], "flat" if fl else "NOT FLAT",
-                    "same process" if a[3] == b[3] else "restarted since"))
-                ok = ok and fl
+            ok = res.report() and ok
         print("\nfault run %s (seed %d)" % ("PASSED" if ok else "FAILED", ARGS.seed))
         if not ok:
             sltest.dump_logs(nodes, lines=15)
