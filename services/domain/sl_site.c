@@ -24,7 +24,10 @@
 typedef struct {
     int64_t id, corrects, corrected_by;
     char *kind, *title, *state, *hash, *approved_at, *reason;
-    json_t *body; /* parsed */
+    json_t *body; /* parsed, only while its files are written (sl_site_write) */
+    /* kept from the body for the index and the feed */
+    size_t items;
+    char *empty_text, *node_name, *office, *node;
 } s_pub_t;
 
 typedef struct {
@@ -50,8 +53,24 @@ s_collect(void *arg, const sl_pub_row_t *row)
         .hash = sl_strdup(row->hash),
         .approved_at = sl_strdup(row->approved_at),
         .reason = sl_strdup(row->reason),
-        .body = json_loads(row->body, 0, NULL),
+        .body = row->body ? json_loads(row->body, 0, NULL) : NULL,
     };
+}
+
+/* The body of P, read by itself: the site is written one publication at a
+ * time, so a daemon holds one body, not every body of the node. */
+static void
+s_body(void *arg, const sl_pub_row_t *row)
+{
+    s_pub_t *p = arg;
+    p->body = row->body ? json_loads(row->body, 0, NULL) : NULL;
+}
+
+static char *
+s_body_str(const json_t *body, const char *key)
+{
+    const char *v = json_string_value(json_object_get(body, key));
+    return sl_strdup(v ? v : "");
 }
 
 static void
@@ -61,6 +80,7 @@ s_pubs_free(s_pubs_t *ps)
         s_pub_t *p = &ps->v[i];
         free(p->kind), free(p->title), free(p->state), free(p->hash);
         free(p->approved_at), free(p->reason);
+        free(p->empty_text), free(p->node_name), free(p->office), free(p->node);
         json_decref(p->body);
     }
     free(ps->v);
@@ -305,7 +325,7 @@ s_write_index(const sl_template_set_t *set, const s_pubs_t *ps, const char *dir,
               const char *channels, long *files)
 {
     json_t *list = json_array(), *feed = json_array();
-    const json_t *first = ps->n ? ps->v[ps->n - 1].body : NULL;
+    const s_pub_t *first = ps->n ? &ps->v[ps->n - 1] : NULL;
     char updated[40] = "1970-01-01T00:00:00+08:00";
     for (size_t i = ps->n; i-- > 0;) { /* newest first */
         const s_pub_t *p = &ps->v[i];
@@ -320,19 +340,17 @@ s_write_index(const sl_template_set_t *set, const s_pubs_t *ps, const char *dir,
             json_object_set_new(e, "corrects", json_integer(p->corrects));
         if (p->corrected_by)
             json_object_set_new(e, "corrected", json_true());
-        const char *empty = json_string_value(json_object_get(p->body, "empty_text"));
-        char *summary =
-            sl_asprintf("%s共%zu项。%s", p->title,
-                        json_array_size(json_object_get(p->body, "items")), empty ? empty : "");
+        char *summary = sl_asprintf("%s共%zu项。%s", p->title, p->items,
+                                    p->empty_text ? p->empty_text : "");
         json_object_set_new(e, "summary", json_string(summary));
         free(summary);
         json_array_append(list, e);
         json_array_append_new(feed, e);
         free(href);
     }
-    const char *node_name = first ? json_string_value(json_object_get(first, "node_name")) : "";
-    const char *office = first ? json_string_value(json_object_get(first, "office")) : "";
-    const char *node = first ? json_string_value(json_object_get(first, "node")) : "";
+    const char *node_name = first ? first->node_name : "";
+    const char *office = first ? first->office : "";
+    const char *node = first ? first->node : "";
     char *title = sl_asprintf("%s安全生产“三公开”", node_name ? node_name : "");
     json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "title", title, "node_name",
                           node_name ? node_name : "", "office", office ? office : "", "node",
@@ -389,7 +407,7 @@ sl_site_write(sl_db_t *db, const sl_template_set_t *set, const char *dir, const 
 {
     *files = 0;
     s_pubs_t ps = {0};
-    int rc = sl_pub_each(db, false, true, true, s_collect, &ps);
+    int rc = sl_pub_each(db, false, true, false, s_collect, &ps);
     if (rc != 0) {
         s_pubs_free(&ps);
         return rc;
@@ -403,8 +421,22 @@ sl_site_write(sl_db_t *db, const sl_template_set_t *set, const char *dir, const 
         rc = -1;
         goto done;
     }
-    for (size_t i = 0; rc == 0 && i < ps.n; i++)
-        rc = ps.v[i].body ? s_write_pub(set, &ps.v[i], &ps, sub, channels, files) : -1;
+    for (size_t i = 0; rc == 0 && i < ps.n; i++) {
+        s_pub_t *p = &ps.v[i];
+        if ((rc = sl_pub_get(db, p->id, s_body, p)) != 0) {
+            if (rc == 1) /* issued publications are never deleted */
+                rc = -1;
+            break;
+        }
+        p->items = json_array_size(json_object_get(p->body, "items"));
+        p->empty_text = s_body_str(p->body, "empty_text");
+        p->node_name = s_body_str(p->body, "node_name");
+        p->office = s_body_str(p->body, "office");
+        p->node = s_body_str(p->body, "node");
+        rc = p->body ? s_write_pub(set, p, &ps, sub, channels, files) : -1;
+        json_decref(p->body);
+        p->body = NULL;
+    }
     if (rc == 0)
         rc = s_write_index(set, &ps, gen, channels, files);
     if (rc != 0)
