@@ -692,7 +692,9 @@ sl_case_id(sl_db_t *db, const char *case_no, int64_t *id)
     " coalesce(c.upper_list_no, '') AS upper_list_no," \
     " coalesce(c.upper_answered_at::text, '') AS upper_answered_at," \
     " c.upper_overdue_at IS NOT NULL AS upper_overdue," \
-    " c.upper_withdrawn_at IS NOT NULL AS upper_withdrawn" \
+    " c.upper_withdrawn_at IS NOT NULL AS upper_withdrawn," \
+    " EXISTS (SELECT 1 FROM supervision sv WHERE sv.case_id = c.id" \
+    "         AND sv.status = 'listed') AS supervised" \
     " FROM cases c JOIN sector s ON s.code = c.sector" \
     " JOIN division d ON d.code = c.division LEFT JOIN unit u ON u.code = c.unit_code"
 
@@ -944,6 +946,7 @@ s_view(const PGresult *r, int row, sl_case_view_t *out)
     snprintf(out->case_no, sizeof out->case_no, "%s", F("case_no"));
     snprintf(out->status, sizeof out->status, "%s", F("status"));
     out->major_hazard = strcmp(F("major_hazard"), "t") == 0;
+    out->supervised = strcmp(F("supervised"), "t") == 0;
     out->suspected_crime = strcmp(F("suspected_crime"), "t") == 0;
     out->suspected_dereliction = strcmp(F("suspected_dereliction"), "t") == 0;
     out->repeat_count = atoi(F("repeat_count"));

@@ -88,6 +88,7 @@ typedef struct {
     char case_no[64];           /* its number */
     char status[24];            /* registered, transferred, …, closed */
     bool major_hazard;          /* 重大事故隐患 */
+    bool supervised;            /* under 挂牌督办 now (listed by hand, or before) */
     bool suspected_crime;       /* 涉嫌犯罪: also transferred to the police */
     bool suspected_dereliction; /* 涉嫌失职渎职: also to the discipline commission */
     int repeat_count;           /* 反复举报: repeat reports linked to it */

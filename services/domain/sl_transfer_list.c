@@ -256,7 +256,8 @@ s_supervise(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now
 /* The two transfers (两移交) of a case just put on a list, as its flags
  * (suspected_crime, suspected_dereliction) ask and the once-per-clue rule
  * allows (sl__transfer_issue_two), and its 挂牌督办 if it has a major hazard
- * (s_supervise). *ISSUED grows by the transfers issued. */
+ * or is listed already (s_supervise: listed here, or the copy when it goes
+ * to a lower government). *ISSUED grows by the transfers issued. */
 static int
 s_issue_two(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
             const sl_case_claim_t *c, int64_t list_id, const char *list_no,
@@ -274,7 +275,8 @@ s_issue_two(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now
                                      v.suspected_crime, v.suspected_dereliction, list_id, list_no,
                                      actor, issued, NULL)) != 0)
         return rc;
-    return v.major_hazard
+    /* a major hazard, or a case the office listed by hand before its list */
+    return v.major_hazard || v.supervised
                ? s_supervise(db, cal, node, now_ms, c, list_id, list_no, opts, actor, issued)
                : 0;
 }
@@ -604,7 +606,7 @@ s_form(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms, 
         for (; j < n; j++) {
             sl_case_view_t v;
             sl_case_view_of(fetched, rows[j], &v);
-            if (v.suspected_crime || v.suspected_dereliction || v.major_hazard)
+            if (v.suspected_crime || v.suspected_dereliction || v.major_hazard || v.supervised)
                 break;
         }
         if (j > i && (rc = s_issue_run(db, cal, node, now_ms, &cases[i], &rows[i], (size_t)(j - i),

@@ -170,6 +170,27 @@ def test_listed_by_hand_while_below_gives_the_copy(fed, state):
           copy["feedback_deadline"] == c["feedback_deadline"], "%s %s" % (copy, c))
 
 
+def test_listed_by_hand_before_its_list_gives_the_copy(fed, state):
+    """Listed by hand at the city before its list (the round has not come):
+    when the list hands it to the county, the city's lead department gets
+    the supervising copy with it, once."""
+    city = fed.city
+    r = sl(city, "submit", "--subject", "平遥县某先挂牌煤业有限公司", "--division", "140728",
+           "--sector", "煤", "--description", "超层越界开采")
+    ccase = r.stdout.split("\t")[1]
+    sl(city, "case", "supervise", ccase, "--leader", "王某某", "--title", "副市长",
+       "--reason", "群众反复举报，市政府决定挂牌督办", "--operator", "市值班员")
+    sl(city, "dispatch", "now", "--operator", "市值班员")
+    c = transfer_of(city, ccase)
+    copy = transfer_of(city, ccase, kind="supervision")
+    check("the copy goes with the list, to the city's lead department",
+          copy["unit_code"].startswith("140700:") and copy["list_no"] == c["list_no"] and
+          copy["feedback_deadline"] == c["feedback_deadline"], "%s %s" % (copy, c))
+    check("one copy only", city.sql(
+        "SELECT count(*) FROM transfer t JOIN cases c ON c.id = t.case_id"
+        " WHERE c.case_no = '%s' AND t.kind = 'supervision'" % ccase) == "1")
+
+
 def ledger(node, case_no, lst):
     return [l.split("\t") for l in sl(node, "ledger", "show", "--list", lst).stdout.splitlines()
             if "\t%s\t" % case_no in l]
