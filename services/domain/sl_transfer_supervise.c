@@ -129,8 +129,13 @@ sl_transfer_supervise(sl_db_t *db, const sl_calendar_t *cal, const sl_config_t *
         return rc;
     }
     case SL_SUPERVISE_COPY_BELOW:
-        return sl__transfer_supervision_copy(db, cal, node, now_ms, case_id, case_no, sector, 0,
-                                             NULL, actor, SL_TRANSFER_UPPER_MARGIN, NULL);
+        /* the node's margin, as sl-dispatch uses it: the copy is due with the
+         * lower government's feedback */
+        return sl__transfer_supervision_copy(
+            db, cal, node, now_ms, case_id, case_no, sector, 0, NULL, actor,
+            cfg ? (int)sl_config_int(cfg, "dispatch", "upper_margin_days")
+                : SL_TRANSFER_UPPER_MARGIN,
+            NULL);
     default:
         return 0;
     }
