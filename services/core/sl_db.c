@@ -24,6 +24,8 @@ typedef struct {
     char *sql;
     int nparams;
     char **params; /* copies; NULL elements are SQL NULL */
+    int *lengths;  /* NULL: all text; else each parameter's length */
+    int *formats;  /* NULL: all text; else 0 text, 1 binary */
 } s_deferred_t;
 
 struct sl_db {
@@ -55,6 +57,8 @@ s_deferred_clear(sl_db_t *db)
         for (int k = 0; k < d->nparams; k++)
             free(d->params[k]);
         free(d->params);
+        free(d->lengths);
+        free(d->formats);
         free(d->sql);
     }
     db->ndeferred = 0;
@@ -207,7 +211,7 @@ s_pipeline(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char
     for (size_t i = 0; ok && i < nd; i++) {
         s_deferred_t *d = &db->deferred[i];
         ok = PQsendQueryParams(db->conn, d->sql, d->nparams, NULL,
-                               (const char *const *)d->params, NULL, NULL, 0) == 1;
+                               (const char *const *)d->params, d->lengths, d->formats, 0) == 1;
     }
     if (ok && sql)
         ok = PQsendQueryParams(db->conn, sql, nparams, NULL, values, lengths, formats, 0) == 1;
@@ -313,20 +317,46 @@ s_exec(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char *co
     return s_failed(db);
 }
 
-int
-sl_db_defer(sl_db_t *db, const char *sql, int nparams, const char *const *params)
+/* Holds back SQL with copies of its parameters (LENGTHS and FORMATS NULL:
+ * all text, else as for PQexecParams). */
+static int
+s_defer(sl_db_t *db, const char *sql, int nparams, const char *const *params, const int *lengths,
+        const int *formats)
 {
     if (db->ndeferred == db->capdeferred) {
         db->capdeferred = db->capdeferred ? 2 * db->capdeferred : 8;
         db->deferred = sl_realloc(db->deferred, db->capdeferred * sizeof *db->deferred);
     }
     s_deferred_t *d = &db->deferred[db->ndeferred++];
+    size_t np = nparams > 0 ? (size_t)nparams : 1;
     d->sql = sl_strdup(sql);
     d->nparams = nparams;
-    d->params = sl_calloc(nparams > 0 ? (size_t)nparams : 1, sizeof *d->params);
-    for (int k = 0; k < nparams; k++)
-        d->params[k] = params[k] ? sl_strdup(params[k]) : NULL;
+    d->params = sl_calloc(np, sizeof *d->params);
+    d->lengths = NULL;
+    d->formats = NULL;
+    if (formats) {
+        d->lengths = sl_calloc(np, sizeof *d->lengths);
+        d->formats = sl_calloc(np, sizeof *d->formats);
+    }
+    for (int k = 0; k < nparams; k++) {
+        if (!params[k])
+            continue;
+        if (formats && formats[k]) {
+            d->params[k] = sl_malloc(lengths[k] > 0 ? (size_t)lengths[k] : 1);
+            memcpy(d->params[k], params[k], (size_t)lengths[k]);
+            d->lengths[k] = lengths[k];
+            d->formats[k] = 1;
+        } else {
+            d->params[k] = sl_strdup(params[k]);
+        }
+    }
     return 0;
+}
+
+int
+sl_db_defer(sl_db_t *db, const char *sql, int nparams, const char *const *params)
+{
+    return s_defer(db, sql, nparams, params, NULL, NULL);
 }
 
 int
@@ -512,6 +542,167 @@ sl_db_cols_params(sl_db_cols_t *c)
 
 void
 sl_db_cols_free(sl_db_cols_t *c)
+{
+    for (int i = 0; i < c->n; i++)
+        sl_buf_free(&c->col[i]);
+    c->n = 0;
+}
+
+/* Binary arrays ------------------------------------------------------------ */
+
+/* The element types' OIDs (pg_type.h), in sl_db_type_t's order. */
+static const uint32_t s_elem_oid[] = {25, 21, 23, 20, 16, 17, 1184};
+
+/* An array's header: ndim, has-nulls flag, element OID, then its one
+ * dimension's length and lower bound. */
+#define S_BIN_HEADER 20
+
+/* Microseconds from the Unix epoch to PostgreSQL's (2000-01-01 UTC). */
+#define S_PG_EPOCH_US 946684800000000LL
+
+static void
+s_be32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+static void
+s_be64(unsigned char *p, uint64_t v)
+{
+    s_be32(p, (uint32_t)(v >> 32));
+    s_be32(p + 4, (uint32_t)v);
+}
+
+void
+sl_db_bin_init(sl_db_bin_t *c, int n, const sl_db_type_t *types)
+{
+    assert(n > 0 && n <= SL_DB_MAX_COLS);
+    static const unsigned char room[S_BIN_HEADER];
+    c->n = n;
+    for (int i = 0; i < n; i++) {
+        sl_buf_init(&c->col[i]);
+        sl_buf_append(&c->col[i], room, sizeof room);
+        c->type[i] = types[i];
+        c->count[i] = 0;
+        c->nulls[i] = false;
+    }
+}
+
+/* One element: its length (-1: NULL) and, if not NULL, its N bytes. */
+static void
+s_bin_elem(sl_db_bin_t *c, int col, const void *data, int32_t n)
+{
+    unsigned char len[4];
+    s_be32(len, (uint32_t)n);
+    sl_buf_append(&c->col[col], len, sizeof len);
+    if (n > 0)
+        sl_buf_append(&c->col[col], data, (size_t)n);
+    if (n < 0)
+        c->nulls[col] = true;
+    c->count[col]++;
+}
+
+void
+sl_db_bin_null(sl_db_bin_t *c, int col)
+{
+    s_bin_elem(c, col, NULL, -1);
+}
+
+void
+sl_db_bin_textn(sl_db_bin_t *c, int col, const char *s, size_t n)
+{
+    assert(c->type[col] == SL_DB_TEXT);
+    s_bin_elem(c, col, s, s ? (int32_t)n : -1);
+}
+
+void
+sl_db_bin_text(sl_db_bin_t *c, int col, const char *s)
+{
+    sl_db_bin_textn(c, col, s, s ? strlen(s) : 0);
+}
+
+void
+sl_db_bin_int(sl_db_bin_t *c, int col, long long v)
+{
+    unsigned char b[8];
+    switch (c->type[col]) {
+    case SL_DB_INT2:
+        b[0] = (unsigned char)((uint16_t)v >> 8);
+        b[1] = (unsigned char)v;
+        s_bin_elem(c, col, b, 2);
+        break;
+    case SL_DB_INT4:
+        s_be32(b, (uint32_t)v);
+        s_bin_elem(c, col, b, 4);
+        break;
+    default:
+        assert(c->type[col] == SL_DB_INT8);
+        s_be64(b, (uint64_t)v);
+        s_bin_elem(c, col, b, 8);
+        break;
+    }
+}
+
+void
+sl_db_bin_bool(sl_db_bin_t *c, int col, bool v)
+{
+    assert(c->type[col] == SL_DB_BOOL);
+    unsigned char b = v ? 1 : 0;
+    s_bin_elem(c, col, &b, 1);
+}
+
+void
+sl_db_bin_bytea(sl_db_bin_t *c, int col, const void *data, size_t n)
+{
+    assert(c->type[col] == SL_DB_BYTEA);
+    s_bin_elem(c, col, data, data ? (int32_t)n : -1);
+}
+
+void
+sl_db_bin_time(sl_db_bin_t *c, int col, int64_t ms)
+{
+    assert(c->type[col] == SL_DB_TSTZ);
+    unsigned char b[8];
+    s_be64(b, (uint64_t)(ms * 1000 - S_PG_EPOCH_US));
+    s_bin_elem(c, col, b, 8);
+}
+
+/* Writes each array's header and points the parameters at the arrays. */
+static void
+s_bin_close(sl_db_bin_t *c)
+{
+    for (int i = 0; i < c->n; i++) {
+        unsigned char *h = (unsigned char *)c->col[i].data;
+        s_be32(h, 1);
+        s_be32(h + 4, c->nulls[i] ? 1 : 0);
+        s_be32(h + 8, s_elem_oid[c->type[i]]);
+        s_be32(h + 12, (uint32_t)c->count[i]);
+        s_be32(h + 16, 1);
+        c->param[i] = c->col[i].data;
+        c->len[i] = (int)c->col[i].len;
+        c->fmt[i] = 1;
+    }
+}
+
+int
+sl_db_bin_exec(sl_db_t *db, PGresult **res, const char *sql, sl_db_bin_t *c)
+{
+    s_bin_close(c);
+    return s_exec(db, res, sql, c->n, c->param, c->len, c->fmt);
+}
+
+int
+sl_db_bin_defer(sl_db_t *db, const char *sql, sl_db_bin_t *c)
+{
+    s_bin_close(c);
+    return s_defer(db, sql, c->n, c->param, c->len, c->fmt);
+}
+
+void
+sl_db_bin_free(sl_db_bin_t *c)
 {
     for (int i = 0; i < c->n; i++)
         sl_buf_free(&c->col[i]);

@@ -92,6 +92,48 @@ void sl_db_cols_init(sl_db_cols_t *c, int n);
 const char *const *sl_db_cols_params(sl_db_cols_t *c);
 void sl_db_cols_free(sl_db_cols_t *c);
 
+/* The same column arrays sent in binary (PostgreSQL's array wire format):
+ * no quoting or hex on this side, no text parsing of elements on the
+ * server's. For the hot batches (intake's cases, events and inbox rows).
+ * Init with N columns and their element types (the statement casts each
+ * parameter to the matching array type, e.g. $1::bigint[] for SL_DB_INT8),
+ * add one element per row to each column, then run the statement with
+ * sl_db_bin_exec or hold it back with sl_db_bin_defer; free after. */
+typedef enum {
+    SL_DB_TEXT,  /* text[] */
+    SL_DB_INT2,  /* smallint[] */
+    SL_DB_INT4,  /* int[] */
+    SL_DB_INT8,  /* bigint[] */
+    SL_DB_BOOL,  /* bool[] */
+    SL_DB_BYTEA, /* bytea[] */
+    SL_DB_TSTZ,  /* timestamptz[], from Unix milliseconds */
+} sl_db_type_t;
+typedef struct {
+    sl_buf_t col[SL_DB_MAX_COLS];      /* header room, then each element: length, bytes */
+    sl_db_type_t type[SL_DB_MAX_COLS];
+    int32_t count[SL_DB_MAX_COLS];     /* elements so far */
+    bool nulls[SL_DB_MAX_COLS];        /* any element is NULL */
+    const char *param[SL_DB_MAX_COLS]; /* once closed */
+    int len[SL_DB_MAX_COLS], fmt[SL_DB_MAX_COLS];
+    int n;
+} sl_db_bin_t;
+void sl_db_bin_init(sl_db_bin_t *c, int n, const sl_db_type_t *types);
+/* A text element (NULL: SQL NULL); _textn takes its length. */
+void sl_db_bin_text(sl_db_bin_t *c, int col, const char *s);
+void sl_db_bin_textn(sl_db_bin_t *c, int col, const char *s, size_t n);
+/* An integer element of the column's width (INT2, INT4 or INT8). */
+void sl_db_bin_int(sl_db_bin_t *c, int col, long long v);
+void sl_db_bin_bool(sl_db_bin_t *c, int col, bool v);
+/* A bytea element (DATA NULL: SQL NULL). */
+void sl_db_bin_bytea(sl_db_bin_t *c, int col, const void *data, size_t n);
+/* A timestamptz element from Unix milliseconds. */
+void sl_db_bin_time(sl_db_bin_t *c, int col, int64_t ms);
+void sl_db_bin_null(sl_db_bin_t *c, int col);
+/* As sl_db_exec / sl_db_defer with the columns as the parameters $1..$N. */
+int sl_db_bin_exec(sl_db_t *db, PGresult **res, const char *sql, sl_db_bin_t *c);
+int sl_db_bin_defer(sl_db_t *db, const char *sql, sl_db_bin_t *c);
+void sl_db_bin_free(sl_db_bin_t *c);
+
 /* BEGIN, then try the transaction-scoped advisory lock KEY (a leader lock for
  * schedulers: of several instances one acts). *LEADER false: another holds it
  * and the transaction is rolled back. 0 (a transaction open when *LEADER),

@@ -221,33 +221,33 @@ sl_audit_insert_rows(sl_db_t *db, const sl_audit_row_t *rows, size_t n)
     if (n == 0)
         return 0;
     enum { ID, SEQ, AT, KIND, KEY, UNIT, OPERATOR, MSG, DETAIL, PREV, HASH, NCOLS };
-    sl_db_cols_t cols;
-    sl_db_cols_init(&cols, NCOLS);
-    sl_buf_t *a = cols.col;
+    static const sl_db_type_t types[NCOLS] = {
+        SL_DB_INT8, SL_DB_INT4, SL_DB_TSTZ, SL_DB_TEXT, SL_DB_TEXT, SL_DB_TEXT,
+        SL_DB_TEXT, SL_DB_TEXT, SL_DB_TEXT, SL_DB_TEXT, SL_DB_TEXT};
+    sl_db_bin_t cols;
+    sl_db_bin_init(&cols, NCOLS, types);
     for (size_t i = 0; i < n; i++) {
         const sl_audit_row_t *r = &rows[i];
-        char at[48];
-        sl_time_format_iso(r->ev.at_ms, at, sizeof at);
-        sl_db_array_add_int(&a[ID], r->case_id);
-        sl_db_array_add_int(&a[SEQ], r->ev.seq);
-        sl_db_array_add(&a[AT], at);
-        sl_db_array_add(&a[KIND], s_str(r->ev.kind));
-        sl_db_array_add(&a[KEY], s_str(r->ev.actor_key));
-        sl_db_array_add(&a[UNIT], s_str(r->ev.actor_unit));
-        sl_db_array_add(&a[OPERATOR], s_str(r->ev.operator));
-        sl_db_array_add(&a[MSG], s_str(r->ev.msg_id));
-        sl_db_array_add(&a[DETAIL], s_detail(&r->ev));
-        sl_db_array_add(&a[PREV], r->prev_hash);
-        sl_db_array_add(&a[HASH], r->hash);
+        sl_db_bin_int(&cols, ID, r->case_id);
+        sl_db_bin_int(&cols, SEQ, r->ev.seq);
+        sl_db_bin_time(&cols, AT, r->ev.at_ms); /* exactly at_ms, as hashed */
+        sl_db_bin_text(&cols, KIND, s_str(r->ev.kind));
+        sl_db_bin_text(&cols, KEY, s_str(r->ev.actor_key));
+        sl_db_bin_text(&cols, UNIT, s_str(r->ev.actor_unit));
+        sl_db_bin_text(&cols, OPERATOR, s_str(r->ev.operator));
+        sl_db_bin_text(&cols, MSG, s_str(r->ev.msg_id));
+        sl_db_bin_text(&cols, DETAIL, s_detail(&r->ev));
+        sl_db_bin_text(&cols, PREV, r->prev_hash);
+        sl_db_bin_text(&cols, HASH, r->hash);
     }
-    int rc = sl_db_defer(db,
-                        "INSERT INTO case_event (case_id, seq, at, kind, actor_key, actor_unit,"
-                        " operator, msg_id, detail, prev_hash, hash)"
-                        " SELECT * FROM unnest($1::bigint[], $2::int[], $3::timestamptz[],"
-                        " $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],"
-                        " $10::text[], $11::text[])",
-                        NCOLS, sl_db_cols_params(&cols));
-    sl_db_cols_free(&cols);
+    int rc = sl_db_bin_defer(db,
+                             "INSERT INTO case_event (case_id, seq, at, kind, actor_key, actor_unit,"
+                             " operator, msg_id, detail, prev_hash, hash)"
+                             " SELECT * FROM unnest($1::bigint[], $2::int[], $3::timestamptz[],"
+                             " $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],"
+                             " $9::text[], $10::text[], $11::text[])",
+                             &cols);
+    sl_db_bin_free(&cols);
     return rc;
 }
 

@@ -155,16 +155,17 @@ static int
 s_lookup(sl_db_t *db, sl_case_reg_t *regs, char **keys, char **credits, size_t n,
          s_chains_t *chains)
 {
-    sl_db_cols_t cols;
-    sl_db_cols_init(&cols, 4);
+    static const sl_db_type_t types[] = {SL_DB_TEXT, SL_DB_INT4, SL_DB_TEXT, SL_DB_TEXT};
+    sl_db_bin_t cols;
+    sl_db_bin_init(&cols, 4, types);
     for (size_t i = 0; i < n; i++) {
-        sl_db_array_add(&cols.col[0], regs[i].clue->place->division);
-        sl_db_array_add_int(&cols.col[1], regs[i].clue->sector);
-        sl_db_array_add(&cols.col[2], keys[i]);
-        sl_db_array_add(&cols.col[3], credits[i]);
+        sl_db_bin_text(&cols, 0, regs[i].clue->place->division);
+        sl_db_bin_int(&cols, 1, regs[i].clue->sector);
+        sl_db_bin_text(&cols, 2, keys[i]);
+        sl_db_bin_text(&cols, 3, credits[i]);
     }
     PGresult *r;
-    int rc = sl_db_exec(
+    int rc = sl_db_bin_exec(
         db, &r,
         "SELECT c.id, c.case_no, c.division, c.sector, c.subject_key,"
         " coalesce(c.credit_code, ''), c.audit_seq, c.audit_head, c.repeat_count,"
@@ -196,8 +197,8 @@ s_lookup(sl_db_t *db, sl_case_reg_t *regs, char **keys, char **credits, size_t n
         "  WHERE k.credit <> '' AND c4.status = 'closed' AND c4.credit_code IS NOT NULL)"
         /* open cases first, oldest first; then closed ones, latest first */
         " ORDER BY c.status = 'closed', CASE WHEN c.status = 'closed' THEN -c.id ELSE c.id END",
-        4, sl_db_cols_params(&cols));
-    sl_db_cols_free(&cols);
+        &cols);
+    sl_db_bin_free(&cols);
     if (rc != 0)
         return rc;
     sl_buf_t ids;
@@ -302,11 +303,20 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
     enum { NO, YEAR, SECTOR, SEQ, AT, CHANNEL, RECEIVED, NAME, KEY, CREDIT, DIVISION, TOWNSHIP,
            ADDRESS, VIOLATIONS, VTEXT, STEXT, UOFFICE, DESC, MAJOR, CRIME, DERELICT, REPORTER, ROUTE, UNIT, MSG,
            UPPER_CASE, UPPER_NOTICE, AUDIT_SEQ, AUDIT_HEAD, REPEATS, CATEGORY, SKIND, NCOLS };
-    sl_db_cols_t cols;
-    sl_db_cols_init(&cols, NCOLS);
-    sl_buf_t *a = cols.col;
-    char now[40];
-    sl_time_format_iso(now_ms, now, sizeof now);
+    static const sl_db_type_t types[NCOLS] = {
+        [NO] = SL_DB_TEXT,       [YEAR] = SL_DB_INT4,       [SECTOR] = SL_DB_INT2,
+        [SEQ] = SL_DB_INT4,      [AT] = SL_DB_TSTZ,         [CHANNEL] = SL_DB_TEXT,
+        [RECEIVED] = SL_DB_TSTZ, [NAME] = SL_DB_TEXT,       [KEY] = SL_DB_TEXT,
+        [CREDIT] = SL_DB_TEXT,   [DIVISION] = SL_DB_TEXT,   [TOWNSHIP] = SL_DB_TEXT,
+        [ADDRESS] = SL_DB_TEXT,  [VIOLATIONS] = SL_DB_TEXT, [VTEXT] = SL_DB_TEXT,
+        [STEXT] = SL_DB_TEXT,    [UOFFICE] = SL_DB_TEXT,    [DESC] = SL_DB_TEXT,
+        [MAJOR] = SL_DB_BOOL,    [CRIME] = SL_DB_BOOL,      [DERELICT] = SL_DB_BOOL,
+        [REPORTER] = SL_DB_BYTEA, [ROUTE] = SL_DB_TEXT,     [UNIT] = SL_DB_TEXT,
+        [MSG] = SL_DB_TEXT,      [UPPER_CASE] = SL_DB_TEXT, [UPPER_NOTICE] = SL_DB_TEXT,
+        [AUDIT_SEQ] = SL_DB_INT4, [AUDIT_HEAD] = SL_DB_TEXT, [REPEATS] = SL_DB_INT4,
+        [CATEGORY] = SL_DB_TEXT, [SKIND] = SL_DB_TEXT};
+    sl_db_bin_t cols;
+    sl_db_bin_init(&cols, NCOLS, types);
     size_t rows = 0;
     for (size_t k = 0; k < chains->n; k++) {
         s_chain_t *ch = &chains->v[k];
@@ -314,53 +324,53 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
             continue;
         sl_case_reg_t *r = &regs[ch->reg];
         const sl_pb_clue_t *c = r->clue;
-        char recv[40], viol[128];
-        sl_time_format_iso(c->received_at, recv, sizeof recv);
+        char viol[128];
         int year, seqno;
         const char *dash = strrchr(ch->case_no, '-');
         seqno = atoi(dash + 1);
         year = atoi(strchr(ch->case_no, '-') + 1);
-        sl_db_array_add(&a[NO], ch->case_no);
-        sl_db_array_add_int(&a[YEAR], year);
-        sl_db_array_add_int(&a[SECTOR], c->sector);
-        sl_db_array_add_int(&a[SEQ], seqno);
-        sl_db_array_add(&a[AT], now);
-        sl_db_array_add(&a[CHANNEL], s_channel_name((int)c->channel));
-        sl_db_array_add(&a[RECEIVED], recv);
-        sl_db_array_add(&a[NAME], c->subject->name);
-        sl_db_array_add(&a[KEY], ch->key);
-        sl_db_array_add(&a[CREDIT], *ch->credit ? ch->credit : NULL);
-        sl_db_array_add(&a[DIVISION], c->place->division);
-        sl_db_array_add(&a[TOWNSHIP], c->place->township ? c->place->township : "");
-        sl_db_array_add(&a[ADDRESS], c->place->address ? c->place->address : "");
-        sl_db_array_add(&a[VIOLATIONS], sl_case_violations_literal(c, viol, sizeof viol));
-        sl_db_array_add(&a[VTEXT], c->violation_text ? c->violation_text : "");
-        sl_db_array_add(&a[STEXT], c->sector_text ? c->sector_text : "");
-        sl_db_array_add(&a[UOFFICE], c->upper_office ? c->upper_office : "");
-        sl_db_array_add(&a[DESC], c->description ? c->description : "");
-        sl_db_array_add_bool(&a[MAJOR], c->major_hazard);
-        sl_db_array_add_bool(&a[CRIME], c->suspected_crime);
-        sl_db_array_add_bool(&a[DERELICT], c->suspected_dereliction);
-        sl_db_array_add_bytea(&a[REPORTER], r->reporter_sealed, r->reporter_sealed_len);
-        sl_db_array_add(&a[ROUTE], r->route);
-        sl_db_array_add(&a[UNIT], r->unit_code);
-        sl_db_array_add(&a[MSG], r->msg_id);
-        sl_db_array_add(&a[UPPER_CASE], c->upper_case_no && *c->upper_case_no ? c->upper_case_no : NULL);
-        sl_db_array_add(&a[UPPER_NOTICE],
-                        c->upper_notice_no && *c->upper_notice_no ? c->upper_notice_no : NULL);
-        sl_db_array_add_int(&a[AUDIT_SEQ], ch->seq);
-        sl_db_array_add(&a[AUDIT_HEAD], ch->head);
-        sl_db_array_add_int(&a[REPEATS], ch->repeats);
-        sl_db_array_add(&a[CATEGORY], c->category ? c->category : "");
-        sl_db_array_add(&a[SKIND], sl_case_subject_kind((int)c->subject_kind));
+        sl_db_bin_text(&cols, NO, ch->case_no);
+        sl_db_bin_int(&cols, YEAR, year);
+        sl_db_bin_int(&cols, SECTOR, c->sector);
+        sl_db_bin_int(&cols, SEQ, seqno);
+        sl_db_bin_time(&cols, AT, now_ms);
+        sl_db_bin_text(&cols, CHANNEL, s_channel_name((int)c->channel));
+        sl_db_bin_time(&cols, RECEIVED, c->received_at);
+        sl_db_bin_text(&cols, NAME, c->subject->name);
+        sl_db_bin_text(&cols, KEY, ch->key);
+        sl_db_bin_text(&cols, CREDIT, *ch->credit ? ch->credit : NULL);
+        sl_db_bin_text(&cols, DIVISION, c->place->division);
+        sl_db_bin_text(&cols, TOWNSHIP, c->place->township ? c->place->township : "");
+        sl_db_bin_text(&cols, ADDRESS, c->place->address ? c->place->address : "");
+        sl_db_bin_text(&cols, VIOLATIONS, sl_case_violations_literal(c, viol, sizeof viol));
+        sl_db_bin_text(&cols, VTEXT, c->violation_text ? c->violation_text : "");
+        sl_db_bin_text(&cols, STEXT, c->sector_text ? c->sector_text : "");
+        sl_db_bin_text(&cols, UOFFICE, c->upper_office ? c->upper_office : "");
+        sl_db_bin_text(&cols, DESC, c->description ? c->description : "");
+        sl_db_bin_bool(&cols, MAJOR, c->major_hazard);
+        sl_db_bin_bool(&cols, CRIME, c->suspected_crime);
+        sl_db_bin_bool(&cols, DERELICT, c->suspected_dereliction);
+        sl_db_bin_bytea(&cols, REPORTER, r->reporter_sealed, r->reporter_sealed_len);
+        sl_db_bin_text(&cols, ROUTE, r->route);
+        sl_db_bin_text(&cols, UNIT, r->unit_code);
+        sl_db_bin_text(&cols, MSG, r->msg_id);
+        sl_db_bin_text(&cols, UPPER_CASE,
+                       c->upper_case_no && *c->upper_case_no ? c->upper_case_no : NULL);
+        sl_db_bin_text(&cols, UPPER_NOTICE,
+                       c->upper_notice_no && *c->upper_notice_no ? c->upper_notice_no : NULL);
+        sl_db_bin_int(&cols, AUDIT_SEQ, ch->seq);
+        sl_db_bin_text(&cols, AUDIT_HEAD, ch->head);
+        sl_db_bin_int(&cols, REPEATS, ch->repeats);
+        sl_db_bin_text(&cols, CATEGORY, c->category ? c->category : "");
+        sl_db_bin_text(&cols, SKIND, sl_case_subject_kind((int)c->subject_kind));
         rows++;
     }
     if (rows == 0) {
-        sl_db_cols_free(&cols);
+        sl_db_bin_free(&cols);
         return 0;
     }
     PGresult *r;
-    int rc = sl_db_exec(
+    int rc = sl_db_bin_exec(
         db, &r,
         "INSERT INTO cases (case_no, year, sector, seq, status, registered_at, channel,"
         " received_at, subject_name, subject_key, credit_code, division, township, address,"
@@ -379,8 +389,8 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
         " AS u(no, y, s, q, at, ch, rc, nm, k, cr, dv, tw, ad, v, vt, st, uo, ds, mh, sc, sd, rp,"
         "      ro, un, mi, uc, un2, aseq, ahead, reps, cat, sk)"
         " RETURNING case_no, id",
-        NCOLS, sl_db_cols_params(&cols));
-    sl_db_cols_free(&cols);
+        &cols);
+    sl_db_bin_free(&cols);
     if (rc != 0)
         return rc;
     /* Rows come back in the order they went in, in practice: try the next

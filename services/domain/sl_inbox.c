@@ -1,6 +1,7 @@
 /* sl_inbox.c — set-based SQL for the inbox and the dead letters.
  *
- * Arrays travel as text literals (sl_db_array_*), one statement per batch; the
+ * Arrays travel as binary arrays (sl_db_bin_*: raw bytes, no quoting or
+ * hex; dead letters as text literals, sl_db_array_*), one statement per batch; the
  * inserts are deferred to travel with the COMMIT (sl_db_defer). */
 #include "sl_inbox.h"
 
@@ -16,18 +17,15 @@ sl_inbox_find(sl_db_t *db, const char *const *msg_ids, size_t n, sl_inbox_found_
 {
     if (n == 0)
         return 0;
-    sl_buf_t ids;
-    sl_buf_init(&ids);
-    sl_db_array_begin(&ids);
+    static const sl_db_type_t types[] = {SL_DB_TEXT};
+    sl_db_bin_t ids;
+    sl_db_bin_init(&ids, 1, types);
     for (size_t i = 0; i < n; i++)
-        sl_db_array_add(&ids, msg_ids[i]);
-    sl_db_array_end(&ids);
-    const char *p[] = {ids.data};
+        sl_db_bin_text(&ids, 0, msg_ids[i]);
     PGresult *r;
-    int rc = sl_db_exec(db, &r,
-                        "SELECT msg_id, case_no, ref FROM inbox WHERE msg_id = ANY($1::text[])", 1,
-                        p);
-    sl_buf_free(&ids);
+    int rc = sl_db_bin_exec(
+        db, &r, "SELECT msg_id, case_no, ref FROM inbox WHERE msg_id = ANY($1::text[])", &ids);
+    sl_db_bin_free(&ids);
     if (rc != 0)
         return rc;
     for (int i = 0; i < PQntuples(r); i++)
@@ -43,29 +41,27 @@ sl_inbox_insert(sl_db_t *db, const sl_inbox_row_t *rows, size_t n)
     if (n == 0)
         return 0;
     enum { ID, PRODUCER, SENDER, KIND, AT, RAW, CASE_NO, REF, NCOLS };
-    sl_db_cols_t cols;
-    sl_db_cols_init(&cols, NCOLS);
-    sl_buf_t *a = cols.col;
+    static const sl_db_type_t types[NCOLS] = {SL_DB_TEXT, SL_DB_TEXT, SL_DB_TEXT,  SL_DB_TEXT,
+                                              SL_DB_TSTZ, SL_DB_BYTEA, SL_DB_TEXT, SL_DB_TEXT};
+    sl_db_bin_t cols;
+    sl_db_bin_init(&cols, NCOLS, types);
     for (size_t i = 0; i < n; i++) {
-        char ts[40];
-        sl_time_format_iso(rows[i].received_ms, ts, sizeof ts);
-        sl_db_array_add(&a[ID], rows[i].msg_id);
-        sl_db_array_add(&a[PRODUCER], rows[i].producer ? rows[i].producer : "");
-        sl_db_array_add(&a[SENDER], rows[i].sender ? rows[i].sender : "");
-        sl_db_array_add(&a[KIND], rows[i].body_kind);
-        sl_db_array_add(&a[AT], ts);
-        sl_db_array_add_bytea(&a[RAW], rows[i].raw, rows[i].raw_len);
-        sl_db_array_add(&a[CASE_NO], rows[i].case_no);
-        sl_db_array_add(&a[REF], rows[i].ref);
+        sl_db_bin_text(&cols, ID, rows[i].msg_id);
+        sl_db_bin_text(&cols, PRODUCER, rows[i].producer ? rows[i].producer : "");
+        sl_db_bin_text(&cols, SENDER, rows[i].sender ? rows[i].sender : "");
+        sl_db_bin_text(&cols, KIND, rows[i].body_kind);
+        sl_db_bin_time(&cols, AT, rows[i].received_ms);
+        sl_db_bin_bytea(&cols, RAW, rows[i].raw, rows[i].raw_len);
+        sl_db_bin_text(&cols, CASE_NO, rows[i].case_no);
+        sl_db_bin_text(&cols, REF, rows[i].ref);
     }
-    const char *const *p = sl_db_cols_params(&cols);
-    int rc = sl_db_defer(db,
-                        "INSERT INTO inbox (msg_id, producer, sender, body_kind, received_at, raw,"
-                        " case_no, ref)"
-                        " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
-                        " $5::timestamptz[], $6::bytea[], $7::text[], $8::text[])",
-                        NCOLS, p);
-    sl_db_cols_free(&cols);
+    int rc = sl_db_bin_defer(db,
+                             "INSERT INTO inbox (msg_id, producer, sender, body_kind, received_at,"
+                             " raw, case_no, ref)"
+                             " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+                             " $5::timestamptz[], $6::bytea[], $7::text[], $8::text[])",
+                             &cols);
+    sl_db_bin_free(&cols);
     return rc;
 }
 

@@ -2,7 +2,8 @@
  * the test fixture: BEGIN and writes held back travel with the next statement
  * or COMMIT in one round trip, an error in one of them is reported by that
  * call (which then does not run), ROLLBACK drops what is held back, and a
- * script after deferred statements still runs after them. Each case works on
+ * script after deferred statements still runs after them; binary column
+ * arrays (sl_db_bin_*) arrive as the text ones do, run or held back. Each case works on
  * a TEMP table of one session, so nothing outlives the test. */
 #include "sl_db.h"
 #include "sl_test_pg.h"
@@ -146,6 +147,71 @@ test_script_runs_after_the_deferred(void **state)
     sl_db_destroy(&db);
 }
 
+
+/* Binary column arrays, every element type, NULLs, an empty text, bytes with
+ * zeros and quotes, negative and wide integers and a timestamp to the
+ * millisecond, read back as text: run at once and held back alike. */
+static void
+test_binary_arrays_arrive_as_sent(void **state)
+{
+    (void)state;
+    sl_db_t *db = s_db();
+    assert_int_equal(sl_db_exec(db, NULL,
+                                "CREATE TEMP TABLE b (t text, s smallint, i int, l bigint,"
+                                " f bool, y bytea, at timestamptz)",
+                                0, NULL),
+                     0);
+    static const sl_db_type_t types[] = {SL_DB_TEXT, SL_DB_INT2,  SL_DB_INT4, SL_DB_INT8,
+                                         SL_DB_BOOL, SL_DB_BYTEA, SL_DB_TSTZ};
+    static const char *const sql =
+        "INSERT INTO b SELECT * FROM unnest($1::text[], $2::smallint[], $3::int[], $4::bigint[],"
+        " $5::bool[], $6::bytea[], $7::timestamptz[])";
+    for (int deferred = 0; deferred < 2; deferred++) {
+        sl_db_bin_t c;
+        sl_db_bin_init(&c, 7, types);
+        sl_db_bin_text(&c, 0, "隐患\"线索\\{1,2}");
+        sl_db_bin_int(&c, 1, -7);
+        sl_db_bin_int(&c, 2, -2147483647);
+        sl_db_bin_int(&c, 3, 9007199254740993LL);
+        sl_db_bin_bool(&c, 4, true);
+        sl_db_bin_bytea(&c, 5, "\0a\"\\", 4);
+        sl_db_bin_time(&c, 6, 1641949200123LL); /* 2022-01-12T09:00:00.123+08:00 */
+        sl_db_bin_text(&c, 0, "");
+        for (int k = 1; k < 7; k++)
+            sl_db_bin_null(&c, k);
+        if (deferred) {
+            assert_int_equal(sl_db_begin_deferred(db), 0);
+            assert_int_equal(sl_db_bin_defer(db, sql, &c), 0);
+            assert_int_equal(sl_db_commit(db), 0);
+        } else {
+            assert_int_equal(sl_db_bin_exec(db, NULL, sql, &c), 0);
+        }
+        sl_db_bin_free(&c);
+    }
+    PGresult *r;
+    assert_int_equal(
+        sl_db_exec(db, &r,
+                   "SELECT t, s, i, l, f, encode(y, 'hex'), to_char(at AT TIME ZONE"
+                   " 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS.MS'), s IS NULL AND y IS NULL"
+                   " FROM b ORDER BY t DESC, s",
+                   0, NULL),
+        0);
+    assert_int_equal(PQntuples(r), 4);
+    for (int row = 0; row < 2; row++) { /* run at once, then held back */
+        assert_string_equal(PQgetvalue(r, row, 0), "隐患\"线索\\{1,2}");
+        assert_string_equal(PQgetvalue(r, row, 1), "-7");
+        assert_string_equal(PQgetvalue(r, row, 2), "-2147483647");
+        assert_string_equal(PQgetvalue(r, row, 3), "9007199254740993");
+        assert_string_equal(PQgetvalue(r, row, 4), "t");
+        assert_string_equal(PQgetvalue(r, row, 5), "0061225c");
+        assert_string_equal(PQgetvalue(r, row, 6), "2022-01-12 09:00:00.123");
+        assert_string_equal(PQgetvalue(r, row + 2, 0), "");
+        assert_string_equal(PQgetvalue(r, row + 2, 7), "t");
+    }
+    PQclear(r);
+    sl_db_destroy(&db);
+}
+
 int
 main(void)
 {
@@ -155,6 +221,7 @@ main(void)
         cmocka_unit_test(test_error_in_deferred_is_reported_by_the_next_call),
         cmocka_unit_test(test_rollback_drops_the_deferred),
         cmocka_unit_test(test_script_runs_after_the_deferred),
+        cmocka_unit_test(test_binary_arrays_arrive_as_sent),
     };
     return cmocka_run_group_tests(tests, s_setup, NULL);
 }
