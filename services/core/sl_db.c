@@ -576,19 +576,29 @@ s_be64(unsigned char *p, uint64_t v)
     s_be32(p + 4, (uint32_t)v);
 }
 
-void
-sl_db_bin_init(sl_db_bin_t *c, int n, const sl_db_type_t *types)
+int
+sl_db_bin_more(sl_db_bin_t *c, int m, const sl_db_type_t *types)
 {
-    assert(n > 0 && n <= SL_DB_MAX_COLS);
+    assert(m >= 0 && c->n + m <= SL_DB_MAX_COLS);
     static const unsigned char room[S_BIN_HEADER];
-    c->n = n;
-    for (int i = 0; i < n; i++) {
+    int first = c->n;
+    for (int i = first; i < first + m; i++) {
         sl_buf_init(&c->col[i]);
         sl_buf_append(&c->col[i], room, sizeof room);
-        c->type[i] = types[i];
+        c->type[i] = types[i - first];
         c->count[i] = 0;
         c->nulls[i] = false;
     }
+    c->n = first + m;
+    return first;
+}
+
+void
+sl_db_bin_init(sl_db_bin_t *c, int n, const sl_db_type_t *types)
+{
+    assert(n >= 0 && n <= SL_DB_MAX_COLS);
+    c->n = 0;
+    sl_db_bin_more(c, n, types);
 }
 
 /* One element: its length (-1: NULL) and, if not NULL, its N bytes. */

@@ -81,7 +81,7 @@ void sl_db_array_end(sl_buf_t *b);
 /* A set of column arrays for one set-based statement: init with N columns,
  * add elements to cols->col[i] with the sl_db_array_add* calls, then pass
  * sl_db_cols_params() as the statement's parameters; free after. */
-#define SL_DB_MAX_COLS 40
+#define SL_DB_MAX_COLS 48
 typedef struct {
     sl_buf_t col[SL_DB_MAX_COLS];          /* one array literal per column */
     const char *param[SL_DB_MAX_COLS];     /* their texts, once closed */
@@ -95,7 +95,7 @@ void sl_db_cols_free(sl_db_cols_t *c);
 /* The same column arrays sent in binary (PostgreSQL's array wire format):
  * no quoting or hex on this side, no text parsing of elements on the
  * server's. For the hot batches (intake's cases, events and inbox rows).
- * Init with N columns and their element types (the statement casts each
+ * Init with N columns (0: none yet) and their element types (the statement casts each
  * parameter to the matching array type, e.g. $1::bigint[] for SL_DB_INT8),
  * add one element per row to each column, then run the statement with
  * sl_db_bin_exec or hold it back with sl_db_bin_defer; free after. */
@@ -118,6 +118,9 @@ typedef struct {
     int n;
 } sl_db_bin_t;
 void sl_db_bin_init(sl_db_bin_t *c, int n, const sl_db_type_t *types);
+/* Adds M more columns after those in use (a statement built by two modules,
+ * each filling its own); returns the index of the first. */
+int sl_db_bin_more(sl_db_bin_t *c, int m, const sl_db_type_t *types);
 /* A text element (NULL: SQL NULL); _textn takes its length. */
 void sl_db_bin_text(sl_db_bin_t *c, int col, const char *s);
 void sl_db_bin_textn(sl_db_bin_t *c, int col, const char *s, size_t n);

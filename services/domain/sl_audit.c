@@ -215,40 +215,108 @@ fail:
     return rc;
 }
 
+enum { S_EV_ID, S_EV_NO, S_EV_SEQ, S_EV_AT, S_EV_KIND, S_EV_KEY, S_EV_UNIT, S_EV_OPERATOR,
+       S_EV_MSG, S_EV_DETAIL, S_EV_PREV, S_EV_HASH, S_EV_NCOLS };
+
+/* The events' columns, added to COLS; returns the index of the first. A
+ * case_id 0 goes as NULL with CASE_NOS[i] (NULL: no case numbers, all known). */
+static int
+s_event_cols(sl_db_bin_t *cols, const sl_audit_row_t *rows, const char *const *case_nos,
+             size_t n)
+{
+    static const sl_db_type_t types[S_EV_NCOLS] = {
+        SL_DB_INT8, SL_DB_TEXT, SL_DB_INT4, SL_DB_TSTZ, SL_DB_TEXT, SL_DB_TEXT,
+        SL_DB_TEXT, SL_DB_TEXT, SL_DB_TEXT, SL_DB_TEXT, SL_DB_TEXT, SL_DB_TEXT};
+    int f = sl_db_bin_more(cols, S_EV_NCOLS, types);
+    for (size_t i = 0; i < n; i++) {
+        const sl_audit_row_t *r = &rows[i];
+        if (r->case_id)
+            sl_db_bin_int(cols, f + S_EV_ID, r->case_id);
+        else
+            sl_db_bin_null(cols, f + S_EV_ID);
+        sl_db_bin_text(cols, f + S_EV_NO, case_nos ? case_nos[i] : NULL);
+        sl_db_bin_int(cols, f + S_EV_SEQ, r->ev.seq);
+        sl_db_bin_time(cols, f + S_EV_AT, r->ev.at_ms); /* exactly at_ms, as hashed */
+        sl_db_bin_text(cols, f + S_EV_KIND, s_str(r->ev.kind));
+        sl_db_bin_text(cols, f + S_EV_KEY, s_str(r->ev.actor_key));
+        sl_db_bin_text(cols, f + S_EV_UNIT, s_str(r->ev.actor_unit));
+        sl_db_bin_text(cols, f + S_EV_OPERATOR, s_str(r->ev.operator));
+        sl_db_bin_text(cols, f + S_EV_MSG, s_str(r->ev.msg_id));
+        sl_db_bin_text(cols, f + S_EV_DETAIL, s_detail(&r->ev));
+        sl_db_bin_text(cols, f + S_EV_PREV, r->prev_hash);
+        sl_db_bin_text(cols, f + S_EV_HASH, r->hash);
+    }
+    return f;
+}
+
+/* The INSERT of the events whose columns start at parameter $F+1; FRESH: rows
+ * without a case id take the id of the fresh case of their number. */
+static void
+s_event_insert(sl_buf_t *sql, int f, bool fresh)
+{
+    sl_buf_printf(sql,
+                  "INSERT INTO case_event (case_id, seq, at, kind, actor_key, actor_unit,"
+                  " operator, msg_id, detail, prev_hash, hash)"
+                  " SELECT %s, e.seq, e.at, e.kind, e.k, e.u, e.op, e.mi, e.d, e.p, e.h"
+                  " FROM unnest($%d::bigint[], $%d::text[], $%d::int[], $%d::timestamptz[],"
+                  " $%d::text[], $%d::text[], $%d::text[], $%d::text[], $%d::text[], $%d::text[],"
+                  " $%d::text[], $%d::text[])"
+                  " AS e(id, no, seq, at, kind, k, u, op, mi, d, p, h)%s",
+                  fresh ? "coalesce(e.id, f.id)" : "e.id", f + 1, f + 2, f + 3, f + 4, f + 5,
+                  f + 6, f + 7, f + 8, f + 9, f + 10, f + 11, f + 12,
+                  fresh ? " LEFT JOIN fresh f ON e.id IS NULL AND f.case_no = e.no"
+                          " RETURNING case_id, hash"
+                        : "");
+}
+
 int
 sl_audit_insert_rows(sl_db_t *db, const sl_audit_row_t *rows, size_t n)
 {
     if (n == 0)
         return 0;
-    enum { ID, SEQ, AT, KIND, KEY, UNIT, OPERATOR, MSG, DETAIL, PREV, HASH, NCOLS };
-    static const sl_db_type_t types[NCOLS] = {
-        SL_DB_INT8, SL_DB_INT4, SL_DB_TSTZ, SL_DB_TEXT, SL_DB_TEXT, SL_DB_TEXT,
-        SL_DB_TEXT, SL_DB_TEXT, SL_DB_TEXT, SL_DB_TEXT, SL_DB_TEXT};
     sl_db_bin_t cols;
-    sl_db_bin_init(&cols, NCOLS, types);
-    for (size_t i = 0; i < n; i++) {
-        const sl_audit_row_t *r = &rows[i];
-        sl_db_bin_int(&cols, ID, r->case_id);
-        sl_db_bin_int(&cols, SEQ, r->ev.seq);
-        sl_db_bin_time(&cols, AT, r->ev.at_ms); /* exactly at_ms, as hashed */
-        sl_db_bin_text(&cols, KIND, s_str(r->ev.kind));
-        sl_db_bin_text(&cols, KEY, s_str(r->ev.actor_key));
-        sl_db_bin_text(&cols, UNIT, s_str(r->ev.actor_unit));
-        sl_db_bin_text(&cols, OPERATOR, s_str(r->ev.operator));
-        sl_db_bin_text(&cols, MSG, s_str(r->ev.msg_id));
-        sl_db_bin_text(&cols, DETAIL, s_detail(&r->ev));
-        sl_db_bin_text(&cols, PREV, r->prev_hash);
-        sl_db_bin_text(&cols, HASH, r->hash);
-    }
-    int rc = sl_db_bin_defer(db,
-                             "INSERT INTO case_event (case_id, seq, at, kind, actor_key, actor_unit,"
-                             " operator, msg_id, detail, prev_hash, hash)"
-                             " SELECT * FROM unnest($1::bigint[], $2::int[], $3::timestamptz[],"
-                             " $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],"
-                             " $9::text[], $10::text[], $11::text[])",
-                             &cols);
+    sl_db_bin_init(&cols, 0, NULL);
+    int f = s_event_cols(&cols, rows, NULL, n);
+    sl_buf_t sql;
+    sl_buf_init(&sql);
+    s_event_insert(&sql, f, false);
+    int rc = sl_db_bin_defer(db, sql.data, &cols);
+    sl_buf_free(&sql);
     sl_db_bin_free(&cols);
     return rc;
+}
+
+int
+sl_audit_insert_rows_with(sl_db_t *db, const char *with, sl_db_bin_t *cols,
+                          sl_audit_row_t *rows, const char *const *case_nos, size_t n)
+{
+    int f = s_event_cols(cols, rows, case_nos, n);
+    sl_buf_t sql;
+    sl_buf_init(&sql);
+    sl_buf_printf(&sql, "%s ", with);
+    s_event_insert(&sql, f, true);
+    PGresult *r;
+    int rc = sl_db_bin_exec(db, &r, sql.data, cols);
+    sl_buf_free(&sql);
+    if (rc != 0)
+        return rc;
+    /* Rows come back in the order they went in, in practice: try the next
+     * row first, search only if that is not it. */
+    size_t next = 0;
+    for (int k = 0; k < PQntuples(r); k++) {
+        const char *hash = PQgetvalue(r, k, 1);
+        size_t i = next < n && strcmp(rows[next].hash, hash) == 0 ? next : n;
+        for (size_t j = 0; i == n && j < n; j++) {
+            if (strcmp(rows[j].hash, hash) == 0)
+                i = j;
+        }
+        if (i < n) {
+            rows[i].case_id = strtoll(PQgetvalue(r, k, 0), NULL, 10);
+            next = i + 1;
+        }
+    }
+    PQclear(r);
+    return 0;
 }
 
 int

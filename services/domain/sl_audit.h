@@ -116,6 +116,15 @@ typedef struct {
  * transaction; the statement is deferred (sl_db_defer): it travels with the
  * transaction's next statement or COMMIT, which reports its errors. 0. */
 int sl_audit_insert_rows(sl_db_t *db, const sl_audit_row_t *rows, size_t n);
+/* The same N events inserted by the tail of one statement that begins with
+ * the caller's WITH clause, run at once: WITH must name a data-modifying CTE
+ * "fresh" returning (id, case_no) — the cases it inserts — and COLS holds its
+ * parameters ($1…, binary); the events' columns are added to COLS after them.
+ * A row whose case_id is 0 belongs to the fresh case CASE_NOS[i]; on return
+ * every ROWS[i].case_id is set. Cases and their first events in one round
+ * trip (intake's registration). 0, -1 or SL_AGAIN. */
+int sl_audit_insert_rows_with(sl_db_t *db, const char *with, sl_db_bin_t *cols,
+                              sl_audit_row_t *rows, const char *const *case_nos, size_t n);
 /* Moves the chain heads (cases.audit_seq/audit_head) of N cases, in one
  * statement. Same contract as sl_audit_insert_rows. */
 int sl_audit_set_heads(sl_db_t *db, const int64_t *case_ids, const int32_t *seqs,

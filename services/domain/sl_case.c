@@ -296,9 +296,12 @@ sl_case_violations_literal(const sl_pb_clue_t *c, char *buf, size_t size)
     return buf;
 }
 
-/* Step 3: the new cases' rows, with their chains' final heads; sets their ids. */
+/* Step 3: the new cases' rows, with their chains' final heads, and every
+ * event of the batch (ROWS, N: s_events), in one statement; sets the new
+ * cases' ids and every row's case id. */
 static int
-s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
+s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains,
+         const size_t *chain_of, sl_audit_row_t *rows, size_t n)
 {
     enum { NO, YEAR, SECTOR, SEQ, AT, CHANNEL, RECEIVED, NAME, KEY, CREDIT, DIVISION, TOWNSHIP,
            ADDRESS, VIOLATIONS, VTEXT, STEXT, UOFFICE, DESC, MAJOR, CRIME, DERELICT, REPORTER, ROUTE, UNIT, MSG,
@@ -317,7 +320,7 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
         [CATEGORY] = SL_DB_TEXT, [SKIND] = SL_DB_TEXT};
     sl_db_bin_t cols;
     sl_db_bin_init(&cols, NCOLS, types);
-    size_t rows = 0;
+    size_t fresh = 0;
     for (size_t k = 0; k < chains->n; k++) {
         s_chain_t *ch = &chains->v[k];
         if (!ch->is_new)
@@ -363,16 +366,22 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
         sl_db_bin_int(&cols, REPEATS, ch->repeats);
         sl_db_bin_text(&cols, CATEGORY, c->category ? c->category : "");
         sl_db_bin_text(&cols, SKIND, sl_case_subject_kind((int)c->subject_kind));
-        rows++;
+        fresh++;
     }
-    if (rows == 0) {
+    if (fresh == 0) {
         sl_db_bin_free(&cols);
         return 0;
     }
-    PGresult *r;
-    int rc = sl_db_bin_exec(
-        db, &r,
-        "INSERT INTO cases (case_no, year, sector, seq, status, registered_at, channel,"
+    const char **nos = sl_calloc(n, sizeof *nos);
+    for (size_t i = 0; i < n; i++) {
+        const s_chain_t *ch = &chains->v[chain_of[i]];
+        rows[i].case_id = ch->is_new ? 0 : ch->id;
+        nos[i] = ch->case_no;
+    }
+    int rc = sl_audit_insert_rows_with(
+        db,
+        "WITH fresh AS ("
+        " INSERT INTO cases (case_no, year, sector, seq, status, registered_at, channel,"
         " received_at, subject_name, subject_key, credit_code, division, township, address,"
         " violations, violation_text, description, major_hazard, suspected_crime,"
         " suspected_dereliction, reporter_sealed, route, unit_code, source_msg_id,"
@@ -388,31 +397,17 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains)
         "  $31::text[], $32::text[])"
         " AS u(no, y, s, q, at, ch, rc, nm, k, cr, dv, tw, ad, v, vt, st, uo, ds, mh, sc, sd, rp,"
         "      ro, un, mi, uc, un2, aseq, ahead, reps, cat, sk)"
-        " RETURNING case_no, id",
-        &cols);
+        " RETURNING id, case_no)",
+        &cols, rows, nos, n);
     sl_db_bin_free(&cols);
+    free(nos);
     if (rc != 0)
         return rc;
-    /* Rows come back in the order they went in, in practice: try the next
-     * new chain first, search only if that is not it. */
-    size_t next = 0;
-    for (int i = 0; i < PQntuples(r); i++) {
-        const char *no = PQgetvalue(r, i, 0);
-        while (next < chains->n && !chains->v[next].is_new)
-            next++;
-        size_t k = next;
-        if (k >= chains->n || strcmp(chains->v[k].case_no, no) != 0) {
-            for (k = 0; k < chains->n; k++) {
-                if (chains->v[k].is_new && strcmp(chains->v[k].case_no, no) == 0)
-                    break;
-            }
-        } else {
-            next++;
-        }
-        if (k < chains->n)
-            chains->v[k].id = atoll(PQgetvalue(r, i, 1));
+    for (size_t i = 0; i < n; i++) {
+        s_chain_t *ch = &chains->v[chain_of[i]];
+        if (ch->is_new && rows[i].case_id > 0)
+            ch->id = rows[i].case_id;
     }
-    PQclear(r);
     return 0;
 }
 
@@ -454,17 +449,18 @@ s_events(int64_t now_ms, sl_case_reg_t *regs, size_t n, s_chains_t *chains,
     }
 }
 
-/* Step 4: the events, and the heads and repeat counts of the open cases that
- * took repeat reports (new cases were inserted with theirs). */
+/* Step 4: the events, unless s_insert inserted them with the new cases (a
+ * batch of repeats only), and the heads and repeat counts of the cases that
+ * existed and took repeat reports (new cases were inserted with theirs). */
 static int
 s_store_events(sl_db_t *db, sl_case_reg_t *regs, size_t n, s_chains_t *chains,
-               const size_t *chain_of, sl_audit_row_t *rows)
+               const size_t *chain_of, sl_audit_row_t *rows, bool stored)
 {
     for (size_t i = 0; i < n; i++) {
         rows[i].case_id = chains->v[chain_of[i]].id;
         regs[i].case_id = rows[i].case_id;
     }
-    int rc = sl_audit_insert_rows(db, rows, n);
+    int rc = stored ? 0 : sl_audit_insert_rows(db, rows, n);
     if (rc != 0)
         return rc;
     int64_t *ids = sl_calloc(chains->n, sizeof *ids);
@@ -614,7 +610,8 @@ sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *r
         }
     }
     s_events(now_ms, regs, n, &chains, chain_of, rows, details);
-    if (chains.n > existing && (rc = s_insert(db, now_ms, regs, &chains)) != 0)
+    bool fresh = chains.n > existing;
+    if (fresh && (rc = s_insert(db, now_ms, regs, &chains, chain_of, rows, n)) != 0)
         goto done;
     for (size_t k = existing; k < chains.n; k++) {
         if (chains.v[k].id <= 0) { /* not returned: cannot happen */
@@ -623,7 +620,7 @@ sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *r
             goto done;
         }
     }
-    if ((rc = s_store_events(db, regs, n, &chains, chain_of, rows)) == 0)
+    if ((rc = s_store_events(db, regs, n, &chains, chain_of, rows, fresh)) == 0)
         rc = s_after_repeats(db, node, now_ms, regs, n, reopen_of);
 done:
     for (size_t i = 0; i < n; i++) {

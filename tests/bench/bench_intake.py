@@ -7,8 +7,10 @@ send to ack). M is large enough (20,000) that the rate is the sustained one,
 not the producers' start-up.
 
 Then, on the same cluster and database, the database's own limit for the same
-work: pgbench replays sl-intake's transaction statement for statement (inbox
-look-up, repeat look-up, counters, cases, case_event, inbox; REPLAY_TX) with
+work: pgbench replays sl-intake's transaction statement for statement and
+round trip for round trip (BEGIN with the msg_id look-up, subject locks with
+the repeat look-up, counters, cases with their audit events, inbox rows with
+COMMIT; REPLAY_TX, pipelines as libpq's, -M extended) with
 as many envelopes per transaction as sl-intake's batches averaged, the rows
 copied from what sl-intake just stored, generated inside the server so no
 client cost is paid, over 1, 2 and 4 connections, synchronous_commit=on. The
@@ -154,7 +156,8 @@ SELECT row_number() OVER (ORDER BY c.id)::int AS k, c.year, c.sector, c.channel,
        c.subject_name, c.subject_key, c.credit_code, c.division, c.township, c.address,
        c.violations, c.violation_text, c.description, c.major_hazard, c.suspected_crime,
        c.suspected_dereliction, c.reporter_sealed, c.route, c.unit_code, c.case_no,
-       c.source_msg_id, e.actor_key, e.actor_unit, e.detail, e.prev_hash, e.hash,
+       c.source_msg_id, c.sector_text, c.upper_office, c.category, c.subject_kind,
+       e.actor_key, e.actor_unit, e.detail, e.prev_hash, e.hash,
        i.producer, i.sender, i.body_kind, i.raw
   FROM cases c JOIN case_event e ON e.case_id = c.id AND e.seq = 1
   JOIN inbox i ON i.msg_id = c.source_msg_id;
@@ -163,59 +166,82 @@ CREATE SEQUENCE bench_no;
 ANALYZE bench_src;
 """
 
-# One transaction of sl-intake's, statement for statement (sl_inbox_find,
-# sl_case_register's subject locks and lookup, counter, cases and case_event inserts,
-# sl_inbox_insert, COMMIT), on :n rows copied from what the intake stored:
-# the same tables, indexes, widths and values, generated in the server so no
-# client cost is paid. New keys (case_no, msg_id) keep every row unique.
+# One transaction of sl-intake's for a batch of new clues, statement for
+# statement and round trip for round trip (sl_apply_batch): BEGIN with the
+# msg_id look-up, the subject locks with the repeat look-up (sl_case's four
+# index look-ups: open and closed cases, by name key and by credit code), the
+# counters, the cases with their audit events in one statement (a
+# data-modifying WITH, as sl_audit_insert_rows_with), the inbox rows with
+# COMMIT. Pipelines (\startpipeline) are libpq's, as sl_db_defer's; -M
+# extended is intake's protocol. The rows are copied from what the intake
+# stored (:n of them): the same tables, indexes, widths and values, generated
+# in the server so no client cost is paid. New keys (case_no, msg_id) keep
+# every row unique.
 REPLAY_TX = """\\set off random(0, {nsrc} - {n})
+\\startpipeline
 BEGIN;
 SELECT msg_id, case_no, ref FROM inbox WHERE msg_id = ANY (ARRAY(
   SELECT gen_random_uuid()::text FROM generate_series(1, {n})));
+\\endpipeline
+\\startpipeline
 SELECT count(pg_advisory_xact_lock(x)) FROM (
   SELECT DISTINCT 4611686018427387904 + abs(hashtext(division || ':' || sector))::bigint AS x
     FROM bench_src WHERE k > :off AND k <= :off + {n} ORDER BY 1) AS s;
-WITH k AS (SELECT division, sector::int AS sector, subject_key || '#' AS skey,
+WITH k AS MATERIALIZED (SELECT division, sector::int AS sector, subject_key || '#' AS skey,
                   coalesce(credit_code, '') AS credit
              FROM bench_src WHERE k > :off AND k <= :off + {n})
 SELECT c.id, c.case_no, c.division, c.sector, c.subject_key, coalesce(c.credit_code, ''),
-       c.audit_seq, c.audit_head, c.repeat_count
+       c.audit_seq, c.audit_head, c.repeat_count, c.status = 'closed'
   FROM cases c WHERE c.id IN (
     SELECT c1.id FROM k JOIN cases c1 ON c1.division = k.division AND c1.sector = k.sector
        AND c1.subject_key = k.skey WHERE c1.status <> 'closed'
     UNION
     SELECT c2.id FROM k JOIN cases c2 ON c2.division = k.division AND c2.sector = k.sector
        AND c2.credit_code = k.credit
-     WHERE k.credit <> '' AND c2.status <> 'closed' AND c2.credit_code IS NOT NULL)
-  ORDER BY c.id;
+     WHERE k.credit <> '' AND c2.status <> 'closed' AND c2.credit_code IS NOT NULL
+    UNION
+    SELECT c3.id FROM k JOIN cases c3 ON c3.division = k.division AND c3.sector = k.sector
+       AND c3.subject_key = k.skey WHERE c3.status = 'closed'
+    UNION
+    SELECT c4.id FROM k JOIN cases c4 ON c4.division = k.division AND c4.sector = k.sector
+       AND c4.credit_code = k.credit
+     WHERE k.credit <> '' AND c4.status = 'closed' AND c4.credit_code IS NOT NULL)
+  ORDER BY c.status = 'closed', CASE WHEN c.status = 'closed' THEN -c.id ELSE c.id END;
+\\endpipeline
 INSERT INTO counter (scope, year, key, value)
 SELECT 'case', 9999, sector::text, count(*) FROM bench_src
  WHERE k > :off AND k <= :off + {n} GROUP BY sector ORDER BY 1
 ON CONFLICT (scope, year, key) DO UPDATE SET value = counter.value + excluded.value
 RETURNING key, value;
-WITH c AS (
+WITH src AS MATERIALIZED (
+  SELECT s.*, s.case_no || '/' || nextval('bench_no') AS no
+    FROM bench_src s WHERE k > :off AND k <= :off + {n}),
+fresh AS (
   INSERT INTO cases (case_no, year, sector, seq, status, registered_at, channel, received_at,
          subject_name, subject_key, credit_code, division, township, address, violations,
          violation_text, description, major_hazard, suspected_crime, suspected_dereliction,
          reporter_sealed, route, unit_code, source_msg_id, upper_case_no, upper_notice_no,
-         audit_seq, audit_head, repeat_count)
-  SELECT case_no || '/' || nextval('bench_no'), year, sector, k, 'registered', now(), channel,
-         received_at, subject_name, subject_key, credit_code, division, township, address,
-         violations, violation_text, description, major_hazard, suspected_crime,
-         suspected_dereliction, reporter_sealed, route, unit_code, gen_random_uuid()::text,
-         NULL, NULL, 1, hash, 0
-    FROM bench_src WHERE k > :off AND k <= :off + {n}
-  RETURNING id, seq, source_msg_id, case_no)
+         audit_seq, audit_head, repeat_count, sector_text, upper_office, category, subject_kind)
+  SELECT no, year, sector, k, 'registered', now(), channel, received_at, subject_name,
+         subject_key, credit_code, division, township, address, violations, violation_text,
+         description, major_hazard, suspected_crime, suspected_dereliction, reporter_sealed,
+         route, unit_code, gen_random_uuid()::text, NULL, NULL, 1, hash, 0, sector_text,
+         upper_office, category, subject_kind
+    FROM src
+  RETURNING id, case_no)
 INSERT INTO case_event (case_id, seq, at, kind, actor_key, actor_unit, operator, msg_id,
        detail, prev_hash, hash)
-SELECT c.id, 1, now(), 'registered', s.actor_key, s.actor_unit, '', c.source_msg_id, s.detail,
-       s.prev_hash, s.hash
-  FROM c JOIN bench_src s ON s.k = c.seq;
+SELECT coalesce(NULL::bigint, f.id), 1, now(), 'registered', e.actor_key, e.actor_unit, '',
+       e.source_msg_id, e.detail, e.prev_hash, e.hash
+  FROM src e LEFT JOIN fresh f ON f.case_no = e.no
+RETURNING case_id, hash;
+\\startpipeline
 INSERT INTO inbox (msg_id, producer, sender, body_kind, received_at, raw, case_no, ref)
 SELECT gen_random_uuid()::text, producer, sender, body_kind, now(), raw,
        case_no || '/' || nextval('bench_no'), NULL
   FROM bench_src WHERE k > :off AND k <= :off + {n};
 COMMIT;
+\\endpipeline
 """
 
 
@@ -234,8 +260,8 @@ def db_replay(node, batch, seconds, workdir):
     rates = {}
     for conns in (1, 2, 4):
         before = int(node.sql("SELECT count(*) FROM cases"))
-        r = subprocess.run([pgbench, "-n", "-c", str(conns), "-j", str(conns), "-T", str(seconds),
-                            "-f", script, "-h", sltest.PG["SL_PG_HOST"], "-p",
+        r = subprocess.run([pgbench, "-n", "-M", "extended", "-c", str(conns), "-j", str(conns),
+                            "-T", str(seconds), "-f", script, "-h", sltest.PG["SL_PG_HOST"], "-p",
                             sltest.PG["SL_PG_PORT"], "-U", "postgres", node.dbname],
                            capture_output=True, text=True, timeout=seconds + 120)
         check("pgbench replayed intake's transaction (%d connections)" % conns,
