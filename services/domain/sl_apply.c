@@ -212,6 +212,23 @@ sl_apply_prepare(const sl_apply_ctx_t *ctx, sl_apply_item_t *it)
     }
 }
 
+/* The route a registration records. */
+static const char *
+s_route_name(const sl_apply_item_t *it)
+{
+    return it->route.kind == SL_ROUTE_CHILD ? "child" : "department";
+}
+
+void
+sl_apply_prep(sl_apply_item_t *it, sl_arena_t *a)
+{
+    const sl_pb_clue_t *clue = it->env ? sl_apply_clue(it->env) : NULL;
+    if (it->state != SL_APPLY_VALID || !clue || it->route.kind == SL_ROUTE_PARENT)
+        return;
+    sl_case_reg_prep(&it->prep, a, clue, s_route_name(it), it->unit);
+    it->prepped = true;
+}
+
 /* --- applying: one batch in one transaction ---------------------------------- */
 
 typedef struct {
@@ -521,8 +538,9 @@ sl_apply_batch(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t **items, 
                             ? (it->principal->unit[0] ? it->principal->unit : it->principal->name)
                             : "";
         r->operator_name = "";
-        r->route = it->route.kind == SL_ROUTE_CHILD ? "child" : "department";
+        r->route = s_route_name(it);
         r->unit_code = it->unit;
+        r->prep = it->prepped ? &it->prep : NULL;
         r->reporter_sealed = it->sealed_rep;
         r->reporter_sealed_len = it->sealed_rep_len;
         reg_item[nregs++] = i;

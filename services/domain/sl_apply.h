@@ -15,6 +15,7 @@
 #define SL_APPLY_H
 
 #include "sl_calendar_db.h"
+#include "sl_case.h"
 #include "sl_codec.h"
 #include "sl_config.h"
 #include "sl_db.h"
@@ -70,6 +71,8 @@ typedef struct {
     bool reopened;     /* that case was closed: back to verification */
     bool refused;      /* refused by the applying module in this attempt */
     const char *topic; /* answers: the event to publish once committed (static) */
+    bool prepped;      /* prep holds the registration's pure parts (sl_apply_prep) */
+    sl_case_prep_t prep;
 } sl_apply_item_t;
 
 /* The node the bodies arrive at. Everything borrowed. */
@@ -102,6 +105,12 @@ sl_pb_clue_t *sl_apply_clue(const sl_pb_envelope_t *env);
  * UPPER_TRANSFER, the upper case and notice numbers; ENV is changed). Leaves
  * IT SL_APPLY_VALID or SL_APPLY_REJECT. */
 void sl_apply_prepare(const sl_apply_ctx_t *ctx, sl_apply_item_t *it);
+
+/* For a prepared item that registers a clue here: works out what its
+ * registration knows before the transaction (sl_case_reg_prep, strings in
+ * A, which must outlive the item's batch), so the batch's transaction does
+ * not. Optional: an item without it is worked out in the batch. Pure. */
+void sl_apply_prep(sl_apply_item_t *it, sl_arena_t *a);
 
 /* Stores and applies ITEMS (N, prepared) in one transaction on DB at NOW_MS:
  * each ends SL_APPLY_ACCEPTED, SL_APPLY_DUP (a copy stored before or earlier

@@ -7,6 +7,7 @@
 #ifndef SL_CASE_H
 #define SL_CASE_H
 
+#include "sl_arena.h"
 #include "sl_audit.h"
 #include "sl_calendar.h"
 #include "sl_codec.h"
@@ -15,6 +16,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* What a clue's registration knows before its transaction (pure): the
+ * subject's keys and the detail of its "registered" event. sl-intake works
+ * it out on its loop thread while the batch before commits, off the
+ * transaction's path. */
+typedef struct {
+    const char *key;    /* sl_subject_key of the subject's name */
+    const char *credit; /* sl_subject_credit of its credit code */
+    const char *detail; /* the "registered" event's detail (JSON text) */
+} sl_case_prep_t;
+/* Fills P for CLUE routed to ROUTE ("department"/"child") and UNIT_CODE, the
+ * strings allocated in A. */
+void sl_case_reg_prep(sl_case_prep_t *p, sl_arena_t *a, const sl_pb_clue_t *clue,
+                      const char *route, const char *unit_code);
 
 /* One clue to register. The caller fills the inputs; sl_case_register the outputs. */
 typedef struct {
@@ -30,6 +45,8 @@ typedef struct {
     size_t reporter_sealed_len;
     bool own_case;                 /* never a repeat: a transfer from above is a case of its own */
     int upper_repeat_count;        /* Transfer.repeat_count, 0 if none: counts at least as many */
+    const sl_case_prep_t *prep;    /* sl_case_reg_prep of the same clue, route and unit, or
+                                      NULL: worked out here */
     /* out */
     char case_no[64];              /* the new case's, or the case it repeats */
     int64_t case_id;

@@ -245,6 +245,7 @@ s_prepare(sl_intake_t *in, s_item_t **items, size_t n)
                 it->a.state = SL_APPLY_REJECT;
             } else {
                 sl_apply_prepare(&in->apply, &it->a);
+                sl_apply_prep(&it->a, it->arena); /* off the batch's transaction */
                 if (it->a.not_permitted) {
                     char labels[128];
                     snprintf(labels, sizeof labels, "key=%s,code=%s", it->sender,

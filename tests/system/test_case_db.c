@@ -155,6 +155,48 @@ test_rollback_gives_numbers_back(void **state)
 /* sl_audit_append_many writes the chain N calls of sl_audit_append would:
  * the same events in the same order (two to one case, interleaved), the same
  * hashes and heads; `slctl audit verify` finds the chains intact. */
+/* Prepared ahead (sl_case_reg_prep, as sl-intake's loop thread does) or
+ * worked out in the transaction, a batch registers alike: the same numbers,
+ * the same repeat found by the prepared keys, the same "registered" details. */
+static void
+test_prepared_registration_is_the_same(void **state)
+{
+    sl_test_fix_t *f = *state;
+    sl_arena_t *a = sl_arena_new(0);
+    const char *names[2][2] = {{"戊煤业有限公司", "己矿业有限公司"},
+                               {"庚煤业有限公司", "辛矿业有限公司"}};
+    sl_case_prep_t prep[3];
+    for (int round = 0; round < 2; round++) {
+        s_batch_t b = {0};
+        char id[16];
+        for (int i = 0; i < 3; i++) {
+            snprintf(id, sizeof id, "%c-%d", round ? 'p' : 'n', i);
+            sl_case_reg_t *r = s_clue(&b, names[round][i == 1], i == 1 ? NON_COAL : COAL, id);
+            if (round) { /* the second round prepared ahead */
+                sl_case_reg_prep(&prep[i], a, r->clue, r->route, r->unit_code);
+                r->prep = &prep[i];
+            }
+        }
+        s_register(f->db, &b, NOW);
+        assert_int_equal(sl_db_commit(f->db), 0);
+        assert_false(b.reg[0].repeated);
+        assert_false(b.reg[1].repeated);
+        assert_true(b.reg[2].repeated);
+        assert_string_equal(b.reg[2].case_no, b.reg[0].case_no);
+    }
+    sl_test_assert_value(f->db,
+                         "SELECT (SELECT string_agg(e.kind || e.detail, ',' ORDER BY e.msg_id)"
+                         "          FROM case_event e WHERE e.msg_id LIKE 'n-%' AND kind ="
+                         "          'registered') IS NOT DISTINCT FROM"
+                         "       (SELECT string_agg(e.kind || e.detail, ',' ORDER BY e.msg_id)"
+                         "          FROM case_event e WHERE e.msg_id LIKE 'p-%' AND kind ="
+                         "          'registered')",
+                         "t");
+    sl_test_assert_value(f->db, "SELECT count(*) FROM cases", "4");
+    sl_test_audit_intact(f->db);
+    sl_arena_destroy(&a);
+}
+
 static void
 test_audit_append_many_is_append_n_times(void **state)
 {
@@ -208,6 +250,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_own_case_is_never_a_repeat, sl_test_fix_setup,
                                         sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_rollback_gives_numbers_back, sl_test_fix_setup,
+                                        sl_test_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_prepared_registration_is_the_same, sl_test_fix_setup,
                                         sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_audit_append_many_is_append_n_times,
                                         sl_test_fix_setup, sl_test_fix_teardown),
