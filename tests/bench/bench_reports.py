@@ -1,7 +1,10 @@
 """bench_reports.py — drafting a city's weekly report over a large week.
 
 晋中市 140700 with 100,000 cases registered in week 2026-W49 (bulk-inserted
-with generate_series): one in ten its departments' own, the rest handed to its
+with generate_series, spread from Monday 08:00 to Sunday 23:59:59, 576,000
+seconds; a spread of 600,000 s put 2,400 of the city's own cases of a
+1,000,000 into the next week and left annex 6 at 99,800 rows, not 102,200):
+one in ten its departments' own, the rest handed to its
 11 counties; every case has a handling transfer, half of them verified in the
 week with a feedback (fines, suspensions …); each county's weekly report
 received, its annex 6 carrying 200 items. Prints the wall time of
@@ -58,7 +61,7 @@ INSERT INTO cases (case_no, year, sector, seq, status, registered_at, channel, s
                    subject_key, division, township, route, unit_code, source_msg_id, violations,
                    major_hazard, category)
 SELECT '140700-2026-煤-' || lpad(g::text, 7, '0'), 2026, s.code, g, 'closed',
-       timestamptz '2026-11-30 08:00+08' + (g %% 600000) * interval '1 second',
+       timestamptz '2026-11-30 08:00+08' + (g %% 576000) * interval '1 second',
        'hotline', '某煤业' || g, '某煤业' || g,
        CASE WHEN g %% %(own)d = 0 THEN '140700' ELSE (%(counties)s)[1 + g %% %(nc)d] END, '',
        CASE WHEN g %% %(own)d = 0 THEN 'department' ELSE 'child' END,
