@@ -47,7 +47,7 @@ sl_ctl_dispatch(sl_ctl_t *ctl, int argc, char **argv)
         .key = "slctl", .unit = node, .operator_name = operator_name, .msg_id = ""};
     sl_transfer_formed_t f;
     sl_transfer_form_opts_t form = {
-        .upper_margin = (int)sl_config_int(sl_ctl_config(ctl), "dispatch", "upper_margin_days"),
+        .upper_margin = sl_transfer_upper_margin(sl_ctl_config(ctl)),
         .cfg = sl_ctl_config(ctl)};
     int rc = sl_transfer_form_list(db, cal, node, sl_now_ms(), -1, true, &form, &actor, &f);
     sl_calendar_destroy(&cal);

@@ -249,7 +249,7 @@ sl_dispatch_new(const sl_config_t *cfg, uv_loop_t *loop, sl_service_t *svc)
     snprintf(d->name, sizeof d->name, "%s", sl_service_name(svc));
     d->interval = (int)sl_config_int(cfg, "dispatch", "interval_days");
     d->time_of_day = (int)sl_config_int(cfg, "dispatch", "time_of_day");
-    d->upper_margin = (int)sl_config_int(cfg, "dispatch", "upper_margin_days");
+    d->upper_margin = sl_transfer_upper_margin(cfg);
     d->start_day = sl_config_has(cfg, "dispatch", "start_date")
                        ? (int32_t)sl_config_int(cfg, "dispatch", "start_date")
                        : sl_ms_to_day(sl_now_ms());

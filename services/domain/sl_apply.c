@@ -300,7 +300,8 @@ s_apply_answer(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it,
                  ? sl_supervision_apply(db, ctx->node, now, it->env, it->sender, &res)
              : sl_transfer_is_refer(it->env)
                  ? sl_transfer_refer_apply(db, cal, ctx->node, now, it->env, it->sender, &res)
-                 : sl_transfer_apply(db, cal, ctx->node, now, it->env, it->sender, &res);
+                 : sl_transfer_apply(db, cal, ctx->node, now, it->env, it->sender,
+                                     sl_transfer_upper_margin(ctx->cfg), &res);
     if (rc == 0) /* under 挂牌督办 now: listed here, or the copy for a case below */
         rc = sl_transfer_supervise_after(db, cal, ctx->cfg, ctx->node, now, it->env, it->sender);
     return s_take_result(it, rc, &res);

@@ -24,6 +24,13 @@
 /* --- reading ------------------------------------------------------------------ */
 
 int
+sl_transfer_upper_margin(const sl_config_t *cfg)
+{
+    return cfg ? (int)sl_config_int(cfg, "dispatch", "upper_margin_days")
+               : SL_TRANSFER_UPPER_MARGIN;
+}
+
+int
 sl_transfer_list(sl_db_t *db, const char *case_no, sl_transfer_row_cb *cb, void *arg)
 {
     const char *p[] = {case_no};

@@ -100,6 +100,8 @@ int sl_transfer_refer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *n
                             sl_apply_result_t *res);
 
 #define SL_TRANSFER_UPPER_MARGIN 1 /* [dispatch] upper_margin_days' default */
+/* The node's [dispatch] upper_margin_days (CFG NULL: the default). */
+int sl_transfer_upper_margin(const sl_config_t *cfg);
 
 /* 挂牌督办 where levels meet (sl_transfer_supervise.c; DESIGN.md "Where
  * levels meet"): what a node does for a case under 挂牌督办 whose handling
@@ -143,12 +145,15 @@ typedef sl_apply_result_t sl_transfer_result_t;
  * (applied: the state, the case's status, the audit event, a new transfer
  * after an accepted objection; after a verification that passed, the
  * six-list entries and, when the case closes, the end of its supervision;
- * after one that failed, the escalation mark FALSE_COMPLETION); SL_DECLINED with
+ * after one that failed, the escalation mark FALSE_COMPLETION; the new
+ * transfer of a case from above is due UPPER_MARGIN working days before the
+ * upper deadline, sl_transfer_upper_margin); SL_DECLINED with
  * RES->err set (unknown_transfer, wrong_state:<state>, objection_window_closed,
  * wrong_origin, missing_field/bad_field:to_unit, bad_field:at) when nothing
  * was written; -1 or SL_AGAIN (roll back). */
 int sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
-                      const sl_pb_envelope_t *env, const char *sender, sl_apply_result_t *res);
+                      const sl_pb_envelope_t *env, const char *sender, int upper_margin,
+                      sl_apply_result_t *res);
 
 /* A transfer closed by sl_transfer_withdraw_case. */
 typedef struct {

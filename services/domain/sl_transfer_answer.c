@@ -312,7 +312,8 @@ s_false_completion(sl_db_t *db, int64_t tid, int64_t case_id, const char *notice
 
 int
 sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
-                  const sl_pb_envelope_t *env, const char *sender, sl_apply_result_t *res)
+                  const sl_pb_envelope_t *env, const char *sender, int upper_margin,
+                  sl_apply_result_t *res)
 {
     memset(res, 0, sizeof *res);
     s_answer_t a;
@@ -551,7 +552,7 @@ sl_transfer_apply(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64
             .key = sender, .unit = node, .operator_name = a.operator_name, .msg_id = env->msg_id};
         if ((rc = sl__transfer_issue(db, cal, node, now_ms, case_id, res->case_no, sector, target,
                                      0, NULL, tid, old, &issuer, notice, &new_id, kind,
-                                     SL_TRANSFER_UPPER_MARGIN)) != 0)
+                                     upper_margin)) != 0)
             return rc;
         char nid[24];
         snprintf(nid, sizeof nid, "%lld", (long long)new_id);

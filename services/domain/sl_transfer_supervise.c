@@ -133,9 +133,7 @@ sl_transfer_supervise(sl_db_t *db, const sl_calendar_t *cal, const sl_config_t *
          * lower government's feedback */
         return sl__transfer_supervision_copy(
             db, cal, node, now_ms, case_id, case_no, sector, 0, NULL, actor,
-            cfg ? (int)sl_config_int(cfg, "dispatch", "upper_margin_days")
-                : SL_TRANSFER_UPPER_MARGIN,
-            NULL);
+            sl_transfer_upper_margin(cfg), NULL);
     default:
         return 0;
     }

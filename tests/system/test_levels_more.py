@@ -9,7 +9,8 @@ other day from 2021-11-17 (a case from above goes on at once, on demand).
    re-routes the case: the county's case is withdrawn and its watch of the
    deadline it owed the city ends (sl-deadline past that day warns only of
    the case still owed). Past the upper window an objection is decided at the
-   county only, and the case's history says why.
+   county only, and the case's history says why; accepted there, the case's
+   new transfer is due by the county's own [dispatch] upper_margin_days.
 2. The status shows the deadline owed upward.
 3. Measure ③: the bureau's feedback reports 责令停产停业整顿: the county, whose
    bureau handles the case, lists it for 挂牌督办 by itself under the leader
@@ -255,3 +256,33 @@ def test_objection_after_the_upper_window_decided_here(fed, state):
           why == "上级交办的异议期已于2021-11-17届满，该异议由本级决定，不再报送上级", why)
     check("the city's transfer is not objected",
           transfer_of(city, ccase)["state"] == "received", str(transfer_of(city, ccase)))
+
+
+def test_objection_accepted_here_keeps_the_node_margin(fed, state):
+    """The county, configured one working day stricter than the default
+    ([dispatch] upper_margin_days = 2), accepts that objection and hands the
+    case to its police: the new transfer is due two working days before the
+    2021-11-24 the county owes the city, 2021-11-22, as sl-dispatch's own
+    transfers are (it was the default margin's 11-23)."""
+    city, county = fed.city, fed.county
+    kcase = county.sql("SELECT c.case_no FROM cases c JOIN transfer t ON t.case_id = c.id"
+                       " WHERE t.state = 'objected' ORDER BY t.id DESC LIMIT 1")
+    k = transfer_of(county, kcase, state="objected")
+    ccase = county.sql("SELECT upper_case_no FROM cases WHERE case_no = '%s'" % kcase)
+    check("the county owes the city 2021-11-24",
+          transfer_of(city, ccase)["feedback_deadline"] == "2021-11-24", ccase)
+    late = "2021-11-18T11:00:00+08:00"
+    with open(county.ini) as f:
+        text = f.read()
+    with open(county.ini, "w") as f:
+        f.write(text.replace("[dispatch]\n", "[dispatch]\nupper_margin_days = 2\n", 1))
+    county.stop("intake")
+    county.start("intake", env=env_at(late))
+    sl(county, "transfer", "decide", k["notice_no"], "--accept", "--to", "140728:police",
+       "--operator", "县值班员", now=late)
+    police = transfer_of(county, kcase)
+    check("the re-issued transfer goes to the police",
+          police["unit_code"] == "140728:police" and police["notice_no"] != k["notice_no"],
+          str(police))
+    check("due two working days before the deadline owed upward",
+          police["feedback_deadline"] == "2021-11-22", str(police))

@@ -95,7 +95,8 @@ s_apply(sl_db_t *db, s_msg_t *m, sl_transfer_result_t *res)
     sl_calendar_t *cal = NULL;
     assert_int_equal(sl_calendar_load(db, &cal), 0);
     assert_int_equal(sl_db_begin(db), 0);
-    int rc = sl_transfer_apply(db, cal, "140728", NOW, &m->env, "test-key", res);
+    int rc = sl_transfer_apply(db, cal, "140728", NOW, &m->env, "test-key",
+                               SL_TRANSFER_UPPER_MARGIN, res);
     assert_int_equal(rc == 0 ? sl_db_commit(db) : sl_db_rollback(db), 0);
     sl_calendar_destroy(&cal);
     return rc;
