@@ -191,6 +191,52 @@ test_list_mixed_numbers_in_claim_order(void **state)
     sl_test_audit_intact(f->db);
 }
 
+/* A case issued in a set-based run and one issued one by one (it has a
+ * police transfer to follow) get the same rows: the handling transfer's
+ * columns but its number, the case's status, unit and chain head (the
+ * last event's hash, in the one statement that moves the status), and the
+ * same "transferred" event but its notice number. */
+static void
+test_list_set_based_rows_as_one_by_one(void **state)
+{
+    sl_test_fix_t *f = *state;
+    char no[64];
+    sl_test_register(f->db, NOW, "甲煤业有限公司", COAL, UNIT, "m-a", no);
+    sl_test_register(f->db, NOW, "乙煤业有限公司", COAL, UNIT, "m-b", no);
+    assert_int_equal(sl_db_exec(f->db, NULL,
+                                "UPDATE cases SET suspected_crime = true"
+                                " WHERE source_msg_id = 'm-b'",
+                                0, NULL),
+                     0);
+    assert_int_equal(sl_db_exec(f->db, NULL,
+                                "INSERT INTO unit (code, kind, name, dept_key)"
+                                " VALUES ('140728:police', 'police', '平遥县公安局', 'police')"
+                                " ON CONFLICT (code) DO NOTHING",
+                                0, NULL),
+                     0);
+    const char *none[] = {NULL};
+    assert_int_equal(s_form(f->db, none).items, 3);
+    sl_test_assert_value(
+        f->db,
+        "SELECT count(DISTINCT to_jsonb(t) - '{id,notice_no,seq,case_id,due_at}'::text[])"
+        " || ':' || count(*) FROM transfer t WHERE kind = 'handling'",
+        "1:2");
+    sl_test_assert_value(f->db,
+                         "SELECT count(DISTINCT (detail::jsonb - 'notice_no')::text) || ':' ||"
+                         " count(*) FROM case_event WHERE kind = 'transferred'"
+                         " AND detail::jsonb->>'kind' IS NULL",
+                         "1:2");
+    sl_test_assert_value(f->db,
+                         "SELECT string_agg(c.source_msg_id || ':' || c.status || ':' ||"
+                         " c.unit_code || ':' || c.audit_seq || ':' || (c.audit_head = e.hash),"
+                         " ',' ORDER BY c.id)"
+                         " FROM cases c JOIN case_event e ON e.case_id = c.id"
+                         " AND e.seq = (SELECT max(seq) FROM case_event WHERE case_id = c.id)",
+                         "m-a:transferred:140728:emergency:2:true,"
+                         "m-b:transferred:140728:emergency:3:true");
+    sl_test_audit_intact(f->db);
+}
+
 /* The unit signs for its transfer, then reports progress: the transfer's
  * state and the case's status follow, each step audited. */
 static void
@@ -299,6 +345,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_list_formed_from_registered_cases, sl_test_fix_setup,
                                         sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_list_mixed_numbers_in_claim_order, sl_test_fix_setup,
+                                        sl_test_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_list_set_based_rows_as_one_by_one, sl_test_fix_setup,
                                         sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_receipt_then_progress, sl_test_fix_setup,
                                         sl_test_fix_teardown),
