@@ -147,6 +147,41 @@ test_list_formed_from_registered_cases(void **state)
     sl_test_audit_intact(f->db);
 }
 
+/* N (up to 4) registered cases, clues "m-a", "m-b", …, the second suspected
+ * of a crime (issued one by one, with a police transfer; the unit exists). */
+static void
+s_register_mixed(sl_db_t *db, int n)
+{
+    static const char *const subjects[] = {"甲煤业有限公司", "乙煤业有限公司", "丙煤业有限公司",
+                                           "丁煤业有限公司"};
+    char no[64], msg_id[8];
+    for (int i = 0; i < n && i < 4; i++) {
+        snprintf(msg_id, sizeof msg_id, "m-%c", 'a' + i);
+        sl_test_register(db, NOW, subjects[i], COAL, UNIT, msg_id, no);
+    }
+    assert_int_equal(sl_db_exec(db, NULL,
+                                "UPDATE cases SET suspected_crime = true"
+                                " WHERE source_msg_id = 'm-b'",
+                                0, NULL),
+                     0);
+    assert_int_equal(sl_db_exec(db, NULL,
+                                "INSERT INTO unit (code, kind, name, dept_key)"
+                                " VALUES ('140728:police', 'police', '平遥县公安局', 'police')"
+                                " ON CONFLICT (code) DO NOTHING",
+                                0, NULL),
+                     0);
+}
+
+/* The transfers issued, "clue:kind:seq" in number order, are WANT. */
+static void
+s_assert_issued(sl_db_t *db, const char *want)
+{
+    sl_test_assert_value(db,
+                         "SELECT string_agg(c.source_msg_id || ':' || t.kind || ':' || t.seq, ','"
+                         " ORDER BY t.seq) FROM transfer t JOIN cases c ON c.id = t.case_id",
+                         want);
+}
+
 /* A list mixing cases with only their handling transfer (issued set-based)
  * and one suspected of a crime (issued one by one, its police transfer right
  * after its own): the notice numbers run in the order the cases were
@@ -156,30 +191,12 @@ static void
 test_list_mixed_numbers_in_claim_order(void **state)
 {
     sl_test_fix_t *f = *state;
-    char no[64];
-    sl_test_register(f->db, NOW, "甲煤业有限公司", COAL, UNIT, "m-a", no);
-    sl_test_register(f->db, NOW, "乙煤业有限公司", COAL, UNIT, "m-b", no);
-    sl_test_register(f->db, NOW, "丙煤业有限公司", COAL, UNIT, "m-c", no);
-    sl_test_register(f->db, NOW, "丁煤业有限公司", COAL, UNIT, "m-d", no);
-    assert_int_equal(sl_db_exec(f->db, NULL,
-                                "UPDATE cases SET suspected_crime = true"
-                                " WHERE source_msg_id = 'm-b'",
-                                0, NULL),
-                     0);
-    assert_int_equal(sl_db_exec(f->db, NULL,
-                                "INSERT INTO unit (code, kind, name, dept_key)"
-                                " VALUES ('140728:police', 'police', '平遥县公安局', 'police')"
-                                " ON CONFLICT (code) DO NOTHING",
-                                0, NULL),
-                     0);
+    s_register_mixed(f->db, 4);
     const char *none[] = {NULL};
     sl_transfer_formed_t out = s_form(f->db, none);
     assert_int_equal(out.items, 5);
-    sl_test_assert_value(f->db,
-                         "SELECT string_agg(c.source_msg_id || ':' || t.kind || ':' || t.seq, ','"
-                         " ORDER BY t.seq) FROM transfer t JOIN cases c ON c.id = t.case_id",
-                         "m-a:handling:1,m-b:handling:2,m-b:police:3,m-c:handling:4,"
-                         "m-d:handling:5");
+    s_assert_issued(f->db, "m-a:handling:1,m-b:handling:2,m-b:police:3,m-c:handling:4,"
+                           "m-d:handling:5");
     sl_test_assert_value(f->db,
                          "SELECT string_agg(DISTINCT status || ':' || unit_code, ',') FROM cases",
                          "transferred:140728:emergency");
@@ -200,20 +217,7 @@ static void
 test_list_set_based_rows_as_one_by_one(void **state)
 {
     sl_test_fix_t *f = *state;
-    char no[64];
-    sl_test_register(f->db, NOW, "甲煤业有限公司", COAL, UNIT, "m-a", no);
-    sl_test_register(f->db, NOW, "乙煤业有限公司", COAL, UNIT, "m-b", no);
-    assert_int_equal(sl_db_exec(f->db, NULL,
-                                "UPDATE cases SET suspected_crime = true"
-                                " WHERE source_msg_id = 'm-b'",
-                                0, NULL),
-                     0);
-    assert_int_equal(sl_db_exec(f->db, NULL,
-                                "INSERT INTO unit (code, kind, name, dept_key)"
-                                " VALUES ('140728:police', 'police', '平遥县公安局', 'police')"
-                                " ON CONFLICT (code) DO NOTHING",
-                                0, NULL),
-                     0);
+    s_register_mixed(f->db, 2);
     const char *none[] = {NULL};
     assert_int_equal(s_form(f->db, none).items, 3);
     sl_test_assert_value(
@@ -235,6 +239,54 @@ test_list_set_based_rows_as_one_by_one(void **state)
                          "m-a:transferred:140728:emergency:2:true,"
                          "m-b:transferred:140728:emergency:3:true");
     sl_test_audit_intact(f->db);
+}
+
+/* Says stop at its Nth question (the int ARG counts down). */
+static bool
+s_stop_at(void *arg)
+{
+    int *left = arg;
+    return --*left <= 0;
+}
+
+/* Asked to stop at each step in turn, list formation rolls everything back
+ * (no transfer, list, number or event; the cases stay registered) and says
+ * so; the next formation issues the same list as if nothing had happened. */
+static void
+test_list_stopped_rolls_back(void **state)
+{
+    sl_test_fix_t *f = *state;
+    s_register_mixed(f->db, 3);
+    char *before = s_snapshot(f->db);
+    sl_calendar_t *cal = NULL;
+    assert_int_equal(sl_calendar_load(f->db, &cal), 0);
+    sl_transfer_actor_t actor = {.key = "sl-dispatch", .unit = "140728"};
+    for (int at = 1; at <= 5; at++) { /* before the rows, the run's two round trips, m-b, m-c */
+        int left = at;
+        sl_transfer_form_opts_t opts = {.upper_margin = 1, .stop = s_stop_at, .stop_arg = &left};
+        sl_transfer_formed_t out;
+        assert_int_equal(
+            sl_transfer_form_list(f->db, cal, "140728", NOW, -1, true, &opts, &actor, &out), 0);
+        assert_true(out.stopped);
+        assert_int_equal(out.items, 0);
+        char *after = s_snapshot(f->db);
+        assert_string_equal(after, before);
+        free(after);
+        sl_test_assert_value(f->db,
+                             "SELECT (SELECT count(*) FROM transfer_list) || ':' ||"
+                             " (SELECT count(*) FROM counter WHERE scope IN ('notice', 'list'))"
+                             " || ':' || (SELECT string_agg(DISTINCT status, ',') FROM cases)",
+                             "0:0:registered");
+    }
+    sl_calendar_destroy(&cal);
+    const char *none[] = {NULL};
+    sl_transfer_formed_t out = s_form(f->db, none);
+    assert_false(out.stopped);
+    assert_int_equal(out.items, 4);
+    s_assert_issued(f->db, "m-a:handling:1,m-b:handling:2,m-b:police:3,m-c:handling:4");
+    sl_test_assert_value(f->db, "SELECT string_agg(seq::text, ',') FROM transfer_list", "1");
+    sl_test_audit_intact(f->db);
+    free(before);
 }
 
 /* The unit signs for its transfer, then reports progress: the transfer's
@@ -347,6 +399,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_list_mixed_numbers_in_claim_order, sl_test_fix_setup,
                                         sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_list_set_based_rows_as_one_by_one, sl_test_fix_setup,
+                                        sl_test_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_list_stopped_rolls_back, sl_test_fix_setup,
                                         sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_receipt_then_progress, sl_test_fix_setup,
                                         sl_test_fix_teardown),
