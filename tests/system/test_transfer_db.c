@@ -317,6 +317,30 @@ test_receipt_then_progress(void **state)
     free(notice);
 }
 
+/* The deadline clock's touch (migrations 007, 020): a new transfer is due
+ * at once; once the tick has set its next instant, an announcement's stamp
+ * leaves it, a receipt makes it due again. */
+static void
+test_clock_touched_by_what_it_reads(void **state)
+{
+    sl_test_fix_t *f = *state;
+    char *notice = s_one(f->db, "庚煤业有限公司");
+    sl_test_assert_value(f->db, "SELECT due_at FROM transfer", "-infinity");
+    assert_int_equal(sl_db_exec(f->db, NULL, "UPDATE transfer SET due_at = NULL", 0, NULL), 0);
+    assert_int_equal(sl_db_exec(f->db, NULL,
+                                "UPDATE transfer SET announced_at = now(),"
+                                " announce_count = announce_count + 1",
+                                0, NULL),
+                     0);
+    sl_test_assert_value(f->db, "SELECT coalesce(due_at::text, 'null') FROM transfer", "null");
+    s_msg_t m;
+    sl_transfer_result_t res;
+    s_receipt(&m, notice, UNIT);
+    assert_int_equal(s_apply(f->db, &m, &res), 0);
+    sl_test_assert_value(f->db, "SELECT due_at FROM transfer", "-infinity");
+    free(notice);
+}
+
 /* Refused answers write nothing: an unknown notice, an answer from another
  * unit, a progress report before the receipt. */
 static void
@@ -403,6 +427,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_list_stopped_rolls_back, sl_test_fix_setup,
                                         sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_receipt_then_progress, sl_test_fix_setup,
+                                        sl_test_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_clock_touched_by_what_it_reads, sl_test_fix_setup,
                                         sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_refusals_write_nothing, sl_test_fix_setup,
                                         sl_test_fix_teardown),
