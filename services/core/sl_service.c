@@ -95,6 +95,7 @@ struct sl_service {
     uv_work_t job;              /* a run in flight */
     bool busy;                  /* job queued or running */
     bool stopping;              /* no more runs */
+    atomic_bool stop_asked;     /* stopping, for the run in flight (sl_service_stopping) */
     sl_db_t *work_db;           /* the runs' connection (worker thread while busy) */
     int work_rc;                /* the last run's result */
     uint64_t period_ms;         /* between the end of a run and the next */
@@ -329,10 +330,17 @@ sl_service_every(sl_service_t *s, uint64_t period_ms, sl_service_work_cb *work,
     uv_timer_start(&s->timer, s_run, 0, 0);
 }
 
+bool
+sl_service_stopping(const sl_service_t *s)
+{
+    return atomic_load(&s->stop_asked);
+}
+
 void
 sl_service_stop_work(sl_service_t *s, void (*done)(void *), void *arg)
 {
     s->stopping = true;
+    atomic_store(&s->stop_asked, true);
     uv_timer_stop(&s->timer);
     if (s->busy) {
         s->stopped = done;
@@ -402,6 +410,7 @@ sl_service_new(const sl_config_t *cfg, uv_loop_t *loop, const char *section)
     pthread_mutex_init(&s->lock, NULL);
     sl_dbwatch_init(&s->watch);
     atomic_init(&s->db_up, true);
+    atomic_init(&s->stop_asked, false);
     uv_async_init(loop, &s->flush, s_flush);
     uv_timer_init(loop, &s->timer);
     s->flush.data = s->timer.data = s;

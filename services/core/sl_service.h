@@ -132,5 +132,8 @@ void sl_service_every(sl_service_t *s, uint64_t period_ms, sl_service_work_cb *w
 /* Stops the periodic work: DONE(ARG) runs on the loop once no run is in
  * flight (at once if none is). */
 void sl_service_stop_work(sl_service_t *s, void (*done)(void *), void *arg);
+/* True once sl_service_stop_work was called: a long run asks it between its
+ * steps and ends early where that is safe. Any thread. */
+bool sl_service_stopping(const sl_service_t *s);
 
 #endif

@@ -8,7 +8,10 @@
  * thread keeps the links, the heartbeat and /healthz going on theirs. A list
  * of ten thousand transfers takes seconds; the daemon is at work, not down.
  * A lost database only makes the scan try again next time; the service says
- * so (/healthz, sl_db_up, one line). */
+ * so (/healthz, sl_db_up, one line). A stop is not kept waiting for the
+ * scan: each step asks sl_service_stopping, a list being formed is rolled
+ * back whole (one transaction: its cases stay registered and are listed at
+ * the next start), announcements end after the chunk in flight. */
 #include "dispatch.h"
 
 #include "sl_calendar_db.h"
@@ -73,6 +76,14 @@ s_announce(void *arg, const PGresult *r, int row)
 #undef F
 }
 
+/* Asked between the steps of a scan: the daemon is stopping. */
+static bool
+s_stopping(void *arg)
+{
+    sl_dispatch_t *d = arg;
+    return sl_service_stopping(d->svc);
+}
+
 /* One scan, on the worker thread with DB (the work's connection). */
 static int
 s_scan(sl_db_t *db, void *arg)
@@ -100,7 +111,9 @@ s_scan(sl_db_t *db, void *arg)
         sl_counter_add(d->m_recomputed, (uint64_t)n);
         d->cal_seen = true;
     }
-    sl_transfer_form_opts_t opts = {.upper_margin = d->upper_margin, .cfg = d->cfg};
+    /* a stop rolls back the list in flight (formed again at the next start) */
+    sl_transfer_form_opts_t opts = {
+        .upper_margin = d->upper_margin, .cfg = d->cfg, .stop = s_stopping, .stop_arg = d};
     /* cases from above go on at once, in an on-demand list of their own */
     sl_transfer_formed_t up;
     if ((rc = sl_transfer_form_upper_list(db, cal, d->node, now, &opts, &actor, &up)) != 0)
@@ -110,6 +123,8 @@ s_scan(sl_db_t *db, void *arg)
         sl_counter_inc(d->m_lists);
         sl_counter_add(d->m_issued, (uint64_t)up.items);
     }
+    if (s_stopping(d))
+        return 0;
     int32_t round = -1;
     bool due = d->interval == 0;
     if (!due) {
@@ -128,9 +143,11 @@ s_scan(sl_db_t *db, void *arg)
         } else if (f.busy) {
             sl_log(SL_LOG_DEBUG, "another dispatcher is forming a list");
         }
+        if (f.stopped)
+            return 0;
     }
     uint64_t t1 = uv_hrtime();
-    long n = sl_transfer_announce(db, sl_now_ms(), s_announce, d);
+    long n = sl_transfer_announce(db, sl_now_ms(), s_announce, s_stopping, d);
     if (n < 0) {
         rc = (int)n;
         goto fail;

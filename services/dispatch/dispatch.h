@@ -26,7 +26,8 @@ sl_dispatch_t *sl_dispatch_new(const sl_config_t *cfg, uv_loop_t *loop, sl_servi
 /* Closes the links and frees everything; the service's periodic work must be
  * stopped (sl_service_stop). Accepts *p == NULL. */
 void sl_dispatch_destroy(sl_dispatch_t **p);
-/* Stops scanning; DONE(ARG) runs once the scan in flight, if any, has ended. */
+/* Stops scanning; DONE(ARG) runs once the scan in flight, if any, has ended
+ * (it stops at its next step: sl_service_stopping). */
 void sl_dispatch_drain(sl_dispatch_t *d, void (*done)(void *), void *arg);
 
 #endif

@@ -2,9 +2,10 @@
  * argument parsing, config and the loop are sl_daemon_main's, the scanner is
  * dispatch.c.
  *
- * Exit codes: 0 after SIGTERM/SIGINT once the scan in flight has finished,
- * 1 when it cannot start (database, sockets), 2 for bad arguments or a bad
- * config. */
+ * Exit codes: 0 after SIGTERM/SIGINT once the scan in flight has stopped (at
+ * its next step: a list being formed is rolled back, announcements end
+ * after the current chunk), 1 when it cannot start (database, sockets), 2
+ * for bad arguments or a bad config. */
 #include "dispatch.h"
 
 #include "sl_daemon.h"
@@ -34,18 +35,19 @@ main(int argc, char **argv)
     static const sl_daemon_def_t def = {
         .name = "sl-dispatch",
         .section = "dispatch",
-        .about = "Forms the transfer lists (交办清单) on the [dispatch] schedule (start_date,\n"
-                 "interval_days, time_of_day; interval 0: as soon as cases are registered), issues\n"
-                 "each transfer with its notice number and deadlines, and announces transfers not\n"
-                 "yet signed for as transfer.issued events on [dispatch] events, on every scan\n"
-                 "([dispatch] scan_seconds). Sends the outbox to the parent ([parent]) and each\n"
-                 "child ([child.CODE]) over a CURVE link per peer: a window of [dispatch] window\n"
-                 "envelopes, delivered only on the peer's ack, resent after ack_timeout_ms, backing\n"
-                 "off from retry_min_ms to retry_max_ms; refused rows are parked (slctl link parked).\n"
-                 "Reporters are re-sealed for the receiving node ([keys] seal_secret, the peer's\n"
-                 "seal_public). Serves /metrics and /healthz on [dispatch] http.",
+        .about =
+            "Forms the transfer lists (交办清单) on the [dispatch] schedule (start_date,\n"
+            "interval_days, time_of_day; interval 0: as soon as cases are registered), issues\n"
+            "each transfer with its notice number and deadlines, and announces transfers not\n"
+            "yet signed for as transfer.issued events on [dispatch] events, on every scan\n"
+            "([dispatch] scan_seconds). Sends the outbox to the parent ([parent]) and each\n"
+            "child ([child.CODE]) over a CURVE link per peer: a window of [dispatch] window\n"
+            "envelopes, delivered only on the peer's ack, resent after ack_timeout_ms, backing\n"
+            "off from retry_min_ms to retry_max_ms; refused rows are parked (slctl link parked).\n"
+            "Reporters are re-sealed for the receiving node ([keys] seal_secret, the peer's\n"
+            "seal_public). Serves /metrics and /healthz on [dispatch] http.",
         .ready = "scanning",
-        .draining = "finishing the scan in flight",
+        .draining = "stopping the scan in flight",
         .start = s_start,
         .drain = s_drain,
         .destroy = s_destroy,

@@ -356,8 +356,12 @@ s_head_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-int
-sl_audit_append_many(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs, size_t n)
+/* sl_audit_append_many and sl_audit_chain_many: with SEQS NULL the heads are
+ * moved here; otherwise they are left for the caller, SEQS[i] and HEADS[i]
+ * the chain's state after event i. */
+static int
+s_append_many(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs, size_t n,
+              int32_t *seqs, char (*heads_out)[SL_AUDIT_HEX_LEN + 1])
 {
     if (n == 0)
         return 0;
@@ -405,8 +409,12 @@ sl_audit_append_many(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_
         sl_audit_hash(row->prev_hash, &row->ev, row->hash);
         h->seq = row->ev.seq;
         memcpy(h->head, row->hash, sizeof h->head);
+        if (seqs) {
+            seqs[i] = h->seq;
+            memcpy(heads_out[i], h->head, sizeof heads_out[i]);
+        }
     }
-    if ((rc = sl_audit_insert_rows(db, rows, n)) != 0)
+    if ((rc = sl_audit_insert_rows(db, rows, n)) != 0 || seqs)
         goto done;
     int64_t *hid = sl_calloc(nh + 1, sizeof *hid);
     int32_t *hseq = sl_calloc(nh + 1, sizeof *hseq);
@@ -422,6 +430,20 @@ done:
     free(heads);
     PQclear(r);
     return rc;
+}
+
+int
+sl_audit_append_many(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs, size_t n)
+{
+    return s_append_many(db, case_ids, evs, n, NULL, NULL);
+}
+
+int
+sl_audit_chain_many(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs, size_t n,
+                    int32_t *seqs, char (*heads)[SL_AUDIT_HEX_LEN + 1])
+{
+    assert(seqs && heads);
+    return s_append_many(db, case_ids, evs, n, seqs, heads);
 }
 
 /* Reading -------------------------------------------------------------------- */

@@ -4,9 +4,12 @@
  * who (key, unit, operator), what (kind, detail), when, from which message.
  * Each event carries the hash of the event before it, so history cannot be
  * rewritten in part without `slctl audit verify` naming the break. This module
- * is the only home of the SQL on case_event and on cases.audit_seq/audit_head
- * (DESIGN.md rule 4); appends run inside the caller's transaction so a state
- * change and its audit row commit together.
+ * is the only home of the SQL on case_event and the one that chains events;
+ * cases.audit_seq/audit_head move here, or in the statement of a caller that
+ * writes those case rows anyway, with the heads this module computed (new
+ * cases inserted with theirs, sl_audit_chain_many) (DESIGN.md rule 4);
+ * appends run inside the caller's transaction so a state change and its audit
+ * row commit together.
  *
  * The hash (version 1). All hashes are SHA-256, written as 64 lowercase hex
  * digits.
@@ -138,6 +141,14 @@ int sl_audit_set_heads(sl_db_t *db, const int64_t *case_ids, const int32_t *seqs
  * logged) or SL_AGAIN. The same chain as N calls of sl_audit_append. */
 int sl_audit_append_many(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs,
                          size_t n);
+/* As sl_audit_append_many for N distinct cases whose rows the caller updates
+ * anyway in this transaction (a list moving them to "transferred"): the
+ * events are inserted, but the heads are left for the caller's statement to
+ * move — SEQS[i] and HEADS[i] (N entries each) get case_ids[i]'s new
+ * audit_seq and audit_head (sl_case_set_status_many takes them). One
+ * statement on the case rows instead of two. 0, -1 or SL_AGAIN. */
+int sl_audit_chain_many(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs, size_t n,
+                        int32_t *seqs, char (*heads)[SL_AUDIT_HEX_LEN + 1]);
 
 /* Called once per break found: the case's number, the seq concerned (the
  * event's, or cases.audit_seq for a break of the head) and what is wrong, e.g.

@@ -812,22 +812,29 @@ sl_case_next_seqs(sl_db_t *db, const char *scope, int year, const char *key, lon
 
 int
 sl_case_set_status_many(sl_db_t *db, const int64_t *case_ids, const char *status,
-                        const char *const *unit_codes, size_t n)
+                        const char *const *unit_codes, const int32_t *audit_seqs,
+                        const char (*audit_heads)[SL_AUDIT_HEX_LEN + 1], size_t n)
 {
     if (n == 0)
         return 0;
     sl_db_cols_t cols;
-    sl_db_cols_init(&cols, 2);
+    sl_db_cols_init(&cols, 4);
     for (size_t i = 0; i < n; i++) {
         sl_db_array_add_int(&cols.col[0], case_ids[i]);
         sl_db_array_add(&cols.col[1], unit_codes[i]);
+        sl_db_array_add_int(&cols.col[2], audit_seqs[i]);
+        sl_db_array_add(&cols.col[3], audit_heads[i]);
     }
     const char *const *c = sl_db_cols_params(&cols);
-    const char *p[] = {c[0], c[1], status};
+    const char *p[] = {c[0], c[1], c[2], c[3], status};
+    /* the heads in the same statement: each case row is updated once */
     int rc = sl_db_defer(db,
-                         "UPDATE cases c SET status = $3, unit_code = coalesce(u.unit, c.unit_code)"
-                         " FROM unnest($1::bigint[], $2::text[]) AS u(id, unit) WHERE c.id = u.id",
-                         3, p);
+                         "UPDATE cases c SET status = $5,"
+                         " unit_code = coalesce(u.unit, c.unit_code),"
+                         " audit_seq = u.seq, audit_head = u.head"
+                         " FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[])"
+                         " AS u(id, unit, seq, head) WHERE c.id = u.id",
+                         5, p);
     sl_db_cols_free(&cols);
     return rc;
 }

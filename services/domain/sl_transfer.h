@@ -38,7 +38,12 @@ typedef struct {
     long items;       /* transfers issued */
     bool busy;        /* another dispatcher holds the lock: nothing done */
     bool already;     /* the round's list exists already: nothing done */
+    bool stopped;     /* asked to stop while forming: rolled back, nothing issued */
 } sl_transfer_formed_t;
+
+/* Asked between the steps of a long job (a list, announcements): true when
+ * the job should end early (the daemon is stopping). */
+typedef bool(sl_transfer_stop_cb)(void *arg);
 
 /* What a list formation takes from the node's config. */
 typedef struct {
@@ -47,6 +52,9 @@ typedef struct {
                                (sl_deadline_under_upper) */
     const sl_config_t *cfg; /* [supervision] leaders for 挂牌督办 listed without a command;
                                NULL: none (named later by case supervise); borrowed */
+    sl_transfer_stop_cb *stop; /* NULL, or asked between the steps of forming: true rolls the
+                                  list back (the cases stay registered, OUT->stopped) */
+    void *stop_arg;            /* its argument */
 } sl_transfer_form_opts_t;
 
 /* Forms one transfer list at node NODE at NOW_MS, in its own transaction: every
@@ -57,7 +65,8 @@ typedef struct {
  * list on demand. WAIT: block on the formation lock (slctl) rather than give
  * up (daemons). OPTS: the margin before an upper deadline and the
  * [supervision] leaders (sl_transfer_form_opts_t). A list is formed only when there is at least one
- * case. Returns 0 with OUT filled, -1 or SL_AGAIN (rolled back, logged). */
+ * case. Returns 0 with OUT filled (OUT->stopped: OPTS->stop said stop before
+ * it committed, nothing was issued), -1 or SL_AGAIN (rolled back, logged). */
 int sl_transfer_form_list(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
                           int32_t round_date, bool wait, const sl_transfer_form_opts_t *opts,
                           const sl_actor_t *actor, sl_transfer_formed_t *out);
@@ -206,9 +215,12 @@ char *sl_transfer_notice_html_row(const PGresult *r, int row, const char *office
  * now (announced_at, announce_count) and calls CB with row ROW of R, which has
  * sl_transfer_fetch's columns, in issue order. Set-based: one stamp and one
  * read per SL_TRANSFER_ANNOUNCE_CHUNK transfers, each stamp its own statement
- * (autocommit). Returns the count, or -1 / SL_AGAIN. */
+ * (autocommit). STOP (NULL: never) is asked before each chunk: true ends the
+ * round early, the rest wait for the next. Returns the count, or -1 /
+ * SL_AGAIN. CB and STOP get ARG. */
 typedef void(sl_transfer_announce_cb)(void *arg, const PGresult *r, int row);
-long sl_transfer_announce(sl_db_t *db, int64_t now_ms, sl_transfer_announce_cb *cb, void *arg);
+long sl_transfer_announce(sl_db_t *db, int64_t now_ms, sl_transfer_announce_cb *cb,
+                          sl_transfer_stop_cb *stop, void *arg);
 
 /* Recomputes the deadlines of open transfers that carry a calendar warning,
  * on CAL (after a calendar import), in its own transaction; each change is

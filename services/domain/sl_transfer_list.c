@@ -30,6 +30,14 @@
 /* The key of the transaction-scoped advisory lock list formation takes. */
 #define S_FORM_LOCK "7341000000000000001"
 #define S_MAX_LIST 10000
+#define S_STOPPED 1 /* internal: OPTS->stop said stop, roll the list back */
+
+/* S_STOPPED if OPTS->stop says stop, else 0. */
+static int
+s_stop(const sl_transfer_form_opts_t *opts)
+{
+    return opts->stop && opts->stop(opts->stop_arg) ? S_STOPPED : 0;
+}
 
 static const char *
 s_or(const char *s, const char *def)
@@ -325,17 +333,19 @@ enum { R_NOTICE, R_SECTOR, R_SEQ, R_CASE, R_UNIT, R_DELIVERY, R_ODATE, R_FDATE, 
 
 /* Issues the handling transfers of the N cases C (none with two transfers or
  * 挂牌督办 to follow), set-based: the notice numbers reserved per sector in
- * one statement each, the transfers inserted in one, the cases' status in
- * one, the "transferred" events through sl_audit_append_many and the
- * envelopes for child nodes in one; the same rows, numbers and events as
- * sl__transfer_issue for each in turn. ROWS[i] is case i's row in FETCHED
- * (sl_case_fetch_many). 0, -1 or SL_AGAIN. */
+ * one statement each, the transfers inserted in one, the "transferred"
+ * events in one (chained by sl_audit_chain_many), the cases' status with
+ * their audit heads in one, and the envelopes for child nodes in one; the same rows, numbers and
+ * events as sl__transfer_issue for each in turn. ROWS[i] is case i's row in FETCHED
+ * (sl_case_fetch_many). OPTS->stop is asked before each round trip. 0, -1,
+ * SL_AGAIN or S_STOPPED. */
 static int
 s_issue_run(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
             const sl_case_claim_t *c, const int *rows, size_t n, const PGresult *fetched,
-            int64_t list_id, const char *list_no, const sl_actor_t *actor, int upper_margin,
-            s_units_t *units)
+            int64_t list_id, const char *list_no, const sl_actor_t *actor,
+            const sl_transfer_form_opts_t *opts, s_units_t *units)
 {
+    int upper_margin = opts->upper_margin;
     int32_t tday = sl_ms_to_day(now_ms);
     int y, m, d, rc = 0;
     sl_date_ymd(tday, &y, &m, &d);
@@ -368,6 +378,8 @@ s_issue_run(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now
     int64_t *ids = sl_calloc(n, sizeof *ids);
     const char **unit_codes = sl_calloc(n, sizeof *unit_codes);
     sl_audit_event_t *evs = sl_calloc(n, sizeof *evs);
+    int32_t *seqs = sl_calloc(n, sizeof *seqs);
+    char(*heads)[SL_AUDIT_HEX_LEN + 1] = sl_calloc(n, sizeof *heads);
     char **details = sl_calloc(n, sizeof *details);
     typedef struct {
         char notice[64], odate[11], fdate[11], warn[256], upper_fdate[11];
@@ -425,6 +437,8 @@ s_issue_run(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now
                               list_no ? list_no : "", c[i].unit_code, tdate, l->odate, l->fdate);
         }
     }
+    if ((rc = s_stop(opts)) != 0)
+        goto done;
     const char *const *cp = sl_db_cols_params(&cols);
     const char *p[R_N + 4];
     memcpy(p, cp, R_N * sizeof *p);
@@ -442,9 +456,9 @@ s_issue_run(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now
              "  AS u(notice, sector, seq, case_id, unit, delivery, odate, fdate, warn, k)"
              " ORDER BY u.k",
              R_N + 4, p)) != 0 ||
+        (rc = sl_audit_chain_many(db, ids, evs, n, seqs, heads)) != 0 || (rc = s_stop(opts)) != 0 ||
         (rc = sl_case_set_status_many(db, ids, sl_transfer_case_status(SL_TS_ISSUED), unit_codes,
-                                      n)) != 0 ||
-        (rc = sl_audit_append_many(db, ids, evs, n)) != 0 ||
+                                      seqs, (const char(*)[SL_AUDIT_HEX_LEN + 1]) heads, n)) != 0 ||
         (rc = sl_outbox_batch_flush(db, &outbox, now_ms)) != 0)
         goto done;
     for (size_t i = 0; i < n; i++)
@@ -457,6 +471,8 @@ done:
         free(details[i]);
     free(details);
     free(evs);
+    free(seqs);
+    free(heads);
     free(unit_codes);
     free(ids);
     free(lines);
@@ -533,6 +549,7 @@ s_form(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms, 
     PGresult *r = NULL, *fetched = NULL;
     int *rows = NULL;
     s_units_t units = {0};
+    long n = 0; /* cases claimed */
     int rc = sl_db_begin(db);
     if (rc != 0)
         return rc;
@@ -559,7 +576,7 @@ s_form(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms, 
         if (out->already)
             goto done;
     }
-    long n = sl_case_claim_registered(db, S_MAX_LIST, from_above, &cases);
+    n = sl_case_claim_registered(db, S_MAX_LIST, from_above, &cases);
     if (n < 0) {
         rc = (int)n;
         goto fail;
@@ -599,7 +616,7 @@ s_form(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms, 
            n);
     /* The claimed cases' rows in one query; runs of cases with nothing but
      * their handling transfer are issued set-based, the others one by one. */
-    if ((rc = s_claimed_rows(db, cases, n, &fetched, &rows)) != 0)
+    if ((rc = s_stop(opts)) != 0 || (rc = s_claimed_rows(db, cases, n, &fetched, &rows)) != 0)
         goto fail;
     for (long i = 0; i < n;) {
         long j = i;
@@ -609,15 +626,16 @@ s_form(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms, 
             if (v.suspected_crime || v.suspected_dereliction || v.major_hazard || v.supervised)
                 break;
         }
-        if (j > i && (rc = s_issue_run(db, cal, node, now_ms, &cases[i], &rows[i], (size_t)(j - i),
-                                       fetched, out->list_id, out->list_no, actor,
-                                       opts->upper_margin, &units)) != 0)
+        if (j > i &&
+            (rc = s_issue_run(db, cal, node, now_ms, &cases[i], &rows[i], (size_t)(j - i), fetched,
+                              out->list_id, out->list_no, actor, opts, &units)) != 0)
             goto fail;
         if (j == n)
             break;
         char notice[64];
         int64_t tid;
-        if ((rc = sl__transfer_issue(db, cal, node, now_ms, cases[j].id, cases[j].case_no,
+        if ((rc = s_stop(opts)) != 0 ||
+            (rc = sl__transfer_issue(db, cal, node, now_ms, cases[j].id, cases[j].case_no,
                                      cases[j].sector, cases[j].unit_code, out->list_id,
                                      out->list_no, 0, NULL, actor, notice, &tid, "handling",
                                      opts->upper_margin)) != 0)
@@ -644,6 +662,11 @@ done:
 fail:
     if (rc == -1)
         sl_log(SL_LOG_ERROR, "could not form a transfer list: %s", sl_db_error(db));
+    if (rc == S_STOPPED)
+        sl_log(SL_LOG_INFO,
+               "list=%s stopping: rolled back, its %ld cases stay registered for the next "
+               "list",
+               out->list_no, n);
     PQclear(r);
     sl_db_rollback(db);
     free(cases);
@@ -651,7 +674,10 @@ fail:
     free(rows);
     free(units.v);
     memset(out, 0, sizeof *out);
-    return rc;
+    if (rc != S_STOPPED)
+        return rc;
+    out->stopped = true;
+    return 0;
 }
 
 int
@@ -671,13 +697,16 @@ sl_transfer_form_upper_list(sl_db_t *db, const sl_calendar_t *cal, const char *n
 }
 
 long
-sl_transfer_announce(sl_db_t *db, int64_t now_ms, sl_transfer_announce_cb *cb, void *arg)
+sl_transfer_announce(sl_db_t *db, int64_t now_ms, sl_transfer_announce_cb *cb,
+                     sl_transfer_stop_cb *stop, void *arg)
 {
     char at[40], after[24] = "0", limit[24];
     sl_time_format_iso(now_ms, at, sizeof at);
     snprintf(limit, sizeof limit, "%d", SL_TRANSFER_ANNOUNCE_CHUNK);
     long total = 0;
     for (;;) {
+        if (stop && stop(arg))
+            return total; /* the rest at the next scan */
         const char *p[] = {at, after, limit};
         PGresult *r;
         int rc = sl_db_exec(db, &r,

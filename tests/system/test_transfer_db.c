@@ -148,6 +148,41 @@ test_list_formed_from_registered_cases(void **state)
     sl_test_audit_intact(f->db);
 }
 
+/* N (up to 4) registered cases, clues "m-a", "m-b", …, the second suspected
+ * of a crime (issued one by one, with a police transfer; the unit exists). */
+static void
+s_register_mixed(sl_db_t *db, int n)
+{
+    static const char *const subjects[] = {"甲煤业有限公司", "乙煤业有限公司", "丙煤业有限公司",
+                                           "丁煤业有限公司"};
+    char no[64], msg_id[8];
+    for (int i = 0; i < n && i < 4; i++) {
+        snprintf(msg_id, sizeof msg_id, "m-%c", 'a' + i);
+        sl_test_register(db, NOW, subjects[i], COAL, UNIT, msg_id, no);
+    }
+    assert_int_equal(sl_db_exec(db, NULL,
+                                "UPDATE cases SET suspected_crime = true"
+                                " WHERE source_msg_id = 'm-b'",
+                                0, NULL),
+                     0);
+    assert_int_equal(sl_db_exec(db, NULL,
+                                "INSERT INTO unit (code, kind, name, dept_key)"
+                                " VALUES ('140728:police', 'police', '平遥县公安局', 'police')"
+                                " ON CONFLICT (code) DO NOTHING",
+                                0, NULL),
+                     0);
+}
+
+/* The transfers issued, "clue:kind:seq" in number order, are WANT. */
+static void
+s_assert_issued(sl_db_t *db, const char *want)
+{
+    sl_test_assert_value(db,
+                         "SELECT string_agg(c.source_msg_id || ':' || t.kind || ':' || t.seq, ','"
+                         " ORDER BY t.seq) FROM transfer t JOIN cases c ON c.id = t.case_id",
+                         want);
+}
+
 /* A list mixing cases with only their handling transfer (issued set-based)
  * and one suspected of a crime (issued one by one, its police transfer right
  * after its own): the notice numbers run in the order the cases were
@@ -157,30 +192,12 @@ static void
 test_list_mixed_numbers_in_claim_order(void **state)
 {
     sl_test_fix_t *f = *state;
-    char no[64];
-    sl_test_register(f->db, NOW, "甲煤业有限公司", COAL, UNIT, "m-a", no);
-    sl_test_register(f->db, NOW, "乙煤业有限公司", COAL, UNIT, "m-b", no);
-    sl_test_register(f->db, NOW, "丙煤业有限公司", COAL, UNIT, "m-c", no);
-    sl_test_register(f->db, NOW, "丁煤业有限公司", COAL, UNIT, "m-d", no);
-    assert_int_equal(sl_db_exec(f->db, NULL,
-                                "UPDATE cases SET suspected_crime = true"
-                                " WHERE source_msg_id = 'm-b'",
-                                0, NULL),
-                     0);
-    assert_int_equal(sl_db_exec(f->db, NULL,
-                                "INSERT INTO unit (code, kind, name, dept_key)"
-                                " VALUES ('140728:police', 'police', '平遥县公安局', 'police')"
-                                " ON CONFLICT (code) DO NOTHING",
-                                0, NULL),
-                     0);
+    s_register_mixed(f->db, 4);
     const char *none[] = {NULL};
     sl_transfer_formed_t out = s_form(f->db, none);
     assert_int_equal(out.items, 5);
-    sl_test_assert_value(f->db,
-                         "SELECT string_agg(c.source_msg_id || ':' || t.kind || ':' || t.seq, ','"
-                         " ORDER BY t.seq) FROM transfer t JOIN cases c ON c.id = t.case_id",
-                         "m-a:handling:1,m-b:handling:2,m-b:police:3,m-c:handling:4,"
-                         "m-d:handling:5");
+    s_assert_issued(f->db, "m-a:handling:1,m-b:handling:2,m-b:police:3,m-c:handling:4,"
+                           "m-d:handling:5");
     sl_test_assert_value(f->db,
                          "SELECT string_agg(DISTINCT status || ':' || unit_code, ',') FROM cases",
                          "transferred:140728:emergency");
@@ -190,6 +207,87 @@ test_list_mixed_numbers_in_claim_order(void **state)
                          "5:5");
     sl_test_assert_value(f->db, "SELECT value FROM counter WHERE scope = 'notice'", "5");
     sl_test_audit_intact(f->db);
+}
+
+/* A case issued in a set-based run and one issued one by one (it has a
+ * police transfer to follow) get the same rows: the handling transfer's
+ * columns but its number, the case's status, unit and chain head (the
+ * last event's hash, in the one statement that moves the status), and the
+ * same "transferred" event but its notice number. */
+static void
+test_list_set_based_rows_as_one_by_one(void **state)
+{
+    sl_test_fix_t *f = *state;
+    s_register_mixed(f->db, 2);
+    const char *none[] = {NULL};
+    assert_int_equal(s_form(f->db, none).items, 3);
+    sl_test_assert_value(
+        f->db,
+        "SELECT count(DISTINCT to_jsonb(t) - '{id,notice_no,seq,case_id,due_at}'::text[])"
+        " || ':' || count(*) FROM transfer t WHERE kind = 'handling'",
+        "1:2");
+    sl_test_assert_value(f->db,
+                         "SELECT count(DISTINCT (detail::jsonb - 'notice_no')::text) || ':' ||"
+                         " count(*) FROM case_event WHERE kind = 'transferred'"
+                         " AND detail::jsonb->>'kind' IS NULL",
+                         "1:2");
+    sl_test_assert_value(f->db,
+                         "SELECT string_agg(c.source_msg_id || ':' || c.status || ':' ||"
+                         " c.unit_code || ':' || c.audit_seq || ':' || (c.audit_head = e.hash),"
+                         " ',' ORDER BY c.id)"
+                         " FROM cases c JOIN case_event e ON e.case_id = c.id"
+                         " AND e.seq = (SELECT max(seq) FROM case_event WHERE case_id = c.id)",
+                         "m-a:transferred:140728:emergency:2:true,"
+                         "m-b:transferred:140728:emergency:3:true");
+    sl_test_audit_intact(f->db);
+}
+
+/* Says stop at its Nth question (the int ARG counts down). */
+static bool
+s_stop_at(void *arg)
+{
+    int *left = arg;
+    return --*left <= 0;
+}
+
+/* Asked to stop at each step in turn, list formation rolls everything back
+ * (no transfer, list, number or event; the cases stay registered) and says
+ * so; the next formation issues the same list as if nothing had happened. */
+static void
+test_list_stopped_rolls_back(void **state)
+{
+    sl_test_fix_t *f = *state;
+    s_register_mixed(f->db, 3);
+    char *before = s_snapshot(f->db);
+    sl_calendar_t *cal = NULL;
+    assert_int_equal(sl_calendar_load(f->db, &cal), 0);
+    sl_transfer_actor_t actor = {.key = "sl-dispatch", .unit = "140728"};
+    for (int at = 1; at <= 5; at++) { /* before the rows, the run's two round trips, m-b, m-c */
+        int left = at;
+        sl_transfer_form_opts_t opts = {.upper_margin = 1, .stop = s_stop_at, .stop_arg = &left};
+        sl_transfer_formed_t out;
+        assert_int_equal(
+            sl_transfer_form_list(f->db, cal, "140728", NOW, -1, true, &opts, &actor, &out), 0);
+        assert_true(out.stopped);
+        assert_int_equal(out.items, 0);
+        char *after = s_snapshot(f->db);
+        assert_string_equal(after, before);
+        free(after);
+        sl_test_assert_value(f->db,
+                             "SELECT (SELECT count(*) FROM transfer_list) || ':' ||"
+                             " (SELECT count(*) FROM counter WHERE scope IN ('notice', 'list'))"
+                             " || ':' || (SELECT string_agg(DISTINCT status, ',') FROM cases)",
+                             "0:0:registered");
+    }
+    sl_calendar_destroy(&cal);
+    const char *none[] = {NULL};
+    sl_transfer_formed_t out = s_form(f->db, none);
+    assert_false(out.stopped);
+    assert_int_equal(out.items, 4);
+    s_assert_issued(f->db, "m-a:handling:1,m-b:handling:2,m-b:police:3,m-c:handling:4");
+    sl_test_assert_value(f->db, "SELECT string_agg(seq::text, ',') FROM transfer_list", "1");
+    sl_test_audit_intact(f->db);
+    free(before);
 }
 
 /* The unit signs for its transfer, then reports progress: the transfer's
@@ -217,6 +315,30 @@ test_receipt_then_progress(void **state)
     sl_test_assert_value(f->db, "SELECT string_agg(kind, ',' ORDER BY seq) FROM case_event",
                          "registered,transferred,received,progress");
     sl_test_audit_intact(f->db);
+    free(notice);
+}
+
+/* The deadline clock's touch (migrations 007, 020): a new transfer is due
+ * at once; once the tick has set its next instant, an announcement's stamp
+ * leaves it, a receipt makes it due again. */
+static void
+test_clock_touched_by_what_it_reads(void **state)
+{
+    sl_test_fix_t *f = *state;
+    char *notice = s_one(f->db, "庚煤业有限公司");
+    sl_test_assert_value(f->db, "SELECT due_at FROM transfer", "-infinity");
+    assert_int_equal(sl_db_exec(f->db, NULL, "UPDATE transfer SET due_at = NULL", 0, NULL), 0);
+    assert_int_equal(sl_db_exec(f->db, NULL,
+                                "UPDATE transfer SET announced_at = now(),"
+                                " announce_count = announce_count + 1",
+                                0, NULL),
+                     0);
+    sl_test_assert_value(f->db, "SELECT coalesce(due_at::text, 'null') FROM transfer", "null");
+    s_msg_t m;
+    sl_transfer_result_t res;
+    s_receipt(&m, notice, UNIT);
+    assert_int_equal(s_apply(f->db, &m, &res), 0);
+    sl_test_assert_value(f->db, "SELECT due_at FROM transfer", "-infinity");
     free(notice);
 }
 
@@ -301,7 +423,13 @@ main(void)
                                         sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_list_mixed_numbers_in_claim_order, sl_test_fix_setup,
                                         sl_test_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_list_set_based_rows_as_one_by_one, sl_test_fix_setup,
+                                        sl_test_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_list_stopped_rolls_back, sl_test_fix_setup,
+                                        sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_receipt_then_progress, sl_test_fix_setup,
+                                        sl_test_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_clock_touched_by_what_it_reads, sl_test_fix_setup,
                                         sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_refusals_write_nothing, sl_test_fix_setup,
                                         sl_test_fix_teardown),
