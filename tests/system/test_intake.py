@@ -91,6 +91,40 @@ def test_copies_in_one_batch(node):
           "rolled back" not in node.log(), node.log()[-2000:])
 
 
+def test_copies_across_batches(node):
+    """A burst of 600 clues and then copies of its first 60 (a producer
+    resending while its batch is in the database): the copies land in the
+    batches after the first, whose msg_ids are looked up ahead while the batch
+    before commits. Each copy answers DUPLICATE with its original's number,
+    and no batch is rolled back for it (a copy of the batch in flight is left
+    to the next transaction's own look-up)."""
+    d = zmq.Context.instance().socket(zmq.DEALER)
+    d.setsockopt(zmq.LINGER, 0)
+    d.setsockopt(zmq.SNDHWM, 0)
+    d.setsockopt(zmq.RCVHWM, 0)
+    d.connect(node.ipc)
+    firsts = [envelope(clue(subject="平遥县跨批%03d煤业有限公司" % i)) for i in range(600)]
+    burst = firsts + firsts[:60]
+    for e in burst:
+        d.send_multipart([b"", e.SerializeToString()])
+    acks = {}
+    for _ in burst:
+        check("an ack for every envelope", d.poll(20000) != 0)
+        a = ACK()
+        a.ParseFromString(d.recv_multipart()[-1])
+        acks.setdefault(a.msg_id, []).append(a)
+    d.close()
+    for e in firsts[:60]:
+        got = sorted(ACK.Status.Name(a.status) for a in acks[e.msg_id])
+        check("a copy answers DUPLICATE with its original's number",
+              got == ["ACCEPTED", "DUPLICATE"] and len({a.case_no for a in acks[e.msg_id]}) == 1,
+              str(acks[e.msg_id]))
+    check("600 cases", node.sql(
+        "SELECT count(*) FROM cases WHERE subject_name LIKE '平遥县跨批%'") == "600")
+    check("no batch rolled back for a copy", "rolled back" not in node.log(),
+          node.log()[-2000:])
+
+
 GOOD = envelope(clue()).SerializeToString()
 MALFORMED = [
     ("truncated", GOOD[: len(GOOD) // 2], "bad_protobuf"),
