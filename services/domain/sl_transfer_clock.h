@@ -10,6 +10,8 @@
 #ifndef SL_TRANSFER_CLOCK_H
 #define SL_TRANSFER_CLOCK_H
 
+#include "sl_arena.h"
+#include "sl_audit.h"
 #include "sl_calendar.h"
 #include "sl_db.h"
 #include "sl_transfer.h"
@@ -26,6 +28,58 @@
  * "deadline.not_handled"; JSON is the event's body. Borrowed for the call. */
 typedef void(sl_transfer_clock_cb)(void *arg, const char *topic, const char *case_no,
                                    const char *json);
+
+/* What one sl-deadline transaction gathers before its COMMIT: the audit
+ * events, appended together (sl_audit_append_many: one look-up, one insert,
+ * one move of each case's head however many steps added to it), and the
+ * events published after COMMIT. Filled by sl_transfer_clock_step and
+ * sl_escalation_step, so the clocks and the raising of what they marked share
+ * one transaction. */
+typedef struct {
+    int64_t *case_ids;       /* the audit events' cases */
+    sl_audit_event_t *audit; /* the events, in chain order; strings in A or borrowed */
+    size_t naudit, capaudit; /* used, allocated */
+    struct {
+        const char *topic; /* static */
+        char *case_no;     /* in A */
+        char *json;        /* owned */
+    } * evs;               /* to publish after COMMIT, in order */
+    size_t nev, capev;     /* used, allocated */
+    sl_arena_t *a;         /* the strings kept until the transaction ends */
+} sl_transfer_clock_tx_t;
+
+/* Begins an sl-deadline transaction: BEGIN, then the leader lock
+ * (SL_DEADLINE_LOCK); TX is initialised when this instance leads. Returns 1
+ * if it leads, 0 if another instance holds the lock (*BUSY set, rolled back),
+ * or -1 / SL_AGAIN. */
+int sl_transfer_clock_tx_begin(sl_db_t *db, sl_transfer_clock_tx_t *tx, bool *busy);
+/* Ends the transaction whose steps returned N: if N >= 0, appends TX's audit
+ * events, commits, then calls CB for each event kept, in order; otherwise, or
+ * if that fails, rolls back. Frees TX. Returns N or the error. */
+long sl_transfer_clock_tx_end(sl_db_t *db, sl_transfer_clock_tx_t *tx, long n,
+                              sl_transfer_clock_cb *cb, void *arg);
+/* Keeps an event to publish after COMMIT: TOPIC static, CASE_NO copied, JSON
+ * consumed (it also serves as an audit event's detail). Returns JSON. */
+const char *sl_transfer_clock_tx_event(sl_transfer_clock_tx_t *tx, const char *topic,
+                                       const char *case_no, char *json);
+/* Adds audit event KIND at NOW_MS by ACTOR with MSG_ID (copied; NULL: the
+ * actor's) and DETAIL (borrowed: a JSON kept with sl_transfer_clock_tx_event)
+ * on case CASE_ID, after those gathered before. */
+void sl_transfer_clock_tx_audit(sl_transfer_clock_tx_t *tx, int64_t case_id, int64_t now_ms,
+                                const char *kind, const sl_actor_t *actor, const char *msg_id,
+                                const char *detail);
+/* Appends the audit events gathered (sl_audit_append_many) and forgets them;
+ * before anything that appends to the same chains itself. 0, -1 or SL_AGAIN. */
+int sl_transfer_clock_tx_flush(sl_db_t *db, sl_transfer_clock_tx_t *tx);
+
+/* The work of sl_transfer_clock_tick inside the caller's transaction (which
+ * holds the leader lock): the transfers' writes are deferred (sl_db_defer),
+ * the audit events and the events to publish are gathered into TX. Returns
+ * the number of transfers looked at, or -1 / SL_AGAIN (the caller rolls
+ * back). */
+long sl_transfer_clock_step(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms,
+                            int not_handled_days, long limit, const sl_actor_t *actor,
+                            sl_transfer_clock_tx_t *tx);
 
 /* Acts on up to LIMIT transfers whose due_at <= NOW_MS, in one transaction
  * under the SL_DEADLINE_LOCK leader lock: records what sl_deadline_check says
