@@ -1,6 +1,7 @@
 /* sl_escalation.c — escalation (提级核查): raising, receiving, listing.
  *
- * Raising runs inside sl-deadline's transaction; receiving inside sl-intake's
+ * Raising runs inside sl-deadline's transaction, with the clocks that marked
+ * what it raises (sl_escalation_tick); receiving inside sl-intake's
  * batch transaction. A verification case is an ordinary registered case routed
  * to this node's lead department for the sector (channel and route
  * "escalation"), so sl-dispatch hands it over on the next transfer list with
@@ -138,6 +139,8 @@ sl_escalation_step(sl_db_t *db, const char *node, const char *parent, int64_t no
         rc = (int)n;
         goto fail;
     }
+    if (n == 0)
+        goto done; /* the idle tick: one look at the pending marks */
     /* set-based: the cases' facts in one query, the marks, the envelopes and
      * the audit events (the caller's TX) written together */
     const char **nos = sl_arena_calloc(a, ((size_t)n + 1) * sizeof *nos);

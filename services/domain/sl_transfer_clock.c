@@ -1,12 +1,14 @@
 /* sl_transfer_clock.c — the clocks of transfers in the database (part of the transfer module).
  *
  * The tick locks the due rows (FOR UPDATE SKIP LOCKED, after the leader lock),
- * decides in C row by row (sl_deadline_check) and writes back set-based inside
- * one transaction: one statement for the transfers' clocks, one for the
- * escalation marks, and the audit events through sl_audit_append_many (the
- * heads in one look-up, chained in C, one insert). The events go out only
- * after COMMIT, so a crash repeats nothing that was committed and loses
- * nothing that was not. */
+ * decides in C row by row (sl_deadline_check) and writes back set-based: one
+ * statement for the transfers' clocks, one for the escalation marks, and the
+ * audit events gathered into the transaction's sl_transfer_clock_tx_t, which
+ * appends them through sl_audit_append_many (the heads in one look-up,
+ * chained in C, one insert) with whatever the raising of the same
+ * transaction adds (sl_escalation_tick). The events go out only after
+ * COMMIT, so a crash repeats nothing that was committed and loses nothing
+ * that was not. */
 #include "sl_transfer_clock.h"
 
 #include "sl_audit.h"
