@@ -105,7 +105,7 @@ s_tick(sl_db_t *db, void *arg)
             raise_rc = m; /* the clocks went on; the raising is tried next tick */
         else
             raised += m;
-    } while ((n == S_BATCH || m == S_BATCH) && !busy);
+    } while ((n == S_BATCH || m >= S_BATCH) && !busy);
     double clocks_ms = (double)(uv_hrtime() - t0) / 1e6;
     /* cases from above: the deadline this level owes upward (its own warning) */
     do {

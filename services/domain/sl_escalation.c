@@ -84,24 +84,37 @@ s_link(sl_db_t *db, int64_t case_id, const char *origin_node, const char *origin
 
 /* A mark raised, not yet written. */
 typedef struct {
-    int64_t id;           /* transfer_escalation.id */
-    const char *to, *ref; /* where it went (sl_transfer_escalations_raised) */
+    const sl_transfer_escalation_t *e; /* the mark (id 0: made by this transaction's clocks) */
+    const char *to, *ref;              /* where it went */
 } s_mark_t;
 
-/* Writes the *N gathered MARKS and the envelopes in OUTBOX (deferred: they
- * travel with the transaction's next statement). */
+/* Writes the *N gathered MARKS — raised_at on those in the table, the new
+ * ones inserted raised — and the envelopes in OUTBOX (deferred: they travel
+ * with the transaction's next statement). TX holds the new marks' instant. */
 static int
-s_raised_flush(sl_db_t *db, int64_t now_ms, s_mark_t *marks, size_t *n, sl_outbox_batch_t *outbox)
+s_raised_flush(sl_db_t *db, int64_t now_ms, s_mark_t *marks, size_t *n, sl_outbox_batch_t *outbox,
+               const sl_transfer_clock_tx_t *tx)
 {
     int rc = sl_outbox_batch_flush(db, outbox, now_ms);
     if (*n == 0 || rc != 0)
         return rc;
     int64_t *ids = sl_calloc(*n, sizeof *ids);
-    const char **to = sl_calloc(*n, sizeof *to), **ref = sl_calloc(*n, sizeof *ref);
-    for (size_t i = 0; i < *n; i++)
-        ids[i] = marks[i].id, to[i] = marks[i].to, ref[i] = marks[i].ref;
-    rc = sl_transfer_escalations_raised(db, ids, to, ref, *n, now_ms);
+    sl_transfer_escalation_t *fresh = sl_calloc(*n, sizeof *fresh);
+    const char **to = sl_calloc(2 * *n, sizeof *to), **ref = sl_calloc(2 * *n, sizeof *ref);
+    size_t nold = 0, nnew = 0;
+    for (size_t i = 0; i < *n; i++) {
+        if (marks[i].e->id) {
+            ids[nold] = marks[i].e->id, to[nold] = marks[i].to, ref[nold++] = marks[i].ref;
+        } else {
+            to[*n + nnew] = marks[i].to, ref[*n + nnew] = marks[i].ref;
+            fresh[nnew++] = *marks[i].e;
+        }
+    }
+    rc = sl_transfer_escalations_raised(db, ids, to, ref, nold, now_ms);
+    if (rc == 0)
+        rc = sl_transfer_escalations_insert(db, fresh, to + *n, ref + *n, nnew, tx->now_ms, now_ms);
     free(ids);
+    free(fresh);
     free(to);
     free(ref);
     *n = 0;
@@ -138,6 +151,24 @@ sl_escalation_step(sl_db_t *db, const char *node, const char *parent, int64_t no
     if (n < 0) {
         rc = (int)n;
         goto fail;
+    }
+    /* then the marks this transaction's clocks made (TX), raised as they are
+     * written; those that cannot be raised stay for sl_transfer_clock_tx_end */
+    size_t nnew = 0;
+    for (size_t k = 0; k < tx->nmarks; k++)
+        nnew += tx->marks[k].unit_kind != NULL;
+    if (nnew > 0) {
+        sl_transfer_escalation_t *all = sl_arena_calloc(a, ((size_t)n + nnew) * sizeof *all);
+        memcpy(all, pending, (size_t)n * sizeof *all);
+        size_t kept = 0;
+        for (size_t k = 0; k < tx->nmarks; k++) {
+            if (tx->marks[k].unit_kind)
+                all[n++] = tx->marks[k];
+            else
+                tx->marks[kept++] = tx->marks[k];
+        }
+        tx->nmarks = kept;
+        pending = all;
     }
     if (n == 0)
         goto done; /* the idle tick: one look at the pending marks */
@@ -239,7 +270,7 @@ sl_escalation_step(sl_db_t *db, const char *node, const char *parent, int64_t no
         } else {
             /* The top node: on its own supervision list (which audits the
              * case itself: what was gathered goes first) */
-            if ((rc = s_raised_flush(db, now_ms, marks, &nmarks, &outbox)) != 0 ||
+            if ((rc = s_raised_flush(db, now_ms, marks, &nmarks, &outbox, tx)) != 0 ||
                 (rc = sl_transfer_clock_tx_flush(db, tx)) != 0)
                 goto fail;
             if ((rc = sl_supervision_list_escalated(db, e->case_id, now_ms, e->msg_id, ref,
@@ -253,12 +284,12 @@ sl_escalation_step(sl_db_t *db, const char *node, const char *parent, int64_t no
             tx, "case.escalated", case_no, json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS));
         json_decref(o);
         marks[nmarks++] =
-            (s_mark_t){.id = e->id, .to = sl_arena_strdup(a, to), .ref = sl_arena_strdup(a, ref)};
+            (s_mark_t){.e = e, .to = sl_arena_strdup(a, to), .ref = sl_arena_strdup(a, ref)};
         sl_transfer_clock_tx_audit(tx, e->case_id, now_ms, "escalated", actor, e->msg_id, detail);
         sl_log(SL_LOG_INFO, "case=%s notice=%s escalated (%s) to %s %s", case_no, notice, cause, to,
                ref);
     }
-    if ((rc = s_raised_flush(db, now_ms, marks, &nmarks, &outbox)) != 0)
+    if ((rc = s_raised_flush(db, now_ms, marks, &nmarks, &outbox, tx)) != 0)
         goto fail;
     goto done;
 fail:

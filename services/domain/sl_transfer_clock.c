@@ -39,10 +39,20 @@ s_tx_free(sl_transfer_clock_tx_t *tx)
     for (size_t k = 0; k < tx->nev; k++)
         free(tx->evs[k].json);
     free(tx->evs);
+    free(tx->marks);
     free(tx->case_ids);
     free(tx->audit);
     sl_arena_destroy(&tx->a);
     memset(tx, 0, sizeof *tx);
+}
+
+/* Writes the marks TX still holds, not raised (deferred). */
+static int
+s_marks_unraised(sl_db_t *db, sl_transfer_clock_tx_t *tx)
+{
+    int rc = sl_transfer_escalations_insert(db, tx->marks, NULL, NULL, tx->nmarks, tx->now_ms, 0);
+    tx->nmarks = 0;
+    return rc;
 }
 
 int
@@ -65,7 +75,8 @@ sl_transfer_clock_tx_end(sl_db_t *db, sl_transfer_clock_tx_t *tx, long n, sl_tra
                          void *arg)
 {
     int rc;
-    if (n >= 0 && ((rc = sl_transfer_clock_tx_flush(db, tx)) != 0 || (rc = sl_db_commit(db)) != 0))
+    if (n >= 0 && ((rc = s_marks_unraised(db, tx)) != 0 ||
+                   (rc = sl_transfer_clock_tx_flush(db, tx)) != 0 || (rc = sl_db_commit(db)) != 0))
         n = rc;
     if (n < 0)
         sl_db_rollback(db);
@@ -120,34 +131,39 @@ sl_transfer_clock_tx_flush(sl_db_t *db, sl_transfer_clock_tx_t *tx)
 
 /* The clocks ------------------------------------------------------------------ */
 
-/* What a tick writes to transfer and transfer_escalation, gathered row by row
- * and written set-based by s_flush. */
+/* What a tick writes to transfer, gathered row by row and written set-based
+ * by s_flush (the marks are kept in the transaction's TX). */
 typedef struct {
     sl_db_cols_t up;          /* the transfers' clocks: id, next due_at, five flags, warning */
     size_t nup;               /* rows in up */
-    sl_db_cols_t esc;         /* escalation marks: transfer_id, case_id, cause, reason */
-    size_t nesc;              /* rows in esc */
 } s_writes_t;
 
-enum { UP_ID, UP_NEXT, UP_ACCEPT, UP_REMIND, UP_OVERDUE, UP_NOT_HANDLED, UP_WARN, UP_RECTIFY, UP_N };
-enum { ESC_TRANSFER, ESC_CASE, ESC_CAUSE, ESC_REASON, ESC_N };
+enum {
+    UP_ID,
+    UP_NEXT,
+    UP_ACCEPT,
+    UP_REMIND,
+    UP_OVERDUE,
+    UP_NOT_HANDLED,
+    UP_WARN,
+    UP_RECTIFY,
+    UP_N
+};
 
 static void
 s_writes_init(s_writes_t *w)
 {
     memset(w, 0, sizeof *w);
     sl_db_cols_init(&w->up, UP_N);
-    sl_db_cols_init(&w->esc, ESC_N);
 }
 
 static void
 s_writes_free(s_writes_t *w)
 {
     sl_db_cols_free(&w->up);
-    sl_db_cols_free(&w->esc);
 }
 
-/* Defers the writes W gathered, in two statements (they travel with the
+/* Defers the clocks W gathered, in one statement (it travels with the
  * transaction's next statement), and empties W. */
 static int
 s_flush(sl_db_t *db, const char *now, s_writes_t *w)
@@ -174,23 +190,44 @@ s_flush(sl_db_t *db, const char *now, s_writes_t *w)
             " WHERE t.id = u.id",
             UP_N + 1, p);
     }
-    if (rc == 0 && w->nesc > 0) {
-        const char *const *c = sl_db_cols_params(&w->esc);
-        const char *p[ESC_N + 1];
-        memcpy(p, c, ESC_N * sizeof *p);
-        p[ESC_N] = now;
-        rc = sl_db_defer(db,
-                         "INSERT INTO transfer_escalation (transfer_id, case_id, cause,"
-                         " marked_at, reason)"
-                         " SELECT u.t, u.c, u.cause, $5::timestamptz, u.reason"
-                         " FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[])"
-                         "  AS u(t, c, cause, reason)"
-                         " ON CONFLICT (transfer_id, cause) DO NOTHING",
-                         ESC_N + 1, p);
-    }
     s_writes_free(w);
     s_writes_init(w);
     return rc;
+}
+
+/* Keeps the mark CAUSE of the due row ROW of R in TX. A mark whose unit is
+ * unknown is never raised (sl_transfer_escalations_pending joins unit) and
+ * one already there is left as it is, so either is written unraised now. */
+static void
+s_mark(sl_transfer_clock_tx_t *tx, PGresult *r, int row, int64_t case_id, const char *cause,
+       const char *reason)
+{
+#define V(c) sl_arena_strdup(tx->a, PQgetvalue(r, row, c))
+    if (tx->nmarks == tx->capmarks) {
+        tx->capmarks = tx->capmarks ? tx->capmarks * 2 : 64;
+        tx->marks = sl_realloc(tx->marks, tx->capmarks * sizeof *tx->marks);
+    }
+    char have[64];
+    snprintf(have, sizeof have, ",%s,", cause);
+    char *causes = V(22); /* "{OVERDUE,...}" as ",OVERDUE,...," */
+    causes[0] = ',';
+    if (causes[1])
+        causes[strlen(causes) - 1] = ',';
+    tx->marks[tx->nmarks++] = (sl_transfer_escalation_t){
+        .transfer_id = atoll(PQgetvalue(r, row, 0)),
+        .case_id = case_id,
+        .cause = cause,
+        .reason = reason,
+        .msg_id = "",
+        .notice_no = V(3),
+        .unit_code = V(4),
+        .unit_kind = PQgetisnull(r, row, 19) || strstr(causes, have) ? NULL : V(19),
+        .transfer_date = V(21),
+        .feedback_deadline = V(10),
+        .case_no = V(2),
+        .unit_name = V(20),
+    };
+#undef V
 }
 
 long
@@ -204,6 +241,7 @@ sl_transfer_clock_step(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
     long n = 0;
     s_writes_t w;
     s_writes_init(&w);
+    tx->now_ms = now_ms;
     const char *p[] = {now, lim};
     int rc = sl_db_exec(
         db, &r,
@@ -213,8 +251,11 @@ sl_transfer_clock_step(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
         " t.feedback_deadline::text, t.accepted_at IS NOT NULL, t.reminded_at IS NOT NULL,"
         " t.overdue_at IS NOT NULL, t.not_handled_at IS NOT NULL, t.calendar_warning,"
         " t.rectify_by IS NOT NULL, coalesce(t.rectify_by::text, ''),"
-        " t.rectify_overdue_at IS NOT NULL"
+        " t.rectify_overdue_at IS NOT NULL, u.kind, coalesce(u.name, ''),"
+        " coalesce(t.transfer_date::text, ''),"
+        " ARRAY(SELECT x.cause FROM transfer_escalation x WHERE x.transfer_id = t.id)::text"
         " FROM transfer t JOIN cases c ON c.id = t.case_id"
+        " LEFT JOIN unit u ON u.code = t.unit_code"
         " WHERE t.due_at <= $1::timestamptz ORDER BY t.due_at"
         " LIMIT $2::int FOR UPDATE OF t SKIP LOCKED",
         2, p);
@@ -290,20 +331,15 @@ sl_transfer_clock_step(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
             const char *detail = sl_transfer_clock_tx_event(
                 tx, acts[k].topic, V(2), json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS));
             json_decref(o);
-            if (acts[k].cause) {
-                sl_buf_t *e = w.esc.col;
-                sl_db_array_add_int(&e[ESC_TRANSFER], atoll(V(0)));
-                sl_db_array_add_int(&e[ESC_CASE], case_id);
-                sl_db_array_add(&e[ESC_CAUSE], acts[k].cause);
-                sl_db_array_add(&e[ESC_REASON], acts[k].reason);
-                w.nesc++;
-            }
+            if (acts[k].cause)
+                s_mark(tx, r, (int)i, case_id, acts[k].cause, acts[k].reason);
             sl_transfer_clock_tx_audit(tx, case_id, now_ms, acts[k].kind, actor, NULL, detail);
             sl_log(SL_LOG_INFO, "case=%s notice=%s %s", V(2), V(3), acts[k].kind);
             bool reopened = false; /* 整改逾期: back to verification (sl_closing.h) */
             /* the reopening reads and appends after what was gathered so far */
-            if (k == 4 && ((rc = s_flush(db, now, &w)) != 0 ||
-                           (rc = sl_transfer_clock_tx_flush(db, tx)) != 0))
+            if (k == 4 &&
+                ((rc = s_flush(db, now, &w)) != 0 || (rc = s_marks_unraised(db, tx)) != 0 ||
+                 (rc = sl_transfer_clock_tx_flush(db, tx)) != 0))
                 goto fail;
             if (k == 4 && (rc = sl_transfer_reopen(db, case_id, atoll(V(0)), "RECTIFY_OVERDUE",
                                                    json_pack("{s:s}", "rectify_by", V(17)), now_ms,
@@ -372,7 +408,7 @@ sl_transfer_escalations_pending(sl_db_t *db, long limit, sl_arena_t *a,
     int rc = sl_db_exec(db, &r,
                         "SELECT e.id, e.case_id, e.cause, e.reason, e.msg_id, t.notice_no,"
                         " t.unit_code, u.kind, t.transfer_date::text, t.feedback_deadline::text,"
-                        " c.case_no, u.name"
+                        " c.case_no, u.name, e.transfer_id"
                         " FROM transfer_escalation e JOIN transfer t ON t.id = e.transfer_id"
                         " JOIN cases c ON c.id = e.case_id JOIN unit u ON u.code = t.unit_code"
                         " WHERE e.raised_at IS NULL ORDER BY e.id LIMIT $1::int"
@@ -396,11 +432,50 @@ sl_transfer_escalations_pending(sl_db_t *db, long limit, sl_arena_t *a,
         e[i].feedback_deadline = V(9);
         e[i].case_no = V(10);
         e[i].unit_name = V(11);
+        e[i].transfer_id = atoll(PQgetvalue(r, (int)i, 12));
 #undef V
     }
     PQclear(r);
     *out = e;
     return n;
+}
+
+int
+sl_transfer_escalations_insert(sl_db_t *db, const sl_transfer_escalation_t *marks,
+                               const char *const *to, const char *const *ref, size_t n,
+                               int64_t marked_ms, int64_t raised_ms)
+{
+    if (n == 0)
+        return 0;
+    char marked[40], raised[40];
+    sl_time_format_iso(marked_ms, marked, sizeof marked);
+    sl_time_format_iso(raised_ms, raised, sizeof raised);
+    enum { TRANSFER, CASE, CAUSE, REASON, TO, REF, NCOLS };
+    sl_db_cols_t cols;
+    sl_db_cols_init(&cols, NCOLS);
+    sl_buf_t *c = cols.col;
+    for (size_t i = 0; i < n; i++) {
+        sl_db_array_add_int(&c[TRANSFER], marks[i].transfer_id);
+        sl_db_array_add_int(&c[CASE], marks[i].case_id);
+        sl_db_array_add(&c[CAUSE], marks[i].cause);
+        sl_db_array_add(&c[REASON], marks[i].reason);
+        sl_db_array_add(&c[TO], to ? to[i] : NULL);
+        sl_db_array_add(&c[REF], ref ? ref[i] : NULL);
+    }
+    const char *const *a = sl_db_cols_params(&cols);
+    const char *p[] = {a[TRANSFER], a[CASE], a[CAUSE], a[REASON],
+                       a[TO],       a[REF],  marked,   to ? raised : NULL};
+    int rc = sl_db_defer(db,
+                         "INSERT INTO transfer_escalation (transfer_id, case_id, cause,"
+                         " marked_at, reason, raised_at, raised_to, raised_ref)"
+                         " SELECT u.t, u.c, u.cause, $7::timestamptz, u.reason, $8::timestamptz,"
+                         " u.too, u.ref"
+                         " FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[],"
+                         "  $5::text[], $6::text[]) AS u(t, c, cause, reason, too, ref)"
+                         " ON CONFLICT (transfer_id, cause) DO NOTHING",
+                         8, p);
+    sl_db_cols_free(&cols);
+    return rc;
 }
 
 int

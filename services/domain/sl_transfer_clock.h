@@ -29,6 +29,26 @@
 typedef void(sl_transfer_clock_cb)(void *arg, const char *topic, const char *case_no,
                                    const char *json);
 
+/* A transfer_escalation mark not yet raised, with the transfer and case it
+ * concerns. Strings live in the arena passed to sl_transfer_escalations_pending
+ * (or the sl_transfer_clock_tx_t of the clocks that made it). */
+typedef struct {
+    int64_t id;                    /* transfer_escalation.id; 0: made by this transaction's
+                                      clocks, not yet written */
+    int64_t transfer_id;           /* the transfer */
+    int64_t case_id;               /* the case escalated */
+    const char *cause;             /* overdue, accepted_not_handled, false_completion */
+    const char *reason;            /* the mark's reason text */
+    const char *msg_id;            /* the envelope that caused it, "" if a clock did */
+    const char *notice_no;         /* the transfer's notice */
+    const char *unit_code;         /* its receiving unit */
+    const char *unit_kind;         /* unit.kind: "child" for a child node */
+    const char *transfer_date;     /* YYYY-MM-DD */
+    const char *feedback_deadline; /* YYYY-MM-DD */
+    const char *case_no;           /* the case's number */
+    const char *unit_name;         /* the receiving unit's name */
+} sl_transfer_escalation_t;
+
 /* What one sl-deadline transaction gathers before its COMMIT: the audit
  * events, appended together (sl_audit_append_many: one look-up, one insert,
  * one move of each case's head however many steps added to it), and the
@@ -45,6 +65,11 @@ typedef struct {
         char *json;        /* owned */
     } * evs;               /* to publish after COMMIT, in order */
     size_t nev, capev;     /* used, allocated */
+    sl_transfer_escalation_t *marks; /* OVERDUE, ACCEPTED_NOT_HANDLED marks the clocks made,
+                                        not yet written: sl_escalation_step writes them
+                                        raised, or sl_transfer_clock_tx_end unraised */
+    size_t nmarks, capmarks;         /* used, allocated */
+    int64_t now_ms;                  /* the clocks' instant (the marks' marked_at) */
     sl_arena_t *a;         /* the strings kept until the transaction ends */
 } sl_transfer_clock_tx_t;
 
@@ -101,28 +126,19 @@ typedef sl_db_row_cb sl_transfer_clock_row_cb;
  * SL_AGAIN. */
 int sl_transfer_clock_list(sl_db_t *db, sl_transfer_clock_row_cb *cb, void *arg);
 
-/* A transfer_escalation mark not yet raised, with the transfer and case it
- * concerns. Strings live in the arena passed to sl_transfer_escalations_pending. */
-typedef struct {
-    int64_t id;                /* transfer_escalation.id */
-    int64_t case_id;           /* the case escalated */
-    const char *cause;         /* overdue, accepted_not_handled, false_completion */
-    const char *reason;        /* the mark's reason text */
-    const char *msg_id;        /* the envelope that caused it, "" if a clock did */
-    const char *notice_no;     /* the transfer's notice */
-    const char *unit_code;     /* its receiving unit */
-    const char *unit_kind;     /* unit.kind: "child" for a child node */
-    const char *transfer_date; /* YYYY-MM-DD */
-    const char *feedback_deadline; /* YYYY-MM-DD */
-    const char *case_no;       /* the case's number */
-    const char *unit_name;     /* the receiving unit's name */
-} sl_transfer_escalation_t;
-
 /* Locks up to LIMIT marks not yet raised, oldest first, skipping those another
  * transaction holds (FOR UPDATE SKIP LOCKED), inside the caller's transaction.
  * Returns how many with *OUT an array in A, or -1 / SL_AGAIN. */
 long sl_transfer_escalations_pending(sl_db_t *db, long limit, sl_arena_t *a,
                                      sl_transfer_escalation_t **out);
+
+/* Inserts the N marks MARKS (their id 0) marked at MARKED_MS, each raised at
+ * RAISED_MS to TO[i] as REF[i], or not yet raised if TO is NULL, in one
+ * statement (deferred; a mark already there for the transfer and cause is
+ * left as it is). 0. */
+int sl_transfer_escalations_insert(sl_db_t *db, const sl_transfer_escalation_t *marks,
+                                   const char *const *to, const char *const *ref, size_t n,
+                                   int64_t marked_ms, int64_t raised_ms);
 
 /* Marks IDS were raised at NOW_MS, each to TO[i] ("verification", "parent",
  * "supervision") as REF[i], in one statement (deferred: it travels with the transaction's next
