@@ -238,17 +238,18 @@ s_rows(sl_db_t *db)
             "   reason, raised_at, raised_to, raised_ref), E'\\n' ORDER BY id)"
             "  FROM transfer_escalation),"
             " (SELECT string_agg(concat_ws(' ', id, peer, body_kind, case_no), E'\\n' ORDER BY id)"
-            "  FROM outbox))");
+            "  FROM outbox),"
+            " (SELECT string_agg(s::text, E'\\n' ORDER BY s::text) FROM supervision s))");
 }
 
 /* The clocks and the raising in one transaction a batch (sl_escalation_tick,
  * as sl-deadline runs them) write the same rows, chains and envelopes and
  * publish the same events as the clocks, then the raising, each in
- * transactions of their own: three cases, two a batch. */
+ * transactions of their own: three cases, two a batch, raised under PARENT
+ * ("" at the top: onto the supervision list). */
 static void
-test_one_transaction_writes_what_two_did(void **state)
+s_one_transaction_writes_what_two_did(const char *parent)
 {
-    (void)state;
     const char *subjects[] = {"甲煤业有限公司", "乙煤业有限公司", "丙煤业有限公司", NULL};
     char names[2][64];
     s_run_t runs[2];
@@ -268,14 +269,14 @@ test_one_transaction_writes_what_two_did(void **state)
                 looked += n;
             } while (n == 2);
             do {
-                m = sl_escalation_raise(db, "140728", "140700", LATER, 2, &s_actor, &busy,
+                m = sl_escalation_raise(db, "140728", parent, LATER, 2, &s_actor, &busy,
                                         s_run_escalated, &runs[k]);
                 raised += m;
             } while (m == 2);
         } else {
             do {
-                n = sl_escalation_tick(db, cal, "140728", "140700", LATER, 3, 2, &s_actor, &busy,
-                                       &m, s_run_event, &runs[k]);
+                n = sl_escalation_tick(db, cal, "140728", parent, LATER, 3, 2, &s_actor, &busy, &m,
+                                       s_run_event, &runs[k]);
                 assert_true(n >= 0 && m >= 0);
                 looked += n;
                 raised += m;
@@ -289,6 +290,7 @@ test_one_transaction_writes_what_two_did(void **state)
         sl_test_db_drop(&db, names[k]);
     }
     assert_non_null(strstr(rows[0], "escalated"));
+    assert_non_null(strstr(rows[0], parent[0] ? " parent 140700" : " supervision "));
     assert_string_equal(rows[1], rows[0]);
     /* the same events; one transaction a batch publishes a batch's clocks
      * and raisings together, so only their order across batches differs */
@@ -304,6 +306,20 @@ test_one_transaction_writes_what_two_did(void **state)
     }
 }
 
+static void
+test_one_transaction_writes_what_two_did(void **state)
+{
+    (void)state;
+    s_one_transaction_writes_what_two_did("140700");
+}
+
+static void
+test_one_transaction_writes_what_two_did_at_the_top(void **state)
+{
+    (void)state;
+    s_one_transaction_writes_what_two_did("");
+}
+
 int
 main(void)
 {
@@ -315,6 +331,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_nothing_raised_without_the_leader_lock,
                                         sl_test_fix_setup, sl_test_fix_teardown),
         cmocka_unit_test(test_one_transaction_writes_what_two_did),
+        cmocka_unit_test(test_one_transaction_writes_what_two_did_at_the_top),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
