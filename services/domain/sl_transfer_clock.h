@@ -42,7 +42,9 @@ typedef struct {
     const char *msg_id;            /* the envelope that caused it, "" if a clock did */
     const char *notice_no;         /* the transfer's notice */
     const char *unit_code;         /* its receiving unit */
-    const char *unit_kind;         /* unit.kind: "child" for a child node */
+    const char *unit_kind;         /* unit.kind: "child" for a child node; NULL for a mark
+                                      of this transaction's clocks that is not to be raised
+                                      (one is there already, or the unit is unknown) */
     const char *transfer_date;     /* YYYY-MM-DD */
     const char *feedback_deadline; /* YYYY-MM-DD */
     const char *case_no;           /* the case's number */
@@ -65,9 +67,9 @@ typedef struct {
         char *json;        /* owned */
     } * evs;               /* to publish after COMMIT, in order */
     size_t nev, capev;     /* used, allocated */
-    sl_transfer_escalation_t *marks; /* OVERDUE, ACCEPTED_NOT_HANDLED marks the clocks made,
-                                        not yet written: sl_escalation_step writes them
-                                        raised, or sl_transfer_clock_tx_end unraised */
+    sl_transfer_escalation_t *marks; /* the marks the clocks made, not yet written:
+                                        sl_escalation_step writes them raised, or
+                                        sl_transfer_clock_tx_end unraised */
     size_t nmarks, capmarks;         /* used, allocated */
     int64_t now_ms;                  /* the clocks' instant (the marks' marked_at) */
     sl_arena_t *a;         /* the strings kept until the transaction ends */
