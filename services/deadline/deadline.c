@@ -44,7 +44,9 @@ static void
 s_on_clock(void *arg, const char *topic, const char *case_no, const char *json)
 {
     sl_deadline_t *d = arg;
-    if (strcmp(topic, "deadline.accepted") == 0)
+    if (strcmp(topic, "case.escalated") == 0)
+        sl_counter_inc(d->m_escalated);
+    else if (strcmp(topic, "deadline.accepted") == 0)
         sl_counter_inc(d->m_accepted);
     else if (strcmp(topic, "deadline.reminder") == 0)
         sl_counter_inc(d->m_reminders);
@@ -62,14 +64,6 @@ s_on_upper(void *arg, const char *topic, const char *case_no, const char *json)
     sl_counter_inc(strcmp(topic, "deadline.upper_overdue") == 0 ? d->m_upper_overdue
                                                                 : d->m_upper_reminders);
     sl_service_publish_json(d->svc, topic, case_no, NULL, json);
-}
-
-static void
-s_on_escalated(void *arg, const char *case_no, const char *json)
-{
-    sl_deadline_t *d = arg;
-    sl_counter_inc(d->m_escalated);
-    sl_service_publish_json(d->svc, "case.escalated", case_no, NULL, json);
 }
 
 static void
@@ -97,16 +91,21 @@ s_tick(sl_db_t *db, void *arg)
     sl_transfer_actor_t actor = {
         .key = d->name, .unit = d->node, .operator_name = "", .msg_id = ""};
     bool busy = false;
-    long n, looked = 0, raised = 0;
+    long n, m, looked = 0, raised = 0, raise_rc = 0;
+    /* the clocks and the raising of what they marked, one transaction a batch */
     do {
-        n = sl_transfer_clock_tick(db, cal, now, d->not_handled_days, S_BATCH, &actor, &busy,
-                                   s_on_clock, d);
+        n = sl_escalation_tick(db, cal, d->node, d->parent, now, d->not_handled_days, S_BATCH,
+                               &actor, &busy, &m, s_on_clock, d);
         if (n < 0) {
             rc = (int)n;
             goto down;
         }
         looked += n;
-    } while (n == S_BATCH && !busy);
+        if (m < 0)
+            raise_rc = m; /* the clocks went on; the raising is tried next tick */
+        else
+            raised += m;
+    } while ((n == S_BATCH || m >= S_BATCH) && !busy);
     double clocks_ms = (double)(uv_hrtime() - t0) / 1e6;
     /* cases from above: the deadline this level owes upward (its own warning) */
     do {
@@ -118,16 +117,10 @@ s_tick(sl_db_t *db, void *arg)
         }
         looked += n;
     } while (n == S_BATCH && !busy);
-    do {
-        n = sl_escalation_raise(db, d->node, d->parent, now, S_BATCH, &actor, &busy, s_on_escalated,
-                                d);
-        if (n < 0) {
-            rc = (int)n;
-            goto down;
-        }
-        raised += n;
-    } while (n == S_BATCH && !busy);
-    double raise_ms = (double)(uv_hrtime() - t0) / 1e6 - clocks_ms;
+    if (raise_rc) {
+        rc = (int)raise_rc;
+        goto down;
+    }
     if (!busy && (n = sl_report_check(db, now, &busy, s_on_report, d)) < 0) {
         rc = (int)n;
         goto down;
@@ -145,8 +138,8 @@ s_tick(sl_db_t *db, void *arg)
     if (looked > 0 || raised > 0)
         sl_log(SL_LOG_INFO,
                "tick: %ld transfers due, %ld escalations raised, %.1f ms"
-               " (clocks %.1f ms, raising %.1f ms)",
-               looked, raised, ms, clocks_ms, raise_ms);
+               " (clocks and raising %.1f ms)",
+               looked, raised, ms, clocks_ms);
     return 0;
 down:
     sl_counter_inc(d->m_errors);

@@ -1,6 +1,7 @@
 /* sl_escalation.c — escalation (提级核查): raising, receiving, listing.
  *
- * Raising runs inside sl-deadline's transaction; receiving inside sl-intake's
+ * Raising runs inside sl-deadline's transaction, with the clocks that marked
+ * what it raises (sl_escalation_tick); receiving inside sl-intake's
  * batch transaction. A verification case is an ordinary registered case routed
  * to this node's lead department for the sector (channel and route
  * "escalation"), so sl-dispatch hands it over on the next transfer list with
@@ -21,11 +22,6 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct {
-    char *case_no;
-    char *json;
-} s_raised_t;
 
 static int
 s_cause(const char *name)
@@ -86,92 +82,121 @@ s_link(sl_db_t *db, int64_t case_id, const char *origin_node, const char *origin
     return rc;
 }
 
-/* A mark raised, its audit event not yet written. */
+/* A mark raised, not yet written. */
 typedef struct {
-    int64_t id;          /* transfer_escalation.id */
-    int64_t case_id;     /* the case escalated */
-    const char *to, *ref; /* where it went (sl_transfer_escalations_raised) */
-    sl_audit_event_t ev; /* "escalated"; detail borrowed */
+    const sl_transfer_escalation_t *e; /* the mark (id 0: made by this transaction's clocks) */
+    const char *to, *ref;              /* where it went */
 } s_mark_t;
 
-/* Writes the *N gathered MARKS: the envelopes in OUTBOX, the marks raised and
- * their audit events (set-based). */
+/* Writes the *N gathered MARKS — raised_at on those in the table, the new
+ * ones inserted raised — and the envelopes in OUTBOX (deferred: they travel
+ * with the transaction's next statement). TX holds the new marks' instant. */
 static int
-s_raised_flush(sl_db_t *db, int64_t now_ms, s_mark_t *marks, size_t *n, sl_outbox_batch_t *outbox)
+s_raised_flush(sl_db_t *db, int64_t now_ms, s_mark_t *marks, size_t *n, sl_outbox_batch_t *outbox,
+               const sl_transfer_clock_tx_t *tx)
 {
     int rc = sl_outbox_batch_flush(db, outbox, now_ms);
     if (*n == 0 || rc != 0)
         return rc;
-    int64_t *ids = sl_calloc(*n, sizeof *ids), *cases = sl_calloc(*n, sizeof *cases);
-    const char **to = sl_calloc(*n, sizeof *to), **ref = sl_calloc(*n, sizeof *ref);
-    sl_audit_event_t *evs = sl_calloc(*n, sizeof *evs);
+    int64_t *ids = sl_calloc(*n, sizeof *ids);
+    sl_transfer_escalation_t *fresh = sl_calloc(*n, sizeof *fresh);
+    const char **to = sl_calloc(2 * *n, sizeof *to), **ref = sl_calloc(2 * *n, sizeof *ref);
+    size_t nold = 0, nnew = 0;
     for (size_t i = 0; i < *n; i++) {
-        ids[i] = marks[i].id, cases[i] = marks[i].case_id;
-        to[i] = marks[i].to, ref[i] = marks[i].ref;
-        evs[i] = marks[i].ev;
+        if (marks[i].e->id) {
+            ids[nold] = marks[i].e->id, to[nold] = marks[i].to, ref[nold++] = marks[i].ref;
+        } else {
+            to[*n + nnew] = marks[i].to, ref[*n + nnew] = marks[i].ref;
+            fresh[nnew++] = *marks[i].e;
+        }
     }
-    rc = sl_transfer_escalations_raised(db, ids, to, ref, *n, now_ms);
+    rc = sl_transfer_escalations_raised(db, ids, to, ref, nold, now_ms);
     if (rc == 0)
-        rc = sl_audit_append_many(db, cases, evs, *n);
+        rc = sl_transfer_escalations_insert(db, fresh, to + *n, ref + *n, nnew, tx->now_ms, now_ms);
     free(ids);
-    free(cases);
+    free(fresh);
     free(to);
     free(ref);
-    free(evs);
     *n = 0;
     return rc;
 }
 
-long
-sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t now_ms, long limit,
-                    const sl_actor_t *actor, bool *busy, sl_escalation_cb *cb, void *arg)
+/* A case's row in the facts (sl_case_fetch_many), looked up by number. */
+typedef struct {
+    const char *case_no; /* borrowed from the result */
+    int row;
+} s_facts_key_t;
+
+static int
+s_facts_cmp(const void *x, const void *y)
 {
-    *busy = false;
+    return strcmp(((const s_facts_key_t *)x)->case_no, ((const s_facts_key_t *)y)->case_no);
+}
+
+long
+sl_escalation_step(sl_db_t *db, const char *node, const char *parent, int64_t now_ms, long limit,
+                   const sl_actor_t *actor, sl_transfer_clock_tx_t *tx)
+{
     char now[40];
     sl_time_format_iso(now_ms, now, sizeof now);
-    sl_arena_t *a = NULL;
-    s_raised_t *out = NULL;
+    sl_arena_t *a = sl_arena_new(0);
     PGresult *facts_r = NULL;
     s_mark_t *marks = NULL;
     size_t nmarks = 0;
     sl_outbox_batch_t outbox;
     sl_outbox_batch_init(&outbox);
-    long n = 0;
-    bool leader;
-    int rc = sl_db_begin_leader(db, SL_DEADLINE_LOCK, &leader);
-    if (rc != 0 || !leader) {
-        *busy = rc == 0;
-        sl_outbox_batch_free(&outbox);
-        return rc;
-    }
-    a = sl_arena_new(0);
+    int rc = 0;
     sl_transfer_escalation_t *pending;
-    if ((n = sl_transfer_escalations_pending(db, limit, a, &pending)) < 0) {
+    long n = sl_transfer_escalations_pending(db, limit, a, &pending);
+    if (n < 0) {
         rc = (int)n;
         goto fail;
     }
-    out = sl_calloc((size_t)n + 1, sizeof *out);
-    /* set-based: the cases' facts in one query, the marks and the audit
-     * events written together (s_raised_flush) */
+    /* then the marks this transaction's clocks made (TX), raised as they are
+     * written; those that cannot be raised stay for sl_transfer_clock_tx_end */
+    size_t nnew = 0;
+    for (size_t k = 0; k < tx->nmarks; k++)
+        nnew += tx->marks[k].unit_kind != NULL;
+    if (nnew > 0) {
+        sl_transfer_escalation_t *all = sl_arena_calloc(a, ((size_t)n + nnew) * sizeof *all);
+        memcpy(all, pending, (size_t)n * sizeof *all);
+        size_t kept = 0;
+        for (size_t k = 0; k < tx->nmarks; k++) {
+            if (tx->marks[k].unit_kind)
+                all[n++] = tx->marks[k];
+            else
+                tx->marks[kept++] = tx->marks[k];
+        }
+        tx->nmarks = kept;
+        pending = all;
+    }
+    if (n == 0)
+        goto done; /* the idle tick: one look at the pending marks */
+    /* set-based: the cases' facts in one query, the marks, the envelopes and
+     * the audit events (the caller's TX) written together */
     const char **nos = sl_arena_calloc(a, ((size_t)n + 1) * sizeof *nos);
     for (long i = 0; i < n; i++)
         nos[i] = pending[i].case_no;
     if ((rc = sl_case_fetch_many(db, nos, (size_t)n, &facts_r)) != 0)
         goto fail;
+    int nrows = PQntuples(facts_r);
+    s_facts_key_t *rows = sl_arena_calloc(a, ((size_t)nrows + 1) * sizeof *rows);
+    for (int k = 0; k < nrows; k++)
+        rows[k] = (s_facts_key_t){PQgetvalue(facts_r, k, 0), k};
+    qsort(rows, (size_t)nrows, sizeof *rows, s_facts_cmp);
     marks = sl_calloc((size_t)n + 1, sizeof *marks);
     for (long i = 0; i < n; i++) {
         const sl_transfer_escalation_t *e = &pending[i];
         const char *cause = e->cause, *notice = e->notice_no, *unit = e->unit_code;
         const char *case_no = e->case_no;
-        int row = 0;
-        while (row < PQntuples(facts_r) && strcmp(PQgetvalue(facts_r, row, 0), case_no) != 0)
-            row++;
-        if (row == PQntuples(facts_r)) {
+        s_facts_key_t key = {case_no, 0};
+        const s_facts_key_t *found = bsearch(&key, rows, (size_t)nrows, sizeof *rows, s_facts_cmp);
+        if (!found) {
             sl_log(SL_LOG_ERROR, "case=%s vanished while raising its escalation", case_no);
             rc = -1;
             goto fail;
         }
-        sl_pb_clue_t *facts = sl_case_clue_of(facts_r, row, now_ms, false, a, NULL);
+        sl_pb_clue_t *facts = sl_case_clue_of(facts_r, found->row, now_ms, false, a, NULL);
         int sector = (int)facts->sector;
         char to[16], ref[96] = "";
         if (strcmp(e->unit_kind, "child") == 0) {
@@ -245,7 +270,8 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
         } else {
             /* The top node: on its own supervision list (which audits the
              * case itself: what was gathered goes first) */
-            if ((rc = s_raised_flush(db, now_ms, marks, &nmarks, &outbox)) != 0)
+            if ((rc = s_raised_flush(db, now_ms, marks, &nmarks, &outbox, tx)) != 0 ||
+                (rc = sl_transfer_clock_tx_flush(db, tx)) != 0)
                 goto fail;
             if ((rc = sl_supervision_list_escalated(db, e->case_id, now_ms, e->msg_id, ref,
                                                     sizeof ref)) != 0)
@@ -254,47 +280,78 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
         }
         json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "case_no", case_no, "notice_no",
                               notice, "unit", unit, "cause", cause, "to", to, "ref", ref);
-        char *detail = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+        const char *detail = sl_transfer_clock_tx_event(
+            tx, "case.escalated", case_no, json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS));
         json_decref(o);
-        marks[nmarks++] = (s_mark_t){.id = e->id,
-                                     .case_id = e->case_id,
-                                     .to = sl_arena_strdup(a, to),
-                                     .ref = sl_arena_strdup(a, ref),
-                                     .ev = {.at_ms = now_ms,
-                                            .kind = "escalated",
-                                            .actor_key = actor->key,
-                                            .actor_unit = actor->unit,
-                                            .operator= actor->operator_name,
-                                            .msg_id = e->msg_id,
-                                            .detail = detail}};
-        out[i].case_no = sl_strdup(case_no);
-        out[i].json = detail;
+        marks[nmarks++] =
+            (s_mark_t){.e = e, .to = sl_arena_strdup(a, to), .ref = sl_arena_strdup(a, ref)};
+        sl_transfer_clock_tx_audit(tx, e->case_id, now_ms, "escalated", actor, e->msg_id, detail);
         sl_log(SL_LOG_INFO, "case=%s notice=%s escalated (%s) to %s %s", case_no, notice, cause, to,
                ref);
     }
-    if ((rc = s_raised_flush(db, now_ms, marks, &nmarks, &outbox)) != 0 ||
-        (rc = sl_db_commit(db)) != 0)
+    if ((rc = s_raised_flush(db, now_ms, marks, &nmarks, &outbox, tx)) != 0)
         goto fail;
-    for (long i = 0; i < n; i++)
-        if (cb)
-            cb(arg, out[i].case_no, out[i].json);
     goto done;
 fail:
-    sl_db_rollback(db);
     n = rc;
 done:
     sl_outbox_batch_free(&outbox);
     PQclear(facts_r);
     free(marks);
-    if (out) {
-        for (long i = 0; out[i].case_no || out[i].json; i++) {
-            free(out[i].case_no);
-            free(out[i].json);
-        }
-        free(out);
-    }
     sl_arena_destroy(&a);
     return n;
+}
+
+/* sl_escalation_cb through the events of a sl_transfer_clock_tx_t. */
+typedef struct {
+    sl_escalation_cb *cb;
+    void *arg;
+} s_escalated_cb_t;
+
+static void
+s_on_escalated(void *arg, const char *topic, const char *case_no, const char *json)
+{
+    s_escalated_cb_t *c = arg;
+    (void)topic;
+    if (c->cb)
+        c->cb(c->arg, case_no, json);
+}
+
+long
+sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t now_ms, long limit,
+                    const sl_actor_t *actor, bool *busy, sl_escalation_cb *cb, void *arg)
+{
+    sl_transfer_clock_tx_t tx;
+    int rc = sl_transfer_clock_tx_begin(db, &tx, busy);
+    if (rc <= 0)
+        return rc;
+    long n = sl_escalation_step(db, node, parent, now_ms, limit, actor, &tx);
+    s_escalated_cb_t c = {cb, arg};
+    return sl_transfer_clock_tx_end(db, &tx, n, s_on_escalated, &c);
+}
+
+long
+sl_escalation_tick(sl_db_t *db, const sl_calendar_t *cal, const char *node, const char *parent,
+                   int64_t now_ms, int not_handled_days, long limit, const sl_actor_t *actor,
+                   bool *busy, long *raised, sl_transfer_clock_cb *cb, void *arg)
+{
+    *raised = 0;
+    sl_transfer_clock_tx_t tx;
+    int rc = sl_transfer_clock_tx_begin(db, &tx, busy);
+    if (rc <= 0)
+        return rc;
+    long n = sl_transfer_clock_step(db, cal, now_ms, not_handled_days, limit, actor, &tx);
+    long m = n < 0 ? 0 : sl_escalation_step(db, node, parent, now_ms, limit, actor, &tx);
+    long r = sl_transfer_clock_tx_end(db, &tx, n < 0 ? n : m < 0 ? m : n, cb, arg);
+    if (n >= 0 && m < 0 && m != SL_AGAIN) {
+        /* the raising failed: the clocks go on without it, as when apart */
+        *raised = m;
+        return sl_transfer_clock_tick(db, cal, now_ms, not_handled_days, limit, actor, busy, cb,
+                                      arg);
+    }
+    if (r >= 0)
+        *raised = m;
+    return r;
 }
 
 int

@@ -17,6 +17,8 @@
 #include "sl_db.h"
 #include "sl_apply.h"
 #include "sl_audit.h"
+#include "sl_calendar.h"
+#include "sl_transfer_clock.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,6 +35,27 @@ typedef void(sl_escalation_cb)(void *arg, const char *case_no, const char *json)
 long sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t now_ms,
                          long limit, const sl_actor_t *actor, bool *busy,
                          sl_escalation_cb *cb, void *arg);
+
+/* The work of sl_escalation_raise inside the caller's transaction (which
+ * holds the leader lock): the marks and envelopes are written deferred, the
+ * "escalated" audit events and the "case.escalated" events to publish are
+ * gathered into TX. Returns how many were raised, or -1 / SL_AGAIN (the
+ * caller rolls back). */
+long sl_escalation_step(sl_db_t *db, const char *node, const char *parent, int64_t now_ms,
+                        long limit, const sl_actor_t *actor, sl_transfer_clock_tx_t *tx);
+
+/* One sl-deadline transaction: the clocks of up to LIMIT due transfers
+ * (sl_transfer_clock_step) and up to LIMIT pending escalations, those just
+ * marked included (sl_escalation_step), under the leader lock (*BUSY when
+ * another instance holds it), the audit events of both appended together;
+ * after COMMIT, CB for each event in order (the clocks' topics, then
+ * "case.escalated"). Returns the transfers looked at with *RAISED the
+ * escalations raised, or -1 / SL_AGAIN (rolled back). If the raising fails
+ * (not SL_AGAIN), the clocks are committed alone (sl_transfer_clock_tick)
+ * and *RAISED is the raising's error. */
+long sl_escalation_tick(sl_db_t *db, const sl_calendar_t *cal, const char *node, const char *parent,
+                        int64_t now_ms, int not_handled_days, long limit, const sl_actor_t *actor,
+                        bool *busy, long *raised, sl_transfer_clock_cb *cb, void *arg);
 
 /* Validates an Escalation body (pure): notice_no, origin_node, case_no, cause
  * and the clue's subject.name, place.division and sector are required. 0 or

@@ -1,12 +1,14 @@
 /* sl_transfer_clock.c — the clocks of transfers in the database (part of the transfer module).
  *
  * The tick locks the due rows (FOR UPDATE SKIP LOCKED, after the leader lock),
- * decides in C row by row (sl_deadline_check) and writes back set-based inside
- * one transaction: one statement for the transfers' clocks, one for the
- * escalation marks, and the audit events through sl_audit_append_many (the
- * heads in one look-up, chained in C, one insert). The events go out only
- * after COMMIT, so a crash repeats nothing that was committed and loses
- * nothing that was not. */
+ * decides in C row by row (sl_deadline_check) and writes back set-based: one
+ * statement for the transfers' clocks, one for the escalation marks, and the
+ * audit events gathered into the transaction's sl_transfer_clock_tx_t, which
+ * appends them through sl_audit_append_many (the heads in one look-up,
+ * chained in C, one insert) with whatever the raising of the same
+ * transaction adds (sl_escalation_tick). The events go out only after
+ * COMMIT, so a crash repeats nothing that was committed and loses nothing
+ * that was not. */
 #include "sl_transfer_clock.h"
 
 #include "sl_audit.h"
@@ -22,13 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* An event kept until the commit. */
-typedef struct {
-    const char *topic; /* static */
-    char *case_no;
-    char *json;
-} s_event_t;
-
 static int32_t
 s_day(const char *s)
 {
@@ -36,58 +31,140 @@ s_day(const char *s)
     return s && *s && sl_date_parse(s, &d) == 0 ? d : -1;
 }
 
-/* What a tick writes, gathered row by row and written set-based by s_flush. */
+/* What a tick transaction gathers -------------------------------------------- */
+
+static void
+s_tx_free(sl_transfer_clock_tx_t *tx)
+{
+    for (size_t k = 0; k < tx->nev; k++)
+        free(tx->evs[k].json);
+    free(tx->evs);
+    free(tx->marks);
+    free(tx->case_ids);
+    free(tx->audit);
+    sl_arena_destroy(&tx->a);
+    memset(tx, 0, sizeof *tx);
+}
+
+/* Writes the marks TX still holds, not raised (deferred). */
+static int
+s_marks_unraised(sl_db_t *db, sl_transfer_clock_tx_t *tx)
+{
+    int rc = sl_transfer_escalations_insert(db, tx->marks, NULL, NULL, tx->nmarks, tx->now_ms, 0);
+    tx->nmarks = 0;
+    return rc;
+}
+
+int
+sl_transfer_clock_tx_begin(sl_db_t *db, sl_transfer_clock_tx_t *tx, bool *busy)
+{
+    *busy = false;
+    memset(tx, 0, sizeof *tx);
+    bool leader;
+    int rc = sl_db_begin_leader(db, SL_DEADLINE_LOCK, &leader);
+    if (rc != 0 || !leader) {
+        *busy = rc == 0;
+        return rc;
+    }
+    tx->a = sl_arena_new(0);
+    return 1;
+}
+
+long
+sl_transfer_clock_tx_end(sl_db_t *db, sl_transfer_clock_tx_t *tx, long n, sl_transfer_clock_cb *cb,
+                         void *arg)
+{
+    int rc;
+    if (n >= 0 && ((rc = s_marks_unraised(db, tx)) != 0 ||
+                   (rc = sl_transfer_clock_tx_flush(db, tx)) != 0 || (rc = sl_db_commit(db)) != 0))
+        n = rc;
+    if (n < 0)
+        sl_db_rollback(db);
+    for (size_t k = 0; k < tx->nev && n >= 0 && cb; k++)
+        cb(arg, tx->evs[k].topic, tx->evs[k].case_no, tx->evs[k].json);
+    s_tx_free(tx);
+    return n;
+}
+
+const char *
+sl_transfer_clock_tx_event(sl_transfer_clock_tx_t *tx, const char *topic, const char *case_no,
+                           char *json)
+{
+    if (tx->nev == tx->capev) {
+        tx->capev = tx->capev ? tx->capev * 2 : 64;
+        tx->evs = sl_realloc(tx->evs, tx->capev * sizeof *tx->evs);
+    }
+    tx->evs[tx->nev].topic = topic;
+    tx->evs[tx->nev].case_no = sl_arena_strdup(tx->a, case_no);
+    tx->evs[tx->nev++].json = json;
+    return json;
+}
+
+void
+sl_transfer_clock_tx_audit(sl_transfer_clock_tx_t *tx, int64_t case_id, int64_t now_ms,
+                           const char *kind, const sl_actor_t *actor, const char *msg_id,
+                           const char *detail)
+{
+    if (tx->naudit == tx->capaudit) {
+        tx->capaudit = tx->capaudit ? tx->capaudit * 2 : 64;
+        tx->case_ids = sl_realloc(tx->case_ids, tx->capaudit * sizeof *tx->case_ids);
+        tx->audit = sl_realloc(tx->audit, tx->capaudit * sizeof *tx->audit);
+    }
+    tx->case_ids[tx->naudit] = case_id;
+    tx->audit[tx->naudit++] =
+        (sl_audit_event_t){.at_ms = now_ms,
+                           .kind = kind,
+                           .actor_key = actor->key,
+                           .actor_unit = actor->unit,
+                           .operator= actor->operator_name,
+                           .msg_id = msg_id ? sl_arena_strdup(tx->a, msg_id) : actor->msg_id,
+                           .detail = detail};
+}
+
+int
+sl_transfer_clock_tx_flush(sl_db_t *db, sl_transfer_clock_tx_t *tx)
+{
+    int rc = sl_audit_append_many(db, tx->case_ids, tx->audit, tx->naudit);
+    tx->naudit = 0;
+    return rc;
+}
+
+/* The clocks ------------------------------------------------------------------ */
+
+/* What a tick writes to transfer, gathered row by row and written set-based
+ * by s_flush (the marks are kept in the transaction's TX). */
 typedef struct {
     sl_db_cols_t up;          /* the transfers' clocks: id, next due_at, five flags, warning */
     size_t nup;               /* rows in up */
-    sl_db_cols_t esc;         /* escalation marks: transfer_id, case_id, cause, reason */
-    size_t nesc;              /* rows in esc */
-    int64_t *case_ids;        /* the audit events' cases */
-    sl_audit_event_t *audit;  /* and the events (detail borrowed from the tick's events) */
-    size_t naudit, capaudit;  /* used, allocated */
 } s_writes_t;
 
-enum { UP_ID, UP_NEXT, UP_ACCEPT, UP_REMIND, UP_OVERDUE, UP_NOT_HANDLED, UP_WARN, UP_RECTIFY, UP_N };
-enum { ESC_TRANSFER, ESC_CASE, ESC_CAUSE, ESC_REASON, ESC_N };
+enum {
+    UP_ID,
+    UP_NEXT,
+    UP_ACCEPT,
+    UP_REMIND,
+    UP_OVERDUE,
+    UP_NOT_HANDLED,
+    UP_WARN,
+    UP_RECTIFY,
+    UP_N
+};
 
 static void
 s_writes_init(s_writes_t *w)
 {
     memset(w, 0, sizeof *w);
     sl_db_cols_init(&w->up, UP_N);
-    sl_db_cols_init(&w->esc, ESC_N);
 }
 
 static void
 s_writes_free(s_writes_t *w)
 {
     sl_db_cols_free(&w->up);
-    sl_db_cols_free(&w->esc);
-    free(w->case_ids);
-    free(w->audit);
 }
 
-static void
-s_writes_audit(s_writes_t *w, int64_t case_id, int64_t now_ms, const char *kind,
-               const sl_actor_t *actor, const char *detail)
-{
-    if (w->naudit == w->capaudit) {
-        w->capaudit = w->capaudit ? w->capaudit * 2 : 64;
-        w->case_ids = sl_realloc(w->case_ids, w->capaudit * sizeof *w->case_ids);
-        w->audit = sl_realloc(w->audit, w->capaudit * sizeof *w->audit);
-    }
-    w->case_ids[w->naudit] = case_id;
-    w->audit[w->naudit++] = (sl_audit_event_t){.at_ms = now_ms,
-                                               .kind = kind,
-                                               .actor_key = actor->key,
-                                               .actor_unit = actor->unit,
-                                               .operator= actor->operator_name,
-                                               .msg_id = actor->msg_id,
-                                               .detail = detail};
-}
-
-/* Writes what W gathered, in three statements (deferred: they travel with the
- * audit's look-up and the transaction's next statement), and empties W. */
+/* Defers the clocks W gathered, in one statement (it travels with the
+ * transaction's next statement), and empties W. */
 static int
 s_flush(sl_db_t *db, const char *now, s_writes_t *w)
 {
@@ -113,63 +190,76 @@ s_flush(sl_db_t *db, const char *now, s_writes_t *w)
             " WHERE t.id = u.id",
             UP_N + 1, p);
     }
-    if (rc == 0 && w->nesc > 0) {
-        const char *const *c = sl_db_cols_params(&w->esc);
-        const char *p[ESC_N + 1];
-        memcpy(p, c, ESC_N * sizeof *p);
-        p[ESC_N] = now;
-        rc = sl_db_defer(db,
-                         "INSERT INTO transfer_escalation (transfer_id, case_id, cause,"
-                         " marked_at, reason)"
-                         " SELECT u.t, u.c, u.cause, $5::timestamptz, u.reason"
-                         " FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[])"
-                         "  AS u(t, c, cause, reason)"
-                         " ON CONFLICT (transfer_id, cause) DO NOTHING",
-                         ESC_N + 1, p);
-    }
-    if (rc == 0)
-        rc = sl_audit_append_many(db, w->case_ids, w->audit, w->naudit);
     s_writes_free(w);
     s_writes_init(w);
     return rc;
 }
 
-long
-sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, int not_handled_days,
-                       long limit, const sl_actor_t *actor, bool *busy,
-                       sl_transfer_clock_cb *cb, void *arg)
+/* Keeps the mark CAUSE of the due row ROW of R in TX. A mark whose unit is
+ * unknown is never raised (sl_transfer_escalations_pending joins unit) and
+ * one already there is left as it is, so either is written unraised now. */
+static void
+s_mark(sl_transfer_clock_tx_t *tx, PGresult *r, int row, int64_t case_id, const char *cause,
+       const char *reason)
 {
-    *busy = false;
+#define V(c) sl_arena_strdup(tx->a, PQgetvalue(r, row, c))
+    if (tx->nmarks == tx->capmarks) {
+        tx->capmarks = tx->capmarks ? tx->capmarks * 2 : 64;
+        tx->marks = sl_realloc(tx->marks, tx->capmarks * sizeof *tx->marks);
+    }
+    char have[64];
+    snprintf(have, sizeof have, ",%s,", cause);
+    char *causes = V(22); /* "{OVERDUE,...}" as ",OVERDUE,...," */
+    causes[0] = ',';
+    if (causes[1])
+        causes[strlen(causes) - 1] = ',';
+    tx->marks[tx->nmarks++] = (sl_transfer_escalation_t){
+        .transfer_id = atoll(PQgetvalue(r, row, 0)),
+        .case_id = case_id,
+        .cause = cause,
+        .reason = reason,
+        .msg_id = "",
+        .notice_no = V(3),
+        .unit_code = V(4),
+        .unit_kind = PQgetisnull(r, row, 19) || strstr(causes, have) ? NULL : V(19),
+        .transfer_date = V(21),
+        .feedback_deadline = V(10),
+        .case_no = V(2),
+        .unit_name = V(20),
+    };
+#undef V
+}
+
+long
+sl_transfer_clock_step(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, int not_handled_days,
+                       long limit, const sl_actor_t *actor, sl_transfer_clock_tx_t *tx)
+{
     char now[40], lim[24];
     sl_time_format_iso(now_ms, now, sizeof now);
     snprintf(lim, sizeof lim, "%ld", limit);
     PGresult *r = NULL;
-    s_event_t *evs = NULL;
-    size_t nev = 0, cap = 0;
     long n = 0;
     s_writes_t w;
     s_writes_init(&w);
-    bool leader;
-    int rc = sl_db_begin_leader(db, SL_DEADLINE_LOCK, &leader);
-    if (rc != 0 || !leader) {
-        *busy = rc == 0;
-        s_writes_free(&w);
-        return rc;
-    }
+    tx->now_ms = now_ms;
     const char *p[] = {now, lim};
-    if ((rc = sl_db_exec(
-             db, &r,
-             "SELECT t.id, t.case_id, c.case_no, t.notice_no, t.unit_code, t.state,"
-             " coalesce(t.receipt_date::text, ''), coalesce(t.last_progress_at::date::text, ''),"
-             " coalesce(t.fed_back_at::date::text, ''), t.objection_deadline::text,"
-             " t.feedback_deadline::text, t.accepted_at IS NOT NULL, t.reminded_at IS NOT NULL,"
-             " t.overdue_at IS NOT NULL, t.not_handled_at IS NOT NULL, t.calendar_warning,"
-             " t.rectify_by IS NOT NULL, coalesce(t.rectify_by::text, ''),"
-             " t.rectify_overdue_at IS NOT NULL"
-             " FROM transfer t JOIN cases c ON c.id = t.case_id"
-             " WHERE t.due_at <= $1::timestamptz ORDER BY t.due_at"
-             " LIMIT $2::int FOR UPDATE OF t SKIP LOCKED",
-             2, p)) != 0)
+    int rc = sl_db_exec(
+        db, &r,
+        "SELECT t.id, t.case_id, c.case_no, t.notice_no, t.unit_code, t.state,"
+        " coalesce(t.receipt_date::text, ''), coalesce(t.last_progress_at::date::text, ''),"
+        " coalesce(t.fed_back_at::date::text, ''), t.objection_deadline::text,"
+        " t.feedback_deadline::text, t.accepted_at IS NOT NULL, t.reminded_at IS NOT NULL,"
+        " t.overdue_at IS NOT NULL, t.not_handled_at IS NOT NULL, t.calendar_warning,"
+        " t.rectify_by IS NOT NULL, coalesce(t.rectify_by::text, ''),"
+        " t.rectify_overdue_at IS NOT NULL, u.kind, coalesce(u.name, ''),"
+        " coalesce(t.transfer_date::text, ''),"
+        " ARRAY(SELECT x.cause FROM transfer_escalation x WHERE x.transfer_id = t.id)::text"
+        " FROM transfer t JOIN cases c ON c.id = t.case_id"
+        " LEFT JOIN unit u ON u.code = t.unit_code"
+        " WHERE t.due_at <= $1::timestamptz ORDER BY t.due_at"
+        " LIMIT $2::int FOR UPDATE OF t SKIP LOCKED",
+        2, p);
+    if (rc != 0)
         goto fail;
     n = PQntuples(r);
     for (long i = 0; i < n; i++) {
@@ -238,63 +328,50 @@ sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
                 json_object_set_new(o, "idle_until", json_string(iu));
             if (k == 4)
                 json_object_set_new(o, "rectify_by", json_string(V(17)));
-            char *detail = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+            const char *detail = sl_transfer_clock_tx_event(
+                tx, acts[k].topic, V(2), json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS));
             json_decref(o);
-            if (acts[k].cause) {
-                sl_buf_t *e = w.esc.col;
-                sl_db_array_add_int(&e[ESC_TRANSFER], atoll(V(0)));
-                sl_db_array_add_int(&e[ESC_CASE], case_id);
-                sl_db_array_add(&e[ESC_CAUSE], acts[k].cause);
-                sl_db_array_add(&e[ESC_REASON], acts[k].reason);
-                w.nesc++;
-            }
-            s_writes_audit(&w, case_id, now_ms, acts[k].kind, actor, detail);
-            if (nev == cap) {
-                cap = cap ? cap * 2 : 16;
-                evs = sl_realloc(evs, cap * sizeof *evs);
-            }
-            evs[nev++] = (s_event_t){acts[k].topic, sl_strdup(V(2)), detail};
+            if (acts[k].cause)
+                s_mark(tx, r, (int)i, case_id, acts[k].cause, acts[k].reason);
+            sl_transfer_clock_tx_audit(tx, case_id, now_ms, acts[k].kind, actor, NULL, detail);
             sl_log(SL_LOG_INFO, "case=%s notice=%s %s", V(2), V(3), acts[k].kind);
             bool reopened = false; /* 整改逾期: back to verification (sl_closing.h) */
             /* the reopening reads and appends after what was gathered so far */
-            if (k == 4 && (rc = s_flush(db, now, &w)) != 0)
+            if (k == 4 &&
+                ((rc = s_flush(db, now, &w)) != 0 || (rc = s_marks_unraised(db, tx)) != 0 ||
+                 (rc = sl_transfer_clock_tx_flush(db, tx)) != 0))
                 goto fail;
             if (k == 4 && (rc = sl_transfer_reopen(db, case_id, atoll(V(0)), "RECTIFY_OVERDUE",
                                                    json_pack("{s:s}", "rectify_by", V(17)), now_ms,
                                                    actor, &reopened)) != 0)
                 goto fail;
-            if (reopened) {
-                if (nev == cap) {
-                    cap *= 2;
-                    evs = sl_realloc(evs, cap * sizeof *evs);
-                }
-                evs[nev++] = (s_event_t){"case.reopened", sl_strdup(V(2)), sl_strdup(detail)};
-            }
+            if (reopened)
+                sl_transfer_clock_tx_event(tx, "case.reopened", V(2), sl_strdup(detail));
         }
 #undef V
     }
     if ((rc = s_flush(db, now, &w)) != 0)
         goto fail;
-    PQclear(r);
-    r = NULL;
-    if ((rc = sl_db_commit(db)) != 0)
-        goto fail;
-    for (size_t k = 0; k < nev; k++)
-        if (cb)
-            cb(arg, evs[k].topic, evs[k].case_no, evs[k].json);
     goto done;
 fail:
-    PQclear(r);
-    sl_db_rollback(db);
     n = rc;
 done:
+    PQclear(r);
     s_writes_free(&w);
-    for (size_t k = 0; k < nev; k++) {
-        free(evs[k].case_no);
-        free(evs[k].json);
-    }
-    free(evs);
     return n;
+}
+
+long
+sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, int not_handled_days,
+                       long limit, const sl_actor_t *actor, bool *busy, sl_transfer_clock_cb *cb,
+                       void *arg)
+{
+    sl_transfer_clock_tx_t tx;
+    int rc = sl_transfer_clock_tx_begin(db, &tx, busy);
+    if (rc <= 0)
+        return rc;
+    long n = sl_transfer_clock_step(db, cal, now_ms, not_handled_days, limit, actor, &tx);
+    return sl_transfer_clock_tx_end(db, &tx, n, cb, arg);
 }
 
 int
@@ -331,7 +408,7 @@ sl_transfer_escalations_pending(sl_db_t *db, long limit, sl_arena_t *a,
     int rc = sl_db_exec(db, &r,
                         "SELECT e.id, e.case_id, e.cause, e.reason, e.msg_id, t.notice_no,"
                         " t.unit_code, u.kind, t.transfer_date::text, t.feedback_deadline::text,"
-                        " c.case_no, u.name"
+                        " c.case_no, u.name, e.transfer_id"
                         " FROM transfer_escalation e JOIN transfer t ON t.id = e.transfer_id"
                         " JOIN cases c ON c.id = e.case_id JOIN unit u ON u.code = t.unit_code"
                         " WHERE e.raised_at IS NULL ORDER BY e.id LIMIT $1::int"
@@ -355,11 +432,50 @@ sl_transfer_escalations_pending(sl_db_t *db, long limit, sl_arena_t *a,
         e[i].feedback_deadline = V(9);
         e[i].case_no = V(10);
         e[i].unit_name = V(11);
+        e[i].transfer_id = atoll(PQgetvalue(r, (int)i, 12));
 #undef V
     }
     PQclear(r);
     *out = e;
     return n;
+}
+
+int
+sl_transfer_escalations_insert(sl_db_t *db, const sl_transfer_escalation_t *marks,
+                               const char *const *to, const char *const *ref, size_t n,
+                               int64_t marked_ms, int64_t raised_ms)
+{
+    if (n == 0)
+        return 0;
+    char marked[40], raised[40];
+    sl_time_format_iso(marked_ms, marked, sizeof marked);
+    sl_time_format_iso(raised_ms, raised, sizeof raised);
+    enum { TRANSFER, CASE, CAUSE, REASON, TO, REF, NCOLS };
+    sl_db_cols_t cols;
+    sl_db_cols_init(&cols, NCOLS);
+    sl_buf_t *c = cols.col;
+    for (size_t i = 0; i < n; i++) {
+        sl_db_array_add_int(&c[TRANSFER], marks[i].transfer_id);
+        sl_db_array_add_int(&c[CASE], marks[i].case_id);
+        sl_db_array_add(&c[CAUSE], marks[i].cause);
+        sl_db_array_add(&c[REASON], marks[i].reason);
+        sl_db_array_add(&c[TO], to ? to[i] : NULL);
+        sl_db_array_add(&c[REF], ref ? ref[i] : NULL);
+    }
+    const char *const *a = sl_db_cols_params(&cols);
+    const char *p[] = {a[TRANSFER], a[CASE], a[CAUSE], a[REASON],
+                       a[TO],       a[REF],  marked,   to ? raised : NULL};
+    int rc = sl_db_defer(db,
+                         "INSERT INTO transfer_escalation (transfer_id, case_id, cause,"
+                         " marked_at, reason, raised_at, raised_to, raised_ref)"
+                         " SELECT u.t, u.c, u.cause, $7::timestamptz, u.reason, $8::timestamptz,"
+                         " u.too, u.ref"
+                         " FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[],"
+                         "  $5::text[], $6::text[]) AS u(t, c, cause, reason, too, ref)"
+                         " ON CONFLICT (transfer_id, cause) DO NOTHING",
+                         8, p);
+    sl_db_cols_free(&cols);
+    return rc;
 }
 
 int

@@ -10,6 +10,8 @@
 #ifndef SL_TRANSFER_CLOCK_H
 #define SL_TRANSFER_CLOCK_H
 
+#include "sl_arena.h"
+#include "sl_audit.h"
 #include "sl_calendar.h"
 #include "sl_db.h"
 #include "sl_transfer.h"
@@ -26,6 +28,85 @@
  * "deadline.not_handled"; JSON is the event's body. Borrowed for the call. */
 typedef void(sl_transfer_clock_cb)(void *arg, const char *topic, const char *case_no,
                                    const char *json);
+
+/* A transfer_escalation mark not yet raised, with the transfer and case it
+ * concerns. Strings live in the arena passed to sl_transfer_escalations_pending
+ * (or the sl_transfer_clock_tx_t of the clocks that made it). */
+typedef struct {
+    int64_t id;                    /* transfer_escalation.id; 0: made by this transaction's
+                                      clocks, not yet written */
+    int64_t transfer_id;           /* the transfer */
+    int64_t case_id;               /* the case escalated */
+    const char *cause;             /* overdue, accepted_not_handled, false_completion */
+    const char *reason;            /* the mark's reason text */
+    const char *msg_id;            /* the envelope that caused it, "" if a clock did */
+    const char *notice_no;         /* the transfer's notice */
+    const char *unit_code;         /* its receiving unit */
+    const char *unit_kind;         /* unit.kind: "child" for a child node; NULL for a mark
+                                      of this transaction's clocks that is not to be raised
+                                      (one is there already, or the unit is unknown) */
+    const char *transfer_date;     /* YYYY-MM-DD */
+    const char *feedback_deadline; /* YYYY-MM-DD */
+    const char *case_no;           /* the case's number */
+    const char *unit_name;         /* the receiving unit's name */
+} sl_transfer_escalation_t;
+
+/* What one sl-deadline transaction gathers before its COMMIT: the audit
+ * events, appended together (sl_audit_append_many: one look-up, one insert,
+ * one move of each case's head however many steps added to it), and the
+ * events published after COMMIT. Filled by sl_transfer_clock_step and
+ * sl_escalation_step, so the clocks and the raising of what they marked share
+ * one transaction. */
+typedef struct {
+    int64_t *case_ids;       /* the audit events' cases */
+    sl_audit_event_t *audit; /* the events, in chain order; strings in A or borrowed */
+    size_t naudit, capaudit; /* used, allocated */
+    struct {
+        const char *topic; /* static */
+        char *case_no;     /* in A */
+        char *json;        /* owned */
+    } * evs;               /* to publish after COMMIT, in order */
+    size_t nev, capev;     /* used, allocated */
+    sl_transfer_escalation_t *marks; /* the marks the clocks made, not yet written:
+                                        sl_escalation_step writes them raised, or
+                                        sl_transfer_clock_tx_end unraised */
+    size_t nmarks, capmarks;         /* used, allocated */
+    int64_t now_ms;                  /* the clocks' instant (the marks' marked_at) */
+    sl_arena_t *a;         /* the strings kept until the transaction ends */
+} sl_transfer_clock_tx_t;
+
+/* Begins an sl-deadline transaction: BEGIN, then the leader lock
+ * (SL_DEADLINE_LOCK); TX is initialised when this instance leads. Returns 1
+ * if it leads, 0 if another instance holds the lock (*BUSY set, rolled back),
+ * or -1 / SL_AGAIN. */
+int sl_transfer_clock_tx_begin(sl_db_t *db, sl_transfer_clock_tx_t *tx, bool *busy);
+/* Ends the transaction whose steps returned N: if N >= 0, appends TX's audit
+ * events, commits, then calls CB for each event kept, in order; otherwise, or
+ * if that fails, rolls back. Frees TX. Returns N or the error. */
+long sl_transfer_clock_tx_end(sl_db_t *db, sl_transfer_clock_tx_t *tx, long n,
+                              sl_transfer_clock_cb *cb, void *arg);
+/* Keeps an event to publish after COMMIT: TOPIC static, CASE_NO copied, JSON
+ * consumed (it also serves as an audit event's detail). Returns JSON. */
+const char *sl_transfer_clock_tx_event(sl_transfer_clock_tx_t *tx, const char *topic,
+                                       const char *case_no, char *json);
+/* Adds audit event KIND at NOW_MS by ACTOR with MSG_ID (copied; NULL: the
+ * actor's) and DETAIL (borrowed: a JSON kept with sl_transfer_clock_tx_event)
+ * on case CASE_ID, after those gathered before. */
+void sl_transfer_clock_tx_audit(sl_transfer_clock_tx_t *tx, int64_t case_id, int64_t now_ms,
+                                const char *kind, const sl_actor_t *actor, const char *msg_id,
+                                const char *detail);
+/* Appends the audit events gathered (sl_audit_append_many) and forgets them;
+ * before anything that appends to the same chains itself. 0, -1 or SL_AGAIN. */
+int sl_transfer_clock_tx_flush(sl_db_t *db, sl_transfer_clock_tx_t *tx);
+
+/* The work of sl_transfer_clock_tick inside the caller's transaction (which
+ * holds the leader lock): the transfers' writes are deferred (sl_db_defer),
+ * the audit events and the events to publish are gathered into TX. Returns
+ * the number of transfers looked at, or -1 / SL_AGAIN (the caller rolls
+ * back). */
+long sl_transfer_clock_step(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms,
+                            int not_handled_days, long limit, const sl_actor_t *actor,
+                            sl_transfer_clock_tx_t *tx);
 
 /* Acts on up to LIMIT transfers whose due_at <= NOW_MS, in one transaction
  * under the SL_DEADLINE_LOCK leader lock: records what sl_deadline_check says
@@ -47,28 +128,19 @@ typedef sl_db_row_cb sl_transfer_clock_row_cb;
  * SL_AGAIN. */
 int sl_transfer_clock_list(sl_db_t *db, sl_transfer_clock_row_cb *cb, void *arg);
 
-/* A transfer_escalation mark not yet raised, with the transfer and case it
- * concerns. Strings live in the arena passed to sl_transfer_escalations_pending. */
-typedef struct {
-    int64_t id;                /* transfer_escalation.id */
-    int64_t case_id;           /* the case escalated */
-    const char *cause;         /* overdue, accepted_not_handled, false_completion */
-    const char *reason;        /* the mark's reason text */
-    const char *msg_id;        /* the envelope that caused it, "" if a clock did */
-    const char *notice_no;     /* the transfer's notice */
-    const char *unit_code;     /* its receiving unit */
-    const char *unit_kind;     /* unit.kind: "child" for a child node */
-    const char *transfer_date; /* YYYY-MM-DD */
-    const char *feedback_deadline; /* YYYY-MM-DD */
-    const char *case_no;       /* the case's number */
-    const char *unit_name;     /* the receiving unit's name */
-} sl_transfer_escalation_t;
-
 /* Locks up to LIMIT marks not yet raised, oldest first, skipping those another
  * transaction holds (FOR UPDATE SKIP LOCKED), inside the caller's transaction.
  * Returns how many with *OUT an array in A, or -1 / SL_AGAIN. */
 long sl_transfer_escalations_pending(sl_db_t *db, long limit, sl_arena_t *a,
                                      sl_transfer_escalation_t **out);
+
+/* Inserts the N marks MARKS (their id 0) marked at MARKED_MS, each raised at
+ * RAISED_MS to TO[i] as REF[i], or not yet raised if TO is NULL, in one
+ * statement (deferred; a mark already there for the transfer and cause is
+ * left as it is). 0. */
+int sl_transfer_escalations_insert(sl_db_t *db, const sl_transfer_escalation_t *marks,
+                                   const char *const *to, const char *const *ref, size_t n,
+                                   int64_t marked_ms, int64_t raised_ms);
 
 /* Marks IDS were raised at NOW_MS, each to TO[i] ("verification", "parent",
  * "supervision") as REF[i], in one statement (deferred: it travels with the transaction's next

@@ -15,6 +15,7 @@
 #include "sl_test_pg.h"
 #include "sl_transfer.h"
 #include "sl_transfer_clock.h"
+#include "sl_util.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -177,6 +178,148 @@ test_nothing_raised_without_the_leader_lock(void **state)
     assert_int_equal(s_raise(f->db, "140700", &seen), 1);
 }
 
+/* What a run of ticks wrote and published, as text to compare. */
+typedef struct {
+    sl_buf_t events; /* topic case_no json, one a line, in publishing order */
+} s_run_t;
+
+static void
+s_run_event(void *arg, const char *topic, const char *case_no, const char *json)
+{
+    s_run_t *run = arg;
+    sl_buf_printf(&run->events, "%s %s %s\n", topic, case_no, json);
+}
+
+static void
+s_run_escalated(void *arg, const char *case_no, const char *json)
+{
+    s_run_event(arg, "case.escalated", case_no, json);
+}
+
+static int
+s_line_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lines of TEXT sorted, as a new string. */
+static char *
+s_sorted_lines(const char *text)
+{
+    char *copy = strdup(text), *save = NULL, *lines[64];
+    size_t n = 0;
+    for (char *l = strtok_r(copy, "\n", &save); l && n < 64; l = strtok_r(NULL, "\n", &save))
+        lines[n++] = l;
+    qsort(lines, n, sizeof *lines, s_line_cmp);
+    sl_buf_t out;
+    sl_buf_init(&out);
+    for (size_t k = 0; k < n; k++)
+        sl_buf_printf(&out, "%s\n", lines[k]);
+    free(copy);
+    char *s = strdup(out.data ? out.data : "");
+    sl_buf_free(&out);
+    return s;
+}
+
+/* The rows the clocks and the raising write, as one text. */
+static char *
+s_rows(sl_db_t *db)
+{
+    return sl_test_value(
+        db, "SELECT concat_ws(E'\\n',"
+            " (SELECT string_agg(concat_ws(' ', case_id, seq, at, kind, actor_key, actor_unit,"
+            "   operator, msg_id, detail, prev_hash, hash), E'\\n' ORDER BY case_id, seq)"
+            "  FROM case_event),"
+            " (SELECT string_agg(concat_ws(' ', id, audit_seq, audit_head), E'\\n' ORDER BY id)"
+            "  FROM cases),"
+            " (SELECT string_agg(concat_ws(' ', id, due_at, accepted_at, reminded_at, overdue_at,"
+            "   not_handled_at, calendar_warning), E'\\n' ORDER BY id) FROM transfer),"
+            " (SELECT string_agg(concat_ws(' ', id, transfer_id, case_id, cause, marked_at,"
+            "   reason, raised_at, raised_to, raised_ref), E'\\n' ORDER BY id)"
+            "  FROM transfer_escalation),"
+            " (SELECT string_agg(concat_ws(' ', id, peer, body_kind, case_no), E'\\n' ORDER BY id)"
+            "  FROM outbox),"
+            " (SELECT string_agg(s::text, E'\\n' ORDER BY s::text) FROM supervision s))");
+}
+
+/* The clocks and the raising in one transaction a batch (sl_escalation_tick,
+ * as sl-deadline runs them) write the same rows, chains and envelopes and
+ * publish the same events as the clocks, then the raising, each in
+ * transactions of their own: three cases, two a batch, raised under PARENT
+ * ("" at the top: onto the supervision list). */
+static void
+s_one_transaction_writes_what_two_did(const char *parent)
+{
+    const char *subjects[] = {"甲煤业有限公司", "乙煤业有限公司", "丙煤业有限公司", NULL};
+    char names[2][64];
+    s_run_t runs[2];
+    char *rows[2];
+    for (int k = 0; k < 2; k++) {
+        sl_db_t *db = sl_test_db_new("test_escalation_tick", names[k]);
+        assert_int_equal(sl_test_form_list(db, NOW, subjects, UNIT).items, 3);
+        sl_calendar_t *cal = NULL;
+        assert_int_equal(sl_calendar_load(db, &cal), 0);
+        sl_buf_init(&runs[k].events);
+        bool busy;
+        long n, m, looked = 0, raised = 0;
+        if (k == 0) {
+            do {
+                n = sl_transfer_clock_tick(db, cal, LATER, 3, 2, &s_actor, &busy, s_run_event,
+                                           &runs[k]);
+                looked += n;
+            } while (n == 2);
+            do {
+                m = sl_escalation_raise(db, "140728", parent, LATER, 2, &s_actor, &busy,
+                                        s_run_escalated, &runs[k]);
+                raised += m;
+            } while (m == 2);
+        } else {
+            do {
+                n = sl_escalation_tick(db, cal, "140728", parent, LATER, 3, 2, &s_actor, &busy, &m,
+                                       s_run_event, &runs[k]);
+                assert_true(n >= 0 && m >= 0);
+                looked += n;
+                raised += m;
+            } while (n == 2 || m >= 2);
+        }
+        assert_int_equal(looked, 3);
+        assert_int_equal(raised, 3);
+        rows[k] = s_rows(db);
+        sl_test_audit_intact(db);
+        sl_calendar_destroy(&cal);
+        sl_test_db_drop(&db, names[k]);
+    }
+    assert_non_null(strstr(rows[0], "escalated"));
+    assert_non_null(strstr(rows[0], parent[0] ? " parent 140700" : " supervision "));
+    assert_string_equal(rows[1], rows[0]);
+    /* the same events; one transaction a batch publishes a batch's clocks
+     * and raisings together, so only their order across batches differs */
+    assert_non_null(runs[0].events.data);
+    char *ev0 = s_sorted_lines(runs[0].events.data), *ev1 = s_sorted_lines(runs[1].events.data);
+    assert_non_null(strstr(ev0, "case.escalated"));
+    assert_string_equal(ev1, ev0);
+    free(ev0);
+    free(ev1);
+    for (int k = 0; k < 2; k++) {
+        free(rows[k]);
+        sl_buf_free(&runs[k].events);
+    }
+}
+
+static void
+test_one_transaction_writes_what_two_did(void **state)
+{
+    (void)state;
+    s_one_transaction_writes_what_two_did("140700");
+}
+
+static void
+test_one_transaction_writes_what_two_did_at_the_top(void **state)
+{
+    (void)state;
+    s_one_transaction_writes_what_two_did("");
+}
+
 int
 main(void)
 {
@@ -187,6 +330,8 @@ main(void)
                                         sl_test_fix_setup, sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_nothing_raised_without_the_leader_lock,
                                         sl_test_fix_setup, sl_test_fix_teardown),
+        cmocka_unit_test(test_one_transaction_writes_what_two_did),
+        cmocka_unit_test(test_one_transaction_writes_what_two_did_at_the_top),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
