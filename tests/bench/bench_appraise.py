@@ -7,8 +7,9 @@ time), 5% marked for escalation and 30% verified (a `verified` event, half with 
 measures ①–④), bulk-inserted with generate_series; and each child's monthly summary. The
 province (140000) ranks its 11 cities, the city (140700) its 11 counties. Prints the
 seconds of `slctl appraise run --month 2026-11` (read as of the month's end, scored,
-stored) and of a second run, and checks that the two runs' inputs' hashes agree. Figures
-are reported, never asserted.
+stored) and of a second run, and checks that the two runs' inputs' hashes agree; before
+them sl-appraise itself scores the month due, and its resident memory at start and its
+peak (VmHWM) once the month is stored are printed. Figures are reported, never asserted.
 
     --cases N (SL_BENCH_CASES, 1000000)
 """
@@ -84,6 +85,16 @@ def bench(code, what, n):
         load = time.time() - t0
         events = node.sql("SELECT count(*) FROM case_event")
         env = dict(os.environ, SL_NOW=NOW)
+        # the daemon scores the month due by itself: its resident memory at
+        # start (idle) and its peak (VmHWM) once the month is stored
+        proc = node.start("appraise", env=env)
+        time.sleep(0.5)
+        rss_idle = sltest.vm_rss_kib(proc.pid)
+        sltest.wait_for("sl-appraise to score 2026-11", lambda: node.sql(
+            "SELECT count(*) FROM appraisal_run WHERE month = '2026-11'") != "0", timeout=1800)
+        with open("/proc/%d/status" % proc.pid) as f:
+            rss_peak = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
+        check("sl-appraise exits 0 on SIGTERM", node.stop("appraise") == 0)
         runs = []
         for _ in range(2):
             t0 = time.time()
@@ -95,8 +106,11 @@ def bench(code, what, n):
               "appraise run %.2f s, again %.2f s; first: %s %.2f; inputs %s"
               % (what, n, events, load, len(res["places"]), runs[0][0], runs[1][0],
                  res["places"][0]["name"], res["places"][0]["total"], res["inputs_hash"][:12]))
-        print("BENCH appraise node=%s cases=%d run_s=%.2f again_s=%.2f" % (
-            code, n, runs[0][0], runs[1][0]))
+        print("sl-appraise: VmRSS %.1f MiB at start, VmHWM %.1f MiB after scoring the month"
+              % (rss_idle / 1024, rss_peak / 1024))
+        print("BENCH appraise node=%s cases=%d run_s=%.2f again_s=%.2f rss_idle_mib=%.1f"
+              " rss_load_mib=%.1f" % (code, n, runs[0][0], runs[1][0], rss_idle / 1024,
+                                      rss_peak / 1024))
         check("%s: the two runs agree" % what, runs[0][1]["inputs_hash"] ==
               runs[1][1]["inputs_hash"] and runs[0][1]["places"] == runs[1][1]["places"])
         sys.stdout.flush()

@@ -47,6 +47,17 @@ http = 127.0.0.1:%d
 tick_seconds = 1
 """ % port)
     try:
+        # its resident memory idle: on the empty node, after a few ticks
+        proc = node.start("deadline", env=dict(os.environ, SL_NOW=NOW), wait=False)
+        def ticks_so_far():
+            try:
+                return node.metric(port, "sl_deadline_ticks_total")
+            except OSError:  # not listening yet
+                return 0
+        wait_for("sl-deadline ticking", lambda: ticks_so_far() >= 2, timeout=60)
+        rss_idle = sltest.vm_rss_kib(proc.pid) / 1024
+        check("sl-deadline exits 0 on SIGTERM", node.stop("deadline") == 0)
+        node.sql("DELETE FROM daemon_state WHERE daemon = 'deadline'")
         t0 = time.time()
         node.sql("""
 INSERT INTO cases (case_no, year, sector, seq, status, registered_at, channel, subject_name,
@@ -103,10 +114,11 @@ ANALYZE transfer;
         if line.group(4):
             print("  of which the clocks and raising the escalations %s ms" % line.group(4))
         print("idle tick over %d open transfers: %.2f ms" % (a.open, idle_ms))
-        print("sl-deadline VmRSS after the ticks: %.1f MiB" % rss)
+        print("sl-deadline VmRSS: %.1f MiB on the empty node, %.1f MiB after the ticks"
+              % (rss_idle, rss))
         print("BENCH deadline open=%d due=%d tick_ms=%.1f clocks_ms=%s idle_ms=%.2f"
-              " rss_load_mib=%.1f"
-              % (a.open, a.due, due_ms, line.group(4) or "-", idle_ms, rss))
+              " rss_idle_mib=%.1f rss_load_mib=%.1f"
+              % (a.open, a.due, due_ms, line.group(4) or "-", idle_ms, rss_idle, rss))
         print("plan:\n" + plan)
     finally:
         node.close()

@@ -85,12 +85,13 @@ def table(runs):
                      "slctl appraise run; again %s s" % num(kv, "again_s", "%.2f")))
     rss = [("sl-intake", pick(runs, "intake", producers="8", rate="0"), "after 8 producers"),
            ("sl-dispatch", pick(runs, "dispatch"), "at start / after the backlog's lists"),
-           ("sl-deadline", pick(runs, "deadline"), "after the big tick"),
-           ("sl-publish", pick(runs, "publish"), "idle after / right after regenerating")]
+           ("sl-deadline", pick(runs, "deadline"), "on the empty node / after the big tick"),
+           ("sl-publish", pick(runs, "publish"), "idle after / right after regenerating"),
+           ("sl-appraise", pick(runs, "appraise", node="140700"),
+            "at start / peak after scoring the city's month")]
     for name, kv, note in rss:
         rows.append(("RSS %s" % name, "idle %s MiB, loaded %s MiB"
                      % (num(kv, "rss_idle_mib", "%.1f"), num(kv, "rss_load_mib", "%.1f")), note))
-    rows.append(("RSS sl-appraise", "—", "bench_appraise runs slctl appraise, not the daemon"))
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
     out = ["%-*s  %-*s  %s" % (w0, "measure", w1, "figure", "beside it"),
