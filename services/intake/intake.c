@@ -851,6 +851,10 @@ sl_intake_new(const sl_config_t *cfg, uv_loop_t *loop, sl_service_t *svc)
     in->batch = sl_calloc(in->batch_max ? in->batch_max : 1, sizeof *in->batch);
     in->apply =
         (sl_apply_ctx_t){.node = in->node, .parent = in->parent, .cal = in->cal, .cfg = cfg};
+    /* the look-ahead's connection opens now, not with the first busy moment:
+     * a node's connections are counted from its start (the fault harness's
+     * flat rule); down now, it connects on first use */
+    (void)sl_db_connect(in->find_db);
     sl_db_t *db = sl_service_db(svc); /* the batches' connection connects with the first */
     if (s_keys(in) != 0 || sl_unit_node(db, in->node, in->parent, sizeof in->parent) != 0)
         goto fail;
