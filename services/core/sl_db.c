@@ -622,16 +622,10 @@ sl_db_bin_null(sl_db_bin_t *c, int col)
 }
 
 void
-sl_db_bin_textn(sl_db_bin_t *c, int col, const char *s, size_t n)
-{
-    assert(c->type[col] == SL_DB_TEXT);
-    s_bin_elem(c, col, s, s ? (int32_t)n : -1);
-}
-
-void
 sl_db_bin_text(sl_db_bin_t *c, int col, const char *s)
 {
-    sl_db_bin_textn(c, col, s, s ? strlen(s) : 0);
+    assert(c->type[col] == SL_DB_TEXT);
+    s_bin_elem(c, col, s, s ? (int32_t)strlen(s) : -1);
 }
 
 void

@@ -121,9 +121,8 @@ void sl_db_bin_init(sl_db_bin_t *c, int n, const sl_db_type_t *types);
 /* Adds M more columns after those in use (a statement built by two modules,
  * each filling its own); returns the index of the first. */
 int sl_db_bin_more(sl_db_bin_t *c, int m, const sl_db_type_t *types);
-/* A text element (NULL: SQL NULL); _textn takes its length. */
+/* A text element (NULL: SQL NULL). */
 void sl_db_bin_text(sl_db_bin_t *c, int col, const char *s);
-void sl_db_bin_textn(sl_db_bin_t *c, int col, const char *s, size_t n);
 /* An integer element of the column's width (INT2, INT4 or INT8). */
 void sl_db_bin_int(sl_db_bin_t *c, int col, long long v);
 void sl_db_bin_bool(sl_db_bin_t *c, int col, bool v);

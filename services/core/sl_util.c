@@ -45,16 +45,6 @@ sl_realloc(void *p, size_t n)
     return q;
 }
 
-uint64_t
-sl_hash64(const void *data, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    const unsigned char *p = data;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 1099511628211ULL;
-    return h;
-}
-
 char *
 sl_strdup(const char *s)
 {

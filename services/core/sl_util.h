@@ -20,8 +20,6 @@ void *sl_malloc(size_t n);
 void *sl_calloc(size_t count, size_t n);
 void *sl_realloc(void *p, size_t n);
 char *sl_strdup(const char *s);
-/* FNV-1a of N bytes: a quick hash for in-memory sets and advisory-lock keys. */
-uint64_t sl_hash64(const void *data, size_t n);
 char *sl_strndup(const char *s, size_t n);
 /* printf into a new string; the caller frees it. */
 char *sl_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

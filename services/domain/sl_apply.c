@@ -250,27 +250,6 @@ s_found(void *arg, const char *msg_id, const char *case_no, const char *ref)
     }
 }
 
-int
-sl_apply_precheck(sl_db_t *db, sl_apply_item_t **items, size_t n)
-{
-    const char **ids = sl_calloc(n ? n : 1, sizeof *ids);
-    size_t nids = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (items[i]->state == SL_APPLY_VALID && !items[i]->checked)
-            ids[nids++] = sl_apply_msg_id(items[i]);
-    }
-    s_batch_t b = {items, n};
-    int rc = nids ? sl_inbox_find(db, ids, nids, s_found, &b) : 0;
-    free(ids);
-    if (rc != 0)
-        return rc;
-    for (size_t i = 0; i < n; i++) {
-        if (items[i]->state == SL_APPLY_VALID)
-            items[i]->checked = true;
-    }
-    return 0;
-}
-
 /* Forwards a clue outside the territory to the parent through the outbox. */
 static int
 s_forward(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t *it, int64_t now)
@@ -522,14 +501,13 @@ sl_apply_batch(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t **items, 
     /* A msg_id twice in one batch: the second is a duplicate of the first. */
     s_first_of(items, n, first);
     for (size_t i = 0; i < n; i++) {
-        if (items[i]->state == SL_APPLY_VALID && first[i] == i && !items[i]->checked)
+        if (items[i]->state == SL_APPLY_VALID && first[i] == i)
             ids[nids++] = sl_apply_msg_id(items[i]);
     }
-    /* BEGIN travels with the look-up (or, all looked up before, with the
-     * next statement); the last writes with COMMIT (sl_db_defer) */
+    /* BEGIN travels with the look-up; the last writes with COMMIT (sl_db_defer) */
     if ((rc = sl_db_begin_deferred(db)) != 0)
         goto done;
-    if (nids && (rc = sl_inbox_find(db, ids, nids, s_found, &b)) != 0)
+    if ((rc = sl_inbox_find(db, ids, nids, s_found, &b)) != 0)
         goto fail;
     /* Stored before (s_found) marks every copy; of the rest, the first of
      * each msg_id is applied and its copies answer with its result. */
@@ -649,7 +627,6 @@ fail:
     /* Undo what this attempt decided, so a retry starts afresh. */
     for (size_t i = 0; i < n; i++) {
         sl_apply_item_t *it = items[i];
-        it->checked = false; /* the retry looks everything up again */
         if (it->state == SL_APPLY_DUP || it->state == SL_APPLY_ACCEPTED || it->refused) {
             it->state = SL_APPLY_VALID;
             it->refused = false;

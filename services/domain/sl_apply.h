@@ -71,7 +71,6 @@ typedef struct {
     bool reopened;     /* that case was closed: back to verification */
     bool refused;      /* refused by the applying module in this attempt */
     const char *topic; /* answers: the event to publish once committed (static) */
-    bool checked;      /* its msg_id was looked up before the batch (sl_apply_precheck) */
     bool prepped;      /* prep holds the registration's pure parts (sl_apply_prep) */
     sl_case_prep_t prep;
 } sl_apply_item_t;
@@ -112,16 +111,6 @@ void sl_apply_prepare(const sl_apply_ctx_t *ctx, sl_apply_item_t *it);
  * A, which must outlive the item's batch), so the batch's transaction does
  * not. Optional: an item without it is worked out in the batch. Pure. */
 void sl_apply_prep(sl_apply_item_t *it, sl_arena_t *a);
-
-/* Looks up ITEMS' msg_ids (N, prepared) in the inbox ahead of their batch,
- * on a connection of its own and outside any transaction, while the batch
- * before is in the database: a stored one becomes SL_APPLY_DUP with its
- * stored result, the others are marked checked, and the batch's transaction
- * looks up only what was not. An envelope stored in between (by the batch
- * in flight, or another intake) meets the inbox's unique key: the batch
- * rolls back, which clears checked, and its retry looks everything up.
- * 0, or -1 / SL_AGAIN with nothing marked. */
-int sl_apply_precheck(sl_db_t *db, sl_apply_item_t **items, size_t n);
 
 /* Stores and applies ITEMS (N, prepared) in one transaction on DB at NOW_MS:
  * each ends SL_APPLY_ACCEPTED, SL_APPLY_DUP (a copy stored before or earlier

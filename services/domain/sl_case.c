@@ -136,10 +136,12 @@ s_lock_subjects(sl_db_t *db, const sl_case_reg_t *regs, size_t n)
     for (size_t i = 0; i < n; i++) {
         /* FNV-1a of "division:sector" in [2^62, 2^63), away from hashtext's
          * 32-bit keys; meeting another key by chance only makes one wait */
+        uint64_t h = 1469598103934665603ULL;
         char text[48];
-        int len = snprintf(text, sizeof text, "case-subject:%s:%d",
-                           regs[i].clue->place->division, (int)regs[i].clue->sector);
-        uint64_t h = sl_hash64(text, (size_t)len < sizeof text ? (size_t)len : sizeof text - 1);
+        snprintf(text, sizeof text, "case-subject:%s:%d", regs[i].clue->place->division,
+                 (int)regs[i].clue->sector);
+        for (const char *c = text; *c; c++)
+            h = (h ^ (unsigned char)*c) * 1099511628211ULL;
         k[i] = (int64_t)((h >> 2) | (1ULL << 62));
     }
     qsort(k, n, sizeof *k, s_cmp_i64);

@@ -1,11 +1,10 @@
 /* sl_inbox.c — set-based SQL for the inbox and the dead letters.
  *
  * Arrays travel as binary arrays (sl_db_bin_*: raw bytes, no quoting or
- * hex; dead letters as text literals, sl_db_array_*), one statement per batch; the
+ * hex), one statement per batch; the
  * inserts are deferred to travel with the COMMIT (sl_db_defer). */
 #include "sl_inbox.h"
 
-#include "sl_clock.h"
 #include "sl_util.h"
 
 #include <stdlib.h>
@@ -71,28 +70,26 @@ sl_inbox_dead_letters(sl_db_t *db, const sl_dead_letter_t *rows, size_t n)
     if (n == 0)
         return 0;
     enum { ID, PRODUCER, SENDER, AT, CODE, TEXT, RAW, SEALED, NCOLS };
-    sl_db_cols_t cols;
-    sl_db_cols_init(&cols, NCOLS);
-    sl_buf_t *a = cols.col;
+    static const sl_db_type_t types[NCOLS] = {SL_DB_TEXT, SL_DB_TEXT, SL_DB_TEXT,  SL_DB_TSTZ,
+                                              SL_DB_TEXT, SL_DB_TEXT, SL_DB_BYTEA, SL_DB_BOOL};
+    sl_db_bin_t cols;
+    sl_db_bin_init(&cols, NCOLS, types);
     for (size_t i = 0; i < n; i++) {
-        char ts[40];
-        sl_time_format_iso(rows[i].received_ms, ts, sizeof ts);
-        sl_db_array_add(&a[ID], rows[i].msg_id);
-        sl_db_array_add(&a[PRODUCER], rows[i].producer);
-        sl_db_array_add(&a[SENDER], rows[i].sender ? rows[i].sender : "");
-        sl_db_array_add(&a[AT], ts);
-        sl_db_array_add(&a[CODE], rows[i].code);
-        sl_db_array_add(&a[TEXT], rows[i].text ? rows[i].text : "");
-        sl_db_array_add_bytea(&a[RAW], rows[i].raw, rows[i].raw_len);
-        sl_db_array_add_bool(&a[SEALED], rows[i].raw_sealed);
+        sl_db_bin_text(&cols, ID, rows[i].msg_id);
+        sl_db_bin_text(&cols, PRODUCER, rows[i].producer);
+        sl_db_bin_text(&cols, SENDER, rows[i].sender ? rows[i].sender : "");
+        sl_db_bin_time(&cols, AT, rows[i].received_ms);
+        sl_db_bin_text(&cols, CODE, rows[i].code);
+        sl_db_bin_text(&cols, TEXT, rows[i].text ? rows[i].text : "");
+        sl_db_bin_bytea(&cols, RAW, rows[i].raw, rows[i].raw_len);
+        sl_db_bin_bool(&cols, SEALED, rows[i].raw_sealed);
     }
-    const char *const *p = sl_db_cols_params(&cols);
-    int rc = sl_db_defer(db,
-                        "INSERT INTO dead_letter (msg_id, producer, sender, received_at,"
-                        " error_code, error_text, raw, raw_sealed)"
-                        " SELECT * FROM unnest($1::text[], $2::text[], $3::text[],"
-                        " $4::timestamptz[], $5::text[], $6::text[], $7::bytea[], $8::bool[])",
-                        NCOLS, p);
-    sl_db_cols_free(&cols);
+    int rc = sl_db_bin_defer(db,
+                             "INSERT INTO dead_letter (msg_id, producer, sender, received_at,"
+                             " error_code, error_text, raw, raw_sealed)"
+                             " SELECT * FROM unnest($1::text[], $2::text[], $3::text[],"
+                             " $4::timestamptz[], $5::text[], $6::text[], $7::bytea[], $8::bool[])",
+                             &cols);
+    sl_db_bin_free(&cols);
     return rc;
 }

@@ -96,11 +96,6 @@ struct sl_intake {
     size_t inflight_n;
     int64_t job_now;            /* the batch's time, taken on the loop thread */
     long job_answered;          /* set by the worker: items to answer, or -1: database down */
-    sl_db_t *find_db;           /* the look-ahead's connection: its worker's while find_busy */
-    uv_work_t find_job;         /* the next batch's msg_ids looked up (sl_apply_precheck) */
-    bool find_busy;             /* find_job is queued or running: no batch starts meanwhile */
-    sl_apply_item_t **find_items; /* its items (batch_max room), queued behind the batch */
-    size_t find_n;
     uv_timer_t retry;           /* database down: try the batch again later */
     int retry_ms;               /* current backoff */
     bool waiting_db;            /* a batch waits for the database */
@@ -474,7 +469,7 @@ s_job_done(uv_work_t *req, int status)
         uv_timer_start(&in->retry, s_retry, (uint64_t)in->retry_ms, 0);
     } else {
         in->retry_ms = 0;
-        if (in->qlen > 0 && !in->find_busy)
+        if (in->qlen > 0)
             s_batch(in);
     }
     for (size_t i = 0; i < n; i++) {
@@ -493,75 +488,6 @@ s_job_done(uv_work_t *req, int status)
     }
     if (in->qlen > 0 || in->draining)
         uv_idle_start(&in->work, s_work);
-}
-
-/* Worker thread: the look-ahead. Its failure marks nothing: the batch's
- * transaction then looks the msg_ids up itself. */
-static void
-s_find_run(uv_work_t *req)
-{
-    sl_intake_t *in = req->data;
-    if (sl_apply_precheck(in->find_db, in->find_items, in->find_n) != 0)
-        sl_log(SL_LOG_DEBUG, "look-ahead of %zu msg_ids failed: %s", in->find_n,
-               sl_db_error(in->find_db));
-}
-
-static void
-s_find_done(uv_work_t *req, int status)
-{
-    (void)status;
-    sl_intake_t *in = req->data;
-    in->find_busy = false;
-    if (in->qlen > in->inflight_n || in->draining)
-        uv_idle_start(&in->work, s_work);
-}
-
-/* While a batch is in the database, looks up the next batch's msg_ids on a
- * connection of its own (sl_apply_precheck), so the next transaction need
- * not: the look-up leaves the batches' one-at-a-time path. Only prepared
- * items behind the batch in flight, not yet checked (loop thread). */
-static void
-s_look_ahead(sl_intake_t *in)
-{
-    if (in->find_busy || !in->busy)
-        return;
-    size_t end = in->inflight_n + in->batch_max;
-    if (end > in->prepared)
-        end = in->prepared;
-    /* A copy of an envelope in the batch in flight (a resend) is not looked
-     * up ahead: it is stored when that batch commits, and the next batch's
-     * own look-up finds it; looked up now, it would meet the inbox's unique
-     * key and roll the next batch back. The batch's msg_ids in a hash set. */
-    size_t cap = 16;
-    while (cap < 2 * in->inflight_n)
-        cap *= 2;
-    const char **set = sl_calloc(cap, sizeof *set);
-    for (size_t i = 0; i < in->inflight_n; i++) {
-        const char *id = sl_apply_msg_id(&in->inflight[i]->a);
-        size_t h = (size_t)sl_hash64(id, strlen(id)) & (cap - 1);
-        while (set[h])
-            h = (h + 1) & (cap - 1);
-        set[h] = id;
-    }
-    in->find_n = 0;
-    for (size_t i = in->inflight_n; i < end; i++) {
-        sl_apply_item_t *a = &in->queue[i]->a;
-        if (a->state != SL_APPLY_VALID || a->checked)
-            continue;
-        const char *id = sl_apply_msg_id(a);
-        size_t h = (size_t)sl_hash64(id, strlen(id)) & (cap - 1);
-        while (set[h] && strcmp(set[h], id) != 0)
-            h = (h + 1) & (cap - 1);
-        if (!set[h])
-            in->find_items[in->find_n++] = a;
-    }
-    free(set);
-    if (in->find_n == 0)
-        return;
-    in->find_busy = true;
-    in->find_job.data = in;
-    if (uv_queue_work(in->loop, &in->find_job, s_find_run, s_find_done) != 0)
-        in->find_busy = false; /* cannot happen with a valid loop; the batch looks up */
 }
 
 /* Validates and seals the queue's items up to the first N (loop thread). */
@@ -627,13 +553,6 @@ s_work(uv_idle_t *h)
          * The idle handle stops here (no spinning); a new message or the
          * batch's return starts it again. */
         s_prepare_head(in, in->inflight_n + in->batch_max);
-        s_look_ahead(in);
-        uv_idle_stop(&in->work);
-        return;
-    }
-    if (in->find_busy) {
-        /* the look-ahead is reading the next batch's items: its end starts
-         * this handle again */
         uv_idle_stop(&in->work);
         return;
     }
@@ -845,16 +764,10 @@ sl_intake_new(const sl_config_t *cfg, uv_loop_t *loop, sl_service_t *svc)
     in->inflight = sl_calloc(in->batch_max ? in->batch_max : 1, sizeof *in->inflight);
     in->spare = sl_calloc(in->batch_max ? in->batch_max : 1, sizeof *in->spare);
     in->db = sl_db_new(sl_service_conninfo(svc));
-    in->find_db = sl_db_new(sl_service_conninfo(svc));
-    in->find_items = sl_calloc(in->batch_max ? in->batch_max : 1, sizeof *in->find_items);
     in->cal = sl_calendar_cache_new();
     in->batch = sl_calloc(in->batch_max ? in->batch_max : 1, sizeof *in->batch);
     in->apply =
         (sl_apply_ctx_t){.node = in->node, .parent = in->parent, .cal = in->cal, .cfg = cfg};
-    /* the look-ahead's connection opens now, not with the first busy moment:
-     * a node's connections are counted from its start (the fault harness's
-     * flat rule); down now, it connects on first use */
-    (void)sl_db_connect(in->find_db);
     sl_db_t *db = sl_service_db(svc); /* the batches' connection connects with the first */
     if (s_keys(in) != 0 || sl_unit_node(db, in->node, in->parent, sizeof in->parent) != 0)
         goto fail;
@@ -924,7 +837,7 @@ sl_intake_destroy(sl_intake_t **p)
     sl_intake_t *in = *p;
     /* A batch still in the database (shutdown without a drain): let it
      * finish and be answered before anything it uses goes. */
-    while (in->busy || in->find_busy)
+    while (in->busy)
         uv_run(in->loop, UV_RUN_ONCE);
     sl_db_destroy(&in->status_db);
     pthread_mutex_destroy(&in->status_lock);
@@ -937,7 +850,6 @@ sl_intake_destroy(sl_intake_t **p)
     free(in->inflight);
     free(in->spare);
     free(in->batch);
-    free(in->find_items);
     uv_close((uv_handle_t *)&in->work, s_free_on_close);
     uv_close((uv_handle_t *)&in->retry, s_free_on_close);
     /* the handles are embedded: run the loop once so their close completes */
@@ -947,7 +859,6 @@ sl_intake_destroy(sl_intake_t **p)
     sl_sealer_destroy(&in->sealer);
     sl_calendar_cache_destroy(&in->cal);
     sl_db_destroy(&in->db);
-    sl_db_destroy(&in->find_db);
     free(in);
     *p = NULL;
 }

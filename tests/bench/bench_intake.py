@@ -8,9 +8,9 @@ not the producers' start-up.
 
 Then, on the same cluster and database, the database's own limit for the same
 work: pgbench replays sl-intake's transaction statement for statement and
-round trip for round trip (the msg_id look-up, then BEGIN with the subject
-locks and the repeat look-up, counters, cases with their audit events, inbox
-rows with COMMIT; REPLAY_TX, pipelines as libpq's, -M extended) with
+round trip for round trip (BEGIN with the msg_id look-up, subject locks with
+the repeat look-up, counters, cases with their audit events, inbox rows with
+COMMIT; REPLAY_TX, pipelines as libpq's, -M extended) with
 as many envelopes per transaction as sl-intake's batches averaged, the rows
 copied from what sl-intake just stored, generated inside the server so no
 client cost is paid, over 1, 2 and 4 connections, synchronous_commit=on. The
@@ -166,11 +166,9 @@ CREATE SEQUENCE bench_no;
 ANALYZE bench_src;
 """
 
-# One batch of sl-intake's of new clues, statement for statement and round
-# trip for round trip: the msg_id look-up on its own (sl_apply_precheck, which
-# intake runs ahead on a connection of its own while the batch before
-# commits), then the transaction (sl_apply_batch): BEGIN with the subject
-# locks and the repeat look-up (sl_case's four
+# One transaction of sl-intake's for a batch of new clues, statement for
+# statement and round trip for round trip (sl_apply_batch): BEGIN with the
+# msg_id look-up, the subject locks with the repeat look-up (sl_case's four
 # index look-ups: open and closed cases, by name key and by credit code), the
 # counters, the cases with their audit events in one statement (a
 # data-modifying WITH, as sl_audit_insert_rows_with), the inbox rows with
@@ -180,10 +178,12 @@ ANALYZE bench_src;
 # in the server so no client cost is paid. New keys (case_no, msg_id) keep
 # every row unique.
 REPLAY_TX = """\\set off random(0, {nsrc} - {n})
-SELECT msg_id, case_no, ref FROM inbox WHERE msg_id = ANY (ARRAY(
-  SELECT gen_random_uuid()::text FROM generate_series(1, {n})));
 \\startpipeline
 BEGIN;
+SELECT msg_id, case_no, ref FROM inbox WHERE msg_id = ANY (ARRAY(
+  SELECT gen_random_uuid()::text FROM generate_series(1, {n})));
+\\endpipeline
+\\startpipeline
 SELECT count(pg_advisory_xact_lock(x)) FROM (
   SELECT DISTINCT 4611686018427387904 + abs(hashtext(division || ':' || sector))::bigint AS x
     FROM bench_src WHERE k > :off AND k <= :off + {n} ORDER BY 1) AS s;

@@ -94,10 +94,9 @@ def test_copies_in_one_batch(node):
 def test_copies_across_batches(node):
     """A burst of 600 clues and then copies of its first 60 (a producer
     resending while its batch is in the database): the copies land in the
-    batches after the first, whose msg_ids are looked up ahead while the batch
-    before commits. Each copy answers DUPLICATE with its original's number,
-    and no batch is rolled back for it (a copy of the batch in flight is left
-    to the next transaction's own look-up)."""
+    batches after the first. Each copy answers DUPLICATE with its original's
+    number, found by its batch's own msg_id look-up, and no batch is rolled
+    back on the inbox's unique key for it."""
     d = zmq.Context.instance().socket(zmq.DEALER)
     d.setsockopt(zmq.LINGER, 0)
     d.setsockopt(zmq.SNDHWM, 0)
