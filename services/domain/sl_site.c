@@ -21,13 +21,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A publication whose files the site's generation holds: issued bodies never
+ * change, so its files stay right until a correction of it is issued (its
+ * pages then link to the correction). */
+typedef struct {
+    int64_t id, corrected_by;
+    size_t items;      /* for the index and the feed, kept from the body */
+    char *empty_text;  /* "" if none */
+} s_done_t;
+
+struct sl_site_memo {
+    char gen[PATH_MAX]; /* the generation described (the link's target), "" if none */
+    s_done_t *v;        /* by id, ascending */
+    size_t n;
+    int64_t node_of;    /* the publication the node's names below come from */
+    char *node_name, *office, *node;
+};
+
 typedef struct {
     int64_t id, corrects, corrected_by;
     char *kind, *title, *state, *hash, *approved_at, *reason;
     json_t *body; /* parsed, only while its files are written (sl_site_write) */
-    /* kept from the body for the index and the feed */
-    size_t items;
-    char *empty_text, *node_name, *office, *node;
 } s_pub_t;
 
 typedef struct {
@@ -74,25 +88,82 @@ s_body_str(const json_t *body, const char *key)
 }
 
 static void
+s_done_free(s_done_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i].empty_text);
+    free(v);
+}
+
+sl_site_memo_t *
+sl_site_memo_new(void)
+{
+    return sl_calloc(1, sizeof(sl_site_memo_t));
+}
+
+void
+sl_site_memo_destroy(sl_site_memo_t **mp)
+{
+    if (!mp || !*mp)
+        return;
+    sl_site_memo_t *m = *mp;
+    s_done_free(m->v, m->n);
+    free(m->node_name), free(m->office), free(m->node);
+    free(m);
+    *mp = NULL;
+}
+
+/* The memo's entry for ID, or NULL. */
+static s_done_t *
+s_done_find(const sl_site_memo_t *m, int64_t id)
+{
+    size_t lo = 0, hi = m ? m->n : 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->v[mid].id == id)
+            return &m->v[mid];
+        if (m->v[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static void
 s_pubs_free(s_pubs_t *ps)
 {
     for (size_t i = 0; i < ps->n; i++) {
         s_pub_t *p = &ps->v[i];
         free(p->kind), free(p->title), free(p->state), free(p->hash);
         free(p->approved_at), free(p->reason);
-        free(p->empty_text), free(p->node_name), free(p->office), free(p->node);
         json_decref(p->body);
     }
     free(ps->v);
 }
 
+/* The index in PS (ascending ids) of ID, or PS->n. */
+static size_t
+s_index(const s_pubs_t *ps, int64_t id)
+{
+    size_t lo = 0, hi = ps ? ps->n : 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ps->v[mid].id == id)
+            return mid;
+        if (ps->v[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return ps ? ps->n : 0;
+}
+
 static const s_pub_t *
 s_find(const s_pubs_t *ps, int64_t id)
 {
-    for (size_t i = 0; ps && i < ps->n; i++)
-        if (ps->v[i].id == id)
-            return &ps->v[i];
-    return NULL;
+    size_t i = s_index(ps, id);
+    return ps && i < ps->n ? &ps->v[i] : NULL;
 }
 
 static char *
@@ -189,6 +260,7 @@ static int
 s_write(const char *dir, const char *name, const char *data, size_t len, long *files)
 {
     char *path = sl_asprintf("%s/%s", dir, name);
+    unlink(path); /* a file linked from the previous generation is replaced, never written through */
     FILE *f = fopen(path, "wb");
     int rc = 0;
     if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
@@ -321,11 +393,10 @@ s_rfc3339(const char *at, char *out, size_t size)
 }
 
 static int
-s_write_index(const sl_template_set_t *set, const s_pubs_t *ps, const char *dir,
-              const char *channels, long *files)
+s_write_index(const sl_template_set_t *set, const s_pubs_t *ps, const s_done_t *done,
+              const sl_site_memo_t *m, const char *dir, const char *channels, long *files)
 {
     json_t *list = json_array(), *feed = json_array();
-    const s_pub_t *first = ps->n ? &ps->v[ps->n - 1] : NULL;
     char updated[40] = "1970-01-01T00:00:00+08:00";
     for (size_t i = ps->n; i-- > 0;) { /* newest first */
         const s_pub_t *p = &ps->v[i];
@@ -340,22 +411,21 @@ s_write_index(const sl_template_set_t *set, const s_pubs_t *ps, const char *dir,
             json_object_set_new(e, "corrects", json_integer(p->corrects));
         if (p->corrected_by)
             json_object_set_new(e, "corrected", json_true());
-        char *summary = sl_asprintf("%s共%zu项。%s", p->title, p->items,
-                                    p->empty_text ? p->empty_text : "");
+        char *summary = sl_asprintf("%s共%zu项。%s", p->title, done[i].items, done[i].empty_text);
         json_object_set_new(e, "summary", json_string(summary));
         free(summary);
         json_array_append(list, e);
         json_array_append_new(feed, e);
         free(href);
     }
-    const char *node_name = first ? first->node_name : "";
-    const char *office = first ? first->office : "";
-    const char *node = first ? first->node : "";
-    char *title = sl_asprintf("%s安全生产“三公开”", node_name ? node_name : "");
+    /* the node's names as the newest publication gives them */
+    const char *node_name = ps->n && m->node_name ? m->node_name : "";
+    const char *office = ps->n && m->office ? m->office : "";
+    const char *node = ps->n && m->node ? m->node : "";
+    char *title = sl_asprintf("%s安全生产“三公开”", node_name);
     json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "title", title, "node_name",
-                          node_name ? node_name : "", "office", office ? office : "", "node",
-                          node ? node : "", "channels", channels, "publications", list, "root", "",
-                          "updated", updated);
+                          node_name, "office", office, "node", node, "channels", channels,
+                          "publications", list, "root", "", "updated", updated);
     char gen[40];
     sl_time_format_iso(sl_now_ms(), gen, sizeof gen);
     gen[16] = '\0';
@@ -401,11 +471,45 @@ s_rmtree(const char *path)
     rmdir(path);
 }
 
+/* Links into SUB the files of the previous generation (DIR/p, through the
+ * link) of each publication of PS whose DONE entry says they stay right;
+ * a publication any of whose files cannot be linked is written anew. */
+static void
+s_link_kept(const char *dir, const char *sub, const s_pubs_t *ps, bool *kept, long *files)
+{
+    char *from = sl_asprintf("%s/p", dir);
+    DIR *d = opendir(from);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        char *end;
+        long long id = strtoll(e->d_name, &end, 10);
+        if (end == e->d_name || (*end != '.' && *end != '-'))
+            continue;
+        size_t i = s_index(ps, id);
+        if (i == ps->n || !kept[i])
+            continue;
+        char *a = sl_asprintf("%s/%s", from, e->d_name);
+        char *b = sl_asprintf("%s/%s", sub, e->d_name);
+        if (link(a, b) == 0) {
+            (*files)++;
+        } else {
+            sl_log(SL_LOG_WARN, "could not link \"%s\" (it is written anew): %s", a,
+                   strerror(errno));
+            kept[i] = false;
+        }
+        free(a);
+        free(b);
+    }
+    if (d)
+        closedir(d);
+    free(from);
+}
+
 int
 sl_site_write(sl_db_t *db, const sl_template_set_t *set, const char *dir, const char *channels,
-              long *files)
+              sl_site_memo_t *m, long *files, long *rendered)
 {
-    *files = 0;
+    *files = *rendered = 0;
     s_pubs_t ps = {0};
     int rc = sl_pub_each(db, false, true, false, s_collect, &ps);
     if (rc != 0) {
@@ -416,33 +520,55 @@ sl_site_write(sl_db_t *db, const sl_template_set_t *set, const char *dir, const 
     char *sub = sl_asprintf("%s/p", gen);
     char *tmp = sl_asprintf("%s.tmp.%d", dir, (int)getpid());
     char old[PATH_MAX] = "";
+    ssize_t n = readlink(dir, old, sizeof old - 1);
+    old[n > 0 ? n : 0] = '\0';
+    /* what the generation in place holds, if it is the one the memo describes */
+    bool same = old[0] && strcmp(old, m->gen) == 0;
+    s_done_t *done = sl_calloc(ps.n ? ps.n : 1, sizeof *done);
+    bool *kept = sl_calloc(ps.n ? ps.n : 1, sizeof *kept);
+    for (size_t i = 0; same && i < ps.n; i++) {
+        s_done_t *o = s_done_find(m, ps.v[i].id);
+        kept[i] = o && o->corrected_by == ps.v[i].corrected_by;
+    }
     if (mkdir(gen, 0755) != 0 || mkdir(sub, 0755) != 0) {
         sl_log(SL_LOG_ERROR, "could not make \"%s\": %s", gen, strerror(errno));
         rc = -1;
         goto done;
     }
+    if (same)
+        s_link_kept(dir, sub, &ps, kept, files);
     for (size_t i = 0; rc == 0 && i < ps.n; i++) {
         s_pub_t *p = &ps.v[i];
+        if (kept[i]) { /* its files are linked: the memo's figures stay */
+            s_done_t *o = s_done_find(m, p->id);
+            done[i] = (s_done_t){p->id, p->corrected_by, o->items, o->empty_text};
+            o->empty_text = NULL;
+            continue;
+        }
         if ((rc = sl_pub_get(db, p->id, s_body, p)) != 0) {
             if (rc == 1) /* issued publications are never deleted */
                 rc = -1;
             break;
         }
-        p->items = json_array_size(json_object_get(p->body, "items"));
-        p->empty_text = s_body_str(p->body, "empty_text");
-        p->node_name = s_body_str(p->body, "node_name");
-        p->office = s_body_str(p->body, "office");
-        p->node = s_body_str(p->body, "node");
+        done[i] = (s_done_t){p->id, p->corrected_by,
+                             json_array_size(json_object_get(p->body, "items")),
+                             s_body_str(p->body, "empty_text")};
+        if (p->body && p->id >= m->node_of) { /* the newest publication's names */
+            free(m->node_name), free(m->office), free(m->node);
+            m->node_name = s_body_str(p->body, "node_name");
+            m->office = s_body_str(p->body, "office");
+            m->node = s_body_str(p->body, "node");
+            m->node_of = p->id;
+        }
         rc = p->body ? s_write_pub(set, p, &ps, sub, channels, files) : -1;
+        (*rendered)++;
         json_decref(p->body);
         p->body = NULL;
     }
     if (rc == 0)
-        rc = s_write_index(set, &ps, gen, channels, files);
+        rc = s_write_index(set, &ps, done, m, gen, channels, files);
     if (rc != 0)
         goto done;
-    ssize_t n = readlink(dir, old, sizeof old - 1);
-    old[n > 0 ? n : 0] = '\0';
     const char *slash = strrchr(gen, '/');
     unlink(tmp);
     if (symlink(slash ? slash + 1 : gen, tmp) != 0 || rename(tmp, dir) != 0) {
@@ -458,9 +584,20 @@ sl_site_write(sl_db_t *db, const sl_template_set_t *set, const char *dir, const 
         s_rmtree(prev);
         free(prev);
     }
+    /* the memo now describes the generation swapped in */
+    snprintf(m->gen, sizeof m->gen, "%s", slash ? slash + 1 : gen);
+    s_done_free(m->v, m->n);
+    m->v = done;
+    m->n = ps.n;
+    done = NULL;
 done:
-    if (rc != 0)
+    if (rc != 0) {
         s_rmtree(gen);
+        m->gen[0] = '\0'; /* the next writes every file */
+    }
+    if (done)
+        s_done_free(done, ps.n);
+    free(kept);
     free(gen);
     free(sub);
     free(tmp);

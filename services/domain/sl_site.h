@@ -4,9 +4,14 @@
  * Per publication: HTML pages of 100 items (Chinese, phone-readable, no
  * external assets, a print layout), JSON, CSV (UTF-8 with BOM, for Excel and
  * WPS) and plain text for a WeChat post; an index and an Atom feed over all.
- * The whole site is written into a new directory beside the configured one
- * and swapped in by renaming a symbolic link, so a reader (nginx, the
- * daemon's /site/) never sees half of it. */
+ * Each generation of the site is a new directory beside the configured one,
+ * swapped in by renaming a symbolic link, so a reader (nginx, the daemon's
+ * /site/) never sees half of it. An issued publication never changes, so a
+ * generation renders only what is new (and a publication since corrected,
+ * whose pages link to the correction) and hard-links the rest from the
+ * previous one: the time and memory of a regeneration follow what changed,
+ * not the node's whole history (the index and the feed list every
+ * publication, from one short record each). */
 #ifndef SL_SITE_H
 #define SL_SITE_H
 
@@ -16,12 +21,22 @@
 
 #define SL_SITE_PAGE_ITEMS 100
 
-/* Rewrites the site at DIR (a symbolic link this module manages) from the
- * issued publications in DB, with the templates SET and the reporting
- * channels CHANNELS printed on every page. *FILES gets the number of files
- * written. 0, -1 (logged: files) or SL_AGAIN (database). */
+/* What the generation in place was written from, kept by the writer between
+ * regenerations. A new memo (or one after a failed write, or a generation
+ * swapped in by someone else) renders every publication: so does the first
+ * write after a start, which picks up new templates and channels. */
+typedef struct sl_site_memo sl_site_memo_t;
+sl_site_memo_t *sl_site_memo_new(void);
+void sl_site_memo_destroy(sl_site_memo_t **memo);
+
+/* Writes a new generation of the site at DIR (a symbolic link this module
+ * manages) from the issued publications in DB, with the templates SET and
+ * the reporting channels CHANNELS printed on every page, rendering what
+ * MEMO does not hold and linking the rest. *FILES gets the number of files
+ * the site holds, *RENDERED the publications rendered. 0, -1 (logged:
+ * files) or SL_AGAIN (database). */
 int sl_site_write(sl_db_t *db, const sl_template_set_t *set, const char *dir, const char *channels,
-                  long *files);
+                  sl_site_memo_t *memo, long *files, long *rendered);
 
 /* Appends the HTML of page PAGE (1-based) of publication ROW (with its body)
  * to OUT, marked as a preview when ROW is a draft. 0, or -1 if the body or

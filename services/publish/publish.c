@@ -28,6 +28,7 @@ struct sl_publish {
     const sl_config_t *cfg;          /* borrowed */
     sl_service_t *svc;               /* borrowed */
     sl_template_set_t *tpl;          /* the templates, read at start */
+    sl_site_memo_t *memo;            /* what the site in place was written from */
     char name[32];                   /* sl-publish or sl-publish.N */
     char site_dir[1024];             /* [publish] site_dir */
     const char *channels;            /* [publish] channels (the config's) */
@@ -136,15 +137,17 @@ s_tick(sl_db_t *db, void *arg)
         goto down;
     if (strcmp(sig, p->sig) != 0) {
         uint64_t t0 = uv_hrtime();
-        long files;
-        if ((rc = sl_site_write(db, p->tpl, p->site_dir, p->channels, &files)) != 0)
+        long files, rendered;
+        if ((rc = sl_site_write(db, p->tpl, p->site_dir, p->channels, p->memo, &files,
+                                &rendered)) != 0)
             goto down;
         double secs = (double)(uv_hrtime() - t0) / 1e9;
         sl_gauge_set(p->m_site_seconds, secs);
         sl_gauge_set(p->m_files, (double)files);
         sl_counter_inc(p->m_sites);
         snprintf(p->sig, sizeof p->sig, "%s", sig);
-        sl_log(SL_LOG_INFO, "site written: %ld files in %.3f s", files, secs);
+        sl_log(SL_LOG_INFO, "site written: %ld files, %ld publications rendered, in %.3f s", files,
+               rendered, secs);
     }
     return 0;
 down:
@@ -250,6 +253,7 @@ sl_publish_new(const sl_config_t *cfg, uv_loop_t *loop, sl_service_t *svc)
     p->cfg = cfg;
     p->svc = svc;
     p->first = true;
+    p->memo = sl_site_memo_new();
     pthread_mutex_init(&p->preview_lock, NULL);
     snprintf(p->name, sizeof p->name, "%s", sl_service_name(svc));
     const char *site = sl_config_str(cfg, "publish", "site_dir");
@@ -316,6 +320,7 @@ sl_publish_destroy(sl_publish_t **pp)
         return;
     sl_publish_t *p = *pp;
     sl_template_destroy(&p->tpl);
+    sl_site_memo_destroy(&p->memo);
     sl_db_destroy(&p->preview_db);
     pthread_mutex_destroy(&p->preview_lock);
     free(p->evented);

@@ -214,6 +214,13 @@ def test_approved_site(node, state):
 
 
 def test_correction_beside_original(node, state):
+    """A correction is published beside the original, whose pages now link to
+    it; the other publications are not rendered again (their files are
+    linked from the previous generation: same inodes)."""
+    others = [pid for pid in state.drafts.values() if pid != state.lst]
+    ino = {pid: os.stat(os.path.join(node.site, "p", "%d.html" % pid)).st_ino for pid in others}
+    orig_ino = os.stat(os.path.join(node.site, "p", "%d.html" % state.lst)).st_ino
+    gen = os.readlink(node.site)
     sub = sltest.subscriber(node.publish_events, "publication.issued", timeout_ms=15000)
     r = run(node, "publish", "correct", str(state.lst), "--reason", "更正一处问题摘要")
     new = int(r.stdout.split("\t")[1])
@@ -236,6 +243,13 @@ def test_correction_beside_original(node, state):
           'href="%d.html"' % state.lst in corr and "更正一处问题摘要" in corr)
     idx = open(os.path.join(node.site, "index.html"), encoding="utf-8").read()
     check("both in the index", idx.count("<li>") == 5 and "（已更正）" in idx)
+    check("a new generation swapped in", os.readlink(node.site) != gen)
+    check("the others linked, not rendered again", all(
+        os.stat(os.path.join(node.site, "p", "%d.html" % pid)).st_ino == ino[pid] for pid in others)
+        and os.stat(os.path.join(node.site, "p", "%d.html" % state.lst)).st_ino != orig_ino)
+    last = [l for l in node.log("publish").splitlines() if "site written" in l][-1]
+    check("only the correction and the original rendered", ", 2 publications rendered" in last,
+          last)
     r = node.sql("UPDATE publication SET title = 'x' WHERE id = %d" % state.lst, check=False)
     check("a publication is never edited",
           node.sql("SELECT title FROM publication WHERE id = %d" % state.lst) != "x")
