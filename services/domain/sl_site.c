@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,15 +27,15 @@
  * pages then link to the correction). */
 typedef struct {
     int64_t id, corrected_by;
-    size_t items;      /* for the index and the feed, kept from the body */
-    char *empty_text;  /* "" if none */
+    size_t items;     /* for the index and the feed, kept from the body */
+    char *empty_text; /* "" if none */
 } s_done_t;
 
 struct sl_site_memo {
     char gen[PATH_MAX]; /* the generation described (the link's target), "" if none */
     s_done_t *v;        /* by id, ascending */
     size_t n;
-    int64_t node_of;    /* the publication the node's names below come from */
+    int64_t node_of; /* the publication the node's names below come from */
     char *node_name, *office, *node;
 };
 
@@ -48,6 +49,8 @@ typedef struct {
     s_pub_t *v;
     size_t n, cap;
 } s_pubs_t;
+
+_Static_assert(offsetof(s_done_t, id) == 0 && offsetof(s_pub_t, id) == 0, "ids first (s_by_id)");
 
 static void
 s_collect(void *arg, const sl_pub_row_t *row)
@@ -113,21 +116,32 @@ sl_site_memo_destroy(sl_site_memo_t **mp)
     *mp = NULL;
 }
 
-/* The memo's entry for ID, or NULL. */
-static s_done_t *
-s_done_find(const sl_site_memo_t *m, int64_t id)
+/* The index of ID in the N records of SIZE bytes at BASE, each beginning
+ * with its int64_t id, ascending; N if none has it. */
+static size_t
+s_by_id(const void *base, size_t n, size_t size, int64_t id)
 {
-    size_t lo = 0, hi = m ? m->n : 0;
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (m->v[mid].id == id)
-            return &m->v[mid];
-        if (m->v[mid].id < id)
+        int64_t at;
+        memcpy(&at, (const char *)base + mid * size, sizeof at);
+        if (at == id)
+            return mid;
+        if (at < id)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return NULL;
+    return n;
+}
+
+/* The memo's entry for ID, or NULL. */
+static s_done_t *
+s_done_find(const sl_site_memo_t *m, int64_t id)
+{
+    size_t i = s_by_id(m->v, m->n, sizeof *m->v, id);
+    return i < m->n ? &m->v[i] : NULL;
 }
 
 static void
@@ -146,17 +160,7 @@ s_pubs_free(s_pubs_t *ps)
 static size_t
 s_index(const s_pubs_t *ps, int64_t id)
 {
-    size_t lo = 0, hi = ps ? ps->n : 0;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (ps->v[mid].id == id)
-            return mid;
-        if (ps->v[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return ps ? ps->n : 0;
+    return ps ? s_by_id(ps->v, ps->n, sizeof *ps->v, id) : 0;
 }
 
 static const s_pub_t *
@@ -260,7 +264,7 @@ static int
 s_write(const char *dir, const char *name, const char *data, size_t len, long *files)
 {
     char *path = sl_asprintf("%s/%s", dir, name);
-    unlink(path); /* a file linked from the previous generation is replaced, never written through */
+    unlink(path); /* a file linked from the last generation is replaced, not written through */
     FILE *f = fopen(path, "wb");
     int rc = 0;
     if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
@@ -550,9 +554,9 @@ sl_site_write(sl_db_t *db, const sl_template_set_t *set, const char *dir, const 
                 rc = -1;
             break;
         }
-        done[i] = (s_done_t){p->id, p->corrected_by,
-                             json_array_size(json_object_get(p->body, "items")),
-                             s_body_str(p->body, "empty_text")};
+        done[i] =
+            (s_done_t){p->id, p->corrected_by, json_array_size(json_object_get(p->body, "items")),
+                       s_body_str(p->body, "empty_text")};
         if (p->body && p->id >= m->node_of) { /* the newest publication's names */
             free(m->node_name), free(m->office), free(m->node);
             m->node_name = s_body_str(p->body, "node_name");

@@ -260,8 +260,7 @@ sl_publish_new(const sl_config_t *cfg, uv_loop_t *loop, sl_service_t *svc)
     if (site)
         snprintf(p->site_dir, sizeof p->site_dir, "%s", site);
     else /* beside the node's state: writable under the unit's ProtectSystem=strict */
-        snprintf(p->site_dir, sizeof p->site_dir, "%s/site",
-                 sl_config_str(cfg, "node", "var_dir"));
+        snprintf(p->site_dir, sizeof p->site_dir, "%s/site", sl_config_str(cfg, "node", "var_dir"));
     p->channels = sl_config_str(cfg, "publish", "channels");
     p->time_of_day = (int)sl_config_int(cfg, "publish", "time_of_day");
     const char *code = sl_config_node(cfg);
