@@ -39,7 +39,7 @@ struct sl_link {
     sl_sock_t *sock;          /* DEALER to the peer's intake */
     uv_timer_t tick;
     s_flight_t *fl;           /* the window, oldest first */
-    int nfl;
+    int nfl, capfl;           /* capfl doubles, never shrinks: no realloc per send */
     int64_t last_id;          /* highest outbox id taken into the window */
     bool leader;              /* holds the peer's advisory lock */
     long lock_conn;           /* sl_db_reconnects() when the lock was taken */
@@ -363,7 +363,10 @@ s_tick(uv_timer_t *t)
             break;
         }
         rows[i].payload = NULL;
-        l->fl = sl_realloc(l->fl, (size_t)(l->nfl + 1) * sizeof *l->fl);
+        if (l->nfl == l->capfl) {
+            l->capfl = l->capfl ? 2 * l->capfl : 16;
+            l->fl = sl_realloc(l->fl, (size_t)l->capfl * sizeof *l->fl);
+        }
         l->fl[l->nfl++] = f;
         l->last_id = f.id;
         l->sent++;
