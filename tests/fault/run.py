@@ -35,10 +35,16 @@ memory, open descriptors and allocator figures (sl_heap_used_bytes and
 sl_heap_free_bytes of its /metrics) and its database connections
 (pg_stat_activity by application_name, which each daemon gets from
 PGAPPNAME), compares each process with itself from its first minute to its
-last sample (per daemon the longest-lived; --spare CODE pauses that node's
-daemons instead of killing them, so they live throughout), prints the
-comparison and fails when any grew by more than 10% ("flat", issue 22; a
-figure that went down is no leak and passes).
+last sample (per daemon the longest-lived; --spare CODE[,CODE...] pauses
+those nodes' daemons instead of killing them, so they live throughout),
+prints the comparison and fails when a process that lived through the run
+(sampled over two thirds of it or more) grew by more than 10%, or a
+daemon's connections did ("flat", issue 22; a figure that went down is no
+leak and passes). A process killed after a few minutes is printed, not
+judged: "after the long run" is a figure it never reached, and its first
+minutes are the warm-up a leak's slope is read past (the city's sl-dispatch,
+killed at 4.5 minutes, rose 10.7% in them; the same daemon spared rose 5%
+over 29 minutes).
 sl-publish and sl-appraise run under the faults like the others: the checker
 also counts a publication or an appraisal made twice and an issued
 publication missing from the site.
@@ -92,10 +98,10 @@ def parse_args():
     ap.add_argument("--minutes", type=float, default=2.0)
     ap.add_argument("--build", default=os.environ.get("SL_BUILD", os.path.join(SOURCE, "build")))
     ap.add_argument("--rate", type=float, default=2.0, help="clues per second per county")
-    ap.add_argument("--spare", default="", metavar="CODE",
-                    help="the node whose daemons are paused instead of killed or stopped, so"
-                         " each of its processes lives from the first minute to the end (the"
-                         " long form compares them with themselves)")
+    ap.add_argument("--spare", default="", metavar="CODE[,CODE...]",
+                    help="the nodes whose daemons are paused instead of killed or stopped, so"
+                         " each of their processes lives from the first minute to the end (the"
+                         " long form judges those that did)")
     a = ap.parse_args()
     if a.seed is None:
         a.seed = int(os.environ.get("SL_FAULT_SEED", "0")) or random.SystemRandom().randrange(1, 1 << 31)
@@ -103,6 +109,7 @@ def parse_args():
 
 
 ARGS = parse_args()
+SPARE = [c for c in ARGS.spare.split(",") if c]
 BUILD = os.path.abspath(ARGS.build)
 os.environ.setdefault("SL_BIN", os.path.join(BUILD, "bin"))
 os.environ.setdefault("SL_SOURCE", SOURCE)
@@ -536,7 +543,7 @@ def schedule(rnd, seconds, quiet):
         if t >= seconds:
             return out
         kind, code, daemon = rnd.choice(kinds), rnd.choice(CODES), rnd.choice(DAEMONS)
-        if code == ARGS.spare and kind in ("kill", "link_cut"):
+        if code in SPARE and kind in ("kill", "link_cut"):
             kind = "pause"  # same draws as without --spare, the process lives on
         if kind == "kill":
             dur = rnd.uniform(0.2, 3.0)
@@ -612,6 +619,7 @@ def undo_one(nodes, u):
 # --- resources --------------------------------------------------------------------
 SAMPLE_EVERY = 10.0  # seconds between resource samples in the long form
 SETTLED = 60.0       # a process is compared with itself from this age on
+JUDGED = 2.0 / 3     # and judged if sampled over this share of the run or more
 
 
 def heap(n, daemon):
@@ -690,7 +698,8 @@ class Resources:
         """Prints the comparison; True if every daemon is flat."""
         ok = True
         print("\nresources, each process against itself from its first minute to its end"
-              " (medians of 3 samples 10 s apart; kB; heap: in use / free inside the allocator):")
+              " (medians of 3 samples 10 s apart; kB; heap: in use / free inside the allocator;"
+              " judged if it lived through %.0f%% of the run or more):" % (100 * JUDGED))
         print("  %-20s %7s %6s %19s %11s %21s %15s %9s" % (
             "daemon", "pid", "min", "RSS", "fds", "heap used", "heap free", "db conns"))
         keys = sorted(set(self.key.values()) | set(self.conns_last))
@@ -707,11 +716,17 @@ class Resources:
             pid = max(pids, key=lambda p: self.lasts[p][-1]["t"] - self.firsts[p][0]["t"])
             span = (self.lasts[pid][-1]["t"] - self.firsts[pid][0]["t"]) / 60
             f, l = self.median(self.firsts[pid]), self.median(list(self.lasts[pid]))
-            fl = flat(f["rss"], l["rss"]) and flat(f["fds"], l["fds"]) and cflat
+            judged = span >= JUDGED * (ARGS.minutes - SETTLED / 60)
+            pflat = flat(f["rss"], l["rss"]) and flat(f["fds"], l["fds"])
+            verdict = ("flat" if pflat else "NOT FLAT") if judged else \
+                ("(not judged: %s)" % ("+%.1f%%" % (100.0 * l["rss"] / f["rss"] - 100)
+                                       if f["rss"] else "?"))
+            if not cflat:
+                verdict += ", connections NOT FLAT"
             print("  %-20s %7d %6.1f %8d → %-8d %4d → %-4d %9d → %-9d %6d → %-6d %3d → %-3d %s" % (
                 key, pid, span, f["rss"], l["rss"], f["fds"], l["fds"], f["used"], l["used"],
-                f["free"], l["free"], a, b, "flat" if fl else "NOT FLAT"))
-            ok = ok and fl
+                f["free"], l["free"], a, b, verdict))
+            ok = ok and cflat and (pflat or not judged)
         return ok
 
 
@@ -900,7 +915,7 @@ def main():
     faults = schedule(random.Random(ARGS.seed * 7919 + 1), seconds, quiet)
     print("fault run: seed %d, %.1f minutes of faults, %d faults, daemons %s%s"
           % (ARGS.seed, ARGS.minutes, len(faults), ", ".join(DAEMONS),
-             ", %s paused instead of killed" % ARGS.spare if ARGS.spare else ""), flush=True)
+             ", %s paused instead of killed" % " and ".join(SPARE) if SPARE else ""), flush=True)
     print("replay: tests/fault/run.py --seed %d --minutes %g%s" % (
         ARGS.seed, ARGS.minutes, " --spare " + ARGS.spare if ARGS.spare else ""))
     clusters, nodes, traffic, threads = {}, {}, None, []
