@@ -192,6 +192,8 @@ static const s_key_t s_keys[] = {
     {"dispatch", "time_of_day", S_TIME, "09:00", 0, 0, 0, NULL,
      "time of day (Asia/Shanghai) a dispatch round runs"},
     {"dispatch", "scan_seconds", S_INT, "5", 1, 3600, 0, NULL, "seconds between scans for work"},
+    {"dispatch", "announce_again_seconds", S_INT, "300", 1, 86400, 0, NULL,
+     "seconds before a transfer delivered by event and not yet received is announced again"},
     {"dispatch", "upper_margin_days", S_INT, "1", 0, 5, 0, NULL,
      "working days a case transferred from above is due before the upper deadline "
      "(this level's own verification and sign-off)"},

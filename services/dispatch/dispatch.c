@@ -32,25 +32,26 @@
 #include <string.h>
 
 struct sl_dispatch {
-    const sl_config_t *cfg; /* borrowed */
-    uv_loop_t *loop;        /* borrowed */
-    char node[8];           /* the node's division code */
-    char parent[8];         /* its parent's, "" at the top */
-    char name[32];          /* sl-dispatch or sl-dispatch.N, for the audit */
-    sl_service_t *svc;        /* metrics, bus, events, HTTP, the database's state; borrowed */
-    sl_db_t *db;              /* the links' connection (loop thread) */
-    sl_calendar_cache_t *cal; /* the scan's (worker thread) */
-    bool cal_seen;            /* a calendar was loaded by this process (worker thread) */
-    bool formed;              /* the last scan issued transfers: kick the links */
+    const sl_config_t *cfg;       /* borrowed */
+    uv_loop_t *loop;              /* borrowed */
+    char node[8];                 /* the node's division code */
+    char parent[8];               /* its parent's, "" at the top */
+    char name[32];                /* sl-dispatch or sl-dispatch.N, for the audit */
+    sl_service_t *svc;            /* metrics, bus, events, HTTP, the database's state; borrowed */
+    sl_db_t *db;                  /* the links' connection (loop thread) */
+    sl_calendar_cache_t *cal;     /* the scan's (worker thread) */
+    bool cal_seen;                /* a calendar was loaded by this process (worker thread) */
+    bool formed;                  /* the last scan issued transfers: kick the links */
     int32_t start_day;            /* first round */
     int interval;                 /* days between rounds; 0: every scan */
     int time_of_day;              /* minutes after midnight */
     int upper_margin;             /* [dispatch] upper_margin_days */
+    int64_t announce_again_ms;    /* [dispatch] announce_again_seconds */
     const char *office, *contact; /* for the notices (config, borrowed) */
     sl_counter_t *m_scans, *m_lists, *m_issued, *m_announced, *m_recomputed, *m_errors;
     sl_gauge_t *m_scan_seconds;
-    sl_fed_keys_t *keys;  /* sealing keys for the links, or NULL without peers */
-    sl_link_t **links;    /* one per peer node: [parent], each [child.CODE] */
+    sl_fed_keys_t *keys; /* sealing keys for the links, or NULL without peers */
+    sl_link_t **links;   /* one per peer node: [parent], each [child.CODE] */
     size_t nlinks;
 };
 
@@ -147,7 +148,7 @@ s_scan(sl_db_t *db, void *arg)
             return 0;
     }
     uint64_t t1 = uv_hrtime();
-    long n = sl_transfer_announce(db, sl_now_ms(), s_announce, s_stopping, d);
+    long n = sl_transfer_announce(db, sl_now_ms(), d->announce_again_ms, s_announce, s_stopping, d);
     if (n < 0) {
         rc = (int)n;
         goto fail;
@@ -217,8 +218,8 @@ s_link_add(sl_dispatch_t *d, const char *peer, const char *endpoint, const char 
         .prepare = s_prepare_row,
         .prepare_arg = d,
     };
-    sl_link_t *l = sl_link_new(sl_service_bus(d->svc), d->loop, d->db, sl_service_metrics(d->svc),
-                               &o);
+    sl_link_t *l =
+        sl_link_new(sl_service_bus(d->svc), d->loop, d->db, sl_service_metrics(d->svc), &o);
     if (!l)
         return -1;
     d->links = sl_realloc(d->links, (d->nlinks + 1) * sizeof *d->links);
@@ -267,6 +268,7 @@ sl_dispatch_new(const sl_config_t *cfg, uv_loop_t *loop, sl_service_t *svc)
     d->interval = (int)sl_config_int(cfg, "dispatch", "interval_days");
     d->time_of_day = (int)sl_config_int(cfg, "dispatch", "time_of_day");
     d->upper_margin = sl_transfer_upper_margin(cfg);
+    d->announce_again_ms = sl_config_int(cfg, "dispatch", "announce_again_seconds") * 1000;
     d->start_day = sl_config_has(cfg, "dispatch", "start_date")
                        ? (int32_t)sl_config_int(cfg, "dispatch", "start_date")
                        : sl_ms_to_day(sl_now_ms());

@@ -47,11 +47,11 @@ typedef bool(sl_transfer_stop_cb)(void *arg);
 
 /* What a list formation takes from the node's config. */
 typedef struct {
-    int upper_margin;       /* [dispatch] upper_margin_days: a case from above is due this
-                               many working days before its upper deadline
-                               (sl_deadline_under_upper) */
-    const sl_config_t *cfg; /* [supervision] leaders for 挂牌督办 listed without a command;
-                               NULL: none (named later by case supervise); borrowed */
+    int upper_margin;          /* [dispatch] upper_margin_days: a case from above is due this
+                                  many working days before its upper deadline
+                                  (sl_deadline_under_upper) */
+    const sl_config_t *cfg;    /* [supervision] leaders for 挂牌督办 listed without a command;
+                                  NULL: none (named later by case supervise); borrowed */
     sl_transfer_stop_cb *stop; /* NULL, or asked between the steps of forming: true rolls the
                                   list back (the cases stay registered, OUT->stopped) */
     void *stop_arg;            /* its argument */
@@ -131,8 +131,8 @@ sl_transfer_supervise_t sl_transfer_supervise_rule(bool under_supervision, const
  * that reported it, if not NULL), the leader from CFG's [supervision] (CFG
  * may be NULL). Inside the caller's transaction; 0, -1 or SL_AGAIN. */
 int sl_transfer_supervise(sl_db_t *db, const sl_calendar_t *cal, const sl_config_t *cfg,
-                          const char *node, int64_t now_ms, int64_t case_id,
-                          const char *unit_code, const sl_actor_t *actor);
+                          const char *node, int64_t now_ms, int64_t case_id, const char *unit_code,
+                          const sl_actor_t *actor);
 
 /* After ENV was applied (sl-intake's batch): a handling Feedback reporting
  * 责令停产停业整顿 (production_suspended; measure ③, R65) puts its case under
@@ -211,16 +211,19 @@ char *sl_transfer_notice_html_row(const PGresult *r, int row, const char *office
 
 #define SL_TRANSFER_ANNOUNCE_CHUNK 1000 /* transfers per round trip of an announcement */
 
-/* Transfers delivered by event and not yet received: stamps each as announced
- * now (announced_at, announce_count) and calls CB with row ROW of R, which has
+/* Transfers delivered by event and not yet received, never announced or last
+ * announced AGAIN_MS or more before NOW_MS (a unit's system that missed the
+ * event hears it again; the rest are not rendered and sent on every scan):
+ * stamps each as announced now (announced_at, announce_count) and calls CB
+ * with row ROW of R, which has
  * sl_transfer_fetch's columns, in issue order. Set-based: one stamp and one
  * read per SL_TRANSFER_ANNOUNCE_CHUNK transfers, each stamp its own statement
  * (autocommit). STOP (NULL: never) is asked before each chunk: true ends the
  * round early, the rest wait for the next. Returns the count, or -1 /
  * SL_AGAIN. CB and STOP get ARG. */
 typedef void(sl_transfer_announce_cb)(void *arg, const PGresult *r, int row);
-long sl_transfer_announce(sl_db_t *db, int64_t now_ms, sl_transfer_announce_cb *cb,
-                          sl_transfer_stop_cb *stop, void *arg);
+long sl_transfer_announce(sl_db_t *db, int64_t now_ms, int64_t again_ms,
+                          sl_transfer_announce_cb *cb, sl_transfer_stop_cb *stop, void *arg);
 
 /* Recomputes the deadlines of open transfers that carry a calendar warning,
  * on CAL (after a calendar import), in its own transaction; each change is

@@ -50,8 +50,8 @@ s_or(const char *s, const char *def)
 static void
 s_outbox_transfer(sl_outbox_batch_t *b, const char *node, int64_t now_ms, sl_pb_clue_t *clue,
                   const sl_case_view_t *v, const char *case_no, const char *notice_no,
-                  const char *list_no, const char *unit_code, const char *tdate,
-                  const char *odate, const char *fdate)
+                  const char *list_no, const char *unit_code, const char *tdate, const char *odate,
+                  const char *fdate)
 {
     clue->channel = SAFELOOP__V1__CLUE_REPORT__CHANNEL__UPPER_TRANSFER;
     clue->origin_node = (char *)node;
@@ -204,9 +204,9 @@ sl__transfer_issue(sl_db_t *db, const sl_calendar_t *cal, const char *node, int6
     if (handling && (rc = sl_case_set_status(db, case_id, sl_transfer_case_status(SL_TS_ISSUED),
                                              unit_code)) != 0)
         return rc;
-    char *detail = s_issued_detail(notice_no, unit_code, uname, tdate, odate, fdate, has_node,
-                                   list_no, replaces_no, warn, kind, handling, upper_fdate,
-                                   upper_late);
+    char *detail =
+        s_issued_detail(notice_no, unit_code, uname, tdate, odate, fdate, has_node, list_no,
+                        replaces_no, warn, kind, handling, upper_fdate, upper_late);
     sl_audit_event_t ev = {.at_ms = now_ms,
                            .kind = "transferred",
                            .actor_key = actor->key ? actor->key : "",
@@ -297,8 +297,8 @@ typedef struct {
 } s_unit_t;
 
 typedef struct {
-    s_unit_t *v;     /* the units met so far */
-    size_t n, cap;   /* used, allocated */
+    s_unit_t *v;   /* the units met so far */
+    size_t n, cap; /* used, allocated */
 } s_units_t;
 
 /* Unit CODE from UNITS, looked up on first use: 0 with *OUT, -1 (logged) if it
@@ -462,8 +462,8 @@ s_issue_run(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now
         (rc = sl_outbox_batch_flush(db, &outbox, now_ms)) != 0)
         goto done;
     for (size_t i = 0; i < n; i++)
-        s_log_issued(c[i].case_no, lines[i].notice, c[i].unit_code, lines[i].odate,
-                     lines[i].fdate, lines[i].warn, lines[i].upper_fdate, lines[i].upper_late);
+        s_log_issued(c[i].case_no, lines[i].notice, c[i].unit_code, lines[i].odate, lines[i].fdate,
+                     lines[i].warn, lines[i].upper_fdate, lines[i].upper_late);
 done:
     sl_arena_destroy(&a);
     sl_outbox_batch_free(&outbox);
@@ -612,8 +612,7 @@ s_form(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms, 
     out->list_id = atoll(PQgetvalue(r, 0, 0));
     PQclear(r);
     r = NULL;
-    sl_log(SL_LOG_INFO, "list=%s forming the transfer list: %ld registered cases", out->list_no,
-           n);
+    sl_log(SL_LOG_INFO, "list=%s forming the transfer list: %ld registered cases", out->list_no, n);
     /* The claimed cases' rows in one query; runs of cases with nothing but
      * their handling transfer are issued set-based, the others one by one. */
     if ((rc = s_stop(opts)) != 0 || (rc = s_claimed_rows(db, cases, n, &fetched, &rows)) != 0)
@@ -697,27 +696,29 @@ sl_transfer_form_upper_list(sl_db_t *db, const sl_calendar_t *cal, const char *n
 }
 
 long
-sl_transfer_announce(sl_db_t *db, int64_t now_ms, sl_transfer_announce_cb *cb,
+sl_transfer_announce(sl_db_t *db, int64_t now_ms, int64_t again_ms, sl_transfer_announce_cb *cb,
                      sl_transfer_stop_cb *stop, void *arg)
 {
-    char at[40], after[24] = "0", limit[24];
+    char at[40], before[40], after[24] = "0", limit[24];
     sl_time_format_iso(now_ms, at, sizeof at);
+    sl_time_format_iso(now_ms - again_ms, before, sizeof before);
     snprintf(limit, sizeof limit, "%d", SL_TRANSFER_ANNOUNCE_CHUNK);
     long total = 0;
     for (;;) {
         if (stop && stop(arg))
             return total; /* the rest at the next scan */
-        const char *p[] = {at, after, limit};
+        const char *p[] = {at, after, limit, before};
         PGresult *r;
         int rc = sl_db_exec(db, &r,
                             "WITH a AS (UPDATE transfer SET announced_at = $1::timestamptz,"
                             "   announce_count = announce_count + 1"
                             "   WHERE id IN (SELECT id FROM transfer WHERE state = 'issued'"
-                            "     AND delivery = 'event' AND id > $2::bigint ORDER BY id"
-                            "     LIMIT $3::int) RETURNING id)"
+                            "     AND delivery = 'event' AND id > $2::bigint"
+                            "     AND (announced_at IS NULL OR announced_at <= $4::timestamptz)"
+                            "     ORDER BY id LIMIT $3::int) RETURNING id)"
                             " SELECT coalesce(array_agg(id ORDER BY id)::text, '{}'),"
                             " coalesce(max(id), 0), count(*) FROM a",
-                            3, p);
+                            4, p);
         if (rc != 0)
             return rc;
         long n = atol(PQgetvalue(r, 0, 2));

@@ -87,7 +87,7 @@ SIGNOFF = ["--leader", "王县长", "--leader-title", "县长"]
 
 @pytest.fixture(scope="module")
 def node(nodes):
-    n = nodes.node("dispatch")
+    n = nodes.node("dispatch", dispatch_ini="interval_days = 0\nannounce_again_seconds = 5\n")
     n.start("intake", env=env_at(T0))
     n.start("dispatch", env=env_at(T0))
     return n
@@ -121,8 +121,13 @@ def test_transfer_issued_announced_and_printable(node, state):
     ev.ParseFromString(frames[1])
     check("transfer.issued event carries the notice", frames[0] == b"transfer.issued" and
           notice in ev.json and ev.case_no == case1 and "交办（移送）书" in ev.json, ev.json[:200])
-    wait_for("announced again", lambda: int(node.sql(
-        "SELECT announce_count FROM transfer WHERE notice_no = '%s'" % notice)) >= 2)
+    scans = node.metric(node.dispatch_http_port, "sl_dispatch_scans_total")
+    wait_for("two more scans", lambda: node.metric(node.dispatch_http_port,
+                                                   "sl_dispatch_scans_total") >= scans + 2)
+    check("not announced again on every scan", node.sql(
+        "SELECT announce_count FROM transfer WHERE notice_no = '%s'" % notice) == "1")
+    wait_for("announced again after announce_again_seconds", lambda: int(node.sql(
+        "SELECT announce_count FROM transfer WHERE notice_no = '%s'" % notice)) >= 2, timeout=20)
     html = node.slctl("transfer", "show", notice, "--html").stdout
     check("notice HTML (annex 3)", html.startswith("<!DOCTYPE html>") and notice in html and
           "平遥县应急管理局：" in html and "2022年2月11日" in html and "2022年1月30日" in html and
