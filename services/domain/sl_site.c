@@ -418,8 +418,9 @@ s_write_index(const sl_template_set_t *set, const s_pubs_t *ps, const s_done_t *
         char *summary = sl_asprintf("%s共%zu项。%s", p->title, done[i].items, done[i].empty_text);
         json_object_set_new(e, "summary", json_string(summary));
         free(summary);
-        json_array_append(list, e);
-        json_array_append_new(feed, e);
+        if (json_array_size(feed) < SL_SITE_FEED_ENTRIES)
+            json_array_append(feed, e);
+        json_array_append_new(list, e);
         free(href);
     }
     /* the node's names as the newest publication gives them */

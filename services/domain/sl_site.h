@@ -3,7 +3,9 @@
  *
  * Per publication: HTML pages of 100 items (Chinese, phone-readable, no
  * external assets, a print layout), JSON, CSV (UTF-8 with BOM, for Excel and
- * WPS) and plain text for a WeChat post; an index and an Atom feed over all.
+ * WPS) and plain text for a WeChat post; an index over all and an Atom feed
+ * of the newest SL_SITE_FEED_ENTRIES (a reader polls it; it need not grow with
+ * the campaign).
  * Each generation of the site is a new directory beside the configured one,
  * swapped in by renaming a symbolic link, so a reader (nginx, the daemon's
  * /site/) never sees half of it. An issued publication never changes, so a
@@ -20,6 +22,7 @@
 #include "sl_template.h"
 
 #define SL_SITE_PAGE_ITEMS 100
+#define SL_SITE_FEED_ENTRIES 50 /* the Atom feed: the newest publications, not every one */
 
 /* What the generation in place was written from, kept by the writer between
  * regenerations. A new memo (or one after a failed write, or a generation
