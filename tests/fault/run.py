@@ -719,7 +719,7 @@ class Resources:
             judged = span >= JUDGED * (ARGS.minutes - SETTLED / 60)
             pflat = flat(f["rss"], l["rss"]) and flat(f["fds"], l["fds"])
             verdict = ("flat" if pflat else "NOT FLAT") if judged else \
-                ("(not judged: %s)" % ("+%.1f%%" % (100.0 * l["rss"] / f["rss"] - 100)
+                ("(not judged: %s)" % ("%+.1f%%" % (100.0 * l["rss"] / f["rss"] - 100)
                                        if f["rss"] else "?"))
             if not cflat:
                 verdict += ", connections NOT FLAT"
