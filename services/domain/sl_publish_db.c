@@ -633,17 +633,57 @@ sl_pub_issued_sig(sl_db_t *db, char *out, size_t size)
 }
 
 int
-sl_pub_waiting(sl_db_t *db, long *drafts, double *oldest_s)
+sl_pub_issued_after(sl_db_t *db, int64_t after, sl_pub_row_cb *cb, void *arg)
+{
+    char ids[24];
+    snprintf(ids, sizeof ids, "%lld", (long long)after);
+    const char *p[] = {ids};
+    s_each_t e = {cb, arg};
+    return sl_db_rows(db,
+                      "SELECT " S_PUB_COLS ", NULL FROM publication p"
+                      " WHERE p.state = 'issued' AND p.id > $1 ORDER BY p.id",
+                      1, p, s_pub_row, &e);
+}
+
+static void
+s_id_row(void *arg, const char *const *c)
+{
+    sl_pub_ids_t *ids = arg;
+    if (ids->n == ids->cap) {
+        ids->cap = ids->cap ? 2 * ids->cap : 64;
+        ids->v = sl_realloc(ids->v, ids->cap * sizeof *ids->v);
+    }
+    ids->v[ids->n++] = atoll(c[0]);
+}
+
+int
+sl_pub_issued_ids(sl_db_t *db, sl_pub_ids_t *ids)
+{
+    return sl_db_rows(db, "SELECT id FROM publication WHERE state = 'issued' ORDER BY id", 0, NULL,
+                      s_id_row, ids);
+}
+
+int
+sl_pub_status(sl_db_t *db, sl_pub_status_t *st)
 {
     PGresult *r;
-    int rc = sl_db_exec(db, &r,
-                        "SELECT count(*), coalesce(extract(epoch FROM now() - min(drafted_at)), 0)"
-                        " FROM publication WHERE state = 'draft'",
-                        0, NULL);
+    int rc = sl_db_exec(
+        db, &r,
+        "SELECT count(*) FILTER (WHERE state = 'draft'),"
+        " coalesce(extract(epoch FROM now() - min(drafted_at) FILTER (WHERE state = 'draft')), 0),"
+        " count(*) FILTER (WHERE state = 'issued'),"
+        " coalesce((SELECT missing FROM publication WHERE kind = 'list' ORDER BY id DESC LIMIT 1), "
+        "0),"
+        " coalesce((SELECT held FROM publication WHERE kind = 'list' ORDER BY id DESC LIMIT 1), 0)"
+        " FROM publication",
+        0, NULL);
     if (rc != 0)
         return rc;
-    *drafts = atol(PQgetvalue(r, 0, 0));
-    *oldest_s = atof(PQgetvalue(r, 0, 1));
+    *st = (sl_pub_status_t){.drafts = atol(PQgetvalue(r, 0, 0)),
+                            .oldest_s = atof(PQgetvalue(r, 0, 1)),
+                            .issued = atol(PQgetvalue(r, 0, 2)),
+                            .missing = atoi(PQgetvalue(r, 0, 3)),
+                            .held = atoi(PQgetvalue(r, 0, 4))};
     PQclear(r);
     return 0;
 }

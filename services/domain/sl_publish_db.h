@@ -97,8 +97,27 @@ int sl_pub_get(sl_db_t *db, int64_t id, sl_pub_row_cb *cb, void *arg);
  * regenerating the site only then) into OUT (SIZE bytes). 0, -1 or SL_AGAIN. */
 int sl_pub_issued_sig(sl_db_t *db, char *out, size_t size);
 
-/* Drafts waiting, and the age in seconds of the oldest (0 if none). */
-int sl_pub_waiting(sl_db_t *db, long *drafts, double *oldest_s);
+/* The issued publications with an id above AFTER, oldest first, without
+ * their bodies (what is new since a reader last looked; a draft issued after
+ * a newer one is found by sl_pub_issued_ids). 0, -1 or SL_AGAIN. */
+int sl_pub_issued_after(sl_db_t *db, int64_t after, sl_pub_row_cb *cb, void *arg);
+
+/* The ids of every issued publication, ascending, appended to IDS (the
+ * caller frees IDS->v). 0, -1 or SL_AGAIN. */
+typedef struct {
+    int64_t *v;
+    size_t n, cap;
+} sl_pub_ids_t;
+int sl_pub_issued_ids(sl_db_t *db, sl_pub_ids_t *ids);
+
+/* A node's publications at a glance, in one query whatever their number. */
+typedef struct {
+    long drafts;     /* waiting for approval */
+    double oldest_s; /* the age of the oldest draft, 0 if none */
+    long issued;
+    int missing, held; /* the newest list's (清单) */
+} sl_pub_status_t;
+int sl_pub_status(sl_db_t *db, sl_pub_status_t *st);
 
 /* Makes ROLE (if it does not exist) and grants it what sl-publish may read
  * and write: the pub_* views and its drafts (schema 011's sl_publish_grant).

@@ -5,9 +5,10 @@
  * with a connection of its own, as the role [publish] db_user, which reads
  * only the pub_* views): it drafts what is due (sl_pub_draft is idempotent
  * per kind and period), approves the kinds the config releases without the
- * office, evented what was issued since, and rewrites the site when the set
- * of issued publications changed. The HTTP thread serves the site's files
- * and the drafts' preview, the latter on a connection of its own. */
+ * office, and rewrites the site when the set of issued publications changed,
+ * eventing each publication the site's writer learns was issued since. The
+ * HTTP thread serves the site's files and the drafts' preview, the latter on
+ * a connection of its own. */
 #include "publish.h"
 
 #include "sl_clock.h"
@@ -37,44 +38,19 @@ struct sl_publish {
     bool auto_approve[SL_PUB_KINDS]; /* [publish] auto_approve */
     sl_person_rule_t person;         /* [publish] natural_person */
     char sig[128];                   /* the issued set the site was last written from */
-    bool *evented;                   /* issued publications already evented, by id */
-    size_t nevented;
-    bool first;                   /* the first pass: note what is issued, event nothing */
+    bool first; /* until the site's first write: learn what is issued, event nothing */
     pthread_mutex_t preview_lock; /* preview_db */
     sl_db_t *preview_db;          /* the HTTP thread's connection */
     sl_gauge_t *m_issued, *m_drafts, *m_oldest, *m_missing, *m_held, *m_site_seconds, *m_files;
     sl_counter_t *m_drafted, *m_approved_auto, *m_errors, *m_sites;
 };
 
-typedef struct {
-    sl_publish_t *p;
-    const char *missing_kind; /* "list": the latest list's counts go to the gauges */
-    long issued;
-    int missing, held;
-} s_scan_t;
-
+/* An issued publication the site's writer learned of: evented, unless it was
+ * issued before this daemon started (the first write learns every one). */
 static void
-s_scan(void *arg, const sl_pub_row_t *row)
+s_issued(void *arg, const sl_pub_row_t *row)
 {
-    s_scan_t *s = arg;
-    sl_publish_t *p = s->p;
-    if (strcmp(row->kind, "list") == 0) { /* the newest list's counts */
-        s->missing = row->missing;
-        s->held = row->held;
-    }
-    if (strcmp(row->state, "issued") != 0)
-        return;
-    s->issued++;
-    size_t id = (size_t)row->id;
-    if (id >= p->nevented) {
-        size_t n = id * 2 + 16;
-        p->evented = sl_realloc(p->evented, n * sizeof *p->evented);
-        memset(p->evented + p->nevented, 0, (n - p->nevented) * sizeof *p->evented);
-        p->nevented = n;
-    }
-    if (p->evented[id])
-        return;
-    p->evented[id] = true;
+    sl_publish_t *p = arg;
     if (p->first)
         return;
     json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:i, s:s}", "id", (json_int_t)row->id, "kind",
@@ -119,27 +95,25 @@ s_tick(sl_db_t *db, void *arg)
             sl_counter_add(p->m_approved_auto, (uint64_t)n);
         }
     }
-    s_scan_t s = {.p = p};
-    if ((rc = sl_pub_each(db, false, false, false, s_scan, &s)) != 0)
+    sl_pub_status_t st;
+    if ((rc = sl_pub_status(db, &st)) != 0)
         goto down;
-    p->first = false;
-    sl_gauge_set(p->m_issued, (double)s.issued);
-    sl_gauge_set(p->m_missing, s.missing);
-    sl_gauge_set(p->m_held, s.held);
-    long drafts;
-    double oldest;
-    if ((rc = sl_pub_waiting(db, &drafts, &oldest)) != 0)
-        goto down;
-    sl_gauge_set(p->m_drafts, (double)drafts);
-    sl_gauge_set(p->m_oldest, oldest);
+    sl_gauge_set(p->m_issued, (double)st.issued);
+    sl_gauge_set(p->m_missing, st.missing);
+    sl_gauge_set(p->m_held, st.held);
+    sl_gauge_set(p->m_drafts, (double)st.drafts);
+    sl_gauge_set(p->m_oldest, st.oldest_s);
     char sig[128];
     if ((rc = sl_pub_issued_sig(db, sig, sizeof sig)) != 0)
         goto down;
     if (strcmp(sig, p->sig) != 0) {
         uint64_t t0 = uv_hrtime();
         long files, rendered;
-        if ((rc = sl_site_write(db, p->tpl, p->site_dir, p->channels, p->memo, &files,
-                                &rendered)) != 0)
+        rc = sl_site_write(db, p->tpl, p->site_dir, p->channels, p->memo, s_issued, p, &files,
+                           &rendered);
+        if (rc != SL_AGAIN) /* what was issued before the start is learned, not evented */
+            p->first = false;
+        if (rc != 0)
             goto down;
         double secs = (double)(uv_hrtime() - t0) / 1e9;
         sl_gauge_set(p->m_site_seconds, secs);
@@ -322,7 +296,6 @@ sl_publish_destroy(sl_publish_t **pp)
     sl_site_memo_destroy(&p->memo);
     sl_db_destroy(&p->preview_db);
     pthread_mutex_destroy(&p->preview_lock);
-    free(p->evented);
     free(p);
     *pp = NULL;
 }

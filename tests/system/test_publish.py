@@ -434,6 +434,69 @@ def test_results_auto_approved(node, state):
           page.count('class="item"') == 1 and "平遥县第7煤业有限公司" in page, page[-2000:])
 
 
+def _site(node, name):
+    return open(os.path.join(node.site, name), encoding="utf-8").read()
+
+
+def _last_write(node):
+    return [l for l in node.log("publish").splitlines() if "site written" in l][-1]
+
+
+def test_archive_and_feed(node, state):
+    """The index lists the newest 100 and links archive pages of 100 each
+    (往期公开); the feed carries the newest 50. A draft issued after newer ones
+    is found and rendered alone; a full archive page whose publications did
+    not change is linked, not rendered again."""
+    issued = int(node.sql("SELECT count(*) FROM publication WHERE state = 'issued'"))
+    late = int(node.sql(
+        "INSERT INTO publication (kind, period, title, body, hash, drafted_at, drafted_by, state)"
+        " SELECT 'exposure', 'T-late', '测试公开（后签发）', body, hash, now(), '测试', 'draft'"
+        " FROM publication WHERE id = %d RETURNING id" % state.lst).splitlines()[0])
+    node.sql("INSERT INTO publication (kind, period, title, body, hash, drafted_at, drafted_by,"
+             " state) SELECT 'exposure', 'T-' || g, '测试公开第' || g || '期', body, hash, now(),"
+             " '测试', 'draft' FROM publication, generate_series(1, 150) g WHERE id = %d" % state.lst)
+    node.sql("UPDATE publication SET state = 'issued', approved_by = '测试', approved_at = now()"
+             " WHERE period LIKE 'T-%%' AND state = 'draft' AND id <> %d" % late)
+    total = issued + 150
+    wait_for("the archive written", lambda: node.metric(
+        node.publish_port, "sl_publish_publications") == total and os.path.exists(
+        os.path.join(node.site, "archive-2.html")), timeout=60)
+    pages = (total + 99) // 100
+    idx = _site(node, "index.html")
+    check("the index: the newest 100", idx.count('<li><a href="p/') == 100 and
+          "测试公开第150期" in idx and "测试公开第50期" not in idx)
+    check("the index links every archive page", all(
+        'href="archive-%d.html"' % k in idx for k in range(1, pages + 1)) and
+        not os.path.exists(os.path.join(node.site, "archive-%d.html" % (pages + 1))))
+    listed = sum(_site(node, "archive-%d.html" % k).count('<li><a href="p/')
+                 for k in range(1, pages + 1))
+    check("the archive pages list every publication once", listed == total, listed)
+    check("an archive page says which", "往期公开" in _site(node, "archive-1.html"))
+    feed = ET.parse(os.path.join(node.site, "feed.atom")).getroot()
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    check("atom: the newest 50", len(feed.findall("a:entry", ns)) == 50)
+    node.sql("UPDATE publication SET state = 'issued', approved_by = '测试', approved_at = now()"
+             " WHERE id = %d" % late)
+    wait_for("the late one published",
+             lambda: os.path.exists(os.path.join(node.site, "p", "%d.html" % late)), timeout=30)
+    check("the late one rendered alone", ", 1 publications rendered" in _last_write(node),
+          _last_write(node))
+    check("the late one in its place", "测试公开（后签发）" in _site(node, "archive-%d.html" % (
+        1 + int(node.sql("SELECT count(*) FROM publication WHERE state = 'issued' AND id < %d"
+                         % late)) // 100)))
+    first_ino = os.stat(os.path.join(node.site, "archive-1.html")).st_ino
+    node.sql("INSERT INTO publication (kind, period, title, body, hash, drafted_at, drafted_by,"
+             " state, approved_by, approved_at) SELECT 'exposure', 'T-next', '测试公开（最新）',"
+             " body, hash, now(), '测试', 'draft', NULL, NULL FROM publication WHERE id = %d"
+             % state.lst)
+    node.sql("UPDATE publication SET state = 'issued', approved_by = '测试', approved_at = now()"
+             " WHERE period = 'T-next'")
+    wait_for("the newest published", lambda: "测试公开（最新）" in _site(node, "index.html"),
+             timeout=30)
+    check("a full archive page unchanged is linked, not rendered again",
+          os.stat(os.path.join(node.site, "archive-1.html")).st_ino == first_ino)
+
+
 def test_clean_stop(node):
     """SIGTERM: sl-publish finishes its tick and exits 0 (in a sanitizer build:
     nothing leaked or overrun)."""
