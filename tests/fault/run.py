@@ -866,6 +866,9 @@ def count(nodes, traffic):
         detail += ["%s: case %s event %s twice from %s" % (code, r[0], r[1], r[2]) for r in dup]
         dl = n.rows("SELECT count(*) FROM dead_letter")
         c["unexpected rows"] += int(dl[0][0]) if dl else 0
+        detail += ["%s: dead letter %s from %s (%s): %s %s" % ((code,) + tuple(r)) for r in n.rows(
+            "SELECT msg_id, producer, sender, error_code, error_text FROM dead_letter"
+            " ORDER BY id LIMIT 5") or []]
         left = n.rows("SELECT count(*), count(parked_reason) FROM outbox WHERE delivered_at IS NULL")
         c["outboxes left"] += int(left[0][0]) if left else 1
         if left and left[0][0] != "0":
