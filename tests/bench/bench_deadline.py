@@ -38,7 +38,22 @@ structure, not tuning: the clock (due_at) in a narrow table of its own and
 transfer_flagged's work done without a predicate on the flags, so the UPDATE can be
 HOT; or sl-deadline's own ~40 ms overlapped with the database's work.
 
+On another machine of the same kind the same day (a Firecracker VM whose
+kernel reclaims the page cache as it goes: `Cached` stays near 300 MB, so a
+page PostgreSQL evicts is read from the disk again) the tick took 359-569 ms
+in seven runs, idle 8.0-11.5 ms. SL_BENCH_TRACE=1 split one run of 345 ms: the
+database 240 ms (the transfers' UPDATE 142 ms, most of it reading the index
+leaf pages its new entries go to; the events 18, the outbox 14, the marks 13,
+the chain heads 14, the due SELECT 23, COMMIT 7) and 105 ms outside it, of
+which 53 ms before the outbox INSERT (1,000 Escalation envelopes built,
+encoded and logged) and 28 ms before the events' INSERT (hashed in chain
+order). So the figure follows the disk where the working set is not cached.
+
     --open N (SL_BENCH_OPEN, 1000000)   --due M (SL_BENCH_DUE, 1000)
+    SL_BENCH_TRACE=1: log every statement of the bench's database
+    (log_min_duration_statement = 0) and print the tick's transaction
+    statement by statement: the database's time (parse + bind + execute) and
+    the time before each that was not the database's.
 """
 import argparse
 import os
@@ -110,6 +125,12 @@ ANALYZE transfer;
               == str(a.open))
         plan = node.sql("EXPLAIN SELECT id FROM transfer WHERE due_at <= '%s'::timestamptz"
                         " ORDER BY due_at LIMIT 1000" % NOW)
+        trace = os.environ.get("SL_BENCH_TRACE")
+        if trace:  # every statement's duration in the cluster's log, for this database
+            node.sql('ALTER DATABASE "%s" SET log_min_duration_statement = 0' % node.dbname)
+            node.sql('ALTER DATABASE "%s" SET log_min_messages = log' % node.dbname)
+            logpath = os.path.join(sltest.PG["SL_PG_DIR"], "server.log")
+            logstart = os.path.getsize(logpath)
         proc = node.start("deadline", env=dict(os.environ, SL_NOW=NOW), wait=False)
         line = wait_for("the tick with the due transfers", lambda: re.search(
             r"tick: (\d+) transfers due, (\d+) escalations raised, ([\d.]+) ms"
@@ -119,6 +140,8 @@ ANALYZE transfer;
         check("every due transfer marked once", node.sql(
             "SELECT count(*) FROM transfer_escalation WHERE raised_at IS NOT NULL") == str(a.due),
               line.group(0) + " " + node.sql("SELECT count(*) FROM transfer_escalation"))
+        if trace:
+            print_trace(logpath, logstart)
         ticks = node.metric(port, "sl_deadline_ticks_total")
         wait_for("two idle ticks", lambda: node.metric(port, "sl_deadline_ticks_total") >= ticks + 2,
                  timeout=60)
@@ -140,6 +163,44 @@ ANALYZE transfer;
     finally:
         node.close()
     print("1 passed, 0 failed")
+
+
+def print_trace(logpath, start):
+    """The tick's transaction from the cluster's log (SL_BENCH_TRACE=1): per
+    statement, the database's time (parse + bind + execute, as logged) and the
+    time before it that was not the database's (sl-deadline working, the round
+    trip), from the first advisory lock to the first COMMIT."""
+    rows, on = [], False
+    with open(logpath, errors="replace") as f:
+        f.seek(start)
+        for ln in f:
+            m = re.search(r"^\S+ (\d+):(\d+):([\d.]+) \S+ \[\d+\] LOG:  duration: ([\d.]+) ms\s+"
+                          r"(parse|bind|execute|statement)[^:]*: (.{0,60})", ln)
+            if not m:
+                continue
+            end = (int(m.group(1)) * 60 + int(m.group(2))) * 60 + float(m.group(3))
+            ms, phase, text = float(m.group(4)), m.group(5), m.group(6)
+            on = on or "pg_try_advisory_xact_lock" in text
+            if on:
+                rows.append((end * 1000, ms, phase, text))
+            if on and phase in ("execute", "statement") and text.startswith("COMMIT"):
+                break
+    if not rows:
+        print("TRACE: no statements logged")
+        return
+    prev = rows[0][0] - rows[0][1]
+    stmt, first, dbs, db, other = None, 0.0, 0.0, 0.0, 0.0
+    print("TRACE %9s %9s  %s" % ("db ms", "other ms", "statement"))
+    for end, ms, phase, text in rows:
+        gap = max(0.0, end - ms - prev)
+        prev = end
+        if phase in ("parse", "statement"):
+            stmt, first, dbs = text, 0.0, 0.0
+        first, dbs = first + gap, dbs + ms
+        if phase in ("execute", "statement"):
+            print("TRACE %9.2f %9.2f  %s" % (dbs, first, stmt))
+            db, other = db + dbs, other + first
+    print("TRACE %9.2f %9.2f  (the transaction: %.2f ms)" % (db, other, db + other))
 
 
 if __name__ == "__main__":
