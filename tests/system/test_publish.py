@@ -247,7 +247,7 @@ def test_correction_beside_original(node, state):
     check("the others linked, not rendered again", all(
         os.stat(os.path.join(node.site, "p", "%d.html" % pid)).st_ino == ino[pid] for pid in others)
         and os.stat(os.path.join(node.site, "p", "%d.html" % state.lst)).st_ino != orig_ino)
-    last = [l for l in node.log("publish").splitlines() if "site written" in l][-1]
+    last = _write_logged(node, ", 2 publications rendered")
     check("only the correction and the original rendered", ", 2 publications rendered" in last,
           last)
     r = node.sql("UPDATE publication SET title = 'x' WHERE id = %d" % state.lst, check=False)
@@ -442,6 +442,17 @@ def _last_write(node):
     return [l for l in node.log("publish").splitlines() if "site written" in l][-1]
 
 
+def _write_logged(node, what, timeout=10):
+    """The last "site written" line once it says WHAT, or after TIMEOUT seconds
+    whatever it says: the site is in place a moment before sl-publish logs
+    the write that put it there."""
+    try:
+        wait_for("the write logged", lambda: what in _last_write(node), timeout=timeout)
+    except AssertionError:
+        pass
+    return _last_write(node)
+
+
 def test_archive_and_feed(node, state):
     """The index lists the newest 100 and links archive pages of 100 each
     (往期公开); the feed carries the newest 50. A draft issued after newer ones
@@ -479,8 +490,8 @@ def test_archive_and_feed(node, state):
              " WHERE id = %d" % late)
     wait_for("the late one published",
              lambda: os.path.exists(os.path.join(node.site, "p", "%d.html" % late)), timeout=30)
-    check("the late one rendered alone", ", 1 publications rendered" in _last_write(node),
-          _last_write(node))
+    last = _write_logged(node, ", 1 publications rendered")
+    check("the late one rendered alone", ", 1 publications rendered" in last, last)
     check("the late one in its place", "测试公开（后签发）" in _site(node, "archive-%d.html" % (
         1 + int(node.sql("SELECT count(*) FROM publication WHERE state = 'issued' AND id < %d"
                          % late)) // 100)))
