@@ -42,6 +42,7 @@ struct sl_link {
     int nfl, capfl;           /* capfl doubles, never shrinks: no realloc per send */
     int64_t last_id;          /* highest outbox id taken into the window */
     bool leader;              /* holds the peer's advisory lock */
+    bool req_form;            /* the peer answered the bare form bad_frames: [empty][Envelope] */
     long lock_conn;           /* sl_db_reconnects() when the lock was taken */
     uint64_t lock_retry_ms;   /* standby: next attempt */
     int attempt;              /* consecutive failures, for the backoff */
@@ -86,11 +87,16 @@ s_backoff(sl_link_t *l, const char *why)
            delay);
 }
 
+/* One frame, [Envelope]: the DEALER has ZMQ_IMMEDIATE, and libzmq 4.3 aborts
+ * (fq.cpp:112, "!_more") when such a socket handles a reconnect between the
+ * frames of a message it is reading, so the acks must come in one frame too
+ * (docs/DESIGN.md, "Ingress frames"). A peer older than the bare form answers
+ * it bad_frames; then [empty][Envelope], as before. */
 static int
 s_send(sl_link_t *l, const s_flight_t *f)
 {
     sl_part_t parts[2] = {{"", 0}, {f->payload, f->len}};
-    return sl_sock_send(l->sock, parts, 2);
+    return l->req_form ? sl_sock_send(l->sock, parts, 2) : sl_sock_send(l->sock, parts + 1, 1);
 }
 
 static void
@@ -116,13 +122,33 @@ s_on_message(sl_sock_t *sock, const sl_frames_t *msg, void *arg)
 {
     (void)sock;
     sl_link_t *l = arg;
-    if (msg->count != 2 || sl_frames_size(msg, 0) != 0) {
+    /* [Ack] (the bare form), or [empty][Ack] from a peer older than it */
+    if (msg->count != 1 && (msg->count != 2 || sl_frames_size(msg, 0) != 0)) {
         sl_log(SL_LOG_WARN, "peer=%s sent a message of %zu frames, not an ack; ignored", l->peer,
                msg->count);
         return;
     }
     sl_arena_t *arena = sl_arena_new(4096);
-    sl_pb_ack_t *ack = sl_codec_decode_ack(arena, sl_frames_data(msg, 1), sl_frames_size(msg, 1));
+    size_t last = msg->count - 1;
+    sl_pb_ack_t *ack =
+        sl_codec_decode_ack(arena, sl_frames_data(msg, last), sl_frames_size(msg, last));
+    if (ack && ack->status == SL_ACK_REJECTED && ack->error_code &&
+        strcmp(ack->error_code, SL_ERR_BAD_FRAMES) == 0) {
+        /* An intake older than the bare form (its refusal names no msg_id: it
+         * read none). Speak [empty][Envelope] to it from now on and resend the
+         * window at the next tick; a refusal that comes after the switch is of a
+         * bare send the resend answers: nothing parks for the shape. */
+        if (!l->req_form) {
+            l->req_form = true;
+            for (int k = 0; k < l->nfl; k++)
+                l->fl[k].sent_ms = 0;
+            sl_log(SL_LOG_WARN,
+                   "peer=%s does not take one-frame envelopes (an older sl-intake): sending"
+                   " [empty][Envelope] from now on", l->peer);
+        }
+        sl_arena_destroy(&arena);
+        return;
+    }
     int i = 0;
     while (ack && i < l->nfl && strcmp(l->fl[i].msg_id, ack->msg_id) != 0)
         i++;

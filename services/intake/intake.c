@@ -55,6 +55,7 @@ typedef struct {
     zmq_msg_t rid;              /* the peer's routing id (moved out of the message) */
     zmq_msg_t body;             /* the envelope frame (moved), if the shape was right */
     bool has_body;              /* body holds the envelope frame */
+    bool bare;                  /* came as [Envelope], not [empty][Envelope]: ack alike */
     char sender[64];            /* CURVE key, "ipc" or "tcp:<address>" */
     sl_arena_t *arena;          /* everything decoded for this envelope */
     uint8_t *stored;            /* the envelope re-encoded with the reporter sealed */
@@ -169,13 +170,19 @@ s_on_message(sl_sock_t *sock, const sl_frames_t *msg, void *arg)
         it->a.principal = in->curve ? NULL : sl_principal_local();
     }
     zmq_msg_move(&it->rid, &msg->frame[0]);
-    /* REQ-compatible: [rid][empty][Envelope]. */
+    /* REQ-compatible [rid][empty][Envelope], or the bare [rid][Envelope] of a
+     * DEALER (the link's: see docs/DESIGN.md, "Ingress frames"); the ack goes
+     * back in the form that came. */
     if (msg->count == 3 && sl_frames_size(msg, 1) == 0) {
         zmq_msg_move(&it->body, &msg->frame[2]);
         it->has_body = true;
+    } else if (msg->count == 2) {
+        zmq_msg_move(&it->body, &msg->frame[1]);
+        it->has_body = true;
+        it->bare = true;
     } else {
         s_reject(it, SL_ERR_BAD_FRAMES, NULL,
-                 "消息须为 [空帧][Envelope] 两帧（REQ 兼容）");
+                 "消息须为一帧 [Envelope] 或两帧 [空帧][Envelope]（REQ 兼容）");
     }
     if (in->qlen == in->qcap) {
         in->qcap = in->qcap ? in->qcap * 2 : 1024;
@@ -372,18 +379,21 @@ s_answer(sl_intake_t *in, s_item_t *it)
     }
     size_t len;
     uint8_t *bytes = sl_codec_encode_ack(&ack, &len);
+    /* [rid][empty][Ack], or [rid][Ack] to a bare envelope */
     zmq_msg_t frames[3];
+    int nf = it->bare ? 2 : 3;
     zmq_msg_init(&frames[0]);
     zmq_msg_move(&frames[0], &it->rid);
-    zmq_msg_init_size(&frames[1], 0);
-    zmq_msg_init_size(&frames[2], len);
-    memcpy(zmq_msg_data(&frames[2]), bytes, len);
+    if (!it->bare)
+        zmq_msg_init_size(&frames[1], 0);
+    zmq_msg_init_size(&frames[nf - 1], len);
+    memcpy(zmq_msg_data(&frames[nf - 1]), bytes, len);
     free(bytes);
-    int rc = sl_sock_send_msgs(it->sock, frames, 3);
+    int rc = sl_sock_send_msgs(it->sock, frames, nf);
     if (rc != 0)
         sl_log(SL_LOG_WARN, "msg_id=%s could not send the ack (peer gone or full): it will resend",
                *id ? id : "-");
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < nf; i++)
         zmq_msg_close(&frames[i]);
 }
 

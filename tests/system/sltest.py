@@ -590,7 +590,10 @@ class HAProducer:
     Call pump() until done(); acks maps msg_id -> Ack, retries counts resends.
     add() queues one more envelope (one whose msg_id it holds is ignored).
     TCP endpoints use CURVE with NODE's demo producer key, or the key pair in
-    KEYDIR (a department's system)."""
+    KEYDIR (a department's system). Envelopes go in the bare form, one frame,
+    as sl-link sends them: a DEALER with ZMQ_IMMEDIATE that reads two-frame
+    acks aborts in libzmq 4.3 (fq.cpp:112) when it handles an intake's
+    restart between the frames (docs/DESIGN.md, "Ingress frames")."""
 
     def __init__(self, endpoints, envelopes, window=50, resend_after=2.0, node=None,
                  keydir=None):
@@ -620,7 +623,7 @@ class HAProducer:
 
     def _send(self, msg_id, data):
         try:
-            self.sock.send_multipart([b"", data], zmq.NOBLOCK)
+            self.sock.send(data, zmq.NOBLOCK)
         except zmq.Again:
             pass  # no intake up: it counts as sent and is resent when late
         self.inflight[msg_id] = (data, time.time())

@@ -150,22 +150,33 @@ def test_malformed_rejected(c, name, data, code):
           "got %s %s" % (ACK.Status.Name(a.status), a.error_code))
 
 
-def test_bad_frame_shapes_rejected(node):
-    """A DEALER without the empty delimiter, and extra frames."""
-    good = GOOD
+def test_frame_shapes(node):
+    """A DEALER's bare [Envelope] is answered [Ack], the REQ-compatible
+    [empty][Envelope] is answered [empty][Ack]; other shapes are bad_frames."""
     d = sltest.curve(sltest.zmq.Context.instance().socket(zmq.DEALER), node)
     d.setsockopt(zmq.RCVTIMEO, 10000)
     d.connect(node.intake)
-    d.send(good)
-    frames = d.recv_multipart()
-    a = ACK()
-    a.ParseFromString(frames[-1])
-    check("rejected: missing delimiter", a.error_code == "bad_frames", str(a))
-    d.send_multipart([b"", good, b"extra"])
-    frames = d.recv_multipart()
-    a = ACK()
-    a.ParseFromString(frames[-1])
-    check("rejected: extra frames", a.error_code == "bad_frames", str(a))
+
+    def answer(frames):
+        d.send_multipart(frames)
+        got = d.recv_multipart()
+        a = ACK()
+        a.ParseFromString(got[-1])
+        return got, a
+
+    env = sltest.envelope(sltest.clue(subject="一帧报文测试企业有限公司"))
+    got, a = answer([env.SerializeToString()])
+    check("bare form: one-frame ack", len(got) == 1, repr(got))
+    check("bare form: accepted", a.status == ACK.ACCEPTED and a.msg_id == env.msg_id, str(a))
+    got, a = answer([b"", env.SerializeToString()])
+    check("REQ form: [empty][Ack]", len(got) == 2 and got[0] == b"", repr(got))
+    check("REQ form: the same envelope again is a duplicate", a.status == ACK.DUPLICATE, str(a))
+    got, a = answer([b"", GOOD, b"extra"])
+    check("rejected: extra frames", a.error_code == "bad_frames" and len(got) == 2, str(a))
+    got, a = answer([b"x", GOOD])
+    check("rejected: a first frame that is not empty", a.error_code == "bad_frames", str(a))
+    got, a = answer([b""])
+    check("rejected: an empty bare frame", a.error_code == "empty_frame" and len(got) == 1, str(a))
     d.close()
 
 
@@ -173,7 +184,7 @@ def test_rejections_are_dead_letters(node):
     """Every rejection above (run before this, in file order) is a dead letter."""
     cases = MALFORMED
     n_dead = int(node.sql("SELECT count(*) FROM dead_letter"))
-    check("every rejection is a dead letter", n_dead == len(cases) + 2, str(n_dead))
+    check("every rejection is a dead letter", n_dead == len(cases) + 3, str(n_dead))
     codes = node.sql("SELECT string_agg(DISTINCT error_code, ',' ORDER BY error_code) "
                      "FROM dead_letter")
     check("dead letters keep the codes", "unknown_division" in codes and "too_large" in codes,
