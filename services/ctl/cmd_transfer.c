@@ -52,7 +52,8 @@ static const char s_usage[] =
     "  answers and decisions also take: [--from UNIT] [--operator NAME] [--at ISO]\n"
     "  [--msg-id ID] [--endpoint EP] [--timeout SECONDS]; from_unit defaults to the\n"
     "  transfer's unit (decide: this node). They print status<TAB>case number<TAB>notice\n"
-    "  number<TAB>msg_id; exit 0 accepted or duplicate, 3 rejected (code on stderr), 4 no answer.\n"
+    "  number<TAB>msg_id; exit 0 accepted or duplicate, 3 rejected (code on stderr), 4 no answer,\n"
+    "  1 if the transfer's unit could not be looked up (the database away: nothing sent).\n"
     "list prints: notice no, case no, unit, state, transfer date, objection deadline,\n"
     "  feedback deadline, calendar warning (tab-separated, one transfer a line).\n";
 
@@ -442,14 +443,19 @@ s_answer(sl_ctl_t *ctl, const char *kind, int argc, char **argv)
     } else if (decide) {
         snprintf(unit, sizeof unit, "%s", sl_config_node(sl_ctl_config(ctl)));
     } else {
-        /* on the unit's behalf: the transfer's unit, if the node knows the notice */
+        /* on the unit's behalf: the transfer's unit, if the node knows the notice;
+         * a lookup that fails (the database restarting) sends nothing: a guessed
+         * unit would be refused wrong_origin and stay a dead letter */
         sl_db_t *db = sl_ctl_db_current(ctl);
         PGresult *r;
-        if (sl_transfer_fetch(db, notice, &r) == 0) {
-            if (PQntuples(r) > 0)
-                snprintf(unit, sizeof unit, "%s", PQgetvalue(r, 0, PQfnumber(r, "unit_code")));
-            PQclear(r);
-        }
+        if (sl_transfer_fetch(db, notice, &r) != 0)
+            sl_ctl_die(SL_EXIT_FAIL,
+                       "could not look up the unit of notice %s in the database; nothing sent:"
+                       " run the command again, or name the unit with --from",
+                       notice);
+        if (PQntuples(r) > 0)
+            snprintf(unit, sizeof unit, "%s", PQgetvalue(r, 0, PQfnumber(r, "unit_code")));
+        PQclear(r);
         if (!unit[0])
             snprintf(unit, sizeof unit, "%s", "-"); /* intake answers unknown_transfer */
     }

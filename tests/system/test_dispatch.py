@@ -251,6 +251,26 @@ def test_refusals_change_nothing(node, state):
             "140728:police")
 
 
+def test_unit_not_looked_up_sends_nothing(node, state):
+    """slctl answers on the unit's behalf: when the transfer's unit cannot be
+    read (here slctl's role loses SELECT on transfer; in a fault run, the
+    database restarting), it sends nothing and says so (exit 1), instead of
+    a guessed unit that intake would refuse wrong_origin as a dead letter."""
+    n4 = state.n4
+    before = snapshot(node)
+    dead = node.sql("SELECT count(*) FROM dead_letter")
+    role = "sl_%s_ctl" % node.code
+    node.sql("REVOKE SELECT ON transfer FROM %s" % role)
+    try:
+        r = answer(node, "receipt", n4, check_rc=False)
+    finally:
+        node.sql("GRANT SELECT ON transfer TO %s" % role)
+    check("exit 1, naming the lookup", r.returncode == 1 and
+          "could not look up the unit of notice" in r.stderr, r.stdout + r.stderr)
+    check("nothing changed", snapshot(node) == before)
+    check("no dead letter", node.sql("SELECT count(*) FROM dead_letter") == dead)
+
+
 def test_department_system_answers_over_the_wire(node, state):
     """The department's own system over the wire (CURVE, its unit's key)."""
     case4, n4, new = state.case4, state.n4, state.new
