@@ -99,6 +99,20 @@ s_send(sl_link_t *l, const s_flight_t *f)
     return l->req_form ? sl_sock_send(l->sock, parts, 2) : sl_sock_send(l->sock, parts + 1, 1);
 }
 
+/* Sends window entry I again (same bytes); 0, or s_send's error. */
+static int
+s_resend(sl_link_t *l, int i, uint64_t now)
+{
+    int rc = s_send(l, &l->fl[i]);
+    if (rc != 0)
+        return rc;
+    l->fl[i].sent_ms = now;
+    l->sent++, l->retried++;
+    sl_counter_inc(l->m_sent);
+    sl_counter_inc(l->m_retried);
+    return 0;
+}
+
 static void
 s_flight_remove(sl_link_t *l, int i)
 {
@@ -136,12 +150,14 @@ s_on_message(sl_sock_t *sock, const sl_frames_t *msg, void *arg)
         strcmp(ack->error_code, SL_ERR_BAD_FRAMES) == 0) {
         /* An intake older than the bare form (its refusal names no msg_id: it
          * read none). Speak [empty][Envelope] to it from now on and resend the
-         * window at the next tick; a refusal that comes after the switch is of a
-         * bare send the resend answers: nothing parks for the shape. */
+         * window so now (what cannot go now is resent when late, as ever); a
+         * refusal that comes after the switch is of a bare send the resend
+         * answers: nothing parks for the shape. */
         if (!l->req_form) {
             l->req_form = true;
-            for (int k = 0; k < l->nfl; k++)
-                l->fl[k].sent_ms = 0;
+            uint64_t now = s_mono();
+            for (int k = 0; k < l->nfl && s_resend(l, k, now) == 0; k++)
+                ;
             sl_log(SL_LOG_WARN,
                    "peer=%s does not take one-frame envelopes (an older sl-intake): sending"
                    " [empty][Envelope] from now on", l->peer);
@@ -313,16 +329,12 @@ s_tick(uv_timer_t *t)
     for (int i = 0; i < l->nfl; i++) {
         if (now - l->fl[i].sent_ms < (uint64_t)l->ack_timeout_ms)
             continue;
-        int src = s_send(l, &l->fl[i]);
+        int src = s_resend(l, i, now);
         if (src != 0) {
             /* the peer is gone (or full): wait before trying again */
             s_backoff(l, src == SL_AGAIN ? "peer not connected" : "send failed");
             return;
         }
-        l->fl[i].sent_ms = now;
-        l->sent++, l->retried++;
-        sl_counter_inc(l->m_sent);
-        sl_counter_inc(l->m_retried);
         late++;
     }
     if (late > 0) {

@@ -11,7 +11,8 @@ one-frame envelope `bad_frames` with no msg_id; the link must then speak
 city's CURVE keys that refuses one-frame envelopes and accepts the
 REQ-compatible form. 20 clues about 榆次区 (140702) are submitted at the county;
 each reaches the "city" once, in two frames; the county's outbox drains, nothing
-parked, and the county's log says why it changed the form.
+parked, and the county's log says why it changed the form (and shows no
+late acks: the refused window is resent at the switch).
 """
 import os
 import sys
@@ -85,8 +86,11 @@ def main():
             "SELECT count(*) FROM outbox WHERE parked_reason IS NOT NULL") == "0")
         check("the county delivered each row once", county.sql(
             "SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL") == str(N))
+        log = county.log("dispatch")
         check("the county's log says why it changed the form",
-              "does not take one-frame envelopes" in county.log("dispatch"))
+              "does not take one-frame envelopes" in log)
+        check("the refused window was resent at the switch, not as late acks",
+              "acks are late" not in log)
     except BaseException:
         sltest.dump_logs(nodes)
         raise

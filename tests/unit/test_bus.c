@@ -17,7 +17,6 @@
 #include "sl_daemon.h"
 #include "sl_util.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -411,62 +410,6 @@ test_too_many_frames(void **state)
     s_destroy(f, &server);
 }
 
-/* --- 5b. a reconnect between reads (why the link's frames are one) ------- */
-
-/* A DEALER with ZMQ_IMMEDIATE whose peer goes away while acks wait to be read:
- * the reconnect (handled in the next ZMQ_EVENTS or in every 100th receive)
- * drops the pipe, and the acks with it. With one-frame messages a receive
- * after that is EAGAIN, and the link resends; had the socket read the first
- * frame of an [empty][Ack] when the reconnect came, libzmq 4.3 would abort on
- * the second (fq.cpp:112, "!_more") — hence sl-link's one-frame form
- * (docs/DESIGN.md, "Ingress frames"). Plain libzmq: this is its behaviour. */
-static void
-test_immediate_reconnect_between_reads(void **state)
-{
-    (void)state;
-    void *ctx = zmq_ctx_new();
-    int zero = 0, one = 1;
-    void *server = zmq_socket(ctx, ZMQ_ROUTER);
-    zmq_setsockopt(server, ZMQ_LINGER, &zero, sizeof zero);
-    assert_int_equal(zmq_bind(server, "tcp://127.0.0.1:*"), 0);
-    char ep[128];
-    size_t eplen = sizeof ep;
-    assert_int_equal(zmq_getsockopt(server, ZMQ_LAST_ENDPOINT, ep, &eplen), 0);
-    void *dealer = zmq_socket(ctx, ZMQ_DEALER);
-    zmq_setsockopt(dealer, ZMQ_IMMEDIATE, &one, sizeof one);
-    zmq_setsockopt(dealer, ZMQ_LINGER, &zero, sizeof zero);
-    assert_int_equal(zmq_connect(dealer, ep), 0);
-    int timeout = 5000;
-    zmq_setsockopt(server, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
-    zmq_setsockopt(dealer, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
-    /* ZMQ_IMMEDIATE: the send waits for the connection */
-    uint64_t end = uv_hrtime() + 5000000000ull;
-    while (zmq_send(dealer, "env", 3, ZMQ_DONTWAIT) < 0 && uv_hrtime() < end)
-        usleep(10000);
-    char id[256], buf[64];
-    int idn = zmq_recv(server, id, sizeof id, 0);
-    assert_true(idn > 0);
-    assert_int_equal(zmq_recv(server, buf, sizeof buf, 0), 3);
-    for (int i = 0; i < 5; i++) {
-        assert_int_equal(zmq_send(server, id, (size_t)idn, ZMQ_SNDMORE), idn);
-        assert_int_equal(zmq_send(server, "ack", 3, 0), 3);
-    }
-    assert_int_equal(zmq_recv(dealer, buf, sizeof buf, 0), 3);
-    int more = 1;
-    size_t len = sizeof more;
-    zmq_getsockopt(dealer, ZMQ_RCVMORE, &more, &len);
-    assert_int_equal(more, 0);
-    zmq_close(server); /* the peer's intake goes away with four acks unread */
-    usleep(300000);
-    int ev = 0;
-    len = sizeof ev;
-    assert_int_equal(zmq_getsockopt(dealer, ZMQ_EVENTS, &ev, &len), 0);
-    int n = zmq_recv(dealer, buf, sizeof buf, ZMQ_DONTWAIT);
-    assert_true(n == 3 || (n < 0 && errno == EAGAIN));
-    zmq_close(dealer);
-    zmq_ctx_term(ctx);
-}
-
 /* --- 6. events on PUB ------------------------------------------------------- */
 
 typedef struct {
@@ -742,7 +685,6 @@ main(void)
         cmocka_unit_test_setup_teardown(test_pause_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_results, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_many_frames, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_immediate_reconnect_between_reads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_curve_zap, setup, teardown),
