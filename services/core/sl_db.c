@@ -36,6 +36,8 @@ struct sl_db {
     char sqlstate[6]; /* last SQLSTATE */
     s_deferred_t *deferred; /* held back, in order */
     size_t ndeferred, capdeferred;
+    size_t nsent;           /* sent by sl_db_send_deferred, results not read yet */
+    bool send_failed;       /* sl_db_send_deferred could not send: the next call fails */
     int backoff_ms;    /* the wait after the last failed attempt, 0 if none */
     int64_t retry_at;  /* monotonic ms before which no attempt is made */
 };
@@ -206,8 +208,11 @@ s_pipeline(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char
            const int *lengths, const int *formats)
 {
     size_t nd = db->ndeferred;
-    size_t total = nd + (sql ? 1 : 0);
-    bool ok = PQenterPipelineMode(db->conn) == 1;
+    size_t total = db->nsent + nd + (sql ? 1 : 0); /* those sent before come first */
+    db->nsent = 0;
+    bool ok = !db->send_failed && (PQpipelineStatus(db->conn) == PQ_PIPELINE_ON ||
+                                   PQenterPipelineMode(db->conn) == 1);
+    db->send_failed = false;
     for (size_t i = 0; ok && i < nd; i++) {
         s_deferred_t *d = &db->deferred[i];
         ok = PQsendQueryParams(db->conn, d->sql, d->nparams, NULL,
@@ -279,19 +284,39 @@ s_pipeline(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char
     return s_failed(db);
 }
 
+/* Statements were sent (sl_db_send_deferred) on a connection that is gone or
+ * could not take them: their transaction is lost with it. SL_AGAIN. */
+static int
+s_lost_sent(sl_db_t *db)
+{
+    if (db->send_failed || !db->error[0])
+        s_set_error(db, db->conn ? PQerrorMessage(db->conn) : "connection lost", "08006");
+    sl_log(SL_LOG_DEBUG, "lost database connection with statements sent: %s", db->error);
+    if (db->conn)
+        PQfinish(db->conn);
+    db->conn = NULL;
+    db->nsent = 0;
+    db->send_failed = false;
+    s_deferred_clear(db);
+    return SL_AGAIN;
+}
+
 /* Runs SQL with parameters (NPARAMS >= 0) or as a script (NPARAMS < 0);
- * deferred statements go first. */
+ * deferred statements go first, after those sent already. */
 static int
 s_exec(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char *const *values,
        const int *lengths, const int *formats)
 {
     if (res)
         *res = NULL;
+    /* a statement sent already began on this connection: no reconnecting */
+    if ((db->nsent > 0 || db->send_failed) && (db->send_failed || !sl_db_connected(db)))
+        return s_lost_sent(db);
     if (sl_db_connect(db) != 0) {
         s_deferred_clear(db);
         return SL_AGAIN;
     }
-    if (db->ndeferred > 0) {
+    if (db->ndeferred > 0 || db->nsent > 0) {
         if (nparams >= 0)
             return s_pipeline(db, res, sql, nparams, values, lengths, formats);
         int rc = s_pipeline(db, NULL, NULL, 0, NULL, NULL, NULL); /* a script goes alone */
@@ -360,6 +385,31 @@ sl_db_defer(sl_db_t *db, const char *sql, int nparams, const char *const *params
 }
 
 int
+sl_db_send_deferred(sl_db_t *db)
+{
+    if (db->ndeferred == 0)
+        return 0;
+    if ((db->nsent > 0 || db->send_failed) && (db->send_failed || !sl_db_connected(db)))
+        return s_lost_sent(db);
+    if (!sl_db_connected(db)) {
+        s_deferred_clear(db);
+        return SL_AGAIN;
+    }
+    bool ok = PQpipelineStatus(db->conn) == PQ_PIPELINE_ON || PQenterPipelineMode(db->conn) == 1;
+    for (size_t i = 0; ok && i < db->ndeferred; i++) {
+        s_deferred_t *d = &db->deferred[i];
+        ok = PQsendQueryParams(db->conn, d->sql, d->nparams, NULL,
+                               (const char *const *)d->params, d->lengths, d->formats, 0) == 1;
+        db->nsent += ok;
+    }
+    /* the server starts on them now, not at the next call's sync */
+    ok = ok && PQflush(db->conn) == 0;
+    s_deferred_clear(db);
+    db->send_failed = !ok;
+    return 0;
+}
+
+int
 sl_db_begin_deferred(sl_db_t *db)
 {
     if (sl_db_connect(db) != 0)
@@ -403,6 +453,11 @@ int
 sl_db_rollback(sl_db_t *db)
 {
     s_deferred_clear(db);
+    if (db->nsent > 0 || db->send_failed) {
+        /* read what was sent first: a failure among it would skip the ROLLBACK */
+        if (s_exec(db, NULL, NULL, 0, NULL, NULL, NULL) == SL_AGAIN && !sl_db_connected(db))
+            return 0;
+    }
     if (!sl_db_connected(db))
         return 0;
     return sl_db_exec(db, NULL, "ROLLBACK", 0, NULL);

@@ -50,6 +50,14 @@ int sl_db_exec_script(sl_db_t *db, const char *sql);
  * trip (pipeline mode), and an error in it is reported by that call, which
  * then does not run. ROLLBACK drops what is held back. Returns 0. */
 int sl_db_defer(sl_db_t *db, const char *sql, int nparams, const char *const *params);
+/* Sends the statements held back so far at once, without waiting for them
+ * (pipeline mode): the server runs them while the caller goes on working, and
+ * the next call reads their results and reports an error in them as it would
+ * for held ones. Only for writes (their results are small: nothing is read
+ * until that call). A connection lost meanwhile fails that call with
+ * SL_AGAIN, never reconnecting under it; sl_db_rollback reads them first.
+ * Returns 0 (SL_AGAIN if there is no connection: nothing sent). */
+int sl_db_send_deferred(sl_db_t *db);
 /* BEGIN, held back the same way (SL_AGAIN if there is no connection). */
 int sl_db_begin_deferred(sl_db_t *db);
 /* Shorthands for BEGIN / COMMIT / ROLLBACK; same returns as sl_db_exec. */

@@ -361,10 +361,11 @@ s_head_cmp(const void *a, const void *b)
  * the chain's state after event i. */
 static int
 s_append_many(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs, size_t n,
-              int32_t *seqs, char (*heads_out)[SL_AUDIT_HEX_LEN + 1])
+              int32_t *seqs, char (*heads_out)[SL_AUDIT_HEX_LEN + 1],
+              sl_audit_meanwhile_fn *meanwhile, void *arg)
 {
     if (n == 0)
-        return 0;
+        return meanwhile ? meanwhile(db, arg) : 0;
     sl_db_cols_t ids;
     sl_db_cols_init(&ids, 1);
     for (size_t i = 0; i < n; i++)
@@ -378,6 +379,10 @@ s_append_many(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs,
     if (rc != 0) {
         sl_log(SL_LOG_ERROR, "could not lock %zu cases for their audit chains: %s", n,
                sl_db_error(db));
+        return rc;
+    }
+    if (meanwhile && (rc = meanwhile(db, arg)) != 0) {
+        PQclear(r);
         return rc;
     }
     size_t nh = (size_t)PQntuples(r);
@@ -435,7 +440,14 @@ done:
 int
 sl_audit_append_many(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs, size_t n)
 {
-    return s_append_many(db, case_ids, evs, n, NULL, NULL);
+    return s_append_many(db, case_ids, evs, n, NULL, NULL, NULL, NULL);
+}
+
+int
+sl_audit_append_many_then(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs,
+                          size_t n, sl_audit_meanwhile_fn *meanwhile, void *arg)
+{
+    return s_append_many(db, case_ids, evs, n, NULL, NULL, meanwhile, arg);
 }
 
 int
@@ -443,7 +455,7 @@ sl_audit_chain_many(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t
                     int32_t *seqs, char (*heads)[SL_AUDIT_HEX_LEN + 1])
 {
     assert(seqs && heads);
-    return s_append_many(db, case_ids, evs, n, seqs, heads);
+    return s_append_many(db, case_ids, evs, n, seqs, heads, NULL, NULL);
 }
 
 /* Reading -------------------------------------------------------------------- */

@@ -141,6 +141,14 @@ int sl_audit_set_heads(sl_db_t *db, const int64_t *case_ids, const int32_t *seqs
  * logged) or SL_AGAIN. The same chain as N calls of sl_audit_append. */
 int sl_audit_append_many(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs,
                          size_t n);
+/* Work of the caller's that writes nothing on the chains (sl_audit_append_many_then). */
+typedef int(sl_audit_meanwhile_fn)(sl_db_t *db, void *arg);
+/* As sl_audit_append_many, calling MEANWHILE(DB, ARG) once the heads are
+ * locked and before the events are hashed (also when N is 0): writes sent
+ * there (sl_db_send_deferred) run in the database while this hashes. Its
+ * error is returned, and nothing is appended. */
+int sl_audit_append_many_then(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs,
+                              size_t n, sl_audit_meanwhile_fn *meanwhile, void *arg);
 /* As sl_audit_append_many for N distinct cases whose rows the caller updates
  * anyway in this transaction (a list moving them to "transferred"): the
  * events are inserted, but the heads are left for the caller's statement to

@@ -121,6 +121,26 @@ s_raised_flush(sl_db_t *db, int64_t now_ms, s_mark_t *marks, size_t *n, sl_outbo
     return rc;
 }
 
+/* s_raised_flush's arguments, for s_send_raised. */
+typedef struct {
+    int64_t now_ms;
+    s_mark_t *marks;
+    size_t *n;
+    sl_outbox_batch_t *outbox;
+    const sl_transfer_clock_tx_t *tx;
+} s_raised_t;
+
+/* s_raised_flush, then sends what it wrote (sl_db_send_deferred): called
+ * once the chains are locked, so the database writes the envelopes and the
+ * marks while the events are hashed. */
+static int
+s_send_raised(sl_db_t *db, void *arg)
+{
+    s_raised_t *r = arg;
+    int rc = s_raised_flush(db, r->now_ms, r->marks, r->n, r->outbox, r->tx);
+    return rc != 0 ? rc : sl_db_send_deferred(db);
+}
+
 /* A case's row in the facts (sl_case_fetch_many), looked up by number. */
 typedef struct {
     const char *case_no; /* borrowed from the result */
@@ -178,6 +198,10 @@ sl_escalation_step(sl_db_t *db, const char *node, const char *parent, int64_t no
     for (long i = 0; i < n; i++)
         nos[i] = pending[i].case_no;
     if ((rc = sl_case_fetch_many(db, nos, (size_t)n, &facts_r)) != 0)
+        goto fail;
+    /* the clocks' writes (held: the reads above do not depend on them) go to
+     * the database now, which writes them while the envelopes are built */
+    if ((rc = sl_transfer_clock_tx_send(db, tx)) != 0)
         goto fail;
     int nrows = PQntuples(facts_r);
     s_facts_key_t *rows = sl_arena_calloc(a, ((size_t)nrows + 1) * sizeof *rows);
@@ -289,7 +313,11 @@ sl_escalation_step(sl_db_t *db, const char *node, const char *parent, int64_t no
         sl_log(SL_LOG_INFO, "case=%s notice=%s escalated (%s) to %s %s", case_no, notice, cause, to,
                ref);
     }
-    if ((rc = s_raised_flush(db, now_ms, marks, &nmarks, &outbox, tx)) != 0)
+    /* the events gathered so far (the clocks' too) are appended here, not at
+     * the end of the transaction, so the marks and envelopes can be written
+     * while they are hashed */
+    s_raised_t raised = {now_ms, marks, &nmarks, &outbox, tx};
+    if ((rc = sl_transfer_clock_tx_flush_then(db, tx, s_send_raised, &raised)) != 0)
         goto fail;
     goto done;
 fail:
@@ -340,6 +368,7 @@ sl_escalation_tick(sl_db_t *db, const sl_calendar_t *cal, const char *node, cons
     int rc = sl_transfer_clock_tx_begin(db, &tx, busy);
     if (rc <= 0)
         return rc;
+    tx.hold = true; /* the raising sends the clocks' writes once it has read what it needs */
     long n = sl_transfer_clock_step(db, cal, now_ms, not_handled_days, limit, actor, &tx);
     long m = n < 0 ? 0 : sl_escalation_step(db, node, parent, now_ms, limit, actor, &tx);
     long r = sl_transfer_clock_tx_end(db, &tx, n < 0 ? n : m < 0 ? m : n, cb, arg);

@@ -26,12 +26,15 @@ sl_outbox_add(sl_db_t *db, const char *peer, const char *msg_id, const char *bod
                        6, v, lengths, formats);
 }
 
-enum { B_PEER, B_MSG, B_KIND, B_PAYLOAD, B_CASE, B_N };
+enum { B_PEER, B_MSG, B_KIND, B_PAYLOAD, B_CASE, B_AT, B_N };
+
+static const sl_db_type_t s_batch_types[B_N] = {SL_DB_TEXT,  SL_DB_TEXT, SL_DB_TEXT,
+                                                SL_DB_BYTEA, SL_DB_TEXT, SL_DB_TSTZ};
 
 void
 sl_outbox_batch_init(sl_outbox_batch_t *b)
 {
-    sl_db_cols_init(&b->cols, B_N);
+    sl_db_bin_init(&b->cols, B_N, s_batch_types);
     b->n = 0;
 }
 
@@ -39,12 +42,11 @@ void
 sl_outbox_batch_add(sl_outbox_batch_t *b, const char *peer, const char *msg_id,
                     const char *body_kind, const void *payload, size_t len, const char *case_no)
 {
-    sl_buf_t *c = b->cols.col;
-    sl_db_array_add(&c[B_PEER], peer);
-    sl_db_array_add(&c[B_MSG], msg_id);
-    sl_db_array_add(&c[B_KIND], body_kind);
-    sl_db_array_add_bytea(&c[B_PAYLOAD], payload ? payload : "", len);
-    sl_db_array_add(&c[B_CASE], case_no);
+    sl_db_bin_text(&b->cols, B_PEER, peer);
+    sl_db_bin_text(&b->cols, B_MSG, msg_id);
+    sl_db_bin_text(&b->cols, B_KIND, body_kind);
+    sl_db_bin_bytea(&b->cols, B_PAYLOAD, payload ? payload : "", len);
+    sl_db_bin_text(&b->cols, B_CASE, case_no);
     b->n++;
 }
 
@@ -53,18 +55,17 @@ sl_outbox_batch_flush(sl_db_t *db, sl_outbox_batch_t *b, int64_t now_ms)
 {
     int rc = 0;
     if (b->n > 0) {
-        char at[40];
-        sl_time_format_iso(now_ms, at, sizeof at);
-        const char *const *c = sl_db_cols_params(&b->cols);
-        const char *p[] = {c[0], c[1], c[2], c[3], c[4], at};
-        rc = sl_db_defer(db,
-                         "INSERT INTO outbox (peer, msg_id, body_kind, payload, case_no,"
-                         " created_at, next_at)"
-                         " SELECT u.peer, u.msg, u.kind, u.payload, u.case_no, $6::timestamptz,"
-                         " $6::timestamptz FROM unnest($1::text[], $2::text[], $3::text[],"
-                         " $4::bytea[], $5::text[]) WITH ORDINALITY"
-                         " AS u(peer, msg, kind, payload, case_no, k) ORDER BY u.k",
-                         6, p);
+        /* the binary arrays: the payloads' bytes as they are, no hex either side */
+        sl_db_bin_time(&b->cols, B_AT, now_ms); /* one element: the instant */
+        rc = sl_db_bin_defer(db,
+                             "INSERT INTO outbox (peer, msg_id, body_kind, payload, case_no,"
+                             " created_at, next_at)"
+                             " SELECT u.peer, u.msg, u.kind, u.payload, u.case_no,"
+                             " ($6::timestamptz[])[1], ($6::timestamptz[])[1]"
+                             " FROM unnest($1::text[], $2::text[], $3::text[],"
+                             " $4::bytea[], $5::text[]) WITH ORDINALITY"
+                             " AS u(peer, msg, kind, payload, case_no, k) ORDER BY u.k",
+                             &b->cols);
     }
     sl_outbox_batch_free(b);
     sl_outbox_batch_init(b);
@@ -74,7 +75,7 @@ sl_outbox_batch_flush(sl_db_t *db, sl_outbox_batch_t *b, int64_t now_ms)
 void
 sl_outbox_batch_free(sl_outbox_batch_t *b)
 {
-    sl_db_cols_free(&b->cols);
+    sl_db_bin_free(&b->cols);
     b->n = 0;
 }
 

@@ -20,7 +20,7 @@ int sl_outbox_add(sl_db_t *db, const char *peer, const char *msg_id, const char 
 /* Envelopes gathered for one multi-row insert, for a caller that adds many in
  * one transaction (a list of transfers, a tick's escalations). */
 typedef struct {
-    sl_db_cols_t cols; /* peer, msg_id, body_kind, payload (bytea), case_no */
+    sl_db_bin_t cols;  /* peer, msg_id, body_kind, payload (bytea), case_no: binary arrays */
     size_t n;          /* envelopes gathered */
 } sl_outbox_batch_t;
 

@@ -33,6 +33,9 @@ s_day(const char *s)
 
 /* What a tick transaction gathers -------------------------------------------- */
 
+static int s_held_flush(sl_db_t *db, sl_transfer_clock_tx_t *tx);
+static void s_held_free(sl_transfer_clock_tx_t *tx);
+
 static void
 s_tx_free(sl_transfer_clock_tx_t *tx)
 {
@@ -42,6 +45,7 @@ s_tx_free(sl_transfer_clock_tx_t *tx)
     free(tx->marks);
     free(tx->case_ids);
     free(tx->audit);
+    s_held_free(tx);
     sl_arena_destroy(&tx->a);
     memset(tx, 0, sizeof *tx);
 }
@@ -75,7 +79,7 @@ sl_transfer_clock_tx_end(sl_db_t *db, sl_transfer_clock_tx_t *tx, long n, sl_tra
                          void *arg)
 {
     int rc;
-    if (n >= 0 && ((rc = s_marks_unraised(db, tx)) != 0 ||
+    if (n >= 0 && ((rc = s_held_flush(db, tx)) != 0 || (rc = s_marks_unraised(db, tx)) != 0 ||
                    (rc = sl_transfer_clock_tx_flush(db, tx)) != 0 || (rc = sl_db_commit(db)) != 0))
         n = rc;
     if (n < 0)
@@ -122,18 +126,25 @@ sl_transfer_clock_tx_audit(sl_transfer_clock_tx_t *tx, int64_t case_id, int64_t 
 }
 
 int
-sl_transfer_clock_tx_flush(sl_db_t *db, sl_transfer_clock_tx_t *tx)
+sl_transfer_clock_tx_flush_then(sl_db_t *db, sl_transfer_clock_tx_t *tx,
+                                sl_audit_meanwhile_fn *meanwhile, void *arg)
 {
-    int rc = sl_audit_append_many(db, tx->case_ids, tx->audit, tx->naudit);
+    int rc = sl_audit_append_many_then(db, tx->case_ids, tx->audit, tx->naudit, meanwhile, arg);
     tx->naudit = 0;
     return rc;
+}
+
+int
+sl_transfer_clock_tx_flush(sl_db_t *db, sl_transfer_clock_tx_t *tx)
+{
+    return sl_transfer_clock_tx_flush_then(db, tx, NULL, NULL);
 }
 
 /* The clocks ------------------------------------------------------------------ */
 
 /* What a tick writes to transfer, gathered row by row and written set-based
  * by s_flush (the marks are kept in the transaction's TX). */
-typedef struct {
+typedef struct sl_transfer_clock_writes {
     sl_db_cols_t up;          /* the transfers' clocks: id, next due_at, five flags, warning */
     size_t nup;               /* rows in up */
 } s_writes_t;
@@ -193,6 +204,35 @@ s_flush(sl_db_t *db, const char *now, s_writes_t *w)
     s_writes_free(w);
     s_writes_init(w);
     return rc;
+}
+
+static void
+s_held_free(sl_transfer_clock_tx_t *tx)
+{
+    if (tx->held)
+        s_writes_free(tx->held);
+    free(tx->held);
+    tx->held = NULL;
+}
+
+/* Defers the clocks' writes TX holds. */
+static int
+s_held_flush(sl_db_t *db, sl_transfer_clock_tx_t *tx)
+{
+    if (!tx->held)
+        return 0;
+    char now[40];
+    sl_time_format_iso(tx->now_ms, now, sizeof now);
+    int rc = s_flush(db, now, tx->held);
+    s_held_free(tx);
+    return rc;
+}
+
+int
+sl_transfer_clock_tx_send(sl_db_t *db, sl_transfer_clock_tx_t *tx)
+{
+    int rc = s_held_flush(db, tx);
+    return rc != 0 ? rc : sl_db_send_deferred(db);
 }
 
 /* Keeps the mark CAUSE of the due row ROW of R in TX. A mark whose unit is
@@ -350,8 +390,13 @@ sl_transfer_clock_step(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
         }
 #undef V
     }
-    if ((rc = s_flush(db, now, &w)) != 0)
+    if (tx->hold && w.nup > 0 && !tx->held) {
+        tx->held = sl_malloc(sizeof *tx->held); /* sl_transfer_clock_tx_send writes them */
+        *tx->held = w;
+        s_writes_init(&w);
+    } else if ((rc = s_flush(db, now, &w)) != 0) {
         goto fail;
+    }
     goto done;
 fail:
     n = rc;

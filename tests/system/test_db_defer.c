@@ -3,8 +3,12 @@
  * or COMMIT in one round trip, an error in one of them is reported by that
  * call (which then does not run), ROLLBACK drops what is held back, and a
  * script after deferred statements still runs after them; binary column
- * arrays (sl_db_bin_*) arrive as the text ones do, run or held back. Each case works on
- * a TEMP table of one session, so nothing outlives the test. */
+ * arrays (sl_db_bin_*) arrive as the text ones do, run or held back. Statements
+ * sent at once (sl_db_send_deferred) run on the server before the next call,
+ * which reads them in order and reports their error; ROLLBACK reads them
+ * first; a connection lost under them fails the next call, which does not
+ * reconnect. Each case works on a TEMP table of one session, so nothing
+ * outlives the test. */
 #include "sl_db.h"
 #include "sl_test_pg.h"
 #include "sl_util.h"
@@ -15,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -38,6 +43,24 @@ s_db(void)
     assert_int_equal(sl_db_connect(db), 0);
     assert_int_equal(sl_db_exec(db, NULL, "CREATE TEMP TABLE t (k int PRIMARY KEY)", 0, NULL), 0);
     return db;
+}
+
+static void
+s_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* The server pid of DB's session. */
+static char *
+s_pid(sl_db_t *db)
+{
+    PGresult *r;
+    assert_int_equal(sl_db_exec(db, &r, "SELECT pg_backend_pid()", 0, NULL), 0);
+    char *pid = sl_strdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return pid;
 }
 
 static long
@@ -90,16 +113,19 @@ test_commit_takes_the_deferred(void **state)
 
 /* A failing deferred statement is what the next call reports (its SQLSTATE),
  * the call's own statement does not run, and after ROLLBACK the connection
- * works as before. */
+ * works as before. SEND: the same with the statements sent at once
+ * (sl_db_send_deferred), one held back after them; then ROLLBACK right after
+ * sending a failing one, with no call between, and a good one sent after. */
 static void
-test_error_in_deferred_is_reported_by_the_next_call(void **state)
+s_error_reported_by_the_next_call(bool send)
 {
-    (void)state;
     sl_db_t *db = s_db();
     assert_int_equal(sl_db_exec(db, NULL, "INSERT INTO t VALUES (7)", 0, NULL), 0);
     assert_int_equal(sl_db_begin_deferred(db), 0);
     s_insert(db, "8");
     s_insert(db, "7"); /* duplicate key */
+    if (send)
+        assert_int_equal(sl_db_send_deferred(db), 0);
     s_insert(db, "9");
     PGresult *r = (PGresult *)1;
     assert_int_equal(sl_db_exec(db, &r, "SELECT 42", 0, NULL), -1);
@@ -115,7 +141,33 @@ test_error_in_deferred_is_reported_by_the_next_call(void **state)
     assert_string_equal(sl_db_sqlstate(db), "23505");
     assert_int_equal(sl_db_rollback(db), 0);
     assert_int_equal(s_count(db), 1);
+    if (send) {
+        assert_int_equal(sl_db_begin_deferred(db), 0);
+        s_insert(db, "7");
+        assert_int_equal(sl_db_send_deferred(db), 0);
+        assert_int_equal(sl_db_rollback(db), 0);
+        assert_int_equal(s_count(db), 1);
+        assert_int_equal(sl_db_begin_deferred(db), 0);
+        s_insert(db, "8");
+        assert_int_equal(sl_db_send_deferred(db), 0);
+        assert_int_equal(sl_db_commit(db), 0);
+        assert_int_equal(s_count(db), 2);
+    }
     sl_db_destroy(&db);
+}
+
+static void
+test_error_in_deferred_is_reported_by_the_next_call(void **state)
+{
+    (void)state;
+    s_error_reported_by_the_next_call(false);
+}
+
+static void
+test_error_in_sent_is_reported_by_the_next_call(void **state)
+{
+    (void)state;
+    s_error_reported_by_the_next_call(true);
 }
 
 /* ROLLBACK drops what was held back: it never reaches the server. */
@@ -147,6 +199,80 @@ test_script_runs_after_the_deferred(void **state)
     sl_db_destroy(&db);
 }
 
+
+/* Waits up to 10 s until session PID runs a statement containing SLEEP
+ * (pg_sleep(SLEEP)), seen from a session of its own; with KILL, ends that
+ * session then. Fails the test if it never does. */
+static void
+s_wait_running(const char *pid, const char *sleep, bool kill)
+{
+    sl_db_t *watch = sl_db_new(s_conninfo);
+    char like[64];
+    snprintf(like, sizeof like, "%%pg_sleep(%s)%%", sleep);
+    const char *p[] = {pid, like, kill ? "t" : "f"};
+    bool seen = false;
+    for (int i = 0; i < 200 && !seen; i++) {
+        PGresult *r;
+        assert_int_equal(sl_db_exec(watch, &r,
+                                    "SELECT CASE WHEN $3::bool THEN pg_terminate_backend(pid)"
+                                    " END FROM pg_stat_activity WHERE pid = $1::int"
+                                    " AND state = 'active' AND query LIKE $2",
+                                    3, p),
+                         0);
+        seen = PQntuples(r) == 1;
+        PQclear(r);
+        if (!seen)
+            s_sleep_ms(50);
+    }
+    assert_true(seen);
+    sl_db_destroy(&watch);
+}
+
+/* What is sent runs on the server while the caller does something else: a
+ * second session sees it executing before the first makes another call;
+ * the COMMIT then reads it with what was held back after it, in order. */
+static void
+test_sent_runs_before_the_next_call(void **state)
+{
+    (void)state;
+    sl_db_t *db = s_db();
+    char *pid = s_pid(db);
+    assert_int_equal(sl_db_begin_deferred(db), 0);
+    assert_int_equal(sl_db_defer(db, "INSERT INTO t SELECT 5 FROM pg_sleep(0.5)", 0, NULL), 0);
+    assert_int_equal(sl_db_send_deferred(db), 0);
+    assert_int_equal(sl_db_send_deferred(db), 0); /* nothing held: nothing to do */
+    s_wait_running(pid, "0.5", false);
+    s_insert(db, "6"); /* held after what was sent */
+    assert_int_equal(sl_db_commit(db), 0);
+    assert_int_equal(s_count(db), 2);
+    free(pid);
+    sl_db_destroy(&db);
+}
+
+/* The session ends while what was sent is unread: the next call fails with
+ * SL_AGAIN instead of reconnecting and running outside the transaction that
+ * was lost; the call after it connects afresh. */
+static void
+test_sent_lost_with_the_connection(void **state)
+{
+    (void)state;
+    sl_db_t *db = s_db();
+    char *pid = s_pid(db);
+    assert_int_equal(sl_db_begin_deferred(db), 0);
+    assert_int_equal(sl_db_defer(db, "INSERT INTO t SELECT 1 FROM pg_sleep(30)", 0, NULL), 0);
+    assert_int_equal(sl_db_send_deferred(db), 0);
+    s_wait_running(pid, "30", true);
+    assert_int_equal(sl_db_exec(db, NULL, "INSERT INTO t VALUES (2)", 0, NULL), SL_AGAIN);
+    assert_false(sl_db_connected(db));
+    PGresult *r;
+    assert_int_equal(sl_db_exec(db, &r, "SELECT 1", 0, NULL), 0); /* a new session */
+    PQclear(r);
+    char *again = s_pid(db);
+    assert_string_not_equal(again, pid);
+    free(again);
+    free(pid);
+    sl_db_destroy(&db);
+}
 
 /* Binary column arrays, every element type, NULLs, an empty text, bytes with
  * zeros and quotes, negative and wide integers and a timestamp to the
@@ -222,6 +348,9 @@ main(void)
         cmocka_unit_test(test_rollback_drops_the_deferred),
         cmocka_unit_test(test_script_runs_after_the_deferred),
         cmocka_unit_test(test_binary_arrays_arrive_as_sent),
+        cmocka_unit_test(test_sent_runs_before_the_next_call),
+        cmocka_unit_test(test_error_in_sent_is_reported_by_the_next_call),
+        cmocka_unit_test(test_sent_lost_with_the_connection),
     };
     return cmocka_run_group_tests(tests, s_setup, NULL);
 }
