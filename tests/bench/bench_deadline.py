@@ -55,8 +55,9 @@ raising has read the marks and the cases' facts, and written while the
 envelopes are built (16 ms by sl-deadline's clock, the UPDATE 130-173 ms);
 the outbox rows and marks are sent once the chains are locked and written
 while the events are hashed (4 ms); the outbox rows go as binary arrays.
-Before, after: 313-390 ms and 301-420 ms in alternating runs of the two
-builds — the disk's noise is larger than what moved. With SL_BENCH_TRACE=1
+Before, after: 313-390 ms (mean of three alternating pairs 351 ms) and
+333-403 ms (mean 363 ms) in alternating runs of the two builds — the disk's
+noise is larger than what moved. With SL_BENCH_TRACE=1
 the "other" column before a statement with megabytes of parameters (the
 outbox's) also holds the server writing those parameters to its log
 (log_parameter_max_length is unlimited by default), not only sl-deadline.
