@@ -210,9 +210,7 @@ s_pipeline(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char
     size_t nd = db->ndeferred;
     size_t total = db->nsent + nd + (sql ? 1 : 0); /* those sent before come first */
     db->nsent = 0;
-    bool ok = !db->send_failed && (PQpipelineStatus(db->conn) == PQ_PIPELINE_ON ||
-                                   PQenterPipelineMode(db->conn) == 1);
-    db->send_failed = false;
+    bool ok = PQpipelineStatus(db->conn) == PQ_PIPELINE_ON || PQenterPipelineMode(db->conn) == 1;
     for (size_t i = 0; ok && i < nd; i++) {
         s_deferred_t *d = &db->deferred[i];
         ok = PQsendQueryParams(db->conn, d->sql, d->nparams, NULL,
@@ -285,7 +283,14 @@ s_pipeline(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char
 }
 
 /* Statements were sent (sl_db_send_deferred) on a connection that is gone or
- * could not take them: their transaction is lost with it. SL_AGAIN. */
+ * could not take them: their transaction is lost with it. */
+static bool
+s_sent_lost(sl_db_t *db)
+{
+    return db->send_failed || (db->nsent > 0 && !sl_db_connected(db));
+}
+
+/* Drops the connection of a lost s_sent_lost and what is held. SL_AGAIN. */
 static int
 s_lost_sent(sl_db_t *db)
 {
@@ -310,7 +315,7 @@ s_exec(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char *co
     if (res)
         *res = NULL;
     /* a statement sent already began on this connection: no reconnecting */
-    if ((db->nsent > 0 || db->send_failed) && (db->send_failed || !sl_db_connected(db)))
+    if (s_sent_lost(db))
         return s_lost_sent(db);
     if (sl_db_connect(db) != 0) {
         s_deferred_clear(db);
@@ -389,7 +394,7 @@ sl_db_send_deferred(sl_db_t *db)
 {
     if (db->ndeferred == 0)
         return 0;
-    if ((db->nsent > 0 || db->send_failed) && (db->send_failed || !sl_db_connected(db)))
+    if (s_sent_lost(db))
         return s_lost_sent(db);
     if (!sl_db_connected(db)) {
         s_deferred_clear(db);
@@ -454,7 +459,8 @@ sl_db_rollback(sl_db_t *db)
 {
     s_deferred_clear(db);
     if (db->nsent > 0 || db->send_failed) {
-        /* read what was sent first: a failure among it would skip the ROLLBACK */
+        /* read what was sent first (a pipeline with no statement of its own):
+         * a failure among it would make the server skip the ROLLBACK */
         if (s_exec(db, NULL, NULL, 0, NULL, NULL, NULL) == SL_AGAIN && !sl_db_connected(db))
             return 0;
     }

@@ -368,7 +368,6 @@ sl_escalation_tick(sl_db_t *db, const sl_calendar_t *cal, const char *node, cons
     int rc = sl_transfer_clock_tx_begin(db, &tx, busy);
     if (rc <= 0)
         return rc;
-    tx.hold = true; /* the raising sends the clocks' writes once it has read what it needs */
     long n = sl_transfer_clock_step(db, cal, now_ms, not_handled_days, limit, actor, &tx);
     long m = n < 0 ? 0 : sl_escalation_step(db, node, parent, now_ms, limit, actor, &tx);
     long r = sl_transfer_clock_tx_end(db, &tx, n < 0 ? n : m < 0 ? m : n, cb, arg);

@@ -390,12 +390,13 @@ sl_transfer_clock_step(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
         }
 #undef V
     }
-    if (tx->hold && w.nup > 0 && !tx->held) {
-        tx->held = sl_malloc(sizeof *tx->held); /* sl_transfer_clock_tx_send writes them */
+    /* kept for sl_transfer_clock_tx_send (a caller with reads to do first)
+     * or sl_transfer_clock_tx_end */
+    if (w.nup > 0) {
+        s_held_free(tx);
+        tx->held = sl_malloc(sizeof *tx->held);
         *tx->held = w;
         s_writes_init(&w);
-    } else if ((rc = s_flush(db, now, &w)) != 0) {
-        goto fail;
     }
     goto done;
 fail:

@@ -73,8 +73,8 @@ typedef struct {
     size_t nmarks, capmarks;         /* used, allocated */
     int64_t now_ms;                  /* the clocks' instant (the marks' marked_at) */
     sl_arena_t *a;         /* the strings kept until the transaction ends */
-    bool hold;             /* the clocks' writes wait in HELD for sl_transfer_clock_tx_send */
-    struct sl_transfer_clock_writes *held; /* the clocks' writes not yet deferred */
+    struct sl_transfer_clock_writes *held; /* the clocks' last writes, not yet deferred:
+                                              sl_transfer_clock_tx_send or _end writes them */
 } sl_transfer_clock_tx_t;
 
 /* Begins an sl-deadline transaction: BEGIN, then the leader lock
@@ -97,7 +97,7 @@ const char *sl_transfer_clock_tx_event(sl_transfer_clock_tx_t *tx, const char *t
 void sl_transfer_clock_tx_audit(sl_transfer_clock_tx_t *tx, int64_t case_id, int64_t now_ms,
                                 const char *kind, const sl_actor_t *actor, const char *msg_id,
                                 const char *detail);
-/* Sends the clocks' writes TX holds (TX->hold) to the database at once
+/* Sends the clocks' writes TX holds to the database at once
  * (sl_db_send_deferred), so it writes them while the caller builds what comes
  * next; the statements held back before them go too. 0, -1 or SL_AGAIN. */
 int sl_transfer_clock_tx_send(sl_db_t *db, sl_transfer_clock_tx_t *tx);
@@ -110,8 +110,8 @@ int sl_transfer_clock_tx_flush_then(sl_db_t *db, sl_transfer_clock_tx_t *tx,
                                     sl_audit_meanwhile_fn *meanwhile, void *arg);
 
 /* The work of sl_transfer_clock_tick inside the caller's transaction (which
- * holds the leader lock): the transfers' writes are deferred (sl_db_defer) —
- * or, with TX->hold, kept in TX until sl_transfer_clock_tx_send or the end —
+ * holds the leader lock): the transfers' writes are kept in TX until
+ * sl_transfer_clock_tx_send or sl_transfer_clock_tx_end defers them,
  * the audit events and the events to publish are gathered into TX. Returns
  * the number of transfers looked at, or -1 / SL_AGAIN (the caller rolls
  * back). */

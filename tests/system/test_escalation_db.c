@@ -109,6 +109,11 @@ test_department_overdue_raised_to_the_parent(void **state)
     assert_string_equal(PQgetvalue(r, 0, 0), "140700");
     assert_string_equal(PQgetvalue(r, 0, 1), "escalation");
     assert_string_equal(PQgetvalue(r, 0, 2), case_no);
+    /* sendable from the instant it was raised (the batch's one time element) */
+    sl_test_assert_value(f->db,
+                         "SELECT (extract(epoch FROM created_at) * 1000)::bigint || ' '"
+                         " || (extract(epoch FROM next_at) * 1000)::bigint FROM outbox",
+                         "1785117600000 1785117600000");
     size_t len;
     unsigned char *bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 3), &len);
     PQclear(r);
