@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh — install what is missing, build, run every test through ctest; then
-# build with AddressSanitizer + UndefinedBehaviorSanitizer and run them again;
-# then fuzz each libFuzzer target for 30 s (tests/fuzz/run.sh).
+# build with AddressSanitizer + UndefinedBehaviorSanitizer and run them again
+# (all but the fault run, label fault: it runs once, in the plain build); then
+# fuzz each libFuzzer target for 30 s, two at a time (tests/fuzz/run.sh).
 # Exits non-zero if anything failed. Benchmarks run only from tests/bench/run.sh.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -11,16 +12,16 @@ jobs=$(nproc 2>/dev/null || echo 2)
 bash deploy/install-deps.sh || { echo "run.sh: installing dependencies failed" >&2; exit 1; }
 
 status=0
-run_suite() { # BUILD_DIR EXTRA_CMAKE_ARGS...
-  local dir=$1
-  shift
+run_suite() { # BUILD_DIR CTEST_EXCLUDED_LABELS EXTRA_CMAKE_ARGS...
+  local dir=$1 excluded=$2
+  shift 2
   echo "== build $dir"
   cmake -S "$top" -B "$top/$dir" -DSL_WERROR=ON "$@" >/dev/null || return 1
   cmake --build "$top/$dir" -j"$jobs" >"$top/$dir/build.log" 2>&1 || {
     tail -n 60 "$top/$dir/build.log"; return 1; }
   echo "== test $dir"
   local rc=0
-  (cd "$top/$dir" && ctest -j2 -LE bench --output-on-failure --timeout 600) || rc=1
+  (cd "$top/$dir" && ctest -j2 -LE "$excluded" --output-on-failure --timeout 600) || rc=1
   # A test that leaves a daemon of this build running has a bug: name it, stop it.
   local left
   left=$(pgrep -a -f "^$top/$dir/bin/sl-" || true)
@@ -33,13 +34,19 @@ run_suite() { # BUILD_DIR EXTRA_CMAKE_ARGS...
   return $rc
 }
 
-run_suite build || status=1
+run_suite build bench || status=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$top/tests/lsan.supp
-run_suite build-asan -DSL_SANITIZE=ON || status=1
+# The fault run (tests/fault: 2 minutes of faults, then a drain through four
+# nodes) runs once, in the plain suite. Under the sanitizers it took 5 to 8 of
+# this suite's 12 minutes on a slow machine, and how long its drain takes
+# depends on what else the machine runs. The sanitizers still watch daemons
+# killed, restarted and cut off in the other system tests; the fault run under
+# them, by hand: tests/fault/run.py --build build-asan
+run_suite build-asan "bench|fault" -DSL_SANITIZE=ON || status=1
 
-# The libFuzzer targets (clang, their own build-fuzz/), 30 s each.
+# The libFuzzer targets (clang, their own build-fuzz/), 30 s each, two at a time.
 echo "== fuzz"
 bash tests/fuzz/run.sh 30 || status=1
 

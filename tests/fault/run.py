@@ -5,6 +5,9 @@ promises say must be zero.
 
     tests/fault/run.py [--seed N] [--minutes M] [--build DIR]
 
+(--build build-asan: under the sanitizers; tests/run.sh runs the short form
+in the plain build only.)
+
 山西省 140000 → 晋中市 140700 → 平遥县 140728 and 介休市 140781, each node
 with its own PostgreSQL cluster (private, as tests/system/pg-fixture.sh
 starts one), its own database, keys and daemons (DAEMONS). While the faults
@@ -115,6 +118,11 @@ os.environ.setdefault("SL_BIN", os.path.join(BUILD, "bin"))
 os.environ.setdefault("SL_SOURCE", SOURCE)
 os.environ.setdefault("SL_GEN_PY", os.path.join(BUILD, "gen-py"))
 os.environ["SL_BUILD"] = BUILD
+# a sanitizer build (--build build-asan, by hand: tests/run.sh runs this in
+# the plain suite only) reports as tests/run.sh has it, the same leaks suppressed
+os.environ.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:halt_on_error=1")
+os.environ.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+os.environ.setdefault("LSAN_OPTIONS", "suppressions=" + os.path.join(SOURCE, "tests", "lsan.supp"))
 WORK = tempfile.mkdtemp(prefix="sl-fault-")
 os.chmod(WORK, 0o755)
 os.environ["SL_TEST_STATE"] = WORK

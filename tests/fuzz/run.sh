@@ -7,7 +7,8 @@
 # A finding is written to build-fuzz/findings/<target>/ and fails the run:
 # copy it into tests/fuzz/corpus/<target>/ with the fix, and ctest
 # fuzz.<target> replays it from then on. Prints exec/s and cov: per target.
-# TARGETs (e.g. fuzz_csv) run only those; default all.
+# TARGETs (e.g. fuzz_csv) run only those; default all. SL_FUZZ_JOBS (2) targets
+# build and run at a time.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 top=$PWD
@@ -27,20 +28,18 @@ CC=clang cmake -S "$top" -B "$dir" -DSL_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$top/tests/lsan.supp
-status=0
-summary=()
-for bin in "$dir"/fuzz/fuzz_*; do
+# One target's run: its log in $dir/<target>.log, its summary line in
+# $dir/<target>.summary; exit 0, or 1 with what it found.
+fuzz_one() { # TARGET-BINARY
+  local bin=$1 t
   t=$(basename "$bin")
-  if [ ${#only[@]} -gt 0 ] && [[ " ${only[*]} " != *" $t "* ]]; then continue; fi
-  seeds=$top/tests/fuzz/corpus/$t
-  work=$dir/corpus/$t
-  findings=$dir/findings/$t
+  local seeds=$top/tests/fuzz/corpus/$t work=$dir/corpus/$t findings=$dir/findings/$t
+  local log=$dir/$t.log rc
   mkdir -p "$work" "$findings"
-  echo "== fuzz $t for ${secs}s"
-  log=$dir/$t.log
   "$bin" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$findings/" "$work" "$seeds" >"$log" 2>&1
   rc=$?
+  local last execs rate cov ft corp
   last=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
   rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$')
@@ -48,14 +47,37 @@ for bin in "$dir"/fuzz/fuzz_*; do
   ft=$(echo "$last" | grep -o 'ft: [0-9]*' | grep -o '[0-9]*')
   corp=$(echo "$last" | grep -o 'corp: [0-9]*' | grep -o '[0-9]*')
   if [ $rc -ne 0 ]; then
-    status=1
     echo "fuzz: $t FOUND A PROBLEM (exit $rc); the input is in $findings/, the log in $log:" >&2
     grep -E 'ERROR|SUMMARY|runtime error|Test unit written' "$log" | head -n 10 >&2
   fi
-  summary+=("$(printf '%-14s %6ss %10s execs %8s exec/s  cov: %-6s ft: %-6s corpus: %-5s %s' \
+  printf '%-14s %6ss %10s execs %8s exec/s  cov: %-6s ft: %-6s corpus: %-5s %s\n' \
     "$t" "$secs" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" \
-    "$([ $rc -eq 0 ] && echo ok || echo FINDING)")")
+    "$([ $rc -eq 0 ] && echo ok || echo FINDING)" >"$dir/$t.summary"
+  [ $rc -eq 0 ]
+}
+
+# The targets run $jobs at a time (each is one process on one core).
+status=0
+targets=()
+for bin in "$dir"/fuzz/fuzz_*; do
+  t=$(basename "$bin")
+  if [ ${#only[@]} -gt 0 ] && [[ " ${only[*]} " != *" $t "* ]]; then continue; fi
+  targets+=("$t")
+  rm -f "$dir/$t.summary"
+  echo "== fuzz $t for ${secs}s"
+  fuzz_one "$bin" &
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
 done
+wait
+# The outcome is read from the summaries, not from wait's statuses (a job
+# that ended between two waits is no longer one wait -n reports).
 echo "== fuzz summary"
-printf '%s\n' "${summary[@]}"
+for t in "${targets[@]}"; do
+  if [ -s "$dir/$t.summary" ]; then
+    cat "$dir/$t.summary"
+    grep -q ' ok$' "$dir/$t.summary" || status=1
+  else
+    echo "$t: no summary (its run died)"; status=1
+  fi
+done
 exit $status
