@@ -283,17 +283,14 @@ s_pipeline(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char
 }
 
 /* Statements were sent (sl_db_send_deferred) on a connection that is gone or
- * could not take them: their transaction is lost with it. */
-static bool
+ * could not take them: their transaction is lost with it, so the connection
+ * and what is held are dropped and SL_AGAIN returned (never a reconnect under
+ * the caller). 0 when nothing sent was lost. */
+static int
 s_sent_lost(sl_db_t *db)
 {
-    return db->send_failed || (db->nsent > 0 && !sl_db_connected(db));
-}
-
-/* Drops the connection of a lost s_sent_lost and what is held. SL_AGAIN. */
-static int
-s_lost_sent(sl_db_t *db)
-{
+    if (!db->send_failed && (db->nsent == 0 || sl_db_connected(db)))
+        return 0;
     if (db->send_failed || !db->error[0])
         s_set_error(db, db->conn ? PQerrorMessage(db->conn) : "connection lost", "08006");
     sl_log(SL_LOG_DEBUG, "lost database connection with statements sent: %s", db->error);
@@ -315,8 +312,9 @@ s_exec(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char *co
     if (res)
         *res = NULL;
     /* a statement sent already began on this connection: no reconnecting */
-    if (s_sent_lost(db))
-        return s_lost_sent(db);
+    int lost = s_sent_lost(db);
+    if (lost != 0)
+        return lost;
     if (sl_db_connect(db) != 0) {
         s_deferred_clear(db);
         return SL_AGAIN;
@@ -394,8 +392,9 @@ sl_db_send_deferred(sl_db_t *db)
 {
     if (db->ndeferred == 0)
         return 0;
-    if (s_sent_lost(db))
-        return s_lost_sent(db);
+    int lost = s_sent_lost(db);
+    if (lost != 0)
+        return lost;
     if (!sl_db_connected(db)) {
         s_deferred_clear(db);
         return SL_AGAIN;

@@ -281,9 +281,13 @@ sl_transfer_clock_step(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
     long n = 0;
     s_writes_t w;
     s_writes_init(&w);
+    /* writes an earlier step kept go first, at that step's instant */
+    int rc = s_held_flush(db, tx);
+    if (rc != 0)
+        goto fail;
     tx->now_ms = now_ms;
     const char *p[] = {now, lim};
-    int rc = sl_db_exec(
+    rc = sl_db_exec(
         db, &r,
         "SELECT t.id, t.case_id, c.case_no, t.notice_no, t.unit_code, t.state,"
         " coalesce(t.receipt_date::text, ''), coalesce(t.last_progress_at::date::text, ''),"
@@ -393,7 +397,6 @@ sl_transfer_clock_step(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
     /* kept for sl_transfer_clock_tx_send (a caller with reads to do first)
      * or sl_transfer_clock_tx_end */
     if (w.nup > 0) {
-        s_held_free(tx);
         tx->held = sl_malloc(sizeof *tx->held);
         *tx->held = w;
         s_writes_init(&w);

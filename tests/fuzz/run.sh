@@ -28,8 +28,8 @@ CC=clang cmake -S "$top" -B "$dir" -DSL_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$top/tests/lsan.supp
-# One target's run: its log in $dir/<target>.log, its summary line in
-# $dir/<target>.summary; exit 0, or 1 with what it found.
+# One target's run: its log in $dir/<target>.log, its summary line (ending
+# "ok" or "FINDING") in $dir/<target>.summary, which the caller reads.
 fuzz_one() { # TARGET-BINARY
   local bin=$1 t
   t=$(basename "$bin")
@@ -53,7 +53,6 @@ fuzz_one() { # TARGET-BINARY
   printf '%-14s %6ss %10s execs %8s exec/s  cov: %-6s ft: %-6s corpus: %-5s %s\n' \
     "$t" "$secs" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" \
     "$([ $rc -eq 0 ] && echo ok || echo FINDING)" >"$dir/$t.summary"
-  [ $rc -eq 0 ]
 }
 
 # The targets run $jobs at a time (each is one process on one core).
