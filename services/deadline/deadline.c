@@ -3,7 +3,7 @@
  * The tick is the service's periodic work (sl_service_every): it runs on a
  * worker thread with a connection of its own, so however long one takes, the
  * loop keeps beating and /healthz keeps answering. A tick reads only what is
- * due (transfer.due_at, pending escalation rows, campaigns), so its cost
+ * due (transfer_clock.due_at, pending escalation rows, campaigns), so its cost
  * follows what is due, not what is open. A lost database only makes the tick
  * try again next time; the service says so (/healthz, sl_db_up, one line). */
 #include "deadline.h"

@@ -142,11 +142,12 @@ sl_transfer_clock_tx_flush(sl_db_t *db, sl_transfer_clock_tx_t *tx)
 
 /* The clocks ------------------------------------------------------------------ */
 
-/* What a tick writes to transfer, gathered row by row and written set-based
- * by s_flush (the marks are kept in the transaction's TX). */
+/* What a tick writes to transfer_clock (and, for a calendar warning or
+ * 整改逾期, to transfer), gathered row by row and written set-based by s_flush (the marks are kept in the transaction's TX). */
 typedef struct sl_transfer_clock_writes {
     sl_db_cols_t up;          /* the transfers' clocks: id, next due_at, five flags, warning */
     size_t nup;               /* rows in up */
+    size_t nwide;             /* of which with a warning or 整改逾期 (written to transfer) */
 } s_writes_t;
 
 enum {
@@ -174,32 +175,42 @@ s_writes_free(s_writes_t *w)
     sl_db_cols_free(&w->up);
 }
 
-/* Defers the clocks W gathered, in one statement (it travels with the
- * transaction's next statement), and empties W. */
+/* Defers the clocks W gathered, in one statement (two when a row has a
+ * calendar warning or 整改逾期; they travel with the transaction's next
+ * statement), and empties W. */
 static int
 s_flush(sl_db_t *db, const char *now, s_writes_t *w)
 {
     int rc = 0;
     if (w->nup > 0) {
         const char *const *c = sl_db_cols_params(&w->up);
-        const char *p[UP_N + 1];
-        memcpy(p, c, UP_N * sizeof *p);
-        p[UP_N] = now;
+        const char *p[] = {c[UP_ID],      c[UP_NEXT],        c[UP_ACCEPT], c[UP_REMIND],
+                           c[UP_OVERDUE], c[UP_NOT_HANDLED], now};
         rc = sl_db_defer(
             db,
-            "UPDATE transfer t SET due_at = u.next,"
-            " accepted_at = CASE WHEN u.acc THEN $9::timestamptz ELSE t.accepted_at END,"
-            " reminded_at = CASE WHEN u.rem THEN $9::timestamptz ELSE t.reminded_at END,"
-            " overdue_at = CASE WHEN u.ovd THEN $9::timestamptz ELSE t.overdue_at END,"
-            " not_handled_at = CASE WHEN u.nh THEN $9::timestamptz ELSE t.not_handled_at END,"
-            " calendar_warning = CASE WHEN u.warn <> '' AND t.calendar_warning = '' THEN u.warn"
-            "                    ELSE t.calendar_warning END,"
-            " rectify_overdue_at = CASE WHEN u.rov THEN $9::timestamptz"
-            "                      ELSE t.rectify_overdue_at END"
+            "UPDATE transfer_clock k SET due_at = u.next,"
+            " accepted_at = CASE WHEN u.acc THEN $7::timestamptz ELSE k.accepted_at END,"
+            " reminded_at = CASE WHEN u.rem THEN $7::timestamptz ELSE k.reminded_at END,"
+            " overdue_at = CASE WHEN u.ovd THEN $7::timestamptz ELSE k.overdue_at END,"
+            " not_handled_at = CASE WHEN u.nh THEN $7::timestamptz ELSE k.not_handled_at END"
             " FROM unnest($1::bigint[], $2::timestamptz[], $3::bool[], $4::bool[], $5::bool[],"
-            "  $6::bool[], $7::text[], $8::bool[]) AS u(id, next, acc, rem, ovd, nh, warn, rov)"
-            " WHERE t.id = u.id",
-            UP_N + 1, p);
+            "  $6::bool[]) AS u(id, next, acc, rem, ovd, nh)"
+            " WHERE k.transfer_id = u.id",
+            7, p);
+        /* the rare calendar warning and 整改逾期 stay on transfer (the
+         * reports read them): only a tick with one touches transfer */
+        const char *q[] = {c[UP_ID], c[UP_WARN], c[UP_RECTIFY], now};
+        if (rc == 0 && w->nwide > 0)
+            rc = sl_db_defer(
+                db,
+                "UPDATE transfer t SET"
+                " calendar_warning = CASE WHEN u.warn <> '' AND t.calendar_warning = ''"
+                "                    THEN u.warn ELSE t.calendar_warning END,"
+                " rectify_overdue_at = CASE WHEN u.rov THEN $4::timestamptz"
+                "                      ELSE t.rectify_overdue_at END"
+                " FROM unnest($1::bigint[], $2::text[], $3::bool[]) AS u(id, warn, rov)"
+                " WHERE t.id = u.id AND (u.warn <> '' OR u.rov)",
+                4, q);
     }
     s_writes_free(w);
     s_writes_init(w);
@@ -292,16 +303,16 @@ sl_transfer_clock_step(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
         "SELECT t.id, t.case_id, c.case_no, t.notice_no, t.unit_code, t.state,"
         " coalesce(t.receipt_date::text, ''), coalesce(t.last_progress_at::date::text, ''),"
         " coalesce(t.fed_back_at::date::text, ''), t.objection_deadline::text,"
-        " t.feedback_deadline::text, t.accepted_at IS NOT NULL, t.reminded_at IS NOT NULL,"
-        " t.overdue_at IS NOT NULL, t.not_handled_at IS NOT NULL, t.calendar_warning,"
+        " t.feedback_deadline::text, k.accepted_at IS NOT NULL, k.reminded_at IS NOT NULL,"
+        " k.overdue_at IS NOT NULL, k.not_handled_at IS NOT NULL, t.calendar_warning,"
         " t.rectify_by IS NOT NULL, coalesce(t.rectify_by::text, ''),"
         " t.rectify_overdue_at IS NOT NULL, u.kind, coalesce(u.name, ''),"
         " coalesce(t.transfer_date::text, ''),"
         " ARRAY(SELECT x.cause FROM transfer_escalation x WHERE x.transfer_id = t.id)::text"
-        " FROM transfer t JOIN cases c ON c.id = t.case_id"
-        " LEFT JOIN unit u ON u.code = t.unit_code"
-        " WHERE t.due_at <= $1::timestamptz ORDER BY t.due_at"
-        " LIMIT $2::int FOR UPDATE OF t SKIP LOCKED",
+        " FROM transfer_clock k JOIN transfer t ON t.id = k.transfer_id"
+        " JOIN cases c ON c.id = t.case_id LEFT JOIN unit u ON u.code = t.unit_code"
+        " WHERE k.due_at <= $1::timestamptz ORDER BY k.due_at"
+        " LIMIT $2::int FOR UPDATE OF k, t SKIP LOCKED",
         2, p);
     if (rc != 0)
         goto fail;
@@ -342,6 +353,7 @@ sl_transfer_clock_step(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
         sl_db_array_add(&u[UP_WARN], warn);
         sl_db_array_add_bool(&u[UP_RECTIFY], due.rectify_overdue);
         w.nup++;
+        w.nwide += warn[0] || due.rectify_overdue;
         struct {
             bool on;
             const char *kind, *topic, *cause, *reason;
@@ -429,17 +441,18 @@ sl_transfer_clock_list(sl_db_t *db, sl_transfer_clock_row_cb *cb, void *arg)
     return sl_db_rows(
         db,
         "SELECT t.notice_no, c.case_no, t.unit_code, t.feedback_deadline::text, t.state,"
-        " concat_ws('、', CASE WHEN t.reminded_at IS NOT NULL THEN '已提醒' END,"
-        "  CASE WHEN t.overdue_at IS NOT NULL THEN '已逾期' END,"
-        "  CASE WHEN t.not_handled_at IS NOT NULL THEN '接而不办' END,"
+        " concat_ws('、', CASE WHEN k.reminded_at IS NOT NULL THEN '已提醒' END,"
+        "  CASE WHEN k.overdue_at IS NOT NULL THEN '已逾期' END,"
+        "  CASE WHEN k.not_handled_at IS NOT NULL THEN '接而不办' END,"
         "  CASE WHEN EXISTS (SELECT 1 FROM transfer_escalation e WHERE e.transfer_id = t.id"
         "       AND e.cause = 'FALSE_COMPLETION') THEN '虚假办结' END,"
         "  CASE WHEN EXISTS (SELECT 1 FROM transfer_escalation e WHERE e.transfer_id = t.id"
         "       AND e.raised_at IS NOT NULL) THEN '已提级核查' END),"
         " t.calendar_warning"
-        " FROM transfer t JOIN cases c ON c.id = t.case_id"
-        " WHERE (t.state <> 'closed' AND (t.reminded_at IS NOT NULL OR t.overdue_at IS NOT NULL"
-        "        OR t.not_handled_at IS NOT NULL))"
+        " FROM transfer t JOIN transfer_clock k ON k.transfer_id = t.id"
+        " JOIN cases c ON c.id = t.case_id"
+        " WHERE (t.state <> 'closed' AND (k.reminded_at IS NOT NULL OR k.overdue_at IS NOT NULL"
+        "        OR k.not_handled_at IS NOT NULL))"
         "    OR t.id IN (SELECT transfer_id FROM transfer_escalation)"
         " ORDER BY t.feedback_deadline, t.id",
         0, NULL, cb, arg);

@@ -1,7 +1,7 @@
 /* sl_transfer_clock.h — the clocks of transfers in the database (part of the transfer module).
  *
- * The home of the SQL on the clock columns of transfer (due_at, accepted_at,
- * reminded_at, overdue_at, not_handled_at) and of the OVERDUE and
+ * The home of the SQL on transfer_clock (a transfer's due_at, accepted_at,
+ * reminded_at, overdue_at, not_handled_at; schema/021) and of the OVERDUE and
  * ACCEPTED_NOT_HANDLED rows of transfer_escalation (DESIGN.md rule 4; the
  * FALSE_COMPLETION rows are written by verification in sl_transfer.c). A tick
  * reads only the transfers whose due_at has come (an index range scan), lets

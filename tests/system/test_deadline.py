@@ -77,7 +77,8 @@ def flags(node, notice):
                     " CASE WHEN reminded_at IS NOT NULL THEN 'reminded' END,"
                     " CASE WHEN overdue_at IS NOT NULL THEN 'overdue' END,"
                     " CASE WHEN not_handled_at IS NOT NULL THEN 'not_handled' END)"
-                    " FROM transfer WHERE notice_no = '%s'" % notice)
+                    " FROM transfer_clock k JOIN transfer t ON t.id = k.transfer_id"
+                    " WHERE t.notice_no = '%s'" % notice)
 
 
 def overdue_line(node, notice):
@@ -216,8 +217,8 @@ def test_county_transfers(pair, state):
           a.sql("SELECT string_agg(DISTINCT unit_code, ',') FROM transfer") == "140728:emergency")
     a.slctl("transfer", "receipt", n2, "--operator", "值班员", "--receiver", "王科长",
             env=env_at(T0))
-    check("the due column is an index range", "transfer_due" in a.sql(
-        "SELECT indexdef FROM pg_indexes WHERE indexname = 'transfer_due'"))
+    check("the due column is an index range", "transfer_clock_due" in a.sql(
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'transfer_clock_due'"))
     state.c1, state.c2, state.n1, state.n2 = c1, c2, n1, n2
 
 

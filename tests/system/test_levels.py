@@ -50,7 +50,8 @@ def transfer_of(node, case_no, state=None, kind="handling"):
     def get():
         out = node.sql(
             "SELECT t.notice_no, t.unit_code, t.state, t.transfer_date, t.objection_deadline,"
-            " t.feedback_deadline, coalesce(l.list_no, ''), t.overdue_at IS NOT NULL,"
+            " t.feedback_deadline, coalesce(l.list_no, ''),"
+            " (SELECT k.overdue_at IS NOT NULL FROM transfer_clock k WHERE k.transfer_id = t.id),"
             " coalesce((t.fed_back_at AT TIME ZONE 'Asia/Shanghai')::date::text, '')"
             " FROM transfer t JOIN cases c ON c.id = t.case_id"
             " LEFT JOIN transfer_list l ON l.id = t.list_id"
