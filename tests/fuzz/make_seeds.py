@@ -88,3 +88,66 @@ put("fuzz_status", "status.json", json.dumps(status, ensure_ascii=False))
 put("fuzz_status", "db-down.json", json.dumps({"node": "140728", "level": 2,
                                                "database": {"up": False}, "problems": ["数据库不可达"]},
                                               ensure_ascii=False))
+
+# fuzz_site: a publication body for each page template, built from the names
+# the template uses (a section is a list of two objects, the second without
+# the names an inverted section tests, so both branches render; a section
+# that only guards its own name is a plain value), every value carrying "<x-"
+# (a tag no template has: finding it on the page means escaping failed).
+# The first byte picks the kind (its value mod 5) and draft or issued (0x80).
+LEAF = "<x-a>晋中市“百日攻坚”办&amp;"
+TAG = __import__("re").compile(r"\{\{(\{?)([#^/>&]?)\s*([^}]+?)\s*\}?\}\}")
+
+
+def tmpl_tree(name):
+    with open(os.path.join(top, "templates", name), encoding="utf-8") as f:
+        text = f.read()
+    root, stack = [], []
+    cur = root
+    for m in TAG.finditer(text):
+        kind, tag = m.group(2), m.group(3)
+        if kind in ("#", "^"):
+            node = ("sec", tag, kind == "^", [])
+            cur.append(node)
+            stack.append(cur)
+            cur = node[3]
+        elif kind == "/":
+            cur = stack.pop()
+        elif kind == ">":
+            if tag.endswith(".html"):
+                cur.extend(tmpl_tree(tag))
+        else:
+            cur.append(("var", tag))
+    return root
+
+
+def tmpl_fields(nodes, fields=None, inverted=None):
+    fields = {} if fields is None else fields
+    inverted = set() if inverted is None else inverted
+    for node in nodes:
+        if node[0] == "var":
+            fields.setdefault(node[1], LEAF)
+            continue
+        _, tag, inv, children = node
+        base, _, index = tag.partition(".")
+        if index.isdigit() or inv:  # rates.0 guards rates; ^x: x's absence
+            tmpl_fields(children, fields, inverted)
+            if inv:
+                inverted.add(tag)
+            continue
+        inner, inner_inv = tmpl_fields(children)
+        if set(inner) <= {tag}:
+            fields.setdefault(tag, LEAF)
+        else:
+            other = {k: v for k, v in inner.items() if k not in inner_inv}
+            fields[tag] = [inner, other]
+    return fields, inverted
+
+
+for kind, page in (("list", "publication.html"), ("progress", "publication.html"),
+                   ("results", "publication.html"), ("exposure", "publication.html"),
+                   ("ranking", "ranking.html")):
+    body = json.dumps(tmpl_fields(tmpl_tree(page))[0], ensure_ascii=False).encode()
+    first = ("list", "progress", "results", "exposure", "ranking").index(kind)
+    put("fuzz_site", "seed-%s-draft.json" % kind, bytes([first]) + body)
+    put("fuzz_site", "seed-%s-issued.json" % kind, bytes([0x80 | first]) + body)
