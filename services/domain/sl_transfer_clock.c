@@ -143,11 +143,12 @@ sl_transfer_clock_tx_flush(sl_db_t *db, sl_transfer_clock_tx_t *tx)
 /* The clocks ------------------------------------------------------------------ */
 
 /* What a tick writes to transfer_clock (and, for a calendar warning or
- * 整改逾期, to transfer), gathered row by row and written set-based by s_flush (the marks are kept in the transaction's TX). */
+ * 整改逾期, to transfer), gathered row by row and written set-based by
+ * s_flush (the marks are kept in the transaction's TX). */
 typedef struct sl_transfer_clock_writes {
-    sl_db_cols_t up;          /* the transfers' clocks: id, next due_at, five flags, warning */
-    size_t nup;               /* rows in up */
-    size_t nwide;             /* of which with a warning or 整改逾期 (written to transfer) */
+    sl_db_cols_t up; /* id, next due_at, four flags, warning, 整改逾期 */
+    size_t nup;      /* rows in up */
+    size_t nwide;    /* of which with a warning or 整改逾期 (written to transfer) */
 } s_writes_t;
 
 enum {
@@ -201,16 +202,16 @@ s_flush(sl_db_t *db, const char *now, s_writes_t *w)
          * reports read them): only a tick with one touches transfer */
         const char *q[] = {c[UP_ID], c[UP_WARN], c[UP_RECTIFY], now};
         if (rc == 0 && w->nwide > 0)
-            rc = sl_db_defer(
-                db,
-                "UPDATE transfer t SET"
-                " calendar_warning = CASE WHEN u.warn <> '' AND t.calendar_warning = ''"
-                "                    THEN u.warn ELSE t.calendar_warning END,"
-                " rectify_overdue_at = CASE WHEN u.rov THEN $4::timestamptz"
-                "                      ELSE t.rectify_overdue_at END"
-                " FROM unnest($1::bigint[], $2::text[], $3::bool[]) AS u(id, warn, rov)"
-                " WHERE t.id = u.id AND (u.warn <> '' OR u.rov)",
-                4, q);
+            rc =
+                sl_db_defer(db,
+                            "UPDATE transfer t SET"
+                            " calendar_warning = CASE WHEN u.warn <> '' AND t.calendar_warning = ''"
+                            "                    THEN u.warn ELSE t.calendar_warning END,"
+                            " rectify_overdue_at = CASE WHEN u.rov THEN $4::timestamptz"
+                            "                      ELSE t.rectify_overdue_at END"
+                            " FROM unnest($1::bigint[], $2::text[], $3::bool[]) AS u(id, warn, rov)"
+                            " WHERE t.id = u.id AND (u.warn <> '' OR u.rov)",
+                            4, q);
     }
     s_writes_free(w);
     s_writes_init(w);
