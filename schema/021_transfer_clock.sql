@@ -7,7 +7,7 @@
 -- version of the wide row and a new entry in every index of transfer, most of
 -- the tick's database time on a node whose indexes are not all cached. Here a
 -- row is the transfer's id, its next instant (due_at) and the four instants
--- the clocks marked: a tick touches two small indexes of a small table and
+-- the clocks marked: a tick touches three small indexes of a small table and
 -- leaves transfer alone (but for the rare calendar warning and 整改逾期,
 -- which stay on transfer where the reports read them).
 --

@@ -21,7 +21,7 @@ of which the UPDATE of the clock columns of transfer alone took 130-263 ms:
 it could not be HOT (due_at indexed, the flags in an index's predicate), so
 each row got a new entry in six indexes, whose leaf pages were read from the
 disk. Migration 021 moved the clocks to transfer_clock (a narrow row, three
-small indexes); on the same VM on 12-06: 165-236 ms in five runs (the clocks'
+small indexes); on the same VM on 12-06: 165-236 ms in six runs (the clocks'
 UPDATE 15 ms), idle 5-8 ms. SL_BENCH_TRACE=1 split one run of 165 ms: the
 database 132 ms (the events 25, the outbox 20, the cases' chain heads 19 —
 1,000 rows of cases, not HOT —, the due SELECT 17, the marks 16, the clocks

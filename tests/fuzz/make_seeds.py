@@ -6,6 +6,7 @@ committed. Envelopes are built with the Python classes protoc generates
 (SL_GEN_PY, default build/gen-py), like an outside producer would."""
 import json
 import os
+import re
 import sys
 
 top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -96,7 +97,7 @@ put("fuzz_status", "db-down.json", json.dumps({"node": "140728", "level": 2,
 # (a tag no template has: finding it on the page means escaping failed).
 # The first byte picks the kind (its value mod 5) and draft or issued (0x80).
 LEAF = "<x-a>晋中市“百日攻坚”办&amp;"
-TAG = __import__("re").compile(r"\{\{(\{?)([#^/>&]?)\s*([^}]+?)\s*\}?\}\}")
+TAG = re.compile(r"\{\{(\{?)([#^/>&]?)\s*([^}]+?)\s*\}?\}\}")
 
 
 def tmpl_tree(name):
@@ -129,8 +130,7 @@ def tmpl_fields(nodes, fields=None, inverted=None):
             fields.setdefault(node[1], LEAF)
             continue
         _, tag, inv, children = node
-        base, _, index = tag.partition(".")
-        if index.isdigit() or inv:  # rates.0 guards rates; ^x: x's absence
+        if tag.partition(".")[2].isdigit() or inv:  # rates.0 guards rates; ^x: x's absence
             tmpl_fields(children, fields, inverted)
             if inv:
                 inverted.add(tag)
@@ -144,10 +144,9 @@ def tmpl_fields(nodes, fields=None, inverted=None):
     return fields, inverted
 
 
-for kind, page in (("list", "publication.html"), ("progress", "publication.html"),
-                   ("results", "publication.html"), ("exposure", "publication.html"),
-                   ("ranking", "ranking.html")):
-    body = json.dumps(tmpl_fields(tmpl_tree(page))[0], ensure_ascii=False).encode()
-    first = ("list", "progress", "results", "exposure", "ranking").index(kind)
+bodies = {page: json.dumps(tmpl_fields(tmpl_tree(page))[0], ensure_ascii=False).encode()
+          for page in ("publication.html", "ranking.html")}
+for first, kind in enumerate(("list", "progress", "results", "exposure", "ranking")):  # s_kinds
+    body = bodies["ranking.html" if kind == "ranking" else "publication.html"]
     put("fuzz_site", "seed-%s-draft.json" % kind, bytes([first]) + body)
     put("fuzz_site", "seed-%s-issued.json" % kind, bytes([0x80 | first]) + body)

@@ -183,6 +183,44 @@ test_nothing_raised_without_the_leader_lock(void **state)
     assert_int_equal(s_raise(f->db, "140700", &seen), 1);
 }
 
+/* The tick writes the clocks to transfer_clock (migration 021) and leaves
+ * the transfer's row alone (the same row version afterwards) unless it finds
+ * a calendar warning the transfer lacks: then that goes onto transfer, the
+ * second statement of the clocks' writes. A change to a deadline makes the
+ * clock due again (the touch trigger). */
+static void
+test_clocks_in_their_own_table(void **state)
+{
+    sl_test_fix_t *f = *state;
+    const char *subjects[] = {"乙煤业有限公司", "丙煤业有限公司", NULL};
+    assert_int_equal(sl_test_form_list(f->db, NOW, subjects, UNIT).items, 2);
+    sl_test_assert_value(f->db,
+                         "SELECT count(*) FROM transfer t JOIN transfer_clock k"
+                         " ON k.transfer_id = t.id AND k.due_at = '-infinity'",
+                         "2");
+    /* the second's feedback deadline in 2027, a year with no notice imported */
+    assert_int_equal(sl_db_exec(f->db, NULL,
+                                "UPDATE transfer SET calendar_warning = '',"
+                                " feedback_deadline = '2027-01-05'"
+                                " WHERE id = (SELECT max(id) FROM transfer)",
+                                0, NULL),
+                     0);
+    char *before = sl_test_value(f->db, "SELECT xmin FROM transfer ORDER BY id LIMIT 1");
+    sl_calendar_t *cal = NULL;
+    assert_int_equal(sl_calendar_load(f->db, &cal), 0);
+    bool busy;
+    assert_int_equal(
+        sl_transfer_clock_tick(f->db, cal, NOW + 3600000, 3, 100, &s_actor, &busy, NULL, NULL), 2);
+    sl_calendar_destroy(&cal);
+    sl_test_assert_value(f->db, "SELECT xmin FROM transfer ORDER BY id LIMIT 1", before);
+    free(before);
+    sl_test_assert_value(f->db,
+                         "SELECT string_agg((t.calendar_warning LIKE '2027年节假日安排未导入%')"
+                         " || ':' || (k.due_at > '2026-05-28'), ',' ORDER BY t.id)"
+                         " FROM transfer t JOIN transfer_clock k ON k.transfer_id = t.id",
+                         "false:true,true:true");
+}
+
 /* What a run of ticks wrote and published, as text to compare. */
 typedef struct {
     sl_buf_t events; /* topic case_no json, one a line, in publishing order */
@@ -336,6 +374,8 @@ main(void)
                                         sl_test_fix_setup, sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_nothing_raised_without_the_leader_lock,
                                         sl_test_fix_setup, sl_test_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_clocks_in_their_own_table, sl_test_fix_setup,
+                                        sl_test_fix_teardown),
         cmocka_unit_test(test_one_transaction_writes_what_two_did),
         cmocka_unit_test(test_one_transaction_writes_what_two_did_at_the_top),
     };

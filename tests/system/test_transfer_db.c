@@ -226,6 +226,11 @@ test_list_set_based_rows_as_one_by_one(void **state)
         "SELECT count(DISTINCT to_jsonb(t) - '{id,notice_no,seq,case_id}'::text[])"
         " || ':' || count(*) FROM transfer t WHERE kind = 'handling'",
         "1:2");
+    /* each transfer of the set-based INSERT got its clock row, due (021) */
+    sl_test_assert_value(f->db,
+                         "SELECT count(*) FROM transfer t LEFT JOIN transfer_clock k"
+                         " ON k.transfer_id = t.id WHERE k.due_at IS DISTINCT FROM '-infinity'",
+                         "0");
     sl_test_assert_value(f->db,
                          "SELECT count(DISTINCT (detail::jsonb - 'notice_no')::text) || ':' ||"
                          " count(*) FROM case_event WHERE kind = 'transferred'"
