@@ -45,6 +45,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import sltest  # noqa: E402
 from sltest import check, wait_for  # noqa: E402
 
+import pgtrace  # noqa: E402
+
 NOW = "2022-01-14T09:00:00+08:00"
 # sl-deadline starts a few seconds before the due transfers' instant (their
 # due_at, 2022-01-14 00:00+08; its clock runs on from SL_NOW), so the tick
@@ -116,14 +118,8 @@ ANALYZE transfer;
         plan = node.sql("EXPLAIN SELECT transfer_id FROM transfer_clock"
                         " WHERE due_at <= '%s'::timestamptz ORDER BY due_at LIMIT 1000" % NOW)
         trace = os.environ.get("SL_BENCH_TRACE")
-        if trace:  # every statement's duration in the cluster's log, for this database
-            node.sql('ALTER DATABASE "%s" SET log_min_duration_statement = 0' % node.dbname)
-            node.sql('ALTER DATABASE "%s" SET log_min_messages = log' % node.dbname)
-            # without the parameters' text: the outbox's megabytes written to
-            # the log would be counted as the time before its statement
-            node.sql('ALTER DATABASE "%s" SET log_parameter_max_length = 0' % node.dbname)
-            logpath = os.path.join(sltest.PG["SL_PG_DIR"], "server.log")
-            logstart = os.path.getsize(logpath)
+        if trace:  # every statement's duration in the cluster's log (pgtrace.py)
+            logpath, logstart = pgtrace.start(node)
         proc = node.start("deadline", env=dict(os.environ, SL_NOW=START), wait=False)
         wait_for("two idle ticks before the due instant", lambda: ticks_so_far() >= 2, timeout=60)
         check("sl-deadline idle before the due instant (it started within 8 s)",
@@ -167,39 +163,15 @@ def print_trace(logpath, start):
     time before it that was not the database's (sl-deadline working, the round
     trip), from an advisory lock to its COMMIT; of the transactions logged, the
     longest (the idle ticks before it are a few milliseconds each)."""
-    txs, rows = [], None
-    with open(logpath, errors="replace") as f:
-        f.seek(start)
-        for ln in f:
-            m = re.search(r"^\S+ (\d+):(\d+):([\d.]+) \S+ \[\d+\] LOG:  duration: ([\d.]+) ms\s+"
-                          r"(parse|bind|execute|statement)[^:]*: (.{0,60})", ln)
-            if not m:
-                continue
-            end = (int(m.group(1)) * 60 + int(m.group(2))) * 60 + float(m.group(3))
-            ms, phase, text = float(m.group(4)), m.group(5), m.group(6)
-            if "pg_try_advisory_xact_lock" in text and rows is None:
-                rows = []
-            if rows is not None:
-                rows.append((end * 1000, ms, phase, text))
-                if phase in ("execute", "statement") and text.startswith("COMMIT"):
-                    txs.append(rows)
-                    rows = None
+    txs = pgtrace.transactions(logpath, start, lambda t: "pg_try_advisory_xact_lock" in t)
     if not txs:
         print("TRACE: no statements logged")
         return
-    rows = max(txs, key=lambda r: r[-1][0] - (r[0][0] - r[0][1]))
-    prev = rows[0][0] - rows[0][1]
-    stmt, first, dbs, db, other = None, 0.0, 0.0, 0.0, 0.0
+    db = other = 0.0
     print("TRACE %9s %9s  %s" % ("db ms", "other ms", "statement"))
-    for end, ms, phase, text in rows:
-        gap = max(0.0, end - ms - prev)
-        prev = end
-        if phase in ("parse", "statement"):
-            stmt, first, dbs = text, 0.0, 0.0
-        first, dbs = first + gap, dbs + ms
-        if phase in ("execute", "statement"):
-            print("TRACE %9.2f %9.2f  %s" % (dbs, first, stmt))
-            db, other = db + dbs, other + first
+    for text, bind, execute, gap in pgtrace.steps(max(txs, key=pgtrace.span)):
+        print("TRACE %9.2f %9.2f  %s" % (bind + execute, gap, text[:60]))
+        db, other = db + bind + execute, other + gap
     print("TRACE %9.2f %9.2f  (the transaction: %.2f ms)" % (db, other, db + other))
 
 

@@ -31,6 +31,12 @@ the registry is wrong afterwards or a tool is missing.
     --client c|python (SL_BENCH_CLIENT, c): the load generator; the C one
       (tests/bench/sl_bench_producer.c) costs less CPU than sl-intake itself,
       the Python one (sltest.Producer) more, on a 2-core machine
+    SL_BENCH_TRACE=1: log every statement of sl-intake's run (pgtrace.py) and
+      print its batch transaction statement by statement (the database's
+      time, parse and bind apart from execute, and the time before each that
+      was not the database's), averaged over the batches, beside the
+      one-connection replay's per-command latencies (pgbench -r); the
+      logging slows the run, so its rate is not the figure
 """
 import argparse
 import multiprocessing
@@ -44,6 +50,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "system"))
 import sltest  # noqa: E402
 from sltest import check  # noqa: E402
+
+import pgtrace  # noqa: E402
 
 Ack = sltest.envelope_pb2.Ack
 
@@ -245,10 +253,51 @@ COMMIT;
 """
 
 
-def db_replay(node, batch, seconds, workdir):
+def print_intake_trace(logpath, offset):
+    """sl-intake's batch transactions from the cluster's log (SL_BENCH_TRACE=1):
+    of those shaped as most are (a batch of new clues), per statement the
+    average of the database's time (parse and bind; execute) and of the time
+    before it that was not the database's (sl-intake working, the round trip).
+    The first tenth are left out (the cluster's caches warming)."""
+    txs = [t for t in pgtrace.transactions(logpath, offset, lambda t: t.startswith("BEGIN"))
+           if any("INSERT INTO inbox" in r[3] for r in t)]
+    shapes = {}
+    for tx in txs:
+        st = pgtrace.steps(tx)
+        shapes.setdefault(tuple(x[0][:40] for x in st), []).append(st)
+    if not shapes:
+        print("TRACE: no batch logged")
+        return
+    batches = max(shapes.values(), key=len)
+    batches = batches[len(batches) // 10:]
+    print("TRACE sl-intake's batch, average of %d transactions (of %d logged):" % (
+        len(batches), len(txs)))
+    print("TRACE %9s %9s %9s  %s" % ("bind ms", "exec ms", "other ms", "statement"))
+    tot = [0.0, 0.0, 0.0]
+    for k, first in enumerate(batches[0]):
+        avg = [sum(b[k][j] for b in batches) / len(batches) for j in (1, 2, 3)]
+        tot = [t + x for t, x in zip(tot, avg)]
+        print("TRACE %9.2f %9.2f %9.2f  %s" % (avg[0], avg[1], avg[2], first[0][:60]))
+    print("TRACE %9.2f %9.2f %9.2f  (the transaction: %.2f ms)" % (*tot, sum(tot)))
+
+
+def print_replay_trace(out):
+    """The one-connection replay's statements as pgbench -r gives them (a
+    pipeline's time is on its \\endpipeline)."""
+    print("TRACE the replay (pgbench -r, 1 connection), ms per command:")
+    body = out[out.find("statement latencies"):].splitlines()[1:]
+    for ln in body:
+        m = re.match(r"\s*([\d.]+)\s+\d+\s+(.*)", ln)
+        if m and float(m.group(1)) >= 0.05:
+            print("TRACE %9s %9.2f  %s" % ("", float(m.group(1)), m.group(2)[:60]))
+
+
+def db_replay(node, batch, seconds, workdir, trace=False):
     """Envelopes/s the database takes when it is handed sl-intake's own
     transactions with nothing in front of it: pgbench replays them (REPLAY_TX,
-    BATCH rows each) over 1, 2 and 4 connections. Returns {connections: rate}."""
+    BATCH rows each) over 1, 2 and 4 connections. Returns ({connections:
+    rate}, envelopes a transaction); with TRACE, prints the statements'
+    latencies (pgbench -r) of the one-connection replay."""
     pgbench = shutil.which("pgbench")
     check("pgbench is installed (postgresql-client)", pgbench is not None)
     node.sql(REPLAY_SRC)
@@ -260,7 +309,9 @@ def db_replay(node, batch, seconds, workdir):
     rates = {}
     for conns in (1, 2, 4):
         before = int(node.sql("SELECT count(*) FROM cases"))
-        r = subprocess.run([pgbench, "-n", "-M", "extended", "-c", str(conns), "-j", str(conns),
+        per = ["-r"] if trace and conns == 1 else []  # per-command latencies
+        r = subprocess.run([pgbench, "-n", *per, "-M", "extended", "-c", str(conns),
+                            "-j", str(conns),
                             "-T", str(seconds), "-f", script, "-h", sltest.PG["SL_PG_HOST"], "-p",
                             sltest.PG["SL_PG_PORT"], "-U", "postgres", node.dbname],
                            capture_output=True, text=True, timeout=seconds + 120)
@@ -268,6 +319,8 @@ def db_replay(node, batch, seconds, workdir):
               r.returncode == 0, r.stdout + r.stderr)
         m = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", r.stdout)
         check("pgbench reported tps", m is not None, r.stdout)
+        if per:
+            print_replay_trace(r.stdout)
         added = int(node.sql("SELECT count(*) FROM cases")) - before
         check("the replay registered cases", added > 0, r.stdout)
         rates[conns] = float(m.group(1)) * n
@@ -297,6 +350,9 @@ def main():
                 text = f.read()
             with open(node.ini, "w") as f:
                 f.write(text.replace("[intake]\n", "[intake]\n" + extra, 1))
+        trace = env("SL_BENCH_TRACE", "") == "1"
+        if trace:  # every statement's duration in the cluster's log (pgtrace.py)
+            logpath, logstart = pgtrace.start(node)
         proc = node.start()  # returns once it listens; default log level, as deployed
         rss_idle = sltest.vm_rss_kib(proc.pid)
         if a.client == "c":
@@ -305,6 +361,8 @@ def main():
             t0, t1, lat, status = run_py_producers(node, a)
         elapsed = t1 - t0
         rate = total / elapsed
+        if trace:
+            pgtrace.stop(node)
         rss_load = sltest.vm_rss_kib(proc.pid)
         check("every envelope accepted once", status.get("ACCEPTED") == total, str(status))
         check("one case per envelope", node.sql("SELECT count(*) FROM cases") == str(total))
@@ -325,10 +383,13 @@ def main():
 
         # rows intake wrote: inbox, cases, case_event (one each an envelope) and the counters
         rows = total * 3 + int(node.sql("SELECT count(*) FROM counter WHERE scope = 'case'"))
+        if trace:
+            print_intake_trace(logpath, logstart)
         if a.no_db:
             replay, replay_n, db_rate, db_rows, db_raw = {0: float("nan")}, 0, float("nan"), 0, 0
         else:
-            replay, replay_n = db_replay(node, int(round(avg_batch)) or 1, a.db_seconds, node.dir)
+            replay, replay_n = db_replay(node, int(round(avg_batch)) or 1, a.db_seconds, node.dir,
+                                         trace)
             db_rate, db_rows, db_raw = db_limit(node, a.db_seconds, node.dir)
         print("bench_intake: %d %s producers x %d envelopes, window %d%s%s" % (
             a.producers, a.client, a.envelopes, a.window,
