@@ -1,7 +1,7 @@
 /* sl_audit.c — the per-case audit chain: hashing, appending, verifying, listing.
  *
- * The only module with SQL on case_event and on cases.audit_seq/audit_head
- * (DESIGN.md rule 4). The encoding that is hashed is documented in sl_audit.h;
+ * The only module that writes case_event and case_chain (the chains' heads,
+ * migration 022; DESIGN.md rule 4). The encoding that is hashed is documented in sl_audit.h;
  * changing it breaks every stored chain, so it carries a version tag. */
 #include "sl_audit.h"
 
@@ -158,18 +158,25 @@ sl_audit_append_known(sl_db_t *db, int64_t case_id, const char *case_no, int32_t
                        hash,
                        head_now};
     PGresult *r = NULL;
-    /* Moves the head only if it is where the caller says, and inserts only if
-     * it moved: one round trip, and a wrong PREV_SEQ appends nothing. */
-    int rc = sl_db_exec(db, &r,
-                        "WITH moved AS ("
-                        "  UPDATE cases SET audit_seq = $2::int, audit_head = $11::text"
-                        "   WHERE id = $1::bigint AND audit_seq = $2::int - 1"
-                        "     AND audit_head = $12::text RETURNING id)"
-                        " INSERT INTO case_event (case_id, seq, at, kind, actor_key, actor_unit,"
-                        "   operator, msg_id, detail, prev_hash, hash)"
-                        " SELECT id, $2::int, $3::timestamptz, $4, $5, $6, $7, $8, $9, $10, $11"
-                        "   FROM moved",
-                        (int)SL_ARRAY_LEN(p), p);
+    /* Locks the case's row (as an UPDATE of cases would: the lock order of
+     * 022), moves the head only if it is where the caller says — the first
+     * event writes the head's row, which must not exist yet — and inserts
+     * only if it moved: one round trip, and a wrong PREV_SEQ appends nothing. */
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "WITH lk AS (SELECT id FROM cases WHERE id = $1::bigint FOR NO KEY UPDATE),"
+             " moved AS (%s)"
+             " INSERT INTO case_event (case_id, seq, at, kind, actor_key, actor_unit,"
+             "   operator, msg_id, detail, prev_hash, hash)"
+             " SELECT case_id, $2::int, $3::timestamptz, $4, $5, $6, $7, $8, $9, $10, $11"
+             "   FROM moved",
+             prev_seq == 0 ? "INSERT INTO case_chain (case_id, seq, head)"
+                             " SELECT id, $2::int, $11::text FROM lk WHERE $12::text = ''"
+                             " ON CONFLICT (case_id) DO NOTHING RETURNING case_id"
+                           : "UPDATE case_chain SET seq = $2::int, head = $11::text"
+                             " WHERE case_id = (SELECT id FROM lk) AND seq = $2::int - 1"
+                             " AND head = $12::text RETURNING case_id");
+    int rc = sl_db_exec(db, &r, sql, (int)SL_ARRAY_LEN(p), p);
     if (rc != 0) {
         sl_log(SL_LOG_ERROR, "case_no=%s could not append audit event %s: %s", case_no, seq,
                sl_db_error(db));
@@ -188,15 +195,32 @@ sl_audit_append_known(sl_db_t *db, int64_t case_id, const char *case_no, int32_t
     return 0;
 }
 
+/* Locks the rows of the cases IDS names (a bigint[] literal) FOR UPDATE in id
+ * order, then reads their numbers and heads (id, case_no, seq, head; ordered by
+ * id) by a statement of its own, pipelined after the lock: a head that the
+ * transaction the lock waited for moved is then the one read (022). */
+static int
+s_lock_heads(sl_db_t *db, const char *ids, PGresult **r)
+{
+    const char *p[] = {ids};
+    int rc = sl_db_defer(
+        db, "SELECT 1 FROM cases WHERE id = ANY ($1::bigint[]) ORDER BY id FOR UPDATE", 1, p);
+    return rc != 0 ? rc
+                   : sl_db_exec(db, r,
+                                "SELECT c.id, c.case_no, coalesce(h.seq, 0), coalesce(h.head, '')"
+                                " FROM cases c LEFT JOIN case_chain h ON h.case_id = c.id"
+                                " WHERE c.id = ANY ($1::bigint[]) ORDER BY c.id",
+                                1, p);
+}
+
 int
 sl_audit_append(sl_db_t *db, int64_t case_id, const sl_audit_event_t *ev)
 {
-    char id[24];
+    char id[24], ids[32];
     snprintf(id, sizeof id, "%" PRId64, case_id);
-    const char *p[] = {id};
+    snprintf(ids, sizeof ids, "{%s}", id);
     PGresult *r = NULL;
-    int rc = sl_db_exec(
-        db, &r, "SELECT case_no, audit_seq, audit_head FROM cases WHERE id = $1 FOR UPDATE", 1, p);
+    int rc = s_lock_heads(db, ids, &r);
     if (rc != 0) {
         sl_log(SL_LOG_ERROR, "case_id=%s could not lock case for its audit chain: %s", id,
                sl_db_error(db));
@@ -207,8 +231,8 @@ sl_audit_append(sl_db_t *db, int64_t case_id, const sl_audit_event_t *ev)
         rc = -1;
         goto fail;
     }
-    rc = sl_audit_append_known(db, case_id, PQgetvalue(r, 0, 0),
-                               (int32_t)strtol(PQgetvalue(r, 0, 1), NULL, 10), PQgetvalue(r, 0, 2),
+    rc = sl_audit_append_known(db, case_id, PQgetvalue(r, 0, 1),
+                               (int32_t)strtol(PQgetvalue(r, 0, 2), NULL, 10), PQgetvalue(r, 0, 3),
                                ev, NULL);
 fail:
     PQclear(r);
@@ -287,13 +311,26 @@ sl_audit_insert_rows(sl_db_t *db, const sl_audit_row_t *rows, size_t n)
 }
 
 int
-sl_audit_insert_rows_with(sl_db_t *db, const char *with, sl_db_bin_t *cols,
-                          sl_audit_row_t *rows, const char *const *case_nos, size_t n)
+sl_audit_insert_rows_with(sl_db_t *db, const char *with, sl_db_bin_t *cols, sl_audit_row_t *rows,
+                          const char *const *case_nos, size_t n, const char *const *fresh_nos,
+                          const int32_t *fresh_seqs, const char *const *fresh_heads, size_t nfresh)
 {
     int f = s_event_cols(cols, rows, case_nos, n);
+    static const sl_db_type_t types[] = {SL_DB_TEXT, SL_DB_INT4, SL_DB_TEXT};
+    int h = sl_db_bin_more(cols, 3, types);
+    for (size_t k = 0; k < nfresh; k++) {
+        sl_db_bin_text(cols, h, fresh_nos[k]);
+        sl_db_bin_int(cols, h + 1, fresh_seqs[k]);
+        sl_db_bin_text(cols, h + 2, fresh_heads[k]);
+    }
     sl_buf_t sql;
     sl_buf_init(&sql);
-    sl_buf_printf(&sql, "%s ", with);
+    /* the fresh cases' heads: a CTE that nothing reads still runs */
+    sl_buf_printf(&sql,
+                  "%s, chain AS (INSERT INTO case_chain (case_id, seq, head)"
+                  " SELECT f.id, h.seq, h.head FROM unnest($%d::text[], $%d::int[], $%d::text[])"
+                  " AS h(no, seq, head) JOIN fresh f ON f.case_no = h.no) ",
+                  with, h + 1, h + 2, h + 3);
     s_event_insert(&sql, f, true);
     PGresult *r;
     int rc = sl_db_bin_exec(db, &r, sql.data, cols);
@@ -333,10 +370,12 @@ sl_audit_set_heads(sl_db_t *db, const int64_t *case_ids, const int32_t *seqs,
         sl_db_array_add(&cols.col[2], heads[i]);
     }
     int rc = sl_db_defer(db,
-                        "UPDATE cases c SET audit_seq = u.seq, audit_head = u.head"
-                        " FROM unnest($1::bigint[], $2::int[], $3::text[]) AS u(id, seq, head)"
-                        " WHERE c.id = u.id",
-                        3, sl_db_cols_params(&cols));
+                         "INSERT INTO case_chain (case_id, seq, head)"
+                         " SELECT u.id, u.seq, u.head"
+                         " FROM unnest($1::bigint[], $2::int[], $3::text[]) AS u(id, seq, head)"
+                         " ON CONFLICT (case_id) DO UPDATE SET seq = excluded.seq,"
+                         " head = excluded.head",
+                         3, sl_db_cols_params(&cols));
     sl_db_cols_free(&cols);
     return rc;
 }
@@ -345,8 +384,8 @@ sl_audit_set_heads(sl_db_t *db, const int64_t *case_ids, const int32_t *seqs,
 typedef struct {
     int64_t id;                      /* cases.id */
     const char *case_no;             /* borrowed from the look-up's result */
-    int32_t seq;                     /* audit_seq as the batch moves it */
-    char head[SL_AUDIT_HEX_LEN + 1]; /* audit_head likewise */
+    int32_t seq;                     /* case_chain.seq as the batch moves it */
+    char head[SL_AUDIT_HEX_LEN + 1]; /* case_chain.head likewise */
 } s_head_t;
 
 static int
@@ -356,12 +395,9 @@ s_head_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* sl_audit_append_many and sl_audit_chain_many: with SEQS NULL the heads are
- * moved here; otherwise they are left for the caller, SEQS[i] and HEADS[i]
- * the chain's state after event i. */
+/* sl_audit_append_many and sl_audit_append_many_then. */
 static int
 s_append_many(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs, size_t n,
-              int32_t *seqs, char (*heads_out)[SL_AUDIT_HEX_LEN + 1],
               sl_audit_meanwhile_fn *meanwhile, void *arg)
 {
     if (n == 0)
@@ -371,10 +407,7 @@ s_append_many(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs,
     for (size_t i = 0; i < n; i++)
         sl_db_array_add_int(&ids.col[0], case_ids[i]);
     PGresult *r = NULL;
-    int rc = sl_db_exec(db, &r,
-                        "SELECT id, case_no, audit_seq, audit_head FROM cases"
-                        " WHERE id = ANY ($1::bigint[]) ORDER BY id FOR UPDATE",
-                        1, sl_db_cols_params(&ids));
+    int rc = s_lock_heads(db, sl_db_cols_params(&ids)[0], &r);
     sl_db_cols_free(&ids);
     if (rc != 0) {
         sl_log(SL_LOG_ERROR, "could not lock %zu cases for their audit chains: %s", n,
@@ -414,12 +447,8 @@ s_append_many(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs,
         sl_audit_hash(row->prev_hash, &row->ev, row->hash);
         h->seq = row->ev.seq;
         memcpy(h->head, row->hash, sizeof h->head);
-        if (seqs) {
-            seqs[i] = h->seq;
-            memcpy(heads_out[i], h->head, sizeof heads_out[i]);
-        }
     }
-    if ((rc = sl_audit_insert_rows(db, rows, n)) != 0 || seqs)
+    if ((rc = sl_audit_insert_rows(db, rows, n)) != 0)
         goto done;
     int64_t *hid = sl_calloc(nh + 1, sizeof *hid);
     int32_t *hseq = sl_calloc(nh + 1, sizeof *hseq);
@@ -440,22 +469,14 @@ done:
 int
 sl_audit_append_many(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs, size_t n)
 {
-    return s_append_many(db, case_ids, evs, n, NULL, NULL, NULL, NULL);
+    return s_append_many(db, case_ids, evs, n, NULL, NULL);
 }
 
 int
 sl_audit_append_many_then(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs,
                           size_t n, sl_audit_meanwhile_fn *meanwhile, void *arg)
 {
-    return s_append_many(db, case_ids, evs, n, NULL, NULL, meanwhile, arg);
-}
-
-int
-sl_audit_chain_many(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs, size_t n,
-                    int32_t *seqs, char (*heads)[SL_AUDIT_HEX_LEN + 1])
-{
-    assert(seqs && heads);
-    return s_append_many(db, case_ids, evs, n, seqs, heads, NULL, NULL);
+    return s_append_many(db, case_ids, evs, n, meanwhile, arg);
 }
 
 /* Reading -------------------------------------------------------------------- */
@@ -514,8 +535,8 @@ sl_audit_list(sl_db_t *db, int64_t case_id, sl_audit_event_cb cb, void *arg)
 typedef struct {
     int64_t id;        /* cases.id; 0 before the first row */
     char *case_no;     /* cases.case_no; owned */
-    int32_t audit_seq; /* cases.audit_seq */
-    char *audit_head;  /* cases.audit_head; owned */
+    int32_t audit_seq; /* case_chain.seq (0 without a row) */
+    char *audit_head;  /* case_chain.head ('' without a row); owned */
     int32_t next;      /* the seq the next event should have */
     int32_t last_seq;  /* seq of the last event seen, 0 if none */
     long events;       /* events seen */
@@ -616,17 +637,18 @@ s_walk_finish(s_walk_t *w, s_report_t *rep)
 {
     if (w->id == 0)
         return;
+    const char *heads = w->subject ? "audit_subject" : "case_chain"; /* where the head is kept */
     if (w->events == 0 && w->audit_seq == 0)
         s_break(rep, w, 0, "no audit events: the case's registration was not audited");
     else if (w->last_seq != w->audit_seq) {
         if (w->events == w->last_seq)
-            s_break(rep, w, w->audit_seq, "audit_seq says %d but the chain has %ld events",
+            s_break(rep, w, w->audit_seq, "%s.seq says %d but the chain has %ld events", heads,
                     (int)w->audit_seq, w->events);
         else
-            s_break(rep, w, w->audit_seq, "audit_seq says %d but the chain ends at event %d",
+            s_break(rep, w, w->audit_seq, "%s.seq says %d but the chain ends at event %d", heads,
                     (int)w->audit_seq, (int)w->last_seq);
     } else if (strcmp(w->prev, w->audit_head) != 0)
-        s_break(rep, w, w->audit_seq, "chain head does not match cases.audit_head");
+        s_break(rep, w, w->audit_seq, "chain head does not match %s.head", heads);
 }
 
 /* Walks the chains the cursor sl_audit_walk returns (id, name, head seq, head,
@@ -676,12 +698,13 @@ sl_audit_verify(sl_db_t *db, sl_audit_break_cb cb, void *arg, long *cases_checke
     if ((rc = sl_db_exec(db, NULL, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL)) !=
         0)
         goto fail;
-    if ((rc = sl_db_exec(db, NULL,
-                         "DECLARE sl_audit_walk NO SCROLL CURSOR FOR"
-                         " SELECT c.id, c.case_no, c.audit_seq, c.audit_head, " S_EVENT_COLS
-                         " FROM cases c LEFT JOIN case_event e ON e.case_id = c.id"
-                         " ORDER BY c.id, e.seq",
-                         0, NULL)) != 0 ||
+    if ((rc = sl_db_exec(
+             db, NULL,
+             "DECLARE sl_audit_walk NO SCROLL CURSOR FOR"
+             " SELECT c.id, c.case_no, coalesce(h.seq, 0), coalesce(h.head, ''), " S_EVENT_COLS
+             " FROM cases c LEFT JOIN case_chain h ON h.case_id = c.id"
+             " LEFT JOIN case_event e ON e.case_id = c.id ORDER BY c.id, e.seq",
+             0, NULL)) != 0 ||
         (rc = s_walk_cursor(db, false, &rep, &ncases, &nevents)) != 0 ||
         (rc = sl_db_exec(db, NULL, "CLOSE sl_audit_walk", 0, NULL)) != 0)
         goto fail;

@@ -4,12 +4,13 @@
  * who (key, unit, operator), what (kind, detail), when, from which message.
  * Each event carries the hash of the event before it, so history cannot be
  * rewritten in part without `slctl audit verify` naming the break. This module
- * is the only home of the SQL on case_event and the one that chains events;
- * cases.audit_seq/audit_head move here, or in the statement of a caller that
- * writes those case rows anyway, with the heads this module computed (new
- * cases inserted with theirs, sl_audit_chain_many) (DESIGN.md rule 4);
- * appends run inside the caller's transaction so a state change and its audit
- * row commit together.
+ * is the only home of the SQL on case_event and on the chains' heads
+ * (case_chain, migration 022: the seq and hash of each case's last event; a
+ * case without a row has none yet) and the one that chains events (DESIGN.md
+ * rule 4). Whoever moves a head has locked the case's row first, as an UPDATE
+ * of cases does, and reads the head after the lock, in a statement of its
+ * own. Appends run inside the caller's transaction so a state change and its
+ * audit row commit together.
  *
  * The hash (version 1). All hashes are SHA-256, written as 64 lowercase hex
  * digits.
@@ -73,8 +74,9 @@ void sl_audit_hash(const char *prev_hex, const sl_audit_event_t *ev,
 /* Database part ------------------------------------------------------------- */
 
 /* Appends EV (its seq is ignored) to the chain of case CASE_ID, inside the
- * caller's open transaction: locks the case row, takes seq = audit_seq + 1 and
- * prev = audit_head (genesis for seq 1), inserts the event and moves the head.
+ * caller's open transaction: locks the case row, takes seq = the head's seq + 1
+ * and prev = the head's hash (genesis for seq 1), inserts the event and moves
+ * the head.
  * Returns 0; -1 on an SQL error or an unknown case (logged; the caller rolls
  * back); SL_AGAIN if the connection was lost (retry the whole transaction). */
 int sl_audit_append(sl_db_t *db, int64_t case_id, const sl_audit_event_t *ev);
@@ -95,10 +97,10 @@ int sl_audit_append_subject(sl_db_t *db, const char *subject, int64_t now_ms, co
 /* As sl_audit_append for a caller that already knows the chain's state, e.g.
  * for a case inserted earlier in the same transaction (PREV_SEQ 0, PREV_HEAD
  * ignored) or after an earlier append whose NEW_HEAD it kept: saves the locking
- * read. If the case's audit_seq/audit_head are not PREV_SEQ/PREV_HEAD (the
- * caller was wrong or raced), nothing is appended and -1 is returned (logged;
- * the caller rolls back). NEW_HEAD, when not NULL, gets the new event's hash.
- * Returns as sl_audit_append. */
+ * read (it locks the case's row itself). If the case's head is not
+ * PREV_SEQ/PREV_HEAD (the caller was wrong or raced), nothing is appended and -1 is returned
+ * (logged; the caller rolls back). NEW_HEAD, when not NULL, gets the new event's hash. Returns as
+ * sl_audit_append. */
 int sl_audit_append_known(sl_db_t *db, int64_t case_id, const char *case_no, int32_t prev_seq,
                           const char *prev_head, const sl_audit_event_t *ev,
                           char *new_head /* NULL or SL_AUDIT_HEX_LEN + 1 bytes */);
@@ -124,19 +126,25 @@ int sl_audit_insert_rows(sl_db_t *db, const sl_audit_row_t *rows, size_t n);
  * "fresh" returning (id, case_no) — the cases it inserts — and COLS holds its
  * parameters ($1…, binary); the events' columns are added to COLS after them.
  * A row whose case_id is 0 belongs to the fresh case CASE_NOS[i]; on return
- * every ROWS[i].case_id is set. Cases and their first events in one round
- * trip (intake's registration). 0, -1 or SL_AGAIN. */
+ * every ROWS[i].case_id is set. The heads of the fresh cases are written by
+ * the same statement: FRESH_NOS[k]'s chain ends at FRESH_SEQS[k] with hash
+ * FRESH_HEADS[k] (NFRESH of them). Cases, their first events and their heads
+ * in one round trip (intake's registration). 0, -1 or SL_AGAIN. */
 int sl_audit_insert_rows_with(sl_db_t *db, const char *with, sl_db_bin_t *cols,
-                              sl_audit_row_t *rows, const char *const *case_nos, size_t n);
-/* Moves the chain heads (cases.audit_seq/audit_head) of N cases, in one
- * statement. Same contract as sl_audit_insert_rows. */
+                              sl_audit_row_t *rows, const char *const *case_nos, size_t n,
+                              const char *const *fresh_nos, const int32_t *fresh_seqs,
+                              const char *const *fresh_heads, size_t nfresh);
+/* Moves the chain heads (case_chain) of N cases, in one statement (a row for
+ * a case whose first events these are). Same contract as
+ * sl_audit_insert_rows. */
 int sl_audit_set_heads(sl_db_t *db, const int64_t *case_ids, const int32_t *seqs,
                        const char *const *heads, size_t n);
 
 /* Appends N events to the chains of their cases, set-based: one statement
- * locks the cases' heads (FOR UPDATE, in id order), the events are chained in
- * C in array order (several may go to one case), then one statement inserts
- * them and one moves the heads (both deferred, as sl_audit_insert_rows). EVS'
+ * locks the cases' rows (FOR UPDATE, in id order) and one (pipelined) reads
+ * their heads; the events are chained in C in array order (several may go to
+ * one case), then one statement inserts them and one moves the heads (both
+ * deferred, as sl_audit_insert_rows). EVS'
  * seqs are ignored. Inside the caller's transaction; 0, -1 (an unknown case,
  * logged) or SL_AGAIN. The same chain as N calls of sl_audit_append. */
 int sl_audit_append_many(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs,
@@ -149,17 +157,9 @@ typedef int(sl_audit_meanwhile_fn)(sl_db_t *db, void *arg);
  * error is returned, and nothing is appended. */
 int sl_audit_append_many_then(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs,
                               size_t n, sl_audit_meanwhile_fn *meanwhile, void *arg);
-/* As sl_audit_append_many for N distinct cases whose rows the caller updates
- * anyway in this transaction (a list moving them to "transferred"): the
- * events are inserted, but the heads are left for the caller's statement to
- * move — SEQS[i] and HEADS[i] (N entries each) get case_ids[i]'s new
- * audit_seq and audit_head (sl_case_set_status_many takes them). One
- * statement on the case rows instead of two. 0, -1 or SL_AGAIN. */
-int sl_audit_chain_many(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs, size_t n,
-                        int32_t *seqs, char (*heads)[SL_AUDIT_HEX_LEN + 1]);
 
 /* Called once per break found: the case's number, the seq concerned (the
- * event's, or cases.audit_seq for a break of the head) and what is wrong, e.g.
+ * event's, or case_chain.seq for a break of the head) and what is wrong, e.g.
  * "event 3: hash does not match its contents". Strings are borrowed for the
  * duration of the call. */
 typedef void (*sl_audit_break_cb)(void *arg, const char *case_no, int32_t seq, const char *reason);

@@ -187,8 +187,7 @@ s_lookup(sl_db_t *db, sl_case_reg_t *regs, const char *const *keys, const char *
     int rc = sl_db_bin_exec(
         db, &r,
         "SELECT c.id, c.case_no, c.division, c.sector, c.subject_key,"
-        " coalesce(c.credit_code, ''), c.audit_seq, c.audit_head, c.repeat_count,"
-        " c.status = 'closed'"
+        " coalesce(c.credit_code, ''), c.repeat_count, c.status = 'closed'"
         " FROM cases c WHERE c.id IN ("
         "  SELECT c1.id FROM unnest($1::text[], $2::int[], $3::text[], $4::text[])"
         "    AS k(division, sector, skey, credit)"
@@ -231,22 +230,27 @@ s_lookup(sl_db_t *db, sl_case_reg_t *regs, const char *const *keys, const char *
         c->sector = atoi(PQgetvalue(r, i, 3));
         c->key = sl_strdup(PQgetvalue(r, i, 4));
         c->credit = sl_strdup(PQgetvalue(r, i, 5));
-        c->seq = atoi(PQgetvalue(r, i, 6));
-        snprintf(c->head, sizeof c->head, "%s", PQgetvalue(r, i, 7));
-        c->repeats = atoi(PQgetvalue(r, i, 8));
-        c->closed = PQgetvalue(r, i, 9)[0] == 't';
+        c->repeats = atoi(PQgetvalue(r, i, 6));
+        c->closed = PQgetvalue(r, i, 7)[0] == 't';
         sl_db_array_add_int(&ids, c->id);
     }
     sl_db_array_end(&ids);
     PQclear(r);
     /* Lock what a repeat will change, in id order (no deadlock between
-     * instances), and read the chain heads again under the lock. */
+     * instances), then read the chain heads and what a repeat changes by a
+     * statement of its own: it sees what the transaction the lock waited for
+     * wrote (sl_audit.h). */
     if (chains->n > 0) {
         const char *p[] = {ids.data};
-        rc = sl_db_exec(db, &r,
-                        "SELECT id, audit_seq, audit_head, repeat_count, status = 'closed'"
-                        " FROM cases WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
-                        1, p);
+        rc = sl_db_defer(
+            db, "SELECT 1 FROM cases WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", 1, p);
+        if (rc == 0)
+            rc = sl_db_exec(db, &r,
+                            "SELECT c.id, coalesce(h.seq, 0), coalesce(h.head, ''),"
+                            " c.repeat_count, c.status = 'closed'"
+                            " FROM cases c LEFT JOIN case_chain h ON h.case_id = c.id"
+                            " WHERE c.id = ANY($1::bigint[])",
+                            1, p);
         for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
             int64_t id = atoll(PQgetvalue(r, i, 0));
             for (size_t k = 0; k < chains->n; k++) {
@@ -315,28 +319,57 @@ sl_case_violations_literal(const sl_pb_clue_t *c, char *buf, size_t size)
     return buf;
 }
 
-/* Step 3: the new cases' rows, with their chains' final heads, and every
- * event of the batch (ROWS, N: s_events), in one statement; sets the new
- * cases' ids and every row's case id. */
+/* Step 3: the new cases' rows, every event of the batch (ROWS, N: s_events)
+ * and the new cases' chain heads, in one statement; sets the new cases' ids
+ * and every row's case id. */
 static int
 s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains,
          const size_t *chain_of, sl_audit_row_t *rows, size_t n)
 {
-    enum { NO, YEAR, SECTOR, SEQ, AT, CHANNEL, RECEIVED, NAME, KEY, CREDIT, DIVISION, TOWNSHIP,
-           ADDRESS, VIOLATIONS, VTEXT, STEXT, UOFFICE, DESC, MAJOR, CRIME, DERELICT, REPORTER, ROUTE, UNIT, MSG,
-           UPPER_CASE, UPPER_NOTICE, AUDIT_SEQ, AUDIT_HEAD, REPEATS, CATEGORY, SKIND, NCOLS };
+    enum {
+        NO,
+        YEAR,
+        SECTOR,
+        SEQ,
+        AT,
+        CHANNEL,
+        RECEIVED,
+        NAME,
+        KEY,
+        CREDIT,
+        DIVISION,
+        TOWNSHIP,
+        ADDRESS,
+        VIOLATIONS,
+        VTEXT,
+        STEXT,
+        UOFFICE,
+        DESC,
+        MAJOR,
+        CRIME,
+        DERELICT,
+        REPORTER,
+        ROUTE,
+        UNIT,
+        MSG,
+        UPPER_CASE,
+        UPPER_NOTICE,
+        REPEATS,
+        CATEGORY,
+        SKIND,
+        NCOLS
+    };
     static const sl_db_type_t types[NCOLS] = {
-        [NO] = SL_DB_TEXT,       [YEAR] = SL_DB_INT4,       [SECTOR] = SL_DB_INT2,
-        [SEQ] = SL_DB_INT4,      [AT] = SL_DB_TSTZ,         [CHANNEL] = SL_DB_TEXT,
-        [RECEIVED] = SL_DB_TSTZ, [NAME] = SL_DB_TEXT,       [KEY] = SL_DB_TEXT,
-        [CREDIT] = SL_DB_TEXT,   [DIVISION] = SL_DB_TEXT,   [TOWNSHIP] = SL_DB_TEXT,
-        [ADDRESS] = SL_DB_TEXT,  [VIOLATIONS] = SL_DB_TEXT, [VTEXT] = SL_DB_TEXT,
-        [STEXT] = SL_DB_TEXT,    [UOFFICE] = SL_DB_TEXT,    [DESC] = SL_DB_TEXT,
-        [MAJOR] = SL_DB_BOOL,    [CRIME] = SL_DB_BOOL,      [DERELICT] = SL_DB_BOOL,
-        [REPORTER] = SL_DB_BYTEA, [ROUTE] = SL_DB_TEXT,     [UNIT] = SL_DB_TEXT,
-        [MSG] = SL_DB_TEXT,      [UPPER_CASE] = SL_DB_TEXT, [UPPER_NOTICE] = SL_DB_TEXT,
-        [AUDIT_SEQ] = SL_DB_INT4, [AUDIT_HEAD] = SL_DB_TEXT, [REPEATS] = SL_DB_INT4,
-        [CATEGORY] = SL_DB_TEXT, [SKIND] = SL_DB_TEXT};
+        [NO] = SL_DB_TEXT,        [YEAR] = SL_DB_INT4,       [SECTOR] = SL_DB_INT2,
+        [SEQ] = SL_DB_INT4,       [AT] = SL_DB_TSTZ,         [CHANNEL] = SL_DB_TEXT,
+        [RECEIVED] = SL_DB_TSTZ,  [NAME] = SL_DB_TEXT,       [KEY] = SL_DB_TEXT,
+        [CREDIT] = SL_DB_TEXT,    [DIVISION] = SL_DB_TEXT,   [TOWNSHIP] = SL_DB_TEXT,
+        [ADDRESS] = SL_DB_TEXT,   [VIOLATIONS] = SL_DB_TEXT, [VTEXT] = SL_DB_TEXT,
+        [STEXT] = SL_DB_TEXT,     [UOFFICE] = SL_DB_TEXT,    [DESC] = SL_DB_TEXT,
+        [MAJOR] = SL_DB_BOOL,     [CRIME] = SL_DB_BOOL,      [DERELICT] = SL_DB_BOOL,
+        [REPORTER] = SL_DB_BYTEA, [ROUTE] = SL_DB_TEXT,      [UNIT] = SL_DB_TEXT,
+        [MSG] = SL_DB_TEXT,       [UPPER_CASE] = SL_DB_TEXT, [UPPER_NOTICE] = SL_DB_TEXT,
+        [REPEATS] = SL_DB_INT4,   [CATEGORY] = SL_DB_TEXT,   [SKIND] = SL_DB_TEXT};
     sl_db_bin_t cols;
     sl_db_bin_init(&cols, NCOLS, types);
     size_t fresh = 0;
@@ -380,8 +413,6 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains,
                        c->upper_case_no && *c->upper_case_no ? c->upper_case_no : NULL);
         sl_db_bin_text(&cols, UPPER_NOTICE,
                        c->upper_notice_no && *c->upper_notice_no ? c->upper_notice_no : NULL);
-        sl_db_bin_int(&cols, AUDIT_SEQ, ch->seq);
-        sl_db_bin_text(&cols, AUDIT_HEAD, ch->head);
         sl_db_bin_int(&cols, REPEATS, ch->repeats);
         sl_db_bin_text(&cols, CATEGORY, c->category ? c->category : "");
         sl_db_bin_text(&cols, SKIND, sl_case_subject_kind((int)c->subject_kind));
@@ -397,6 +428,17 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains,
         rows[i].case_id = ch->is_new ? 0 : ch->id;
         nos[i] = ch->case_no;
     }
+    /* the new cases' heads, where their events of this batch end */
+    const char **fnos = sl_calloc(fresh, sizeof *fnos), **fheads = sl_calloc(fresh, sizeof *fheads);
+    int32_t *fseqs = sl_calloc(fresh, sizeof *fseqs);
+    size_t nf = 0;
+    for (size_t k = 0; k < chains->n; k++) {
+        const s_chain_t *ch = &chains->v[k];
+        if (ch->is_new) {
+            fnos[nf] = ch->case_no, fseqs[nf] = ch->seq, fheads[nf] = ch->head;
+            nf++;
+        }
+    }
     int rc = sl_audit_insert_rows_with(
         db,
         "WITH fresh AS ("
@@ -404,22 +446,25 @@ s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains,
         " received_at, subject_name, subject_key, credit_code, division, township, address,"
         " violations, violation_text, description, major_hazard, suspected_crime,"
         " suspected_dereliction, reporter_sealed, route, unit_code, source_msg_id,"
-        " upper_case_no, upper_notice_no, audit_seq, audit_head, repeat_count, sector_text,"
-        "  upper_office, category, subject_kind)"
+        " upper_case_no, upper_notice_no, repeat_count, sector_text, upper_office, category,"
+        "  subject_kind)"
         " SELECT no, y, s, q, 'registered', at, ch, rc, nm, k, cr, dv, tw, ad, v::smallint[], vt,"
-        "        ds, mh, sc, sd, rp, ro, un, mi, uc, un2, aseq, ahead, reps, st, uo, cat, sk"
+        "        ds, mh, sc, sd, rp, ro, un, mi, uc, un2, reps, st, uo, cat, sk"
         " FROM unnest($1::text[], $2::int[], $3::smallint[], $4::int[], $5::timestamptz[],"
         "  $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[],"
         "  $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],"
         "  $18::text[], $19::bool[], $20::bool[], $21::bool[], $22::bytea[], $23::text[],"
-        "  $24::text[], $25::text[], $26::text[], $27::text[], $28::int[], $29::text[], $30::int[],"
-        "  $31::text[], $32::text[])"
+        "  $24::text[], $25::text[], $26::text[], $27::text[], $28::int[], $29::text[],"
+        "  $30::text[])"
         " AS u(no, y, s, q, at, ch, rc, nm, k, cr, dv, tw, ad, v, vt, st, uo, ds, mh, sc, sd, rp,"
-        "      ro, un, mi, uc, un2, aseq, ahead, reps, cat, sk)"
+        "      ro, un, mi, uc, un2, reps, cat, sk)"
         " RETURNING id, case_no)",
-        &cols, rows, nos, n);
+        &cols, rows, nos, n, fnos, fseqs, fheads, nf);
     sl_db_bin_free(&cols);
     free(nos);
+    free(fnos);
+    free(fseqs);
+    free(fheads);
     if (rc != 0)
         return rc;
     for (size_t i = 0; i < n; i++) {
@@ -812,29 +857,22 @@ sl_case_next_seqs(sl_db_t *db, const char *scope, int year, const char *key, lon
 
 int
 sl_case_set_status_many(sl_db_t *db, const int64_t *case_ids, const char *status,
-                        const char *const *unit_codes, const int32_t *audit_seqs,
-                        const char (*audit_heads)[SL_AUDIT_HEX_LEN + 1], size_t n)
+                        const char *const *unit_codes, size_t n)
 {
     if (n == 0)
         return 0;
     sl_db_cols_t cols;
-    sl_db_cols_init(&cols, 4);
+    sl_db_cols_init(&cols, 2);
     for (size_t i = 0; i < n; i++) {
         sl_db_array_add_int(&cols.col[0], case_ids[i]);
         sl_db_array_add(&cols.col[1], unit_codes[i]);
-        sl_db_array_add_int(&cols.col[2], audit_seqs[i]);
-        sl_db_array_add(&cols.col[3], audit_heads[i]);
     }
     const char *const *c = sl_db_cols_params(&cols);
-    const char *p[] = {c[0], c[1], c[2], c[3], status};
-    /* the heads in the same statement: each case row is updated once */
+    const char *p[] = {c[0], c[1], status};
     int rc = sl_db_defer(db,
-                         "UPDATE cases c SET status = $5,"
-                         " unit_code = coalesce(u.unit, c.unit_code),"
-                         " audit_seq = u.seq, audit_head = u.head"
-                         " FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[])"
-                         " AS u(id, unit, seq, head) WHERE c.id = u.id",
-                         5, p);
+                         "UPDATE cases c SET status = $3, unit_code = coalesce(u.unit, c.unit_code)"
+                         " FROM unnest($1::bigint[], $2::text[]) AS u(id, unit) WHERE c.id = u.id",
+                         3, p);
     sl_db_cols_free(&cols);
     return rc;
 }

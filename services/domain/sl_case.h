@@ -215,13 +215,10 @@ int sl_case_next_seqs(sl_db_t *db, const char *scope, int year, const char *key,
  * SL_AGAIN. */
 int sl_case_set_status(sl_db_t *db, int64_t case_id, const char *status, const char *unit_code);
 /* As sl_case_set_status for N distinct cases CASE_IDS, each to STATUS and
- * UNIT_CODES[i], and their audit chains' heads to AUDIT_SEQS[i] and
- * AUDIT_HEADS[i] (from sl_audit_chain_many, whose events they end), in one
- * statement (deferred: the transaction's next statement reports its errors).
- * 0. */
+ * UNIT_CODES[i], in one statement (deferred: the transaction's next statement
+ * reports its errors). 0. */
 int sl_case_set_status_many(sl_db_t *db, const int64_t *case_ids, const char *status,
-                            const char *const *unit_codes, const int32_t *audit_seqs,
-                            const char (*audit_heads)[SL_AUDIT_HEX_LEN + 1], size_t n);
+                            const char *const *unit_codes, size_t n);
 
 /* A case opened by the node itself, not from a clue: a verification case
  * (提级核查) of sl_escalation. Strings borrowed; NULL counts as "". */

@@ -334,9 +334,9 @@ enum { R_NOTICE, R_SECTOR, R_SEQ, R_CASE, R_UNIT, R_DELIVERY, R_ODATE, R_FDATE, 
 /* Issues the handling transfers of the N cases C (none with two transfers or
  * 挂牌督办 to follow), set-based: the notice numbers reserved per sector in
  * one statement each, the transfers inserted in one, the "transferred"
- * events in one (chained by sl_audit_chain_many), the cases' status with
- * their audit heads in one, and the envelopes for child nodes in one; the same rows, numbers and
- * events as sl__transfer_issue for each in turn. ROWS[i] is case i's row in FETCHED
+ * events in one (chained by sl_audit_append_many, which moves their heads in
+ * one), the cases' status in one, and the envelopes for child nodes in one; the same rows, numbers
+ * and events as sl__transfer_issue for each in turn. ROWS[i] is case i's row in FETCHED
  * (sl_case_fetch_many). OPTS->stop is asked before each round trip. 0, -1,
  * SL_AGAIN or S_STOPPED. */
 static int
@@ -378,8 +378,6 @@ s_issue_run(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now
     int64_t *ids = sl_calloc(n, sizeof *ids);
     const char **unit_codes = sl_calloc(n, sizeof *unit_codes);
     sl_audit_event_t *evs = sl_calloc(n, sizeof *evs);
-    int32_t *seqs = sl_calloc(n, sizeof *seqs);
-    char(*heads)[SL_AUDIT_HEX_LEN + 1] = sl_calloc(n, sizeof *heads);
     char **details = sl_calloc(n, sizeof *details);
     typedef struct {
         char notice[64], odate[11], fdate[11], warn[256], upper_fdate[11];
@@ -456,9 +454,9 @@ s_issue_run(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now
              "  AS u(notice, sector, seq, case_id, unit, delivery, odate, fdate, warn, k)"
              " ORDER BY u.k",
              R_N + 4, p)) != 0 ||
-        (rc = sl_audit_chain_many(db, ids, evs, n, seqs, heads)) != 0 || (rc = s_stop(opts)) != 0 ||
+        (rc = sl_audit_append_many(db, ids, evs, n)) != 0 || (rc = s_stop(opts)) != 0 ||
         (rc = sl_case_set_status_many(db, ids, sl_transfer_case_status(SL_TS_ISSUED), unit_codes,
-                                      seqs, (const char(*)[SL_AUDIT_HEX_LEN + 1]) heads, n)) != 0 ||
+                                      n)) != 0 ||
         (rc = sl_outbox_batch_flush(db, &outbox, now_ms)) != 0)
         goto done;
     for (size_t i = 0; i < n; i++)
@@ -471,8 +469,6 @@ done:
         free(details[i]);
     free(details);
     free(evs);
-    free(seqs);
-    free(heads);
     free(unit_codes);
     free(ids);
     free(lines);

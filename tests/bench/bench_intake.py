@@ -9,8 +9,8 @@ not the producers' start-up.
 Then, on the same cluster and database, the database's own limit for the same
 work: pgbench replays sl-intake's transaction statement for statement and
 round trip for round trip (BEGIN with the msg_id look-up, subject locks with
-the repeat look-up, counters, cases with their audit events, inbox rows with
-COMMIT; REPLAY_TX, pipelines as libpq's, -M extended) with
+the repeat look-up, counters, cases with their audit events and chain heads,
+inbox rows with COMMIT; REPLAY_TX, pipelines as libpq's, -M extended) with
 as many envelopes per transaction as sl-intake's batches averaged, the rows
 copied from what sl-intake just stored, generated inside the server so no
 client cost is paid, over 1, 2 and 4 connections, synchronous_commit=on. The
@@ -178,8 +178,8 @@ ANALYZE bench_src;
 # statement and round trip for round trip (sl_apply_batch): BEGIN with the
 # msg_id look-up, the subject locks with the repeat look-up (sl_case's four
 # index look-ups: open and closed cases, by name key and by credit code), the
-# counters, the cases with their audit events in one statement (a
-# data-modifying WITH, as sl_audit_insert_rows_with), the inbox rows with
+# counters, the cases with their audit events and chain heads in one statement
+# (a data-modifying WITH, as sl_audit_insert_rows_with), the inbox rows with
 # COMMIT. Pipelines (\startpipeline) are libpq's, as sl_db_defer's; -M
 # extended is intake's protocol. The rows are copied from what the intake
 # stored (:n of them): the same tables, indexes, widths and values, generated
@@ -199,7 +199,7 @@ WITH k AS MATERIALIZED (SELECT division, sector::int AS sector, subject_key || '
                   coalesce(credit_code, '') AS credit
              FROM bench_src WHERE k > :off AND k <= :off + {n})
 SELECT c.id, c.case_no, c.division, c.sector, c.subject_key, coalesce(c.credit_code, ''),
-       c.audit_seq, c.audit_head, c.repeat_count, c.status = 'closed'
+       c.repeat_count, c.status = 'closed'
   FROM cases c WHERE c.id IN (
     SELECT c1.id FROM k JOIN cases c1 ON c1.division = k.division AND c1.sector = k.sector
        AND c1.subject_key = k.skey WHERE c1.status <> 'closed'
@@ -229,14 +229,17 @@ fresh AS (
          subject_name, subject_key, credit_code, division, township, address, violations,
          violation_text, description, major_hazard, suspected_crime, suspected_dereliction,
          reporter_sealed, route, unit_code, source_msg_id, upper_case_no, upper_notice_no,
-         audit_seq, audit_head, repeat_count, sector_text, upper_office, category, subject_kind)
+         repeat_count, sector_text, upper_office, category, subject_kind)
   SELECT no, year, sector, k, 'registered', now(), channel, received_at, subject_name,
          subject_key, credit_code, division, township, address, violations, violation_text,
          description, major_hazard, suspected_crime, suspected_dereliction, reporter_sealed,
-         route, unit_code, gen_random_uuid()::text, NULL, NULL, 1, hash, 0, sector_text,
+         route, unit_code, gen_random_uuid()::text, NULL, NULL, 0, sector_text,
          upper_office, category, subject_kind
     FROM src
-  RETURNING id, case_no)
+  RETURNING id, case_no),
+chain AS (
+  INSERT INTO case_chain (case_id, seq, head)
+  SELECT f.id, 1, s.hash FROM src s JOIN fresh f ON f.case_no = s.no)
 INSERT INTO case_event (case_id, seq, at, kind, actor_key, actor_unit, operator, msg_id,
        detail, prev_hash, hash)
 SELECT coalesce(NULL::bigint, f.id), 1, now(), 'registered', e.actor_key, e.actor_unit, '',
@@ -381,8 +384,9 @@ def main():
         avg_batch = float(m_sum.group(1)) / float(m_cnt.group(1)) if m_sum and m_cnt else 0
         raw_avg = float(node.sql("SELECT avg(length(raw)) FROM inbox"))
 
-        # rows intake wrote: inbox, cases, case_event (one each an envelope) and the counters
-        rows = total * 3 + int(node.sql("SELECT count(*) FROM counter WHERE scope = 'case'"))
+        # rows intake wrote: inbox, cases, case_event, case_chain (one each an envelope) and
+        # the counters
+        rows = total * 4 + int(node.sql("SELECT count(*) FROM counter WHERE scope = 'case'"))
         if trace:
             print_intake_trace(logpath, logstart)
         if a.no_db:
@@ -411,8 +415,8 @@ def main():
                   db_rate, db_rows, db_raw, a.db_seconds, rate / db_rate))
         print("  sl-intake VmRSS: idle %.1f MiB, after load %.1f MiB" % (
             rss_idle / 1024, rss_load / 1024))
-        print("  rows written: %.0f rows/s (inbox, cases, case_event, counters) beside %.0f"
-              " rows/s bare" % (rows / elapsed, db_rate))
+        print("  rows written: %.0f rows/s (inbox, cases, case_event, case_chain, counters)"
+              " beside %.0f rows/s bare" % (rows / elapsed, db_rate))
         print("BENCH intake producers=%d rate=%.0f envelopes_s=%.0f p50_ms=%.1f p99_ms=%.1f"
               " replay_s=%.0f ratio=%.2f rows_s=%.0f bare_rows_s=%.0f rss_idle_mib=%.1f"
               " rss_load_mib=%.1f" % (

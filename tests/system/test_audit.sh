@@ -54,7 +54,7 @@ A_ID=$CASE_ID A_NO=$CASE_NO
 new_case 2
 B_ID=$CASE_ID B_NO=$CASE_NO
 sl_expect "case number" "140728-2026-煤-000001" "$A_NO"
-sl_expect "5 events per case" "5${T}5" "$(sl_psql "SELECT audit_seq, count(*) FROM cases c JOIN case_event e ON e.case_id = c.id WHERE c.id = $A_ID GROUP BY audit_seq" | tr '|' '\t')"
+sl_expect "5 events per case" "5${T}5" "$(sl_psql "SELECT h.seq, count(*) FROM case_chain h JOIN case_event e ON e.case_id = h.case_id WHERE h.case_id = $A_ID GROUP BY h.seq" | tr '|' '\t')"
 
 verify
 sl_expect "intact: exit 0" 0 "$RC"
@@ -78,14 +78,14 @@ sl_expect "list: links" "$(sl_psql "SELECT hash FROM case_event WHERE case_id = 
 verify
 sl_expect "appended: exit 0" 0 "$RC"
 sl_expect "appended: summary" "audit: 2 cases, 12 events checked, 0 breaks" "$ERR"
-sl_expect "appended: head moved" "7" "$(sl_psql "SELECT audit_seq FROM cases WHERE id = $B_ID")"
+sl_expect "appended: head moved" "7" "$(sl_psql "SELECT seq FROM case_chain WHERE case_id = $B_ID")"
 
 # A caller with a stale idea of the chain (it thinks case B has no events yet)
 # is refused, and nothing is appended.
 sl_check "stale append refused" bash -c '! "$0" -c "$1" -s "$2" 2>/dev/null' \
   "$SL_BIN/sl-test-audit" "$SL_TEST_INI" "$B_ID"
 sl_expect "stale append: chain unchanged" "7|7" \
-  "$(sl_psql "SELECT audit_seq, (SELECT count(*) FROM case_event WHERE case_id = $B_ID) FROM cases WHERE id = $B_ID")"
+  "$(sl_psql "SELECT seq, (SELECT count(*) FROM case_event WHERE case_id = $B_ID) FROM case_chain WHERE case_id = $B_ID")"
 verify
 sl_expect "stale append: still intact" 0 "$RC"
 
@@ -106,12 +106,12 @@ sl_expect "edited time: both breaks" 2 "$(grep -c . <<<"$OUT")"
 
 # --- a second database: deletions and rewritten hashes ------------------------
 sl_test_db audit2
-for n in 1 2 3 4 5 6; do
+for n in 1 2 3 4 5 6 8; do
   new_case "$n"
   eval "C${n}_ID=\$CASE_ID C${n}_NO=\$CASE_NO"
 done
 verify
-sl_expect "second db intact" "0|audit: 6 cases, 30 events checked, 0 breaks" "$RC|$ERR"
+sl_expect "second db intact" "0|audit: 7 cases, 35 events checked, 0 breaks" "$RC|$ERR"
 
 # The encoding of sl_audit.h, recomputed in SQL: checks the C code against an
 # independent implementation, and lets the test forge a "valid" event below.
@@ -121,7 +121,7 @@ CREATE FUNCTION event_hash(e case_event) RETURNS text LANGUAGE sql AS \$\$
   SELECT encode(sha256(t('safeloop:audit:v1') || t(e.prev_hash) || f(int8send(e.seq::bigint))
     || f(int8send((extract(epoch FROM e.at) * 1000)::bigint)) || t(e.kind) || t(e.actor_key)
     || t(e.actor_unit) || t(e.operator) || t(e.msg_id) || t(e.detail)), 'hex') \$\$" >/dev/null
-sl_expect "encoding recomputed in SQL" "30|30" \
+sl_expect "encoding recomputed in SQL" "35|35" \
   "$(sl_psql "SELECT count(*), count(*) FILTER (WHERE hash = event_hash(e)) FROM case_event e")"
 sl_expect "genesis recomputed in SQL" "$(sl_psql "SELECT encode(sha256(convert_to('safeloop:case:' || case_no, 'UTF8')), 'hex') FROM cases WHERE id = $C3_ID")" \
   "$(sl_psql "SELECT prev_hash FROM case_event WHERE case_id = $C3_ID AND seq = 1")"
@@ -138,10 +138,12 @@ sl_psql "UPDATE case_event SET detail = '{}' WHERE case_id = $C3_ID AND seq = 4"
 sl_psql "UPDATE case_event e SET hash = event_hash(e) WHERE case_id = $C3_ID AND seq = 4" >/dev/null
 # 4: the last event deleted.
 sl_psql "DELETE FROM case_event WHERE case_id = $C4_ID AND seq = 5" >/dev/null
-# 5: the head in cases changed.
-sl_psql "UPDATE cases SET audit_head = encode(sha256('x'), 'hex') WHERE id = $C5_ID" >/dev/null
+# 5: the head changed.
+sl_psql "UPDATE case_chain SET head = encode(sha256('x'), 'hex') WHERE case_id = $C5_ID" >/dev/null
 # 6: the case renumbered: its chain no longer starts at its number's genesis.
 sl_psql "UPDATE cases SET case_no = '140728-2026-煤-000099' WHERE id = $C6_ID" >/dev/null
+# 8: the head's row deleted (the case looks as if it had no events yet).
+sl_psql "DELETE FROM case_chain WHERE case_id = $C8_ID" >/dev/null
 
 verify
 sl_expect "tampered: exit 1" 1 "$RC"
@@ -149,11 +151,12 @@ expect_break "deleted row: the gap" "$C1_NO${T}seq 3${T}event 3 missing"
 expect_break "rewritten hash: its contents" "$C2_NO${T}seq 2${T}event 2: hash does not match its contents"
 expect_break "rewritten hash: the next link" "$C2_NO${T}seq 3${T}event 3: prev_hash does not match event 2"
 expect_break "recomputed hash: the next link" "$C3_NO${T}seq 5${T}event 5: prev_hash does not match event 4"
-expect_break "deleted tail" "$C4_NO${T}seq 5${T}audit_seq says 5 but the chain has 4 events"
-expect_break "head changed" "$C5_NO${T}seq 5${T}chain head does not match cases.audit_head"
+expect_break "deleted tail" "$C4_NO${T}seq 5${T}case_chain.seq says 5 but the chain has 4 events"
+expect_break "head changed" "$C5_NO${T}seq 5${T}chain head does not match case_chain.head"
+expect_break "head's row deleted" "$C8_NO${T}seq 0${T}case_chain.seq says 0 but the chain has 5 events"
 expect_break "renumbered case" "140728-2026-煤-000099${T}seq 1${T}event 1: prev_hash does not match the case number's genesis"
 expect_break "unaudited case" "$C7_NO${T}seq 0${T}no audit events: the case's registration was not audited"
-sl_expect "tampered: nothing else" 8 "$(grep -c . <<<"$OUT")"
-sl_expect "tampered: summary" "audit: 7 cases, 28 events checked, 8 breaks" "$ERR"
+sl_expect "tampered: nothing else" 9 "$(grep -c . <<<"$OUT")"
+sl_expect "tampered: summary" "audit: 8 cases, 33 events checked, 9 breaks" "$ERR"
 
 sl_done || die "some checks failed"

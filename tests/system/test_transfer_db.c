@@ -238,9 +238,10 @@ test_list_set_based_rows_as_one_by_one(void **state)
                          "1:2");
     sl_test_assert_value(f->db,
                          "SELECT string_agg(c.source_msg_id || ':' || c.status || ':' ||"
-                         " c.unit_code || ':' || c.audit_seq || ':' || (c.audit_head = e.hash),"
+                         " c.unit_code || ':' || h.seq || ':' || (h.head = e.hash),"
                          " ',' ORDER BY c.id)"
-                         " FROM cases c JOIN case_event e ON e.case_id = c.id"
+                         " FROM cases c JOIN case_chain h ON h.case_id = c.id"
+                         " JOIN case_event e ON e.case_id = c.id"
                          " AND e.seq = (SELECT max(seq) FROM case_event WHERE case_id = c.id)",
                          "m-a:transferred:140728:emergency:2:true,"
                          "m-b:transferred:140728:emergency:3:true");
