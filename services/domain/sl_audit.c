@@ -1,8 +1,9 @@
 /* sl_audit.c — the per-case audit chain: hashing, appending, verifying, listing.
  *
  * The only module that writes case_event and case_chain (the chains' heads,
- * migration 022; DESIGN.md rule 4). The encoding that is hashed is documented in sl_audit.h;
- * changing it breaks every stored chain, so it carries a version tag. */
+ * migration 022; DESIGN.md rule 4). The encoding that is hashed is documented
+ * in sl_audit.h; changing it breaks every stored chain, so it carries a
+ * version tag. */
 #include "sl_audit.h"
 
 #include "sl_clock.h"

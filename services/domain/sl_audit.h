@@ -4,10 +4,9 @@
  * who (key, unit, operator), what (kind, detail), when, from which message.
  * Each event carries the hash of the event before it, so history cannot be
  * rewritten in part without `slctl audit verify` naming the break. This module
- * is the only home of the SQL on case_event and on the chains' heads
- * (case_chain, migration 022: the seq and hash of each case's last event; a
- * case without a row has none yet) and the one that chains events (DESIGN.md
- * rule 4). Whoever moves a head has locked the case's row first, as an UPDATE
+ * is the only writer of case_event and of the chains' heads (case_chain,
+ * migration 022: the seq and hash of each case's last event; a case without a
+ * row has none yet) and the one that chains events (DESIGN.md rule 4). Whoever moves a head has locked the case's row first, as an UPDATE
  * of cases does, and reads the head after the lock, in a statement of its
  * own. Appends run inside the caller's transaction so a state change and its
  * audit row commit together.
@@ -98,9 +97,9 @@ int sl_audit_append_subject(sl_db_t *db, const char *subject, int64_t now_ms, co
  * for a case inserted earlier in the same transaction (PREV_SEQ 0, PREV_HEAD
  * ignored) or after an earlier append whose NEW_HEAD it kept: saves the locking
  * read (it locks the case's row itself). If the case's head is not
- * PREV_SEQ/PREV_HEAD (the caller was wrong or raced), nothing is appended and -1 is returned
- * (logged; the caller rolls back). NEW_HEAD, when not NULL, gets the new event's hash. Returns as
- * sl_audit_append. */
+ * PREV_SEQ/PREV_HEAD (the caller was wrong or raced), nothing is appended and
+ * -1 is returned (logged; the caller rolls back). NEW_HEAD, when not NULL,
+ * gets the new event's hash. Returns as sl_audit_append. */
 int sl_audit_append_known(sl_db_t *db, int64_t case_id, const char *case_no, int32_t prev_seq,
                           const char *prev_head, const sl_audit_event_t *ev,
                           char *new_head /* NULL or SL_AUDIT_HEX_LEN + 1 bytes */);
@@ -144,9 +143,9 @@ int sl_audit_set_heads(sl_db_t *db, const int64_t *case_ids, const int32_t *seqs
  * locks the cases' rows (FOR UPDATE, in id order) and one (pipelined) reads
  * their heads; the events are chained in C in array order (several may go to
  * one case), then one statement inserts them and one moves the heads (both
- * deferred, as sl_audit_insert_rows). EVS'
- * seqs are ignored. Inside the caller's transaction; 0, -1 (an unknown case,
- * logged) or SL_AGAIN. The same chain as N calls of sl_audit_append. */
+ * deferred, as sl_audit_insert_rows). EVS' seqs are ignored. Inside the
+ * caller's transaction; 0, -1 (an unknown case, logged) or SL_AGAIN. The same
+ * chain as N calls of sl_audit_append. */
 int sl_audit_append_many(sl_db_t *db, const int64_t *case_ids, const sl_audit_event_t *evs,
                          size_t n);
 /* Work of the caller's that writes nothing on the chains (sl_audit_append_many_then). */

@@ -326,39 +326,9 @@ static int
 s_insert(sl_db_t *db, int64_t now_ms, sl_case_reg_t *regs, s_chains_t *chains,
          const size_t *chain_of, sl_audit_row_t *rows, size_t n)
 {
-    enum {
-        NO,
-        YEAR,
-        SECTOR,
-        SEQ,
-        AT,
-        CHANNEL,
-        RECEIVED,
-        NAME,
-        KEY,
-        CREDIT,
-        DIVISION,
-        TOWNSHIP,
-        ADDRESS,
-        VIOLATIONS,
-        VTEXT,
-        STEXT,
-        UOFFICE,
-        DESC,
-        MAJOR,
-        CRIME,
-        DERELICT,
-        REPORTER,
-        ROUTE,
-        UNIT,
-        MSG,
-        UPPER_CASE,
-        UPPER_NOTICE,
-        REPEATS,
-        CATEGORY,
-        SKIND,
-        NCOLS
-    };
+    enum { NO, YEAR, SECTOR, SEQ, AT, CHANNEL, RECEIVED, NAME, KEY, CREDIT, DIVISION, TOWNSHIP,
+           ADDRESS, VIOLATIONS, VTEXT, STEXT, UOFFICE, DESC, MAJOR, CRIME, DERELICT, REPORTER, ROUTE,
+           UNIT, MSG, UPPER_CASE, UPPER_NOTICE, REPEATS, CATEGORY, SKIND, NCOLS };
     static const sl_db_type_t types[NCOLS] = {
         [NO] = SL_DB_TEXT,        [YEAR] = SL_DB_INT4,       [SECTOR] = SL_DB_INT2,
         [SEQ] = SL_DB_INT4,       [AT] = SL_DB_TSTZ,         [CHANNEL] = SL_DB_TEXT,
