@@ -196,16 +196,22 @@ sl_audit_append_known(sl_db_t *db, int64_t case_id, const char *case_no, int32_t
     return 0;
 }
 
-/* Locks the rows of the cases IDS names (a bigint[] literal) FOR UPDATE in id
- * order, then reads their numbers and heads (id, case_no, seq, head; ordered by
- * id) by a statement of its own, pipelined after the lock: a head that the
- * transaction the lock waited for moved is then the one read (022). */
+int
+sl_audit_lock_cases(sl_db_t *db, const char *ids)
+{
+    const char *p[] = {ids};
+    return sl_db_defer(
+        db, "SELECT 1 FROM cases WHERE id = ANY ($1::bigint[]) ORDER BY id FOR UPDATE", 1, p);
+}
+
+/* Locks the rows of the cases IDS names (sl_audit_lock_cases), then reads
+ * their numbers and heads (id, case_no, seq, head; ordered by id) by a
+ * statement of its own, pipelined after the lock. */
 static int
 s_lock_heads(sl_db_t *db, const char *ids, PGresult **r)
 {
     const char *p[] = {ids};
-    int rc = sl_db_defer(
-        db, "SELECT 1 FROM cases WHERE id = ANY ($1::bigint[]) ORDER BY id FOR UPDATE", 1, p);
+    int rc = sl_audit_lock_cases(db, ids);
     return rc != 0 ? rc
                    : sl_db_exec(db, r,
                                 "SELECT c.id, c.case_no, coalesce(h.seq, 0), coalesce(h.head, '')"

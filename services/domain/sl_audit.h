@@ -133,6 +133,12 @@ int sl_audit_insert_rows_with(sl_db_t *db, const char *with, sl_db_bin_t *cols,
                               sl_audit_row_t *rows, const char *const *case_nos, size_t n,
                               const char *const *fresh_nos, const int32_t *fresh_seqs,
                               const char *const *fresh_heads, size_t nfresh);
+/* Locks the rows of the cases IDS names (a bigint[] literal), FOR UPDATE in id
+ * order: what a caller does before it reads heads it will move (the lock
+ * order of 022). Deferred (sl_db_defer): read the heads by a statement sent
+ * after it, which sees what the transaction the lock waited for wrote (a
+ * FOR UPDATE over a join would re-read only the rows it locks). 0. */
+int sl_audit_lock_cases(sl_db_t *db, const char *ids);
 /* Moves the chain heads (case_chain) of N cases, in one statement (a row for
  * a case whose first events these are). Same contract as
  * sl_audit_insert_rows. */

@@ -242,8 +242,7 @@ s_lookup(sl_db_t *db, sl_case_reg_t *regs, const char *const *keys, const char *
      * wrote (sl_audit.h). */
     if (chains->n > 0) {
         const char *p[] = {ids.data};
-        rc = sl_db_defer(
-            db, "SELECT 1 FROM cases WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", 1, p);
+        rc = sl_audit_lock_cases(db, ids.data);
         if (rc == 0)
             rc = sl_db_exec(db, &r,
                             "SELECT c.id, coalesce(h.seq, 0), coalesce(h.head, ''),"

@@ -31,12 +31,12 @@ the registry is wrong afterwards or a tool is missing.
     --client c|python (SL_BENCH_CLIENT, c): the load generator; the C one
       (tests/bench/sl_bench_producer.c) costs less CPU than sl-intake itself,
       the Python one (sltest.Producer) more, on a 2-core machine
-    SL_BENCH_TRACE=1: log every statement of sl-intake's run (pgtrace.py) and
-      print its batch transaction statement by statement (the database's
-      time, parse and bind apart from execute, and the time before each that
-      was not the database's), averaged over the batches, beside the
-      one-connection replay's per-command latencies (pgbench -r); the
-      logging slows the run, so its rate is not the figure
+    --trace (SL_BENCH_TRACE=1): log every statement of sl-intake's run
+      (pgtrace.py) and print its batch transaction statement by statement
+      (the database's time, parse and bind apart from execute, and the time
+      before each that was not the database's), averaged over the batches,
+      beside the one-connection replay's per-command latencies (pgbench -r);
+      the logging slows the run, so its rate is not the figure
 """
 import argparse
 import multiprocessing
@@ -343,6 +343,8 @@ def main():
                     help="a steady total envelopes/s (C client only); 0: as fast as acked")
     ap.add_argument("--no-db", action="store_true", default=env("SL_BENCH_NO_DB", "") == "1",
                     help="skip the database's limits (a latency run)")
+    ap.add_argument("--trace", action="store_true", default=env("SL_BENCH_TRACE", "") == "1",
+                    help="print the batch statement by statement (slows the run)")
     a = ap.parse_args()
     total = a.producers * a.envelopes
     extra = "batch_max = %d\n" % a.batch_max if a.batch_max else ""
@@ -353,7 +355,7 @@ def main():
                 text = f.read()
             with open(node.ini, "w") as f:
                 f.write(text.replace("[intake]\n", "[intake]\n" + extra, 1))
-        trace = env("SL_BENCH_TRACE", "") == "1"
+        trace = a.trace
         if trace:  # every statement's duration in the cluster's log (pgtrace.py)
             logpath, logstart = pgtrace.start(node)
         proc = node.start()  # returns once it listens; default log level, as deployed

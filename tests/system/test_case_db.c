@@ -1,14 +1,16 @@
 /* test_case_db.c — sl_case_register against the fixture's cluster: numbers
  * gap-free per node, year and sector, repeats linked to the open case about
  * the same subject (in the batch and across batches), a transfer from above
- * never a repeat, a rollback giving its numbers back, and the audit chain of
- * every case intact. Each case runs on a database of its own from the
+ * never a repeat, a rollback giving its numbers back, the audit chain of
+ * every case intact, and an append that waited for another's lock chaining
+ * after it. Each case runs on a database of its own from the
  * template (sl_test_pg.h). */
 #include "sl_audit.h"
 #include "sl_case.h"
 #include "sl_db.h"
 #include "sl_test_pg.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -241,6 +244,73 @@ test_audit_append_many_is_append_n_times(void **state)
     assert_int_equal(sl_db_rollback(f->db), 0);
 }
 
+/* An append on a connection of its own, in a transaction of its own (a
+ * thread: it waits for the other's lock). */
+typedef struct {
+    sl_db_t *db;
+    int64_t case_id;
+    int rc;
+} s_waiter_t;
+
+static void *
+s_append_waiting(void *arg)
+{
+    s_waiter_t *w = arg;
+    sl_audit_event_t ev = {.at_ms = NOW + 20, .kind = "reminded", .detail = "{}"};
+    if ((w->rc = sl_db_begin(w->db)) == 0 && (w->rc = sl_audit_append(w->db, w->case_id, &ev)) == 0)
+        w->rc = sl_db_commit(w->db);
+    else
+        sl_db_rollback(w->db);
+    return NULL;
+}
+
+/* An append that waited for another transaction's lock on the case chains
+ * after the head that transaction left (022: the head is read after the
+ * lock, by a statement of its own; read in the locking statement it would be
+ * the old one, and the second event would take the first's seq). */
+static void
+test_append_after_a_lock_wait_reads_the_new_head(void **state)
+{
+    sl_test_fix_t *f = *state;
+    char no[64];
+    sl_test_register(f->db, NOW, "癸煤业有限公司", COAL, UNIT, "w-1", no);
+    char *sid = sl_test_value(f->db, "SELECT id FROM cases WHERE source_msg_id = 'w-1'");
+    s_waiter_t w = {.db = sl_db_new(sl_test_conninfo(f->name)), .case_id = atoll(sid)};
+    free(sid);
+    assert_non_null(w.db);
+    assert_int_equal(sl_db_connect(w.db), 0);
+
+    sl_audit_event_t ev = {.at_ms = NOW + 10, .kind = "overdue", .detail = "{}"};
+    assert_int_equal(sl_db_begin(f->db), 0);
+    assert_int_equal(sl_audit_append(f->db, w.case_id, &ev), 0); /* seq 2, not committed */
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, s_append_waiting, &w), 0);
+    /* until the other append waits for this transaction's lock */
+    char *waiting = NULL;
+    for (int i = 0; i < 1000; i++) {
+        free(waiting);
+        waiting = sl_test_value(f->db, "SELECT count(*) FROM pg_stat_activity"
+                                       " WHERE datname = current_database()"
+                                       " AND wait_event_type = 'Lock'");
+        if (strcmp(waiting, "1") == 0)
+            break;
+        nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+    }
+    assert_string_equal(waiting, "1");
+    free(waiting);
+    assert_int_equal(sl_db_commit(f->db), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(w.rc, 0);
+    sl_test_assert_value(f->db,
+                         "SELECT string_agg(seq || ' ' || kind, ',' ORDER BY seq) || '|' ||"
+                         " (SELECT seq FROM case_chain WHERE case_id = e.case_id)"
+                         " FROM case_event e WHERE case_id = (SELECT id FROM cases"
+                         " WHERE source_msg_id = 'w-1') GROUP BY case_id",
+                         "1 registered,2 overdue,3 reminded|3");
+    sl_test_audit_intact(f->db);
+    sl_db_destroy(&w.db);
+}
+
 int
 main(void)
 {
@@ -256,6 +326,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_prepared_registration_is_the_same, sl_test_fix_setup,
                                         sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_audit_append_many_is_append_n_times,
+                                        sl_test_fix_setup, sl_test_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_append_after_a_lock_wait_reads_the_new_head,
                                         sl_test_fix_setup, sl_test_fix_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
