@@ -198,23 +198,29 @@ SELECT count(pg_advisory_xact_lock(x)) FROM (
 WITH k AS MATERIALIZED (SELECT division, sector::int AS sector, subject_key || '#' AS skey,
                   coalesce(credit_code, '') AS credit
              FROM bench_src WHERE k > :off AND k <= :off + {n})
-SELECT c.id, c.case_no, c.division, c.sector, c.subject_key, coalesce(c.credit_code, ''),
-       c.repeat_count, c.status = 'closed'
-  FROM cases c WHERE c.id IN (
-    SELECT c1.id FROM k JOIN cases c1 ON c1.division = k.division AND c1.sector = k.sector
-       AND c1.subject_key = k.skey WHERE c1.status <> 'closed'
-    UNION
-    SELECT c2.id FROM k JOIN cases c2 ON c2.division = k.division AND c2.sector = k.sector
-       AND c2.credit_code = k.credit
-     WHERE k.credit <> '' AND c2.status <> 'closed' AND c2.credit_code IS NOT NULL
-    UNION
-    SELECT c3.id FROM k JOIN cases c3 ON c3.division = k.division AND c3.sector = k.sector
-       AND c3.subject_key = k.skey WHERE c3.status = 'closed'
-    UNION
-    SELECT c4.id FROM k JOIN cases c4 ON c4.division = k.division AND c4.sector = k.sector
-       AND c4.credit_code = k.credit
-     WHERE k.credit <> '' AND c4.status = 'closed' AND c4.credit_code IS NOT NULL)
-  ORDER BY c.status = 'closed', CASE WHEN c.status = 'closed' THEN -c.id ELSE c.id END;
+SELECT id, case_no, division, sector, subject_key, credit, repeat_count, closed FROM (
+  SELECT DISTINCT m.* FROM k CROSS JOIN LATERAL (
+    SELECT c.id, c.case_no, c.division, c.sector, c.subject_key,
+           coalesce(c.credit_code, '') AS credit, c.repeat_count, c.status = 'closed' AS closed
+      FROM cases c WHERE c.division = k.division AND c.sector = k.sector
+       AND c.subject_key = k.skey AND c.status <> 'closed'
+    UNION ALL
+    SELECT c.id, c.case_no, c.division, c.sector, c.subject_key, c.credit_code,
+           c.repeat_count, false
+      FROM cases c WHERE k.credit <> '' AND c.division = k.division AND c.sector = k.sector
+       AND c.credit_code = k.credit AND c.status <> 'closed' AND c.credit_code IS NOT NULL
+    UNION ALL
+    SELECT c.id, c.case_no, c.division, c.sector, c.subject_key,
+           coalesce(c.credit_code, ''), c.repeat_count, true
+      FROM cases c WHERE c.division = k.division AND c.sector = k.sector
+       AND c.subject_key = k.skey AND c.status = 'closed'
+    UNION ALL
+    SELECT c.id, c.case_no, c.division, c.sector, c.subject_key, c.credit_code,
+           c.repeat_count, true
+      FROM cases c WHERE k.credit <> '' AND c.division = k.division AND c.sector = k.sector
+       AND c.credit_code = k.credit AND c.status = 'closed' AND c.credit_code IS NOT NULL
+    OFFSET 0) AS m) AS u
+  ORDER BY closed, CASE WHEN closed THEN -id ELSE id END;
 \\endpipeline
 INSERT INTO counter (scope, year, key, value)
 SELECT 'case', 9999, sector::text, count(*) FROM bench_src

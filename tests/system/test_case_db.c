@@ -137,6 +137,43 @@ test_own_case_is_never_a_repeat(void **state)
     sl_test_assert_value(f->db, "SELECT sum(repeat_count) FROM cases", "0");
 }
 
+/* Where both sides have a credit code it decides, whatever the names say;
+ * where one has none the name key does. Within one batch (the chains the
+ * batch opens) and against the cases stored (the look-up's credit probes). */
+static void
+test_credit_code_decides_when_both_have_one(void **state)
+{
+    sl_test_fix_t *f = *state;
+    s_batch_t b = {0};
+    s_clue(&b, "己煤业有限公司", COAL, "c-1")->clue->subject->credit_code = "91140728MA0AAAAA1A";
+    s_clue(&b, "己煤业（改名）有限公司", COAL, "c-2")->clue->subject->credit_code =
+        "91140728MA0AAAAA1A";
+    s_clue(&b, "己煤业有限公司", COAL, "c-3")->clue->subject->credit_code = "91140728MA0BBBBB2B";
+    s_clue(&b, "己煤业有限公司", COAL, "c-4"); /* no code: the name decides */
+    s_register(f->db, &b, NOW);
+    assert_int_equal(sl_db_commit(f->db), 0);
+    assert_false(b.reg[0].repeated);
+    assert_true(b.reg[1].repeated);
+    assert_string_equal(b.reg[1].case_no, b.reg[0].case_no);
+    assert_false(b.reg[2].repeated); /* the same name, another code: another subject */
+    assert_string_equal(b.reg[2].case_no, "140728-2026-煤-000002");
+    assert_true(b.reg[3].repeated);
+    assert_string_equal(b.reg[3].case_no, b.reg[0].case_no); /* the oldest of the two */
+    char second[64];
+    snprintf(second, sizeof second, "%s", b.reg[2].case_no);
+
+    s_batch_t b2 = {0};
+    s_clue(&b2, "别名煤业有限公司", COAL, "c-5")->clue->subject->credit_code = "91140728MA0BBBBB2B";
+    s_register(f->db, &b2, NOW + 1000);
+    assert_int_equal(sl_db_commit(f->db), 0);
+    assert_true(b2.reg[0].repeated);
+    assert_string_equal(b2.reg[0].case_no, second);
+    sl_test_assert_value(f->db, "SELECT count(*) FROM cases", "2");
+    sl_test_assert_value(f->db, "SELECT string_agg(repeat_count::text, ',' ORDER BY id) FROM cases",
+                         "2,1");
+    sl_test_audit_intact(f->db);
+}
+
 /* A batch rolled back leaves no case and gives its numbers back: the next
  * registration takes number 1. */
 static void
@@ -321,12 +358,14 @@ main(void)
                                         sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_own_case_is_never_a_repeat, sl_test_fix_setup,
                                         sl_test_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_credit_code_decides_when_both_have_one,
+                                        sl_test_fix_setup, sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_rollback_gives_numbers_back, sl_test_fix_setup,
                                         sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_prepared_registration_is_the_same, sl_test_fix_setup,
                                         sl_test_fix_teardown),
-        cmocka_unit_test_setup_teardown(test_audit_append_many_is_append_n_times,
-                                        sl_test_fix_setup, sl_test_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_audit_append_many_is_append_n_times, sl_test_fix_setup,
+                                        sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_append_after_a_lock_wait_reads_the_new_head,
                                         sl_test_fix_setup, sl_test_fix_teardown),
     };
