@@ -18,14 +18,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A statement whose result nobody reads, held back to travel with the next
- * one (sl_db_defer, sl_db_begin_deferred). */
+/* Who reads a held-back statement's rows (sl_db_bin_defer_rows); none for
+ * most: their results are only checked. */
+typedef struct {
+    sl_db_row_cb *cb;
+    void *arg;
+} s_rows_to_t;
+
+/* A statement held back to travel with the next one (sl_db_defer,
+ * sl_db_begin_deferred, sl_db_bin_defer_rows). */
 typedef struct {
     char *sql;
     int nparams;
-    char **params; /* copies; NULL elements are SQL NULL */
-    int *lengths;  /* NULL: all text; else each parameter's length */
-    int *formats;  /* NULL: all text; else 0 text, 1 binary */
+    char **params;    /* copies; NULL elements are SQL NULL */
+    int *lengths;     /* NULL: all text; else each parameter's length */
+    int *formats;     /* NULL: all text; else 0 text, 1 binary */
+    s_rows_to_t rows; /* who reads its rows, if anyone */
 } s_deferred_t;
 
 struct sl_db {
@@ -37,6 +45,8 @@ struct sl_db {
     s_deferred_t *deferred; /* held back, in order */
     size_t ndeferred, capdeferred;
     size_t nsent;           /* sent by sl_db_send_deferred, results not read yet */
+    s_rows_to_t *sent_rows; /* who reads each sent one's rows (nsent of them) */
+    size_t capsent;
     bool send_failed;       /* sl_db_send_deferred could not send: the next call fails */
     int backoff_ms;    /* the wait after the last failed attempt, 0 if none */
     int64_t retry_at;  /* monotonic ms before which no attempt is made */
@@ -82,6 +92,7 @@ sl_db_destroy(sl_db_t **p)
     sl_db_t *db = *p;
     s_deferred_clear(db);
     free(db->deferred);
+    free(db->sent_rows);
     if (db->conn)
         PQfinish(db->conn);
     free(db->conninfo);
@@ -97,6 +108,20 @@ s_set_error(sl_db_t *db, const char *text, const char *state)
     while (n && (db->error[n - 1] == '\n' || db->error[n - 1] == ' '))
         db->error[--n] = '\0';
     snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
+}
+
+/* Calls CB once per row of R with its columns (NULL reads ""). */
+static void
+s_each_row(const PGresult *r, sl_db_row_cb *cb, void *arg)
+{
+    int n = PQnfields(r);
+    const char **cols = sl_calloc(n > 0 ? (size_t)n : 1, sizeof *cols);
+    for (int i = 0; i < PQntuples(r); i++) {
+        for (int k = 0; k < n; k++)
+            cols[k] = PQgetvalue(r, i, k);
+        cb(arg, cols);
+    }
+    free(cols);
 }
 
 /* Server notices (e.g. "relation already exists, skipping") go to the debug log
@@ -209,6 +234,11 @@ s_pipeline(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char
 {
     size_t nd = db->ndeferred;
     size_t total = db->nsent + nd + (sql ? 1 : 0); /* those sent before come first */
+    s_rows_to_t *rows_to = sl_calloc(total ? total : 1, sizeof *rows_to);
+    if (db->nsent > 0)
+        memcpy(rows_to, db->sent_rows, db->nsent * sizeof *rows_to);
+    for (size_t i = 0; i < nd; i++)
+        rows_to[db->nsent + i] = db->deferred[i].rows;
     db->nsent = 0;
     bool ok = PQpipelineStatus(db->conn) == PQ_PIPELINE_ON || PQenterPipelineMode(db->conn) == 1;
     for (size_t i = 0; ok && i < nd; i++) {
@@ -225,6 +255,7 @@ s_pipeline(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char
         s_set_error(db, PQerrorMessage(db->conn), "08006");
         PQfinish(db->conn);
         db->conn = NULL;
+        free(rows_to);
         return SL_AGAIN;
     }
     bool failed = false;
@@ -242,6 +273,8 @@ s_pipeline(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char
             s_set_error(db, PQresultErrorMessage(r), state);
             failed = true;
         }
+        if (!failed && rows_to[i].cb)
+            s_each_row(r, rows_to[i].cb, rows_to[i].arg);
         if (!failed && sql && i == total - 1 && res)
             *res = r;
         else
@@ -250,6 +283,7 @@ s_pipeline(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char
         while ((r = PQgetResult(db->conn)) != NULL)
             PQclear(r);
     }
+    free(rows_to);
     /* the sync point */
     PGresult *r;
     while ((r = PQgetResult(db->conn)) != NULL) {
@@ -362,6 +396,7 @@ s_defer(sl_db_t *db, const char *sql, int nparams, const char *const *params, co
     d->params = sl_calloc(np, sizeof *d->params);
     d->lengths = NULL;
     d->formats = NULL;
+    d->rows = (s_rows_to_t){NULL, NULL};
     if (formats) {
         d->lengths = sl_calloc(np, sizeof *d->lengths);
         d->formats = sl_calloc(np, sizeof *d->formats);
@@ -404,7 +439,13 @@ sl_db_send_deferred(sl_db_t *db)
         s_deferred_t *d = &db->deferred[i];
         ok = PQsendQueryParams(db->conn, d->sql, d->nparams, NULL,
                                (const char *const *)d->params, d->lengths, d->formats, 0) == 1;
-        db->nsent += ok;
+        if (ok) {
+            if (db->nsent == db->capsent) {
+                db->capsent = db->capsent ? 2 * db->capsent : 8;
+                db->sent_rows = sl_realloc(db->sent_rows, db->capsent * sizeof *db->sent_rows);
+            }
+            db->sent_rows[db->nsent++] = d->rows;
+        }
     }
     /* the server starts on them now, not at the next call's sync */
     ok = ok && PQflush(db->conn) == 0;
@@ -765,6 +806,14 @@ sl_db_bin_defer(sl_db_t *db, const char *sql, sl_db_bin_t *c)
     return s_defer(db, sql, c->n, c->param, c->len, c->fmt);
 }
 
+int
+sl_db_bin_defer_rows(sl_db_t *db, const char *sql, sl_db_bin_t *c, sl_db_row_cb *cb, void *arg)
+{
+    int rc = sl_db_bin_defer(db, sql, c);
+    db->deferred[db->ndeferred - 1].rows = (s_rows_to_t){cb, arg};
+    return rc;
+}
+
 void
 sl_db_bin_free(sl_db_bin_t *c)
 {
@@ -798,14 +847,7 @@ sl_db_begin_leader(sl_db_t *db, long long key, bool *leader)
 void
 sl_db_each_row(PGresult *r, sl_db_row_cb *cb, void *arg)
 {
-    int n = PQnfields(r);
-    const char **cols = sl_calloc(n > 0 ? (size_t)n : 1, sizeof *cols);
-    for (int i = 0; i < PQntuples(r); i++) {
-        for (int k = 0; k < n; k++)
-            cols[k] = PQgetvalue(r, i, k);
-        cb(arg, cols);
-    }
-    free(cols);
+    s_each_row(r, cb, arg);
     PQclear(r);
 }
 

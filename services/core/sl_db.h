@@ -142,6 +142,12 @@ void sl_db_bin_null(sl_db_bin_t *c, int col);
 /* As sl_db_exec / sl_db_defer with the columns as the parameters $1..$N. */
 int sl_db_bin_exec(sl_db_t *db, PGresult **res, const char *sql, sl_db_bin_t *c);
 int sl_db_bin_defer(sl_db_t *db, const char *sql, sl_db_bin_t *c);
+/* As sl_db_bin_defer for a statement whose rows are wanted: CB gets each of
+ * them (as sl_db_each_row) once the call that carries the statement has read
+ * its result, before that call returns; not if the statement failed or was
+ * dropped (ROLLBACK, a lost connection). A way to ask for rows without a
+ * round trip of their own. */
+int sl_db_bin_defer_rows(sl_db_t *db, const char *sql, sl_db_bin_t *c, sl_db_row_cb *cb, void *arg);
 void sl_db_bin_free(sl_db_bin_t *c);
 
 /* BEGIN, then try the transaction-scoped advisory lock KEY (a leader lock for

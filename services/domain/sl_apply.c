@@ -236,16 +236,19 @@ typedef struct {
     size_t n;
 } s_batch_t;
 
+/* For each msg_id stored before (sl_inbox_find's rows: msg_id, case_no,
+ * ref): every copy in the batch is a duplicate with the original's result. */
 static void
-s_found(void *arg, const char *msg_id, const char *case_no, const char *ref)
+s_found(void *arg, const char *const *cols)
 {
     s_batch_t *b = arg;
     for (size_t i = 0; i < b->n; i++) {
         sl_apply_item_t *it = b->items[i];
-        if (it->state == SL_APPLY_VALID && strcmp(sl_apply_msg_id(it), msg_id) == 0) {
+        if (it->state == SL_APPLY_VALID && strcmp(sl_apply_msg_id(it), cols[0]) == 0) {
             it->state = SL_APPLY_DUP;
-            snprintf(it->case_no, sizeof it->case_no, "%s", case_no ? case_no : "");
-            snprintf(it->ref, sizeof it->ref, "%s", ref ? ref : "");
+            it->stored_before = true;
+            snprintf(it->case_no, sizeof it->case_no, "%s", cols[1]);
+            snprintf(it->ref, sizeof it->ref, "%s", cols[2]);
         }
     }
 }
@@ -504,29 +507,15 @@ sl_apply_batch(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t **items, 
         if (items[i]->state == SL_APPLY_VALID && first[i] == i)
             ids[nids++] = sl_apply_msg_id(items[i]);
     }
-    /* BEGIN travels with the look-up; the last writes with COMMIT (sl_db_defer) */
-    if ((rc = sl_db_begin_deferred(db)) != 0)
-        goto done;
-    if ((rc = sl_inbox_find(db, ids, nids, s_found, &b)) != 0)
-        goto fail;
-    /* Stored before (s_found) marks every copy; of the rest, the first of
-     * each msg_id is applied and its copies answer with its result. */
+    /* The clues this node registers (not forwarded), each the first of its
+     * msg_id. Whether an envelope was stored before is not known yet: the
+     * msg_id look-up travels with the repeat look-up in one round trip, and
+     * sl_case_register leaves out the clues it found (stored_before). */
     for (size_t i = 0; i < n; i++) {
         sl_apply_item_t *it = items[i];
-        if (it->state != SL_APPLY_VALID)
+        if (it->state != SL_APPLY_VALID || first[i] != i || !sl_apply_clue(it->env) ||
+            it->route.kind == SL_ROUTE_PARENT)
             continue;
-        if (first[i] != i) {
-            it->state = SL_APPLY_DUP; /* result filled in after registration */
-            continue;
-        }
-        if (!sl_apply_clue(it->env))
-            continue;
-        if (it->route.kind == SL_ROUTE_PARENT) {
-            if ((rc = s_forward(ctx, db, it, now)) != 0)
-                goto fail;
-            it->state = SL_APPLY_ACCEPTED;
-            continue;
-        }
         sl_case_reg_t *r = &regs[nregs];
         r->clue = sl_apply_clue(it->env);
         bool transfer = sl_codec_body(it->env) == SL_BODY_TRANSFER;
@@ -544,12 +533,36 @@ sl_apply_batch(const sl_apply_ctx_t *ctx, sl_db_t *db, sl_apply_item_t **items, 
         r->prep = it->prepped ? &it->prep : NULL;
         r->reporter_sealed = it->sealed_rep;
         r->reporter_sealed_len = it->sealed_rep_len;
+        r->stored_before = &it->stored_before;
         reg_item[nregs++] = i;
     }
-    if ((rc = sl_case_register(db, ctx->node, now, regs, nregs)) != 0)
+    /* BEGIN travels with the look-ups; the last writes with COMMIT (sl_db_defer) */
+    if ((rc = sl_db_begin_deferred(db)) != 0)
+        goto done;
+    if ((rc = nregs > 0 ? sl_inbox_find_deferred(db, ids, nids, s_found, &b)
+                        : sl_inbox_find(db, ids, nids, s_found, &b)) != 0 ||
+        (rc = sl_case_register(db, ctx->node, now, regs, nregs)) != 0)
         goto fail;
+    /* Stored before (s_found) marks every copy; of the rest, the first of
+     * each msg_id is applied and its copies answer with its result. */
+    for (size_t i = 0; i < n; i++) {
+        sl_apply_item_t *it = items[i];
+        if (it->state != SL_APPLY_VALID)
+            continue;
+        if (first[i] != i) {
+            it->state = SL_APPLY_DUP; /* result filled in after registration */
+            continue;
+        }
+        if (sl_apply_clue(it->env) && it->route.kind == SL_ROUTE_PARENT) {
+            if ((rc = s_forward(ctx, db, it, now)) != 0)
+                goto fail;
+            it->state = SL_APPLY_ACCEPTED;
+        }
+    }
     for (size_t k = 0; k < nregs; k++) {
         sl_apply_item_t *it = items[reg_item[k]];
+        if (it->stored_before)
+            continue;
         it->state = SL_APPLY_ACCEPTED;
         snprintf(it->case_no, sizeof it->case_no, "%s", regs[k].case_no);
         it->repeated = regs[k].repeated;
@@ -627,6 +640,7 @@ fail:
     /* Undo what this attempt decided, so a retry starts afresh. */
     for (size_t i = 0; i < n; i++) {
         sl_apply_item_t *it = items[i];
+        it->stored_before = false;
         if (it->state == SL_APPLY_DUP || it->state == SL_APPLY_ACCEPTED || it->refused) {
             it->state = SL_APPLY_VALID;
             it->refused = false;

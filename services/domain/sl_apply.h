@@ -70,6 +70,7 @@ typedef struct {
     int repeat_count;  /* that case's repeat count after this one */
     bool reopened;     /* that case was closed: back to verification */
     bool refused;      /* refused by the applying module in this attempt */
+    bool stored_before; /* its msg_id was found stored in this attempt (a duplicate) */
     const char *topic; /* answers: the event to publish once committed (static) */
     bool prepped;      /* prep holds the registration's pure parts (sl_apply_prep) */
     sl_case_prep_t prep;

@@ -675,6 +675,8 @@ sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *r
     char **details = sl_calloc(n, sizeof *details);
     int64_t *reopen_of = sl_calloc(n, sizeof *reopen_of);
     s_chains_t chains = {0};
+    sl_case_reg_t *all = regs, *live = NULL;
+    size_t all_n = n, *pos = NULL;
     int rc;
     for (size_t i = 0; i < n; i++) {
         if (regs[i].prep) {
@@ -691,6 +693,28 @@ sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *r
     if ((rc = s_lock_subjects(db, regs, n)) != 0 ||
         (rc = s_lookup(db, regs, keys, credits, n, &chains)) != 0)
         goto done;
+    /* Clues whose envelopes a msg_id look-up that travelled with this one
+     * found stored before: out of the batch, in order (LIVE, their places in
+     * ALL at POS); their outputs stay empty. */
+    for (size_t i = 0; i < n && !live; i++) {
+        if (regs[i].stored_before && *regs[i].stored_before) {
+            live = sl_calloc(n, sizeof *live);
+            pos = sl_calloc(n, sizeof *pos);
+        }
+    }
+    if (live) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (regs[i].stored_before && *regs[i].stored_before)
+                continue;
+            live[m] = regs[i], keys[m] = keys[i], credits[m] = credits[i], pos[m] = i;
+            m++;
+        }
+        regs = live;
+        n = m;
+        if (n == 0)
+            goto done;
+    }
     size_t existing = chains.n;
 
     /* Each clue joins the oldest open case about its subject, or starts one:
@@ -764,7 +788,17 @@ sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *r
     if ((rc = s_store_events(db, regs, n, &chains, chain_of, rows, fresh)) == 0)
         rc = s_after_repeats(db, node, now_ms, regs, n, reopen_of);
 done:
-    for (size_t i = 0; i < n; i++) {
+    for (size_t k = 0; live && k < n; k++) {
+        sl_case_reg_t *to = &all[pos[k]];
+        memcpy(to->case_no, live[k].case_no, sizeof to->case_no);
+        to->case_id = live[k].case_id;
+        to->repeated = live[k].repeated;
+        to->repeat_count = live[k].repeat_count;
+        to->reopened = live[k].reopened;
+    }
+    free(live);
+    free(pos);
+    for (size_t i = 0; i < all_n; i++) {
         free(own[2 * i]);
         free(own[2 * i + 1]);
         free(details[i]);

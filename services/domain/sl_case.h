@@ -47,6 +47,9 @@ typedef struct {
     int upper_repeat_count;        /* Transfer.repeat_count, 0 if none: counts at least as many */
     const sl_case_prep_t *prep;    /* sl_case_reg_prep of the same clue, route and unit, or
                                       NULL: worked out here */
+    const bool *stored_before;     /* NULL, or true once the repeat look-up has run: a msg_id
+                                      look-up that travelled with it found the envelope
+                                      stored before; the clue is then left out (no outputs) */
     /* out */
     char case_no[64];              /* the new case's, or the case it repeats */
     int64_t case_id;

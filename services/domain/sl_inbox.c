@@ -10,28 +10,41 @@
 #include <stdlib.h>
 #include <string.h>
 
-int
-sl_inbox_find(sl_db_t *db, const char *const *msg_ids, size_t n, sl_inbox_found_cb *found,
-              void *arg)
+/* The msg_ids among MSG_IDS stored already, now or with the next statement
+ * (DEFERRED); FOUND gets each one's row. */
+static int
+s_find(sl_db_t *db, const char *const *msg_ids, size_t n, sl_db_row_cb *found, void *arg,
+       bool deferred)
 {
     if (n == 0)
         return 0;
+    static const char sql[] =
+        "SELECT msg_id, case_no, ref FROM inbox WHERE msg_id = ANY($1::text[])";
     static const sl_db_type_t types[] = {SL_DB_TEXT};
     sl_db_bin_t ids;
     sl_db_bin_init(&ids, 1, types);
     for (size_t i = 0; i < n; i++)
         sl_db_bin_text(&ids, 0, msg_ids[i]);
     PGresult *r;
-    int rc = sl_db_bin_exec(
-        db, &r, "SELECT msg_id, case_no, ref FROM inbox WHERE msg_id = ANY($1::text[])", &ids);
+    int rc = deferred ? sl_db_bin_defer_rows(db, sql, &ids, found, arg)
+                      : sl_db_bin_exec(db, &r, sql, &ids);
     sl_db_bin_free(&ids);
-    if (rc != 0)
-        return rc;
-    for (int i = 0; i < PQntuples(r); i++)
-        found(arg, PQgetvalue(r, i, 0), PQgetisnull(r, i, 1) ? NULL : PQgetvalue(r, i, 1),
-              PQgetisnull(r, i, 2) ? NULL : PQgetvalue(r, i, 2));
-    PQclear(r);
-    return 0;
+    if (rc == 0 && !deferred)
+        sl_db_each_row(r, found, arg);
+    return rc;
+}
+
+int
+sl_inbox_find(sl_db_t *db, const char *const *msg_ids, size_t n, sl_db_row_cb *found, void *arg)
+{
+    return s_find(db, msg_ids, n, found, arg, false);
+}
+
+int
+sl_inbox_find_deferred(sl_db_t *db, const char *const *msg_ids, size_t n, sl_db_row_cb *found,
+                       void *arg)
+{
+    return s_find(db, msg_ids, n, found, arg, true);
 }
 
 int

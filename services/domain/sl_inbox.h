@@ -38,13 +38,16 @@ typedef struct {
     bool raw_sealed;      /* raw is one sealed box (undecodable input) */
 } sl_dead_letter_t;
 
-/* Called for each msg_id already stored: its original result. */
-typedef void(sl_inbox_found_cb)(void *arg, const char *msg_id, const char *case_no,
-                                const char *ref);
-
-/* Looks up N msg_ids; calls FOUND for each one stored. 0, -1 or SL_AGAIN. */
-int sl_inbox_find(sl_db_t *db, const char *const *msg_ids, size_t n, sl_inbox_found_cb *found,
+/* Looks up N msg_ids; calls FOUND (sl_db.h) with the row of each one stored:
+ * msg_id, case_no, ref (its original result; NULL reads ""). 0, -1 or
+ * SL_AGAIN. */
+int sl_inbox_find(sl_db_t *db, const char *const *msg_ids, size_t n, sl_db_row_cb *found,
                   void *arg);
+/* The same look-up held back (sl_db_bin_defer_rows): it travels with the
+ * transaction's next statement, and FOUND gets the rows before that
+ * statement's call returns. 0. */
+int sl_inbox_find_deferred(sl_db_t *db, const char *const *msg_ids, size_t n, sl_db_row_cb *found,
+                           void *arg);
 /* Stores N accepted envelopes. Deferred (sl_db_defer): the insert travels with
  * the transaction's next statement or its COMMIT, and that call reports its
  * errors — a msg_id stored meanwhile by another instance makes it fail with

@@ -8,9 +8,9 @@ not the producers' start-up.
 
 Then, on the same cluster and database, the database's own limit for the same
 work: pgbench replays sl-intake's transaction statement for statement and
-round trip for round trip (BEGIN with the msg_id look-up, subject locks with
-the repeat look-up, counters, cases with their audit events and chain heads,
-inbox rows with COMMIT; REPLAY_TX, pipelines as libpq's, -M extended) with
+round trip for round trip (BEGIN, the msg_id look-up, the subject locks and
+the repeat look-up in one; counters; cases with their audit events and chain
+heads; inbox rows with COMMIT; REPLAY_TX, pipelines as libpq's, -M extended) with
 as many envelopes per transaction as sl-intake's batches averaged, the rows
 copied from what sl-intake just stored, generated inside the server so no
 client cost is paid, over 1, 2 and 4 connections, synchronous_commit=on. The
@@ -175,9 +175,9 @@ ANALYZE bench_src;
 """
 
 # One transaction of sl-intake's for a batch of new clues, statement for
-# statement and round trip for round trip (sl_apply_batch): BEGIN with the
-# msg_id look-up, the subject locks with the repeat look-up (sl_case's four
-# index look-ups: open and closed cases, by name key and by credit code), the
+# statement and round trip for round trip (sl_apply_batch): BEGIN, the msg_id
+# look-up, the subject locks and the repeat look-up (sl_case's four index
+# look-ups a clue: open and closed cases, by name key and by credit code), the
 # counters, the cases with their audit events and chain heads in one statement
 # (a data-modifying WITH, as sl_audit_insert_rows_with), the inbox rows with
 # COMMIT. Pipelines (\startpipeline) are libpq's, as sl_db_defer's; -M
@@ -190,8 +190,6 @@ REPLAY_TX = """\\set off random(0, {nsrc} - {n})
 BEGIN;
 SELECT msg_id, case_no, ref FROM inbox WHERE msg_id = ANY (ARRAY(
   SELECT gen_random_uuid()::text FROM generate_series(1, {n})));
-\\endpipeline
-\\startpipeline
 SELECT count(pg_advisory_xact_lock(x)) FROM (
   SELECT DISTINCT 4611686018427387904 + abs(hashtext(division || ':' || sector))::bigint AS x
     FROM bench_src WHERE k > :off AND k <= :off + {n} ORDER BY 1) AS s;
