@@ -7,8 +7,9 @@
  * sent at once (sl_db_send_deferred) run on the server before the next call,
  * which reads them in order and reports their error; ROLLBACK reads them
  * first; a connection lost under them fails the next call, which does not
- * reconnect. Each case works on a TEMP table of one session, so nothing
- * outlives the test. */
+ * reconnect. A held-back statement's rows reach a callback when the call that
+ * carries it returns (sl_db_bin_defer_rows). Each case works on a TEMP table
+ * of one session, so nothing outlives the test. */
 #include "sl_db.h"
 #include "sl_test_pg.h"
 #include "sl_util.h"
@@ -338,6 +339,65 @@ test_binary_arrays_arrive_as_sent(void **state)
     sl_db_destroy(&db);
 }
 
+/* Rows a held-back statement was asked for (s_rows). */
+typedef struct {
+    char seen[64];
+    int calls;
+} s_rows_t;
+
+static void
+s_rows(void *arg, const char *const *cols)
+{
+    s_rows_t *r = arg;
+    size_t at = strlen(r->seen);
+    snprintf(r->seen + at, sizeof r->seen - at, "%s%s=%s", at ? "," : "", cols[0], cols[1]);
+    r->calls++;
+}
+
+/* A held-back statement's rows reach its callback when the call that carries
+ * it returns, before that call's own result, and in a pipeline of several
+ * (held back, and sent at once before it); NULL reads "". A statement that
+ * failed, or one dropped by ROLLBACK, calls nothing. */
+static void
+test_deferred_rows_reach_the_callback(void **state)
+{
+    (void)state;
+    sl_db_t *db = s_db();
+    static const sl_db_type_t types[] = {SL_DB_INT4};
+    static const char *const sql =
+        "SELECT k, CASE WHEN k > 1 THEN 'v' || k END FROM unnest($1::int[]) AS k ORDER BY k";
+    s_rows_t got = {{0}, 0};
+    sl_db_bin_t c;
+    sl_db_bin_init(&c, 1, types);
+    sl_db_bin_int(&c, 0, 2);
+    sl_db_bin_int(&c, 0, 1);
+    assert_int_equal(sl_db_begin_deferred(db), 0);
+    s_insert(db, "1");
+    assert_int_equal(sl_db_send_deferred(db), 0);
+    assert_int_equal(sl_db_bin_defer_rows(db, sql, &c, s_rows, &got), 0);
+    assert_int_equal(got.calls, 0); /* nothing before the call that carries it */
+    s_insert(db, "2");
+    assert_int_equal(s_count(db), 2);
+    assert_string_equal(got.seen, "1=,2=v2");
+    assert_int_equal(got.calls, 2);
+    assert_int_equal(sl_db_commit(db), 0);
+
+    /* failed: an error in it, or before it, calls nothing */
+    s_rows_t none = {{0}, 0};
+    assert_int_equal(sl_db_begin_deferred(db), 0);
+    s_insert(db, "1"); /* a duplicate key: the rest is skipped */
+    assert_int_equal(sl_db_bin_defer_rows(db, sql, &c, s_rows, &none), 0);
+    assert_int_equal(sl_db_exec(db, NULL, "SELECT 1", 0, NULL), -1);
+    assert_int_equal(sl_db_rollback(db), 0);
+    assert_int_equal(sl_db_begin_deferred(db), 0);
+    assert_int_equal(sl_db_bin_defer_rows(db, sql, &c, s_rows, &none), 0);
+    assert_int_equal(sl_db_rollback(db), 0);
+    assert_int_equal(s_count(db), 2);
+    assert_int_equal(none.calls, 0);
+    sl_db_bin_free(&c);
+    sl_db_destroy(&db);
+}
+
 int
 main(void)
 {
@@ -351,6 +411,7 @@ main(void)
         cmocka_unit_test(test_sent_runs_before_the_next_call),
         cmocka_unit_test(test_error_in_sent_is_reported_by_the_next_call),
         cmocka_unit_test(test_sent_lost_with_the_connection),
+        cmocka_unit_test(test_deferred_rows_reach_the_callback),
     };
     return cmocka_run_group_tests(tests, s_setup, NULL);
 }
