@@ -177,7 +177,7 @@ static const s_key_t s_keys[] = {
      "unset: the user of [database] conninfo"},
     {"intake", "http", S_HOSTPORT, "127.0.0.1:0", 0, 0, 0, NULL,
      "HOST:PORT serving /metrics and /healthz; port 0 disables"},
-    {"intake", "batch_max", S_INT, "512", 1, 10000, 0, NULL,
+    {"intake", "batch_max", S_INT, "1024", 1, 10000, 0, NULL,
      "most envelopes committed in one transaction"},
     {"intake", "max_envelope", S_BYTES, "1M", 1 * S_K, 64 * S_M, 0, NULL,
      "larger envelopes are answered too_large"},

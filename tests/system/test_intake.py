@@ -92,17 +92,17 @@ def test_copies_in_one_batch(node):
 
 
 def test_copies_across_batches(node):
-    """A burst of 600 clues and then copies of its first 60 (a producer
+    """A burst of 1,100 clues and then copies of its first 60 (a producer
     resending while its batch is in the database): the copies land in the
-    batches after the first. Each copy answers DUPLICATE with its original's
-    number, found by its batch's own msg_id look-up, and no batch is rolled
-    back on the inbox's unique key for it."""
+    batches after the first (batch_max 1,024). Each copy answers DUPLICATE
+    with its original's number, found by its batch's own msg_id look-up, and
+    no batch is rolled back on the inbox's unique key for it."""
     d = zmq.Context.instance().socket(zmq.DEALER)
     d.setsockopt(zmq.LINGER, 0)
     d.setsockopt(zmq.SNDHWM, 0)
     d.setsockopt(zmq.RCVHWM, 0)
     d.connect(node.ipc)
-    firsts = [envelope(clue(subject="平遥县跨批%03d煤业有限公司" % i)) for i in range(600)]
+    firsts = [envelope(clue(subject="平遥县跨批%04d煤业有限公司" % i)) for i in range(1100)]
     burst = firsts + firsts[:60]
     for e in burst:
         d.send_multipart([b"", e.SerializeToString()])
@@ -118,8 +118,8 @@ def test_copies_across_batches(node):
         check("a copy answers DUPLICATE with its original's number",
               got == ["ACCEPTED", "DUPLICATE"] and len({a.case_no for a in acks[e.msg_id]}) == 1,
               str(acks[e.msg_id]))
-    check("600 cases", node.sql(
-        "SELECT count(*) FROM cases WHERE subject_name LIKE '平遥县跨批%'") == "600")
+    check("1100 cases", node.sql(
+        "SELECT count(*) FROM cases WHERE subject_name LIKE '平遥县跨批%'") == "1100")
     check("no batch rolled back for a copy", "rolled back" not in node.log(),
           node.log()[-2000:])
 

@@ -394,7 +394,7 @@ test_example_file(void **state)
     c = sl_config_load(path, 2, &err);
     assert_non_null(c);
     assert_string_equal(sl_config_str(c, "intake", "endpoint"), "tcp://127.0.0.1:7010");
-    assert_int_equal(sl_config_int(c, "intake", "batch_max"), 512);
+    assert_int_equal(sl_config_int(c, "intake", "batch_max"), 1024);
     sl_config_destroy(&c);
     free(path);
 }
@@ -420,7 +420,7 @@ test_print_keys(void **state)
     assert_true(n > 30);
     assert_non_null(strstr(text, "[child.CODE]"));
     assert_non_null(strstr(text, "[intake], [intake.N]"));
-    assert_non_null(strstr(text, "batch_max          int 1..10000, default \"512\""));
+    assert_non_null(strstr(text, "batch_max          int 1..10000, default \"1024\""));
     free(text);
 }
 
