@@ -295,6 +295,15 @@ sl_trim(char *s)
     return s;
 }
 
+uint64_t
+sl_fnv1a(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *b = data;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ULL;
+    return h;
+}
+
 void
 sl_uuid(char out[37])
 {

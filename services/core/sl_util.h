@@ -66,6 +66,11 @@ void sl_buf_html(sl_buf_t *b, const char *s);
 /* Writes a random (version 4) UUID, 36 characters and a NUL, into OUT. */
 void sl_uuid(char out[37]);
 
+/* FNV-1a: H (SL_FNV1A_INIT to start) extended by the N bytes of DATA. A fast
+ * hash for keys and signatures, not against anyone choosing collisions. */
+#define SL_FNV1A_INIT 1469598103934665603ULL
+uint64_t sl_fnv1a(uint64_t h, const void *data, size_t n);
+
 /* Trims ASCII white space at both ends in place; returns s. */
 char *sl_trim(char *s);
 

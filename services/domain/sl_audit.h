@@ -6,10 +6,11 @@
  * rewritten in part without `slctl audit verify` naming the break. This module
  * is the only writer of case_event and of the chains' heads (case_chain,
  * migration 022: the seq and hash of each case's last event; a case without a
- * row has none yet) and the one that chains events (DESIGN.md rule 4). Whoever moves a head has locked the case's row first, as an UPDATE
- * of cases does, and reads the head after the lock, in a statement of its
- * own. Appends run inside the caller's transaction so a state change and its
- * audit row commit together.
+ * row has none yet) and the one that chains events (DESIGN.md rule 4).
+ * Whoever moves a head has locked the case's row first, as an UPDATE of cases
+ * does, and reads the head after the lock, in a statement of its own. Appends
+ * run inside the caller's transaction so a state change and its audit row
+ * commit together.
  *
  * The hash (version 1). All hashes are SHA-256, written as 64 lowercase hex
  * digits.

@@ -80,14 +80,10 @@ typedef struct {
 static uint64_t
 s_subject_hash(int sector, const char *division, char kind, const char *text)
 {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    h = (h ^ (uint64_t)(unsigned)sector) * 1099511628211ULL;
-    for (const char *c = division; *c; c++)
-        h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-    h = (h ^ (unsigned char)kind) * 1099511628211ULL;
-    for (const char *c = text ? text : ""; *c; c++)
-        h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-    return h;
+    uint64_t h = sl_fnv1a(SL_FNV1A_INIT, &sector, sizeof sector);
+    h = sl_fnv1a(h, division, strlen(division) + 1); /* with its NUL: a separator */
+    h = sl_fnv1a(h, &kind, 1);
+    return text ? sl_fnv1a(h, text, strlen(text)) : h;
 }
 
 /* Room for CHAINS chains (two entries each) at most a quarter full. */
@@ -207,12 +203,10 @@ s_lock_subjects(sl_db_t *db, const sl_case_reg_t *regs, size_t n)
     for (size_t i = 0; i < n; i++) {
         /* FNV-1a of "division:sector" in [2^62, 2^63), away from hashtext's
          * 32-bit keys; meeting another key by chance only makes one wait */
-        uint64_t h = 1469598103934665603ULL;
         char text[48];
         snprintf(text, sizeof text, "case-subject:%s:%d", regs[i].clue->place->division,
                  (int)regs[i].clue->sector);
-        for (const char *c = text; *c; c++)
-            h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+        uint64_t h = sl_fnv1a(SL_FNV1A_INIT, text, strlen(text));
         k[i] = (int64_t)((h >> 2) | (1ULL << 62));
     }
     qsort(k, n, sizeof *k, s_cmp_i64);
@@ -696,22 +690,20 @@ sl_case_register(sl_db_t *db, const char *node, int64_t now_ms, sl_case_reg_t *r
     /* Clues whose envelopes a msg_id look-up that travelled with this one
      * found stored before: out of the batch, in order (LIVE, their places in
      * ALL at POS); their outputs stay empty. */
-    for (size_t i = 0; i < n && !live; i++) {
-        if (regs[i].stored_before && *regs[i].stored_before) {
-            live = sl_calloc(n, sizeof *live);
-            pos = sl_calloc(n, sizeof *pos);
-        }
-    }
-    if (live) {
-        size_t m = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (regs[i].stored_before && *regs[i].stored_before)
-                continue;
-            live[m] = regs[i], keys[m] = keys[i], credits[m] = credits[i], pos[m] = i;
-            m++;
+    size_t nlive = 0;
+    for (size_t i = 0; i < n; i++)
+        nlive += !(regs[i].stored_before && *regs[i].stored_before);
+    if (nlive < n) {
+        live = sl_calloc(n, sizeof *live);
+        pos = sl_calloc(n, sizeof *pos);
+        for (size_t i = 0, j = 0; i < n; i++) {
+            if (!(regs[i].stored_before && *regs[i].stored_before)) {
+                live[j] = regs[i], keys[j] = keys[i], credits[j] = credits[i], pos[j] = i;
+                j++;
+            }
         }
         regs = live;
-        n = m;
+        n = nlive;
         if (n == 0)
             goto done;
     }

@@ -433,13 +433,11 @@ s_archive_pages(const sl_site_memo_t *m)
 static uint64_t
 s_archive_sig(const sl_site_memo_t *m, size_t k)
 {
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = SL_FNV1A_INIT;
     size_t to = (k + 1) * SL_SITE_INDEX_ITEMS < m->n ? (k + 1) * SL_SITE_INDEX_ITEMS : m->n;
     for (size_t i = k * SL_SITE_INDEX_ITEMS; i < to; i++) {
         int64_t v[3] = {m->v[i].id, m->v[i].corrects, m->v[i].corrected_by != 0};
-        const unsigned char *b = (const unsigned char *)v;
-        for (size_t j = 0; j < sizeof v; j++)
-            h = (h ^ b[j]) * 1099511628211ULL;
+        h = sl_fnv1a(h, v, sizeof v);
     }
     return h;
 }

@@ -335,10 +335,10 @@ enum { R_NOTICE, R_SECTOR, R_SEQ, R_CASE, R_UNIT, R_DELIVERY, R_ODATE, R_FDATE, 
  * 挂牌督办 to follow), set-based: the notice numbers reserved per sector in
  * one statement each, the transfers inserted in one, the "transferred"
  * events in one (chained by sl_audit_append_many, which moves their heads in
- * one), the cases' status in one, and the envelopes for child nodes in one; the same rows, numbers
- * and events as sl__transfer_issue for each in turn. ROWS[i] is case i's row in FETCHED
- * (sl_case_fetch_many). OPTS->stop is asked before each round trip. 0, -1,
- * SL_AGAIN or S_STOPPED. */
+ * one), the cases' status in one, and the envelopes for child nodes in one;
+ * the same rows, numbers and events as sl__transfer_issue for each in turn.
+ * ROWS[i] is case i's row in FETCHED (sl_case_fetch_many). OPTS->stop is
+ * asked before each round trip. 0, -1, SL_AGAIN or S_STOPPED. */
 static int
 s_issue_run(sl_db_t *db, const sl_calendar_t *cal, const char *node, int64_t now_ms,
             const sl_case_claim_t *c, const int *rows, size_t n, const PGresult *fetched,

@@ -8,11 +8,10 @@ WITH ... AS (UPDATE t ...)), DELETE FROM t and COPY t FROM. A module is a file
 pair (sl_case.c) or a named family (sl_transfer*.c: sl_transfer.c,
 sl_transfer_list.c, sl_transfer_clock.c ...). The test fails when a table is
 written by a module other than its owner below, or when a written table has no
-owner here; a deliberate exception (a column set owned by another module) is
-listed in EXCEPTIONS with its reason. With SL_BUILD (ctest sets it) it also
-checks owners.csv's writers column against the build's object files: a daemon
-named a writer of a table must link the table's module (nm). Exit status 1 on
-a violation, with one line for each.
+owner here. With SL_BUILD (ctest sets it) it also checks owners.csv's writers
+column against the build's object files: a daemon named a writer of a table
+must link the table's module (nm). Exit status 1 on a violation, with one line
+for each.
 """
 import os
 import re
@@ -40,11 +39,6 @@ def load_owners(root):
 
 
 OWNERS = load_owners(os.environ.get("SL_SOURCE") or os.path.join(os.path.dirname(__file__), "..", ".."))
-
-# (table, module): a second writer allowed on purpose — the only columns it may
-# UPDATE (no INSERT, DELETE or COPY), and why. None since migration 022 moved
-# the chains' heads out of cases into sl_audit's own case_chain.
-EXCEPTIONS = {}
 
 # Families: a file sl_<family>_<job>.c belongs to module sl_<family>.
 FAMILIES = ("sl_transfer",)
@@ -80,29 +74,8 @@ def strings(text):
     return out
 
 
-def set_columns(stmt):
-    """The columns an UPDATE ... SET assigns (stmt starts at UPDATE), or None."""
-    m = re.match(r"UPDATE\s+\w+(?:\s+(?:AS\s+)?\w+)?\s+SET\s+(.*)", stmt,
-                 re.IGNORECASE | re.DOTALL)
-    if not m:
-        return None
-    body = re.split(r"\b(?:WHERE|FROM|RETURNING)\b|\)", m.group(1), maxsplit=1,
-                    flags=re.IGNORECASE)[0]
-    cols, depth, cur = [], 0, ""
-    for ch in body:
-        depth += ch == "("
-        depth -= ch == ")"
-        if ch == "," and depth == 0:
-            cols.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    cols.append(cur)
-    return [c.split("=")[0].strip().lower() for c in cols if "=" in c]
-
-
 def writes(text):
-    """(table, statement text from the write on) for each write in a C file's strings."""
+    """The table of each write in a C file's strings."""
     for s in strings(text):
         for m in WRITE.finditer(s):
             prefix = s[max(0, m.start() - 24):m.start()].upper()
@@ -112,7 +85,7 @@ def writes(text):
             if m.group(0).upper().startswith("COPY") and not re.match(
                     r"COPY\s+\w+\s*(\([^)]*\))?\s*FROM", s[m.start():], re.IGNORECASE):
                 continue
-            yield (m.group(1) or m.group(2)).lower(), s[m.start():]
+            yield (m.group(1) or m.group(2)).lower()
 
 
 def linked_modules(build):
@@ -180,22 +153,16 @@ def main():
                 text = fh.read()
             mod = module_of(path)
             rel = os.path.relpath(path, root)
-            for table, stmt in writes(text):
+            for table in writes(text):
                 seen.setdefault(table, set()).add(mod)
                 owner = OWNERS.get(table)
                 if owner is None:
                     bad.append(f"{rel}: writes table {table}, which has no owner in check_owners.py")
                 elif owner == mod:
                     continue
-                elif (table, mod) not in EXCEPTIONS:
+                else:
                     bad.append(f"{rel}: writes table {table}, owned by {owner} "
                                f"(call {owner}'s function instead)")
-                else:
-                    allowed = EXCEPTIONS[(table, mod)][0]
-                    cols = set_columns(stmt)
-                    if cols is None or not cols or not set(cols) <= set(allowed):
-                        bad.append(f"{rel}: writes {table} beyond its exception "
-                                   f"({', '.join(allowed)}): {' '.join(stmt.split())[:80]}")
     bad += check_writers(root, os.environ.get("SL_BUILD"))
     for line in sorted(set(bad)):
         print("check_owners:", line, file=sys.stderr)

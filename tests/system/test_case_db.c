@@ -1,9 +1,10 @@
 /* test_case_db.c — sl_case_register against the fixture's cluster: numbers
  * gap-free per node, year and sector, repeats linked to the open case about
- * the same subject (in the batch and across batches), a transfer from above
- * never a repeat, a rollback giving its numbers back, the audit chain of
- * every case intact, and an append that waited for another's lock chaining
- * after it. Each case runs on a database of its own from the
+ * the same subject (in the batch and across batches), a credit code deciding
+ * where both sides have one, a transfer from above never a repeat, a clue
+ * stored before left out, a rollback giving its numbers back, the audit chain
+ * of every case intact, and an append that waited for another's lock
+ * chaining after it. Each case runs on a database of its own from the
  * template (sl_test_pg.h). */
 #include "sl_audit.h"
 #include "sl_case.h"
@@ -171,6 +172,41 @@ test_credit_code_decides_when_both_have_one(void **state)
     sl_test_assert_value(f->db, "SELECT count(*) FROM cases", "2");
     sl_test_assert_value(f->db, "SELECT string_agg(repeat_count::text, ',' ORDER BY id) FROM cases",
                          "2,1");
+    sl_test_audit_intact(f->db);
+}
+
+/* A clue whose envelope was found stored before (stored_before, set by a
+ * msg_id look-up that travelled with the repeat look-up) is left out: no
+ * number, no event, no outputs, and the clues around it keep theirs in their
+ * places. A batch of such clues only registers nothing. */
+static void
+test_stored_before_is_left_out(void **state)
+{
+    sl_test_fix_t *f = *state;
+    bool stored = true, fresh = false;
+    s_batch_t b = {0};
+    s_clue(&b, "子煤业有限公司", COAL, "s-1")->stored_before = &fresh;
+    s_clue(&b, "丑煤业有限公司", COAL, "s-2")->stored_before = &stored;
+    s_clue(&b, "寅煤业有限公司", COAL, "s-3")->stored_before = NULL;
+    s_register(f->db, &b, NOW);
+    assert_int_equal(sl_db_commit(f->db), 0);
+    assert_string_equal(b.reg[0].case_no, "140728-2026-煤-000001");
+    assert_true(b.reg[0].case_id > 0);
+    assert_string_equal(b.reg[1].case_no, "");
+    assert_true(b.reg[1].case_id == 0);
+    assert_string_equal(b.reg[2].case_no, "140728-2026-煤-000002");
+    assert_true(b.reg[2].case_id > b.reg[0].case_id);
+    sl_test_assert_value(f->db,
+                         "SELECT string_agg(source_msg_id, ',' ORDER BY id) || '|' ||"
+                         " (SELECT count(*) FROM case_event) FROM cases",
+                         "s-1,s-3|2");
+
+    s_batch_t only = {0};
+    s_clue(&only, "丑煤业有限公司", COAL, "s-2")->stored_before = &stored;
+    s_register(f->db, &only, NOW + 1000);
+    assert_int_equal(sl_db_commit(f->db), 0);
+    assert_string_equal(only.reg[0].case_no, "");
+    sl_test_assert_value(f->db, "SELECT count(*) FROM cases", "2");
     sl_test_audit_intact(f->db);
 }
 
@@ -360,6 +396,8 @@ main(void)
                                         sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_credit_code_decides_when_both_have_one,
                                         sl_test_fix_setup, sl_test_fix_teardown),
+        cmocka_unit_test_setup_teardown(test_stored_before_is_left_out, sl_test_fix_setup,
+                                        sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_rollback_gives_numbers_back, sl_test_fix_setup,
                                         sl_test_fix_teardown),
         cmocka_unit_test_setup_teardown(test_prepared_registration_is_the_same, sl_test_fix_setup,
