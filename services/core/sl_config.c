@@ -229,6 +229,9 @@ static const s_key_t s_keys[] = {
     {"deadline", "tick_seconds", S_INT, "5", 1, 3600, 0, NULL, "seconds between deadline checks"},
     {"deadline", "not_handled_days", S_INT, "3", 1, 60, 0, NULL,
      "working days without progress or feedback before a case is not handled"},
+    {"deadline", "tick_connections", S_INT, "2", 1, 8, 0, NULL,
+     "connections a tick splits the transfers due over, each batch a transaction of its own "
+     "(the instance holding the leader lock only); 1: one connection"},
 
     {"publish", "events", S_ENDPOINT, NULL, 0, 0, 0, NULL, "PUB endpoint for events; unset: none"},
     {"publish", "http", S_HOSTPORT, "127.0.0.1:0", 0, 0, 0, NULL,

@@ -115,6 +115,52 @@ s_field_len(const char *p)
     return i;
 }
 
+/* Lines held on this thread (sl_log_hold): written in one go. */
+#define S_HELD_MAX 65536
+static __thread struct {
+    bool on;
+    sl_buf_t lines;
+} s_held;
+
+static void
+s_write(const char *data, size_t len)
+{
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(STDERR_FILENO, data + off, len - off);
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+}
+
+static void
+s_held_write(void)
+{
+    if (s_held.lines.len == 0)
+        return;
+    s_write(s_held.lines.data, s_held.lines.len);
+    sl_buf_reset(&s_held.lines);
+}
+
+void
+sl_log_hold(void)
+{
+    if (!s_held.on)
+        sl_buf_init(&s_held.lines);
+    s_held.on = true;
+}
+
+void
+sl_log_release(void)
+{
+    if (!s_held.on)
+        return;
+    s_held_write();
+    sl_buf_free(&s_held.lines);
+    s_held.on = false;
+}
+
 void
 sl__log(int level, const char *fmt, ...)
 {
@@ -149,12 +195,13 @@ sl__log(int level, const char *fmt, ...)
         s_value(&b, p, strlen(p));
     }
     sl_buf_puts(&b, "\n");
-    ssize_t off = 0;
-    while (off < (ssize_t)b.len) {
-        ssize_t w = write(STDERR_FILENO, b.data + off, b.len - (size_t)off);
-        if (w <= 0)
-            break;
-        off += w;
+    if (s_held.on && level < SL_LOG_WARN) {
+        sl_buf_append(&s_held.lines, b.data, b.len);
+        if (s_held.lines.len >= S_HELD_MAX)
+            s_held_write();
+    } else {
+        s_held_write(); /* what was held goes first: the lines keep their order */
+        s_write(b.data, b.len);
     }
     sl_buf_free(&b);
 }

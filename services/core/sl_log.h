@@ -22,6 +22,14 @@ int sl_log_level(void);
 /* Parses "debug", "info", "warn"/"warning", "error"; returns -1 if unknown. */
 int sl_log_level_parse(const char *s);
 
+/* Holds this thread's debug and info lines from now until sl_log_release,
+ * which writes them in one go (a line of a warning or an error writes them
+ * and itself at once; past 64 KiB they are written too): for work that logs
+ * a line per row of a batch, one write instead of one a line. Other threads
+ * log as before. */
+void sl_log_hold(void);
+void sl_log_release(void);
+
 /* The configured level; read through sl_log. Internal. */
 extern int sl__log_level;
 /* Writes one line unconditionally (sl_log checks the level first). Internal. */

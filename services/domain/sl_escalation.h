@@ -52,7 +52,8 @@ long sl_escalation_step(sl_db_t *db, const char *node, const char *parent, int64
  * "case.escalated"). Returns the transfers looked at with *RAISED the
  * escalations raised, or -1 / SL_AGAIN (rolled back). If the raising fails
  * (not SL_AGAIN), the clocks are committed alone (sl_transfer_clock_tick)
- * and *RAISED is the raising's error. */
+ * and *RAISED is the raising's error. BUSY NULL: a helper's transaction, no
+ * lock taken (sl_transfer_clock_tx_begin). */
 long sl_escalation_tick(sl_db_t *db, const sl_calendar_t *cal, const char *node, const char *parent,
                         int64_t now_ms, int not_handled_days, long limit, const sl_actor_t *actor,
                         bool *busy, long *raised, sl_transfer_clock_cb *cb, void *arg);

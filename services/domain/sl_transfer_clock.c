@@ -62,14 +62,21 @@ s_marks_unraised(sl_db_t *db, sl_transfer_clock_tx_t *tx)
 int
 sl_transfer_clock_tx_begin(sl_db_t *db, sl_transfer_clock_tx_t *tx, bool *busy)
 {
-    *busy = false;
     memset(tx, 0, sizeof *tx);
-    bool leader;
-    int rc = sl_db_begin_leader(db, SL_DEADLINE_LOCK, &leader);
-    if (rc != 0 || !leader) {
-        *busy = rc == 0;
-        return rc;
+    int rc;
+    if (!busy) {
+        rc = sl_db_begin(db); /* a helper: its instance's leader holds the lock */
+    } else {
+        *busy = false;
+        bool leader;
+        rc = sl_db_begin_leader(db, SL_DEADLINE_LOCK, &leader);
+        if (rc == 0 && !leader) {
+            *busy = true;
+            return 0;
+        }
     }
+    if (rc != 0)
+        return rc;
     tx->a = sl_arena_new(0);
     return 1;
 }
@@ -146,72 +153,70 @@ sl_transfer_clock_tx_flush(sl_db_t *db, sl_transfer_clock_tx_t *tx)
  * 整改逾期, to transfer), gathered row by row and written set-based by
  * s_flush (the marks are kept in the transaction's TX). */
 typedef struct sl_transfer_clock_writes {
-    sl_db_cols_t up; /* id, next due_at, four flags, warning, 整改逾期 */
-    size_t nup;      /* rows in up */
-    size_t nwide;    /* of which with a warning or 整改逾期 (written to transfer) */
+    sl_db_bin_t up;    /* id, next due_at, four flags; binary arrays */
+    sl_db_cols_t wide; /* id, warning, 整改逾期: the rows with one (written to transfer) */
+    size_t nup;        /* rows in up */
+    size_t nwide;      /* rows in wide */
 } s_writes_t;
 
-enum {
-    UP_ID,
-    UP_NEXT,
-    UP_ACCEPT,
-    UP_REMIND,
-    UP_OVERDUE,
-    UP_NOT_HANDLED,
-    UP_WARN,
-    UP_RECTIFY,
-    UP_N
-};
+enum { UP_ID, UP_NEXT, UP_ACCEPT, UP_REMIND, UP_OVERDUE, UP_NOT_HANDLED, UP_AT, UP_N };
+enum { WIDE_ID, WIDE_WARN, WIDE_RECTIFY, WIDE_N };
 
 static void
 s_writes_init(s_writes_t *w)
 {
+    static const sl_db_type_t types[UP_N] = {SL_DB_INT8, SL_DB_TSTZ, SL_DB_BOOL, SL_DB_BOOL,
+                                             SL_DB_BOOL, SL_DB_BOOL, SL_DB_TSTZ};
     memset(w, 0, sizeof *w);
-    sl_db_cols_init(&w->up, UP_N);
+    sl_db_bin_init(&w->up, UP_N, types);
+    sl_db_cols_init(&w->wide, WIDE_N);
 }
 
 static void
 s_writes_free(s_writes_t *w)
 {
-    sl_db_cols_free(&w->up);
+    sl_db_bin_free(&w->up);
+    sl_db_cols_free(&w->wide);
 }
 
 /* Defers the clocks W gathered, in one statement (two when a row has a
  * calendar warning or 整改逾期; they travel with the transaction's next
- * statement), and empties W. */
+ * statement), at the instant NOW_MS, and empties W. */
 static int
-s_flush(sl_db_t *db, const char *now, s_writes_t *w)
+s_flush(sl_db_t *db, int64_t now_ms, s_writes_t *w)
 {
     int rc = 0;
     if (w->nup > 0) {
-        const char *const *c = sl_db_cols_params(&w->up);
-        const char *p[] = {c[UP_ID],      c[UP_NEXT],        c[UP_ACCEPT], c[UP_REMIND],
-                           c[UP_OVERDUE], c[UP_NOT_HANDLED], now};
-        rc = sl_db_defer(
+        sl_db_bin_time(&w->up, UP_AT, now_ms); /* one element: the instant */
+        rc = sl_db_bin_defer(
             db,
             "UPDATE transfer_clock k SET due_at = u.next,"
-            " accepted_at = CASE WHEN u.acc THEN $7::timestamptz ELSE k.accepted_at END,"
-            " reminded_at = CASE WHEN u.rem THEN $7::timestamptz ELSE k.reminded_at END,"
-            " overdue_at = CASE WHEN u.ovd THEN $7::timestamptz ELSE k.overdue_at END,"
-            " not_handled_at = CASE WHEN u.nh THEN $7::timestamptz ELSE k.not_handled_at END"
+            " accepted_at = CASE WHEN u.acc THEN ($7::timestamptz[])[1] ELSE k.accepted_at END,"
+            " reminded_at = CASE WHEN u.rem THEN ($7::timestamptz[])[1] ELSE k.reminded_at END,"
+            " overdue_at = CASE WHEN u.ovd THEN ($7::timestamptz[])[1] ELSE k.overdue_at END,"
+            " not_handled_at = CASE WHEN u.nh THEN ($7::timestamptz[])[1]"
+            "                  ELSE k.not_handled_at END"
             " FROM unnest($1::bigint[], $2::timestamptz[], $3::bool[], $4::bool[], $5::bool[],"
             "  $6::bool[]) AS u(id, next, acc, rem, ovd, nh)"
             " WHERE k.transfer_id = u.id",
-            7, p);
-        /* the rare calendar warning and 整改逾期 stay on transfer (the
-         * reports read them): only a tick with one touches transfer */
-        const char *q[] = {c[UP_ID], c[UP_WARN], c[UP_RECTIFY], now};
-        if (rc == 0 && w->nwide > 0)
-            rc =
-                sl_db_defer(db,
-                            "UPDATE transfer t SET"
-                            " calendar_warning = CASE WHEN u.warn <> '' AND t.calendar_warning = ''"
-                            "                    THEN u.warn ELSE t.calendar_warning END,"
-                            " rectify_overdue_at = CASE WHEN u.rov THEN $4::timestamptz"
-                            "                      ELSE t.rectify_overdue_at END"
-                            " FROM unnest($1::bigint[], $2::text[], $3::bool[]) AS u(id, warn, rov)"
-                            " WHERE t.id = u.id AND (u.warn <> '' OR u.rov)",
-                            4, q);
+            &w->up);
+    }
+    /* the rare calendar warning and 整改逾期 stay on transfer (the reports
+     * read them): only a tick with one touches transfer */
+    if (rc == 0 && w->nwide > 0) {
+        char now[40];
+        sl_time_format_iso(now_ms, now, sizeof now);
+        const char *const *c = sl_db_cols_params(&w->wide);
+        const char *q[] = {c[WIDE_ID], c[WIDE_WARN], c[WIDE_RECTIFY], now};
+        rc = sl_db_defer(db,
+                         "UPDATE transfer t SET"
+                         " calendar_warning = CASE WHEN u.warn <> '' AND t.calendar_warning = ''"
+                         "                    THEN u.warn ELSE t.calendar_warning END,"
+                         " rectify_overdue_at = CASE WHEN u.rov THEN $4::timestamptz"
+                         "                      ELSE t.rectify_overdue_at END"
+                         " FROM unnest($1::bigint[], $2::text[], $3::bool[]) AS u(id, warn, rov)"
+                         " WHERE t.id = u.id",
+                         4, q);
     }
     s_writes_free(w);
     s_writes_init(w);
@@ -233,9 +238,7 @@ s_held_flush(sl_db_t *db, sl_transfer_clock_tx_t *tx)
 {
     if (!tx->held)
         return 0;
-    char now[40];
-    sl_time_format_iso(tx->now_ms, now, sizeof now);
-    int rc = s_flush(db, now, tx->held);
+    int rc = s_flush(db, tx->now_ms, tx->held);
     s_held_free(tx);
     return rc;
 }
@@ -339,22 +342,26 @@ sl_transfer_clock_step(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
         sl_clock_due_t due;
         sl_deadline_check(cal, &f, now_ms, &due);
         int64_t case_id = atoll(V(1));
-        char next[40] = "", warn[256] = "";
-        if (due.next_ms != SL_DEADLINE_NEVER)
-            sl_time_format_iso(due.next_ms, next, sizeof next);
+        char warn[256] = "";
         if (due.unknown_year && !V(15)[0])
             sl_transfer_calendar_warning(due.unknown_year, warn, sizeof warn);
-        sl_buf_t *u = w.up.col;
-        sl_db_array_add_int(&u[UP_ID], atoll(V(0)));
-        sl_db_array_add(&u[UP_NEXT], next[0] ? next : NULL);
-        sl_db_array_add_bool(&u[UP_ACCEPT], due.accept);
-        sl_db_array_add_bool(&u[UP_REMIND], due.remind);
-        sl_db_array_add_bool(&u[UP_OVERDUE], due.overdue);
-        sl_db_array_add_bool(&u[UP_NOT_HANDLED], due.not_handled);
-        sl_db_array_add(&u[UP_WARN], warn);
-        sl_db_array_add_bool(&u[UP_RECTIFY], due.rectify_overdue);
+        int64_t id = atoll(V(0));
+        sl_db_bin_int(&w.up, UP_ID, id);
+        if (due.next_ms != SL_DEADLINE_NEVER)
+            sl_db_bin_time(&w.up, UP_NEXT, due.next_ms);
+        else
+            sl_db_bin_null(&w.up, UP_NEXT);
+        sl_db_bin_bool(&w.up, UP_ACCEPT, due.accept);
+        sl_db_bin_bool(&w.up, UP_REMIND, due.remind);
+        sl_db_bin_bool(&w.up, UP_OVERDUE, due.overdue);
+        sl_db_bin_bool(&w.up, UP_NOT_HANDLED, due.not_handled);
         w.nup++;
-        w.nwide += warn[0] || due.rectify_overdue;
+        if (warn[0] || due.rectify_overdue) {
+            sl_db_array_add_int(&w.wide.col[WIDE_ID], id);
+            sl_db_array_add(&w.wide.col[WIDE_WARN], warn);
+            sl_db_array_add_bool(&w.wide.col[WIDE_RECTIFY], due.rectify_overdue);
+            w.nwide++;
+        }
         struct {
             bool on;
             const char *kind, *topic, *cause, *reason;
@@ -395,7 +402,7 @@ sl_transfer_clock_step(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
             bool reopened = false; /* 整改逾期: back to verification (sl_closing.h) */
             /* the reopening reads and appends after what was gathered so far */
             if (k == 4 &&
-                ((rc = s_flush(db, now, &w)) != 0 || (rc = s_marks_unraised(db, tx)) != 0 ||
+                ((rc = s_flush(db, now_ms, &w)) != 0 || (rc = s_marks_unraised(db, tx)) != 0 ||
                  (rc = sl_transfer_clock_tx_flush(db, tx)) != 0))
                 goto fail;
             if (k == 4 && (rc = sl_transfer_reopen(db, case_id, atoll(V(0)), "RECTIFY_OVERDUE",

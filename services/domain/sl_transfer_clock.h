@@ -80,7 +80,12 @@ typedef struct {
 /* Begins an sl-deadline transaction: BEGIN, then the leader lock
  * (SL_DEADLINE_LOCK); TX is initialised when this instance leads. Returns 1
  * if it leads, 0 if another instance holds the lock (*BUSY set, rolled back),
- * or -1 / SL_AGAIN. */
+ * or -1 / SL_AGAIN. BUSY NULL: a helper's transaction (sl-deadline's
+ * [deadline] tick_connections), begun while a transaction of its own
+ * instance holds the lock on another connection — no lock taken, 1 or an
+ * error; the rows it works on are taken with SKIP LOCKED, so the leader's
+ * and the helpers' are never the same. The functions below that take BUSY
+ * pass it here. */
 int sl_transfer_clock_tx_begin(sl_db_t *db, sl_transfer_clock_tx_t *tx, bool *busy);
 /* Ends the transaction whose steps returned N: if N >= 0, appends TX's audit
  * events, commits, then calls CB for each event kept, in order; otherwise, or

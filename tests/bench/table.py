@@ -65,8 +65,9 @@ def table(runs):
     kv = pick(runs, "deadline")
     rows.append(("deadline tick, %s due of %s open" % (kv.get("due", "—"), kv.get("open", "—")),
                  "%s ms" % num(kv, "tick_ms", "%.1f"),
-                 "clocks and raising %s ms; idle tick %s ms"
-                 % (kv.get("clocks_ms", "—"), num(kv, "idle_ms", "%.2f"))))
+                 "clocks and raising %s ms over %s connection(s); idle tick %s ms"
+                 % (kv.get("clocks_ms", "—"), kv.get("connections", "1"),
+                    num(kv, "idle_ms", "%.2f"))))
     kv = pick(runs, "dispatch")
     rows.append(("list issuing, 10,000 transfers", "%s s" % num(kv, "list10k_s", "%.2f"),
                  "median of %s lists from a backlog of %s; SIGTERM %s s; heartbeat age max %s s"

@@ -4,8 +4,9 @@
  * — to the parent through the outbox (an Escalation envelope naming the
  * notice, the case and the cause), or, at the top, onto the node's own
  * supervision list — with an "escalated" event on the case's chain; and not
- * while another instance holds the deadline leader lock. Each case runs on a
- * database of its own from the template (sl_test_pg.h). */
+ * while another instance holds the deadline leader lock; a helper's batches
+ * on a second connection beside the leader's write what one connection did.
+ * Each case runs on a database of its own from the template (sl_test_pg.h). */
 #include "sl_arena.h"
 #include "sl_calendar.h"
 #include "sl_calendar_db.h"
@@ -27,6 +28,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 
 #define NOW 1779933600000LL                   /* Thursday 2026-05-28 10:00 +08:00 */
 #define LATER (NOW + 60LL * 24 * 3600 * 1000) /* 60 days on: past every deadline */
@@ -264,26 +266,58 @@ s_sorted_lines(const char *text)
     return s;
 }
 
-/* The rows the clocks and the raising write, as one text. */
+/* The rows the clocks and the raising write, as one text; KEYED: without
+ * the serial ids, whose order two connections side by side do not keep (the
+ * marks by transfer and cause, the outbox by case). */
+static char *
+s_rows_as(sl_db_t *db, bool keyed)
+{
+    char sql[2048];
+    snprintf(sql, sizeof sql,
+             "SELECT concat_ws(E'\\n',"
+             " (SELECT string_agg(concat_ws(' ', case_id, seq, at, kind, actor_key, actor_unit,"
+             "   operator, msg_id, detail, prev_hash, hash), E'\\n' ORDER BY case_id, seq)"
+             "  FROM case_event),"
+             " (SELECT string_agg(concat_ws(' ', case_id, seq, head), E'\\n' ORDER BY case_id)"
+             "  FROM case_chain),"
+             " (SELECT string_agg(concat_ws(' ', id, due_at, accepted_at, reminded_at, overdue_at,"
+             "   not_handled_at, calendar_warning), E'\\n' ORDER BY id)"
+             "  FROM transfer JOIN transfer_clock ON transfer_id = id),"
+             " (SELECT string_agg(concat_ws(' ', %s transfer_id, case_id, cause, marked_at,"
+             "   reason, raised_at, raised_to, raised_ref), E'\\n' ORDER BY %s)"
+             "  FROM transfer_escalation),"
+             " (SELECT string_agg(concat_ws(' ', %s peer, body_kind, case_no), E'\\n' ORDER BY %s)"
+             "  FROM outbox),"
+             " (SELECT string_agg(s::text, E'\\n' ORDER BY s::text) FROM supervision s))",
+             keyed ? "" : "id,", keyed ? "transfer_id, cause" : "id", keyed ? "" : "id,",
+             keyed ? "case_no" : "id");
+    return sl_test_value(db, sql);
+}
+
 static char *
 s_rows(sl_db_t *db)
 {
-    return sl_test_value(
-        db, "SELECT concat_ws(E'\\n',"
-            " (SELECT string_agg(concat_ws(' ', case_id, seq, at, kind, actor_key, actor_unit,"
-            "   operator, msg_id, detail, prev_hash, hash), E'\\n' ORDER BY case_id, seq)"
-            "  FROM case_event),"
-            " (SELECT string_agg(concat_ws(' ', case_id, seq, head), E'\\n' ORDER BY case_id)"
-            "  FROM case_chain),"
-            " (SELECT string_agg(concat_ws(' ', id, due_at, accepted_at, reminded_at, overdue_at,"
-            "   not_handled_at, calendar_warning), E'\\n' ORDER BY id)"
-            "  FROM transfer JOIN transfer_clock ON transfer_id = id),"
-            " (SELECT string_agg(concat_ws(' ', id, transfer_id, case_id, cause, marked_at,"
-            "   reason, raised_at, raised_to, raised_ref), E'\\n' ORDER BY id)"
-            "  FROM transfer_escalation),"
-            " (SELECT string_agg(concat_ws(' ', id, peer, body_kind, case_no), E'\\n' ORDER BY id)"
-            "  FROM outbox),"
-            " (SELECT string_agg(s::text, E'\\n' ORDER BY s::text) FROM supervision s))");
+    return s_rows_as(db, false);
+}
+
+/* The two runs wrote the same ROWS and published the same events (in an
+ * order of their own: a transaction publishes its batch's clocks and
+ * raisings together, so only their order across batches differs); frees
+ * both. */
+static void
+s_same_runs(char *rows[2], s_run_t runs[2])
+{
+    assert_string_equal(rows[1], rows[0]);
+    assert_non_null(runs[0].events.data);
+    char *ev0 = s_sorted_lines(runs[0].events.data), *ev1 = s_sorted_lines(runs[1].events.data);
+    assert_non_null(strstr(ev0, "case.escalated"));
+    assert_string_equal(ev1, ev0);
+    free(ev0);
+    free(ev1);
+    for (int k = 0; k < 2; k++) {
+        free(rows[k]);
+        sl_buf_free(&runs[k].events);
+    }
 }
 
 /* The clocks and the raising in one transaction a batch (sl_escalation_tick,
@@ -335,19 +369,7 @@ s_one_transaction_writes_what_two_did(const char *parent)
     }
     assert_non_null(strstr(rows[0], "escalated"));
     assert_non_null(strstr(rows[0], parent[0] ? " parent 140700" : " supervision "));
-    assert_string_equal(rows[1], rows[0]);
-    /* the same events; one transaction a batch publishes a batch's clocks
-     * and raisings together, so only their order across batches differs */
-    assert_non_null(runs[0].events.data);
-    char *ev0 = s_sorted_lines(runs[0].events.data), *ev1 = s_sorted_lines(runs[1].events.data);
-    assert_non_null(strstr(ev0, "case.escalated"));
-    assert_string_equal(ev1, ev0);
-    free(ev0);
-    free(ev1);
-    for (int k = 0; k < 2; k++) {
-        free(rows[k]);
-        sl_buf_free(&runs[k].events);
-    }
+    s_same_runs(rows, runs);
 }
 
 static void
@@ -364,6 +386,89 @@ test_one_transaction_writes_what_two_did_at_the_top(void **state)
     s_one_transaction_writes_what_two_did("");
 }
 
+/* A helper's batch (sl_escalation_tick with BUSY NULL) on its own thread. */
+typedef struct {
+    sl_db_t *db;
+    const sl_calendar_t *cal;
+    s_run_t *run;
+    long n, m;
+} s_helper_t;
+
+static void *
+s_helper_batch(void *arg)
+{
+    s_helper_t *h = arg;
+    h->n = sl_escalation_tick(h->db, h->cal, "140728", "140700", LATER, 3, 2, &s_actor, NULL, &h->m,
+                              s_run_event, h->run);
+    return NULL;
+}
+
+/* Six cases due: the leader's batches of two on one connection and a
+ * helper's beside them on another, round by round as sl-deadline runs them
+ * ([deadline] tick_connections = 2), write the rows, chains and envelopes
+ * and publish the events one connection did, each transfer once; the
+ * helper did some of them. */
+static void
+test_a_helper_beside_the_leader_writes_what_one_did(void **state)
+{
+    (void)state;
+    const char *subjects[] = {"甲煤业有限公司",
+                              "乙煤业有限公司",
+                              "丙煤业有限公司",
+                              "丁煤业有限公司",
+                              "戊煤业有限公司",
+                              "己煤业有限公司",
+                              NULL};
+    char names[2][64];
+    s_run_t runs[3];
+    char *rows[2];
+    long helped = 0;
+    for (int k = 0; k < 2; k++) {
+        sl_db_t *db = sl_test_db_new("test_escalation_helper", names[k]);
+        assert_int_equal(sl_test_form_list(db, NOW, subjects, UNIT).items, 6);
+        sl_calendar_t *cal = NULL;
+        assert_int_equal(sl_calendar_load(db, &cal), 0);
+        sl_buf_init(&runs[k].events);
+        bool busy, full;
+        long n, m, looked = 0, raised = 0;
+        sl_db_t *db2 = k == 1 ? sl_db_new(sl_test_conninfo(names[k])) : NULL;
+        if (db2) {
+            assert_int_equal(sl_db_connect(db2), 0);
+            sl_buf_init(&runs[2].events);
+        }
+        do {
+            s_helper_t h = {db2, cal, &runs[2], 0, 0};
+            pthread_t t;
+            if (db2)
+                assert_int_equal(pthread_create(&t, NULL, s_helper_batch, &h), 0);
+            n = sl_escalation_tick(db, cal, "140728", "140700", LATER, 3, 2, &s_actor, &busy, &m,
+                                   s_run_event, &runs[k]);
+            if (db2)
+                assert_int_equal(pthread_join(t, NULL), 0);
+            assert_true(n >= 0 && m >= 0 && h.n >= 0 && h.m >= 0);
+            assert_false(busy);
+            full = n == 2 || m >= 2 || h.n == 2 || h.m >= 2;
+            looked += n + h.n;
+            raised += m + h.m;
+            helped += h.n;
+        } while (full);
+        assert_int_equal(looked, 6);
+        assert_int_equal(raised, 6);
+        rows[k] = s_rows_as(db, true);
+        sl_test_audit_intact(db);
+        if (db2) {
+            sl_db_destroy(&db2);
+            sl_buf_append(&runs[1].events, runs[2].events.data, runs[2].events.len);
+            sl_buf_free(&runs[2].events);
+        }
+        sl_calendar_destroy(&cal);
+        sl_test_db_drop(&db, names[k]);
+    }
+    assert_true(helped >= 2); /* the first round's helper had two to take */
+    assert_non_null(strstr(rows[0], " parent 140700"));
+    s_same_runs(rows, runs);
+}
+
 int
 main(void)
 {
@@ -378,6 +483,7 @@ main(void)
                                         sl_test_fix_teardown),
         cmocka_unit_test(test_one_transaction_writes_what_two_did),
         cmocka_unit_test(test_one_transaction_writes_what_two_did_at_the_top),
+        cmocka_unit_test(test_a_helper_beside_the_leader_writes_what_one_did),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -148,6 +148,7 @@ test_values_and_defaults(void **state)
     assert_int_equal(sl_config_int(c, "dispatch", "window"), 1000);
     assert_int_equal(sl_config_int(c, "dispatch", "interval_days"), 2);
     assert_int_equal(sl_config_int(c, "deadline", "not_handled_days"), 3);
+    assert_int_equal(sl_config_int(c, "deadline", "tick_connections"), 2);
     assert_false(sl_config_has(c, "dispatch", "window"));
     assert_true(sl_config_has(c, "intake", "batch_max"));
 
