@@ -9,15 +9,26 @@
 
 #include <errno.h>
 #include <sodium.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
+/* A record's nonce: the batch's random prefix, then a count of the records
+ * sealed under the batch key (little-endian). XChaCha20-Poly1305 asks only
+ * that a nonce never repeat under one key: the count does not, within a
+ * batch, and every batch has a key of its own — one getrandom a batch, not
+ * one a record. */
+#define S_PREFIX_BYTES (SL_SEAL_NONCE_BYTES - 8)
+
 struct sl_sealer {
     unsigned char pk[SL_SEAL_KEY_BYTES];                  /* the node's sealing public key */
     unsigned char key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES]; /* batch key */
     unsigned char sealed[SL_SEAL_SEALED_KEY_BYTES];       /* batch key sealed for pk */
+    unsigned char prefix[S_PREFIX_BYTES];                 /* the batch's nonce prefix */
+    _Atomic uint64_t sealed_n;                            /* records sealed under key */
 };
 
 int
@@ -67,6 +78,8 @@ sl_sealer_rekey(sl_sealer_t *s)
 {
     crypto_aead_xchacha20poly1305_ietf_keygen(s->key);
     crypto_box_seal(s->sealed, s->key, sizeof s->key, s->pk);
+    randombytes_buf(s->prefix, sizeof s->prefix);
+    atomic_store(&s->sealed_n, 0);
 }
 
 const unsigned char *
@@ -85,7 +98,10 @@ unsigned char *
 sl_sealer_seal(sl_sealer_t *s, const void *plain, size_t n, const char *ad,
                unsigned char nonce[SL_SEAL_NONCE_BYTES], size_t *ctlen)
 {
-    randombytes_buf(nonce, SL_SEAL_NONCE_BYTES);
+    uint64_t k = atomic_fetch_add(&s->sealed_n, 1);
+    memcpy(nonce, s->prefix, S_PREFIX_BYTES);
+    for (int i = 0; i < 8; i++)
+        nonce[S_PREFIX_BYTES + i] = (unsigned char)(k >> (8 * i));
     unsigned char *ct = sl_malloc(n + crypto_aead_xchacha20poly1305_ietf_ABYTES);
     unsigned long long clen = 0;
     crypto_aead_xchacha20poly1305_ietf_encrypt(ct, &clen, plain, n, (const unsigned char *)ad,

@@ -28,8 +28,9 @@ const unsigned char *sl_sealer_pk(const sl_sealer_t *s);
 void sl_sealer_rekey(sl_sealer_t *s);
 /* The current batch key sealed for PK (SL_SEAL_SEALED_KEY_BYTES). Borrowed. */
 const unsigned char *sl_sealer_sealed_key(const sl_sealer_t *s);
-/* Seals N bytes with associated data AD: fills NONCE, returns a new buffer of
- * *CTLEN bytes (the caller frees it). */
+/* Seals N bytes with associated data AD: fills NONCE (never the same twice
+ * under one batch key: the batch's random prefix and a count), returns a new
+ * buffer of *CTLEN bytes (the caller frees it). */
 unsigned char *sl_sealer_seal(sl_sealer_t *s, const void *plain, size_t n, const char *ad,
                               unsigned char nonce[SL_SEAL_NONCE_BYTES], size_t *ctlen);
 

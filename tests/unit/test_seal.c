@@ -89,6 +89,18 @@ test_seal_open_batch(void **state)
     assert_non_null(p2);
     assert_memory_equal(p2, "李四", n);
     assert_null(sl_seal_open_with(key, n1, sizeof n1, c2, l2, NULL, &n)); /* wrong nonce */
+    /* the nonces of a batch: one random prefix, a count after it; a new
+     * batch key, a new prefix and the count from 0 */
+    assert_memory_equal(n1, n2, SL_SEAL_NONCE_BYTES - 8);
+    assert_memory_not_equal(n1, n2, SL_SEAL_NONCE_BYTES);
+    assert_int_equal(n1[SL_SEAL_NONCE_BYTES - 8] + 1, n2[SL_SEAL_NONCE_BYTES - 8]);
+    sl_sealer_rekey(s);
+    unsigned char n3[SL_SEAL_NONCE_BYTES];
+    size_t l3;
+    unsigned char *c3 = sl_sealer_seal(s, "王五", strlen("王五"), NULL, n3, &l3);
+    assert_memory_not_equal(n1, n3, SL_SEAL_NONCE_BYTES - 8);
+    assert_memory_equal(n1 + SL_SEAL_NONCE_BYTES - 8, n3 + SL_SEAL_NONCE_BYTES - 8, 8);
+    free(c3);
     free(p1);
     free(p2);
     free(c1);
