@@ -9,8 +9,10 @@ starts a few seconds before those 1,000 fall due, so the tick measured is a
 running daemon's, not its first (no connecting, no calendar loading). Prints
 the milliseconds of that tick (from sl-deadline's log line), of an idle tick
 afterwards (the sl_deadline_tick_seconds gauge: nothing due among the
-million), and the plan of the tick's query (an index range scan on
-transfer_clock_due). Figures are reported, never asserted.
+million), the CPU the database's processes and sl-deadline used over the
+tick (and the idle ticks just before it: a few milliseconds each), and the
+plan of the tick's query (an index range scan on transfer_clock_due).
+Figures are reported, never asserted.
 
 The clocks of a batch and the raising of what they marked run in one
 transaction (sl_escalation_tick), so the log line gives them as one figure.
@@ -32,9 +34,10 @@ tick's 2,000 log lines written in one go: 134-167 ms on one connection (the
 database 109); split over two connections side by side ([deadline]
 tick_connections = 2, the default): 112-175 ms (median 128 of 12 runs,
 against 145 of 8 on one), the two batches of 500 each
-about as long as one of 1,000 was (the backends slow each other on 2
-cores). The goal, under 100 ms, is not met on that machine. The tick's WAL:
-3.3 MiB.
+about as long as one of 1,000 was: the database's CPU over the tick was
+174 ms on one connection (the busiest process 153), 262 ms on two (120 and
+112) — CPU-bound, and the split costs half as much work again. The goal,
+under 100 ms, is not met on that machine. The tick's WAL: 3.3 MiB.
 
     --open N (SL_BENCH_OPEN, 1000000)   --due M (SL_BENCH_DUE, 1000)
     --connections K (SL_BENCH_TICK_CONNECTIONS, 2): [deadline] tick_connections
@@ -61,6 +64,24 @@ NOW = "2022-01-14T09:00:00+08:00"
 # measured is one of a daemon already running: connected, calendar loaded,
 # idle ticks behind it, as on a node that has run a while
 START = "2022-01-13T23:59:52+08:00"
+
+
+def cpu_ns():
+    """The CPU time each thread of the cluster's processes and of sl-deadline
+    has had so far (ns, /proc/PID/task/TID/schedstat), by (comm, tid)."""
+    out = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/comm" % pid) as f:
+                comm = f.read().strip()
+            if comm not in ("postgres", "sl-deadline"):
+                continue
+            for tid in os.listdir("/proc/%s/task" % pid):
+                with open("/proc/%s/task/%s/schedstat" % (pid, tid)) as f:
+                    out[(comm, tid)] = int(f.read().split()[0])
+        except OSError:
+            pass  # gone meanwhile
+    return out
 
 
 def main():
@@ -136,11 +157,20 @@ ANALYZE transfer;
         wait_for("two idle ticks before the due instant", lambda: ticks_so_far() >= 2, timeout=60)
         check("sl-deadline idle before the due instant (it started within 8 s)",
               "transfers due" not in node.log("deadline"), node.log("deadline")[-2000:])
+        cpu0 = cpu_ns()
         line = wait_for("the tick with the due transfers", lambda: re.search(
             r"tick: (\d+) transfers due, (\d+) escalations raised, ([\d.]+) ms"
             r"(?: \(clocks and raising ([\d.]+) ms(?:, (\d+) connection)?)?",
             node.log("deadline")), timeout=600)
         due_ms = float(line.group(3))
+        # the CPU the database and sl-deadline used from two idle ticks after
+        # the start to the tick's log line: the tick and ~6 idle ticks (a
+        # helper's thread, gone by then, is not counted)
+        cpu1 = cpu_ns()
+        used = {k: (cpu1[k] - cpu0.get(k, 0)) / 1e6 for k in cpu1}
+        pg_ms = sum(v for k, v in used.items() if k[0] == "postgres")
+        busiest = sorted((v for k, v in used.items() if k[0] == "postgres"), reverse=True)
+        dl_ms = sum(v for k, v in used.items() if k[0] == "sl-deadline")
         wal = int(node.sql("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '%s')" % lsn0))
         check("every due transfer marked once", node.sql(
             "SELECT count(*) FROM transfer_escalation WHERE raised_at IS NOT NULL") == str(a.due),
@@ -158,13 +188,17 @@ ANALYZE transfer;
                                                                     due_ms))
         if line.group(4):
             print("  of which the clocks and raising the escalations %s ms" % line.group(4))
+        print("CPU meanwhile: the database %.1f ms (its busiest processes %s ms),"
+              " sl-deadline %.1f ms" % (pg_ms, ", ".join("%.1f" % v for v in busiest[:a.connections]),
+                                       dl_ms))
         print("idle tick over %d open transfers: %.2f ms" % (a.open, idle_ms))
         print("sl-deadline VmRSS: %.1f MiB on the empty node, %.1f MiB after the ticks"
               % (rss_idle, rss))
         print("BENCH deadline open=%d due=%d tick_ms=%.1f clocks_ms=%s idle_ms=%.2f"
               " rss_idle_mib=%.1f rss_load_mib=%.1f connections=%s wal_mib=%.1f"
+              " pg_cpu_ms=%.1f deadline_cpu_ms=%.1f"
               % (a.open, a.due, due_ms, line.group(4) or "-", idle_ms, rss_idle, rss,
-                 line.group(5) or "1", wal / 1048576.0))
+                 line.group(5) or "1", wal / 1048576.0, pg_ms, dl_ms))
         print("plan:\n" + plan)
     finally:
         node.close()
