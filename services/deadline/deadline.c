@@ -183,9 +183,10 @@ s_tick_logged(sl_db_t *db, sl_deadline_t *d)
             if (uv_thread_create(&h->thread, s_help, h) != 0)
                 nh = i; /* fewer helpers this round */
         }
-        n = sl_escalation_tick(db, cal, d->node, d->parent, now, d->not_handled_days,
-                               nh ? limit : S_BATCH, &actor, &busy, &m, s_on_clock, d);
-        full = n == (nh ? limit : S_BATCH) || m >= (nh ? limit : S_BATCH);
+        long own = nh ? limit : S_BATCH; /* alone, the tick takes the whole batch */
+        n = sl_escalation_tick(db, cal, d->node, d->parent, now, d->not_handled_days, own, &actor,
+                               &busy, &m, s_on_clock, d);
+        full = n == own || m >= own;
         for (size_t i = 0; i < nh; i++)
             full |= s_join(d, &d->helpers[i], &looked, &raised, &raise_rc);
         if (n < 0) {

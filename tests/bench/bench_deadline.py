@@ -172,6 +172,11 @@ ANALYZE transfer;
         busiest = sorted((v for k, v in used.items() if k[0] == "postgres"), reverse=True)
         dl_ms = sum(v for k, v in used.items() if k[0] == "sl-deadline")
         wal = int(node.sql("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '%s')" % lsn0))
+        # published once each, whichever connection raised it (a helper's
+        # events go out from the tick's thread after the join)
+        check("every escalation published once",
+              node.metric(port, "sl_deadline_escalations_total") == a.due,
+              str(node.metric(port, "sl_deadline_escalations_total")))
         check("every due transfer marked once", node.sql(
             "SELECT count(*) FROM transfer_escalation WHERE raised_at IS NOT NULL") == str(a.due),
               line.group(0) + " " + node.sql("SELECT count(*) FROM transfer_escalation"))

@@ -300,6 +300,23 @@ s_rows(sl_db_t *db)
     return s_rows_as(db, false);
 }
 
+/* A database of its own (its name in NAME) with the transfers of SUBJECTS
+ * listed at NOW, their calendar in *CAL and RUN's events emptied. */
+static sl_db_t *
+s_run_db(const char *prefix, char *name, const char *const *subjects, sl_calendar_t **cal,
+         s_run_t *run)
+{
+    sl_db_t *db = sl_test_db_new(prefix, name);
+    size_t n = 0;
+    while (subjects[n])
+        n++;
+    assert_int_equal(sl_test_form_list(db, NOW, subjects, UNIT).items, n);
+    *cal = NULL;
+    assert_int_equal(sl_calendar_load(db, cal), 0);
+    sl_buf_init(&run->events);
+    return db;
+}
+
 /* The two runs wrote the same ROWS and published the same events (in an
  * order of their own: a transaction publishes its batch's clocks and
  * raisings together, so only their order across batches differs); frees
@@ -333,11 +350,8 @@ s_one_transaction_writes_what_two_did(const char *parent)
     s_run_t runs[2];
     char *rows[2];
     for (int k = 0; k < 2; k++) {
-        sl_db_t *db = sl_test_db_new("test_escalation_tick", names[k]);
-        assert_int_equal(sl_test_form_list(db, NOW, subjects, UNIT).items, 3);
-        sl_calendar_t *cal = NULL;
-        assert_int_equal(sl_calendar_load(db, &cal), 0);
-        sl_buf_init(&runs[k].events);
+        sl_calendar_t *cal;
+        sl_db_t *db = s_run_db("test_escalation_tick", names[k], subjects, &cal, &runs[k]);
         bool busy;
         long n, m, looked = 0, raised = 0;
         if (k == 0) {
@@ -424,11 +438,8 @@ test_a_helper_beside_the_leader_writes_what_one_did(void **state)
     char *rows[2];
     long helped = 0;
     for (int k = 0; k < 2; k++) {
-        sl_db_t *db = sl_test_db_new("test_escalation_helper", names[k]);
-        assert_int_equal(sl_test_form_list(db, NOW, subjects, UNIT).items, 6);
-        sl_calendar_t *cal = NULL;
-        assert_int_equal(sl_calendar_load(db, &cal), 0);
-        sl_buf_init(&runs[k].events);
+        sl_calendar_t *cal;
+        sl_db_t *db = s_run_db("test_escalation_helper", names[k], subjects, &cal, &runs[k]);
         bool busy, full;
         long n, m, looked = 0, raised = 0;
         sl_db_t *db2 = k == 1 ? sl_db_new(sl_test_conninfo(names[k])) : NULL;
