@@ -94,6 +94,7 @@ typedef struct s_helper {
     const sl_transfer_actor_t *actor; /* the tick's */
     int64_t now;
     long limit;
+    sl_transfer_share_t share; /* of the due transfers: its own, beside the tick's */
     long n, m; /* transfers looked at, escalations raised; or an error each */
     s_event_t *evs;
     size_t nev, cap;
@@ -120,8 +121,8 @@ s_help(void *arg)
     int rc = sl_db_connect(h->db);
     h->n = rc != 0 ? rc
                    : sl_escalation_tick(h->db, h->cal, h->d->node, h->d->parent, h->now,
-                                        h->d->not_handled_days, h->limit, h->actor, NULL, &h->m,
-                                        s_keep, h);
+                                        h->d->not_handled_days, h->limit, &h->share, h->actor, NULL,
+                                        &h->m, s_keep, h);
     sl_log_release();
 }
 
@@ -173,22 +174,32 @@ s_tick_logged(sl_db_t *db, sl_deadline_t *d)
     long n, m, looked = 0, raised = 0, raise_rc = 0;
     /* the clocks and the raising of what they marked, one transaction a
      * batch; with helpers (an instance that led the last time), a round is
-     * the tick's batch and one from each helper, side by side */
+     * the tick's batch and one from each helper, side by side, each on its
+     * own share of the due transfers (sl_transfer_share_t: share 0 the
+     * tick's, i + 1 helper i's). A helper that fails leaves its share
+     * untaken: the rounds after it are the tick's alone, on every share. */
     long limit = S_BATCH / (long)(1 + d->nhelpers);
+    bool alone = false;
     do {
-        size_t nh = d->led ? d->nhelpers : 0;
+        size_t want = d->led && !alone ? d->nhelpers : 0, nh = want;
         for (size_t i = 0; i < nh; i++) {
             s_helper_t *h = &d->helpers[i];
             h->cal = cal, h->actor = &actor, h->now = now, h->limit = limit;
+            h->share = (sl_transfer_share_t){(int)i + 1, (int)want + 1};
             if (uv_thread_create(&h->thread, s_help, h) != 0)
                 nh = i; /* fewer helpers this round */
         }
         long own = nh ? limit : S_BATCH; /* alone, the tick takes the whole batch */
-        n = sl_escalation_tick(db, cal, d->node, d->parent, now, d->not_handled_days, own, &actor,
-                               &busy, &m, s_on_clock, d);
+        /* the tick takes share 0 beside all its helpers, any if one did not start */
+        sl_transfer_share_t share = {0, nh == want ? (int)nh + 1 : 1};
+        n = sl_escalation_tick(db, cal, d->node, d->parent, now, d->not_handled_days, own, &share,
+                               &actor, &busy, &m, s_on_clock, d);
         full = n == own || m >= own;
-        for (size_t i = 0; i < nh; i++)
+        for (size_t i = 0; i < nh; i++) {
             full |= s_join(d, &d->helpers[i], &looked, &raised, &raise_rc);
+            if (d->helpers[i].n < 0)
+                alone = full = true; /* its share waits for the next round */
+        }
         if (n < 0) {
             rc = (int)n;
             goto down;

@@ -360,15 +360,16 @@ sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int64_t n
 
 long
 sl_escalation_tick(sl_db_t *db, const sl_calendar_t *cal, const char *node, const char *parent,
-                   int64_t now_ms, int not_handled_days, long limit, const sl_actor_t *actor,
-                   bool *busy, long *raised, sl_transfer_clock_cb *cb, void *arg)
+                   int64_t now_ms, int not_handled_days, long limit,
+                   const sl_transfer_share_t *share, const sl_actor_t *actor, bool *busy,
+                   long *raised, sl_transfer_clock_cb *cb, void *arg)
 {
     *raised = 0;
     sl_transfer_clock_tx_t tx;
     int rc = sl_transfer_clock_tx_begin(db, &tx, busy);
     if (rc <= 0)
         return rc;
-    long n = sl_transfer_clock_step(db, cal, now_ms, not_handled_days, limit, actor, &tx);
+    long n = sl_transfer_clock_step(db, cal, now_ms, not_handled_days, limit, share, actor, &tx);
     long m = n < 0 ? 0 : sl_escalation_step(db, node, parent, now_ms, limit, actor, &tx);
     long r = sl_transfer_clock_tx_end(db, &tx, n < 0 ? n : m < 0 ? m : n, cb, arg);
     if (n >= 0 && m < 0 && m != SL_AGAIN) {

@@ -44,8 +44,8 @@ long sl_escalation_raise(sl_db_t *db, const char *node, const char *parent, int6
 long sl_escalation_step(sl_db_t *db, const char *node, const char *parent, int64_t now_ms,
                         long limit, const sl_actor_t *actor, sl_transfer_clock_tx_t *tx);
 
-/* One sl-deadline transaction: the clocks of up to LIMIT due transfers
- * (sl_transfer_clock_step) and up to LIMIT pending escalations, those just
+/* One sl-deadline transaction: the clocks of up to LIMIT due transfers of
+ * SHARE (sl_transfer_clock_step; NULL: any) and up to LIMIT pending escalations, those just
  * marked included (sl_escalation_step), under the leader lock (*BUSY when
  * another instance holds it), the audit events of both appended together;
  * after COMMIT, CB for each event in order (the clocks' topics, then
@@ -55,8 +55,9 @@ long sl_escalation_step(sl_db_t *db, const char *node, const char *parent, int64
  * and *RAISED is the raising's error. BUSY NULL: a helper's transaction, no
  * lock taken (sl_transfer_clock_tx_begin). */
 long sl_escalation_tick(sl_db_t *db, const sl_calendar_t *cal, const char *node, const char *parent,
-                        int64_t now_ms, int not_handled_days, long limit, const sl_actor_t *actor,
-                        bool *busy, long *raised, sl_transfer_clock_cb *cb, void *arg);
+                        int64_t now_ms, int not_handled_days, long limit,
+                        const sl_transfer_share_t *share, const sl_actor_t *actor, bool *busy,
+                        long *raised, sl_transfer_clock_cb *cb, void *arg);
 
 /* Validates an Escalation body (pure): notice_no, origin_node, case_no, cause
  * and the clue's subject.name, place.division and sector are required. 0 or

@@ -1,6 +1,7 @@
 /* sl_transfer_clock.c — the clocks of transfers in the database (part of the transfer module).
  *
- * The tick locks the due rows (FOR UPDATE SKIP LOCKED, after the leader lock),
+ * The tick locks the due rows (FOR UPDATE SKIP LOCKED, after the leader lock;
+ * of its share, sl_transfer_share_t, when connections take them side by side),
  * decides in C row by row (sl_deadline_check) and writes back set-based: one
  * statement for the transfers' clocks, one for the escalation marks, and the
  * audit events gathered into the transaction's sl_transfer_clock_tx_t, which
@@ -287,11 +288,15 @@ s_mark(sl_transfer_clock_tx_t *tx, PGresult *r, int row, int64_t case_id, const 
 
 long
 sl_transfer_clock_step(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, int not_handled_days,
-                       long limit, const sl_actor_t *actor, sl_transfer_clock_tx_t *tx)
+                       long limit, const sl_transfer_share_t *share, const sl_actor_t *actor,
+                       sl_transfer_clock_tx_t *tx)
 {
     char now[40], lim[24];
     sl_time_format_iso(now_ms, now, sizeof now);
     snprintf(lim, sizeof lim, "%ld", limit);
+    char si[12], sc[12];
+    snprintf(si, sizeof si, "%d", share ? share->index : 0);
+    snprintf(sc, sizeof sc, "%d", share ? share->count : 1);
     PGresult *r = NULL;
     long n = 0;
     s_writes_t w;
@@ -301,7 +306,7 @@ sl_transfer_clock_step(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
     if (rc != 0)
         goto fail;
     tx->now_ms = now_ms;
-    const char *p[] = {now, lim};
+    const char *p[] = {now, lim, sc, si};
     rc = sl_db_exec(
         db, &r,
         "SELECT t.id, t.case_id, c.case_no, t.notice_no, t.unit_code, t.state,"
@@ -315,9 +320,10 @@ sl_transfer_clock_step(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
         " ARRAY(SELECT x.cause FROM transfer_escalation x WHERE x.transfer_id = t.id)::text"
         " FROM transfer_clock k JOIN transfer t ON t.id = k.transfer_id"
         " JOIN cases c ON c.id = t.case_id LEFT JOIN unit u ON u.code = t.unit_code"
-        " WHERE k.due_at <= $1::timestamptz ORDER BY k.due_at"
+        " WHERE k.due_at <= $1::timestamptz"
+        " AND ($3::int <= 1 OR k.transfer_id % $3::int = $4::int) ORDER BY k.due_at"
         " LIMIT $2::int FOR UPDATE OF k, t SKIP LOCKED",
-        2, p);
+        4, p);
     if (rc != 0)
         goto fail;
     n = PQntuples(r);
@@ -439,7 +445,7 @@ sl_transfer_clock_tick(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms, in
     int rc = sl_transfer_clock_tx_begin(db, &tx, busy);
     if (rc <= 0)
         return rc;
-    long n = sl_transfer_clock_step(db, cal, now_ms, not_handled_days, limit, actor, &tx);
+    long n = sl_transfer_clock_step(db, cal, now_ms, not_handled_days, limit, NULL, actor, &tx);
     return sl_transfer_clock_tx_end(db, &tx, n, cb, arg);
 }
 

@@ -114,15 +114,23 @@ int sl_transfer_clock_tx_flush(sl_db_t *db, sl_transfer_clock_tx_t *tx);
 int sl_transfer_clock_tx_flush_then(sl_db_t *db, sl_transfer_clock_tx_t *tx,
                                     sl_audit_meanwhile_fn *meanwhile, void *arg);
 
+/* One connection's share of the due transfers when several take them side by
+ * side: those whose id % COUNT == INDEX. Without it (NULL, or COUNT <= 1) a
+ * connection takes any; SKIP LOCKED keeps two off the same transfer either
+ * way, the share keeps them from reading and joining each other's. */
+typedef struct sl_transfer_share {
+    int index, count;
+} sl_transfer_share_t;
+
 /* The work of sl_transfer_clock_tick inside the caller's transaction (which
- * holds the leader lock): the transfers' writes are kept in TX until
+ * holds the leader lock), on SHARE of the due transfers: the transfers' writes are kept in TX until
  * sl_transfer_clock_tx_send or sl_transfer_clock_tx_end defers them,
  * the audit events and the events to publish are gathered into TX. Returns
  * the number of transfers looked at, or -1 / SL_AGAIN (the caller rolls
  * back). */
 long sl_transfer_clock_step(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms,
-                            int not_handled_days, long limit, const sl_actor_t *actor,
-                            sl_transfer_clock_tx_t *tx);
+                            int not_handled_days, long limit, const sl_transfer_share_t *share,
+                            const sl_actor_t *actor, sl_transfer_clock_tx_t *tx);
 
 /* Acts on up to LIMIT transfers whose due_at <= NOW_MS, in one transaction
  * under the SL_DEADLINE_LOCK leader lock: records what sl_deadline_check says

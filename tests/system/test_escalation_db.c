@@ -367,8 +367,8 @@ s_one_transaction_writes_what_two_did(const char *parent)
             } while (m == 2);
         } else {
             do {
-                n = sl_escalation_tick(db, cal, "140728", parent, LATER, 3, 2, &s_actor, &busy, &m,
-                                       s_run_event, &runs[k]);
+                n = sl_escalation_tick(db, cal, "140728", parent, LATER, 3, 2, NULL, &s_actor,
+                                       &busy, &m, s_run_event, &runs[k]);
                 assert_true(n >= 0 && m >= 0);
                 looked += n;
                 raised += m;
@@ -406,22 +406,24 @@ typedef struct {
     const sl_calendar_t *cal;
     s_run_t *run;
     long n, m;
+    sl_transfer_share_t share;
 } s_helper_t;
 
 static void *
 s_helper_batch(void *arg)
 {
     s_helper_t *h = arg;
-    h->n = sl_escalation_tick(h->db, h->cal, "140728", "140700", LATER, 3, 2, &s_actor, NULL, &h->m,
-                              s_run_event, h->run);
+    h->n = sl_escalation_tick(h->db, h->cal, "140728", "140700", LATER, 3, 2, &h->share, &s_actor,
+                              NULL, &h->m, s_run_event, h->run);
     return NULL;
 }
 
 /* Six cases due: the leader's batches of two on one connection and a
  * helper's beside them on another, round by round as sl-deadline runs them
- * ([deadline] tick_connections = 2), write the rows, chains and envelopes
- * and publish the events one connection did, each transfer once; the
- * helper did some of them. */
+ * ([deadline] tick_connections = 2), each on its share (the even transfer
+ * ids the leader's, the odd the helper's), write the rows, chains and
+ * envelopes and publish the events one connection did, each transfer once;
+ * the helper did its three. */
 static void
 test_a_helper_beside_the_leader_writes_what_one_did(void **state)
 {
@@ -448,12 +450,13 @@ test_a_helper_beside_the_leader_writes_what_one_did(void **state)
             sl_buf_init(&runs[2].events);
         }
         do {
-            s_helper_t h = {db2, cal, &runs[2], 0, 0};
+            s_helper_t h = {db2, cal, &runs[2], 0, 0, {1, 2}};
+            sl_transfer_share_t share = {0, db2 ? 2 : 1};
             pthread_t t;
             if (db2)
                 assert_int_equal(pthread_create(&t, NULL, s_helper_batch, &h), 0);
-            n = sl_escalation_tick(db, cal, "140728", "140700", LATER, 3, 2, &s_actor, &busy, &m,
-                                   s_run_event, &runs[k]);
+            n = sl_escalation_tick(db, cal, "140728", "140700", LATER, 3, 2, &share, &s_actor,
+                                   &busy, &m, s_run_event, &runs[k]);
             if (db2)
                 assert_int_equal(pthread_join(t, NULL), 0);
             assert_true(n >= 0 && m >= 0 && h.n >= 0 && h.m >= 0);
@@ -475,9 +478,78 @@ test_a_helper_beside_the_leader_writes_what_one_did(void **state)
         sl_calendar_destroy(&cal);
         sl_test_db_drop(&db, names[k]);
     }
-    assert_true(helped >= 2); /* the first round's helper had two to take */
+    assert_int_equal(helped, 3); /* transfers 1, 3 and 5 */
     assert_non_null(strstr(rows[0], " parent 140700"));
     s_same_runs(rows, runs);
+}
+
+/* The transfers (id and due_at, - when their clock is done) one a line, in
+ * id order. */
+static char *
+s_clocks(sl_db_t *db)
+{
+    PGresult *r = NULL;
+    assert_int_equal(sl_db_exec(db, &r,
+                                "SELECT string_agg(t.id || ' ' || coalesce(k.due_at::text, '-'),"
+                                " E'\\n' ORDER BY t.id) FROM transfer t"
+                                " LEFT JOIN transfer_clock k ON k.transfer_id = t.id",
+                                0, NULL),
+                     0);
+    char *s = sl_strdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return s;
+}
+
+/* The clocks of the four transfers in DB moved since BEFORE (s_clocks) as
+ * WHICH says: bit 0 those of the odd ids, bit 1 those of the even. */
+static void
+s_moved(const char *before, sl_db_t *db, int which)
+{
+    char *after = s_clocks(db);
+    const char *b = before, *a = after;
+    for (int id = 1; id <= 4; id++) {
+        size_t lb = strcspn(b, "\n"), la = strcspn(a, "\n");
+        assert_int_equal(atoi(b), id);
+        assert_int_equal(atoi(a), id);
+        bool moved = lb != la || memcmp(a, b, la) != 0;
+        assert_int_equal(moved, (which >> (id % 2 == 0)) & 1);
+        b += lb + (b[lb] != 0), a += la + (a[la] != 0);
+    }
+    free(after);
+}
+
+/* A share of the due transfers (id % count == index) is all a batch takes:
+ * share 1 of 2 moves the clocks of the odd ids alone and then finds nothing
+ * due; a share of one takes the rest. */
+static void
+test_a_share_takes_its_own_transfers(void **state)
+{
+    (void)state;
+    const char *subjects[] = {"甲煤业有限公司", "乙煤业有限公司", "丙煤业有限公司",
+                              "丁煤业有限公司", NULL};
+    char name[64];
+    s_run_t run;
+    sl_calendar_t *cal;
+    sl_db_t *db = s_run_db("test_escalation_share", name, subjects, &cal, &run);
+    char *before = s_clocks(db);
+    bool busy;
+    long m;
+    sl_transfer_share_t odd = {1, 2}, any = {0, 1};
+    assert_int_equal(sl_escalation_tick(db, cal, "140728", "140700", LATER, 3, 100, &odd, &s_actor,
+                                        &busy, &m, s_run_event, &run),
+                     2);
+    s_moved(before, db, 1); /* the odd ids moved, the even did not */
+    assert_int_equal(sl_escalation_tick(db, cal, "140728", "140700", LATER, 3, 100, &odd, &s_actor,
+                                        &busy, &m, s_run_event, &run),
+                     0);
+    assert_int_equal(sl_escalation_tick(db, cal, "140728", "140700", LATER, 3, 100, &any, &s_actor,
+                                        &busy, &m, s_run_event, &run),
+                     2);
+    s_moved(before, db, 3); /* the even too */
+    free(before);
+    sl_buf_free(&run.events);
+    sl_calendar_destroy(&cal);
+    sl_test_db_drop(&db, name);
 }
 
 int
@@ -495,6 +567,7 @@ main(void)
         cmocka_unit_test(test_one_transaction_writes_what_two_did),
         cmocka_unit_test(test_one_transaction_writes_what_two_did_at_the_top),
         cmocka_unit_test(test_a_helper_beside_the_leader_writes_what_one_did),
+        cmocka_unit_test(test_a_share_takes_its_own_transfers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
