@@ -19,11 +19,22 @@
 #include <string.h>
 
 /* Who reads a held-back statement's rows (sl_db_bin_defer_rows); none for
- * most: their results are only checked. */
+ * most: their results are only checked. PREP >= 0: the result is that of
+ * preparing db->prep[PREP] (sl_db_prepare_statements), not of a statement. */
 typedef struct {
     sl_db_row_cb *cb;
     void *arg;
+    int prep;
 } s_rows_to_t;
+
+/* A statement prepared on the connection: its text and name; CONFIRMED once
+ * the server's answer to the Parse was read (until then a failure forgets
+ * it: its name is never used again, a new one is prepared). */
+typedef struct {
+    char *sql;
+    char name[24];
+    bool confirmed;
+} s_prep_t;
 
 /* A statement held back to travel with the next one (sl_db_defer,
  * sl_db_begin_deferred, sl_db_bin_defer_rows). */
@@ -48,6 +59,10 @@ struct sl_db {
     s_rows_to_t *sent_rows; /* who reads each sent one's rows (nsent of them) */
     size_t capsent;
     bool send_failed;       /* sl_db_send_deferred could not send: the next call fails */
+    bool prepare;           /* sl_db_prepare_statements */
+    s_prep_t prep[SL_DB_PREPARED]; /* prepared on the connection, nprep of them */
+    int nprep;
+    unsigned long prepared; /* names handed out so far (never reused) */
     int backoff_ms;    /* the wait after the last failed attempt, 0 if none */
     int64_t retry_at;  /* monotonic ms before which no attempt is made */
 };
@@ -76,6 +91,57 @@ s_deferred_clear(sl_db_t *db)
     db->ndeferred = 0;
 }
 
+/* Forgets the statements prepared whose Parse was not answered (ALL: every
+ * one, as after a new connection or a statement the server no longer
+ * knows). Their names are not used again. */
+static void
+s_prep_forget(sl_db_t *db, bool all)
+{
+    int k = 0;
+    for (int i = 0; i < db->nprep; i++) {
+        if (all || !db->prep[i].confirmed)
+            free(db->prep[i].sql);
+        else
+            db->prep[k++] = db->prep[i];
+    }
+    db->nprep = k;
+}
+
+/* The index of SQL among the statements prepared, or -1. */
+static int
+s_prep_find(const sl_db_t *db, const char *sql)
+{
+    for (int i = 0; i < db->nprep; i++)
+        if (strcmp(db->prep[i].sql, sql) == 0)
+            return i;
+    return -1;
+}
+
+/* A new entry for SQL with a fresh name (unconfirmed), or -1 when full. */
+static int
+s_prep_new(sl_db_t *db, const char *sql)
+{
+    if (db->nprep == SL_DB_PREPARED)
+        return -1;
+    s_prep_t *p = &db->prep[db->nprep];
+    p->sql = sl_strdup(sql);
+    p->confirmed = false;
+    snprintf(p->name, sizeof p->name, "sl_%lu", ++db->prepared);
+    return db->nprep++;
+}
+
+void
+sl_db_prepare_statements(sl_db_t *db)
+{
+    db->prepare = true;
+}
+
+size_t
+sl_db_prepared(const sl_db_t *db)
+{
+    return (size_t)db->nprep;
+}
+
 sl_db_t *
 sl_db_new(const char *conninfo)
 {
@@ -91,6 +157,7 @@ sl_db_destroy(sl_db_t **p)
         return;
     sl_db_t *db = *p;
     s_deferred_clear(db);
+    s_prep_forget(db, true);
     free(db->deferred);
     free(db->sent_rows);
     if (db->conn)
@@ -170,6 +237,7 @@ sl_db_connect(sl_db_t *db)
         return SL_AGAIN;
     }
     PQsetNoticeProcessor(db->conn, s_notice, NULL);
+    s_prep_forget(db, true); /* a new session: nothing is prepared on it */
     db->backoff_ms = 0;
     db->connects++;
     if (db->connects > 1)
@@ -223,6 +291,48 @@ s_failed(sl_db_t *db)
     return -1;
 }
 
+/* Appends R to the array *TO of *N (capacity *CAP). */
+static void
+s_rows_push(s_rows_to_t **to, size_t *n, size_t *cap, s_rows_to_t r)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 8;
+        *to = sl_realloc(*to, *cap * sizeof **to);
+    }
+    (*to)[(*n)++] = r;
+}
+
+/* Sends SQL in pipeline mode, noting who reads its result (ROWS) in *TO: by
+ * name when DB prepares statements, after its Parse if it is new on the
+ * connection (a result of its own, noted before the statement's). False if
+ * libpq could not send. */
+static bool
+s_send(sl_db_t *db, const char *sql, int nparams, const char *const *values, const int *lengths,
+       const int *formats, s_rows_to_t rows, s_rows_to_t **to, size_t *n, size_t *cap)
+{
+    int k = db->prepare && nparams > 0 ? s_prep_find(db, sql) : -1;
+    if (db->prepare && nparams > 0 && k < 0 && (k = s_prep_new(db, sql)) >= 0) {
+        if (PQsendPrepare(db->conn, db->prep[k].name, sql, nparams, NULL) != 1)
+            return false;
+        s_rows_push(to, n, cap, (s_rows_to_t){NULL, NULL, k});
+    }
+    s_rows_push(to, n, cap, rows);
+    if (k >= 0)
+        return PQsendQueryPrepared(db->conn, db->prep[k].name, nparams, values, lengths, formats,
+                                   0) == 1;
+    return PQsendQueryParams(db->conn, sql, nparams, NULL, values, lengths, formats, 0) == 1;
+}
+
+/* After a failed call: forgets the statements prepared in it that the server
+ * did not take, or all of them if the server no longer knows one (its plan
+ * cannot change its result type after a migration, 0A000; or it is gone,
+ * 26000): the next calls prepare them again under new names. */
+static void
+s_prep_failed(sl_db_t *db)
+{
+    s_prep_forget(db, strcmp(db->sqlstate, "0A000") == 0 || strcmp(db->sqlstate, "26000") == 0);
+}
+
 /* Sends the deferred statements and then SQL (if not NULL) in one round trip
  * (libpq pipeline mode); they run in order. The first error stops the rest
  * (the server skips them) and is what the call reports. RES gets SQL's
@@ -233,21 +343,21 @@ s_pipeline(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char
            const int *lengths, const int *formats)
 {
     size_t nd = db->ndeferred;
-    size_t total = db->nsent + nd + (sql ? 1 : 0); /* those sent before come first */
-    s_rows_to_t *rows_to = sl_calloc(total ? total : 1, sizeof *rows_to);
-    if (db->nsent > 0)
-        memcpy(rows_to, db->sent_rows, db->nsent * sizeof *rows_to);
-    for (size_t i = 0; i < nd; i++)
-        rows_to[db->nsent + i] = db->deferred[i].rows;
+    /* those sent before come first */
+    size_t total = 0, cap = db->nsent + 2 * (nd + 1);
+    s_rows_to_t *rows_to = sl_calloc(cap, sizeof *rows_to);
+    for (size_t i = 0; i < db->nsent; i++)
+        s_rows_push(&rows_to, &total, &cap, db->sent_rows[i]);
     db->nsent = 0;
     bool ok = PQpipelineStatus(db->conn) == PQ_PIPELINE_ON || PQenterPipelineMode(db->conn) == 1;
     for (size_t i = 0; ok && i < nd; i++) {
         s_deferred_t *d = &db->deferred[i];
-        ok = PQsendQueryParams(db->conn, d->sql, d->nparams, NULL,
-                               (const char *const *)d->params, d->lengths, d->formats, 0) == 1;
+        ok = s_send(db, d->sql, d->nparams, (const char *const *)d->params, d->lengths, d->formats,
+                    d->rows, &rows_to, &total, &cap);
     }
     if (ok && sql)
-        ok = PQsendQueryParams(db->conn, sql, nparams, NULL, values, lengths, formats, 0) == 1;
+        ok = s_send(db, sql, nparams, values, lengths, formats, (s_rows_to_t){NULL, NULL, -1},
+                    &rows_to, &total, &cap);
     ok = ok && PQpipelineSync(db->conn) == 1;
     s_deferred_clear(db);
     if (!ok) {
@@ -273,6 +383,8 @@ s_pipeline(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char
             s_set_error(db, PQresultErrorMessage(r), state);
             failed = true;
         }
+        if (rows_to[i].prep >= 0 && st == PGRES_COMMAND_OK)
+            db->prep[rows_to[i].prep].confirmed = true;
         if (!failed && rows_to[i].cb)
             s_each_row(r, rows_to[i].cb, rows_to[i].arg);
         if (!failed && sql && i == total - 1 && res)
@@ -313,6 +425,7 @@ s_pipeline(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char
         PQclear(*res);
         *res = NULL;
     }
+    s_prep_failed(db);
     return s_failed(db);
 }
 
@@ -360,9 +473,21 @@ s_exec(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char *co
         if (rc != 0)
             return rc;
     }
-    PGresult *r = nparams < 0 ? PQexec(db->conn, sql)
-                              : PQexecParams(db->conn, sql, nparams, NULL, values, lengths,
-                                             formats, 0);
+    PGresult *r = NULL;
+    int k = db->prepare && nparams > 0 ? s_prep_find(db, sql) : -1;
+    if (db->prepare && nparams > 0 && k < 0 && (k = s_prep_new(db, sql)) >= 0) {
+        r = PQprepare(db->conn, db->prep[k].name, sql, nparams, NULL);
+        if (r && PQresultStatus(r) == PGRES_COMMAND_OK) {
+            db->prep[k].confirmed = true;
+            PQclear(r);
+            r = NULL;
+        }
+    }
+    if (!r)
+        r = nparams < 0 ? PQexec(db->conn, sql)
+            : k >= 0
+                ? PQexecPrepared(db->conn, db->prep[k].name, nparams, values, lengths, formats, 0)
+                : PQexecParams(db->conn, sql, nparams, NULL, values, lengths, formats, 0);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
         s_set_error(db, "", "");
@@ -376,6 +501,7 @@ s_exec(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char *co
     s_set_error(db, r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn), state);
     if (r)
         PQclear(r);
+    s_prep_failed(db);
     return s_failed(db);
 }
 
@@ -396,7 +522,7 @@ s_defer(sl_db_t *db, const char *sql, int nparams, const char *const *params, co
     d->params = sl_calloc(np, sizeof *d->params);
     d->lengths = NULL;
     d->formats = NULL;
-    d->rows = (s_rows_to_t){NULL, NULL};
+    d->rows = (s_rows_to_t){NULL, NULL, -1};
     if (formats) {
         d->lengths = sl_calloc(np, sizeof *d->lengths);
         d->formats = sl_calloc(np, sizeof *d->formats);
@@ -437,15 +563,8 @@ sl_db_send_deferred(sl_db_t *db)
     bool ok = PQpipelineStatus(db->conn) == PQ_PIPELINE_ON || PQenterPipelineMode(db->conn) == 1;
     for (size_t i = 0; ok && i < db->ndeferred; i++) {
         s_deferred_t *d = &db->deferred[i];
-        ok = PQsendQueryParams(db->conn, d->sql, d->nparams, NULL,
-                               (const char *const *)d->params, d->lengths, d->formats, 0) == 1;
-        if (ok) {
-            if (db->nsent == db->capsent) {
-                db->capsent = db->capsent ? 2 * db->capsent : 8;
-                db->sent_rows = sl_realloc(db->sent_rows, db->capsent * sizeof *db->sent_rows);
-            }
-            db->sent_rows[db->nsent++] = d->rows;
-        }
+        ok = s_send(db, d->sql, d->nparams, (const char *const *)d->params, d->lengths, d->formats,
+                    d->rows, &db->sent_rows, &db->nsent, &db->capsent);
     }
     /* the server starts on them now, not at the next call's sync */
     ok = ok && PQflush(db->conn) == 0;
@@ -810,7 +929,7 @@ int
 sl_db_bin_defer_rows(sl_db_t *db, const char *sql, sl_db_bin_t *c, sl_db_row_cb *cb, void *arg)
 {
     int rc = sl_db_bin_defer(db, sql, c);
-    db->deferred[db->ndeferred - 1].rows = (s_rows_to_t){cb, arg};
+    db->deferred[db->ndeferred - 1].rows = (s_rows_to_t){cb, arg, -1};
     return rc;
 }
 

@@ -33,6 +33,17 @@ long sl_db_reconnects(const sl_db_t *db);
 /* The live connection, or NULL if not connected. Borrowed. */
 PGconn *sl_db_conn(sl_db_t *db);
 
+/* From now on the statements with parameters run on DB are prepared once a
+ * connection (named, PQsendPrepare) and run by name after, also in pipeline
+ * mode: no parsing or planning at each run, nor the planner's copies of the
+ * array parameters it sees as constants. For a connection that runs the same
+ * few statements again and again (sl-deadline's tick). Up to SL_DB_PREPARED
+ * of them; others run unnamed as before. A new connection prepares afresh. */
+#define SL_DB_PREPARED 64
+void sl_db_prepare_statements(sl_db_t *db);
+/* How many statements DB has prepared on its connection (for tests). */
+size_t sl_db_prepared(const sl_db_t *db);
+
 /* Runs SQL with text parameters (NULL entries are SQL NULL). Returns 0 and sets
  * *res (if RES is non-NULL; the caller PQclears it) when the statement
  * succeeded; -1 on an SQL error (sl_db_error/sl_db_sqlstate tell which); SL_AGAIN

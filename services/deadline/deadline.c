@@ -161,6 +161,7 @@ s_tick_logged(sl_db_t *db, sl_deadline_t *d)
 {
     sl_counter_inc(d->m_ticks);
     uint64_t t0 = uv_hrtime();
+    sl_db_prepare_statements(db); /* the same few statements every tick */
     int rc = sl_db_connect(db);
     const sl_calendar_t *cal = NULL;
     if (rc == 0)
@@ -310,6 +311,7 @@ sl_deadline_new(const sl_config_t *cfg, uv_loop_t *loop, sl_service_t *svc)
     for (size_t i = 0; i < d->nhelpers; i++) {
         d->helpers[i].d = d;
         d->helpers[i].db = sl_db_new(sl_service_conninfo(svc));
+        sl_db_prepare_statements(d->helpers[i].db);
     }
     s_metrics(d);
     d->cal = sl_calendar_cache_new();

@@ -9,7 +9,11 @@
  * first; a connection lost under them fails the next call, which does not
  * reconnect. A held-back statement's rows reach a callback when the call that
  * carries it returns (sl_db_bin_defer_rows). Each case works on a TEMP table
- * of one session, so nothing outlives the test. */
+ * of one session, so nothing outlives the test. Every case runs twice: as
+ * is, then with the statements prepared (sl_db_prepare_statements), where a
+ * statement is prepared once a session, a Parse the server refuses is
+ * forgotten, and a new session or a statement the server no longer knows
+ * prepares afresh. */
 #include "sl_db.h"
 #include "sl_test_pg.h"
 #include "sl_util.h"
@@ -25,6 +29,7 @@
 #include <cmocka.h>
 
 static char s_conninfo[1200];
+static bool s_prepare; /* the second run: statements prepared */
 
 static int
 s_setup(void **state)
@@ -41,6 +46,8 @@ static sl_db_t *
 s_db(void)
 {
     sl_db_t *db = sl_db_new(s_conninfo);
+    if (s_prepare)
+        sl_db_prepare_statements(db);
     assert_int_equal(sl_db_connect(db), 0);
     assert_int_equal(sl_db_exec(db, NULL, "CREATE TEMP TABLE t (k int PRIMARY KEY)", 0, NULL), 0);
     return db;
@@ -398,6 +405,119 @@ test_deferred_rows_reach_the_callback(void **state)
     sl_db_destroy(&db);
 }
 
+/* The statements DB's session has prepared, as the server counts them. */
+static long
+s_server_prepared(sl_db_t *db)
+{
+    PGresult *r;
+    assert_int_equal(sl_db_exec(db, &r, "SELECT count(*) FROM pg_prepared_statements", 0, NULL), 0);
+    long n = atol(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return n;
+}
+
+/* $1 + 1 on DB, expecting RC (and the sum when 0). */
+static void
+s_plus_one(sl_db_t *db, const char *v, int rc)
+{
+    const char *p[] = {v};
+    PGresult *r = NULL;
+    assert_int_equal(sl_db_exec(db, &r, "SELECT $1::int + 1", 1, p), rc);
+    if (rc == 0) {
+        assert_int_equal(atol(PQgetvalue(r, 0, 0)), atol(v) + 1);
+        PQclear(r);
+    }
+}
+
+/* A statement with parameters is prepared once a session, whether it runs
+ * at once, held back or sent (the same one twice in one pipeline too);
+ * those without run unnamed. */
+static void
+test_prepared_once_a_session(void **state)
+{
+    (void)state;
+    sl_db_t *db = s_db();
+    assert_int_equal(sl_db_begin_deferred(db), 0);
+    s_insert(db, "1");
+    s_insert(db, "2");
+    assert_int_equal(sl_db_send_deferred(db), 0);
+    s_insert(db, "3");
+    s_plus_one(db, "41", 0);
+    s_plus_one(db, "1", 0);
+    assert_int_equal(sl_db_commit(db), 0);
+    assert_int_equal(s_count(db), 3);
+    assert_int_equal(sl_db_prepared(db), 2);
+    assert_int_equal(s_server_prepared(db), 2);
+    sl_db_destroy(&db);
+}
+
+/* A Parse the server refuses (no such table) fails its call and is
+ * forgotten; one it answered before the failure in the same pipeline is
+ * kept, and both sides agree on what is prepared. */
+static void
+test_prepared_refused_is_forgotten(void **state)
+{
+    (void)state;
+    sl_db_t *db = s_db();
+    assert_int_equal(sl_db_begin_deferred(db), 0);
+    s_insert(db, "1");
+    const char *p[] = {"2"};
+    assert_int_equal(sl_db_defer(db, "INSERT INTO no_such_table VALUES ($1::int)", 1, p), 0);
+    s_plus_one(db, "1", -1);
+    assert_string_equal(sl_db_sqlstate(db), "42P01");
+    assert_int_equal(sl_db_rollback(db), 0);
+    assert_int_equal(sl_db_prepared(db), 1);
+    assert_int_equal(s_server_prepared(db), 1);
+    s_plus_one(db, "1", 0);
+    s_plus_one(db, "2", 0);
+    assert_int_equal(sl_db_prepared(db), 2);
+    assert_int_equal(s_server_prepared(db), 2);
+    sl_db_destroy(&db);
+}
+
+/* A new session (the old one terminated) prepares afresh. */
+static void
+test_prepared_afresh_in_a_new_session(void **state)
+{
+    (void)state;
+    sl_db_t *db = s_db();
+    s_plus_one(db, "1", 0);
+    assert_int_equal(sl_db_prepared(db), 1);
+    char *pid = s_pid(db);
+    sl_db_t *other = sl_db_new(s_conninfo);
+    const char *p[] = {pid};
+    assert_int_equal(sl_db_exec(other, NULL, "SELECT pg_terminate_backend($1::int)", 1, p), 0);
+    sl_db_destroy(&other);
+    int rc;
+    do /* the call that finds the session gone fails; the next reconnects */
+        rc = sl_db_exec(db, NULL, "SELECT $1::int", 1, p);
+    while (rc == SL_AGAIN);
+    assert_int_equal(rc, 0);
+    assert_int_equal(sl_db_prepared(db), 1);
+    s_plus_one(db, "1", 0);
+    assert_int_equal(sl_db_prepared(db), 2);
+    assert_int_equal(s_server_prepared(db), 2);
+    free(pid);
+    sl_db_destroy(&db);
+}
+
+/* A statement the session no longer knows (DEALLOCATE ALL, as a pooler
+ * would) fails its call once (26000); the next prepares it again. */
+static void
+test_prepared_again_when_the_server_forgot(void **state)
+{
+    (void)state;
+    sl_db_t *db = s_db();
+    s_plus_one(db, "1", 0);
+    assert_int_equal(sl_db_exec_script(db, "DEALLOCATE ALL"), 0);
+    s_plus_one(db, "1", -1);
+    assert_string_equal(sl_db_sqlstate(db), "26000");
+    assert_int_equal(sl_db_prepared(db), 0);
+    s_plus_one(db, "1", 0);
+    assert_int_equal(sl_db_prepared(db), 1);
+    sl_db_destroy(&db);
+}
+
 int
 main(void)
 {
@@ -413,5 +533,15 @@ main(void)
         cmocka_unit_test(test_sent_lost_with_the_connection),
         cmocka_unit_test(test_deferred_rows_reach_the_callback),
     };
-    return cmocka_run_group_tests(tests, s_setup, NULL);
+    const struct CMUnitTest prepared[] = {
+        cmocka_unit_test(test_prepared_once_a_session),
+        cmocka_unit_test(test_prepared_refused_is_forgotten),
+        cmocka_unit_test(test_prepared_afresh_in_a_new_session),
+        cmocka_unit_test(test_prepared_again_when_the_server_forgot),
+    };
+    int failed = cmocka_run_group_tests_name("unnamed", tests, s_setup, NULL);
+    s_prepare = true;
+    failed += cmocka_run_group_tests_name("prepared, the same", tests, s_setup, NULL);
+    failed += cmocka_run_group_tests_name("prepared", prepared, s_setup, NULL);
+    return failed;
 }
