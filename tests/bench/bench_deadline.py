@@ -42,7 +42,15 @@ connection took a share of its own (sl_transfer_share_t: the second no
 longer joined and skipped the rows the first had locked; its due SELECT
 21 -> 14.5 ms) and the bench warms the connections up (--warm): two
 connections 115-151 ms (the database's CPU 182-229 ms), one 141-153 ms
-(146-174), in one session on 12-07.
+(146-174), in one session on 12-07. Statements prepared once a session
+(sl_db_prepare_statements): an idle tick 6-7 -> 4-5 ms, the tick within the
+noise (pg_stat_statements put the planning at ~12 ms of the database's ~90
+on one connection: custom plans stay, since forcing generic ones made an
+idle tick 20-35 ms). Tried and left out: shares by blocks of 64 ids instead
+of id modulo (134-175 ms on two connections), a 32 MiB mmap threshold for
+sl-deadline's buffers (the tick 131-137 ms on one connection, sl-deadline's
+CPU 52-59 -> 46-48 ms, at the cost of the heap's fragmentation the fixed
+128 KiB threshold avoids).
 
     --open N (SL_BENCH_OPEN, 1000000)   --due M (SL_BENCH_DUE, 1000)
     --warm W (SL_BENCH_WARM, 8): W more transfers fall due 4 s before the M,
