@@ -117,16 +117,23 @@ s_prep_find(const sl_db_t *db, const char *sql)
     return -1;
 }
 
-/* A new entry for SQL with a fresh name (unconfirmed), or -1 when full. */
+/* The prepared statement to run SQL by: its index, or -1 to run it unnamed
+ * (DB does not prepare, SQL has no parameters, or the table is full). *PARSE:
+ * it is new, with a fresh name (unconfirmed), to be prepared first. */
 static int
-s_prep_new(sl_db_t *db, const char *sql)
+s_prep_for(sl_db_t *db, const char *sql, int nparams, bool *parse)
 {
-    if (db->nprep == SL_DB_PREPARED)
+    *parse = false;
+    if (!db->prepare || nparams <= 0)
         return -1;
+    int k = s_prep_find(db, sql);
+    if (k >= 0 || db->nprep == SL_DB_PREPARED)
+        return k;
     s_prep_t *p = &db->prep[db->nprep];
     p->sql = sl_strdup(sql);
     p->confirmed = false;
     snprintf(p->name, sizeof p->name, "sl_%lu", ++db->prepared);
+    *parse = true;
     return db->nprep++;
 }
 
@@ -310,8 +317,9 @@ static bool
 s_send(sl_db_t *db, const char *sql, int nparams, const char *const *values, const int *lengths,
        const int *formats, s_rows_to_t rows, s_rows_to_t **to, size_t *n, size_t *cap)
 {
-    int k = db->prepare && nparams > 0 ? s_prep_find(db, sql) : -1;
-    if (db->prepare && nparams > 0 && k < 0 && (k = s_prep_new(db, sql)) >= 0) {
+    bool parse;
+    int k = s_prep_for(db, sql, nparams, &parse);
+    if (parse) {
         if (PQsendPrepare(db->conn, db->prep[k].name, sql, nparams, NULL) != 1)
             return false;
         s_rows_push(to, n, cap, (s_rows_to_t){NULL, NULL, k});
@@ -344,8 +352,8 @@ s_pipeline(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char
 {
     size_t nd = db->ndeferred;
     /* those sent before come first */
-    size_t total = 0, cap = db->nsent + 2 * (nd + 1);
-    s_rows_to_t *rows_to = sl_calloc(cap, sizeof *rows_to);
+    size_t total = 0, cap = 0;
+    s_rows_to_t *rows_to = NULL;
     for (size_t i = 0; i < db->nsent; i++)
         s_rows_push(&rows_to, &total, &cap, db->sent_rows[i]);
     db->nsent = 0;
@@ -474,8 +482,9 @@ s_exec(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char *co
             return rc;
     }
     PGresult *r = NULL;
-    int k = db->prepare && nparams > 0 ? s_prep_find(db, sql) : -1;
-    if (db->prepare && nparams > 0 && k < 0 && (k = s_prep_new(db, sql)) >= 0) {
+    bool parse;
+    int k = s_prep_for(db, sql, nparams, &parse);
+    if (parse) {
         r = PQprepare(db->conn, db->prep[k].name, sql, nparams, NULL);
         if (r && PQresultStatus(r) == PGRES_COMMAND_OK) {
             db->prep[k].confirmed = true;

@@ -45,8 +45,8 @@ long sl_escalation_step(sl_db_t *db, const char *node, const char *parent, int64
                         long limit, const sl_actor_t *actor, sl_transfer_clock_tx_t *tx);
 
 /* One sl-deadline transaction: the clocks of up to LIMIT due transfers of
- * SHARE (sl_transfer_clock_step; NULL: any) and up to LIMIT pending escalations, those just
- * marked included (sl_escalation_step), under the leader lock (*BUSY when
+ * SHARE (sl_transfer_clock_step; NULL: any) and up to LIMIT pending
+ * escalations, those just marked included (sl_escalation_step), under the leader lock (*BUSY when
  * another instance holds it), the audit events of both appended together;
  * after COMMIT, CB for each event in order (the clocks' topics, then
  * "case.escalated"). Returns the transfers looked at with *RAISED the

@@ -123,11 +123,11 @@ typedef struct sl_transfer_share {
 } sl_transfer_share_t;
 
 /* The work of sl_transfer_clock_tick inside the caller's transaction (which
- * holds the leader lock), on SHARE of the due transfers: the transfers' writes are kept in TX until
- * sl_transfer_clock_tx_send or sl_transfer_clock_tx_end defers them,
- * the audit events and the events to publish are gathered into TX. Returns
- * the number of transfers looked at, or -1 / SL_AGAIN (the caller rolls
- * back). */
+ * holds the leader lock), on SHARE of the due transfers (NULL: any): the
+ * transfers' writes are kept in TX until sl_transfer_clock_tx_send or
+ * sl_transfer_clock_tx_end defers them, the audit events and the events to
+ * publish are gathered into TX. Returns the number of transfers looked at, or
+ * -1 / SL_AGAIN (the caller rolls back). */
 long sl_transfer_clock_step(sl_db_t *db, const sl_calendar_t *cal, int64_t now_ms,
                             int not_handled_days, long limit, const sl_transfer_share_t *share,
                             const sl_actor_t *actor, sl_transfer_clock_tx_t *tx);

@@ -71,14 +71,21 @@ s_pid(sl_db_t *db)
     return pid;
 }
 
+/* The number SQL (a count without parameters) returns on DB. */
 static long
-s_count(sl_db_t *db)
+s_number(sl_db_t *db, const char *sql)
 {
     PGresult *r;
-    assert_int_equal(sl_db_exec(db, &r, "SELECT count(*) FROM t", 0, NULL), 0);
+    assert_int_equal(sl_db_exec(db, &r, sql, 0, NULL), 0);
     long n = atol(PQgetvalue(r, 0, 0));
     PQclear(r);
     return n;
+}
+
+static long
+s_count(sl_db_t *db)
+{
+    return s_number(db, "SELECT count(*) FROM t");
 }
 
 static void
@@ -409,11 +416,7 @@ test_deferred_rows_reach_the_callback(void **state)
 static long
 s_server_prepared(sl_db_t *db)
 {
-    PGresult *r;
-    assert_int_equal(sl_db_exec(db, &r, "SELECT count(*) FROM pg_prepared_statements", 0, NULL), 0);
-    long n = atol(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return n;
+    return s_number(db, "SELECT count(*) FROM pg_prepared_statements");
 }
 
 /* $1 + 1 on DB, expecting RC (and the sum when 0). */

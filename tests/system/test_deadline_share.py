@@ -7,12 +7,11 @@ its share to the tick's connection, which takes every share in the rounds
 after. One county node of its own code (140722: its roles are its own, not
 shared with the other tests' nodes in the cluster) whose deadline role may
 hold two connections, the daemon's loop's and its tick's: the helper's
-connect is refused. Six
-transfers issued on Tuesday 2022-01-04 are due by 01-13; sl-deadline starts
-at 01-13 23:59:55, its first tick (alone) marks them accepted and reminded,
-and at midnight all six are overdue at once, in a tick that has a helper. All
-six are marked overdue and escalated; the helper's failure is counted
-(sl_deadline_tick_errors_total).
+connect is refused. Six transfers issued on Tuesday 2022-01-04 are due by
+01-13; sl-deadline starts at 01-13 23:59:55, its first tick (alone) marks
+them accepted and reminded, and at midnight all six are overdue at once, in
+a tick that has a helper. All six are marked overdue and escalated; the
+helper's failure is counted (sl_deadline_tick_errors_total).
 """
 import os
 import sys
