@@ -66,8 +66,10 @@ def table(runs):
     kv = warm[0] if warm else {}
     rows.append(("deadline tick, %s due of %s open" % (kv.get("due", "—"), kv.get("open", "—")),
                  "%s ms" % num(kv, "tick_ms", "%.1f"),
-                 "clocks and raising %s ms over %s connection(s); idle tick %s ms"
-                 % (kv.get("clocks_ms", "—"), kv.get("connections", "1"),
+                 "median of %s ticks (the first %s, %s-%s) over %s connection(s);"
+                 " idle tick %s ms"
+                 % (kv.get("repeat", "1"), num(kv, "first_ms", "%.1f"), num(kv, "min_ms", "%.1f"),
+                    num(kv, "max_ms", "%.1f"), kv.get("connections", "1"),
                     num(kv, "idle_ms", "%.2f"))))
     kv = pick(runs, "deadline", warm="0")
     rows.append(("deadline tick, the connections' first", "%s ms" % num(kv, "tick_ms", "%.1f"),
@@ -90,7 +92,7 @@ def table(runs):
                      "slctl appraise run; again %s s" % num(kv, "again_s", "%.2f")))
     rss = [("sl-intake", pick(runs, "intake", producers="8", rate="0"), "after 8 producers"),
            ("sl-dispatch", pick(runs, "dispatch"), "at start / after the backlog's lists"),
-           ("sl-deadline", pick(runs, "deadline"), "on the empty node / after the big tick"),
+           ("sl-deadline", pick(runs, "deadline"), "on the empty node / after the big ticks"),
            ("sl-publish", pick(runs, "publish"), "idle after / right after regenerating"),
            ("sl-appraise", pick(runs, "appraise", node="140700"),
             "at start / peak after scoring the city's month")]
