@@ -611,6 +611,12 @@ sl_db_exec_script(sl_db_t *db, const char *sql)
 }
 
 int
+sl_db_plan_generic(sl_db_t *db)
+{
+    return sl_db_defer(db, "SET LOCAL plan_cache_mode = force_generic_plan", 0, NULL);
+}
+
+int
 sl_db_begin(sl_db_t *db)
 {
     return sl_db_exec(db, NULL, "BEGIN", 0, NULL);

@@ -35,14 +35,23 @@ PGconn *sl_db_conn(sl_db_t *db);
 
 /* From now on the statements with parameters run on DB are prepared once a
  * connection (named, PQsendPrepare) and run by name after, also in pipeline
- * mode: no parsing or planning at each run, nor the planner's copies of the
- * array parameters it sees as constants. For a connection that runs the same
- * few statements again and again (sl-deadline's tick). Up to SL_DB_PREPARED
- * of them; others run unnamed as before. A new connection prepares afresh. */
+ * mode: no parsing at each run. The server still plans a prepared statement
+ * for its parameters' values for its first five runs, and after them while
+ * the plan for any values looks dearer (sl_db_plan_generic). For a
+ * connection that runs the same few statements again and again
+ * (sl-deadline's tick). Up to SL_DB_PREPARED of them; others run unnamed as
+ * before. A new connection prepares afresh. */
 #define SL_DB_PREPARED 64
 void sl_db_prepare_statements(sl_db_t *db);
 /* How many statements DB has prepared on its connection (for tests). */
 size_t sl_db_prepared(const sl_db_t *db);
+/* Until the end of DB's transaction, its statements are planned for any
+ * values of their parameters (SET LOCAL plan_cache_mode =
+ * force_generic_plan, held back to travel with the next statement), and a
+ * prepared one keeps that plan. For statements that write a batch as arrays:
+ * planned for their values, each array, up to a megabyte of events or
+ * envelopes, is a constant the planner copies several times over. */
+int sl_db_plan_generic(sl_db_t *db);
 
 /* Runs SQL with text parameters (NULL entries are SQL NULL). Returns 0 and sets
  * *res (if RES is non-NULL; the caller PQclears it) when the statement

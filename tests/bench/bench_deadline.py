@@ -67,6 +67,11 @@ batches are measured: in ten such runs at 100,000 open, the first tick took
 the statements' plans: a prepared statement is planned for its parameters
 (custom) for its first five executions, and a custom plan copies each array
 parameter, 1,000 rows' events or envelopes, into the plan as a constant.
+So the tick's batches are planned generically (sl_db_plan_generic, once its
+due SELECT has rows): in three runs of ten ticks each at 100,000 open, the
+first tick 137-143 -> 115-125 ms, the median 97-112 -> 94-100, the
+database's CPU a tick 126-143 -> 119-124 ms; at 1,000,000 open, medians 95
+and 98 ms, the first ticks 122 and 132.
 
     --open N (SL_BENCH_OPEN, 1000000)   --due M (SL_BENCH_DUE, 1000)
     --warm W (SL_BENCH_WARM, 8): W more transfers fall due 4 s before the M,

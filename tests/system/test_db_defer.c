@@ -521,6 +521,48 @@ test_prepared_again_when_the_server_forgot(void **state)
     sl_db_destroy(&db);
 }
 
+/* How often the session has run the statement SQL with a generic plan (0)
+ * and with custom ones (1). */
+static long
+s_plans(sl_db_t *db, const char *sql, int custom)
+{
+    const char *p[] = {sql};
+    PGresult *r;
+    assert_int_equal(sl_db_exec(db, &r,
+                                "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+                                " WHERE statement = $1",
+                                1, p),
+                     0);
+    assert_int_equal(PQntuples(r), 1);
+    long n = atol(PQgetvalue(r, 0, custom));
+    PQclear(r);
+    return n;
+}
+
+/* After sl_db_plan_generic the transaction's statements run on a generic
+ * plan, held back ones too; after it ends they are planned for their
+ * values again (the server's first five runs of a statement). */
+static void
+test_plan_generic_until_the_end_of_the_transaction(void **state)
+{
+    (void)state;
+    sl_db_t *db = s_db();
+    static const char *plus = "SELECT $1::int + 1";
+    assert_int_equal(sl_db_begin_deferred(db), 0);
+    assert_int_equal(sl_db_plan_generic(db), 0);
+    s_insert(db, "1");
+    s_plus_one(db, "1", 0);
+    s_plus_one(db, "2", 0);
+    assert_int_equal(s_plans(db, "INSERT INTO t VALUES ($1::int)", 0), 1);
+    assert_int_equal(s_plans(db, plus, 0), 2);
+    assert_int_equal(s_plans(db, plus, 1), 0);
+    assert_int_equal(sl_db_commit(db), 0);
+    s_plus_one(db, "3", 0);
+    assert_int_equal(s_plans(db, plus, 1), 1);
+    assert_int_equal(s_count(db), 1);
+    sl_db_destroy(&db);
+}
+
 int
 main(void)
 {
@@ -541,6 +583,7 @@ main(void)
         cmocka_unit_test(test_prepared_refused_is_forgotten),
         cmocka_unit_test(test_prepared_afresh_in_a_new_session),
         cmocka_unit_test(test_prepared_again_when_the_server_forgot),
+        cmocka_unit_test(test_plan_generic_until_the_end_of_the_transaction),
     };
     int failed = cmocka_run_group_tests_name("unnamed", tests, s_setup, NULL);
     s_prepare = true;
