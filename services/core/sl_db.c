@@ -515,10 +515,11 @@ s_exec(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char *co
 }
 
 /* Holds back SQL with copies of its parameters (LENGTHS and FORMATS NULL:
- * all text, else as for PQexecParams). */
+ * all text, else as for PQexecParams); with OWN, with PARAMS themselves
+ * (malloc'd, freed with the statement). */
 static int
-s_defer(sl_db_t *db, const char *sql, int nparams, const char *const *params, const int *lengths,
-        const int *formats)
+s_defer_params(sl_db_t *db, const char *sql, int nparams, const char *const *params,
+               const int *lengths, const int *formats, bool own)
 {
     if (db->ndeferred == db->capdeferred) {
         db->capdeferred = db->capdeferred ? 2 * db->capdeferred : 8;
@@ -540,15 +541,26 @@ s_defer(sl_db_t *db, const char *sql, int nparams, const char *const *params, co
         if (!params[k])
             continue;
         if (formats && formats[k]) {
-            d->params[k] = sl_malloc(lengths[k] > 0 ? (size_t)lengths[k] : 1);
-            memcpy(d->params[k], params[k], (size_t)lengths[k]);
+            if (own) {
+                d->params[k] = (char *)params[k];
+            } else {
+                d->params[k] = sl_malloc(lengths[k] > 0 ? (size_t)lengths[k] : 1);
+                memcpy(d->params[k], params[k], (size_t)lengths[k]);
+            }
             d->lengths[k] = lengths[k];
             d->formats[k] = 1;
         } else {
-            d->params[k] = sl_strdup(params[k]);
+            d->params[k] = own ? (char *)params[k] : sl_strdup(params[k]);
         }
     }
     return 0;
+}
+
+static int
+s_defer(sl_db_t *db, const char *sql, int nparams, const char *const *params, const int *lengths,
+        const int *formats)
+{
+    return s_defer_params(db, sql, nparams, params, lengths, formats, false);
 }
 
 int
@@ -937,7 +949,11 @@ int
 sl_db_bin_defer(sl_db_t *db, const char *sql, sl_db_bin_t *c)
 {
     s_bin_close(c);
-    return s_defer(db, sql, c->n, c->param, c->len, c->fmt);
+    int rc = s_defer_params(db, sql, c->n, c->param, c->len, c->fmt, true);
+    for (int i = 0; i < c->n; i++)
+        sl_buf_init(&c->col[i]); /* its data is the statement's now */
+    c->n = 0;
+    return rc;
 }
 
 int

@@ -159,7 +159,9 @@ void sl_db_bin_bytea(sl_db_bin_t *c, int col, const void *data, size_t n);
 /* A timestamptz element from Unix milliseconds. */
 void sl_db_bin_time(sl_db_bin_t *c, int col, int64_t ms);
 void sl_db_bin_null(sl_db_bin_t *c, int col);
-/* As sl_db_exec / sl_db_defer with the columns as the parameters $1..$N. */
+/* As sl_db_exec / sl_db_defer with the columns as the parameters $1..$N.
+ * sl_db_bin_defer takes the arrays instead of copying them (a batch's are up
+ * to megabytes): C has no columns after it (free it, or init it again). */
 int sl_db_bin_exec(sl_db_t *db, PGresult **res, const char *sql, sl_db_bin_t *c);
 int sl_db_bin_defer(sl_db_t *db, const char *sql, sl_db_bin_t *c);
 /* As sl_db_bin_defer for a statement whose rows are wanted: CB gets each of
