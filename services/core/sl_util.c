@@ -5,6 +5,7 @@
 #include "sl_util.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -304,16 +305,47 @@ sl_fnv1a(uint64_t h, const void *data, size_t n)
     return h;
 }
 
+/* The random bytes of UUIDs, drawn for 64 of them at a time: one system call
+ * (getrandom) each was 1,000 of them in a deadline tick that raises 1,000
+ * escalations, dear on a virtual machine. A thread's own; a forked child
+ * starts with an empty pool, so it never repeats its parent's UUIDs. */
+enum { S_UUID_POOL = 64 * 16 };
+static _Thread_local unsigned char s_uuid_pool[S_UUID_POOL];
+static _Thread_local size_t s_uuid_left;
+static pthread_once_t s_uuid_once = PTHREAD_ONCE_INIT;
+
+static void
+s_uuid_forked(void)
+{
+    s_uuid_left = 0;
+}
+
+static void
+s_uuid_init(void)
+{
+    if (sodium_init() < 0 || pthread_atfork(NULL, NULL, s_uuid_forked) != 0)
+        abort();
+}
+
 void
 sl_uuid(char out[37])
 {
-    unsigned char b[16];
-    if (sodium_init() < 0)
-        abort();
-    randombytes_buf(b, sizeof b);
+    pthread_once(&s_uuid_once, s_uuid_init);
+    if (s_uuid_left == 0) {
+        randombytes_buf(s_uuid_pool, sizeof s_uuid_pool);
+        s_uuid_left = sizeof s_uuid_pool;
+    }
+    unsigned char *b = s_uuid_pool + sizeof s_uuid_pool - s_uuid_left;
+    s_uuid_left -= 16;
     b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-             b[14], b[15]);
+    static const char hex[] = "0123456789abcdef";
+    char *o = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *o++ = '-';
+        *o++ = hex[b[i] >> 4];
+        *o++ = hex[b[i] & 0x0F];
+    }
+    *o = '\0';
 }

@@ -2,7 +2,9 @@
  *
  * Doubles as the example of use: build an envelope, encode it, decode it into
  * an arena, answer with an Ack; garbage is declined with a stable code and
- * never crashes; every sector is found by value, wire name and short name. */
+ * never crashes; every sector is found by value, wire name and short name;
+ * msg_ids (sl_uuid) are version-4 UUIDs that never repeat, in a forked child
+ * either. */
 #include "sl_arena.h"
 #include "sl_codec.h"
 #include "sl_sector.h"
@@ -15,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -599,6 +603,68 @@ test_arena(void **state)
     assert_null(a);
 }
 
+static int
+s_strcmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* 200 UUIDs (several draws of sl_uuid's pool of random bytes): each in the
+ * canonical form, version 4, variant 10, none twice. */
+static void
+test_uuid(void **state)
+{
+    (void)state;
+    enum { N = 200 };
+    static char ids[N][37];
+    char *sorted[N];
+    for (int i = 0; i < N; i++) {
+        sl_uuid(ids[i]);
+        const char *u = ids[i];
+        assert_int_equal(strlen(u), 36);
+        for (int k = 0; k < 36; k++) {
+            if (k == 8 || k == 13 || k == 18 || k == 23)
+                assert_int_equal(u[k], '-');
+            else
+                assert_non_null(strchr("0123456789abcdef", u[k]));
+        }
+        assert_int_equal(u[14], '4');
+        assert_non_null(strchr("89ab", u[19]));
+        sorted[i] = ids[i];
+    }
+    qsort(sorted, N, sizeof *sorted, s_strcmp);
+    for (int i = 1; i < N; i++)
+        assert_string_not_equal(sorted[i - 1], sorted[i]);
+}
+
+/* A child forked with part of the pool left draws afresh: its next UUID is
+ * not its parent's next. */
+static void
+test_uuid_after_fork(void **state)
+{
+    (void)state;
+    char first[37], mine[37], theirs[37] = "";
+    sl_uuid(first);
+    int fd[2];
+    assert_int_equal(pipe(fd), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char u[37];
+        sl_uuid(u);
+        _exit(write(fd[1], u, sizeof u) == (ssize_t)sizeof u ? 0 : 1);
+    }
+    close(fd[1]);
+    sl_uuid(mine);
+    assert_int_equal(read(fd[0], theirs, sizeof theirs), (ssize_t)sizeof theirs);
+    close(fd[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_string_not_equal(mine, theirs);
+    assert_string_not_equal(first, theirs);
+}
+
 int
 main(void)
 {
@@ -613,6 +679,8 @@ main(void)
         cmocka_unit_test(test_body_names),
         cmocka_unit_test(test_sectors),
         cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_uuid),
+        cmocka_unit_test(test_uuid_after_fork),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
