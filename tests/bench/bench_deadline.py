@@ -71,7 +71,9 @@ So the tick's batches are planned generically (sl_db_plan_generic, once its
 due SELECT has rows): in three runs of ten ticks each at 100,000 open, the
 first tick 137-143 -> 115-125 ms, the median 97-112 -> 94-100, the
 database's CPU a tick 126-143 -> 119-124 ms; at 1,000,000 open, medians 95
-and 98 ms, the first ticks 122 and 132.
+and 98 ms, the first ticks 122 and 132. sl-deadline's CPU is now its
+process's, its helpers' ended threads too (before, the live threads': 25-35
+ms a tick, against 52-60 with them): a third of the CPU the tick costs.
 
     --open N (SL_BENCH_OPEN, 1000000)   --due M (SL_BENCH_DUE, 1000)
     --warm W (SL_BENCH_WARM, 8): W more transfers fall due 4 s before the M,
@@ -115,14 +117,21 @@ APART = 3
 
 
 def cpu_ns():
-    """The CPU time each thread of the cluster's processes and of sl-deadline
-    has had so far (ns, /proc/PID/task/TID/schedstat), by (comm, tid)."""
+    """The CPU time each thread of the cluster's processes has had so far (ns,
+    /proc/PID/task/TID/schedstat), by (comm, tid), and sl-deadline's as a
+    whole, its helpers' threads that have ended too (/proc/PID/stat, utime
+    + stime, in clock ticks), by (comm, pid)."""
     out = {}
+    tick_ns = 1e9 / os.sysconf("SC_CLK_TCK")
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open("/proc/%s/comm" % pid) as f:
                 comm = f.read().strip()
-            if comm not in ("postgres", "sl-deadline"):
+            if comm == "sl-deadline":
+                with open("/proc/%s/stat" % pid) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                out[(comm, pid)] = (int(fields[11]) + int(fields[12])) * tick_ns
+            if comm != "postgres":
                 continue
             for tid in os.listdir("/proc/%s/task" % pid):
                 with open("/proc/%s/task/%s/schedstat" % (pid, tid)) as f:
@@ -235,7 +244,7 @@ ANALYZE transfer;
         clocks_ms = [float(m.group(4)) for m in lines if m.group(4)]
         # the CPU the database and sl-deadline used from the warm-up tick to
         # the last tick's log line, a tick's share: the tick and ~3 idle
-        # ticks (a helper's thread, gone by then, is not counted)
+        # ticks
         cpu1 = cpu_ns()
         used = {k: (cpu1[k] - cpu0.get(k, 0)) / 1e6 / a.repeat for k in cpu1}
         pg_ms = sum(v for k, v in used.items() if k[0] == "postgres")
