@@ -174,34 +174,37 @@ sl__log(int level, const char *fmt, ...)
 
     char ts[40];
     sl_time_format_iso(sl_now_ms(), ts, sizeof ts);
-    sl_buf_t b;
-    sl_buf_init(&b);
-    sl_buf_printf(&b, "ts=%s level=%s daemon=%s", ts, s_level_names[level], s_log.daemon);
+    /* a held line is written straight into the held ones (a tick's 2,000
+     * lines: no buffer of their own to grow and free each) */
+    bool hold = s_held.on && level < SL_LOG_WARN;
+    sl_buf_t own, *b = hold ? &s_held.lines : &own;
+    if (!hold)
+        sl_buf_init(&own);
+    sl_buf_printf(b, "ts=%s level=%s daemon=%s", ts, s_level_names[level], s_log.daemon);
     if (s_log.node[0])
-        sl_buf_printf(&b, " node=%s", s_log.node);
+        sl_buf_printf(b, " node=%s", s_log.node);
     const char *p = text;
     size_t n;
     while ((n = s_field_len(p)) > 0) {
         const char *eq = memchr(p, '=', n);
-        sl_buf_puts(&b, " ");
-        sl_buf_append(&b, p, (size_t)(eq - p) + 1);
-        s_value(&b, eq + 1, n - (size_t)(eq - p) - 1);
+        sl_buf_puts(b, " ");
+        sl_buf_append(b, p, (size_t)(eq - p) + 1);
+        s_value(b, eq + 1, n - (size_t)(eq - p) - 1);
         p += n;
         while (*p == ' ')
             p++;
     }
     if (*p) {
-        sl_buf_puts(&b, " msg=");
-        s_value(&b, p, strlen(p));
+        sl_buf_puts(b, " msg=");
+        s_value(b, p, strlen(p));
     }
-    sl_buf_puts(&b, "\n");
-    if (s_held.on && level < SL_LOG_WARN) {
-        sl_buf_append(&s_held.lines, b.data, b.len);
+    sl_buf_puts(b, "\n");
+    if (hold) {
         if (s_held.lines.len >= S_HELD_MAX)
             s_held_write();
     } else {
         s_held_write(); /* what was held goes first: the lines keep their order */
-        s_write(b.data, b.len);
+        s_write(own.data, own.len);
+        sl_buf_free(&own);
     }
-    sl_buf_free(&b);
 }
