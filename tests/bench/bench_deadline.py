@@ -74,12 +74,25 @@ database's CPU a tick 126-143 -> 119-124 ms; at 1,000,000 open, medians 95
 and 98 ms, the first ticks 122 and 132. sl-deadline's CPU is now its
 process's, its helpers' ended threads too (before, the live threads': 25-35
 ms a tick, against 52-60 with them): a third of the CPU the tick costs.
+Two more findings the same day. The warm-up tick wrote clocks only (its
+transfers were not overdue yet), so the first measured tick was the first
+run of every escalation statement; now the warm-up transfers are a day
+overdue and raise escalations too. And what the first tick still paid was
+the page faults of the cluster's shared memory (each backend maps each
+shared buffer, on 4 KiB pages, with two faults the first time it touches
+it): on huge pages, which tests/bench/run.sh reserves (sl_pg_hugepages in
+deploy/pg-lib.sh) as the operator guide tells a node's operator to, one run
+at 1,000,000 open gave 73.7 ms (the first 71.1, all five 71-76; the
+database's CPU 93 ms a tick) against 97.4 (the first 107.1; 136 ms) on
+4 KiB pages, and the connections' very first tick 81 ms. The table gives
+both.
 
     --open N (SL_BENCH_OPEN, 1000000)   --due M (SL_BENCH_DUE, 1000)
-    --warm W (SL_BENCH_WARM, 8): W more transfers fall due 4 s before the M,
-    so the tick measured is not the first each connection does with work to
-    write (0: it is, and pays the connection's first look at each table and
-    statement: its catalog caches, its plans)
+    --warm W (SL_BENCH_WARM, 8): W more transfers, overdue a day already,
+    fall due 4 s before the first M, so the ticks measured are not the first
+    each connection does with escalations to raise (0: the first is, and pays
+    the connection's first look at each table and statement: its catalog
+    caches, its plans)
     --repeat R (SL_BENCH_REPEAT, 5): R batches of M fall due, 3 s apart
     --connections K (SL_BENCH_TICK_CONNECTIONS, 2): [deadline] tick_connections
     SL_BENCH_TRACE=1: log every statement of the bench's database
@@ -141,6 +154,15 @@ def cpu_ns():
     return out
 
 
+def huge_pages_kib():
+    """The cluster's shared memory in huge pages so far (KiB, the postmaster's
+    Shared_Hugetlb): 0 when it runs on 4 KiB pages."""
+    with open(os.path.join(sltest.PG["SL_PG_DIR"], "data", "postmaster.pid")) as f:
+        pid = f.readline().strip()
+    with open("/proc/%s/smaps_rollup" % pid) as f:
+        return sum(int(line.split()[1]) for line in f if line.startswith("Shared_Hugetlb:"))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--open", type=int, default=int(os.environ.get("SL_BENCH_OPEN", 1000000)))
@@ -186,7 +208,8 @@ INSERT INTO transfer (notice_no, year, sector, seq, case_id, unit_code, delivery
                       receipt_date, received_at)
 SELECT '（煤）移〔2021〕' || g || '号', 2021, s.code, g, c0.id + (g %% %(cases)d), '140728:emergency',
        'event', 'received', '2022-01-04', '2022-01-04 09:00+08', '2022-01-06',
-       CASE WHEN g <= %(batches)d + %(warm)d THEN date '2022-01-13' ELSE date '2022-01-28' END,
+       CASE WHEN g <= %(batches)d THEN date '2022-01-13'
+            WHEN g <= %(batches)d + %(warm)d THEN date '2022-01-12' ELSE date '2022-01-28' END,
        '2022-01-04', '2022-01-04 10:00+08'
 FROM generate_series(1, %(open)d) g, sector s,
      (SELECT min(id) AS id FROM cases) c0 WHERE s.short_name = '煤';
@@ -281,16 +304,18 @@ ANALYZE transfer;
         print("CPU a tick (and the idle ticks before it): the database %.1f ms (its busiest processes %s ms),"
               " sl-deadline %.1f ms" % (pg_ms, ", ".join("%.1f" % v for v in busiest[:a.connections]),
                                        dl_ms))
+        huge = huge_pages_kib() > 0
         print("idle tick over %d open transfers: %.2f ms" % (a.open, idle_ms))
+        print("the cluster's shared memory: %s" % ("in huge pages" if huge else "in 4 KiB pages"))
         print("sl-deadline VmRSS: %.1f MiB on the empty node, %.1f MiB after the ticks"
               % (rss_idle, rss))
         print("BENCH deadline open=%d due=%d tick_ms=%.1f first_ms=%.1f min_ms=%.1f max_ms=%.1f"
               " repeat=%d"
               " clocks_ms=%s idle_ms=%.2f rss_idle_mib=%.1f rss_load_mib=%.1f connections=%s"
-              " wal_mib=%.1f pg_cpu_ms=%.1f deadline_cpu_ms=%.1f warm=%d"
+              " wal_mib=%.1f pg_cpu_ms=%.1f deadline_cpu_ms=%.1f warm=%d huge_pages=%d"
               % (a.open, a.due, due_ms, ticks_ms[0], min(ticks_ms), max(ticks_ms), a.repeat,
                  "%.1f" % statistics.median(clocks_ms) if clocks_ms else "-", idle_ms, rss_idle,
-                 rss, line.group(5) or "1", wal / 1048576.0, pg_ms, dl_ms, a.warm))
+                 rss, line.group(5) or "1", wal / 1048576.0, pg_ms, dl_ms, a.warm, huge))
         print("plan:\n" + plan)
     finally:
         node.close()

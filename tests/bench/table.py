@@ -63,14 +63,17 @@ def table(runs):
                  "%s items queued while the city was down (%s items/s)"
                  % (kv.get("backlog", "—"), num(kv, "drain_items_s"))))
     warm = [kv for n, kv in runs if n == "deadline" and kv.get("warm", "0") != "0"]
-    kv = warm[0] if warm else {}
-    rows.append(("deadline tick, %s due of %s open" % (kv.get("due", "—"), kv.get("open", "—")),
-                 "%s ms" % num(kv, "tick_ms", "%.1f"),
-                 "median of %s ticks (the first %s, %s-%s) over %s connection(s);"
-                 " idle tick %s ms"
-                 % (kv.get("repeat", "1"), num(kv, "first_ms", "%.1f"), num(kv, "min_ms", "%.1f"),
-                    num(kv, "max_ms", "%.1f"), kv.get("connections", "1"),
-                    num(kv, "idle_ms", "%.2f"))))
+    for kv, what in ((warm[0] if warm else {}, ""),
+                     (warm[1] if len(warm) > 1 else {}, ", 4 KiB pages")):
+        rows.append(("deadline tick, %s due of %s open%s"
+                     % (kv.get("due", "—"), kv.get("open", "—"), what),
+                     "%s ms" % num(kv, "tick_ms", "%.1f"),
+                     "median of %s ticks (the first %s, %s-%s) over %s connection(s);"
+                     " idle tick %s ms; %s"
+                     % (kv.get("repeat", "1"), num(kv, "first_ms", "%.1f"),
+                        num(kv, "min_ms", "%.1f"), num(kv, "max_ms", "%.1f"),
+                        kv.get("connections", "1"), num(kv, "idle_ms", "%.2f"),
+                        "huge pages" if kv.get("huge_pages") == "1" else "no huge pages")))
     kv = pick(runs, "deadline", warm="0")
     rows.append(("deadline tick, the connections' first", "%s ms" % num(kv, "tick_ms", "%.1f"),
                  "the same, with no tick with work before it (catalog caches, plans cold)"))

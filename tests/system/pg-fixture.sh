@@ -3,6 +3,8 @@
 #
 #   pg-fixture.sh start   initdb + start on a unix socket in a private temp dir,
 #                         create the template database sl_template and migrate it
+#                         (SL_PG_RESERVE_HUGE_PAGES=1: reserve its huge pages
+#                         first; SL_PG_HUGE_PAGES: its huge_pages, default try)
 #   pg-fixture.sh stop    stop the cluster and remove its directory
 #
 # PostgreSQL refuses to run as root, so as root the cluster runs as the
@@ -30,6 +32,8 @@ start)
   mkdir -p "$SL_TEST_STATE"
   dir=$(mktemp -d /tmp/sl-test-pg.XXXXXX)
   sl_pg_init "$dir"
+  # the benchmarks' cluster, as the operator guide sets one up (tests/bench/run.sh)
+  [ "${SL_PG_RESERVE_HUGE_PAGES:-}" = 1 ] && sl_pg_hugepages "$dir"
   sl_pg_start "$dir"
   cat >"$env_file" <<EOT
 SL_PG_DIR=$dir
