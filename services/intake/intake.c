@@ -482,12 +482,14 @@ s_job_done(uv_work_t *req, int status)
         if (in->qlen > 0)
             s_batch(in);
     }
+    sl_log_hold(); /* a line an envelope: the batch's in one write */
     for (size_t i = 0; i < n; i++) {
         if (done[i]->a.state == SL_APPLY_VALID) /* cannot stay valid after a committed apply */
             s_reject(done[i], SL_ERR_INTERNAL, NULL, "内部错误，请重发");
         s_answer(in, done[i]);
         s_item_free(done[i]);
     }
+    sl_log_release();
     sl_gauge_set(in->m_queue, (double)in->qlen);
     if (down)
         return;
