@@ -515,8 +515,8 @@ s_exec(sl_db_t *db, PGresult **res, const char *sql, int nparams, const char *co
 }
 
 /* Holds back SQL with copies of its parameters (LENGTHS and FORMATS NULL:
- * all text, else as for PQexecParams); with OWN, with PARAMS themselves
- * (malloc'd, freed with the statement). */
+ * all text, else as for PQexecParams); with OWN, with the binary PARAMS
+ * themselves (malloc'd, freed with the statement). */
 static int
 s_defer_params(sl_db_t *db, const char *sql, int nparams, const char *const *params,
                const int *lengths, const int *formats, bool own)
@@ -550,7 +550,8 @@ s_defer_params(sl_db_t *db, const char *sql, int nparams, const char *const *par
             d->lengths[k] = lengths[k];
             d->formats[k] = 1;
         } else {
-            d->params[k] = own ? (char *)params[k] : sl_strdup(params[k]);
+            assert(!own); /* only binary arrays are taken (sl_db_bin_defer) */
+            d->params[k] = sl_strdup(params[k]);
         }
     }
     return 0;
